@@ -1,0 +1,1 @@
+"""Code generation pipeline: vendor spec -> resolved spec -> generated client package."""
