@@ -22,7 +22,9 @@ from codegen.transforms import SpecError
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--spec", type=Path, default=DEFAULT_SPEC, help="vendor OpenAPI document (JSON or YAML)")
+    parser.add_argument(
+        "--spec", type=Path, default=DEFAULT_SPEC, help="vendor OpenAPI document (JSON or YAML)"
+    )
     parser.add_argument("--overlay", type=Path, default=DEFAULT_OVERLAY, help="OpenAPI Overlay 1.0 document")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory")
     parser.add_argument("--check", action="store_true", help="fail if --out differs from a fresh generation")

@@ -98,7 +98,10 @@ def provenance(spec_path: Path, overlay_path: Path) -> dict[str, Any]:
         "formatter": f"ruff {version('ruff')}",
         "inputs": {
             "spec": {"file": spec_path.name, "sha256": _hash_files([spec_path], spec_path.parent)},
-            "overlay": {"file": overlay_path.name, "sha256": _hash_files([overlay_path], overlay_path.parent)},
+            "overlay": {
+                "file": overlay_path.name,
+                "sha256": _hash_files([overlay_path], overlay_path.parent),
+            },
             "config": {"file": CONFIG.name, "sha256": _hash_files([CONFIG, RUFF_CONFIG], CODEGEN_DIR)},
             "templates": {"sha256": _hash_files(_tree_files(TEMPLATES), TEMPLATES)},
             "runtime": {"sha256": _hash_files(_tree_files(RUNTIME), RUNTIME)},
@@ -193,9 +196,7 @@ def diff_trees(old: Path, new: Path) -> TreeDiff:
     return TreeDiff(
         added=sorted(new_files - old_files),
         removed=sorted(old_files - new_files),
-        changed=sorted(
-            p for p in old_files & new_files if not filecmp.cmp(old / p, new / p, shallow=False)
-        ),
+        changed=sorted(p for p in old_files & new_files if not filecmp.cmp(old / p, new / p, shallow=False)),
     )
 
 
