@@ -93,3 +93,9 @@ def test_a_message_of_one_role_is_not_parsed_as_another() -> None:
         ChatCompletionRequest.from_dict(
             {"model": "gemini-pro", "messages": [{"role": "tool", "content": "x"}]}
         )
+
+
+def test_a_built_request_sends_only_what_the_user_set() -> None:
+    """Server-side defaults (stream, max_tokens) must not be pinned into every request body."""
+    request = ChatCompletionRequest(model="gemini-pro", messages=[UserMessage(role="user", content="hi")])
+    assert request.to_dict() == {"model": "gemini-pro", "messages": [{"role": "user", "content": "hi"}]}

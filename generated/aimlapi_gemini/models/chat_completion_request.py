@@ -42,12 +42,12 @@ class ChatCompletionRequest:
     appeared. """
     logit_bias: LogitBias | None | Unset = UNSET
     """ Per-token adjustments to the likelihood of being chosen, keyed by token id. """
-    max_tokens: int | Unset = 512
-    """ Upper bound on the number of tokens generated for the reply. """
+    max_tokens: int | Unset = UNSET
+    """ Upper bound on the number of tokens generated for the reply. The server uses 512 when it is not set. """
     presence_penalty: float | None | Unset = UNSET
     """ Positive values nudge the model towards new topics by penalising tokens that already appeared at all. """
-    stream: bool | Unset = False
-    """ Send the reply as server-sent events, piece by piece, instead of one JSON body. """
+    stream: bool | Unset = UNSET
+    """ Send the reply as server-sent events, piece by piece, instead of one JSON body. Off when not set. """
     top_p: float | Unset = UNSET
     """ Nucleus sampling: only tokens within this cumulative probability mass are considered. """
     temperature: float | Unset = UNSET
