@@ -38,5 +38,12 @@ typecheck: $(STAMP) ## mypy --strict on generated code, scripts and tests
 test: $(STAMP) ## Run the whole test suite (drift check, types, lint, unit, contract)
 	$(PY) -m pytest
 
+$(VENV)/.bench-installed: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	@touch $@
+
+bench: $(VENV)/.bench-installed ## Benchmarks vs raw httpx and the OpenAI SDK (table + reports/bench.{json,png})
+	$(PY) scripts/bench.py
+
 clean: ## Remove the virtual environment and caches
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis reports
