@@ -41,7 +41,6 @@ class ChatCompletionMessage:
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.chat_completion_audio import ChatCompletionAudio  # noqa: PLC0415
-        from ..models.chat_completion_message_tool_call import ChatCompletionMessageToolCall  # noqa: PLC0415
 
         role = self.role
 
@@ -60,11 +59,7 @@ class ChatCompletionMessage:
         elif isinstance(self.tool_calls, list):
             tool_calls = []
             for tool_calls_type_0_item_data in self.tool_calls:
-                tool_calls_type_0_item: dict[str, Any]
-                if isinstance(tool_calls_type_0_item_data, ChatCompletionMessageToolCall):
-                    tool_calls_type_0_item = tool_calls_type_0_item_data.to_dict()
-                else:
-                    tool_calls_type_0_item = tool_calls_type_0_item_data.to_dict()
+                tool_calls_type_0_item: dict[str, Any] = tool_calls_type_0_item_data.to_dict()
 
                 tool_calls.append(tool_calls_type_0_item)
 

@@ -61,27 +61,13 @@ class ChatCompletionRequest:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.function_message import FunctionMessage  # noqa: PLC0415
         from ..models.logit_bias import LogitBias  # noqa: PLC0415
-        from ..models.system_message import SystemMessage  # noqa: PLC0415
-        from ..models.tool_message import ToolMessage  # noqa: PLC0415
-        from ..models.user_message import UserMessage  # noqa: PLC0415
 
         model: str = self.model
 
         messages = []
         for messages_item_data in self.messages:
-            messages_item: dict[str, Any]
-            if isinstance(messages_item_data, SystemMessage):
-                messages_item = messages_item_data.to_dict()
-            elif isinstance(messages_item_data, UserMessage):
-                messages_item = messages_item_data.to_dict()
-            elif isinstance(messages_item_data, ToolMessage):
-                messages_item = messages_item_data.to_dict()
-            elif isinstance(messages_item_data, FunctionMessage):
-                messages_item = messages_item_data.to_dict()
-            else:
-                messages_item = messages_item_data.to_dict()
+            messages_item: dict[str, Any] = messages_item_data.to_dict()
 
             messages.append(messages_item)
 

@@ -29,19 +29,13 @@ class UserMessage:
     """ Optional name of the participant, to tell speakers with the same role apart. """
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.image_content_part import ImageContentPart  # noqa: PLC0415
-
         role: str = self.role
 
         content: list[dict[str, Any]] | str
         if isinstance(self.content, list):
             content = []
             for content_type_1_item_data in self.content:
-                content_type_1_item: dict[str, Any]
-                if isinstance(content_type_1_item_data, ImageContentPart):
-                    content_type_1_item = content_type_1_item_data.to_dict()
-                else:
-                    content_type_1_item = content_type_1_item_data.to_dict()
+                content_type_1_item: dict[str, Any] = content_type_1_item_data.to_dict()
 
                 content.append(content_type_1_item)
 
