@@ -38,6 +38,9 @@ typecheck: $(STAMP) ## mypy --strict on generated code, scripts and tests
 test: $(STAMP) ## Run the whole test suite (drift check, types, lint, unit, contract)
 	$(PY) -m pytest
 
+serve: $(STAMP) ## Run the local reference server on 127.0.0.1 (port 8000; make serve PORT=8123)
+	$(PY) scripts/serve.py --port $(PORT)
+
 $(VENV)/.bench-installed: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	@touch $@

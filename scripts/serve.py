@@ -1,0 +1,28 @@
+"""Run the local reference server: `python scripts/serve.py --port 8123` (see `make serve`)."""
+
+from __future__ import annotations
+
+import argparse
+
+from reference_server import ServerConfig, serve
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Local reference server for POST /v1/chat/completions.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--api-key", default="test-key", help="the bearer key clients must send")
+    parser.add_argument(
+        "--stream-delay",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="pause before each server-sent event",
+    )
+    args = parser.parse_args(argv)
+    print(f"reference server on http://{args.host}:{args.port} (key {args.api_key!r})", flush=True)
+    serve(args.host, args.port, ServerConfig(api_key=args.api_key, stream_delay=args.stream_delay))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,208 @@
+"""The reference server's behaviour over real loopback HTTP: replies, validation, streaming."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+
+from reference_server import BackgroundServer
+from reference_server.validation import schema_errors
+
+PATH = "/v1/chat/completions"
+HELLO: dict[str, Any] = {
+    "model": "gemini-pro",
+    "messages": [{"role": "user", "content": "What is the capital of France?"}],
+}
+TOOL: dict[str, Any] = {
+    "type": "function",
+    "function": {
+        "name": "get_capital",
+        "description": "Look up a country's capital.",
+        "parameters": {
+            "type": "object",
+            "properties": {"country": {"type": "string"}, "limit": {"type": "integer", "minimum": 3}},
+            "required": ["country"],
+        },
+    },
+}
+
+
+def post(server: BackgroundServer, body: Any, **headers: str) -> httpx.Response:
+    auth = {"Authorization": f"Bearer {server.api_key}"}
+    return httpx.post(server.base_url + PATH, json=body, headers={**auth, **headers}, timeout=30)
+
+
+def sse_data(response: httpx.Response) -> list[str]:
+    return [line[len("data: ") :] for line in response.text.split("\n") if line.startswith("data: ")]
+
+
+def assert_valid(component: str, payload: Any) -> None:
+    errors = schema_errors(f"#/components/schemas/{component}", payload)
+    assert not errors, [e.message for e in errors]
+
+
+def test_reply_is_valid_realistic_and_deterministic(reference_server: BackgroundServer) -> None:
+    first, second = post(reference_server, HELLO), post(reference_server, HELLO)
+    assert first.status_code == 200
+    assert first.headers["content-type"] == "application/json"
+    reply = first.json()
+    assert_valid("ChatCompletion", reply)
+    assert reply == second.json()
+    assert first.headers["x-request-id"] != second.headers["x-request-id"]
+    assert (reply["object"], reply["model"]) == ("chat.completion", "google/gemini-pro")
+    choice = reply["choices"][0]
+    assert "capital of France" in choice["message"]["content"]
+    assert choice["finish_reason"] == "stop"
+    usage = reply["usage"]
+    assert usage["prompt_tokens"] == 6
+    assert usage["completion_tokens"] == len(choice["message"]["content"].split())
+    assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
+
+
+def test_other_conversations_get_other_replies(reference_server: BackgroundServer) -> None:
+    other = {**HELLO, "messages": [{"role": "user", "content": "Tell me a joke"}]}
+    assert post(reference_server, other).json()["id"] != post(reference_server, HELLO).json()["id"]
+
+
+def test_max_tokens_truncates_with_length(reference_server: BackgroundServer) -> None:
+    choice = post(reference_server, {**HELLO, "max_tokens": 3}).json()["choices"][0]
+    assert len(choice["message"]["content"].split()) == 3
+    assert choice["finish_reason"] == "length"
+
+
+def test_stop_cuts_before_the_stop_text(reference_server: BackgroundServer) -> None:
+    full = post(reference_server, HELLO).json()["choices"][0]["message"]["content"]
+    choice = post(reference_server, {**HELLO, "stop": ["France"]}).json()["choices"][0]
+    assert choice["message"]["content"] == full[: full.index("France")]
+    assert choice["finish_reason"] == "stop"
+
+
+def test_tools_give_tool_calls_with_arguments_from_the_schema(reference_server: BackgroundServer) -> None:
+    reply = post(reference_server, {**HELLO, "tools": [TOOL]}).json()
+    assert_valid("ChatCompletion", reply)
+    choice = reply["choices"][0]
+    assert choice["finish_reason"] == "tool_calls"
+    assert choice["message"]["content"] is None
+    (call,) = choice["message"]["tool_calls"]
+    assert call["function"]["name"] == "get_capital"
+    arguments = json.loads(call["function"]["arguments"])
+    assert isinstance(arguments["country"], str)
+    assert arguments["limit"] >= 3
+
+
+@pytest.mark.parametrize(
+    ("tool_choice", "calls"),
+    [
+        ("none", False),
+        ("auto", True),
+        ("required", True),
+        ({"type": "function", "function": {"name": "x"}}, True),
+    ],
+)
+def test_tool_choice(reference_server: BackgroundServer, tool_choice: object, calls: bool) -> None:
+    message = post(reference_server, {**HELLO, "tools": [TOOL], "tool_choice": tool_choice}).json()
+    assert ("tool_calls" in message["choices"][0]["message"]) is calls
+
+
+def test_reply_tokens_header_forces_the_length(reference_server: BackgroundServer) -> None:
+    content = post(reference_server, HELLO, **{"X-Reply-Tokens": "250"}).json()["choices"][0]["message"]
+    assert len(content["content"].split()) == 250
+    capped = post(reference_server, {**HELLO, "max_tokens": 7}, **{"X-Reply-Tokens": "250"}).json()
+    assert len(capped["choices"][0]["message"]["content"].split()) == 7
+    assert capped["choices"][0]["finish_reason"] == "length"
+
+
+def test_stream_has_role_chunk_token_chunks_final_chunk_and_done(reference_server: BackgroundServer) -> None:
+    response = post(reference_server, {**HELLO, "stream": True}, **{"X-Reply-Tokens": "10000"})
+    assert response.headers["content-type"].startswith("text/event-stream")
+    data = sse_data(response)
+    assert data[-1] == "[DONE]"
+    chunks = [json.loads(item) for item in data[:-1]]
+    assert len(chunks) == 10_002
+    for chunk in chunks[:3] + chunks[-2:]:
+        assert_valid("ChatCompletionChunk", chunk)
+    assert {c["id"] for c in chunks} == {chunks[0]["id"]}
+    assert chunks[0]["choices"][0]["delta"] == {"role": "assistant", "content": ""}
+    assert chunks[-1]["choices"][0] == {"index": 0, "delta": {}, "finish_reason": "stop"}
+    text = "".join(c["choices"][0]["delta"]["content"] for c in chunks[1:-1])
+    assert len(text.split()) == 10_000
+    whole = post(reference_server, HELLO, **{"X-Reply-Tokens": "10000"}).json()
+    assert text == whole["choices"][0]["message"]["content"]
+
+
+def test_streamed_tool_call_comes_in_pieces(reference_server: BackgroundServer) -> None:
+    data = sse_data(post(reference_server, {**HELLO, "stream": True, "tools": [TOOL]}))
+    deltas = [json.loads(item)["choices"][0]["delta"] for item in data[:-1]]
+    first = deltas[1]["tool_calls"][0]
+    assert (first["index"], first["type"], first["function"]["name"]) == (0, "function", "get_capital")
+    arguments = "".join(d["tool_calls"][0]["function"]["arguments"] for d in deltas[1:-1])
+    assert len(deltas) > 4
+    reply = post(reference_server, {**HELLO, "tools": [TOOL]}).json()
+    assert arguments == reply["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"messages": []}, "Body validation error: model: is required"),
+        (
+            {**HELLO, "messages": [{"role": "robot", "content": "x"}]},
+            "Body validation error: messages[0].role:",
+        ),
+        (
+            {**HELLO, "messages": [{"role": "user"}]},
+            "Body validation error: messages[0].content: is required",
+        ),
+        ({**HELLO, "max_tokens": 0}, "Body validation error: max_tokens: expected a number >= 1"),
+        ({**HELLO, "temperature": "hot"}, "Body validation error: temperature: expected number"),
+        ([1, 2], "Body validation error: body: expected object"),
+    ],
+)
+def test_invalid_bodies_get_400_naming_the_field(
+    reference_server: BackgroundServer, body: object, message: str
+) -> None:
+    response = post(reference_server, body)
+    assert response.status_code == 400
+    error = response.json()
+    assert_valid("ErrorResponse", error)
+    assert error["message"].startswith(message)
+    assert (error["statusCode"], error["path"]) == (400, PATH)
+    assert error["requestId"] == response.headers["x-request-id"]
+
+
+def test_malformed_json_is_a_400(reference_server: BackgroundServer) -> None:
+    response = httpx.post(
+        reference_server.base_url + PATH,
+        content=b'{"model": ',
+        headers={"Authorization": f"Bearer {reference_server.api_key}", "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.json()["message"].startswith("Body validation error: body: expected a JSON document")
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer wrong-key", "Basic test-key", "test-key"])
+def test_wrong_or_missing_key_is_401(reference_server: BackgroundServer, authorization: str | None) -> None:
+    headers = {} if authorization is None else {"Authorization": authorization}
+    response = httpx.post(reference_server.base_url + PATH, json=HELLO, headers=headers)
+    assert response.status_code == 401
+    assert_valid("ErrorResponse", response.json())
+
+
+def test_unknown_path_is_404_and_wrong_method_405(reference_server: BackgroundServer) -> None:
+    missing = httpx.post(reference_server.base_url + "/v1/nothing", json=HELLO)
+    assert missing.status_code == 404
+    assert_valid("ErrorResponse", missing.json())
+    wrong = httpx.get(reference_server.base_url + PATH)
+    assert (wrong.status_code, wrong.headers["allow"]) == (405, "POST")
+    assert wrong.json()["statusCode"] == 405
+    assert wrong.json()["requestId"] == wrong.headers["x-request-id"]
+
+
+def test_server_records_request_bodies_by_request_id(reference_server: BackgroundServer) -> None:
+    response = post(reference_server, HELLO)
+    recorded = reference_server.app.received_body(response.headers["x-request-id"])
+    assert recorded is not None
+    assert json.loads(recorded) == HELLO
