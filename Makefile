@@ -41,6 +41,22 @@ test: $(STAMP) ## Run the whole test suite (drift check, types, lint, unit, cont
 serve: $(STAMP) ## Run the local reference server on 127.0.0.1 (port 8000; make serve PORT=8123)
 	$(PY) scripts/serve.py --port $(PORT)
 
+demo: $(STAMP) ## The CLI end to end: a reply and a streamed reply from the local reference server (LIVE=1: the real API, needs AIML_API_KEY)
+	$(PY) scripts/demo.py $(if $(LIVE),--live)
+
+CONTRACT_BASE_URL ?= https://api.aimlapi.com
+
+contract-live: $(STAMP) ## Contract suites + schemathesis CLI against CONTRACT_BASE_URL (default: the real API; needs AIML_API_KEY)
+	@if [ -z "$$AIML_API_KEY" ]; then \
+		echo "AIML_API_KEY is not set: skipping the live contract run; nothing was sent."; exit 0; fi; \
+	mkdir -p reports; status=0; \
+	CONTRACT_BASE_URL="$(CONTRACT_BASE_URL)" $(PY) -m pytest tests/contract/test_server_contract.py \
+		tests/contract/test_client_contract.py || status=1; \
+	$(VENV)/bin/schemathesis run generated/openapi.json --url "$(CONTRACT_BASE_URL)" --checks all \
+		-H "Authorization: Bearer $$AIML_API_KEY" --report junit \
+		--report-junit-path reports/contract-live-junit.xml || status=1; \
+	exit $$status
+
 $(VENV)/.bench-installed: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	@touch $@

@@ -45,9 +45,10 @@ T = TypeVar("T")
 
 @define
 class Response(Generic[T]):
-    """A response from an endpoint"""
+    """A response from an endpoint: the status, headers and raw bytes, and the body as a model when it fits"""
 
-    status_code: HTTPStatus
+    # A plain int when the status is not a standard one (proxies send 520, 499...).
+    status_code: HTTPStatus | int
     content: bytes
     headers: MutableMapping[str, str]
     parsed: T | None

@@ -1,0 +1,206 @@
+# Copied from scripts/codegen/runtime/_exceptions.py by `make generate`.
+# Do not edit here: edit the source there, then regenerate.
+"""The exception classes and how an error response becomes one (``errors`` is the public module).
+
+Messages are one line: what failed, the vendor's message, the request id. They never include
+request headers, so the API key cannot leak through ``str(exc)``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+from aimlapi_gemini.models.error_response import ErrorResponse
+
+# What the generated from_dict methods raise on a body that does not fit the schema.
+PARSE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError)
+
+
+class AimlApiError(Exception):
+    """Base class of every exception this package raises on purpose."""
+
+
+class MissingAPIKeyError(AimlApiError):
+    """No API key was given and the environment does not provide one."""
+
+
+class APIError(AimlApiError):
+    """The API could not be reached, refused the request, or answered something unusable."""
+
+    def __init__(self, message: str, *, request: httpx.Request | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.request = request
+
+
+class APIStatusError(APIError):
+    """The API answered with a status other than 2xx."""
+
+    def __init__(
+        self, message: str, *, response: httpx.Response, body: ErrorResponse | None, request_id: str | None
+    ) -> None:
+        super().__init__(message, request=response.request)
+        self.response = response
+        self.status_code = response.status_code
+        self.body = body
+        self.text = response.text
+        self.request_id = request_id
+
+
+class BadRequestError(APIStatusError):
+    """400: the request body failed validation."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: the API key is missing or wrong."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the key may not do this (for example, no credits left)."""
+
+
+class NotFoundError(APIStatusError):
+    """404."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """422."""
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests, or the free tier's limit."""
+
+
+class InternalServerError(APIStatusError):
+    """5xx: the gateway or the model provider behind it failed."""
+
+
+class APIConnectionError(APIError):
+    """No response: the connection failed or was dropped."""
+
+
+class APITimeoutError(APIConnectionError):
+    """No response within the timeout."""
+
+
+class APIResponseValidationError(APIError):
+    """A 2xx response (or a stream event) whose body does not match the schema; ``text`` keeps it raw."""
+
+    def __init__(self, message: str, *, response: httpx.Response, text: str) -> None:
+        super().__init__(message, request=response.request)
+        self.response = response
+        self.status_code = response.status_code
+        self.text = text
+
+
+class StreamError(APIError):
+    """The server reported an error in the middle of a stream.
+
+    The chunks before it were already yielded; ``chunks_received`` says how many.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        response: httpx.Response,
+        chunks_received: int,
+        request_id: str | None,
+        body: ErrorResponse | None = None,
+        text: str = "",
+    ) -> None:
+        super().__init__(message, request=response.request)
+        self.response = response
+        self.chunks_received = chunks_received
+        self.request_id = request_id
+        self.body = body
+        self.text = text
+
+
+class StreamInterruptedError(StreamError):
+    """The stream stopped (connection cut, read timeout, or end of body) before ``data: [DONE]``."""
+
+
+_STATUS_ERRORS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def request_id_of(response: httpx.Response, body: ErrorResponse | None, data: Any = None) -> str | None:
+    """The body's requestId (even from a body that is not a whole ErrorResponse), else the header."""
+    if body is not None:
+        return body.request_id
+    found = data.get("requestId") if isinstance(data, dict) else None
+    if isinstance(found, str):
+        return found
+    header: str | None = response.headers.get("x-request-id")
+    return header
+
+
+def parse_error_body(data: Any) -> ErrorResponse | None:
+    """The body as the vendor's error object, or None when it is something else."""
+    if not isinstance(data, dict):
+        return None
+    try:
+        return ErrorResponse.from_dict(data)
+    except PARSE_ERRORS:
+        return None
+
+
+def vendor_message(data: Any) -> str | None:
+    """The human message in an error body: the vendor's ``message``, or OpenAI-style ``error.message``."""
+    if not isinstance(data, dict):
+        return None
+    error = data.get("error")
+    if isinstance(error, dict):
+        error = error.get("message")
+    for candidate in (data.get("message"), error):
+        if isinstance(candidate, str) and candidate.strip():
+            return candidate
+    return None
+
+
+def one_line(text: str, limit: int = 300) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+def json_or_none(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def with_request_id(message: str, request_id: str | None) -> str:
+    return f"{message} (request id {request_id})" if request_id else message
+
+
+def make_status_error(response: httpx.Response) -> APIStatusError:
+    """The typed error for a non-2xx response whose body has been read."""
+    data = json_or_none(response.text)
+    body = parse_error_body(data)
+    code = response.status_code
+    error_class = _STATUS_ERRORS.get(code) or (InternalServerError if code >= 500 else APIStatusError)
+    detail = vendor_message(data)
+    if detail is None:
+        content_type = response.headers.get("content-type", "no content type").partition(";")[0]
+        size = len(response.content)
+        if size == 0:
+            detail = "empty body"
+        elif data is None:
+            detail = f"non-JSON body ({content_type}, {size} bytes)"
+        else:
+            detail = f"unrecognised JSON body: {response.text}"
+    status = f"HTTP {code} {response.reason_phrase}".rstrip()
+    request_id = request_id_of(response, body, data)
+    message = with_request_id(f"{status}: {one_line(detail)}", request_id)
+    return error_class(message, response=response, body=body, request_id=request_id)

@@ -1,0 +1,34 @@
+"""Defaults for every client, and the environment variables that override them."""
+
+from __future__ import annotations
+
+import os
+
+import httpx
+
+from ._exceptions import MissingAPIKeyError
+
+API_KEY_ENV = "AIML_API_KEY"
+BASE_URL_ENV = "AIML_API_BASE_URL"
+DEFAULT_BASE_URL = "https://api.aimlapi.com"
+# Like openai-python: replies can take minutes to generate, but an unreachable host should fail fast.
+DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
+DEFAULT_MAX_RETRIES = 2
+
+
+def base_url_from_env() -> str:
+    return os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
+
+
+def api_key_from_env() -> str:
+    key = os.environ.get(API_KEY_ENV)
+    if not key:
+        raise MissingAPIKeyError(
+            f"no API key: set the {API_KEY_ENV} environment variable or pass token=... to AuthenticatedClient"
+        )
+    return key
+
+
+def as_timeout(value: float | httpx.Timeout | None) -> httpx.Timeout:
+    """A number is the limit for every phase; None means no limit at all (as in httpx)."""
+    return value if isinstance(value, httpx.Timeout) else httpx.Timeout(value)

@@ -1,0 +1,100 @@
+"""When to retry a request and how long to wait first.
+
+``sleep`` and ``asleep`` are looked up on this module at every retry, so tests (or callers
+with their own scheduler) can replace them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+from attrs import define, field, validators
+
+# Statuses worth another attempt: request timeout, conflict (often a lock), rate limit, server errors.
+RETRYABLE_STATUSES = frozenset({408, 409, 429})
+# A server asking for a longer pause than this is treated as not having said anything useful.
+MAX_RETRY_AFTER = 120.0
+
+
+def is_retryable_status(status_code: int) -> bool:
+    return status_code in RETRYABLE_STATUSES or status_code >= 500
+
+
+def retry_after(headers: Mapping[str, str], now: datetime | None = None) -> float | None:
+    """Seconds the server asked us to wait (``retry-after-ms``, or ``Retry-After`` as seconds or an
+    HTTP-date), or None when it said nothing usable or more than MAX_RETRY_AFTER."""
+    seconds: float | None = None
+    if (millis := headers.get("retry-after-ms")) is not None:
+        seconds = _number(millis)
+        seconds = None if seconds is None else seconds / 1000
+    if seconds is None and (value := headers.get("retry-after")) is not None:
+        seconds = _number(value)
+        if seconds is None:
+            seconds = _seconds_until(value, now or datetime.now(UTC))
+    if seconds is None or not 0 <= seconds <= MAX_RETRY_AFTER:
+        return None
+    return seconds
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if value == value else None  # NaN is not a delay
+
+
+def _seconds_until(http_date: str, now: datetime) -> float | None:
+    try:
+        when = parsedate_to_datetime(http_date)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:  # "-0000" dates are UTC by RFC 5322
+        when = when.replace(tzinfo=UTC)
+    # A date already past means "now"; HTTP-dates only have whole seconds.
+    return max(0.0, (when - now).total_seconds())
+
+
+def _non_negative(_instance: object, attribute: object, value: float) -> None:
+    if value < 0:
+        raise ValueError(f"{getattr(attribute, 'name', 'value')} must be >= 0, got {value}")
+
+
+@define(frozen=True)
+class Backoff:
+    """Exponential backoff: ``min(initial * factor**retry, maximum)``, minus up to ``jitter`` of it at random
+    so that many clients failing together do not retry in lockstep."""
+
+    initial: float = field(default=0.5, validator=_non_negative)
+    factor: float = field(default=2.0, validator=validators.ge(1.0))
+    maximum: float = field(default=8.0, validator=_non_negative)
+    jitter: float = field(default=0.25, validator=[validators.ge(0.0), validators.le(1.0)])
+
+    def delay(
+        self,
+        retry: int,
+        headers: Mapping[str, str] | None = None,
+        *,
+        now: datetime | None = None,
+        rand: Callable[[], float] = random.random,
+    ) -> float:
+        """Seconds to wait before retry number ``retry`` (0 for the first); the server's own
+        Retry-After hint wins when it gave a usable one."""
+        if headers is not None and (hinted := retry_after(headers, now)) is not None:
+            return hinted
+        # The exponent is capped so that a huge max_retries cannot overflow the float.
+        computed = min(self.initial * self.factor ** min(retry, 64), self.maximum)
+        return computed * (1 - self.jitter * rand())
+
+
+def sleep(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+async def asleep(seconds: float) -> None:
+    await asyncio.sleep(seconds)

@@ -1,0 +1,70 @@
+"""`make demo`: the command line client end to end, one reply and then one streamed reply.
+
+Without --live it starts the local reference server (scripts/serve.py) on a free port, points the
+CLI at it with a test key, and stops the server afterwards. With --live it talks to the real API
+with the key in AIML_API_KEY.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+
+import httpx
+
+from reference_server.runner import free_port, spawn
+
+PROMPT = "Say hello to the demo in one short sentence."
+LOCAL_KEY = "test-key"
+# Slow the local stream down a little so that --stream visibly prints as the reply arrives.
+LOCAL_STREAM_DELAY = "0.03"
+
+
+def run_cli(extra: Sequence[str], env: Mapping[str, str]) -> int:
+    arguments = ["chat", PROMPT, "--max-tokens", "64", *extra]
+    print(f"\n$ aimlapi-gemini {shlex.join(arguments)}", flush=True)
+    command = [sys.executable, "-m", "aimlapi_gemini", *arguments]
+    return subprocess.run(command, env=env, check=False).returncode
+
+
+def run_both(env: Mapping[str, str]) -> int:
+    for extra in ([], ["--stream"]):
+        if code := run_cli(extra, env):
+            return code
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--live", action="store_true", help="use the real API with AIML_API_KEY")
+    args = parser.parse_args(argv)
+
+    if args.live:
+        if not os.environ.get("AIML_API_KEY"):
+            print("demo: LIVE=1 talks to the real API: set AIML_API_KEY first", file=sys.stderr)
+            return 2
+        print("demo: the real API (key from AIML_API_KEY)", flush=True)
+        return run_both(os.environ)
+
+    port = free_port("127.0.0.1")
+    base_url = f"http://127.0.0.1:{port}"
+    print(f"demo: starting the reference server on {base_url}", flush=True)
+    try:
+        server = spawn(port, LOCAL_KEY, "--stream-delay", LOCAL_STREAM_DELAY)
+    except httpx.TransportError as exc:
+        print(f"demo: the reference server did not start: {exc}", file=sys.stderr)
+        return 1
+    try:
+        return run_both({**os.environ, "AIML_API_KEY": LOCAL_KEY, "AIML_API_BASE_URL": base_url})
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        print("\ndemo: reference server stopped", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""The names the package promises; changing them is a deliberate, visible act."""
+
+from __future__ import annotations
+
+import inspect
+from importlib.metadata import version
+
+import aimlapi_gemini
+from aimlapi_gemini import errors
+from aimlapi_gemini.api.chat_completions import create_chat_completion
+
+PUBLIC = [
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AimlApiError",
+    "AssistantMessage",
+    "AsyncStream",
+    "AuthenticatedClient",
+    "AuthenticationError",
+    "Backoff",
+    "BadRequestError",
+    "ChatCompletion",
+    "ChatCompletionChunk",
+    "ChatCompletionRequest",
+    "Client",
+    "ErrorResponse",
+    "FunctionMessage",
+    "InternalServerError",
+    "MissingAPIKeyError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "Response",
+    "Stream",
+    "StreamError",
+    "StreamInterruptedError",
+    "SystemMessage",
+    "ToolMessage",
+    "UnprocessableEntityError",
+    "UserMessage",
+    "__version__",
+]
+
+
+def test_the_package_exports_exactly_the_public_names() -> None:
+    assert sorted(aimlapi_gemini.__all__) == PUBLIC
+    for name in PUBLIC:
+        assert getattr(aimlapi_gemini, name) is not None
+
+
+def test_version_is_the_installed_distribution_version() -> None:
+    assert aimlapi_gemini.__version__ == version("aimlapi-gemini")
+
+
+def test_the_error_hierarchy_is_the_one_drawn_in_the_errors_docstring() -> None:
+    parents = {
+        errors.MissingAPIKeyError: errors.AimlApiError,
+        errors.APIError: errors.AimlApiError,
+        errors.APIStatusError: errors.APIError,
+        errors.BadRequestError: errors.APIStatusError,
+        errors.AuthenticationError: errors.APIStatusError,
+        errors.PermissionDeniedError: errors.APIStatusError,
+        errors.NotFoundError: errors.APIStatusError,
+        errors.UnprocessableEntityError: errors.APIStatusError,
+        errors.RateLimitError: errors.APIStatusError,
+        errors.InternalServerError: errors.APIStatusError,
+        errors.APIConnectionError: errors.APIError,
+        errors.APITimeoutError: errors.APIConnectionError,
+        errors.APIResponseValidationError: errors.APIError,
+        errors.StreamError: errors.APIError,
+        errors.StreamInterruptedError: errors.StreamError,
+    }
+    for error_class, parent in parents.items():
+        assert error_class.__bases__ == (parent,), error_class
+        assert error_class.__name__ in (errors.__doc__ or "")
+    assert errors.AimlApiError.__bases__ == (Exception,)
+    assert sorted(errors.__all__) == sorted(
+        [*(c.__name__ for c in parents), "AimlApiError", "UnexpectedStatus"]
+    )
+
+
+def test_the_operation_module_offers_every_calling_style() -> None:
+    functions = ["sync", "sync_detailed", "asyncio", "asyncio_detailed", "stream", "astream"]
+    for name in functions:
+        parameters = inspect.signature(getattr(create_chat_completion, name)).parameters
+        assert list(parameters) == ["client", "body", "timeout", "max_retries", "extra_headers"], name
+        assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in parameters.values())
+    assert inspect.iscoroutinefunction(create_chat_completion.asyncio)
