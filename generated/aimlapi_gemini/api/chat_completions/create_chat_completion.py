@@ -143,10 +143,11 @@ def sync_detailed(
 
     Raises:
         APIConnectionError: no response after the retries (APITimeoutError for a timeout).
-        HTTP error statuses are returned, not raised: .parsed is then the error body or None.
 
     Returns:
-        Response[ChatCompletion | ErrorResponse]: status, headers, raw bytes and the parsed body (None when it does not match the schema).
+        Response[ChatCompletion | ErrorResponse]: the status, headers and raw bytes, and
+        .parsed: the body as a model, or None when it does not match the schema. HTTP error statuses
+        are returned like any other, not raised.
     """
 
     response = send(
@@ -212,24 +213,7 @@ async def asyncio_detailed(
     max_retries: int | Unset = UNSET,
     extra_headers: Mapping[str, str] | None = None,
 ) -> Response[ChatCompletion | ErrorResponse]:
-    """Continue a conversation with the gemini-pro model.
-
-    Sends the conversation so far and returns the model's next message, either as one JSON body or
-    streamed as server-sent events.
-
-    Args:
-        body (ChatCompletionRequest): A chat completion request for the gemini-pro model.
-        timeout: Seconds (or an httpx.Timeout) for this call instead of the client's; None waits forever.
-        max_retries: Retries for this call instead of the client's.
-        extra_headers: Headers added to this call only.
-
-    Raises:
-        APIConnectionError: no response after the retries (APITimeoutError for a timeout).
-        HTTP error statuses are returned, not raised: .parsed is then the error body or None.
-
-    Returns:
-        Response[ChatCompletion | ErrorResponse]: status, headers, raw bytes and the parsed body (None when it does not match the schema).
-    """
+    """The async form of sync_detailed(): the same arguments, result and errors."""
 
     response = await asend(
         client.get_async_httpx_client(),
@@ -252,26 +236,7 @@ async def asyncio(
     max_retries: int | Unset = UNSET,
     extra_headers: Mapping[str, str] | None = None,
 ) -> ChatCompletion:
-    """Continue a conversation with the gemini-pro model.
-
-    Sends the conversation so far and returns the model's next message, either as one JSON body or
-    streamed as server-sent events.
-
-    Args:
-        body (ChatCompletionRequest): A chat completion request for the gemini-pro model.
-        timeout: Seconds (or an httpx.Timeout) for this call instead of the client's; None waits forever.
-        max_retries: Retries for this call instead of the client's.
-        extra_headers: Headers added to this call only.
-
-    Raises:
-        APIStatusError: a non-2xx answer after the retries; a subclass per status (BadRequestError,
-            RateLimitError, InternalServerError...) with .status_code, .request_id and .body.
-        APIResponseValidationError: a 2xx body that does not match the schema (.text keeps it raw).
-        APIConnectionError: no response after the retries (APITimeoutError for a timeout).
-
-    Returns:
-        ChatCompletion
-    """
+    """The async form of sync(): the same arguments, result and errors."""
 
     response = await asend(
         client.get_async_httpx_client(),
@@ -342,30 +307,7 @@ def astream(
     max_retries: int | Unset = UNSET,
     extra_headers: Mapping[str, str] | None = None,
 ) -> AbstractAsyncContextManager[AsyncStream[ChatCompletionChunk]]:
-    """Continue a conversation with the gemini-pro model.
-
-    Sends the conversation so far and returns the model's next message, either as one JSON body or
-    streamed as server-sent events.
-
-    Args:
-        body (ChatCompletionRequest): A chat completion request for the gemini-pro model.
-        timeout: Seconds (or an httpx.Timeout) for this call instead of the client's; None waits forever.
-        max_retries: Retries for this call instead of the client's.
-        extra_headers: Headers added to this call only.
-
-    Raises:
-        APIStatusError: a non-2xx answer after the retries; a subclass per status (BadRequestError,
-            RateLimitError, InternalServerError...) with .status_code, .request_id and .body.
-        APIResponseValidationError: a 2xx body that does not match the schema (.text keeps it raw).
-        APIConnectionError: no response after the retries (APITimeoutError for a timeout).
-        While iterating: StreamError for an error event from the server, StreamInterruptedError when the
-            stream stops before [DONE]; both come after every chunk received before them and carry
-            .chunks_received.
-
-    Returns:
-        An async context manager giving an async iterator of ChatCompletionChunk; see stream().
-    """
-
+    """The async form of stream(), used with `async with` and `async for`."""
     return aopen_stream(
         client.get_async_httpx_client(),
         _with_stream(
