@@ -14,12 +14,15 @@ from collections.abc import Iterable
 from typing import Any
 
 # jsonschema ships no type stubs and the project pins none.
+from jsonschema import FormatChecker  # type: ignore[import-untyped]
 from jsonschema.exceptions import ValidationError, best_match  # type: ignore[import-untyped]
+from jsonschema.validators import extend  # type: ignore[import-untyped]
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from .spec import load_spec
+from .uri import is_uri
 
 SPEC_URI = "urn:reference-server:openapi"
 _NULL_ONLY: dict[str, Any] = {"enum": [None]}
@@ -47,6 +50,31 @@ def allow_null_where_typeless_nullable(node: Any) -> Any:
     return converted
 
 
+def _guard_discriminator(keyword: str) -> Any:
+    """openapi_schema_validator looks the discriminator value up in a dict, so a list or object
+    there raises TypeError instead of failing validation; report it as a validation error."""
+    original = OAS30Validator.VALIDATORS[keyword]
+
+    def check(validator: Any, subschemas: Any, instance: Any, schema: dict[str, Any]) -> Any:
+        discriminator = schema.get("discriminator")
+        if isinstance(discriminator, dict) and isinstance(instance, dict):
+            value = instance.get(discriminator["propertyName"])
+            if value is not None and not isinstance(value, str):
+                yield ValidationError(f"{value!r} is not a discriminator value")
+                return
+        yield from original(validator, subschemas, instance, schema)
+
+    return check
+
+
+_Validator = extend(
+    OAS30Validator, {name: _guard_discriminator(name) for name in ("oneOf", "anyOf", "allOf")}
+)
+_FORMATS = FormatChecker(formats=())
+_FORMATS.checkers = {**oas30_format_checker.checkers}
+_FORMATS.checks("uri")(is_uri)
+
+
 @functools.cache
 def _registry() -> Registry[Any]:
     spec = allow_null_where_typeless_nullable(copy.deepcopy(load_spec()))
@@ -56,11 +84,9 @@ def _registry() -> Registry[Any]:
 
 
 @functools.cache
-def validator_for(ref: str) -> OAS30Validator:
+def validator_for(ref: str) -> Any:
     """A validator for a spec-local reference such as `#/components/schemas/ChatCompletion`."""
-    return OAS30Validator(
-        {"$ref": f"{SPEC_URI}{ref}"}, registry=_registry(), format_checker=oas30_format_checker
-    )
+    return _Validator({"$ref": f"{SPEC_URI}{ref}"}, registry=_registry(), format_checker=_FORMATS)
 
 
 def schema_errors(ref: str, instance: Any) -> list[ValidationError]:
