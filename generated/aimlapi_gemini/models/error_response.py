@@ -2,7 +2,6 @@
 # Do not edit: change the spec, overlay, config or templates, then `make generate`.
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -24,8 +23,8 @@ class ErrorResponse:
     """ Identifies the request; quote it to support. """
     status_code: int
     """ The HTTP status, repeated. """
-    timestamp: datetime.datetime
-    """ When it failed (ISO 8601). """
+    timestamp: str
+    """ When it failed, as ISO 8601 text (e.g. 2025-04-09T16:51:08.984Z). """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -37,7 +36,7 @@ class ErrorResponse:
 
         status_code = self.status_code
 
-        timestamp = self.timestamp.isoformat()
+        timestamp = self.timestamp
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -64,7 +63,7 @@ class ErrorResponse:
 
         status_code = d.pop("statusCode")
 
-        timestamp = datetime.datetime.fromisoformat(d.pop("timestamp"))
+        timestamp = d.pop("timestamp")
 
         error_response = cls(
             message=message,
