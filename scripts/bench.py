@@ -333,6 +333,9 @@ def bench_async(base_url: str, concurrency: int, rounds: int) -> list[Row]:
                 "generated": lambda: create_chat_completion.asyncio(client=ours, body=request),
                 "openai": lambda: sdk.chat.completions.create(**body),
             }
+            # Warm-up: open every pool's connections first, so rounds measure calls, not TCP setup.
+            for call in candidates.values():
+                await asyncio.gather(*(call() for _ in range(concurrency)))
             samples: dict[str, list[float]] = {name: [] for name in candidates}
             for _ in range(rounds):
                 for name, call in candidates.items():
