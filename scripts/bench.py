@@ -250,7 +250,9 @@ def bench_per_call(base_url: str, calls: int, rounds: int) -> list[Row]:
     from aimlapi_gemini.api.chat_completions import create_chat_completion
     from aimlapi_gemini.models import ChatCompletionRequest
 
-    body = _request_body()
+    # stream=false explicitly: the generated sync() always sends it, and the server's reply
+    # depends on the body, so every client must send the very same body.
+    body = {**_request_body(), "stream": False}
     payload = json.dumps(body).encode()
     request = ChatCompletionRequest.from_dict(body)
     headers = {"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"}
@@ -304,7 +306,7 @@ def bench_async(base_url: str, concurrency: int, rounds: int) -> list[Row]:
     from aimlapi_gemini.api.chat_completions import create_chat_completion
     from aimlapi_gemini.models import ChatCompletionRequest
 
-    body = _request_body()
+    body = {**_request_body(), "stream": False}  # the same body from every client (see bench_per_call)
     payload = json.dumps(body).encode()
     request = ChatCompletionRequest.from_dict(body)
     headers = {"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"}

@@ -67,8 +67,6 @@ class AssistantMessage:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.tool_call import ToolCall  # noqa: PLC0415
-
         d = dict(src_dict)
         role = check_assistant_message_role(d.pop("role"))
 
@@ -96,3 +94,7 @@ class AssistantMessage:
         )
 
         return assistant_message
+
+
+# Imported here, after the class, because models refer to each other (import cycles).
+from ..models.tool_call import ToolCall  # noqa: E402

@@ -42,8 +42,6 @@ class ChatCompletion:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.chat_completion_meta import ChatCompletionMeta  # noqa: PLC0415
-
         id = self.id
 
         object_: str = self.object_
@@ -94,10 +92,6 @@ class ChatCompletion:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.chat_completion_choice import ChatCompletionChoice  # noqa: PLC0415
-        from ..models.chat_completion_meta import ChatCompletionMeta  # noqa: PLC0415
-        from ..models.completion_usage import CompletionUsage  # noqa: PLC0415
-
         d = dict(src_dict)
         id = d.pop("id")
 
@@ -171,3 +165,9 @@ class ChatCompletion:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported here, after the class, because models refer to each other (import cycles).
+from ..models.chat_completion_choice import ChatCompletionChoice  # noqa: E402
+from ..models.chat_completion_meta import ChatCompletionMeta  # noqa: E402
+from ..models.completion_usage import CompletionUsage  # noqa: E402

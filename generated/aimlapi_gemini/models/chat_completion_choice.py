@@ -34,8 +34,6 @@ class ChatCompletionChoice:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.choice_logprobs import ChoiceLogprobs  # noqa: PLC0415
-
         index = self.index
 
         message = self.message.to_dict()
@@ -66,9 +64,6 @@ class ChatCompletionChoice:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.chat_completion_message import ChatCompletionMessage  # noqa: PLC0415
-        from ..models.choice_logprobs import ChoiceLogprobs  # noqa: PLC0415
-
         d = dict(src_dict)
         index = d.pop("index")
 
@@ -118,3 +113,8 @@ class ChatCompletionChoice:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported here, after the class, because models refer to each other (import cycles).
+from ..models.chat_completion_message import ChatCompletionMessage  # noqa: E402
+from ..models.choice_logprobs import ChoiceLogprobs  # noqa: E402

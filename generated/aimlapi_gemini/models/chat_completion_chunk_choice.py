@@ -33,8 +33,6 @@ class ChatCompletionChunkChoice:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.choice_logprobs import ChoiceLogprobs  # noqa: PLC0415
-
         index = self.index
 
         delta = self.delta.to_dict()
@@ -72,9 +70,6 @@ class ChatCompletionChunkChoice:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.choice_delta import ChoiceDelta  # noqa: PLC0415
-        from ..models.choice_logprobs import ChoiceLogprobs  # noqa: PLC0415
-
         d = dict(src_dict)
         index = d.pop("index")
 
@@ -139,3 +134,8 @@ class ChatCompletionChunkChoice:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported here, after the class, because models refer to each other (import cycles).
+from ..models.choice_delta import ChoiceDelta  # noqa: E402
+from ..models.choice_logprobs import ChoiceLogprobs  # noqa: E402

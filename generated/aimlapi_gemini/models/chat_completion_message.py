@@ -40,8 +40,6 @@ class ChatCompletionMessage:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.chat_completion_audio import ChatCompletionAudio  # noqa: PLC0415
-
         role = self.role
 
         content: None | str
@@ -107,11 +105,6 @@ class ChatCompletionMessage:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.chat_completion_audio import ChatCompletionAudio  # noqa: PLC0415
-        from ..models.chat_completion_message_custom_tool_call import ChatCompletionMessageCustomToolCall  # noqa: PLC0415
-        from ..models.chat_completion_message_tool_call import ChatCompletionMessageToolCall  # noqa: PLC0415
-        from ..models.url_citation_annotation import UrlCitationAnnotation  # noqa: PLC0415
-
         d = dict(src_dict)
         role = d.pop("role")
 
@@ -236,3 +229,10 @@ class ChatCompletionMessage:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported here, after the class, because models refer to each other (import cycles).
+from ..models.chat_completion_audio import ChatCompletionAudio  # noqa: E402
+from ..models.chat_completion_message_custom_tool_call import ChatCompletionMessageCustomToolCall  # noqa: E402
+from ..models.chat_completion_message_tool_call import ChatCompletionMessageToolCall  # noqa: E402
+from ..models.url_citation_annotation import UrlCitationAnnotation  # noqa: E402

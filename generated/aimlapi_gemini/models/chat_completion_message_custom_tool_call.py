@@ -52,8 +52,6 @@ class ChatCompletionMessageCustomToolCall:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.custom_tool_call import CustomToolCall  # noqa: PLC0415
-
         d = dict(src_dict)
         id = d.pop("id")
 
@@ -85,3 +83,7 @@ class ChatCompletionMessageCustomToolCall:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported here, after the class, because models refer to each other (import cycles).
+from ..models.custom_tool_call import CustomToolCall  # noqa: E402

@@ -25,8 +25,6 @@ class ChatCompletionMeta:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.meta_usage import MetaUsage  # noqa: PLC0415
-
         usage: dict[str, Any] | None | Unset
         if isinstance(self.usage, Unset):
             usage = UNSET
@@ -45,8 +43,6 @@ class ChatCompletionMeta:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.meta_usage import MetaUsage  # noqa: PLC0415
-
         d = dict(src_dict)
 
         def _parse_usage(data: object) -> MetaUsage | None | Unset:
@@ -88,3 +84,7 @@ class ChatCompletionMeta:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported here, after the class, because models refer to each other (import cycles).
+from ..models.meta_usage import MetaUsage  # noqa: E402

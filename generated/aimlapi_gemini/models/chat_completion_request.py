@@ -61,8 +61,6 @@ class ChatCompletionRequest:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.logit_bias import LogitBias  # noqa: PLC0415
-
         model: str = self.model
 
         messages = []
@@ -156,15 +154,6 @@ class ChatCompletionRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.assistant_message import AssistantMessage  # noqa: PLC0415
-        from ..models.chat_completion_tool import ChatCompletionTool  # noqa: PLC0415
-        from ..models.function_message import FunctionMessage  # noqa: PLC0415
-        from ..models.logit_bias import LogitBias  # noqa: PLC0415
-        from ..models.named_tool_choice import NamedToolChoice  # noqa: PLC0415
-        from ..models.system_message import SystemMessage  # noqa: PLC0415
-        from ..models.tool_message import ToolMessage  # noqa: PLC0415
-        from ..models.user_message import UserMessage  # noqa: PLC0415
-
         d = dict(src_dict)
         model = check_chat_completion_request_model(d.pop("model"))
 
@@ -317,3 +306,14 @@ class ChatCompletionRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported here, after the class, because models refer to each other (import cycles).
+from ..models.assistant_message import AssistantMessage  # noqa: E402
+from ..models.chat_completion_tool import ChatCompletionTool  # noqa: E402
+from ..models.function_message import FunctionMessage  # noqa: E402
+from ..models.logit_bias import LogitBias  # noqa: E402
+from ..models.named_tool_choice import NamedToolChoice  # noqa: E402
+from ..models.system_message import SystemMessage  # noqa: E402
+from ..models.tool_message import ToolMessage  # noqa: E402
+from ..models.user_message import UserMessage  # noqa: E402

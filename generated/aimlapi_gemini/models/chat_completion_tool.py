@@ -39,8 +39,6 @@ class ChatCompletionTool:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.function_definition import FunctionDefinition  # noqa: PLC0415
-
         d = dict(src_dict)
         type_ = check_chat_completion_tool_type(d.pop("type"))
 
@@ -52,3 +50,7 @@ class ChatCompletionTool:
         )
 
         return chat_completion_tool
+
+
+# Imported here, after the class, because models refer to each other (import cycles).
+from ..models.function_definition import FunctionDefinition  # noqa: E402

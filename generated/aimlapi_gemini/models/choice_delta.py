@@ -77,8 +77,6 @@ class ChoiceDelta:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.choice_delta_tool_call import ChoiceDeltaToolCall  # noqa: PLC0415
-
         d = dict(src_dict)
         _role = d.pop("role", UNSET)
         role: ChoiceDeltaRole | Unset
@@ -152,3 +150,7 @@ class ChoiceDelta:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported here, after the class, because models refer to each other (import cycles).
+from ..models.choice_delta_tool_call import ChoiceDeltaToolCall  # noqa: E402

@@ -62,8 +62,6 @@ class ChoiceDeltaToolCall:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.choice_delta_tool_call_function import ChoiceDeltaToolCallFunction  # noqa: PLC0415
-
         d = dict(src_dict)
         index = d.pop("index")
 
@@ -108,3 +106,7 @@ class ChoiceDeltaToolCall:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported here, after the class, because models refer to each other (import cycles).
+from ..models.choice_delta_tool_call_function import ChoiceDeltaToolCallFunction  # noqa: E402

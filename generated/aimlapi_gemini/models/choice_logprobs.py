@@ -59,8 +59,6 @@ class ChoiceLogprobs:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.token_logprob import TokenLogprob  # noqa: PLC0415
-
         d = dict(src_dict)
 
         def _parse_content(data: object) -> list[TokenLogprob] | None:
@@ -126,3 +124,7 @@ class ChoiceLogprobs:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported here, after the class, because models refer to each other (import cycles).
+from ..models.token_logprob import TokenLogprob  # noqa: E402

@@ -33,9 +33,6 @@ class CompletionUsage:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.completion_tokens_details import CompletionTokensDetails  # noqa: PLC0415
-        from ..models.prompt_tokens_details import PromptTokensDetails  # noqa: PLC0415
-
         prompt_tokens = self.prompt_tokens
 
         completion_tokens = self.completion_tokens
@@ -76,9 +73,6 @@ class CompletionUsage:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.completion_tokens_details import CompletionTokensDetails  # noqa: PLC0415
-        from ..models.prompt_tokens_details import PromptTokensDetails  # noqa: PLC0415
-
         d = dict(src_dict)
         prompt_tokens = d.pop("prompt_tokens")
 
@@ -148,3 +142,8 @@ class CompletionUsage:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported here, after the class, because models refer to each other (import cycles).
+from ..models.completion_tokens_details import CompletionTokensDetails  # noqa: E402
+from ..models.prompt_tokens_details import PromptTokensDetails  # noqa: E402

@@ -49,8 +49,6 @@ class FunctionDefinition:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.function_parameters import FunctionParameters  # noqa: PLC0415
-
         d = dict(src_dict)
         description = d.pop("description")
 
@@ -70,3 +68,7 @@ class FunctionDefinition:
         )
 
         return function_definition
+
+
+# Imported here, after the class, because models refer to each other (import cycles).
+from ..models.function_parameters import FunctionParameters  # noqa: E402

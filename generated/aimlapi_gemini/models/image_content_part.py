@@ -44,8 +44,6 @@ class ImageContentPart:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.image_url import ImageUrl  # noqa: PLC0415
-
         d = dict(src_dict)
         type_ = check_image_content_part_type(d.pop("type"))
 
@@ -74,3 +72,7 @@ class ImageContentPart:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported here, after the class, because models refer to each other (import cycles).
+from ..models.image_url import ImageUrl  # noqa: E402

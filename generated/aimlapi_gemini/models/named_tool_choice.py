@@ -41,8 +41,6 @@ class NamedToolChoice:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.named_tool_choice_function import NamedToolChoiceFunction  # noqa: PLC0415
-
         d = dict(src_dict)
         type_ = check_named_tool_choice_type(d.pop("type"))
 
@@ -71,3 +69,7 @@ class NamedToolChoice:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported here, after the class, because models refer to each other (import cycles).
+from ..models.named_tool_choice_function import NamedToolChoiceFunction  # noqa: E402

@@ -57,8 +57,6 @@ class SystemMessage:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.text_content_part import TextContentPart  # noqa: PLC0415
-
         d = dict(src_dict)
         role = check_system_message_role(d.pop("role"))
 
@@ -89,3 +87,7 @@ class SystemMessage:
         )
 
         return system_message
+
+
+# Imported here, after the class, because models refer to each other (import cycles).
+from ..models.text_content_part import TextContentPart  # noqa: E402

@@ -71,8 +71,6 @@ class TokenLogprob:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.top_logprob import TopLogprob  # noqa: PLC0415
-
         d = dict(src_dict)
         token = d.pop("token")
 
@@ -140,3 +138,7 @@ class TokenLogprob:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported here, after the class, because models refer to each other (import cycles).
+from ..models.top_logprob import TopLogprob  # noqa: E402

@@ -47,8 +47,6 @@ class UrlCitationAnnotation:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.url_citation import UrlCitation  # noqa: PLC0415
-
         d = dict(src_dict)
         type_ = check_url_citation_annotation_type(d.pop("type"))
 
@@ -77,3 +75,7 @@ class UrlCitationAnnotation:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported here, after the class, because models refer to each other (import cycles).
+from ..models.url_citation import UrlCitation  # noqa: E402

@@ -59,9 +59,6 @@ class UserMessage:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.image_content_part import ImageContentPart  # noqa: PLC0415
-        from ..models.text_content_part import TextContentPart  # noqa: PLC0415
-
         d = dict(src_dict)
         role = check_user_message_role(d.pop("role"))
 
@@ -103,3 +100,8 @@ class UserMessage:
         )
 
         return user_message
+
+
+# Imported here, after the class, because models refer to each other (import cycles).
+from ..models.image_content_part import ImageContentPart  # noqa: E402
+from ..models.text_content_part import TextContentPart  # noqa: E402
