@@ -415,11 +415,16 @@ def bench_streaming(base_url: str, chunks: int, memory_chunks: int, rounds: int)
             )
             return sum(1 for _ in stream)
 
-        times = interleaved(
-            {"raw httpx-sse": raw_sse, "generated": lambda: count_ours(ours), "openai": openai_stream},
-            rounds=rounds,
-            number=1,
-        )
+        candidates: dict[str, Callable[[], int]] = {
+            "raw httpx-sse": raw_sse,
+            "generated": lambda: count_ours(ours),
+            "openai": openai_stream,
+        }
+        # The rates only compare like with like if every client really received every chunk.
+        counts = {name: count() for name, count in candidates.items()}
+        if len(set(counts.values())) != 1 or counts["generated"] < chunks:
+            raise SystemExit(f"bench: clients received different streams: {counts}")
+        times = interleaved(candidates, rounds=rounds, number=1)
         # Peak memory while consuming a stream, small vs 10x larger: flat means constant memory.
         peaks = []
         for n in (memory_chunks // 10, memory_chunks):
