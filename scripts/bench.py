@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -62,7 +62,7 @@ def median_time(fn: Callable[[], object], rounds: int, number: int = 1) -> float
     return statistics.median(samples)
 
 
-def interleaved(candidates: dict[str, Callable[[], object]], rounds: int, number: int) -> dict[str, float]:
+def interleaved(candidates: Mapping[str, Callable[[], object]], rounds: int, number: int) -> dict[str, float]:
     """Median per-call seconds of each candidate, rounds interleaved so machine noise hits all alike."""
     samples: dict[str, list[float]] = {name: [] for name in candidates}
     for _ in range(rounds):
