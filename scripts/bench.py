@@ -507,13 +507,20 @@ def write_reports(rows: list[Row]) -> None:
     import matplotlib.pyplot as plt
 
     ratios = [r for r in rows if r.ratio is not None]
-    fig, ax = plt.subplots(figsize=(10, 0.45 * len(ratios) + 1.5))
+
+    def label(row: Row) -> str:
+        direction = {"<": "lower is better", ">": "higher is better"}.get(row.target[:1], "for reference")
+        return f"{row.name}\n[{direction}; target {row.target or 'none'}]"
+
+    fig, ax = plt.subplots(figsize=(11, 0.6 * len(ratios) + 1.5))
     colors = ["tab:green" if r.passed else ("tab:red" if r.passed is False else "tab:gray") for r in ratios]
-    ax.barh([r.name for r in ratios], [r.ratio or 0 for r in ratios], color=colors)
+    ax.barh([label(r) for r in ratios], [r.ratio or 0 for r in ratios], color=colors)
+    ax.set_xscale("log")  # ratios span 0.01 to 10
     ax.axvline(1.0, color="black", linewidth=0.8)
     ax.invert_yaxis()
-    ax.set_xlabel("ratio against the baseline measured in the same run")
-    ax.set_title("aimlapi-gemini benchmarks (green: target met, red: missed, grey: no target)")
+    ax.tick_params(axis="y", labelsize=8)
+    ax.set_xlabel("ratio against the baseline measured in the same run (log scale; 1 = equal)")
+    ax.set_title("aimlapi-gemini benchmarks: green = target met, red = missed, grey = no target")
     fig.tight_layout()
     fig.savefig(REPORTS / "bench.png", dpi=100)
 

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import os
+from importlib.metadata import PackageNotFoundError, version
 
 import httpx
 
@@ -16,6 +17,17 @@ DEFAULT_BASE_URL = "https://api.aimlapi.com"
 # Like openai-python: replies can take minutes to generate, but an unreachable host should fail fast.
 DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
 DEFAULT_MAX_RETRIES = 2
+
+
+def _package_version() -> str:
+    try:
+        return version("aimlapi-gemini")
+    except PackageNotFoundError:  # imported from a source tree that was never installed
+        return "0.0.0"
+
+
+# Says which client (and version) sent a request, for the vendor's logs and support questions.
+USER_AGENT = f"aimlapi-gemini/{_package_version()} python-httpx/{httpx.__version__}"
 
 
 def base_url_from_env() -> str:

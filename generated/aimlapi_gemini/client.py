@@ -10,7 +10,14 @@ import httpx
 from attrs import define, evolve, field, validators
 
 from ._base import RequestOptions, redact_headers
-from ._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, api_key_from_env, as_timeout, base_url_from_env
+from ._config import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    USER_AGENT,
+    api_key_from_env,
+    as_timeout,
+    base_url_from_env,
+)
 from ._retry import Backoff
 from .types import UNSET, Unset
 
@@ -126,7 +133,8 @@ class Client:
         return {
             "base_url": self._base_url,
             "cookies": self._cookies,
-            "headers": self._default_headers(),
+            # The pool's headers go with every request; a User-Agent the user sets wins.
+            "headers": {"User-Agent": USER_AGENT, **self._default_headers()},
             "timeout": self._timeout,
             "verify": self._verify_ssl,
             "follow_redirects": self._follow_redirects,
