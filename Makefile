@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 LIVE ?=
 
-.PHONY: help setup generate check-generated lint typecheck test serve demo contract-live bench clean
+.PHONY: help setup generate check-generated lint typecheck test serve demo contract-live bench profile clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-16s %s\n", $$1, $$2}'
@@ -63,6 +63,10 @@ $(VENV)/.bench-installed: $(STAMP)
 
 bench: $(VENV)/.bench-installed ## Benchmarks vs raw httpx and the OpenAI SDK (table + reports/bench.{json,png})
 	$(PY) scripts/bench.py
+
+PROFILE ?= per-call
+profile: $(VENV)/.bench-installed ## Profile the generated client in one bench section (PROFILE=per-call|parse|build|stream)
+	$(PY) scripts/bench.py --profile $(PROFILE)
 
 clean: ## Remove the virtual environment and caches
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis reports
