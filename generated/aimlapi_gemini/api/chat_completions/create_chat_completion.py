@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from ..._base import asend, send
+from ..._request_body import as_model
 from ..._response import http_status, parse_body, parse_or_none, raise_for_status
 from ..._streaming import AsyncStream, Stream, aopen_stream, open_stream
 from ...client import AuthenticatedClient
@@ -19,7 +20,7 @@ from ...types import UNSET, Response, Unset
 
 def _get_kwargs(
     *,
-    body: ChatCompletionRequest,
+    body: ChatCompletionRequest | Mapping[str, Any],
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -28,6 +29,7 @@ def _get_kwargs(
         "url": "/v1/chat/completions",
     }
 
+    body = as_model(body, ChatCompletionRequest)
     _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
@@ -125,7 +127,7 @@ def _parsed_or_raise(response: httpx.Response) -> ChatCompletion:
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-    body: ChatCompletionRequest,
+    body: ChatCompletionRequest | Mapping[str, Any],
     timeout: float | httpx.Timeout | None | Unset = UNSET,
     max_retries: int | Unset = UNSET,
     extra_headers: Mapping[str, str] | None = None,
@@ -166,7 +168,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-    body: ChatCompletionRequest,
+    body: ChatCompletionRequest | Mapping[str, Any],
     timeout: float | httpx.Timeout | None | Unset = UNSET,
     max_retries: int | Unset = UNSET,
     extra_headers: Mapping[str, str] | None = None,
@@ -208,7 +210,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-    body: ChatCompletionRequest,
+    body: ChatCompletionRequest | Mapping[str, Any],
     timeout: float | httpx.Timeout | None | Unset = UNSET,
     max_retries: int | Unset = UNSET,
     extra_headers: Mapping[str, str] | None = None,
@@ -231,7 +233,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-    body: ChatCompletionRequest,
+    body: ChatCompletionRequest | Mapping[str, Any],
     timeout: float | httpx.Timeout | None | Unset = UNSET,
     max_retries: int | Unset = UNSET,
     extra_headers: Mapping[str, str] | None = None,
@@ -254,7 +256,7 @@ async def asyncio(
 def stream(
     *,
     client: AuthenticatedClient,
-    body: ChatCompletionRequest,
+    body: ChatCompletionRequest | Mapping[str, Any],
     timeout: float | httpx.Timeout | None | Unset = UNSET,
     max_retries: int | Unset = UNSET,
     extra_headers: Mapping[str, str] | None = None,
@@ -302,7 +304,7 @@ def stream(
 def astream(
     *,
     client: AuthenticatedClient,
-    body: ChatCompletionRequest,
+    body: ChatCompletionRequest | Mapping[str, Any],
     timeout: float | httpx.Timeout | None | Unset = UNSET,
     max_retries: int | Unset = UNSET,
     extra_headers: Mapping[str, str] | None = None,
