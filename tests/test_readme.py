@@ -1,0 +1,31 @@
+"""The README's usage example runs as written (against the local reference server)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from reference_server import BackgroundServer
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_readme_usage_example_runs(
+    reference_server: BackgroundServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.DOTALL)
+    assert blocks, "the README has no python example"
+    monkeypatch.setenv("AIML_API_KEY", reference_server.api_key)
+    monkeypatch.setenv("AIML_API_BASE_URL", reference_server.base_url)
+
+    exec(compile(blocks[0], "README.md", "exec"), {"__name__": "readme_example"})
+
+    printed = capsys.readouterr().out
+    reply_line, streamed = printed.split("\n", 1)
+    # A reply with its token count, then the same reply streamed piece by piece.
+    text, _, tokens = reply_line.rpartition(" ")
+    assert "Why is the sky blue?" in text
+    assert int(tokens) > 0
+    assert streamed.strip() == text.strip()
