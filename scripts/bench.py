@@ -568,7 +568,8 @@ def profile(name: str) -> None:
             for _ in range(100):
                 json.dumps(_typed_request(1000).to_dict())
     else:
-        request = ChatCompletionRequest.from_dict({**_request_body(), "stream": False})
+        # max_tokens caps X-Reply-Tokens on the server, so lift it for the long stream.
+        request = ChatCompletionRequest.from_dict({**_request_body(), "stream": False, "max_tokens": 20_000})
         with running_server(api_key=API_KEY) as base_url:
             headers = {"X-Reply-Tokens": "10000"} if name == "stream" else {}
             with AuthenticatedClient(base_url=base_url, token=API_KEY, headers=headers) as client:
