@@ -33,7 +33,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "scripts"))
 
-from reference_server.runner import free_port, spawn  # noqa: E402
+from reference_server.runner import spawned  # noqa: E402
 
 API_KEY = "bench-key"
 REPORTS = REPO / "reports"
@@ -526,18 +526,6 @@ def write_reports(rows: list[Row]) -> None:
 
 
 @contextmanager
-def running_server(api_key: str) -> Iterator[str]:
-    """The reference server in its own process, so it does not share the measured client's GIL."""
-    port = free_port("127.0.0.1")
-    process = spawn(port, api_key, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-@contextmanager
 def _section(name: str) -> Iterator[None]:
     print(f"==> {name}", flush=True)
     started = time.perf_counter()
@@ -570,7 +558,7 @@ def profile(name: str) -> None:
     else:
         # max_tokens caps X-Reply-Tokens on the server, so lift it for the long stream.
         request = ChatCompletionRequest.from_dict({**_request_body(), "stream": False, "max_tokens": 20_000})
-        with running_server(api_key=API_KEY) as base_url:
+        with spawned(API_KEY, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as base_url:
             headers = {"X-Reply-Tokens": "10000"} if name == "stream" else {}
             with AuthenticatedClient(base_url=base_url, token=API_KEY, headers=headers) as client:
                 create_chat_completion.sync(client=client, body=request)  # open the connection first
@@ -601,7 +589,7 @@ def main(argv: list[str] | None = None) -> int:
         rows += bench_models(rounds)
     with _section("5 make generate wall time"):
         rows += bench_generate(3 if args.quick else 5)
-    with running_server(api_key=API_KEY) as base_url:
+    with spawned(API_KEY, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as base_url:
         with _section("1 per-call latency"):
             rows += bench_per_call(base_url, calls=30 if args.quick else 100, rounds=rounds)
         with _section("2 async throughput"):

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 
 import httpx
 
-from reference_server.runner import free_port, spawn
+from reference_server.runner import spawned
 
 PROMPT = "Say hello to the demo in one short sentence."
 LOCAL_KEY = "test-key"
@@ -50,20 +50,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("demo: the real API (key from AIML_API_KEY)", flush=True)
         return run_both(os.environ)
 
-    port = free_port("127.0.0.1")
-    base_url = f"http://127.0.0.1:{port}"
-    print(f"demo: starting the reference server on {base_url}", flush=True)
+    print("demo: starting the reference server", flush=True)
     try:
-        server = spawn(port, LOCAL_KEY, "--stream-delay", LOCAL_STREAM_DELAY)
+        with spawned(LOCAL_KEY, "--stream-delay", LOCAL_STREAM_DELAY) as base_url:
+            print(f"demo: reference server on {base_url}", flush=True)
+            status = run_both({**os.environ, "AIML_API_KEY": LOCAL_KEY, "AIML_API_BASE_URL": base_url})
     except httpx.TransportError as exc:
         print(f"demo: the reference server did not start: {exc}", file=sys.stderr)
         return 1
-    try:
-        return run_both({**os.environ, "AIML_API_KEY": LOCAL_KEY, "AIML_API_BASE_URL": base_url})
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        print("\ndemo: reference server stopped", flush=True)
+    print("\ndemo: reference server stopped", flush=True)
+    return status
 
 
 if __name__ == "__main__":

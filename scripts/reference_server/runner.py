@@ -8,6 +8,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -118,3 +120,16 @@ def spawn(port: int, api_key: str = "test-key", *extra: str, **popen: Any) -> su
         process.wait()
         raise
     return process
+
+
+@contextmanager
+def spawned(api_key: str = "test-key", *extra: str, **popen: Any) -> Iterator[str]:
+    """The server as a child process on a free loopback port (its own GIL, unlike
+    BackgroundServer); yields its base URL and stops it on exit."""
+    port = free_port("127.0.0.1")
+    process = spawn(port, api_key, *extra, **popen)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -2,47 +2,27 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-import httpx
 import pytest
 
-from aimlapi_gemini import AuthenticatedClient, ChatCompletionRequest, UserMessage
+from aimlapi_gemini import ChatCompletionRequest, UserMessage
 from aimlapi_gemini.api.chat_completions import create_chat_completion
 
-_REPLY = {
-    "id": "x",
-    "object": "chat.completion",
-    "created": 1,
-    "model": "google/gemini-pro",
-    "choices": [],
-    "usage": {"prompt_tokens": 1, "completion_tokens": 0, "total_tokens": 1},
-}
+from .fakes import FakeAPI, Reply, completion_json
 
 
-def _client(sent: list[bytes]) -> AuthenticatedClient:
-    def handler(request: httpx.Request) -> httpx.Response:
-        sent.append(request.content)
-        return httpx.Response(200, json=_REPLY)
-
-    return AuthenticatedClient(
-        base_url="http://test", token="k", httpx_args={"transport": httpx.MockTransport(handler)}
-    )
-
-
-def test_a_dict_body_is_sent_exactly_like_the_model() -> None:
+def test_a_dict_body_is_sent_exactly_like_the_model(fake_api: FakeAPI) -> None:
     body: dict[str, Any] = {
         "model": "gemini-pro",
         "messages": [{"role": "user", "content": "hi"}],
         "temperature": 0.5,
     }
-    sent: list[bytes] = []
-    client = _client(sent)
+    client = fake_api.script(Reply(json=completion_json())).client()
     create_chat_completion.sync(client=client, body=body)
     create_chat_completion.sync(client=client, body=ChatCompletionRequest.from_dict(body))
-    assert sent[0] == sent[1]
-    assert json.loads(sent[0]) == {**body, "stream": False}
+    assert fake_api.requests[0].content == fake_api.requests[1].content
+    assert fake_api.sent_json(0) == {**body, "stream": False}
 
 
 @pytest.mark.parametrize(
@@ -66,14 +46,15 @@ def test_a_dict_body_is_sent_exactly_like_the_model() -> None:
         ),
     ],
 )
-def test_an_invalid_dict_names_the_problem_and_sends_nothing(body: dict[str, Any], message: str) -> None:
-    sent: list[bytes] = []
+def test_an_invalid_dict_names_the_problem_and_sends_nothing(
+    fake_api: FakeAPI, body: dict[str, Any], message: str
+) -> None:
     with pytest.raises(ValueError, match="^" + message.replace("(", r"\(")) as excinfo:
-        create_chat_completion.sync(client=_client(sent), body=body)
+        create_chat_completion.sync(client=fake_api.client(), body=body)
     assert excinfo.value.__cause__ is None, "the generated parser's frames are not chained in"
-    assert sent == []
+    assert fake_api.requests == []
 
 
-def test_a_body_of_the_wrong_type_is_a_type_error_naming_both_types() -> None:
+def test_a_body_of_the_wrong_type_is_a_type_error_naming_both_types(fake_api: FakeAPI) -> None:
     with pytest.raises(TypeError, match=r"body must be a ChatCompletionRequest or a mapping .*, not list"):
-        create_chat_completion.sync(client=_client([]), body=[UserMessage(role="user", content="hi")])  # type: ignore[arg-type]
+        create_chat_completion.sync(client=fake_api.client(), body=[UserMessage(role="user", content="hi")])  # type: ignore[arg-type]
