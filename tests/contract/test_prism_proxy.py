@@ -67,10 +67,9 @@ RUNS = settings(
     phases=[Phase.explicit, Phase.generate],
     suppress_health_check=[HealthCheck.too_slow],
 )
-VALID_REQUESTS = 200
-VALID_STREAMS = 100
-INVALID_REQUESTS = 100
-# Short streamed replies keep a hundred streams (each buffered whole by Prism) fast.
+VALID_BODIES = 150  # each sent as a JSON request and as a streamed one
+INVALID_REQUESTS = 60
+# Short replies keep the exchanges fast (Prism buffers every reply, streams too).
 SHORT_REPLY = {"X-Reply-Tokens": "8"}
 
 
@@ -274,16 +273,21 @@ def post(http: httpx.Client, url: str, body: Any, **headers: str) -> httpx.Respo
 
 
 def test_prism_finds_nothing_in_valid_requests_and_their_replies(proxies: Proxies) -> None:
+    # Each generated body is sent twice: as a JSON request through the strict proxy, and
+    # streamed through the observing one.
     replies = Replies()
-    sent = 0
-    with client_through(proxies.strict, replies) as client:
+    sent = streamed = 0
+    with (
+        client_through(proxies.strict, replies) as client,
+        client_through(proxies.observing, replies) as observed,
+    ):
 
         @given(generated=valid_bodies())
-        @settings(RUNS, max_examples=VALID_REQUESTS)
+        @settings(RUNS, max_examples=VALID_BODIES)
         def exchange(generated: Any) -> None:
-            nonlocal sent
+            nonlocal sent, streamed
             response = create_chat_completion.sync_detailed(
-                client=client, body={**generated, "stream": False}
+                client=client, body={**generated, "stream": False}, extra_headers=SHORT_REPLY
             )
             sent += 1
             assert prism_findings(replies.last) == [], response.content
@@ -291,34 +295,22 @@ def test_prism_finds_nothing_in_valid_requests_and_their_replies(proxies: Proxie
             assert response.status_code == 200, response.content
             assert isinstance(response.parsed, ChatCompletion)
 
-        exchange()
-    assert sent >= VALID_REQUESTS
-
-
-def test_prism_finds_nothing_in_valid_streamed_requests_but_the_stream_text(proxies: Proxies) -> None:
-    replies = Replies()
-    streamed = 0
-    with client_through(proxies.observing, replies) as client:
-
-        @given(generated=valid_bodies())
-        @settings(RUNS, max_examples=VALID_STREAMS)
-        def exchange(generated: Any) -> None:
-            nonlocal streamed
             with create_chat_completion.stream(
-                client=client, body=generated, extra_headers=SHORT_REPLY
+                client=observed, body=generated, extra_headers=SHORT_REPLY
             ) as stream:
                 chunks = list(stream)
             streamed += 1
-            response = replies.last
-            assert response.status_code == 200
-            assert response.headers["content-type"].startswith("text/event-stream")
+            reply = replies.last
+            assert reply.status_code == 200
+            assert reply.headers["content-type"].startswith("text/event-stream")
             assert len(chunks) >= 2  # the role chunk, content, the final chunk; then [DONE]
             assert len({chunk.id for chunk in chunks}) == 1
-            findings = prism_findings(response)
+            findings = prism_findings(reply)
             assert all(finding["location"] == WHOLE_BODY for finding in findings), findings
 
         exchange()
-    assert streamed >= VALID_STREAMS
+    assert sent >= VALID_BODIES
+    assert streamed >= VALID_BODIES
 
 
 INVALID_BODIES = {
