@@ -67,7 +67,7 @@ RUNS = settings(
     phases=[Phase.explicit, Phase.generate],
     suppress_health_check=[HealthCheck.too_slow],
 )
-VALID_BODIES = 125  # each sent as a JSON request and as a streamed one
+VALID_BODIES = 100  # each sent as a JSON request and as a streamed one
 INVALID_REQUESTS = 60
 # Short replies keep the exchanges fast (Prism buffers every reply, streams too).
 SHORT_REPLY = {"X-Reply-Tokens": "8"}
