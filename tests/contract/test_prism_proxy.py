@@ -8,8 +8,9 @@ untouched, without that header. Without `--errors`, Prism forwards everything an
 header.
 
 What Prism 5.16 cannot check is the *inside* of an event stream. It reads every reply that is
-not JSON with `response.text()` (prism-http's utils/parseResponse) and validates that whole
-text against the schema under `text/event-stream`, which describes one event. So every stream
+not JSON with `response.text()` (prism-http's utils/parseResponse; so it also holds a stream
+back until its end) and validates that whole text against the schema under
+`text/event-stream`, which describes one event. So every stream
 gets one finding at the root of the body (`Response body must be object`), whatever its events
 hold. Streamed exchanges therefore go through a second Prism without `--errors` (so the client
 still reads the stream), and the only finding they may have is that one; Prism still checks
