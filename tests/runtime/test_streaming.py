@@ -53,8 +53,9 @@ def test_stream_sets_the_flag_and_asks_for_events(fake_api: FakeAPI, calls: Call
     assert fake_api.requests[0].headers["accept"] == "text/event-stream"
 
 
-def test_keep_alives_and_unknown_events_are_skipped(fake_api: FakeAPI, calls: Calls) -> None:
-    fake_api.script(stream_of(b": ping\n\n", b"event: progress\ndata: 50%\n\n", *sse_body(2)))
+def test_keep_alives_are_skipped(fake_api: FakeAPI, calls: Calls) -> None:
+    # A comment, a blank line alone, an event with empty data, one with only whitespace.
+    fake_api.script(stream_of(b": ping\n\n", b"\n", b"data:\n\n", b"data:  \n\n", *sse_body(2)))
     outcome = calls.stream(fake_api.client())
     assert outcome.error is None
     assert outcome.text == "t0 t1 "
