@@ -5,6 +5,7 @@ already yielded, closing early, retries while opening, constant memory; how even
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 import tracemalloc
 from collections.abc import Iterator, Sequence
@@ -103,6 +104,22 @@ def test_a_cut_connection_raises_after_the_chunks_received(fake_api: FakeAPI, ca
         "stream interrupted after 5 chunks: RemoteProtocolError: peer closed connection without sending"
         " complete message body"
     )
+
+
+def test_a_body_that_lies_about_its_encoding_is_an_interruption(fake_api: FakeAPI, calls: Calls) -> None:
+    fake_api.script(Reply(headers={"content-encoding": "gzip"}, events=EventBody([b"data: not gzip\n\n"])))
+    outcome = calls.stream(fake_api.client())
+    assert outcome.chunks == []
+    assert isinstance(outcome.error, StreamInterruptedError)
+    assert "DecodingError" in str(outcome.error)
+
+
+def test_an_honestly_compressed_stream_is_decoded(fake_api: FakeAPI, calls: Calls) -> None:
+    body = gzip.compress(b"".join(sse_body(3)))
+    fake_api.script(Reply(headers={"content-encoding": "gzip"}, events=EventBody([body[:20], body[20:]])))
+    outcome = calls.stream(fake_api.client())
+    assert outcome.error is None
+    assert outcome.text == "t0 t1 t2 "
 
 
 def test_a_body_that_ends_without_done_is_an_interruption(fake_api: FakeAPI, calls: Calls) -> None:

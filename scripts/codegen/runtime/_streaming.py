@@ -3,8 +3,8 @@
 Events are decoded as the bytes arrive (``_sse``), so memory stays constant however long the
 stream is, and one event may not exceed ``max_event_bytes``. Every event whose data is a chunk is
 yielded, whatever its event type; ``data: [DONE]`` ends the stream. An error event, data that is
-neither a chunk nor ``[DONE]``, an event over the cap, a cut connection or a body that ends without
-``[DONE]`` raises, after every chunk before it has been yielded.
+neither a chunk nor ``[DONE]``, an event over the cap, a cut connection, a body that cannot be
+decoded, or one that ends without ``[DONE]`` raises, after every chunk before it has been yielded.
 """
 
 from __future__ import annotations
@@ -134,7 +134,7 @@ class _EventDecoder(Generic[T]):
             setting="max_event_bytes",
         )
 
-    def _interrupted(self, cause: httpx.TransportError | None) -> StreamInterruptedError:
+    def _interrupted(self, cause: httpx.RequestError | None) -> StreamInterruptedError:
         reason = "the body ended without [DONE]" if cause is None else f"{type(cause).__name__}: {cause}"
         request_id = request_id_of(self.response, None)
         message = f"stream interrupted after {self.chunks_received} chunks: {one_line(reason)}"
@@ -186,7 +186,7 @@ class Stream(_EventDecoder[T], Iterator[T]):
                         return
                 if too_large is not None:
                     raise self._too_large(too_large) from None
-        except httpx.TransportError as exc:
+        except (httpx.TransportError, httpx.DecodingError) as exc:
             raise self._interrupted(exc) from exc
         raise self._interrupted(None)
 
@@ -231,7 +231,7 @@ class AsyncStream(_EventDecoder[T], AsyncIterator[T]):
                 if too_large is not None:
                     raise self._too_large(too_large) from None
             raise self._interrupted(None)
-        except httpx.TransportError as exc:
+        except (httpx.TransportError, httpx.DecodingError) as exc:
             raise self._interrupted(exc) from exc
         finally:
             # An abandoned async generator is otherwise only closed by the garbage collector.
