@@ -168,7 +168,8 @@ class Stream(_EventDecoder[T], Iterator[T]):
         self._iterator = self._iterate()
 
     def __iter__(self) -> Iterator[T]:
-        return self
+        # The generator itself, so that a for loop does not go through __next__ for every chunk.
+        return self._iterator
 
     def __next__(self) -> T:
         return next(self._iterator)
@@ -210,7 +211,8 @@ class AsyncStream(_EventDecoder[T], AsyncIterator[T]):
         self._iterator = self._iterate()
 
     def __aiter__(self) -> AsyncIterator[T]:
-        return self
+        # The async generator itself: an async for then costs no __anext__ coroutine per chunk.
+        return self._iterator
 
     async def __anext__(self) -> T:
         return await anext(self._iterator)
