@@ -18,6 +18,7 @@ from aimlapi_gemini import (
     AuthenticationError,
     BadRequestError,
     ChatCompletion,
+    ConfigurationError,
     ErrorResponse,
     InternalServerError,
     NotFoundError,
@@ -169,9 +170,20 @@ def test_connection_errors_after_the_retries(fake_api: FakeAPI, calls: Calls, sl
     assert str(caught.value).startswith("connection error: scripted transport failure: POST ")
 
 
-def test_a_bad_url_is_not_retried(calls: Calls, sleeps: list[float]) -> None:
+@pytest.mark.parametrize("base_url", ["ftp://nowhere.test", "http://[::1", "not a url", "https://"])
+def test_a_base_url_that_cannot_work_is_refused_when_the_client_is_made(base_url: str) -> None:
+    with pytest.raises(ConfigurationError, match="base_url"):
+        AuthenticatedClient(base_url=base_url, token="k")
+
+
+def test_a_scheme_httpx_cannot_send_is_a_connection_error_and_not_retried(
+    calls: Calls, sleeps: list[float]
+) -> None:
+    client = AuthenticatedClient(base_url="https://api.example.test", token="k")
+    client.set_httpx_client(httpx.Client(base_url="ftp://nowhere.test"))
+    client.set_async_httpx_client(httpx.AsyncClient(base_url="ftp://nowhere.test"))
     with pytest.raises(APIConnectionError):
-        calls.complete(AuthenticatedClient(base_url="ftp://nowhere.test", token="k"))
+        calls.complete(client)
     assert sleeps == []
 
 

@@ -16,6 +16,8 @@ import httpx
 from httpx_sse import EventSource, ServerSentEvent
 
 from ._base import RequestOptions, asend, send
+from ._body import aread_body, read_body
+from ._config import DEFAULT_MAX_EVENT_BYTES
 from ._exceptions import (
     PARSE_ERRORS,
     APIConnectionError,
@@ -59,7 +61,7 @@ class _EventDecoder(Generic[T]):
         where = f"stream event after {self.chunks_received} chunks"
         try:
             payload = json.loads(data)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise validation_error(self.response, data, self._expected, exc, where) from exc
         if isinstance(payload, dict) and payload.get("error"):
             raise self._error_event(data, payload)
@@ -85,7 +87,7 @@ class _EventDecoder(Generic[T]):
             text=text,
         )
 
-    def _interrupted(self, cause: httpx.TransportError | None) -> StreamInterruptedError:
+    def _interrupted(self, cause: httpx.RequestError | None) -> StreamInterruptedError:
         reason = "the body ended without [DONE]" if cause is None else f"{type(cause).__name__}: {cause}"
         request_id = request_id_of(self.response, None)
         message = f"stream interrupted after {self.chunks_received} chunks: {one_line(reason)}"
@@ -118,7 +120,7 @@ class Stream(_EventDecoder[T], Iterator[T]):
                     return
                 if chunk is not None:
                     yield chunk
-        except httpx.TransportError as exc:
+        except (httpx.TransportError, httpx.DecodingError) as exc:
             raise self._interrupted(exc) from exc
         raise self._interrupted(None)
 
@@ -150,7 +152,7 @@ class AsyncStream(_EventDecoder[T], AsyncIterator[T]):
                 if chunk is not None:
                     yield chunk
             raise self._interrupted(None)
-        except httpx.TransportError as exc:
+        except (httpx.TransportError, httpx.DecodingError) as exc:
             raise self._interrupted(exc) from exc
         finally:
             # An abandoned async generator is otherwise only closed by the garbage collector.
@@ -191,6 +193,8 @@ def open_stream(
     options: RequestOptions,
     parse: Callable[[Any], T],
     expected: str,
+    *,
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
 ) -> Iterator[Stream[T]]:
     """Open the stream (retrying like any request until the status line arrives) and close it on exit."""
     response = send(http, _accepting_events(kwargs), options, stream=True)
@@ -198,7 +202,7 @@ def open_stream(
     try:
         if not (response.is_success and _is_event_stream(response)):
             try:
-                response.read()
+                read_body(response, options.max_response_bytes)
             except httpx.TransportError as exc:
                 raise _read_failed(response, exc) from exc
             _reject(response, expected)
@@ -217,6 +221,8 @@ async def aopen_stream(
     options: RequestOptions,
     parse: Callable[[Any], T],
     expected: str,
+    *,
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
 ) -> AsyncIterator[AsyncStream[T]]:
     """Async twin of ``open_stream``."""
     response = await asend(http, _accepting_events(kwargs), options, stream=True)
@@ -224,7 +230,7 @@ async def aopen_stream(
     try:
         if not (response.is_success and _is_event_stream(response)):
             try:
-                await response.aread()
+                await aread_body(response, options.max_response_bytes)
             except httpx.TransportError as exc:
                 raise _read_failed(response, exc) from exc
             _reject(response, expected)
