@@ -9,10 +9,12 @@ Every attempt carries ``X-Retry-Count`` (0 on the first) and the call's one ``Id
 
 from __future__ import annotations
 
+import json
 import logging
-import uuid
+import os
 from collections.abc import Mapping
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import httpx
 from attrs import define
@@ -27,6 +29,15 @@ from ._secret import Secret, redact_headers
 logger = logging.getLogger("aimlapi_gemini")
 
 _IDEMPOTENCY_KEY_LOWER = IDEMPOTENCY_KEY_HEADER.lower()
+
+# What httpx's json= does, with the encoder built once instead of on every request.
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+# Per pool, the absolute URL of each path it was sent to: given a relative path, httpx parses and
+# joins it with the base URL on every request, a noticeable part of a call's own cost.
+_absolute_urls: WeakKeyDictionary[httpx.Client | httpx.AsyncClient, dict[str, tuple[httpx.URL, httpx.URL]]]
+_absolute_urls = WeakKeyDictionary()
+_MAX_URLS_PER_POOL = 256  # paths with parameters in them vary
 
 
 @define(frozen=True)
@@ -55,7 +66,23 @@ def _idempotency_key(options: RequestOptions) -> str | None:
         name.lower() == _IDEMPOTENCY_KEY_LOWER for name in options.extra_headers
     ):
         return None
-    return f"aimlapi-gemini-{uuid.uuid4()}"
+    # 128 random bits, like a UUID4, without building a UUID object on every call.
+    return f"aimlapi-gemini-{os.urandom(16).hex()}"
+
+
+def _absolute_url(http: httpx.Client | httpx.AsyncClient, path: str) -> httpx.URL:
+    urls = _absolute_urls.get(http)
+    if urls is None:
+        urls = _absolute_urls[http] = {}
+    base = http.base_url
+    known = urls.get(path)
+    if known is not None and known[0] is base:
+        return known[1]
+    if len(urls) >= _MAX_URLS_PER_POOL:
+        urls.clear()
+    url = http.build_request("GET", path).url
+    urls[path] = (base, url)
+    return url
 
 
 def _build(
@@ -70,8 +97,24 @@ def _build(
     if idempotency_key is not None:
         headers[IDEMPOTENCY_KEY_HEADER] = idempotency_key
     headers.update(options.extra_headers)
-    timeout = options.timeout if options.deadline is None else options.deadline.timeout(options.timeout)
-    request = http.build_request(**{**kwargs, "headers": headers, "timeout": timeout})
+    timeout: httpx.Timeout | httpx._client.UseClientDefault
+    if options.deadline is not None:
+        timeout = options.deadline.timeout(options.timeout)
+    elif options.timeout == http.timeout:
+        timeout = httpx.USE_CLIENT_DEFAULT  # the pool's own: httpx need not build another Timeout
+    else:
+        timeout = options.timeout
+    request_kwargs = {**kwargs, "headers": headers, "timeout": timeout}
+    if isinstance(kwargs["url"], str):
+        request_kwargs["url"] = _absolute_url(http, kwargs["url"])
+    if "json" in kwargs:
+        try:
+            request_kwargs["content"] = _JSON.encode(request_kwargs.pop("json")).encode()
+        except ValueError as exc:  # NaN or infinity: JSON has no way to say them
+            raise ValueError(f"the request body cannot be sent as JSON: {exc}") from None
+        if not any(name.lower() == "content-type" for name in headers):
+            headers["Content-Type"] = "application/json"
+    request = http.build_request(**request_kwargs)
     if options.secret_headers:
         # Set here rather than merged above, so no local variable of ours holds the key.
         overridden = {name.lower() for name in (*kwargs.get("headers", {}), *options.extra_headers)}

@@ -32,7 +32,7 @@ def test_every_attempt_carries_its_retry_count_and_the_calls_idempotency_key(
     assert [_one(r, "X-Retry-Count") for r in fake_api.requests] == ["0", "1", "2"]
     keys = {_one(r, "Idempotency-Key") for r in fake_api.requests}
     assert len(keys) == 1
-    assert re.fullmatch(r"aimlapi-gemini-[0-9a-f-]{36}", keys.pop())
+    assert re.fullmatch(r"aimlapi-gemini-[0-9a-f]{32}", keys.pop())
 
 
 def test_each_call_has_its_own_idempotency_key(fake_api: FakeAPI, calls: Calls) -> None:
