@@ -12,6 +12,9 @@ import httpx
 
 from ._exceptions import ConfigurationError, MissingAPIKeyError
 from ._secret import Secret, header_problem
+from ._sse import (
+    DEFAULT_MAX_EVENT_BYTES as DEFAULT_MAX_EVENT_BYTES,
+)  # one event (16 MiB); the SSE decoder enforces it
 
 API_KEY_ENV = "AIML_API_KEY"
 BASE_URL_ENV = "AIML_API_BASE_URL"
@@ -23,7 +26,6 @@ DEFAULT_MAX_RETRIES = 2
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # Caps on what one reply may make the client hold in memory (a gzip bomb, a line that never ends).
 DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
-DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024
 
 
 def _package_version() -> str:

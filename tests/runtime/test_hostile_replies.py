@@ -342,3 +342,20 @@ def test_a_gzip_bomb_costs_bounded_memory(bomb: bytes, entry: str, cap: int | No
     assert caught.value.limit == limit
     # The cap, plus the compressed body the fake holds, plus a few decoding steps: never the GiB.
     assert peak < limit * 1.1 + 8 * 2**20, f"peak {peak / 2**20:.1f} MiB with a cap of {limit / 2**20} MiB"
+
+
+@pytest.mark.parametrize("entry", ["stream", "astream"])
+def test_a_gzip_bomb_in_an_event_stream_costs_bounded_memory_too(bomb: bytes, entry: str) -> None:
+    # Inflated in bounded steps, the zeros reach the event decoder a piece at a time, and one event
+    # (a line that never ends) stops at max_event_bytes.
+    handler = raw_reply(200, bomb, "text/event-stream", **{"content-encoding": "gzip"})
+    client = fake_client(handler, max_event_bytes=2**20)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ResponseTooLargeError) as caught:
+            call(entry, client)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert (caught.value.limit, caught.value.setting) == (2**20, "max_event_bytes")
+    assert peak < 16 * 2**20, f"peak {peak / 2**20:.1f} MiB"

@@ -13,7 +13,7 @@ A body that is not what its ``Content-Encoding`` says is an APIResponseValidatio
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 
 import httpx
 
@@ -68,6 +68,47 @@ def _zlib_decoder(response: httpx.Response) -> _ZlibDecoder | None:
     return None
 
 
+def _decoding_failed(response: httpx.Response, exc: zlib.error) -> httpx.DecodingError:
+    return httpx.DecodingError(f"{type(exc).__name__}: {exc}", request=response.request)
+
+
+def _decoded(response: httpx.Response, decoder: _ZlibDecoder) -> Iterator[bytes]:
+    try:
+        for raw in response.iter_raw():
+            yield from decoder.decode(raw)
+        if tail := decoder.flush():
+            yield tail
+    except zlib.error as exc:
+        raise _decoding_failed(response, exc) from exc
+
+
+async def _adecoded(response: httpx.Response, decoder: _ZlibDecoder) -> AsyncIterator[bytes]:
+    try:
+        async for raw in response.aiter_raw():
+            for piece in decoder.decode(raw):
+                yield piece
+        if tail := decoder.flush():
+            yield tail
+    except zlib.error as exc:
+        raise _decoding_failed(response, exc) from exc
+
+
+def iter_decoded(response: httpx.Response) -> Iterator[bytes]:
+    """The decoded body in pieces of at most _STEP bytes for gzip/deflate (what
+    ``response.iter_bytes()`` gives, without inflating a whole network chunk at once); a body that
+    is not what its Content-Encoding says raises httpx.DecodingError, as httpx does."""
+    decoder = _zlib_decoder(response)
+    return response.iter_bytes() if decoder is None else _decoded(response, decoder)
+
+
+def aiter_decoded(response: httpx.Response) -> AsyncGenerator[bytes, None]:
+    """Async twin of ``iter_decoded``."""
+    decoder = _zlib_decoder(response)
+    if decoder is None:
+        return response.aiter_bytes()  # type: ignore[return-value]  # an async generator, typed loosely
+    return _adecoded(response, decoder)  # type: ignore[return-value]
+
+
 class _Collector:
     """Counts and keeps the decoded pieces; past ``limit`` it raises ResponseTooLargeError."""
 
@@ -96,11 +137,11 @@ class _Collector:
         self.response._content = b"".join(self.pieces)
 
 
-def _undecodable(response: httpx.Response, exc: Exception) -> APIResponseValidationError:
+def _undecodable(response: httpx.Response, exc: httpx.DecodingError) -> APIResponseValidationError:
     encoding = response.headers.get("content-encoding", "")
     return APIResponseValidationError(
         f"HTTP {response.status_code} body could not be decoded as its Content-Encoding"
-        f" {encoding!r} says ({type(exc).__name__}: {exc})",
+        f" {encoding!r} says (DecodingError: {exc})",
         response=response,
         text="",
     )
@@ -110,17 +151,10 @@ def read_body(response: httpx.Response, limit: int) -> None:
     """Read the body into ``response.content``, at most ``limit`` decoded bytes; the response is
     closed when this fails."""
     collector = _Collector(response, limit)
-    decoder = _zlib_decoder(response)
     try:
-        if decoder is None:
-            for piece in response.iter_bytes():
-                collector.add(piece)
-        else:
-            for raw in response.iter_raw():
-                for piece in decoder.decode(raw):
-                    collector.add(piece)
-            collector.add(decoder.flush())
-    except (zlib.error, httpx.DecodingError) as exc:
+        for piece in iter_decoded(response):
+            collector.add(piece)
+    except httpx.DecodingError as exc:
         response.close()
         raise _undecodable(response, exc) from exc
     except BaseException:
@@ -132,17 +166,10 @@ def read_body(response: httpx.Response, limit: int) -> None:
 async def aread_body(response: httpx.Response, limit: int) -> None:
     """Async twin of ``read_body``."""
     collector = _Collector(response, limit)
-    decoder = _zlib_decoder(response)
     try:
-        if decoder is None:
-            async for piece in response.aiter_bytes():
-                collector.add(piece)
-        else:
-            async for raw in response.aiter_raw():
-                for piece in decoder.decode(raw):
-                    collector.add(piece)
-            collector.add(decoder.flush())
-    except (zlib.error, httpx.DecodingError) as exc:
+        async for piece in aiter_decoded(response):
+            collector.add(piece)
+    except httpx.DecodingError as exc:
         await response.aclose()
         raise _undecodable(response, exc) from exc
     except BaseException:
