@@ -143,7 +143,8 @@ def test_no_traceback_shows_the_key_even_with_locals(fake_api: FakeAPI, how: str
 
 def test_reprs_of_the_client_and_its_call_options_hide_the_key(fake_api: FakeAPI) -> None:
     for client in _clients(fake_api).values():
-        options = client._request_options(client.get_httpx_client(), extra_headers={"X-A": "1"})
+        options = client._request_options(client.get_httpx_client(), extra_headers={"X-Fwd": FAKE_KEY})
+        assert "X-Fwd" in repr(options)
         for text in (repr(client), str(client), repr(options), repr(client.token), str(client.token)):
             assert FAKE_KEY not in text
 
