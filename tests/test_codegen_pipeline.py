@@ -293,7 +293,15 @@ def test_stream_schema_reads_as_the_whole_body_and_as_one_event(fresh_tree: Path
     assert validator.is_valid(body)
     assert validator.is_valid({"data": CHUNK_TEXT, "event": "message"})
     assert validator.is_valid({"data": "[DONE]", "event": "message", "id": "7", "retry": 1000})
-    # Twins: an event (an object) must be an event; the text branch does not admit any object.
+    assert validator.is_valid(body.replace("\n", "\r\n"))
+    assert validator.is_valid(body.replace("\n", "\r"))
+    # Twins: the text is a stream that ends with data: [DONE] and an empty line, nothing after.
+    assert not validator.is_valid(f"data: {CHUNK_TEXT}\n\n")
+    assert not validator.is_valid(f"{body}data: {CHUNK_TEXT}\n\n")
+    assert not validator.is_valid(body.removesuffix("\n"))  # the last event never ends
+    assert not validator.is_valid("data: [DONE]\r\n")  # CRLF is one line end
+    assert not validator.is_valid(f"data: {CHUNK_TEXT}\n\ndata:  [DONE]\n\n")
+    # An event (an object) must be an event; the text branch does not admit any object.
     assert not validator.is_valid({"event": "message"})  # no data
     assert not validator.is_valid({"data": 5})
     assert not validator.is_valid({"data": "[DONE]", "retry": -1})

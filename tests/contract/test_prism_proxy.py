@@ -132,7 +132,8 @@ class BreakingApp(ReferenceApp):
 
     `no-choices` drops the required `choices` from a JSON reply; `text-plain` relabels a reply
     `text/plain`; `status-206` answers 206, a status the spec does not list; `chunk-without-id`
-    drops the required `id` from the second chunk of a stream.
+    drops the required `id` from the second chunk of a stream; `no-done` drops a stream's
+    final `data: [DONE]` event, and `after-done` sends a chunk after it.
     """
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -175,6 +176,10 @@ def broken(
         del chunk["id"]
         events[1] = b"data: " + json.dumps(chunk).encode()
         body = b"\n\n".join(events)
+    elif breakage == "no-done":
+        body = body.removesuffix(b"data: [DONE]\n\n")
+    elif breakage == "after-done":
+        body += body.split(b"\n\n")[1] + b"\n\n"
     else:
         raise ValueError(f"unknown {BREAK_HEADER}: {breakage}")
     named[b"content-length"] = str(len(body)).encode()
@@ -405,6 +410,28 @@ def test_prism_checks_the_status_and_content_type_of_a_stream(
     assert response.status_code == 500, response.text
     findings = prism_findings(response)
     assert any(message in finding["message"] for finding in findings), findings
+
+
+@pytest.mark.parametrize("breakage", ["no-done", "after-done"])
+def test_prism_reports_a_stream_that_does_not_end_with_done(
+    proxies: Proxies, http: httpx.Client, broken_server: str, breakage: str
+) -> None:
+    # The whole-body reading of the event-stream schema can say what no one event can.
+    body = {"model": "gemini-pro", "messages": [{"role": "user", "content": "hi"}], "stream": True}
+    direct = post(http, broken_server, body, **{BREAK_HEADER: breakage, **SHORT_REPLY})
+    assert direct.status_code == 200
+    events = direct.text.split("\n\n")
+    assert events[-1] == ""
+    assert events[-2] != "data: [DONE]"
+    response = post(http, proxies.broken.url, body, **{BREAK_HEADER: breakage, **SHORT_REPLY})
+    assert response.status_code == 500, response.text
+    findings = prism_findings(response)
+    # Neither branch: not the text of a finished stream (pattern), not one event (type: object).
+    assert sorted(finding["code"] for finding in findings) == ["anyOf", "pattern", "type"], findings
+    assert all(finding["location"] == ["response", "body"] for finding in findings), findings
+    # Its twin, the same stream unbroken, is clean.
+    valid = post(http, proxies.broken.url, body, **SHORT_REPLY)
+    assert (valid.status_code, prism_findings(valid)) == (200, [])
 
 
 def test_prism_cannot_see_inside_an_event_stream(
