@@ -12,9 +12,10 @@ utils/parseResponse; so it holds a stream back until its end) and validates that
 against the schema under `text/event-stream`, as OpenAPI 3.1 literally says; schemathesis, like
 3.2's itemSchema, reads that schema as one event. The spec's schema is anyOf both (the whole
 body as text, or one ChatCompletionStreamEvent), so a valid stream gets no finding at all, and
-with `--errors` it comes through as a 200 event stream that the client reads to `[DONE]`. What
-Prism cannot see is the inside of a stream (its text is just text); it still checks a stream's
-request, status and content type, which the twins below prove. The events themselves are
+with `--errors` it comes through as a 200 event stream that the client reads to `[DONE]`. The
+text branch's pattern says what no one event can, that the stream ends with `data: [DONE]`, and
+Prism checks it; it also checks a stream's request, status and content type, which the twins
+below prove. What Prism cannot see is the inside of an event: the events themselves are
 schemathesis's to check (tests/contract/test_mutation.py).
 
 Prism is JavaScript and forwards the body it parsed, re-serialised: integers past 2**53 lose
