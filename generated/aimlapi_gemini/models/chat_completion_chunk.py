@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _validation as _v
+from .._validation import MISSING, ValidationError
 from ..models.chat_completion_chunk_object import (
     ChatCompletionChunkObject,
-    check_chat_completion_chunk_object,
 )
 from ..types import UNSET, Unset
 
@@ -20,6 +21,15 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="ChatCompletionChunk")
+
+
+def _chat_completion_chunk_usage(
+    value: CompletionUsage | None | Unset | Mapping[str, Any],
+) -> CompletionUsage | None | Unset:
+    """ChatCompletionChunk.usage as given, or parsed from a plain mapping of its JSON fields."""
+    if isinstance(value, CompletionUsage) or value is UNSET or value is None:
+        return value
+    return _v.to_model(value, CompletionUsage, "usage")
 
 
 @_attrs_define
@@ -36,7 +46,9 @@ class ChatCompletionChunk:
     """ The model that answers. """
     choices: list[ChatCompletionChunkChoice]
     """ What each choice adds in this chunk; may be empty in a final usage-only chunk. """
-    usage: CompletionUsage | None | Unset = UNSET
+    usage: CompletionUsage | None | Unset = _attrs_field(
+        default=UNSET, converter=_chat_completion_chunk_usage
+    )
     """ Token counts; only in the last chunk, and only when the stream reports usage. """
     system_fingerprint: None | str | Unset = UNSET
     """ Identifies the backend configuration that answered. """
@@ -90,59 +102,76 @@ class ChatCompletionChunk:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id")
+        """Parse a JSON object into this model; ValidationError (a ValueError) names the path that does not fit."""
+        if type(src_dict) is not dict:
+            src_dict = _v.object_(src_dict)
+        try:
+            id = src_dict["id"]
+        except KeyError:
+            id = MISSING
+        if type(id) is not str:
+            id = _v.string(id, "id")
 
-        object_ = check_chat_completion_chunk_object(d.pop("object"))
+        try:
+            object_ = src_dict["object"]
+        except KeyError:
+            object_ = MISSING
+        if not (type(object_) is str and object_ in {"chat.completion.chunk"}):
+            object_ = _v.enum(object_, "object", ("chat.completion.chunk",))
 
-        created = d.pop("created")
+        try:
+            created = src_dict["created"]
+        except KeyError:
+            created = MISSING
+        if type(created) is not int:
+            created = _v.integer(created, "created")
 
-        model = d.pop("model")
+        try:
+            model = src_dict["model"]
+        except KeyError:
+            model = MISSING
+        if type(model) is not str:
+            model = _v.string(model, "model")
 
-        choices = []
-        _choices = d.pop("choices")
-        for choices_item_data in _choices:
-            choices_item = ChatCompletionChunkChoice.from_dict(choices_item_data)
+        try:
+            choices = src_dict["choices"]
+        except KeyError:
+            choices = MISSING
+        if type(choices) is not list:
+            choices = _v.array(choices, "choices")
+        try:
+            choices = [ChatCompletionChunkChoice.from_dict(choices_item) for choices_item in choices]
+        except ValidationError as _e:
+            raise _v.in_list(_e, "choices", choices, ChatCompletionChunkChoice.from_dict) from None
 
-            choices.append(choices_item)
-
-        def _parse_usage(data: object) -> CompletionUsage | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        usage = src_dict.get("usage", UNSET)
+        if usage is UNSET or usage is None:
+            pass
+        elif type(usage) is dict:
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                usage_type_0 = CompletionUsage.from_dict(data)
+                usage = CompletionUsage.from_dict(usage)
+            except ValidationError as _e:
+                raise _v.at(_e, "usage", usage) from None
 
-                return usage_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(CompletionUsage | None | Unset, data)
+        else:
+            usage = _v.union(usage, "usage", ("null", "object"))
 
-        usage = _parse_usage(d.pop("usage", UNSET))
+        system_fingerprint = src_dict.get("system_fingerprint", UNSET)
+        if system_fingerprint is UNSET or system_fingerprint is None:
+            pass
+        elif type(system_fingerprint) is str:
+            pass
+        else:
+            system_fingerprint = _v.union(system_fingerprint, "system_fingerprint", ("null", "string"))
 
-        def _parse_system_fingerprint(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        system_fingerprint = _parse_system_fingerprint(d.pop("system_fingerprint", UNSET))
-
-        chat_completion_chunk = cls(
-            id=id,
-            object_=object_,
-            created=created,
-            model=model,
-            choices=choices,
-            usage=usage,
-            system_fingerprint=system_fingerprint,
-        )
-
-        chat_completion_chunk.additional_properties = d
+        chat_completion_chunk = cls(id, object_, created, model, choices, usage, system_fingerprint)
+        if len(src_dict) > 5 + (usage is not UNSET) + (system_fingerprint is not UNSET):
+            extra = {
+                key: value
+                for key, value in src_dict.items()
+                if key not in {"id", "object", "created", "model", "choices", "usage", "system_fingerprint"}
+            }
+            chat_completion_chunk.additional_properties = extra
         return chat_completion_chunk
 
     @property

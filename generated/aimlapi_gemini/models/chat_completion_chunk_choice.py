@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.finish_reason import FinishReason, check_finish_reason
+from .. import _validation as _v
+from .._validation import MISSING, ValidationError
+from ..models.finish_reason import FinishReason
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -19,17 +21,35 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ChatCompletionChunkChoice")
 
 
+def _chat_completion_chunk_choice_delta(value: ChoiceDelta | Mapping[str, Any]) -> ChoiceDelta:
+    """ChatCompletionChunkChoice.delta as given, or parsed from a plain mapping of its JSON fields."""
+    if isinstance(value, ChoiceDelta):
+        return value
+    return _v.to_model(value, ChoiceDelta, "delta")
+
+
+def _chat_completion_chunk_choice_logprobs(
+    value: ChoiceLogprobs | None | Unset | Mapping[str, Any],
+) -> ChoiceLogprobs | None | Unset:
+    """ChatCompletionChunkChoice.logprobs as given, or parsed from a plain mapping of its JSON fields."""
+    if isinstance(value, ChoiceLogprobs) or value is UNSET or value is None:
+        return value
+    return _v.to_model(value, ChoiceLogprobs, "logprobs")
+
+
 @_attrs_define
 class ChatCompletionChunkChoice:
     """What one choice adds in a chunk."""
 
     index: int
     """ Which choice this continues. """
-    delta: ChoiceDelta
+    delta: ChoiceDelta = _attrs_field(converter=_chat_completion_chunk_choice_delta)
     """ The new part of the message; role only in the first chunk, and possibly empty in the last. """
     finish_reason: FinishReason | None | Unset = UNSET
     """ Null until the choice's last chunk, which says why generation ended. """
-    logprobs: ChoiceLogprobs | None | Unset = UNSET
+    logprobs: ChoiceLogprobs | None | Unset = _attrs_field(
+        default=UNSET, converter=_chat_completion_chunk_choice_logprobs
+    )
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -70,53 +90,64 @@ class ChatCompletionChunkChoice:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        index = d.pop("index")
+        """Parse a JSON object into this model; ValidationError (a ValueError) names the path that does not fit."""
+        if type(src_dict) is not dict:
+            src_dict = _v.object_(src_dict)
+        try:
+            index = src_dict["index"]
+        except KeyError:
+            index = MISSING
+        if type(index) is not int:
+            index = _v.integer(index, "index")
 
-        delta = ChoiceDelta.from_dict(d.pop("delta"))
+        try:
+            delta = src_dict["delta"]
+        except KeyError:
+            delta = MISSING
+        try:
+            delta = ChoiceDelta.from_dict(delta)
+        except ValidationError as _e:
+            raise _v.at(_e, "delta", delta) from None
 
-        def _parse_finish_reason(data: object) -> FinishReason | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        finish_reason = src_dict.get("finish_reason", UNSET)
+        if finish_reason is UNSET or finish_reason is None:
+            pass
+        elif type(finish_reason) is str and finish_reason in {
+            "content_filter",
+            "function_call",
+            "length",
+            "stop",
+            "tool_calls",
+        }:
+            pass
+        else:
+            finish_reason = _v.union(
+                finish_reason,
+                "finish_reason",
+                ("null",),
+                ("content_filter", "function_call", "length", "stop", "tool_calls"),
+            )
+
+        logprobs = src_dict.get("logprobs", UNSET)
+        if logprobs is UNSET or logprobs is None:
+            pass
+        elif type(logprobs) is dict:
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                finish_reason_type_0 = check_finish_reason(data)
+                logprobs = ChoiceLogprobs.from_dict(logprobs)
+            except ValidationError as _e:
+                raise _v.at(_e, "logprobs", logprobs) from None
 
-                return finish_reason_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(FinishReason | None | Unset, data)
+        else:
+            logprobs = _v.union(logprobs, "logprobs", ("null", "object"))
 
-        finish_reason = _parse_finish_reason(d.pop("finish_reason", UNSET))
-
-        def _parse_logprobs(data: object) -> ChoiceLogprobs | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                logprobs_type_0 = ChoiceLogprobs.from_dict(data)
-
-                return logprobs_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(ChoiceLogprobs | None | Unset, data)
-
-        logprobs = _parse_logprobs(d.pop("logprobs", UNSET))
-
-        chat_completion_chunk_choice = cls(
-            index=index,
-            delta=delta,
-            finish_reason=finish_reason,
-            logprobs=logprobs,
-        )
-
-        chat_completion_chunk_choice.additional_properties = d
+        chat_completion_chunk_choice = cls(index, delta, finish_reason, logprobs)
+        if len(src_dict) > 2 + (finish_reason is not UNSET) + (logprobs is not UNSET):
+            extra = {
+                key: value
+                for key, value in src_dict.items()
+                if key not in {"index", "delta", "finish_reason", "logprobs"}
+            }
+            chat_completion_chunk_choice.additional_properties = extra
         return chat_completion_chunk_choice
 
     @property

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _validation as _v
+from .._validation import MISSING, ValidationError
 from ..models.chat_completion_message_custom_tool_call_type import (
     ChatCompletionMessageCustomToolCallType,
-    check_chat_completion_message_custom_tool_call_type,
 )
 
 if TYPE_CHECKING:
@@ -20,6 +21,15 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ChatCompletionMessageCustomToolCall")
 
 
+def _chat_completion_message_custom_tool_call_custom(
+    value: CustomToolCall | Mapping[str, Any],
+) -> CustomToolCall:
+    """ChatCompletionMessageCustomToolCall.custom as given, or parsed from a plain mapping of its JSON fields."""
+    if isinstance(value, CustomToolCall):
+        return value
+    return _v.to_model(value, CustomToolCall, "custom")
+
+
 @_attrs_define
 class ChatCompletionMessageCustomToolCall:
     """A custom (free-form input) tool the model wants called."""
@@ -27,7 +37,7 @@ class ChatCompletionMessageCustomToolCall:
     id: str
     """ Identifies the call. """
     type_: ChatCompletionMessageCustomToolCallType
-    custom: CustomToolCall
+    custom: CustomToolCall = _attrs_field(converter=_chat_completion_message_custom_tool_call_custom)
     """ The custom tool to call and its input. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -52,20 +62,36 @@ class ChatCompletionMessageCustomToolCall:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id")
+        """Parse a JSON object into this model; ValidationError (a ValueError) names the path that does not fit."""
+        if type(src_dict) is not dict:
+            src_dict = _v.object_(src_dict)
+        try:
+            id = src_dict["id"]
+        except KeyError:
+            id = MISSING
+        if type(id) is not str:
+            id = _v.string(id, "id")
 
-        type_ = check_chat_completion_message_custom_tool_call_type(d.pop("type"))
+        try:
+            type_ = src_dict["type"]
+        except KeyError:
+            type_ = MISSING
+        if not (type(type_) is str and type_ in {"custom"}):
+            type_ = _v.enum(type_, "type", ("custom",))
 
-        custom = CustomToolCall.from_dict(d.pop("custom"))
+        try:
+            custom = src_dict["custom"]
+        except KeyError:
+            custom = MISSING
+        try:
+            custom = CustomToolCall.from_dict(custom)
+        except ValidationError as _e:
+            raise _v.at(_e, "custom", custom) from None
 
-        chat_completion_message_custom_tool_call = cls(
-            id=id,
-            type_=type_,
-            custom=custom,
-        )
-
-        chat_completion_message_custom_tool_call.additional_properties = d
+        chat_completion_message_custom_tool_call = cls(id, type_, custom)
+        if len(src_dict) > 3:
+            extra = {key: value for key, value in src_dict.items() if key not in {"id", "type", "custom"}}
+            chat_completion_message_custom_tool_call.additional_properties = extra
         return chat_completion_message_custom_tool_call
 
     @property

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.named_tool_choice_type import NamedToolChoiceType, check_named_tool_choice_type
+from .. import _validation as _v
+from .._validation import MISSING, ValidationError
+from ..models.named_tool_choice_type import NamedToolChoiceType
 
 if TYPE_CHECKING:
     from ..models.named_tool_choice_function import NamedToolChoiceFunction
@@ -17,10 +19,19 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="NamedToolChoice")
 
 
+def _named_tool_choice_function(
+    value: NamedToolChoiceFunction | Mapping[str, Any],
+) -> NamedToolChoiceFunction:
+    """NamedToolChoice.function as given, or parsed from a plain mapping of its JSON fields."""
+    if isinstance(value, NamedToolChoiceFunction):
+        return value
+    return _v.to_model(value, NamedToolChoiceFunction, "function")
+
+
 @_attrs_define
 class NamedToolChoice:
     type_: NamedToolChoiceType
-    function: NamedToolChoiceFunction
+    function: NamedToolChoiceFunction = _attrs_field(converter=_named_tool_choice_function)
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -41,17 +52,29 @@ class NamedToolChoice:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = check_named_tool_choice_type(d.pop("type"))
+        """Parse a JSON object into this model; ValidationError (a ValueError) names the path that does not fit."""
+        if type(src_dict) is not dict:
+            src_dict = _v.object_(src_dict)
+        try:
+            type_ = src_dict["type"]
+        except KeyError:
+            type_ = MISSING
+        if not (type(type_) is str and type_ in {"function"}):
+            type_ = _v.enum(type_, "type", ("function",))
 
-        function = NamedToolChoiceFunction.from_dict(d.pop("function"))
+        try:
+            function = src_dict["function"]
+        except KeyError:
+            function = MISSING
+        try:
+            function = NamedToolChoiceFunction.from_dict(function)
+        except ValidationError as _e:
+            raise _v.at(_e, "function", function) from None
 
-        named_tool_choice = cls(
-            type_=type_,
-            function=function,
-        )
-
-        named_tool_choice.additional_properties = d
+        named_tool_choice = cls(type_, function)
+        if len(src_dict) > 2:
+            extra = {key: value for key, value in src_dict.items() if key not in {"type", "function"}}
+            named_tool_choice.additional_properties = extra
         return named_tool_choice
 
     @property
