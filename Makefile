@@ -52,7 +52,8 @@ contract-live: $(STAMP) ## Contract suites + schemathesis CLI against CONTRACT_B
 	mkdir -p reports; status=0; \
 	CONTRACT_BASE_URL="$(CONTRACT_BASE_URL)" $(PY) -m pytest tests/contract/test_server_contract.py \
 		tests/contract/test_client_contract.py || status=1; \
-	$(VENV)/bin/schemathesis run generated/openapi.json --url "$(CONTRACT_BASE_URL)" --checks all \
+	PYTHONPATH=scripts $(VENV)/bin/schemathesis --config-file scripts/contract_kit/schemathesis.toml \
+		run generated/openapi.json --url "$(CONTRACT_BASE_URL)" --checks all --mode all \
 		-H "Authorization: Bearer $$AIML_API_KEY" --report junit \
 		--report-junit-path reports/contract-live-junit.xml || status=1; \
 	exit $$status

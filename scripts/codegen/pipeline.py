@@ -1,7 +1,7 @@
 """The steps from a vendor document to the generated package, as plain functions.
 
-load -> prune unreachable components -> apply overlay -> name titled schemas -> validate
--> openapi-python-client (pinned, our config and templates) -> wire in runtime modules
+load -> prune unreachable components -> apply overlay -> name titled schemas -> OpenAPI 3.1
+-> validate (3.1) -> openapi-python-client (pinned, our config and templates) -> wire in runtime modules
 -> ruff -> provenance.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 import filecmp
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -19,8 +20,10 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import yaml
 
+from .openapi31 import OPENAPI_31, OpenApiVersionError, upgrade_to_openapi_31
 from .overlay import apply_overlay
 from .transforms import hoist_titled_schemas, prune_components
 
@@ -58,11 +61,14 @@ def load_document(path: Path) -> dict[str, Any]:
 
 
 def validate_spec(document: dict[str, Any]) -> None:
-    from openapi_spec_validator import validate
+    """Check the resolved document against the OpenAPI 3.1 specification (and only 3.1)."""
+    from openapi_spec_validator import OpenAPIV31SpecValidator, validate
     from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
+    if document.get("openapi") != OPENAPI_31:
+        raise GenerationError(f"resolved spec must be OpenAPI {OPENAPI_31}, not {document.get('openapi')!r}")
     try:
-        validate(document)
+        validate(document, cls=OpenAPIV31SpecValidator)
     except OpenAPIValidationError as exc:
         where = "/".join(str(p) for p in exc.absolute_path) or "(root)"
         raise GenerationError(f"resolved spec is not valid OpenAPI at {where}: {exc.message}") from exc
@@ -73,6 +79,10 @@ def resolve_spec(spec_path: Path, overlay_path: Path = DEFAULT_OVERLAY) -> dict[
     document = prune_components(load_document(spec_path))
     document = apply_overlay(document, load_document(overlay_path))
     document = hoist_titled_schemas(document)
+    try:
+        document = upgrade_to_openapi_31(document)
+    except OpenApiVersionError as exc:
+        raise GenerationError(str(exc)) from exc
     validate_spec(document)
     return document
 
@@ -123,6 +133,13 @@ def _runtime_header(name: str) -> str:
     )
 
 
+def _template_failure(exc: jinja2.UndefinedError) -> str:
+    """The reason a template gave for failing. Jinja cannot raise, so our templates fail on
+    purpose by calling an undefined attribute named after the reason; other errors pass as is."""
+    match = re.search(r"has no attribute (['\"])(.*)\1$", str(exc), flags=re.DOTALL)
+    return match.group(2) if match else str(exc)
+
+
 def _run_generator(resolved_path: Path, package_dir: Path) -> None:
     from openapi_python_client import generate
     from openapi_python_client.config import Config, ConfigFile, MetaType
@@ -135,7 +152,10 @@ def _run_generator(resolved_path: Path, package_dir: Path) -> None:
         overwrite=True,
         output_path=package_dir,
     )
-    problems = generate(config=config, custom_template_path=TEMPLATES)
+    try:
+        problems = generate(config=config, custom_template_path=TEMPLATES)
+    except jinja2.UndefinedError as exc:
+        raise GenerationError(f"a template stopped the generation: {_template_failure(exc)}") from exc
     if problems:
         details = "\n".join(f"  - {p.header}: {p.detail or ''}".rstrip(": ") for p in problems)
         raise GenerationError(f"openapi-python-client reported problems:\n{details}")

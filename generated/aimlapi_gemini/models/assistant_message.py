@@ -24,7 +24,7 @@ class AssistantMessage:
     """An earlier reply of the model, replayed as context."""
 
     role: AssistantMessageRole
-    content: str | Unset = UNSET
+    content: None | str | Unset = UNSET
     """ The text the model replied with. """
     tool_calls: list[ToolCall] | Unset = UNSET
     """ Tools the model asked to call in that reply. """
@@ -36,7 +36,11 @@ class AssistantMessage:
     def to_dict(self) -> dict[str, Any]:
         role: str = self.role
 
-        content = self.content
+        content: None | str | Unset
+        if isinstance(self.content, Unset):
+            content = UNSET
+        else:
+            content = self.content
 
         tool_calls: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.tool_calls, Unset):
@@ -80,8 +84,12 @@ class AssistantMessage:
             role = _v.enum(role, "role", ("assistant",))
 
         content = src_dict.get("content", UNSET)
-        if type(content) is not str and content is not UNSET:
-            content = _v.string(content, "content")
+        if content is UNSET or content is None:
+            pass
+        elif type(content) is str:
+            pass
+        else:
+            content = _v.union(content, "content", ("null", "string"))
 
         tool_calls = src_dict.get("tool_calls", UNSET)
         if tool_calls is not UNSET:

@@ -34,7 +34,7 @@ def _chat_completion_chunk_usage(
 
 @_attrs_define
 class ChatCompletionChunk:
-    """One server-sent event of a streamed reply."""
+    """One piece of a streamed reply (the data of one server-sent event)."""
 
     id: str
     """ Identifies the completion; the same in every chunk of a stream. """

@@ -21,9 +21,11 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ChatCompletionChunkChoice")
 
 
-def _chat_completion_chunk_choice_delta(value: ChoiceDelta | Mapping[str, Any]) -> ChoiceDelta:
+def _chat_completion_chunk_choice_delta(
+    value: ChoiceDelta | None | Unset | Mapping[str, Any],
+) -> ChoiceDelta | None | Unset:
     """ChatCompletionChunkChoice.delta as given, or parsed from a plain mapping of its JSON fields."""
-    if isinstance(value, ChoiceDelta):
+    if isinstance(value, ChoiceDelta) or value is UNSET or value is None:
         return value
     return _v.to_model(value, ChoiceDelta, "delta")
 
@@ -43,8 +45,11 @@ class ChatCompletionChunkChoice:
 
     index: int
     """ Which choice this continues. """
-    delta: ChoiceDelta = _attrs_field(converter=_chat_completion_chunk_choice_delta)
-    """ The new part of the message; role only in the first chunk, and possibly empty in the last. """
+    delta: ChoiceDelta | None | Unset = _attrs_field(
+        default=UNSET, converter=_chat_completion_chunk_choice_delta
+    )
+    """ What the choice adds; the vendor's chunk schema lets it be null or absent (e.g. in a chunk that only ends
+    the choice). """
     finish_reason: FinishReason | None | Unset = UNSET
     """ Null until the choice's last chunk, which says why generation ended. """
     logprobs: ChoiceLogprobs | None | Unset = _attrs_field(
@@ -55,7 +60,13 @@ class ChatCompletionChunkChoice:
     def to_dict(self) -> dict[str, Any]:
         index = self.index
 
-        delta = self.delta.to_dict()
+        delta: dict[str, Any] | None | Unset
+        if isinstance(self.delta, Unset):
+            delta = UNSET
+        elif isinstance(self.delta, ChoiceDelta):
+            delta = self.delta.to_dict()
+        else:
+            delta = self.delta
 
         finish_reason: None | str | Unset
         if isinstance(self.finish_reason, Unset):
@@ -78,9 +89,10 @@ class ChatCompletionChunkChoice:
         field_dict.update(
             {
                 "index": index,
-                "delta": delta,
             }
         )
+        if delta is not UNSET:
+            field_dict["delta"] = delta
         if finish_reason is not UNSET:
             field_dict["finish_reason"] = finish_reason
         if logprobs is not UNSET:
@@ -100,14 +112,17 @@ class ChatCompletionChunkChoice:
         if type(index) is not int:
             index = _v.integer(index, "index")
 
-        try:
-            delta = src_dict["delta"]
-        except KeyError:
-            delta = MISSING
-        try:
-            delta = ChoiceDelta.from_dict(delta)
-        except ValidationError as _e:
-            raise _v.at(_e, "delta", delta) from None
+        delta = src_dict.get("delta", UNSET)
+        if delta is UNSET or delta is None:
+            pass
+        elif type(delta) is dict:
+            try:
+                delta = ChoiceDelta.from_dict(delta)
+            except ValidationError as _e:
+                raise _v.at(_e, "delta", delta) from None
+
+        else:
+            delta = _v.union(delta, "delta", ("null", "object"))
 
         finish_reason = src_dict.get("finish_reason", UNSET)
         if finish_reason is UNSET or finish_reason is None:
@@ -141,7 +156,7 @@ class ChatCompletionChunkChoice:
             logprobs = _v.union(logprobs, "logprobs", ("null", "object"))
 
         chat_completion_chunk_choice = cls(index, delta, finish_reason, logprobs)
-        if len(src_dict) > 2 + (finish_reason is not UNSET) + (logprobs is not UNSET):
+        if len(src_dict) > 1 + (delta is not UNSET) + (finish_reason is not UNSET) + (logprobs is not UNSET):
             extra = {
                 key: value
                 for key, value in src_dict.items()

@@ -79,7 +79,8 @@ def _chat(args: argparse.Namespace, out: TextIO) -> None:
             with create_chat_completion.stream(client=client, body=request) as chunks:
                 for chunk in chunks:
                     for choice in chunk.choices[:1]:
-                        if isinstance(choice.delta.content, str):
+                        # A choice may come without a delta (absent or null), e.g. when it only ends.
+                        if choice.delta and isinstance(choice.delta.content, str):
                             out.write(choice.delta.content)
                             out.flush()
         finally:
