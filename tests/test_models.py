@@ -346,6 +346,23 @@ def test_python_values_that_serialise_as_the_json_type_are_accepted_in_plain_for
             {"model": "gemini-pro", "messages": [], "logit_bias": {"42": "up"}},
             "logit_bias['42']: expected number, got string",
         ),
+        # minimum/maximum
+        (
+            {"model": "gemini-pro", "messages": [], "temperature": 2.5},
+            "temperature: expected a number >= 0 and <= 2, got 2.5",
+        ),
+        (
+            {"model": "gemini-pro", "messages": [], "max_tokens": 0},
+            "max_tokens: expected a number >= 1, got 0",
+        ),
+        (
+            {"model": "gemini-pro", "messages": [], "top_p": 0},
+            "top_p: expected a number >= 0.1 and <= 1, got 0",
+        ),
+        (
+            {"model": "gemini-pro", "messages": [], "logit_bias": {"7": -101}},
+            "logit_bias['7']: expected a number >= -100 and <= 100, got -101",
+        ),
         (
             {
                 "model": "gemini-pro",
@@ -371,7 +388,10 @@ def test_a_request_dict_that_fits_the_schema_round_trips() -> None:
         "stream": False,
         "stop": ["a", "b"],
         "tool_choice": "auto",
-        "logit_bias": {"42": -1, "7": 0.5},
+        "logit_bias": {"42": -100, "7": 100},
+        "temperature": 2,
+        "top_p": 0.1,
+        "presence_penalty": -2,
         "tools": [
             {
                 "type": "function",

@@ -243,6 +243,10 @@ class ChatCompletionRequest:
         else:
             frequency_penalty = _v.union(frequency_penalty, "frequency_penalty", ("null", "number"))
 
+        if (type(frequency_penalty) is int or type(frequency_penalty) is float) and not (
+            frequency_penalty >= -2.0 and frequency_penalty <= 2.0
+        ):
+            frequency_penalty = _v.bounds(frequency_penalty, "frequency_penalty", -2.0, 2.0)
         logit_bias = src_dict.get("logit_bias", UNSET)
         if logit_bias is UNSET or logit_bias is None:
             pass
@@ -259,6 +263,8 @@ class ChatCompletionRequest:
         if type(max_tokens) is not int and max_tokens is not UNSET:
             max_tokens = _v.integer(max_tokens, "max_tokens")
 
+        if (type(max_tokens) is int or type(max_tokens) is float) and not (max_tokens >= 1.0):
+            max_tokens = _v.bounds(max_tokens, "max_tokens", 1.0, None)
         presence_penalty = src_dict.get("presence_penalty", UNSET)
         if presence_penalty is UNSET or presence_penalty is None:
             pass
@@ -267,6 +273,10 @@ class ChatCompletionRequest:
         else:
             presence_penalty = _v.union(presence_penalty, "presence_penalty", ("null", "number"))
 
+        if (type(presence_penalty) is int or type(presence_penalty) is float) and not (
+            presence_penalty >= -2.0 and presence_penalty <= 2.0
+        ):
+            presence_penalty = _v.bounds(presence_penalty, "presence_penalty", -2.0, 2.0)
         stream = src_dict.get("stream", UNSET)
         if type(stream) is not bool and stream is not UNSET:
             stream = _v.boolean(stream, "stream")
@@ -275,10 +285,16 @@ class ChatCompletionRequest:
         if type(top_p) is not float and type(top_p) is not int and top_p is not UNSET:
             top_p = _v.number(top_p, "top_p")
 
+        if (type(top_p) is int or type(top_p) is float) and not (top_p >= 0.1 and top_p <= 1.0):
+            top_p = _v.bounds(top_p, "top_p", 0.1, 1.0)
         temperature = src_dict.get("temperature", UNSET)
         if type(temperature) is not float and type(temperature) is not int and temperature is not UNSET:
             temperature = _v.number(temperature, "temperature")
 
+        if (type(temperature) is int or type(temperature) is float) and not (
+            temperature >= 0.0 and temperature <= 2.0
+        ):
+            temperature = _v.bounds(temperature, "temperature", 0.0, 2.0)
         stop = src_dict.get("stop", UNSET)
         if stop is UNSET or stop is None:
             pass

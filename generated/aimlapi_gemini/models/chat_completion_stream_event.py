@@ -83,6 +83,8 @@ class ChatCompletionStreamEvent:
         if type(retry) is not int and retry is not UNSET:
             retry = _v.integer(retry, "retry")
 
+        if (type(retry) is int or type(retry) is float) and not (retry >= 0.0):
+            retry = _v.bounds(retry, "retry", 0.0, None)
         chat_completion_stream_event = cls(data, event, id, retry)
         if len(src_dict) > 1 + (event is not UNSET) + (id is not UNSET) + (retry is not UNSET):
             extra = {

@@ -35,8 +35,13 @@ class LogitBias:
         if src_dict:
             extra = dict(src_dict)
             for value in extra.values():
-                if not (type(value) is float or type(value) is int):
-                    extra = _v.values(extra, _v.number)
+                if not (type(value) is float or type(value) is int) or not (
+                    value >= -100.0 and value <= 100.0
+                ):
+                    extra = _v.values(
+                        extra,
+                        lambda value, key: _v.bounds(_v.number(value, key), key, -100.0, 100.0),
+                    )
                     break
             logit_bias.additional_properties = extra
         return logit_bias
