@@ -18,10 +18,10 @@ from aimlapi_gemini.models import (
     ChatCompletion,
     ChatCompletionMessageToolCall,
     ChatCompletionRequest,
-    ChatCompletionTool,
     FunctionDefinition,
     FunctionMessage,
     FunctionParameters,
+    LogitBias,
     SystemMessage,
     ToolMessage,
     UserMessage,
@@ -402,20 +402,22 @@ def test_a_request_dict_that_fits_the_schema_round_trips() -> None:
     assert ChatCompletionRequest.from_dict(body).to_dict() == body
 
 
-def test_a_model_field_takes_a_plain_mapping_and_parses_it() -> None:
+def test_a_free_form_model_field_takes_a_plain_mapping_and_parses_it() -> None:
+    """Fields typed as a model of only additional properties are dicts to users: parameters, logit_bias."""
     schema = {"type": "object", "properties": {"q": {"type": "string"}}}
     definition = FunctionDefinition(name="lookup", description="Look up.", parameters=schema)
     assert isinstance(definition.parameters, FunctionParameters)
     assert definition.to_dict() == {"name": "lookup", "description": "Look up.", "parameters": schema}
-    tool = ChatCompletionTool(type_="function", function={"name": "f", "description": "d"})
-    assert isinstance(tool.function, FunctionDefinition)
+    request = ChatCompletionRequest(model="gemini-pro", messages=[], logit_bias={"42": -5})
+    assert isinstance(request.logit_bias, LogitBias)
+    assert request.to_dict()["logit_bias"] == {"42": -5}
 
 
-def test_a_model_field_given_something_else_is_a_value_error_naming_it() -> None:
+def test_a_free_form_model_field_given_something_else_is_a_value_error_naming_it() -> None:
     with pytest.raises(ValueError, match=r"^parameters: expected FunctionParameters or a mapping, got list$"):
         FunctionDefinition(name="lookup", description="Look up.", parameters=[1])  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match=r"^function\.name: expected string, got integer$"):
-        ChatCompletionTool(type_="function", function={"name": 1, "description": "d"})
+    with pytest.raises(ValueError, match=r"^logit_bias\['42'\]: expected number, got string$"):
+        ChatCompletionRequest(model="gemini-pro", messages=[], logit_bias={"42": "up"})
 
 
 def test_validation_errors_pickle_with_their_path() -> None:

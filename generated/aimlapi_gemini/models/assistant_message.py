@@ -44,22 +44,15 @@ class AssistantMessage:
 
         tool_calls: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.tool_calls, Unset):
-            tool_calls = []
-            for tool_calls_item_data in self.tool_calls:
-                tool_calls_item = tool_calls_item_data.to_dict()
-                tool_calls.append(tool_calls_item)
+            tool_calls = [item.to_dict() for item in self.tool_calls]
 
         refusal = self.refusal
 
         name = self.name
 
-        field_dict: dict[str, Any] = {}
-
-        field_dict.update(
-            {
-                "role": role,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            "role": role,
+        }
         if content is not UNSET:
             field_dict["content"] = content
         if tool_calls is not UNSET:

@@ -22,22 +22,6 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ChatCompletion")
 
 
-def _chat_completion_usage(value: CompletionUsage | Mapping[str, Any]) -> CompletionUsage:
-    """ChatCompletion.usage as given, or parsed from a plain mapping of its JSON fields."""
-    if isinstance(value, CompletionUsage):
-        return value
-    return _v.to_model(value, CompletionUsage, "usage")
-
-
-def _chat_completion_meta(
-    value: ChatCompletionMeta | None | Unset | Mapping[str, Any],
-) -> ChatCompletionMeta | None | Unset:
-    """ChatCompletion.meta as given, or parsed from a plain mapping of its JSON fields."""
-    if isinstance(value, ChatCompletionMeta) or value is UNSET or value is None:
-        return value
-    return _v.to_model(value, ChatCompletionMeta, "meta")
-
-
 @_attrs_define
 class ChatCompletion:
     """A complete reply of the model."""
@@ -52,11 +36,11 @@ class ChatCompletion:
     """ The model that answered, e.g. google/gemini-pro. """
     choices: list[ChatCompletionChoice]
     """ The candidate replies; usually one. """
-    usage: CompletionUsage = _attrs_field(converter=_chat_completion_usage)
+    usage: CompletionUsage
     """ Token counts of the request and reply. """
     system_fingerprint: None | str | Unset = UNSET
     """ Identifies the backend configuration that answered. """
-    meta: ChatCompletionMeta | None | Unset = _attrs_field(default=UNSET, converter=_chat_completion_meta)
+    meta: ChatCompletionMeta | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -68,10 +52,7 @@ class ChatCompletion:
 
         model = self.model
 
-        choices = []
-        for choices_item_data in self.choices:
-            choices_item = choices_item_data.to_dict()
-            choices.append(choices_item)
+        choices = [item.to_dict() for item in self.choices]
 
         usage = self.usage.to_dict()
 
@@ -89,18 +70,15 @@ class ChatCompletion:
         else:
             meta = self.meta
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "id": id,
-                "object": object_,
-                "created": created,
-                "model": model,
-                "choices": choices,
-                "usage": usage,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "id": id,
+            "object": object_,
+            "created": created,
+            "model": model,
+            "choices": choices,
+            "usage": usage,
+        }
         if system_fingerprint is not UNSET:
             field_dict["system_fingerprint"] = system_fingerprint
         if meta is not UNSET:

@@ -37,16 +37,13 @@ class ChatCompletionAudio:
 
         expires_at = self.expires_at
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "id": id,
-                "data": data,
-                "transcript": transcript,
-                "expires_at": expires_at,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "id": id,
+            "data": data,
+            "transcript": transcript,
+            "expires_at": expires_at,
+        }
 
         return field_dict
 

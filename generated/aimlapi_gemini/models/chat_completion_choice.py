@@ -21,38 +21,18 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ChatCompletionChoice")
 
 
-def _chat_completion_choice_message(
-    value: ChatCompletionMessage | Mapping[str, Any],
-) -> ChatCompletionMessage:
-    """ChatCompletionChoice.message as given, or parsed from a plain mapping of its JSON fields."""
-    if isinstance(value, ChatCompletionMessage):
-        return value
-    return _v.to_model(value, ChatCompletionMessage, "message")
-
-
-def _chat_completion_choice_logprobs(
-    value: ChoiceLogprobs | None | Unset | Mapping[str, Any],
-) -> ChoiceLogprobs | None | Unset:
-    """ChatCompletionChoice.logprobs as given, or parsed from a plain mapping of its JSON fields."""
-    if isinstance(value, ChoiceLogprobs) or value is UNSET or value is None:
-        return value
-    return _v.to_model(value, ChoiceLogprobs, "logprobs")
-
-
 @_attrs_define
 class ChatCompletionChoice:
     """One candidate reply."""
 
     index: int
     """ Position of this choice in the list. """
-    message: ChatCompletionMessage = _attrs_field(converter=_chat_completion_choice_message)
+    message: ChatCompletionMessage
     """ The message the model wrote. """
     finish_reason: FinishReason
     """ Why generation ended: natural end or stop text, token limit, filtered content, or a tool (function) call.
     """
-    logprobs: ChoiceLogprobs | None | Unset = _attrs_field(
-        default=UNSET, converter=_chat_completion_choice_logprobs
-    )
+    logprobs: ChoiceLogprobs | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -70,15 +50,12 @@ class ChatCompletionChoice:
         else:
             logprobs = self.logprobs
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "index": index,
-                "message": message,
-                "finish_reason": finish_reason,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "index": index,
+            "message": message,
+            "finish_reason": finish_reason,
+        }
         if logprobs is not UNSET:
             field_dict["logprobs"] = logprobs
 

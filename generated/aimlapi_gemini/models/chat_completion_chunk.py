@@ -23,15 +23,6 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ChatCompletionChunk")
 
 
-def _chat_completion_chunk_usage(
-    value: CompletionUsage | None | Unset | Mapping[str, Any],
-) -> CompletionUsage | None | Unset:
-    """ChatCompletionChunk.usage as given, or parsed from a plain mapping of its JSON fields."""
-    if isinstance(value, CompletionUsage) or value is UNSET or value is None:
-        return value
-    return _v.to_model(value, CompletionUsage, "usage")
-
-
 @_attrs_define
 class ChatCompletionChunk:
     """One piece of a streamed reply (the data of one server-sent event)."""
@@ -46,9 +37,7 @@ class ChatCompletionChunk:
     """ The model that answers. """
     choices: list[ChatCompletionChunkChoice]
     """ What each choice adds in this chunk; may be empty in a final usage-only chunk. """
-    usage: CompletionUsage | None | Unset = _attrs_field(
-        default=UNSET, converter=_chat_completion_chunk_usage
-    )
+    usage: CompletionUsage | None | Unset = UNSET
     """ Token counts; only in the last chunk, and only when the stream reports usage. """
     system_fingerprint: None | str | Unset = UNSET
     """ Identifies the backend configuration that answered. """
@@ -63,10 +52,7 @@ class ChatCompletionChunk:
 
         model = self.model
 
-        choices = []
-        for choices_item_data in self.choices:
-            choices_item = choices_item_data.to_dict()
-            choices.append(choices_item)
+        choices = [item.to_dict() for item in self.choices]
 
         usage: dict[str, Any] | None | Unset
         if isinstance(self.usage, Unset):
@@ -82,17 +68,14 @@ class ChatCompletionChunk:
         else:
             system_fingerprint = self.system_fingerprint
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "id": id,
-                "object": object_,
-                "created": created,
-                "model": model,
-                "choices": choices,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "id": id,
+            "object": object_,
+            "created": created,
+            "model": model,
+            "choices": choices,
+        }
         if usage is not UNSET:
             field_dict["usage"] = usage
         if system_fingerprint is not UNSET:

@@ -21,40 +21,18 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ChatCompletionChunkChoice")
 
 
-def _chat_completion_chunk_choice_delta(
-    value: ChoiceDelta | None | Unset | Mapping[str, Any],
-) -> ChoiceDelta | None | Unset:
-    """ChatCompletionChunkChoice.delta as given, or parsed from a plain mapping of its JSON fields."""
-    if isinstance(value, ChoiceDelta) or value is UNSET or value is None:
-        return value
-    return _v.to_model(value, ChoiceDelta, "delta")
-
-
-def _chat_completion_chunk_choice_logprobs(
-    value: ChoiceLogprobs | None | Unset | Mapping[str, Any],
-) -> ChoiceLogprobs | None | Unset:
-    """ChatCompletionChunkChoice.logprobs as given, or parsed from a plain mapping of its JSON fields."""
-    if isinstance(value, ChoiceLogprobs) or value is UNSET or value is None:
-        return value
-    return _v.to_model(value, ChoiceLogprobs, "logprobs")
-
-
 @_attrs_define
 class ChatCompletionChunkChoice:
     """What one choice adds in a chunk."""
 
     index: int
     """ Which choice this continues. """
-    delta: ChoiceDelta | None | Unset = _attrs_field(
-        default=UNSET, converter=_chat_completion_chunk_choice_delta
-    )
+    delta: ChoiceDelta | None | Unset = UNSET
     """ What the choice adds; the vendor's chunk schema lets it be null or absent (e.g. in a chunk that only ends
     the choice). """
     finish_reason: FinishReason | None | Unset = UNSET
     """ Null until the choice's last chunk, which says why generation ended. """
-    logprobs: ChoiceLogprobs | None | Unset = _attrs_field(
-        default=UNSET, converter=_chat_completion_chunk_choice_logprobs
-    )
+    logprobs: ChoiceLogprobs | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -84,13 +62,10 @@ class ChatCompletionChunkChoice:
         else:
             logprobs = self.logprobs
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "index": index,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "index": index,
+        }
         if delta is not UNSET:
             field_dict["delta"] = delta
         if finish_reason is not UNSET:

@@ -22,15 +22,6 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ChatCompletionMessage")
 
 
-def _chat_completion_message_audio(
-    value: ChatCompletionAudio | None | Unset | Mapping[str, Any],
-) -> ChatCompletionAudio | None | Unset:
-    """ChatCompletionMessage.audio as given, or parsed from a plain mapping of its JSON fields."""
-    if isinstance(value, ChatCompletionAudio) or value is UNSET or value is None:
-        return value
-    return _v.to_model(value, ChatCompletionAudio, "audio")
-
-
 @_attrs_define
 class ChatCompletionMessage:
     """The message the model wrote."""
@@ -47,9 +38,7 @@ class ChatCompletionMessage:
     """ Tools the model asks the caller to run. """
     annotations: list[UrlCitationAnnotation] | None | Unset = UNSET
     """ Citations of web sources, when a search tool was used. """
-    audio: ChatCompletionAudio | None | Unset = _attrs_field(
-        default=UNSET, converter=_chat_completion_message_audio
-    )
+    audio: ChatCompletionAudio | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -68,11 +57,7 @@ class ChatCompletionMessage:
         if isinstance(self.tool_calls, Unset):
             tool_calls = UNSET
         elif isinstance(self.tool_calls, list):
-            tool_calls = []
-            for tool_calls_type_0_item_data in self.tool_calls:
-                tool_calls_type_0_item: dict[str, Any] = tool_calls_type_0_item_data.to_dict()
-
-                tool_calls.append(tool_calls_type_0_item)
+            tool_calls = [item.to_dict() for item in self.tool_calls]
 
         else:
             tool_calls = self.tool_calls
@@ -81,10 +66,7 @@ class ChatCompletionMessage:
         if isinstance(self.annotations, Unset):
             annotations = UNSET
         elif isinstance(self.annotations, list):
-            annotations = []
-            for annotations_type_0_item_data in self.annotations:
-                annotations_type_0_item = annotations_type_0_item_data.to_dict()
-                annotations.append(annotations_type_0_item)
+            annotations = [item.to_dict() for item in self.annotations]
 
         else:
             annotations = self.annotations
@@ -97,14 +79,11 @@ class ChatCompletionMessage:
         else:
             audio = self.audio
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "role": role,
-                "content": content,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "role": role,
+            "content": content,
+        }
         if refusal is not UNSET:
             field_dict["refusal"] = refusal
         if tool_calls is not UNSET:

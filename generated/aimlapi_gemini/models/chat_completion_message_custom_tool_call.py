@@ -21,15 +21,6 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ChatCompletionMessageCustomToolCall")
 
 
-def _chat_completion_message_custom_tool_call_custom(
-    value: CustomToolCall | Mapping[str, Any],
-) -> CustomToolCall:
-    """ChatCompletionMessageCustomToolCall.custom as given, or parsed from a plain mapping of its JSON fields."""
-    if isinstance(value, CustomToolCall):
-        return value
-    return _v.to_model(value, CustomToolCall, "custom")
-
-
 @_attrs_define
 class ChatCompletionMessageCustomToolCall:
     """A custom (free-form input) tool the model wants called."""
@@ -37,7 +28,7 @@ class ChatCompletionMessageCustomToolCall:
     id: str
     """ Identifies the call. """
     type_: ChatCompletionMessageCustomToolCallType
-    custom: CustomToolCall = _attrs_field(converter=_chat_completion_message_custom_tool_call_custom)
+    custom: CustomToolCall
     """ The custom tool to call and its input. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -48,15 +39,12 @@ class ChatCompletionMessageCustomToolCall:
 
         custom = self.custom.to_dict()
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "id": id,
-                "type": type_,
-                "custom": custom,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "id": id,
+            "type": type_,
+            "custom": custom,
+        }
 
         return field_dict
 

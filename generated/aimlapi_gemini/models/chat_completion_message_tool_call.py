@@ -21,13 +21,6 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ChatCompletionMessageToolCall")
 
 
-def _chat_completion_message_tool_call_function(value: FunctionCall | Mapping[str, Any]) -> FunctionCall:
-    """ChatCompletionMessageToolCall.function as given, or parsed from a plain mapping of its JSON fields."""
-    if isinstance(value, FunctionCall):
-        return value
-    return _v.to_model(value, FunctionCall, "function")
-
-
 @_attrs_define
 class ChatCompletionMessageToolCall:
     """A function the model wants called."""
@@ -35,7 +28,7 @@ class ChatCompletionMessageToolCall:
     id: str
     """ Identifies the call; answer it with a tool message carrying this id. """
     type_: ChatCompletionMessageToolCallType
-    function: FunctionCall = _attrs_field(converter=_chat_completion_message_tool_call_function)
+    function: FunctionCall
     """ The function to call and its arguments. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -46,15 +39,12 @@ class ChatCompletionMessageToolCall:
 
         function = self.function.to_dict()
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "id": id,
-                "type": type_,
-                "function": function,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "id": id,
+            "type": type_,
+            "function": function,
+        }
 
         return field_dict
 

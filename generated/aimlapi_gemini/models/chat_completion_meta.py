@@ -19,20 +19,11 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ChatCompletionMeta")
 
 
-def _chat_completion_meta_usage(
-    value: MetaUsage | None | Unset | Mapping[str, Any],
-) -> MetaUsage | None | Unset:
-    """ChatCompletionMeta.usage as given, or parsed from a plain mapping of its JSON fields."""
-    if isinstance(value, MetaUsage) or value is UNSET or value is None:
-        return value
-    return _v.to_model(value, MetaUsage, "usage")
-
-
 @_attrs_define
 class ChatCompletionMeta:
     """Billing details the gateway adds."""
 
-    usage: MetaUsage | None | Unset = _attrs_field(default=UNSET, converter=_chat_completion_meta_usage)
+    usage: MetaUsage | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -44,9 +35,9 @@ class ChatCompletionMeta:
         else:
             usage = self.usage
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+        }
         if usage is not UNSET:
             field_dict["usage"] = usage
 

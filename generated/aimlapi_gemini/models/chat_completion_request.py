@@ -75,11 +75,7 @@ class ChatCompletionRequest:
     def to_dict(self) -> dict[str, Any]:
         model: str = self.model
 
-        messages = []
-        for messages_item_data in self.messages:
-            messages_item: dict[str, Any] = messages_item_data.to_dict()
-
-            messages.append(messages_item)
+        messages = [item.to_dict() for item in self.messages]
 
         frequency_penalty: float | None | Unset
         if isinstance(self.frequency_penalty, Unset):
@@ -120,10 +116,7 @@ class ChatCompletionRequest:
 
         tools: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.tools, Unset):
-            tools = []
-            for tools_item_data in self.tools:
-                tools_item = tools_item_data.to_dict()
-                tools.append(tools_item)
+            tools = [item.to_dict() for item in self.tools]
 
         tool_choice: dict[str, Any] | str | Unset
         if isinstance(self.tool_choice, Unset):
@@ -133,14 +126,11 @@ class ChatCompletionRequest:
         else:
             tool_choice = self.tool_choice.to_dict()
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "model": model,
-                "messages": messages,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "model": model,
+            "messages": messages,
+        }
         if frequency_penalty is not UNSET:
             field_dict["frequency_penalty"] = frequency_penalty
         if logit_bias is not UNSET:

@@ -43,13 +43,10 @@ class ChatCompletionStreamEvent:
 
         retry = self.retry
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "data": data,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "data": data,
+        }
         if event is not UNSET:
             field_dict["event"] = event
         if id is not UNSET:

@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from .. import _validation as _v
 from .._validation import MISSING, ValidationError
@@ -19,31 +18,20 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ChatCompletionTool")
 
 
-def _chat_completion_tool_function(value: FunctionDefinition | Mapping[str, Any]) -> FunctionDefinition:
-    """ChatCompletionTool.function as given, or parsed from a plain mapping of its JSON fields."""
-    if isinstance(value, FunctionDefinition):
-        return value
-    return _v.to_model(value, FunctionDefinition, "function")
-
-
 @_attrs_define
 class ChatCompletionTool:
     type_: ChatCompletionToolType
-    function: FunctionDefinition = _attrs_field(converter=_chat_completion_tool_function)
+    function: FunctionDefinition
 
     def to_dict(self) -> dict[str, Any]:
         type_: str = self.type_
 
         function = self.function.to_dict()
 
-        field_dict: dict[str, Any] = {}
-
-        field_dict.update(
-            {
-                "type": type_,
-                "function": function,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            "type": type_,
+            "function": function,
+        }
 
         return field_dict
 

@@ -55,17 +55,14 @@ class ChoiceDelta:
         if isinstance(self.tool_calls, Unset):
             tool_calls = UNSET
         elif isinstance(self.tool_calls, list):
-            tool_calls = []
-            for tool_calls_type_0_item_data in self.tool_calls:
-                tool_calls_type_0_item = tool_calls_type_0_item_data.to_dict()
-                tool_calls.append(tool_calls_type_0_item)
+            tool_calls = [item.to_dict() for item in self.tool_calls]
 
         else:
             tool_calls = self.tool_calls
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+        }
         if role is not UNSET:
             field_dict["role"] = role
         if content is not UNSET:

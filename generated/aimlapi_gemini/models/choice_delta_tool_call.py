@@ -20,15 +20,6 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ChoiceDeltaToolCall")
 
 
-def _choice_delta_tool_call_function(
-    value: ChoiceDeltaToolCallFunction | Unset | Mapping[str, Any],
-) -> ChoiceDeltaToolCallFunction | Unset:
-    """ChoiceDeltaToolCall.function as given, or parsed from a plain mapping of its JSON fields."""
-    if isinstance(value, ChoiceDeltaToolCallFunction) or value is UNSET:
-        return value
-    return _v.to_model(value, ChoiceDeltaToolCallFunction, "function")
-
-
 @_attrs_define
 class ChoiceDeltaToolCall:
     """A piece of a tool call; id, type and name come first, arguments arrive in pieces."""
@@ -38,9 +29,7 @@ class ChoiceDeltaToolCall:
     id: str | Unset = UNSET
     """ Identifies the call; sent with its first piece. """
     type_: ChoiceDeltaToolCallType | Unset = UNSET
-    function: ChoiceDeltaToolCallFunction | Unset = _attrs_field(
-        default=UNSET, converter=_choice_delta_tool_call_function
-    )
+    function: ChoiceDeltaToolCallFunction | Unset = UNSET
     """ A piece of the called function. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -57,13 +46,10 @@ class ChoiceDeltaToolCall:
         if not isinstance(self.function, Unset):
             function = self.function.to_dict()
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "index": index,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "index": index,
+        }
         if id is not UNSET:
             field_dict["id"] = id
         if type_ is not UNSET:

@@ -29,9 +29,9 @@ class ChoiceDeltaToolCallFunction:
 
         arguments = self.arguments
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+        }
         if name is not UNSET:
             field_dict["name"] = name
         if arguments is not UNSET:

@@ -31,32 +31,23 @@ class ChoiceLogprobs:
     def to_dict(self) -> dict[str, Any]:
         content: list[dict[str, Any]] | None
         if isinstance(self.content, list):
-            content = []
-            for content_type_0_item_data in self.content:
-                content_type_0_item = content_type_0_item_data.to_dict()
-                content.append(content_type_0_item)
+            content = [item.to_dict() for item in self.content]
 
         else:
             content = self.content
 
         refusal: list[dict[str, Any]] | None
         if isinstance(self.refusal, list):
-            refusal = []
-            for refusal_type_0_item_data in self.refusal:
-                refusal_type_0_item = refusal_type_0_item_data.to_dict()
-                refusal.append(refusal_type_0_item)
+            refusal = [item.to_dict() for item in self.refusal]
 
         else:
             refusal = self.refusal
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "content": content,
-                "refusal": refusal,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "content": content,
+            "refusal": refusal,
+        }
 
         return field_dict
 

@@ -53,9 +53,9 @@ class CompletionTokensDetails:
         else:
             rejected_prediction_tokens = self.rejected_prediction_tokens
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+        }
         if accepted_prediction_tokens is not UNSET:
             field_dict["accepted_prediction_tokens"] = accepted_prediction_tokens
         if audio_tokens is not UNSET:

@@ -20,24 +20,6 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="CompletionUsage")
 
 
-def _completion_usage_completion_tokens_details(
-    value: CompletionTokensDetails | None | Unset | Mapping[str, Any],
-) -> CompletionTokensDetails | None | Unset:
-    """CompletionUsage.completion_tokens_details as given, or parsed from a plain mapping of its JSON fields."""
-    if isinstance(value, CompletionTokensDetails) or value is UNSET or value is None:
-        return value
-    return _v.to_model(value, CompletionTokensDetails, "completion_tokens_details")
-
-
-def _completion_usage_prompt_tokens_details(
-    value: None | PromptTokensDetails | Unset | Mapping[str, Any],
-) -> None | PromptTokensDetails | Unset:
-    """CompletionUsage.prompt_tokens_details as given, or parsed from a plain mapping of its JSON fields."""
-    if isinstance(value, PromptTokensDetails) or value is UNSET or value is None:
-        return value
-    return _v.to_model(value, PromptTokensDetails, "prompt_tokens_details")
-
-
 @_attrs_define
 class CompletionUsage:
     """Token counts of the request and reply."""
@@ -48,12 +30,8 @@ class CompletionUsage:
     """ Tokens in the reply. """
     total_tokens: int
     """ Prompt and reply tokens together. """
-    completion_tokens_details: CompletionTokensDetails | None | Unset = _attrs_field(
-        default=UNSET, converter=_completion_usage_completion_tokens_details
-    )
-    prompt_tokens_details: None | PromptTokensDetails | Unset = _attrs_field(
-        default=UNSET, converter=_completion_usage_prompt_tokens_details
-    )
+    completion_tokens_details: CompletionTokensDetails | None | Unset = UNSET
+    prompt_tokens_details: None | PromptTokensDetails | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -79,15 +57,12 @@ class CompletionUsage:
         else:
             prompt_tokens_details = self.prompt_tokens_details
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "prompt_tokens": prompt_tokens,
-                "completion_tokens": completion_tokens,
-                "total_tokens": total_tokens,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": total_tokens,
+        }
         if completion_tokens_details is not UNSET:
             field_dict["completion_tokens_details"] = completion_tokens_details
         if prompt_tokens_details is not UNSET:

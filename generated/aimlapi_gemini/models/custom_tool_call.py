@@ -29,14 +29,11 @@ class CustomToolCall:
 
         input_ = self.input_
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "name": name,
-                "input": input_,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "name": name,
+            "input": input_,
+        }
 
         return field_dict
 

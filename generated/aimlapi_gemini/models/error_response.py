@@ -41,17 +41,14 @@ class ErrorResponse:
 
         timestamp = self.timestamp
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "message": message,
-                "path": path,
-                "requestId": request_id,
-                "statusCode": status_code,
-                "timestamp": timestamp,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "message": message,
+            "path": path,
+            "requestId": request_id,
+            "statusCode": status_code,
+            "timestamp": timestamp,
+        }
 
         return field_dict
 

@@ -29,14 +29,11 @@ class FunctionCall:
 
         arguments = self.arguments
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "name": name,
-                "arguments": arguments,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "name": name,
+            "arguments": arguments,
+        }
 
         return field_dict
 

@@ -48,14 +48,10 @@ class FunctionDefinition:
         if not isinstance(self.parameters, Unset):
             parameters = self.parameters.to_dict()
 
-        field_dict: dict[str, Any] = {}
-
-        field_dict.update(
-            {
-                "description": description,
-                "name": name,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            "description": description,
+            "name": name,
+        }
         if parameters is not UNSET:
             field_dict["parameters"] = parameters
 

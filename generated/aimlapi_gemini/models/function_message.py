@@ -31,15 +31,11 @@ class FunctionMessage:
 
         name = self.name
 
-        field_dict: dict[str, Any] = {}
-
-        field_dict.update(
-            {
-                "role": role,
-                "content": content,
-                "name": name,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            "role": role,
+            "content": content,
+            "name": name,
+        }
 
         return field_dict
 

@@ -21,8 +21,9 @@ class FunctionParameters:
 
     def to_dict(self) -> dict[str, Any]:
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+        }
 
         return field_dict
 

@@ -19,19 +19,12 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ImageContentPart")
 
 
-def _image_content_part_image_url(value: ImageUrl | Mapping[str, Any]) -> ImageUrl:
-    """ImageContentPart.image_url as given, or parsed from a plain mapping of its JSON fields."""
-    if isinstance(value, ImageUrl):
-        return value
-    return _v.to_model(value, ImageUrl, "image_url")
-
-
 @_attrs_define
 class ImageContentPart:
     """An image for the model to look at."""
 
     type_: ImageContentPartType
-    image_url: ImageUrl = _attrs_field(converter=_image_content_part_image_url)
+    image_url: ImageUrl
     """ Where the image is and how closely to look at it. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -40,14 +33,11 @@ class ImageContentPart:
 
         image_url = self.image_url.to_dict()
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "type": type_,
-                "image_url": image_url,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "type": type_,
+            "image_url": image_url,
+        }
 
         return field_dict
 

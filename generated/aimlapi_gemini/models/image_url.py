@@ -33,13 +33,10 @@ class ImageUrl:
         if not isinstance(self.detail, Unset):
             detail = self.detail
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "url": url,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "url": url,
+        }
         if detail is not UNSET:
             field_dict["detail"] = detail
 

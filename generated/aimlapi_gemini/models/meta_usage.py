@@ -29,14 +29,11 @@ class MetaUsage:
 
         usd_spent = self.usd_spent
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "credits_used": credits_used,
-                "usd_spent": usd_spent,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "credits_used": credits_used,
+            "usd_spent": usd_spent,
+        }
 
         return field_dict
 

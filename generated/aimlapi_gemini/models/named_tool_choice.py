@@ -19,19 +19,10 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="NamedToolChoice")
 
 
-def _named_tool_choice_function(
-    value: NamedToolChoiceFunction | Mapping[str, Any],
-) -> NamedToolChoiceFunction:
-    """NamedToolChoice.function as given, or parsed from a plain mapping of its JSON fields."""
-    if isinstance(value, NamedToolChoiceFunction):
-        return value
-    return _v.to_model(value, NamedToolChoiceFunction, "function")
-
-
 @_attrs_define
 class NamedToolChoice:
     type_: NamedToolChoiceType
-    function: NamedToolChoiceFunction = _attrs_field(converter=_named_tool_choice_function)
+    function: NamedToolChoiceFunction
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -39,14 +30,11 @@ class NamedToolChoice:
 
         function = self.function.to_dict()
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "type": type_,
-                "function": function,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "type": type_,
+            "function": function,
+        }
 
         return field_dict
 

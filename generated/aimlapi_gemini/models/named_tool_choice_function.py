@@ -23,13 +23,10 @@ class NamedToolChoiceFunction:
     def to_dict(self) -> dict[str, Any]:
         name = self.name
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "name": name,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "name": name,
+        }
 
         return field_dict
 

@@ -37,9 +37,9 @@ class PromptTokensDetails:
         else:
             cached_tokens = self.cached_tokens
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+        }
         if audio_tokens is not UNSET:
             field_dict["audio_tokens"] = audio_tokens
         if cached_tokens is not UNSET:

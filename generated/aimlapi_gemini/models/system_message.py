@@ -34,24 +34,17 @@ class SystemMessage:
 
         content: list[dict[str, Any]] | str
         if isinstance(self.content, list):
-            content = []
-            for content_type_1_item_data in self.content:
-                content_type_1_item = content_type_1_item_data.to_dict()
-                content.append(content_type_1_item)
+            content = [item.to_dict() for item in self.content]
 
         else:
             content = self.content
 
         name = self.name
 
-        field_dict: dict[str, Any] = {}
-
-        field_dict.update(
-            {
-                "role": role,
-                "content": content,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            "role": role,
+            "content": content,
+        }
         if name is not UNSET:
             field_dict["name"] = name
 

@@ -49,23 +49,17 @@ class TokenLogprob:
         if isinstance(self.top_logprobs, Unset):
             top_logprobs = UNSET
         elif isinstance(self.top_logprobs, list):
-            top_logprobs = []
-            for top_logprobs_type_0_item_data in self.top_logprobs:
-                top_logprobs_type_0_item = top_logprobs_type_0_item_data.to_dict()
-                top_logprobs.append(top_logprobs_type_0_item)
+            top_logprobs = [item.to_dict() for item in self.top_logprobs]
 
         else:
             top_logprobs = self.top_logprobs
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "token": token,
-                "logprob": logprob,
-                "bytes": bytes_,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "token": token,
+            "logprob": logprob,
+            "bytes": bytes_,
+        }
         if top_logprobs is not UNSET:
             field_dict["top_logprobs"] = top_logprobs
 

@@ -19,19 +19,12 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ToolCall")
 
 
-def _tool_call_function(value: ToolCallFunction | Mapping[str, Any]) -> ToolCallFunction:
-    """ToolCall.function as given, or parsed from a plain mapping of its JSON fields."""
-    if isinstance(value, ToolCallFunction):
-        return value
-    return _v.to_model(value, ToolCallFunction, "function")
-
-
 @_attrs_define
 class ToolCall:
     id: str
     """ Identifies the call, so a tool message can answer it. """
     type_: ToolCallType
-    function: ToolCallFunction = _attrs_field(converter=_tool_call_function)
+    function: ToolCallFunction
     """ Which function, with which arguments. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -42,15 +35,12 @@ class ToolCall:
 
         function = self.function.to_dict()
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "id": id,
-                "type": type_,
-                "function": function,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "id": id,
+            "type": type_,
+            "function": function,
+        }
 
         return field_dict
 

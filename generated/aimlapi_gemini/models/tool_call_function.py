@@ -27,14 +27,10 @@ class ToolCallFunction:
 
         arguments = self.arguments
 
-        field_dict: dict[str, Any] = {}
-
-        field_dict.update(
-            {
-                "name": name,
-                "arguments": arguments,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            "name": name,
+            "arguments": arguments,
+        }
 
         return field_dict
 

@@ -31,15 +31,11 @@ class ToolMessage:
 
         tool_call_id = self.tool_call_id
 
-        field_dict: dict[str, Any] = {}
-
-        field_dict.update(
-            {
-                "role": role,
-                "content": content,
-                "tool_call_id": tool_call_id,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            "role": role,
+            "content": content,
+            "tool_call_id": tool_call_id,
+        }
 
         return field_dict
 

@@ -41,14 +41,11 @@ class TopLogprob:
         else:
             bytes_ = self.bytes_
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "token": token,
-                "logprob": logprob,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "token": token,
+            "logprob": logprob,
+        }
         if bytes_ is not UNSET:
             field_dict["bytes"] = bytes_
 

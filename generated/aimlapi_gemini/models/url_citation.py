@@ -37,16 +37,13 @@ class UrlCitation:
 
         url = self.url
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "start_index": start_index,
-                "end_index": end_index,
-                "title": title,
-                "url": url,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "start_index": start_index,
+            "end_index": end_index,
+            "title": title,
+            "url": url,
+        }
 
         return field_dict
 

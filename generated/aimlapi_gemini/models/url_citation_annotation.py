@@ -21,19 +21,12 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="UrlCitationAnnotation")
 
 
-def _url_citation_annotation_url_citation(value: UrlCitation | Mapping[str, Any]) -> UrlCitation:
-    """UrlCitationAnnotation.url_citation as given, or parsed from a plain mapping of its JSON fields."""
-    if isinstance(value, UrlCitation):
-        return value
-    return _v.to_model(value, UrlCitation, "url_citation")
-
-
 @_attrs_define
 class UrlCitationAnnotation:
     """A citation of a web page inside the reply."""
 
     type_: UrlCitationAnnotationType
-    url_citation: UrlCitation = _attrs_field(converter=_url_citation_annotation_url_citation)
+    url_citation: UrlCitation
     """ Where in the reply a web page is cited, and which page. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -42,14 +35,11 @@ class UrlCitationAnnotation:
 
         url_citation = self.url_citation.to_dict()
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "type": type_,
-                "url_citation": url_citation,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "type": type_,
+            "url_citation": url_citation,
+        }
 
         return field_dict
 
