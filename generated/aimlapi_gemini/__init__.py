@@ -5,6 +5,7 @@
 from importlib.metadata import PackageNotFoundError, version
 
 from ._retry import Backoff
+from ._secret import Secret
 from ._streaming import AsyncStream, Stream
 from .client import AuthenticatedClient, Client
 from .errors import (
@@ -16,11 +17,14 @@ from .errors import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    ConfigurationError,
+    DeadlineExceededError,
     InternalServerError,
     MissingAPIKeyError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    ResponseTooLargeError,
     StreamError,
     StreamInterruptedError,
     UnprocessableEntityError,
@@ -61,6 +65,8 @@ __all__ = [
     "ChatCompletionChunk",
     "ChatCompletionRequest",
     "Client",
+    "ConfigurationError",
+    "DeadlineExceededError",
     "ErrorResponse",
     "FunctionMessage",
     "InternalServerError",
@@ -69,6 +75,8 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "Response",
+    "ResponseTooLargeError",
+    "Secret",
     "Stream",
     "StreamError",
     "StreamInterruptedError",
