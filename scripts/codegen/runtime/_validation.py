@@ -90,11 +90,11 @@ def json_type(value: object) -> str:
         return "number"
     if isinstance(value, str):
         return "string"
-    if isinstance(value, list | tuple):
+    if isinstance(value, list):
         return "array"
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         return "object"
-    return type(value).__name__
+    return type(value).__name__  # a tuple or a non-dict mapping reaches here only inside a union
 
 
 def _shown(value: object) -> str:
