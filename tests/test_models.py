@@ -10,9 +10,13 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+import httpx
 import pytest
 
+from aimlapi_gemini import AuthenticatedClient
 from aimlapi_gemini._validation import MISSING, ValidationError
+from aimlapi_gemini.api.chat_completions import create_chat_completion
+from aimlapi_gemini.errors import APIResponseValidationError
 from aimlapi_gemini.models import (
     AssistantMessage,
     ChatCompletion,
@@ -425,3 +429,34 @@ def test_validation_errors_pickle_with_their_path() -> None:
     again = pickle.loads(pickle.dumps(error))
     assert (str(again), again.path, again.message) == (str(error), "usage.total_tokens", error.message)
     assert pickle.loads(pickle.dumps(MISSING)) is MISSING
+
+
+def _mock_client(transport: httpx.MockTransport) -> AuthenticatedClient:
+    return AuthenticatedClient(
+        base_url="https://api.example.test", token="k", httpx_args={"transport": transport}
+    )
+
+
+def test_the_endpoint_reports_a_bad_reply_with_its_path_and_keeps_the_raw_body() -> None:
+    document = _mutated(lambda d: d["choices"][0]["message"]["tool_calls"][0].pop("id"))
+    text = json.dumps(document)
+    transport = httpx.MockTransport(
+        lambda request: httpx.Response(200, text=text, headers={"content-type": "application/json"})
+    )
+    client = AuthenticatedClient(
+        base_url="https://api.example.test", token="k", httpx_args={"transport": transport}
+    )
+    body = {"model": "gemini-pro", "messages": [{"role": "user", "content": "hi"}]}
+    with client, pytest.raises(APIResponseValidationError) as excinfo:
+        create_chat_completion.sync(client=client, body=body)
+    assert "(choices[0].message.tool_calls[0]: missing required field 'id')" in str(excinfo.value)
+    assert excinfo.value.text == text
+    cause = excinfo.value.__cause__
+    assert isinstance(cause, ValidationError)
+    assert (cause.path, cause.message) == ("choices[0].message.tool_calls[0]", "missing required field 'id'")
+    # the twin: the same reply with the id parses
+    transport_ok = httpx.MockTransport(lambda request: httpx.Response(200, json=_rich_completion()))
+    with AuthenticatedClient(
+        base_url="https://api.example.test", token="k", httpx_args={"transport": transport_ok}
+    ) as ok:
+        assert create_chat_completion.sync(client=ok, body=body).to_dict() == _rich_completion()
