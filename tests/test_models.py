@@ -2,21 +2,35 @@
 
 from __future__ import annotations
 
+import enum
 import json
+import pickle
+import re
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
+import httpx
 import pytest
 
+from aimlapi_gemini import AuthenticatedClient
+from aimlapi_gemini._validation import MISSING, ValidationError
+from aimlapi_gemini.api.chat_completions import create_chat_completion
+from aimlapi_gemini.errors import APIResponseValidationError
 from aimlapi_gemini.models import (
     AssistantMessage,
     ChatCompletion,
+    ChatCompletionMessageToolCall,
     ChatCompletionRequest,
+    FunctionDefinition,
     FunctionMessage,
+    FunctionParameters,
+    LogitBias,
     SystemMessage,
     ToolMessage,
     UserMessage,
 )
+from aimlapi_gemini.types import UNSET
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -80,8 +94,12 @@ def test_each_message_kind_is_chosen_by_role_and_round_trips(
     assert request.to_dict() == body
 
 
-def test_unknown_role_names_the_role_and_the_expected_ones() -> None:
-    with pytest.raises(ValueError, match=r"unknown role 'developer'; expected one of: system, user, tool"):
+def test_unknown_role_names_the_path_the_role_and_the_expected_ones() -> None:
+    with pytest.raises(
+        ValidationError,
+        match=r"^messages\[0\]\.role: expected one of 'system', 'user', 'tool', 'function', 'assistant',"
+        r" got 'developer'$",
+    ):
         ChatCompletionRequest.from_dict(
             {"model": "gemini-pro", "messages": [{"role": "developer", "content": "x"}]}
         )
@@ -89,7 +107,7 @@ def test_unknown_role_names_the_role_and_the_expected_ones() -> None:
 
 def test_a_message_of_one_role_is_not_parsed_as_another() -> None:
     """Dispatch is by role: a malformed tool message fails as a tool message, never as a user one."""
-    with pytest.raises(KeyError, match="tool_call_id"):
+    with pytest.raises(ValidationError, match=r"^messages\[0\]: missing required field 'tool_call_id'$"):
         ChatCompletionRequest.from_dict(
             {"model": "gemini-pro", "messages": [{"role": "tool", "content": "x"}]}
         )
@@ -99,3 +117,346 @@ def test_a_built_request_sends_only_what_the_user_set() -> None:
     """Server-side defaults (stream, max_tokens) must not be pinned into every request body."""
     request = ChatCompletionRequest(model="gemini-pro", messages=[UserMessage(role="user", content="hi")])
     assert request.to_dict() == {"model": "gemini-pro", "messages": [{"role": "user", "content": "hi"}]}
+
+
+# Validation: every kind of check, with its path, and its "accepts" twin.
+
+
+def _rich_completion() -> dict[str, Any]:
+    """A reply with the nested parts that can go wrong: tool calls, logprobs, usage details."""
+    return {
+        "id": "gen-1",
+        "object": "chat.completion",
+        "created": 1744217468,
+        "model": "google/gemini-pro",
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "tool_calls",
+                "message": {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [
+                        {"id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}"}},
+                        {"id": "call_2", "type": "function", "function": {"name": "g", "arguments": "{}"}},
+                    ],
+                },
+                "logprobs": {
+                    "content": [
+                        {
+                            "token": "a",
+                            "logprob": -0.5,
+                            "bytes": [97],
+                            "top_logprobs": [{"token": "a", "logprob": -0.5, "bytes": [97]}],
+                        }
+                    ],
+                    "refusal": None,
+                },
+            }
+        ],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3},
+    }
+
+
+def _mutated(change: Any) -> dict[str, Any]:
+    document = _rich_completion()
+    change(document)
+    return document
+
+
+_CHOICE = "choices[0]"
+_CALLS = "choices[0].message.tool_calls"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        # required fields, at the root and deep down
+        (lambda d: d.pop("usage"), "missing required field 'usage'"),
+        (
+            lambda d: d["choices"][0]["message"]["tool_calls"][1].pop("id"),
+            f"{_CALLS}[1]: missing required field 'id'",
+        ),
+        (lambda d: d["choices"][0].pop("message"), f"{_CHOICE}: missing required field 'message'"),
+        # scalars
+        (lambda d: d["usage"].update(total_tokens="3"), "usage.total_tokens: expected integer, got string"),
+        (lambda d: d.update(created=1.5), "created: expected integer, got number"),
+        (lambda d: d.update(created=True), "created: expected integer, got boolean"),
+        (
+            lambda d: d["choices"][0]["logprobs"]["content"][0].update(logprob=True),
+            f"{_CHOICE}.logprobs.content[0].logprob: expected number, got boolean",
+        ),
+        (
+            lambda d: d["choices"][0]["logprobs"]["content"][0].update(logprob="-0.5"),
+            f"{_CHOICE}.logprobs.content[0].logprob: expected number, got string",
+        ),
+        (lambda d: d.update(id=7), "id: expected string, got integer"),
+        # enums
+        (
+            lambda d: d.update(object="chat.reply"),
+            "object: expected one of 'chat.completion', got 'chat.reply'",
+        ),
+        (
+            lambda d: d["choices"][0].update(finish_reason="done"),
+            f"{_CHOICE}.finish_reason: expected one of 'content_filter', 'function_call', 'length', 'stop',"
+            " 'tool_calls', got 'done'",
+        ),
+        # nullability: a required non-nullable field given null; a nullable one given another type
+        (lambda d: d.update(created=None), "created: expected integer, got null"),
+        (lambda d: d.update(usage=None), "usage: expected object, got null"),
+        (
+            lambda d: d["choices"][0]["message"].update(content={}),
+            f"{_CHOICE}.message.content: expected string or null, got object",
+        ),
+        # arrays and their items
+        (lambda d: d.update(choices={}), "choices: expected array, got object"),
+        (
+            lambda d: d["choices"][0]["logprobs"]["content"][0]["bytes"].append("b"),
+            f"{_CHOICE}.logprobs.content[0].bytes[1]: expected integer, got string",
+        ),
+        (
+            lambda d: d["choices"][0]["logprobs"]["content"][0]["top_logprobs"][0].update(token=None),
+            f"{_CHOICE}.logprobs.content[0].top_logprobs[0].token: expected string, got null",
+        ),
+        # nested objects
+        (lambda d: d["choices"].append("x"), "choices[1]: expected object, got string"),
+        # unions: one bad tool call is an error at its path, not a list of raw dicts
+        (
+            lambda d: d["choices"][0]["message"]["tool_calls"].append(3),
+            f"{_CALLS}[2]: expected object, got integer",
+        ),
+        (
+            lambda d: d["choices"][0]["message"]["tool_calls"][0].update(type="python"),
+            f"{_CALLS}[0].type: expected one of 'function', 'custom', got 'python'",
+        ),
+        (
+            lambda d: d["choices"][0]["message"]["tool_calls"][0].pop("type"),
+            f"{_CALLS}[0]: missing required field 'type'",
+        ),
+        (
+            lambda d: d["choices"][0]["message"]["tool_calls"][0]["function"].update(arguments={}),
+            f"{_CALLS}[0].function.arguments: expected string, got object",
+        ),
+        (
+            lambda d: d["choices"][0]["message"].update(tool_calls="call_1"),
+            f"{_CHOICE}.message.tool_calls: expected array or null, got string",
+        ),
+    ],
+)
+def test_a_reply_that_contradicts_the_schema_is_an_error_naming_the_path(change: Any, message: str) -> None:
+    document = _mutated(change)
+    with pytest.raises(ValidationError) as excinfo:
+        ChatCompletion.from_dict(document)
+    assert str(excinfo.value) == message
+    assert isinstance(excinfo.value, ValueError)
+    assert f"{excinfo.value.path}: {excinfo.value.message}".lstrip(": ") == message
+
+
+@pytest.mark.parametrize(
+    ("change", "check"),
+    [
+        # integer takes 1.0 (JSON Schema: a zero fractional part), as an int
+        (
+            lambda d: d.update(created=1744217468.0),
+            lambda c: type(c.created) is int and c.created == 1744217468,
+        ),
+        # number takes integers, kept as given so the document round-trips
+        (
+            lambda d: d["choices"][0]["logprobs"]["content"][0].update(logprob=0),
+            lambda c: c.choices[0].logprobs.content[0].logprob == 0,
+        ),
+        # nullable fields take null, optional ones may be absent
+        (lambda d: d["choices"][0].update(logprobs=None), lambda c: c.choices[0].logprobs is None),
+        (lambda d: d["choices"][0].pop("logprobs"), lambda c: c.choices[0].logprobs is UNSET),
+        (
+            lambda d: d["choices"][0]["message"].update(content="hi"),
+            lambda c: c.choices[0].message.content == "hi",
+        ),
+        (
+            lambda d: d["choices"][0]["message"].update(tool_calls=None),
+            lambda c: c.choices[0].message.tool_calls is None,
+        ),
+        # every enum value
+        (
+            lambda d: d["choices"][0].update(finish_reason="length"),
+            lambda c: c.choices[0].finish_reason == "length",
+        ),
+        # empty arrays
+        (
+            lambda d: d["choices"][0]["message"].update(tool_calls=[]),
+            lambda c: c.choices[0].message.tool_calls == [],
+        ),
+        # unknown fields are kept, at every level
+        (lambda d: d.update(provider="google"), lambda c: c.additional_properties == {"provider": "google"}),
+        (
+            lambda d: d["choices"][0]["message"]["tool_calls"][0].update(index=0),
+            lambda c: c.choices[0].message.tool_calls[0].additional_properties == {"index": 0},
+        ),
+    ],
+)
+def test_a_reply_that_fits_the_schema_parses_and_round_trips(change: Any, check: Any) -> None:
+    document = _mutated(change)
+    completion = ChatCompletion.from_dict(document)
+    assert check(completion)
+    assert completion.to_dict() == document
+    assert all(
+        isinstance(call, ChatCompletionMessageToolCall)
+        for call in completion.choices[0].message.tool_calls or []
+    )
+
+
+def test_python_values_that_serialise_as_the_json_type_are_accepted_in_plain_form() -> None:
+    class Role(str, enum.Enum):  # noqa: UP042 (the tricky case: its str() is "Role.USER")
+        USER = "user"
+
+    body = MappingProxyType({"model": "gemini-pro", "messages": ({"role": Role.USER, "content": "hi"},)})
+    request = ChatCompletionRequest.from_dict(body)
+    role: object = request.messages[0].role
+    assert type(role) is str
+    assert request.to_dict() == {"model": "gemini-pro", "messages": [{"role": "user", "content": "hi"}]}
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"model": "gemini-pro"}, "missing required field 'messages'"),
+        (
+            {"model": "gpt-9", "messages": []},
+            "model: expected one of 'gemini-pro', 'google/gemini-pro', got 'gpt-9'",
+        ),
+        (
+            {"model": "gemini-pro", "messages": [{"role": "user", "content": "hi", "colour": "red"}]},
+            "messages[0]: unexpected field 'colour'",
+        ),
+        (
+            {"model": "gemini-pro", "messages": [{"role": "user", "content": [{"type": "text", "text": 1}]}]},
+            "messages[0].content[0].text: expected string, got integer",
+        ),
+        (
+            {"model": "gemini-pro", "messages": [{"role": "user", "content": 5}]},
+            "messages[0].content: expected string or array, got integer",
+        ),
+        (
+            {"model": "gemini-pro", "messages": [], "max_tokens": "64"},
+            "max_tokens: expected integer, got string",
+        ),
+        ({"model": "gemini-pro", "messages": [], "stream": 1}, "stream: expected boolean, got integer"),
+        ({"model": "gemini-pro", "messages": [], "stop": ["a", None]}, "stop[1]: expected string, got null"),
+        (
+            {"model": "gemini-pro", "messages": [], "tool_choice": "sometimes"},
+            "tool_choice: expected one of 'auto', 'none', 'required' or object, got 'sometimes'",
+        ),
+        (
+            {"model": "gemini-pro", "messages": [], "logit_bias": {"42": "up"}},
+            "logit_bias['42']: expected number, got string",
+        ),
+        # minimum/maximum
+        (
+            {"model": "gemini-pro", "messages": [], "temperature": 2.5},
+            "temperature: expected a number >= 0 and <= 2, got 2.5",
+        ),
+        (
+            {"model": "gemini-pro", "messages": [], "max_tokens": 0},
+            "max_tokens: expected a number >= 1, got 0",
+        ),
+        (
+            {"model": "gemini-pro", "messages": [], "top_p": 0},
+            "top_p: expected a number >= 0.1 and <= 1, got 0",
+        ),
+        (
+            {"model": "gemini-pro", "messages": [], "logit_bias": {"7": -101}},
+            "logit_bias['7']: expected a number >= -100 and <= 100, got -101",
+        ),
+        (
+            {
+                "model": "gemini-pro",
+                "messages": [],
+                "tools": [{"type": "function", "function": {"name": 1, "description": "d"}}],
+            },
+            "tools[0].function.name: expected string, got integer",
+        ),
+    ],
+)
+def test_a_request_dict_that_contradicts_the_schema_is_a_value_error_naming_the_path(
+    body: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match="^" + re.escape(message) + "$"):
+        ChatCompletionRequest.from_dict(body)
+
+
+def test_a_request_dict_that_fits_the_schema_round_trips() -> None:
+    body = {
+        "model": "google/gemini-pro",
+        "messages": [{"role": "user", "content": [{"type": "text", "text": "hi"}]}],
+        "max_tokens": 64,
+        "stream": False,
+        "stop": ["a", "b"],
+        "tool_choice": "auto",
+        "logit_bias": {"42": -100, "7": 100},
+        "temperature": 2,
+        "top_p": 0.1,
+        "presence_penalty": -2,
+        "tools": [
+            {
+                "type": "function",
+                "function": {"name": "f", "description": "d", "parameters": {"type": "object"}},
+            }
+        ],
+    }
+    assert ChatCompletionRequest.from_dict(body).to_dict() == body
+
+
+def test_a_free_form_model_field_takes_a_plain_mapping_and_parses_it() -> None:
+    """Fields typed as a model of only additional properties are dicts to users: parameters, logit_bias."""
+    schema = {"type": "object", "properties": {"q": {"type": "string"}}}
+    definition = FunctionDefinition(name="lookup", description="Look up.", parameters=schema)
+    assert isinstance(definition.parameters, FunctionParameters)
+    assert definition.to_dict() == {"name": "lookup", "description": "Look up.", "parameters": schema}
+    request = ChatCompletionRequest(model="gemini-pro", messages=[], logit_bias={"42": -5})
+    assert isinstance(request.logit_bias, LogitBias)
+    assert request.to_dict()["logit_bias"] == {"42": -5}
+
+
+def test_a_free_form_model_field_given_something_else_is_a_value_error_naming_it() -> None:
+    with pytest.raises(ValueError, match=r"^parameters: expected FunctionParameters or a mapping, got list$"):
+        FunctionDefinition(name="lookup", description="Look up.", parameters=[1])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"^logit_bias\['42'\]: expected number, got string$"):
+        ChatCompletionRequest(model="gemini-pro", messages=[], logit_bias={"42": "up"})
+
+
+def test_validation_errors_pickle_with_their_path() -> None:
+    error = ValidationError("expected integer, got string", ("usage", "total_tokens"), "subject")
+    again = pickle.loads(pickle.dumps(error))
+    assert (str(again), again.path, again.message) == (str(error), "usage.total_tokens", error.message)
+    assert pickle.loads(pickle.dumps(MISSING)) is MISSING
+
+
+def _mock_client(transport: httpx.MockTransport) -> AuthenticatedClient:
+    return AuthenticatedClient(
+        base_url="https://api.example.test", token="k", httpx_args={"transport": transport}
+    )
+
+
+def test_the_endpoint_reports_a_bad_reply_with_its_path_and_keeps_the_raw_body() -> None:
+    document = _mutated(lambda d: d["choices"][0]["message"]["tool_calls"][0].pop("id"))
+    text = json.dumps(document)
+    transport = httpx.MockTransport(
+        lambda request: httpx.Response(200, text=text, headers={"content-type": "application/json"})
+    )
+    client = AuthenticatedClient(
+        base_url="https://api.example.test", token="k", httpx_args={"transport": transport}
+    )
+    body = {"model": "gemini-pro", "messages": [{"role": "user", "content": "hi"}]}
+    with client, pytest.raises(APIResponseValidationError) as excinfo:
+        create_chat_completion.sync(client=client, body=body)
+    assert "(choices[0].message.tool_calls[0]: missing required field 'id')" in str(excinfo.value)
+    assert excinfo.value.text == text
+    cause = excinfo.value.__cause__
+    assert isinstance(cause, ValidationError)
+    assert (cause.path, cause.message) == ("choices[0].message.tool_calls[0]", "missing required field 'id'")
+    # the twin: the same reply with the id parses
+    transport_ok = httpx.MockTransport(lambda request: httpx.Response(200, json=_rich_completion()))
+    with AuthenticatedClient(
+        base_url="https://api.example.test", token="k", httpx_args={"transport": transport_ok}
+    ) as ok:
+        assert create_chat_completion.sync(client=ok, body=body).to_dict() == _rich_completion()

@@ -2,9 +2,9 @@
 # Do not edit here: edit the source there, then regenerate.
 """Accept a request body as its model or as a plain mapping of its JSON fields.
 
-Users coming from other SDKs pass dicts; a mapping goes through the model's ``from_dict`` so it
-is checked the same way, and bad input becomes one clear error naming the model and the problem
-instead of a KeyError/AttributeError from deep inside generated code.
+Users coming from other SDKs pass dicts; a mapping goes through the model's ``from_dict``, which
+checks every field against the schema, so bad input is one ValidationError (a ValueError) naming
+the model, the JSON path and the problem, before anything is sent.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol, Self, TypeVar
 
-from ._exceptions import PARSE_ERRORS, one_line
+from ._validation import ValidationError
 
 
 class _Model(Protocol):
@@ -35,7 +35,6 @@ def as_model(value: M | Mapping[str, Any], model: type[M]) -> M:
         )
     try:
         return model.from_dict(value)
-    except PARSE_ERRORS as exc:
-        reason = f"missing required field {exc}" if isinstance(exc, KeyError) else one_line(str(exc), 200)
+    except ValidationError as exc:
         # `from None`: the generated parser's frames say nothing the message does not.
-        raise ValueError(f"body is not a valid {model.__name__}: {reason or type(exc).__name__}") from None
+        raise exc.about(f"body is not a valid {model.__name__}") from None

@@ -2,8 +2,9 @@
 # Do not edit here: edit the source there, then regenerate.
 """Turn a finished response into a model or a typed error.
 
-The generated ``from_dict`` methods raise KeyError/TypeError/ValueError on bodies that do not
-match the schema; this is the one place that catches them.
+The generated ``from_dict`` methods raise ValidationError (a ValueError naming the JSON path) on
+bodies that do not match the schema; this is the one place that turns it into
+APIResponseValidationError, the raw body kept and the path in the message.
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ def validation_error(
     if isinstance(exc, KeyError):
         reason = f"missing field {exc}"
     else:
-        reason = one_line(str(exc), 120) or type(exc).__name__
+        # A path can be long (choices[0].message.tool_calls[0].function.arguments): keep it whole.
+        reason = one_line(str(exc), 300) or type(exc).__name__
     content_type = response.headers.get("content-type", "no content type").partition(";")[0]
     message = (
         f"HTTP {response.status_code} {where} is not a valid {expected} ({reason});"

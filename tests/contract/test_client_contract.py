@@ -135,9 +135,10 @@ def test_client_reply_from_the_server_validates(client: AuthenticatedClient) -> 
 
 
 def test_client_error_reply_round_trips(client: AuthenticatedClient) -> None:
-    # max_tokens must be >= 1, so the server rejects this. The vendor writes timestamps like
-    # "2025-04-09T16:51:08.984Z"; the parsed error must give back exactly what was sent.
-    body = ChatCompletionRequest.from_dict({"model": "gemini-pro", "messages": [], "max_tokens": 0})
+    # max_tokens must be >= 1, so the server rejects this (built directly: from_dict would refuse
+    # it before sending). The vendor writes timestamps like "2025-04-09T16:51:08.984Z"; the parsed
+    # error must give back exactly what was sent.
+    body = ChatCompletionRequest(model="gemini-pro", messages=[], max_tokens=0)
     response = create_chat_completion.sync_detailed(client=client, body=body)
     assert response.status_code == 400
     assert isinstance(response.parsed, ErrorResponse)

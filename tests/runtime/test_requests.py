@@ -206,7 +206,7 @@ def test_missing_fields_are_a_validation_error_not_a_key_error(fake_api: FakeAPI
     body = completion_json()
     del body["choices"]
     fake_api.script(Reply(json=body))
-    with pytest.raises(APIResponseValidationError, match="missing field 'choices'"):
+    with pytest.raises(APIResponseValidationError, match="missing required field 'choices'"):
         calls.complete(fake_api.client())
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 
-from ..models.assistant_message_role import AssistantMessageRole, check_assistant_message_role
+from .. import _validation as _v
+from .._validation import MISSING, ValidationError
+from ..models.assistant_message_role import AssistantMessageRole
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -42,22 +44,15 @@ class AssistantMessage:
 
         tool_calls: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.tool_calls, Unset):
-            tool_calls = []
-            for tool_calls_item_data in self.tool_calls:
-                tool_calls_item = tool_calls_item_data.to_dict()
-                tool_calls.append(tool_calls_item)
+            tool_calls = [item.to_dict() for item in self.tool_calls]
 
         refusal = self.refusal
 
         name = self.name
 
-        field_dict: dict[str, Any] = {}
-
-        field_dict.update(
-            {
-                "role": role,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            "role": role,
+        }
         if content is not UNSET:
             field_dict["content"] = content
         if tool_calls is not UNSET:
@@ -71,39 +66,51 @@ class AssistantMessage:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        role = check_assistant_message_role(d.pop("role"))
+        """Parse a JSON object into this model; ValidationError (a ValueError) names the path that does not fit."""
+        if type(src_dict) is not dict:
+            src_dict = _v.object_(src_dict)
+        try:
+            role = src_dict["role"]
+        except KeyError:
+            role = MISSING
+        if not (type(role) is str and role in {"assistant"}):
+            role = _v.enum(role, "role", ("assistant",))
 
-        def _parse_content(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        content = src_dict.get("content", UNSET)
+        if content is UNSET or content is None:
+            pass
+        elif type(content) is str:
+            pass
+        else:
+            content = _v.union(content, "content", ("null", "string"))
 
-        content = _parse_content(d.pop("content", UNSET))
+        tool_calls = src_dict.get("tool_calls", UNSET)
+        if tool_calls is not UNSET:
+            if type(tool_calls) is not list:
+                tool_calls = _v.array(tool_calls, "tool_calls")
+            try:
+                tool_calls = [ToolCall.from_dict(tool_calls_item) for tool_calls_item in tool_calls]
+            except ValidationError as _e:
+                raise _v.in_list(_e, "tool_calls", tool_calls, ToolCall.from_dict) from None
 
-        _tool_calls = d.pop("tool_calls", UNSET)
-        tool_calls: list[ToolCall] | Unset = UNSET
-        if _tool_calls is not UNSET:
-            tool_calls = []
-            for tool_calls_item_data in _tool_calls:
-                tool_calls_item = ToolCall.from_dict(tool_calls_item_data)
+        refusal = src_dict.get("refusal", UNSET)
+        if type(refusal) is not str and refusal is not UNSET:
+            refusal = _v.string(refusal, "refusal")
 
-                tool_calls.append(tool_calls_item)
+        name = src_dict.get("name", UNSET)
+        if type(name) is not str and name is not UNSET:
+            name = _v.string(name, "name")
 
-        refusal = d.pop("refusal", UNSET)
-
-        name = d.pop("name", UNSET)
-
-        assistant_message = cls(
-            role=role,
-            content=content,
-            tool_calls=tool_calls,
-            refusal=refusal,
-            name=name,
-        )
-
+        assistant_message = cls(role, content, tool_calls, refusal, name)
+        if len(src_dict) > 1 + (content is not UNSET) + (tool_calls is not UNSET) + (refusal is not UNSET) + (
+            name is not UNSET
+        ):
+            extra = {
+                key: value
+                for key, value in src_dict.items()
+                if key not in {"role", "content", "tool_calls", "refusal", "name"}
+            }
+            raise _v.unexpected(extra)
         return assistant_message
 
 

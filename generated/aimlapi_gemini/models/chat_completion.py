@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.chat_completion_object import ChatCompletionObject, check_chat_completion_object
+from .. import _validation as _v
+from .._validation import MISSING, ValidationError
+from ..models.chat_completion_object import ChatCompletionObject
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -50,10 +52,7 @@ class ChatCompletion:
 
         model = self.model
 
-        choices = []
-        for choices_item_data in self.choices:
-            choices_item = choices_item_data.to_dict()
-            choices.append(choices_item)
+        choices = [item.to_dict() for item in self.choices]
 
         usage = self.usage.to_dict()
 
@@ -71,18 +70,15 @@ class ChatCompletion:
         else:
             meta = self.meta
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "id": id,
-                "object": object_,
-                "created": created,
-                "model": model,
-                "choices": choices,
-                "usage": usage,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "id": id,
+            "object": object_,
+            "created": created,
+            "model": model,
+            "choices": choices,
+            "usage": usage,
+        }
         if system_fingerprint is not UNSET:
             field_dict["system_fingerprint"] = system_fingerprint
         if meta is not UNSET:
@@ -92,62 +88,86 @@ class ChatCompletion:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id")
+        """Parse a JSON object into this model; ValidationError (a ValueError) names the path that does not fit."""
+        if type(src_dict) is not dict:
+            src_dict = _v.object_(src_dict)
+        try:
+            id = src_dict["id"]
+        except KeyError:
+            id = MISSING
+        if type(id) is not str:
+            id = _v.string(id, "id")
 
-        object_ = check_chat_completion_object(d.pop("object"))
+        try:
+            object_ = src_dict["object"]
+        except KeyError:
+            object_ = MISSING
+        if not (type(object_) is str and object_ in {"chat.completion"}):
+            object_ = _v.enum(object_, "object", ("chat.completion",))
 
-        created = d.pop("created")
+        try:
+            created = src_dict["created"]
+        except KeyError:
+            created = MISSING
+        if type(created) is not int:
+            created = _v.integer(created, "created")
 
-        model = d.pop("model")
+        try:
+            model = src_dict["model"]
+        except KeyError:
+            model = MISSING
+        if type(model) is not str:
+            model = _v.string(model, "model")
 
-        choices = []
-        _choices = d.pop("choices")
-        for choices_item_data in _choices:
-            choices_item = ChatCompletionChoice.from_dict(choices_item_data)
+        try:
+            choices = src_dict["choices"]
+        except KeyError:
+            choices = MISSING
+        if type(choices) is not list:
+            choices = _v.array(choices, "choices")
+        try:
+            choices = [ChatCompletionChoice.from_dict(choices_item) for choices_item in choices]
+        except ValidationError as _e:
+            raise _v.in_list(_e, "choices", choices, ChatCompletionChoice.from_dict) from None
 
-            choices.append(choices_item)
+        try:
+            usage = src_dict["usage"]
+        except KeyError:
+            usage = MISSING
+        try:
+            usage = CompletionUsage.from_dict(usage)
+        except ValidationError as _e:
+            raise _v.at(_e, "usage", usage) from None
 
-        usage = CompletionUsage.from_dict(d.pop("usage"))
+        system_fingerprint = src_dict.get("system_fingerprint", UNSET)
+        if system_fingerprint is UNSET or system_fingerprint is None:
+            pass
+        elif type(system_fingerprint) is str:
+            pass
+        else:
+            system_fingerprint = _v.union(system_fingerprint, "system_fingerprint", ("null", "string"))
 
-        def _parse_system_fingerprint(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        system_fingerprint = _parse_system_fingerprint(d.pop("system_fingerprint", UNSET))
-
-        def _parse_meta(data: object) -> ChatCompletionMeta | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        meta = src_dict.get("meta", UNSET)
+        if meta is UNSET or meta is None:
+            pass
+        elif type(meta) is dict:
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                meta_type_0 = ChatCompletionMeta.from_dict(data)
+                meta = ChatCompletionMeta.from_dict(meta)
+            except ValidationError as _e:
+                raise _v.at(_e, "meta", meta) from None
 
-                return meta_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(ChatCompletionMeta | None | Unset, data)
+        else:
+            meta = _v.union(meta, "meta", ("null", "object"))
 
-        meta = _parse_meta(d.pop("meta", UNSET))
-
-        chat_completion = cls(
-            id=id,
-            object_=object_,
-            created=created,
-            model=model,
-            choices=choices,
-            usage=usage,
-            system_fingerprint=system_fingerprint,
-            meta=meta,
-        )
-
-        chat_completion.additional_properties = d
+        chat_completion = cls(id, object_, created, model, choices, usage, system_fingerprint, meta)
+        if len(src_dict) > 6 + (system_fingerprint is not UNSET) + (meta is not UNSET):
+            extra = {
+                key: value
+                for key, value in src_dict.items()
+                if key
+                not in {"id", "object", "created", "model", "choices", "usage", "system_fingerprint", "meta"}
+            }
+            chat_completion.additional_properties = extra
         return chat_completion
 
     @property

@@ -8,6 +8,9 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _validation as _v
+from .._validation import MISSING
+
 T = TypeVar("T", bound="ChatCompletionAudio")
 
 
@@ -34,38 +37,57 @@ class ChatCompletionAudio:
 
         expires_at = self.expires_at
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "id": id,
-                "data": data,
-                "transcript": transcript,
-                "expires_at": expires_at,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "id": id,
+            "data": data,
+            "transcript": transcript,
+            "expires_at": expires_at,
+        }
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id")
+        """Parse a JSON object into this model; ValidationError (a ValueError) names the path that does not fit."""
+        if type(src_dict) is not dict:
+            src_dict = _v.object_(src_dict)
+        try:
+            id = src_dict["id"]
+        except KeyError:
+            id = MISSING
+        if type(id) is not str:
+            id = _v.string(id, "id")
 
-        data = d.pop("data")
+        try:
+            data = src_dict["data"]
+        except KeyError:
+            data = MISSING
+        if type(data) is not str:
+            data = _v.string(data, "data")
 
-        transcript = d.pop("transcript")
+        try:
+            transcript = src_dict["transcript"]
+        except KeyError:
+            transcript = MISSING
+        if type(transcript) is not str:
+            transcript = _v.string(transcript, "transcript")
 
-        expires_at = d.pop("expires_at")
+        try:
+            expires_at = src_dict["expires_at"]
+        except KeyError:
+            expires_at = MISSING
+        if type(expires_at) is not int:
+            expires_at = _v.integer(expires_at, "expires_at")
 
-        chat_completion_audio = cls(
-            id=id,
-            data=data,
-            transcript=transcript,
-            expires_at=expires_at,
-        )
-
-        chat_completion_audio.additional_properties = d
+        chat_completion_audio = cls(id, data, transcript, expires_at)
+        if len(src_dict) > 4:
+            extra = {
+                key: value
+                for key, value in src_dict.items()
+                if key not in {"id", "data", "transcript", "expires_at"}
+            }
+            chat_completion_audio.additional_properties = extra
         return chat_completion_audio
 
     @property

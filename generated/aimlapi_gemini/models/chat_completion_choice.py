@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.finish_reason import FinishReason, check_finish_reason
+from .. import _validation as _v
+from .._validation import MISSING, ValidationError
+from ..models.finish_reason import FinishReason
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -48,15 +50,12 @@ class ChatCompletionChoice:
         else:
             logprobs = self.logprobs
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "index": index,
-                "message": message,
-                "finish_reason": finish_reason,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "index": index,
+            "message": message,
+            "finish_reason": finish_reason,
+        }
         if logprobs is not UNSET:
             field_dict["logprobs"] = logprobs
 
@@ -64,38 +63,59 @@ class ChatCompletionChoice:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        index = d.pop("index")
+        """Parse a JSON object into this model; ValidationError (a ValueError) names the path that does not fit."""
+        if type(src_dict) is not dict:
+            src_dict = _v.object_(src_dict)
+        try:
+            index = src_dict["index"]
+        except KeyError:
+            index = MISSING
+        if type(index) is not int:
+            index = _v.integer(index, "index")
 
-        message = ChatCompletionMessage.from_dict(d.pop("message"))
+        try:
+            message = src_dict["message"]
+        except KeyError:
+            message = MISSING
+        try:
+            message = ChatCompletionMessage.from_dict(message)
+        except ValidationError as _e:
+            raise _v.at(_e, "message", message) from None
 
-        finish_reason = check_finish_reason(d.pop("finish_reason"))
+        try:
+            finish_reason = src_dict["finish_reason"]
+        except KeyError:
+            finish_reason = MISSING
+        if not (
+            type(finish_reason) is str
+            and finish_reason in {"content_filter", "function_call", "length", "stop", "tool_calls"}
+        ):
+            finish_reason = _v.enum(
+                finish_reason,
+                "finish_reason",
+                ("content_filter", "function_call", "length", "stop", "tool_calls"),
+            )
 
-        def _parse_logprobs(data: object) -> ChoiceLogprobs | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        logprobs = src_dict.get("logprobs", UNSET)
+        if logprobs is UNSET or logprobs is None:
+            pass
+        elif type(logprobs) is dict:
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                logprobs_type_0 = ChoiceLogprobs.from_dict(data)
+                logprobs = ChoiceLogprobs.from_dict(logprobs)
+            except ValidationError as _e:
+                raise _v.at(_e, "logprobs", logprobs) from None
 
-                return logprobs_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(ChoiceLogprobs | None | Unset, data)
+        else:
+            logprobs = _v.union(logprobs, "logprobs", ("null", "object"))
 
-        logprobs = _parse_logprobs(d.pop("logprobs", UNSET))
-
-        chat_completion_choice = cls(
-            index=index,
-            message=message,
-            finish_reason=finish_reason,
-            logprobs=logprobs,
-        )
-
-        chat_completion_choice.additional_properties = d
+        chat_completion_choice = cls(index, message, finish_reason, logprobs)
+        if len(src_dict) > 3 + (logprobs is not UNSET):
+            extra = {
+                key: value
+                for key, value in src_dict.items()
+                if key not in {"index", "message", "finish_reason", "logprobs"}
+            }
+            chat_completion_choice.additional_properties = extra
         return chat_completion_choice
 
     @property

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _validation as _v
+from .._validation import MISSING, ValidationError
 from ..models.chat_completion_chunk_object import (
     ChatCompletionChunkObject,
-    check_chat_completion_chunk_object,
 )
 from ..types import UNSET, Unset
 
@@ -51,10 +52,7 @@ class ChatCompletionChunk:
 
         model = self.model
 
-        choices = []
-        for choices_item_data in self.choices:
-            choices_item = choices_item_data.to_dict()
-            choices.append(choices_item)
+        choices = [item.to_dict() for item in self.choices]
 
         usage: dict[str, Any] | None | Unset
         if isinstance(self.usage, Unset):
@@ -70,17 +68,14 @@ class ChatCompletionChunk:
         else:
             system_fingerprint = self.system_fingerprint
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "id": id,
-                "object": object_,
-                "created": created,
-                "model": model,
-                "choices": choices,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "id": id,
+            "object": object_,
+            "created": created,
+            "model": model,
+            "choices": choices,
+        }
         if usage is not UNSET:
             field_dict["usage"] = usage
         if system_fingerprint is not UNSET:
@@ -90,59 +85,76 @@ class ChatCompletionChunk:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id")
+        """Parse a JSON object into this model; ValidationError (a ValueError) names the path that does not fit."""
+        if type(src_dict) is not dict:
+            src_dict = _v.object_(src_dict)
+        try:
+            id = src_dict["id"]
+        except KeyError:
+            id = MISSING
+        if type(id) is not str:
+            id = _v.string(id, "id")
 
-        object_ = check_chat_completion_chunk_object(d.pop("object"))
+        try:
+            object_ = src_dict["object"]
+        except KeyError:
+            object_ = MISSING
+        if not (type(object_) is str and object_ in {"chat.completion.chunk"}):
+            object_ = _v.enum(object_, "object", ("chat.completion.chunk",))
 
-        created = d.pop("created")
+        try:
+            created = src_dict["created"]
+        except KeyError:
+            created = MISSING
+        if type(created) is not int:
+            created = _v.integer(created, "created")
 
-        model = d.pop("model")
+        try:
+            model = src_dict["model"]
+        except KeyError:
+            model = MISSING
+        if type(model) is not str:
+            model = _v.string(model, "model")
 
-        choices = []
-        _choices = d.pop("choices")
-        for choices_item_data in _choices:
-            choices_item = ChatCompletionChunkChoice.from_dict(choices_item_data)
+        try:
+            choices = src_dict["choices"]
+        except KeyError:
+            choices = MISSING
+        if type(choices) is not list:
+            choices = _v.array(choices, "choices")
+        try:
+            choices = [ChatCompletionChunkChoice.from_dict(choices_item) for choices_item in choices]
+        except ValidationError as _e:
+            raise _v.in_list(_e, "choices", choices, ChatCompletionChunkChoice.from_dict) from None
 
-            choices.append(choices_item)
-
-        def _parse_usage(data: object) -> CompletionUsage | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        usage = src_dict.get("usage", UNSET)
+        if usage is UNSET or usage is None:
+            pass
+        elif type(usage) is dict:
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                usage_type_0 = CompletionUsage.from_dict(data)
+                usage = CompletionUsage.from_dict(usage)
+            except ValidationError as _e:
+                raise _v.at(_e, "usage", usage) from None
 
-                return usage_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(CompletionUsage | None | Unset, data)
+        else:
+            usage = _v.union(usage, "usage", ("null", "object"))
 
-        usage = _parse_usage(d.pop("usage", UNSET))
+        system_fingerprint = src_dict.get("system_fingerprint", UNSET)
+        if system_fingerprint is UNSET or system_fingerprint is None:
+            pass
+        elif type(system_fingerprint) is str:
+            pass
+        else:
+            system_fingerprint = _v.union(system_fingerprint, "system_fingerprint", ("null", "string"))
 
-        def _parse_system_fingerprint(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        system_fingerprint = _parse_system_fingerprint(d.pop("system_fingerprint", UNSET))
-
-        chat_completion_chunk = cls(
-            id=id,
-            object_=object_,
-            created=created,
-            model=model,
-            choices=choices,
-            usage=usage,
-            system_fingerprint=system_fingerprint,
-        )
-
-        chat_completion_chunk.additional_properties = d
+        chat_completion_chunk = cls(id, object_, created, model, choices, usage, system_fingerprint)
+        if len(src_dict) > 5 + (usage is not UNSET) + (system_fingerprint is not UNSET):
+            extra = {
+                key: value
+                for key, value in src_dict.items()
+                if key not in {"id", "object", "created", "model", "choices", "usage", "system_fingerprint"}
+            }
+            chat_completion_chunk.additional_properties = extra
         return chat_completion_chunk
 
     @property

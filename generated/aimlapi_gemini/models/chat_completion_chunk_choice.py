@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.finish_reason import FinishReason, check_finish_reason
+from .. import _validation as _v
+from .._validation import MISSING, ValidationError
+from ..models.finish_reason import FinishReason
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -60,13 +62,10 @@ class ChatCompletionChunkChoice:
         else:
             logprobs = self.logprobs
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "index": index,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "index": index,
+        }
         if delta is not UNSET:
             field_dict["delta"] = delta
         if finish_reason is not UNSET:
@@ -78,68 +77,67 @@ class ChatCompletionChunkChoice:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        index = d.pop("index")
+        """Parse a JSON object into this model; ValidationError (a ValueError) names the path that does not fit."""
+        if type(src_dict) is not dict:
+            src_dict = _v.object_(src_dict)
+        try:
+            index = src_dict["index"]
+        except KeyError:
+            index = MISSING
+        if type(index) is not int:
+            index = _v.integer(index, "index")
 
-        def _parse_delta(data: object) -> ChoiceDelta | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        delta = src_dict.get("delta", UNSET)
+        if delta is UNSET or delta is None:
+            pass
+        elif type(delta) is dict:
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                delta_type_0 = ChoiceDelta.from_dict(data)
+                delta = ChoiceDelta.from_dict(delta)
+            except ValidationError as _e:
+                raise _v.at(_e, "delta", delta) from None
 
-                return delta_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(ChoiceDelta | None | Unset, data)
+        else:
+            delta = _v.union(delta, "delta", ("null", "object"))
 
-        delta = _parse_delta(d.pop("delta", UNSET))
+        finish_reason = src_dict.get("finish_reason", UNSET)
+        if finish_reason is UNSET or finish_reason is None:
+            pass
+        elif type(finish_reason) is str and finish_reason in {
+            "content_filter",
+            "function_call",
+            "length",
+            "stop",
+            "tool_calls",
+        }:
+            pass
+        else:
+            finish_reason = _v.union(
+                finish_reason,
+                "finish_reason",
+                ("null",),
+                ("content_filter", "function_call", "length", "stop", "tool_calls"),
+            )
 
-        def _parse_finish_reason(data: object) -> FinishReason | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        logprobs = src_dict.get("logprobs", UNSET)
+        if logprobs is UNSET or logprobs is None:
+            pass
+        elif type(logprobs) is dict:
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                finish_reason_type_0 = check_finish_reason(data)
+                logprobs = ChoiceLogprobs.from_dict(logprobs)
+            except ValidationError as _e:
+                raise _v.at(_e, "logprobs", logprobs) from None
 
-                return finish_reason_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(FinishReason | None | Unset, data)
+        else:
+            logprobs = _v.union(logprobs, "logprobs", ("null", "object"))
 
-        finish_reason = _parse_finish_reason(d.pop("finish_reason", UNSET))
-
-        def _parse_logprobs(data: object) -> ChoiceLogprobs | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                logprobs_type_0 = ChoiceLogprobs.from_dict(data)
-
-                return logprobs_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(ChoiceLogprobs | None | Unset, data)
-
-        logprobs = _parse_logprobs(d.pop("logprobs", UNSET))
-
-        chat_completion_chunk_choice = cls(
-            index=index,
-            delta=delta,
-            finish_reason=finish_reason,
-            logprobs=logprobs,
-        )
-
-        chat_completion_chunk_choice.additional_properties = d
+        chat_completion_chunk_choice = cls(index, delta, finish_reason, logprobs)
+        if len(src_dict) > 1 + (delta is not UNSET) + (finish_reason is not UNSET) + (logprobs is not UNSET):
+            extra = {
+                key: value
+                for key, value in src_dict.items()
+                if key not in {"index", "delta", "finish_reason", "logprobs"}
+            }
+            chat_completion_chunk_choice.additional_properties = extra
         return chat_completion_chunk_choice
 
     @property

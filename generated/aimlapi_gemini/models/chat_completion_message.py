@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _validation as _v
+from .._validation import MISSING, ValidationError
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -55,11 +57,7 @@ class ChatCompletionMessage:
         if isinstance(self.tool_calls, Unset):
             tool_calls = UNSET
         elif isinstance(self.tool_calls, list):
-            tool_calls = []
-            for tool_calls_type_0_item_data in self.tool_calls:
-                tool_calls_type_0_item: dict[str, Any] = tool_calls_type_0_item_data.to_dict()
-
-                tool_calls.append(tool_calls_type_0_item)
+            tool_calls = [item.to_dict() for item in self.tool_calls]
 
         else:
             tool_calls = self.tool_calls
@@ -68,10 +66,7 @@ class ChatCompletionMessage:
         if isinstance(self.annotations, Unset):
             annotations = UNSET
         elif isinstance(self.annotations, list):
-            annotations = []
-            for annotations_type_0_item_data in self.annotations:
-                annotations_type_0_item = annotations_type_0_item_data.to_dict()
-                annotations.append(annotations_type_0_item)
+            annotations = [item.to_dict() for item in self.annotations]
 
         else:
             annotations = self.annotations
@@ -84,14 +79,11 @@ class ChatCompletionMessage:
         else:
             audio = self.audio
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "role": role,
-                "content": content,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "role": role,
+            "content": content,
+        }
         if refusal is not UNSET:
             field_dict["refusal"] = refusal
         if tool_calls is not UNSET:
@@ -105,113 +97,106 @@ class ChatCompletionMessage:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        role = d.pop("role")
+        """Parse a JSON object into this model; ValidationError (a ValueError) names the path that does not fit."""
+        if type(src_dict) is not dict:
+            src_dict = _v.object_(src_dict)
+        try:
+            role = src_dict["role"]
+        except KeyError:
+            role = MISSING
+        if type(role) is not str:
+            role = _v.string(role, "role")
 
-        def _parse_content(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
+        try:
+            content = src_dict["content"]
+        except KeyError:
+            content = MISSING
+        if content is None:
+            pass
+        elif type(content) is str:
+            pass
+        else:
+            content = _v.union(content, "content", ("null", "string"))
 
-        content = _parse_content(d.pop("content"))
+        refusal = src_dict.get("refusal", UNSET)
+        if refusal is UNSET or refusal is None:
+            pass
+        elif type(refusal) is str:
+            pass
+        else:
+            refusal = _v.union(refusal, "refusal", ("null", "string"))
 
-        def _parse_refusal(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        refusal = _parse_refusal(d.pop("refusal", UNSET))
-
-        def _parse_tool_calls(
-            data: object,
-        ) -> list[ChatCompletionMessageCustomToolCall | ChatCompletionMessageToolCall] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        tool_calls = src_dict.get("tool_calls", UNSET)
+        if tool_calls is UNSET or tool_calls is None:
+            pass
+        elif type(tool_calls) is list:
+            tool_calls_items: list[ChatCompletionMessageCustomToolCall | ChatCompletionMessageToolCall] = []
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                tool_calls_type_0 = []
-                _tool_calls_type_0 = data
-                for tool_calls_type_0_item_data in _tool_calls_type_0:
+                for tool_calls_item in tool_calls:
+                    if type(tool_calls_item) is dict:
+                        tool_calls_item_tag = tool_calls_item.get("type")
+                        if tool_calls_item_tag == "function":
+                            try:
+                                tool_calls_item = ChatCompletionMessageToolCall.from_dict(tool_calls_item)
+                            except ValidationError as _e:
+                                raise _e.within(len(tool_calls_items)) from None
+                        elif tool_calls_item_tag == "custom":
+                            try:
+                                tool_calls_item = ChatCompletionMessageCustomToolCall.from_dict(
+                                    tool_calls_item
+                                )
+                            except ValidationError as _e:
+                                raise _e.within(len(tool_calls_items)) from None
+                        else:
+                            _v.tag(tool_calls_item, len(tool_calls_items), "type", ("function", "custom"))
 
-                    def _parse_tool_calls_type_0_item(
-                        data: object,
-                    ) -> ChatCompletionMessageCustomToolCall | ChatCompletionMessageToolCall:
-                        if not isinstance(data, dict):
-                            raise TypeError(f"expected an object, got {type(data).__name__}")
-                        tag = data.get("type")
-                        if tag == "function":
-                            return ChatCompletionMessageToolCall.from_dict(data)
-                        if tag == "custom":
-                            return ChatCompletionMessageCustomToolCall.from_dict(data)
-                        raise ValueError(f"unknown type {tag!r}; expected one of: function, custom")
+                    else:
+                        _v.tag(tool_calls_item, len(tool_calls_items), "type", ("function", "custom"))
 
-                    tool_calls_type_0_item = _parse_tool_calls_type_0_item(tool_calls_type_0_item_data)
+                    tool_calls_items.append(tool_calls_item)
+            except ValidationError as _e:
+                raise _e.within("tool_calls") from None
+            tool_calls = tool_calls_items
 
-                    tool_calls_type_0.append(tool_calls_type_0_item)
+        else:
+            tool_calls = _v.union(tool_calls, "tool_calls", ("null", "array"))
 
-                return tool_calls_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(
-                list[ChatCompletionMessageCustomToolCall | ChatCompletionMessageToolCall] | None | Unset, data
-            )
-
-        tool_calls = _parse_tool_calls(d.pop("tool_calls", UNSET))
-
-        def _parse_annotations(data: object) -> list[UrlCitationAnnotation] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        annotations = src_dict.get("annotations", UNSET)
+        if annotations is UNSET or annotations is None:
+            pass
+        elif type(annotations) is list:
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                annotations_type_0 = []
-                _annotations_type_0 = data
-                for annotations_type_0_item_data in _annotations_type_0:
-                    annotations_type_0_item = UrlCitationAnnotation.from_dict(annotations_type_0_item_data)
+                annotations = [
+                    UrlCitationAnnotation.from_dict(annotations_item) for annotations_item in annotations
+                ]
+            except ValidationError as _e:
+                raise _v.in_list(_e, "annotations", annotations, UrlCitationAnnotation.from_dict) from None
 
-                    annotations_type_0.append(annotations_type_0_item)
+        else:
+            annotations = _v.union(annotations, "annotations", ("null", "array"))
 
-                return annotations_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[UrlCitationAnnotation] | None | Unset, data)
-
-        annotations = _parse_annotations(d.pop("annotations", UNSET))
-
-        def _parse_audio(data: object) -> ChatCompletionAudio | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        audio = src_dict.get("audio", UNSET)
+        if audio is UNSET or audio is None:
+            pass
+        elif type(audio) is dict:
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                audio_type_0 = ChatCompletionAudio.from_dict(data)
+                audio = ChatCompletionAudio.from_dict(audio)
+            except ValidationError as _e:
+                raise _v.at(_e, "audio", audio) from None
 
-                return audio_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(ChatCompletionAudio | None | Unset, data)
+        else:
+            audio = _v.union(audio, "audio", ("null", "object"))
 
-        audio = _parse_audio(d.pop("audio", UNSET))
-
-        chat_completion_message = cls(
-            role=role,
-            content=content,
-            refusal=refusal,
-            tool_calls=tool_calls,
-            annotations=annotations,
-            audio=audio,
-        )
-
-        chat_completion_message.additional_properties = d
+        chat_completion_message = cls(role, content, refusal, tool_calls, annotations, audio)
+        if len(src_dict) > 2 + (refusal is not UNSET) + (tool_calls is not UNSET) + (
+            annotations is not UNSET
+        ) + (audio is not UNSET):
+            extra = {
+                key: value
+                for key, value in src_dict.items()
+                if key not in {"role", "content", "refusal", "tool_calls", "annotations", "audio"}
+            }
+            chat_completion_message.additional_properties = extra
         return chat_completion_message
 
     @property

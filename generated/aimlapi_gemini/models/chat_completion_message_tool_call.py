@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _validation as _v
+from .._validation import MISSING, ValidationError
 from ..models.chat_completion_message_tool_call_type import (
     ChatCompletionMessageToolCallType,
-    check_chat_completion_message_tool_call_type,
 )
 
 if TYPE_CHECKING:
@@ -38,34 +39,47 @@ class ChatCompletionMessageToolCall:
 
         function = self.function.to_dict()
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "id": id,
-                "type": type_,
-                "function": function,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "id": id,
+            "type": type_,
+            "function": function,
+        }
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id")
+        """Parse a JSON object into this model; ValidationError (a ValueError) names the path that does not fit."""
+        if type(src_dict) is not dict:
+            src_dict = _v.object_(src_dict)
+        try:
+            id = src_dict["id"]
+        except KeyError:
+            id = MISSING
+        if type(id) is not str:
+            id = _v.string(id, "id")
 
-        type_ = check_chat_completion_message_tool_call_type(d.pop("type"))
+        try:
+            type_ = src_dict["type"]
+        except KeyError:
+            type_ = MISSING
+        if not (type(type_) is str and type_ in {"function"}):
+            type_ = _v.enum(type_, "type", ("function",))
 
-        function = FunctionCall.from_dict(d.pop("function"))
+        try:
+            function = src_dict["function"]
+        except KeyError:
+            function = MISSING
+        try:
+            function = FunctionCall.from_dict(function)
+        except ValidationError as _e:
+            raise _v.at(_e, "function", function) from None
 
-        chat_completion_message_tool_call = cls(
-            id=id,
-            type_=type_,
-            function=function,
-        )
-
-        chat_completion_message_tool_call.additional_properties = d
+        chat_completion_message_tool_call = cls(id, type_, function)
+        if len(src_dict) > 3:
+            extra = {key: value for key, value in src_dict.items() if key not in {"id", "type", "function"}}
+            chat_completion_message_tool_call.additional_properties = extra
         return chat_completion_message_tool_call
 
     @property

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _validation as _v
+from .._validation import ValidationError
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -33,9 +35,9 @@ class ChatCompletionMeta:
         else:
             usage = self.usage
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+        }
         if usage is not UNSET:
             field_dict["usage"] = usage
 
@@ -43,30 +45,25 @@ class ChatCompletionMeta:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-
-        def _parse_usage(data: object) -> MetaUsage | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        """Parse a JSON object into this model; ValidationError (a ValueError) names the path that does not fit."""
+        if type(src_dict) is not dict:
+            src_dict = _v.object_(src_dict)
+        usage = src_dict.get("usage", UNSET)
+        if usage is UNSET or usage is None:
+            pass
+        elif type(usage) is dict:
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                usage_type_0 = MetaUsage.from_dict(data)
+                usage = MetaUsage.from_dict(usage)
+            except ValidationError as _e:
+                raise _v.at(_e, "usage", usage) from None
 
-                return usage_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(MetaUsage | None | Unset, data)
+        else:
+            usage = _v.union(usage, "usage", ("null", "object"))
 
-        usage = _parse_usage(d.pop("usage", UNSET))
-
-        chat_completion_meta = cls(
-            usage=usage,
-        )
-
-        chat_completion_meta.additional_properties = d
+        chat_completion_meta = cls(usage)
+        if len(src_dict) > 0 + (usage is not UNSET):
+            extra = {key: value for key, value in src_dict.items() if key not in {"usage"}}
+            chat_completion_meta.additional_properties = extra
         return chat_completion_meta
 
     @property

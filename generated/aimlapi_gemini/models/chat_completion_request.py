@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _validation as _v
+from .._validation import MISSING, ValidationError
 from ..models.chat_completion_request_model import (
     ChatCompletionRequestModel,
-    check_chat_completion_request_model,
 )
-from ..models.tool_choice_mode import ToolChoiceMode, check_tool_choice_mode
+from ..models.tool_choice_mode import ToolChoiceMode
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -29,6 +30,15 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ChatCompletionRequest")
 
 
+def _chat_completion_request_logit_bias(
+    value: LogitBias | None | Unset | Mapping[str, Any],
+) -> LogitBias | None | Unset:
+    """ChatCompletionRequest.logit_bias as given, or parsed from a plain mapping of its JSON fields."""
+    if isinstance(value, LogitBias) or value is UNSET or value is None:
+        return value
+    return _v.to_model(value, LogitBias, "logit_bias")
+
+
 @_attrs_define
 class ChatCompletionRequest:
     """A chat completion request for the gemini-pro model."""
@@ -40,7 +50,9 @@ class ChatCompletionRequest:
     frequency_penalty: float | None | Unset = UNSET
     """ Positive values make the model less likely to repeat tokens in proportion to how often they already
     appeared. """
-    logit_bias: LogitBias | None | Unset = UNSET
+    logit_bias: LogitBias | None | Unset = _attrs_field(
+        default=UNSET, converter=_chat_completion_request_logit_bias
+    )
     """ Per-token adjustments to the likelihood of being chosen, keyed by token id. """
     max_tokens: int | Unset = UNSET
     """ Upper bound on the number of tokens generated for the reply. The server uses 512 when it is not set. """
@@ -63,11 +75,7 @@ class ChatCompletionRequest:
     def to_dict(self) -> dict[str, Any]:
         model: str = self.model
 
-        messages = []
-        for messages_item_data in self.messages:
-            messages_item: dict[str, Any] = messages_item_data.to_dict()
-
-            messages.append(messages_item)
+        messages = [item.to_dict() for item in self.messages]
 
         frequency_penalty: float | None | Unset
         if isinstance(self.frequency_penalty, Unset):
@@ -108,10 +116,7 @@ class ChatCompletionRequest:
 
         tools: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.tools, Unset):
-            tools = []
-            for tools_item_data in self.tools:
-                tools_item = tools_item_data.to_dict()
-                tools.append(tools_item)
+            tools = [item.to_dict() for item in self.tools]
 
         tool_choice: dict[str, Any] | str | Unset
         if isinstance(self.tool_choice, Unset):
@@ -121,14 +126,11 @@ class ChatCompletionRequest:
         else:
             tool_choice = self.tool_choice.to_dict()
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "model": model,
-                "messages": messages,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "model": model,
+            "messages": messages,
+        }
         if frequency_penalty is not UNSET:
             field_dict["frequency_penalty"] = frequency_penalty
         if logit_bias is not UNSET:
@@ -154,141 +156,211 @@ class ChatCompletionRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        model = check_chat_completion_request_model(d.pop("model"))
+        """Parse a JSON object into this model; ValidationError (a ValueError) names the path that does not fit."""
+        if type(src_dict) is not dict:
+            src_dict = _v.object_(src_dict)
+        try:
+            model = src_dict["model"]
+        except KeyError:
+            model = MISSING
+        if not (type(model) is str and model in {"gemini-pro", "google/gemini-pro"}):
+            model = _v.enum(model, "model", ("gemini-pro", "google/gemini-pro"))
 
-        messages = []
-        _messages = d.pop("messages")
-        for messages_item_data in _messages:
+        try:
+            messages = src_dict["messages"]
+        except KeyError:
+            messages = MISSING
+        if type(messages) is not list:
+            messages = _v.array(messages, "messages")
+        messages_items: list[
+            AssistantMessage | FunctionMessage | SystemMessage | ToolMessage | UserMessage
+        ] = []
+        try:
+            for messages_item in messages:
+                if type(messages_item) is dict:
+                    messages_item_tag = messages_item.get("role")
+                    if messages_item_tag == "system":
+                        try:
+                            messages_item = SystemMessage.from_dict(messages_item)
+                        except ValidationError as _e:
+                            raise _e.within(len(messages_items)) from None
+                    elif messages_item_tag == "user":
+                        try:
+                            messages_item = UserMessage.from_dict(messages_item)
+                        except ValidationError as _e:
+                            raise _e.within(len(messages_items)) from None
+                    elif messages_item_tag == "tool":
+                        try:
+                            messages_item = ToolMessage.from_dict(messages_item)
+                        except ValidationError as _e:
+                            raise _e.within(len(messages_items)) from None
+                    elif messages_item_tag == "function":
+                        try:
+                            messages_item = FunctionMessage.from_dict(messages_item)
+                        except ValidationError as _e:
+                            raise _e.within(len(messages_items)) from None
+                    elif messages_item_tag == "assistant":
+                        try:
+                            messages_item = AssistantMessage.from_dict(messages_item)
+                        except ValidationError as _e:
+                            raise _e.within(len(messages_items)) from None
+                    else:
+                        _v.tag(
+                            messages_item,
+                            len(messages_items),
+                            "role",
+                            ("system", "user", "tool", "function", "assistant"),
+                        )
 
-            def _parse_messages_item(
-                data: object,
-            ) -> AssistantMessage | FunctionMessage | SystemMessage | ToolMessage | UserMessage:
-                if not isinstance(data, dict):
-                    raise TypeError(f"expected an object, got {type(data).__name__}")
-                tag = data.get("role")
-                if tag == "system":
-                    return SystemMessage.from_dict(data)
-                if tag == "user":
-                    return UserMessage.from_dict(data)
-                if tag == "tool":
-                    return ToolMessage.from_dict(data)
-                if tag == "function":
-                    return FunctionMessage.from_dict(data)
-                if tag == "assistant":
-                    return AssistantMessage.from_dict(data)
-                raise ValueError(
-                    f"unknown role {tag!r}; expected one of: system, user, tool, function, assistant"
-                )
+                else:
+                    _v.tag(
+                        messages_item,
+                        len(messages_items),
+                        "role",
+                        ("system", "user", "tool", "function", "assistant"),
+                    )
 
-            messages_item = _parse_messages_item(messages_item_data)
+                messages_items.append(messages_item)
+        except ValidationError as _e:
+            raise _e.within("messages") from None
+        messages = messages_items
 
-            messages.append(messages_item)
+        frequency_penalty = src_dict.get("frequency_penalty", UNSET)
+        if frequency_penalty is UNSET or frequency_penalty is None:
+            pass
+        elif type(frequency_penalty) is float or type(frequency_penalty) is int:
+            pass
+        else:
+            frequency_penalty = _v.union(frequency_penalty, "frequency_penalty", ("null", "number"))
 
-        def _parse_frequency_penalty(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        frequency_penalty = _parse_frequency_penalty(d.pop("frequency_penalty", UNSET))
-
-        def _parse_logit_bias(data: object) -> LogitBias | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        if (type(frequency_penalty) is int or type(frequency_penalty) is float) and not (
+            frequency_penalty >= -2.0 and frequency_penalty <= 2.0
+        ):
+            frequency_penalty = _v.bounds(frequency_penalty, "frequency_penalty", -2.0, 2.0)
+        logit_bias = src_dict.get("logit_bias", UNSET)
+        if logit_bias is UNSET or logit_bias is None:
+            pass
+        elif type(logit_bias) is dict:
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                componentsschemas_logit_bias_type_0 = LogitBias.from_dict(data)
+                logit_bias = LogitBias.from_dict(logit_bias)
+            except ValidationError as _e:
+                raise _v.at(_e, "logit_bias", logit_bias) from None
 
-                return componentsschemas_logit_bias_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(LogitBias | None | Unset, data)
+        else:
+            logit_bias = _v.union(logit_bias, "logit_bias", ("null", "object"))
 
-        logit_bias = _parse_logit_bias(d.pop("logit_bias", UNSET))
+        max_tokens = src_dict.get("max_tokens", UNSET)
+        if type(max_tokens) is not int and max_tokens is not UNSET:
+            max_tokens = _v.integer(max_tokens, "max_tokens")
 
-        max_tokens = d.pop("max_tokens", UNSET)
+        if (type(max_tokens) is int or type(max_tokens) is float) and not (max_tokens >= 1.0):
+            max_tokens = _v.bounds(max_tokens, "max_tokens", 1.0, None)
+        presence_penalty = src_dict.get("presence_penalty", UNSET)
+        if presence_penalty is UNSET or presence_penalty is None:
+            pass
+        elif type(presence_penalty) is float or type(presence_penalty) is int:
+            pass
+        else:
+            presence_penalty = _v.union(presence_penalty, "presence_penalty", ("null", "number"))
 
-        def _parse_presence_penalty(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+        if (type(presence_penalty) is int or type(presence_penalty) is float) and not (
+            presence_penalty >= -2.0 and presence_penalty <= 2.0
+        ):
+            presence_penalty = _v.bounds(presence_penalty, "presence_penalty", -2.0, 2.0)
+        stream = src_dict.get("stream", UNSET)
+        if type(stream) is not bool and stream is not UNSET:
+            stream = _v.boolean(stream, "stream")
 
-        presence_penalty = _parse_presence_penalty(d.pop("presence_penalty", UNSET))
+        top_p = src_dict.get("top_p", UNSET)
+        if type(top_p) is not float and type(top_p) is not int and top_p is not UNSET:
+            top_p = _v.number(top_p, "top_p")
 
-        stream = d.pop("stream", UNSET)
+        if (type(top_p) is int or type(top_p) is float) and not (top_p >= 0.1 and top_p <= 1.0):
+            top_p = _v.bounds(top_p, "top_p", 0.1, 1.0)
+        temperature = src_dict.get("temperature", UNSET)
+        if type(temperature) is not float and type(temperature) is not int and temperature is not UNSET:
+            temperature = _v.number(temperature, "temperature")
 
-        top_p = d.pop("top_p", UNSET)
+        if (type(temperature) is int or type(temperature) is float) and not (
+            temperature >= 0.0 and temperature <= 2.0
+        ):
+            temperature = _v.bounds(temperature, "temperature", 0.0, 2.0)
+        stop = src_dict.get("stop", UNSET)
+        if stop is UNSET or stop is None:
+            pass
+        elif type(stop) is str:
+            pass
+        elif type(stop) is list:
+            for stop_item in stop:
+                if not (type(stop_item) is str):
+                    stop = _v.items(stop, "stop", _v.string)
+                    break
 
-        temperature = d.pop("temperature", UNSET)
+        else:
+            stop = _v.union(stop, "stop", ("null", "string", "array"))
 
-        def _parse_stop(data: object) -> list[str] | None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        tools = src_dict.get("tools", UNSET)
+        if tools is not UNSET:
+            if type(tools) is not list:
+                tools = _v.array(tools, "tools")
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                stop_type_1 = cast(list[str], data)
+                tools = [ChatCompletionTool.from_dict(tools_item) for tools_item in tools]
+            except ValidationError as _e:
+                raise _v.in_list(_e, "tools", tools, ChatCompletionTool.from_dict) from None
 
-                return stop_type_1
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[str] | None | str | Unset, data)
-
-        stop = _parse_stop(d.pop("stop", UNSET))
-
-        _tools = d.pop("tools", UNSET)
-        tools: list[ChatCompletionTool] | Unset = UNSET
-        if _tools is not UNSET:
-            tools = []
-            for tools_item_data in _tools:
-                tools_item = ChatCompletionTool.from_dict(tools_item_data)
-
-                tools.append(tools_item)
-
-        def _parse_tool_choice(data: object) -> NamedToolChoice | ToolChoiceMode | Unset:
-            if isinstance(data, Unset):
-                return data
+        tool_choice = src_dict.get("tool_choice", UNSET)
+        if tool_choice is UNSET:
+            pass
+        elif type(tool_choice) is str and tool_choice in {"auto", "none", "required"}:
+            pass
+        elif type(tool_choice) is dict:
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                tool_choice_type_0 = check_tool_choice_mode(data)
+                tool_choice = NamedToolChoice.from_dict(tool_choice)
+            except ValidationError as _e:
+                raise _v.at(_e, "tool_choice", tool_choice) from None
 
-                return tool_choice_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            tool_choice_type_1 = NamedToolChoice.from_dict(data)
-
-            return tool_choice_type_1
-
-        tool_choice = _parse_tool_choice(d.pop("tool_choice", UNSET))
+        else:
+            tool_choice = _v.union(tool_choice, "tool_choice", ("object",), ("auto", "none", "required"))
 
         chat_completion_request = cls(
-            model=model,
-            messages=messages,
-            frequency_penalty=frequency_penalty,
-            logit_bias=logit_bias,
-            max_tokens=max_tokens,
-            presence_penalty=presence_penalty,
-            stream=stream,
-            top_p=top_p,
-            temperature=temperature,
-            stop=stop,
-            tools=tools,
-            tool_choice=tool_choice,
+            model,
+            messages,
+            frequency_penalty,
+            logit_bias,
+            max_tokens,
+            presence_penalty,
+            stream,
+            top_p,
+            temperature,
+            stop,
+            tools,
+            tool_choice,
         )
-
-        chat_completion_request.additional_properties = d
+        if len(src_dict) > 2 + (frequency_penalty is not UNSET) + (logit_bias is not UNSET) + (
+            max_tokens is not UNSET
+        ) + (presence_penalty is not UNSET) + (stream is not UNSET) + (top_p is not UNSET) + (
+            temperature is not UNSET
+        ) + (stop is not UNSET) + (tools is not UNSET) + (tool_choice is not UNSET):
+            extra = {
+                key: value
+                for key, value in src_dict.items()
+                if key
+                not in {
+                    "model",
+                    "messages",
+                    "frequency_penalty",
+                    "logit_bias",
+                    "max_tokens",
+                    "presence_penalty",
+                    "stream",
+                    "top_p",
+                    "temperature",
+                    "stop",
+                    "tools",
+                    "tool_choice",
+                }
+            }
+            chat_completion_request.additional_properties = extra
         return chat_completion_request
 
     @property

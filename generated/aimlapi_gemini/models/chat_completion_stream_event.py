@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _validation as _v
+from .._validation import MISSING
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ChatCompletionStreamEvent")
@@ -41,13 +43,10 @@ class ChatCompletionStreamEvent:
 
         retry = self.retry
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "data": data,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "data": data,
+        }
         if event is not UNSET:
             field_dict["event"] = event
         if id is not UNSET:
@@ -59,23 +58,36 @@ class ChatCompletionStreamEvent:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        data = d.pop("data")
+        """Parse a JSON object into this model; ValidationError (a ValueError) names the path that does not fit."""
+        if type(src_dict) is not dict:
+            src_dict = _v.object_(src_dict)
+        try:
+            data = src_dict["data"]
+        except KeyError:
+            data = MISSING
+        if type(data) is not str:
+            data = _v.string(data, "data")
 
-        event = d.pop("event", UNSET)
+        event = src_dict.get("event", UNSET)
+        if type(event) is not str and event is not UNSET:
+            event = _v.string(event, "event")
 
-        id = d.pop("id", UNSET)
+        id = src_dict.get("id", UNSET)
+        if type(id) is not str and id is not UNSET:
+            id = _v.string(id, "id")
 
-        retry = d.pop("retry", UNSET)
+        retry = src_dict.get("retry", UNSET)
+        if type(retry) is not int and retry is not UNSET:
+            retry = _v.integer(retry, "retry")
 
-        chat_completion_stream_event = cls(
-            data=data,
-            event=event,
-            id=id,
-            retry=retry,
-        )
-
-        chat_completion_stream_event.additional_properties = d
+        if (type(retry) is int or type(retry) is float) and not (retry >= 0.0):
+            retry = _v.bounds(retry, "retry", 0.0, None)
+        chat_completion_stream_event = cls(data, event, id, retry)
+        if len(src_dict) > 1 + (event is not UNSET) + (id is not UNSET) + (retry is not UNSET):
+            extra = {
+                key: value for key, value in src_dict.items() if key not in {"data", "event", "id", "retry"}
+            }
+            chat_completion_stream_event.additional_properties = extra
         return chat_completion_stream_event
 
     @property

@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 
-from ..models.chat_completion_tool_type import ChatCompletionToolType, check_chat_completion_tool_type
+from .. import _validation as _v
+from .._validation import MISSING, ValidationError
+from ..models.chat_completion_tool_type import ChatCompletionToolType
 
 if TYPE_CHECKING:
     from ..models.function_definition import FunctionDefinition
@@ -26,29 +28,38 @@ class ChatCompletionTool:
 
         function = self.function.to_dict()
 
-        field_dict: dict[str, Any] = {}
-
-        field_dict.update(
-            {
-                "type": type_,
-                "function": function,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            "type": type_,
+            "function": function,
+        }
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = check_chat_completion_tool_type(d.pop("type"))
+        """Parse a JSON object into this model; ValidationError (a ValueError) names the path that does not fit."""
+        if type(src_dict) is not dict:
+            src_dict = _v.object_(src_dict)
+        try:
+            type_ = src_dict["type"]
+        except KeyError:
+            type_ = MISSING
+        if not (type(type_) is str and type_ in {"function"}):
+            type_ = _v.enum(type_, "type", ("function",))
 
-        function = FunctionDefinition.from_dict(d.pop("function"))
+        try:
+            function = src_dict["function"]
+        except KeyError:
+            function = MISSING
+        try:
+            function = FunctionDefinition.from_dict(function)
+        except ValidationError as _e:
+            raise _v.at(_e, "function", function) from None
 
-        chat_completion_tool = cls(
-            type_=type_,
-            function=function,
-        )
-
+        chat_completion_tool = cls(type_, function)
+        if len(src_dict) > 2:
+            extra = {key: value for key, value in src_dict.items() if key not in {"type", "function"}}
+            raise _v.unexpected(extra)
         return chat_completion_tool
 
 

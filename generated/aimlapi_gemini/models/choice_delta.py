@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.choice_delta_role import ChoiceDeltaRole, check_choice_delta_role
+from .. import _validation as _v
+from .._validation import ValidationError
+from ..models.choice_delta_role import ChoiceDeltaRole
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -53,17 +55,14 @@ class ChoiceDelta:
         if isinstance(self.tool_calls, Unset):
             tool_calls = UNSET
         elif isinstance(self.tool_calls, list):
-            tool_calls = []
-            for tool_calls_type_0_item_data in self.tool_calls:
-                tool_calls_type_0_item = tool_calls_type_0_item_data.to_dict()
-                tool_calls.append(tool_calls_type_0_item)
+            tool_calls = [item.to_dict() for item in self.tool_calls]
 
         else:
             tool_calls = self.tool_calls
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+        }
         if role is not UNSET:
             field_dict["role"] = role
         if content is not UNSET:
@@ -77,62 +76,55 @@ class ChoiceDelta:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        _role = d.pop("role", UNSET)
-        role: ChoiceDeltaRole | Unset
-        if isinstance(_role, Unset):
-            role = UNSET
+        """Parse a JSON object into this model; ValidationError (a ValueError) names the path that does not fit."""
+        if type(src_dict) is not dict:
+            src_dict = _v.object_(src_dict)
+        role = src_dict.get("role", UNSET)
+        if role is not UNSET and not (
+            type(role) is str and role in {"assistant", "developer", "system", "tool", "user"}
+        ):
+            role = _v.enum(role, "role", ("assistant", "developer", "system", "tool", "user"))
+
+        content = src_dict.get("content", UNSET)
+        if content is UNSET or content is None:
+            pass
+        elif type(content) is str:
+            pass
         else:
-            role = check_choice_delta_role(_role)
+            content = _v.union(content, "content", ("null", "string"))
 
-        def _parse_content(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        refusal = src_dict.get("refusal", UNSET)
+        if refusal is UNSET or refusal is None:
+            pass
+        elif type(refusal) is str:
+            pass
+        else:
+            refusal = _v.union(refusal, "refusal", ("null", "string"))
 
-        content = _parse_content(d.pop("content", UNSET))
-
-        def _parse_refusal(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        refusal = _parse_refusal(d.pop("refusal", UNSET))
-
-        def _parse_tool_calls(data: object) -> list[ChoiceDeltaToolCall] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        tool_calls = src_dict.get("tool_calls", UNSET)
+        if tool_calls is UNSET or tool_calls is None:
+            pass
+        elif type(tool_calls) is list:
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                tool_calls_type_0 = []
-                _tool_calls_type_0 = data
-                for tool_calls_type_0_item_data in _tool_calls_type_0:
-                    tool_calls_type_0_item = ChoiceDeltaToolCall.from_dict(tool_calls_type_0_item_data)
+                tool_calls = [
+                    ChoiceDeltaToolCall.from_dict(tool_calls_item) for tool_calls_item in tool_calls
+                ]
+            except ValidationError as _e:
+                raise _v.in_list(_e, "tool_calls", tool_calls, ChoiceDeltaToolCall.from_dict) from None
 
-                    tool_calls_type_0.append(tool_calls_type_0_item)
+        else:
+            tool_calls = _v.union(tool_calls, "tool_calls", ("null", "array"))
 
-                return tool_calls_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[ChoiceDeltaToolCall] | None | Unset, data)
-
-        tool_calls = _parse_tool_calls(d.pop("tool_calls", UNSET))
-
-        choice_delta = cls(
-            role=role,
-            content=content,
-            refusal=refusal,
-            tool_calls=tool_calls,
-        )
-
-        choice_delta.additional_properties = d
+        choice_delta = cls(role, content, refusal, tool_calls)
+        if len(src_dict) > 0 + (role is not UNSET) + (content is not UNSET) + (refusal is not UNSET) + (
+            tool_calls is not UNSET
+        ):
+            extra = {
+                key: value
+                for key, value in src_dict.items()
+                if key not in {"role", "content", "refusal", "tool_calls"}
+            }
+            choice_delta.additional_properties = extra
         return choice_delta
 
     @property

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.choice_delta_tool_call_type import ChoiceDeltaToolCallType, check_choice_delta_tool_call_type
+from .. import _validation as _v
+from .._validation import MISSING, ValidationError
+from ..models.choice_delta_tool_call_type import ChoiceDeltaToolCallType
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -44,13 +46,10 @@ class ChoiceDeltaToolCall:
         if not isinstance(self.function, Unset):
             function = self.function.to_dict()
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "index": index,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "index": index,
+        }
         if id is not UNSET:
             field_dict["id"] = id
         if type_ is not UNSET:
@@ -62,33 +61,39 @@ class ChoiceDeltaToolCall:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        index = d.pop("index")
+        """Parse a JSON object into this model; ValidationError (a ValueError) names the path that does not fit."""
+        if type(src_dict) is not dict:
+            src_dict = _v.object_(src_dict)
+        try:
+            index = src_dict["index"]
+        except KeyError:
+            index = MISSING
+        if type(index) is not int:
+            index = _v.integer(index, "index")
 
-        id = d.pop("id", UNSET)
+        id = src_dict.get("id", UNSET)
+        if type(id) is not str and id is not UNSET:
+            id = _v.string(id, "id")
 
-        _type_ = d.pop("type", UNSET)
-        type_: ChoiceDeltaToolCallType | Unset
-        if isinstance(_type_, Unset):
-            type_ = UNSET
-        else:
-            type_ = check_choice_delta_tool_call_type(_type_)
+        type_ = src_dict.get("type", UNSET)
+        if type_ is not UNSET and not (type(type_) is str and type_ in {"function"}):
+            type_ = _v.enum(type_, "type", ("function",))
 
-        _function = d.pop("function", UNSET)
-        function: ChoiceDeltaToolCallFunction | Unset
-        if isinstance(_function, Unset):
-            function = UNSET
-        else:
-            function = ChoiceDeltaToolCallFunction.from_dict(_function)
+        function = src_dict.get("function", UNSET)
+        if function is not UNSET:
+            try:
+                function = ChoiceDeltaToolCallFunction.from_dict(function)
+            except ValidationError as _e:
+                raise _v.at(_e, "function", function) from None
 
-        choice_delta_tool_call = cls(
-            index=index,
-            id=id,
-            type_=type_,
-            function=function,
-        )
-
-        choice_delta_tool_call.additional_properties = d
+        choice_delta_tool_call = cls(index, id, type_, function)
+        if len(src_dict) > 1 + (id is not UNSET) + (type_ is not UNSET) + (function is not UNSET):
+            extra = {
+                key: value
+                for key, value in src_dict.items()
+                if key not in {"index", "id", "type", "function"}
+            }
+            choice_delta_tool_call.additional_properties = extra
         return choice_delta_tool_call
 
     @property

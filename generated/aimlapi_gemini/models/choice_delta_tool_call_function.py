@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _validation as _v
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ChoiceDeltaToolCallFunction")
@@ -28,9 +29,9 @@ class ChoiceDeltaToolCallFunction:
 
         arguments = self.arguments
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+        }
         if name is not UNSET:
             field_dict["name"] = name
         if arguments is not UNSET:
@@ -40,17 +41,21 @@ class ChoiceDeltaToolCallFunction:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        name = d.pop("name", UNSET)
+        """Parse a JSON object into this model; ValidationError (a ValueError) names the path that does not fit."""
+        if type(src_dict) is not dict:
+            src_dict = _v.object_(src_dict)
+        name = src_dict.get("name", UNSET)
+        if type(name) is not str and name is not UNSET:
+            name = _v.string(name, "name")
 
-        arguments = d.pop("arguments", UNSET)
+        arguments = src_dict.get("arguments", UNSET)
+        if type(arguments) is not str and arguments is not UNSET:
+            arguments = _v.string(arguments, "arguments")
 
-        choice_delta_tool_call_function = cls(
-            name=name,
-            arguments=arguments,
-        )
-
-        choice_delta_tool_call_function.additional_properties = d
+        choice_delta_tool_call_function = cls(name, arguments)
+        if len(src_dict) > 0 + (name is not UNSET) + (arguments is not UNSET):
+            extra = {key: value for key, value in src_dict.items() if key not in {"name", "arguments"}}
+            choice_delta_tool_call_function.additional_properties = extra
         return choice_delta_tool_call_function
 
     @property

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+
+from .. import _validation as _v
+from .._validation import MISSING, ValidationError
 
 if TYPE_CHECKING:
     from ..models.token_logprob import TokenLogprob
@@ -28,85 +31,65 @@ class ChoiceLogprobs:
     def to_dict(self) -> dict[str, Any]:
         content: list[dict[str, Any]] | None
         if isinstance(self.content, list):
-            content = []
-            for content_type_0_item_data in self.content:
-                content_type_0_item = content_type_0_item_data.to_dict()
-                content.append(content_type_0_item)
+            content = [item.to_dict() for item in self.content]
 
         else:
             content = self.content
 
         refusal: list[dict[str, Any]] | None
         if isinstance(self.refusal, list):
-            refusal = []
-            for refusal_type_0_item_data in self.refusal:
-                refusal_type_0_item = refusal_type_0_item_data.to_dict()
-                refusal.append(refusal_type_0_item)
+            refusal = [item.to_dict() for item in self.refusal]
 
         else:
             refusal = self.refusal
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "content": content,
-                "refusal": refusal,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "content": content,
+            "refusal": refusal,
+        }
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-
-        def _parse_content(data: object) -> list[TokenLogprob] | None:
-            if data is None:
-                return data
+        """Parse a JSON object into this model; ValidationError (a ValueError) names the path that does not fit."""
+        if type(src_dict) is not dict:
+            src_dict = _v.object_(src_dict)
+        try:
+            content = src_dict["content"]
+        except KeyError:
+            content = MISSING
+        if content is None:
+            pass
+        elif type(content) is list:
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                content_type_0 = []
-                _content_type_0 = data
-                for content_type_0_item_data in _content_type_0:
-                    content_type_0_item = TokenLogprob.from_dict(content_type_0_item_data)
+                content = [TokenLogprob.from_dict(content_item) for content_item in content]
+            except ValidationError as _e:
+                raise _v.in_list(_e, "content", content, TokenLogprob.from_dict) from None
 
-                    content_type_0.append(content_type_0_item)
+        else:
+            content = _v.union(content, "content", ("null", "array"))
 
-                return content_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[TokenLogprob] | None, data)
-
-        content = _parse_content(d.pop("content"))
-
-        def _parse_refusal(data: object) -> list[TokenLogprob] | None:
-            if data is None:
-                return data
+        try:
+            refusal = src_dict["refusal"]
+        except KeyError:
+            refusal = MISSING
+        if refusal is None:
+            pass
+        elif type(refusal) is list:
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                refusal_type_0 = []
-                _refusal_type_0 = data
-                for refusal_type_0_item_data in _refusal_type_0:
-                    refusal_type_0_item = TokenLogprob.from_dict(refusal_type_0_item_data)
+                refusal = [TokenLogprob.from_dict(refusal_item) for refusal_item in refusal]
+            except ValidationError as _e:
+                raise _v.in_list(_e, "refusal", refusal, TokenLogprob.from_dict) from None
 
-                    refusal_type_0.append(refusal_type_0_item)
+        else:
+            refusal = _v.union(refusal, "refusal", ("null", "array"))
 
-                return refusal_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[TokenLogprob] | None, data)
-
-        refusal = _parse_refusal(d.pop("refusal"))
-
-        choice_logprobs = cls(
-            content=content,
-            refusal=refusal,
-        )
-
-        choice_logprobs.additional_properties = d
+        choice_logprobs = cls(content, refusal)
+        if len(src_dict) > 2:
+            extra = {key: value for key, value in src_dict.items() if key not in {"content", "refusal"}}
+            choice_logprobs.additional_properties = extra
         return choice_logprobs
 
     @property

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _validation as _v
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CompletionTokensDetails")
@@ -52,9 +53,9 @@ class CompletionTokensDetails:
         else:
             rejected_prediction_tokens = self.rejected_prediction_tokens
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+        }
         if accepted_prediction_tokens is not UNSET:
             field_dict["accepted_prediction_tokens"] = accepted_prediction_tokens
         if audio_tokens is not UNSET:
@@ -68,56 +69,63 @@ class CompletionTokensDetails:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        """Parse a JSON object into this model; ValidationError (a ValueError) names the path that does not fit."""
+        if type(src_dict) is not dict:
+            src_dict = _v.object_(src_dict)
+        accepted_prediction_tokens = src_dict.get("accepted_prediction_tokens", UNSET)
+        if accepted_prediction_tokens is UNSET or accepted_prediction_tokens is None:
+            pass
+        elif type(accepted_prediction_tokens) is int:
+            pass
+        else:
+            accepted_prediction_tokens = _v.union(
+                accepted_prediction_tokens, "accepted_prediction_tokens", ("null", "integer")
+            )
 
-        def _parse_accepted_prediction_tokens(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        audio_tokens = src_dict.get("audio_tokens", UNSET)
+        if audio_tokens is UNSET or audio_tokens is None:
+            pass
+        elif type(audio_tokens) is int:
+            pass
+        else:
+            audio_tokens = _v.union(audio_tokens, "audio_tokens", ("null", "integer"))
 
-        accepted_prediction_tokens = _parse_accepted_prediction_tokens(
-            d.pop("accepted_prediction_tokens", UNSET)
-        )
+        reasoning_tokens = src_dict.get("reasoning_tokens", UNSET)
+        if reasoning_tokens is UNSET or reasoning_tokens is None:
+            pass
+        elif type(reasoning_tokens) is int:
+            pass
+        else:
+            reasoning_tokens = _v.union(reasoning_tokens, "reasoning_tokens", ("null", "integer"))
 
-        def _parse_audio_tokens(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        audio_tokens = _parse_audio_tokens(d.pop("audio_tokens", UNSET))
-
-        def _parse_reasoning_tokens(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        reasoning_tokens = _parse_reasoning_tokens(d.pop("reasoning_tokens", UNSET))
-
-        def _parse_rejected_prediction_tokens(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        rejected_prediction_tokens = _parse_rejected_prediction_tokens(
-            d.pop("rejected_prediction_tokens", UNSET)
-        )
+        rejected_prediction_tokens = src_dict.get("rejected_prediction_tokens", UNSET)
+        if rejected_prediction_tokens is UNSET or rejected_prediction_tokens is None:
+            pass
+        elif type(rejected_prediction_tokens) is int:
+            pass
+        else:
+            rejected_prediction_tokens = _v.union(
+                rejected_prediction_tokens, "rejected_prediction_tokens", ("null", "integer")
+            )
 
         completion_tokens_details = cls(
-            accepted_prediction_tokens=accepted_prediction_tokens,
-            audio_tokens=audio_tokens,
-            reasoning_tokens=reasoning_tokens,
-            rejected_prediction_tokens=rejected_prediction_tokens,
+            accepted_prediction_tokens, audio_tokens, reasoning_tokens, rejected_prediction_tokens
         )
-
-        completion_tokens_details.additional_properties = d
+        if len(src_dict) > 0 + (accepted_prediction_tokens is not UNSET) + (audio_tokens is not UNSET) + (
+            reasoning_tokens is not UNSET
+        ) + (rejected_prediction_tokens is not UNSET):
+            extra = {
+                key: value
+                for key, value in src_dict.items()
+                if key
+                not in {
+                    "accepted_prediction_tokens",
+                    "audio_tokens",
+                    "reasoning_tokens",
+                    "rejected_prediction_tokens",
+                }
+            }
+            completion_tokens_details.additional_properties = extra
         return completion_tokens_details
 
     @property

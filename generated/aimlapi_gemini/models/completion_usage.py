@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _validation as _v
+from .._validation import MISSING, ValidationError
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -55,15 +57,12 @@ class CompletionUsage:
         else:
             prompt_tokens_details = self.prompt_tokens_details
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "prompt_tokens": prompt_tokens,
-                "completion_tokens": completion_tokens,
-                "total_tokens": total_tokens,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": total_tokens,
+        }
         if completion_tokens_details is not UNSET:
             field_dict["completion_tokens_details"] = completion_tokens_details
         if prompt_tokens_details is not UNSET:
@@ -73,58 +72,77 @@ class CompletionUsage:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        prompt_tokens = d.pop("prompt_tokens")
+        """Parse a JSON object into this model; ValidationError (a ValueError) names the path that does not fit."""
+        if type(src_dict) is not dict:
+            src_dict = _v.object_(src_dict)
+        try:
+            prompt_tokens = src_dict["prompt_tokens"]
+        except KeyError:
+            prompt_tokens = MISSING
+        if type(prompt_tokens) is not int:
+            prompt_tokens = _v.integer(prompt_tokens, "prompt_tokens")
 
-        completion_tokens = d.pop("completion_tokens")
+        try:
+            completion_tokens = src_dict["completion_tokens"]
+        except KeyError:
+            completion_tokens = MISSING
+        if type(completion_tokens) is not int:
+            completion_tokens = _v.integer(completion_tokens, "completion_tokens")
 
-        total_tokens = d.pop("total_tokens")
+        try:
+            total_tokens = src_dict["total_tokens"]
+        except KeyError:
+            total_tokens = MISSING
+        if type(total_tokens) is not int:
+            total_tokens = _v.integer(total_tokens, "total_tokens")
 
-        def _parse_completion_tokens_details(data: object) -> CompletionTokensDetails | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        completion_tokens_details = src_dict.get("completion_tokens_details", UNSET)
+        if completion_tokens_details is UNSET or completion_tokens_details is None:
+            pass
+        elif type(completion_tokens_details) is dict:
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                completion_tokens_details_type_0 = CompletionTokensDetails.from_dict(data)
+                completion_tokens_details = CompletionTokensDetails.from_dict(completion_tokens_details)
+            except ValidationError as _e:
+                raise _v.at(_e, "completion_tokens_details", completion_tokens_details) from None
 
-                return completion_tokens_details_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(CompletionTokensDetails | None | Unset, data)
+        else:
+            completion_tokens_details = _v.union(
+                completion_tokens_details, "completion_tokens_details", ("null", "object")
+            )
 
-        completion_tokens_details = _parse_completion_tokens_details(
-            d.pop("completion_tokens_details", UNSET)
-        )
-
-        def _parse_prompt_tokens_details(data: object) -> None | PromptTokensDetails | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        prompt_tokens_details = src_dict.get("prompt_tokens_details", UNSET)
+        if prompt_tokens_details is UNSET or prompt_tokens_details is None:
+            pass
+        elif type(prompt_tokens_details) is dict:
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                prompt_tokens_details_type_0 = PromptTokensDetails.from_dict(data)
+                prompt_tokens_details = PromptTokensDetails.from_dict(prompt_tokens_details)
+            except ValidationError as _e:
+                raise _v.at(_e, "prompt_tokens_details", prompt_tokens_details) from None
 
-                return prompt_tokens_details_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PromptTokensDetails | Unset, data)
-
-        prompt_tokens_details = _parse_prompt_tokens_details(d.pop("prompt_tokens_details", UNSET))
+        else:
+            prompt_tokens_details = _v.union(
+                prompt_tokens_details, "prompt_tokens_details", ("null", "object")
+            )
 
         completion_usage = cls(
-            prompt_tokens=prompt_tokens,
-            completion_tokens=completion_tokens,
-            total_tokens=total_tokens,
-            completion_tokens_details=completion_tokens_details,
-            prompt_tokens_details=prompt_tokens_details,
+            prompt_tokens, completion_tokens, total_tokens, completion_tokens_details, prompt_tokens_details
         )
-
-        completion_usage.additional_properties = d
+        if len(src_dict) > 3 + (completion_tokens_details is not UNSET) + (
+            prompt_tokens_details is not UNSET
+        ):
+            extra = {
+                key: value
+                for key, value in src_dict.items()
+                if key
+                not in {
+                    "prompt_tokens",
+                    "completion_tokens",
+                    "total_tokens",
+                    "completion_tokens_details",
+                    "prompt_tokens_details",
+                }
+            }
+            completion_usage.additional_properties = extra
         return completion_usage
 
     @property

@@ -8,6 +8,9 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _validation as _v
+from .._validation import MISSING
+
 T = TypeVar("T", bound="CustomToolCall")
 
 
@@ -26,30 +29,37 @@ class CustomToolCall:
 
         input_ = self.input_
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "name": name,
-                "input": input_,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "name": name,
+            "input": input_,
+        }
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        name = d.pop("name")
+        """Parse a JSON object into this model; ValidationError (a ValueError) names the path that does not fit."""
+        if type(src_dict) is not dict:
+            src_dict = _v.object_(src_dict)
+        try:
+            name = src_dict["name"]
+        except KeyError:
+            name = MISSING
+        if type(name) is not str:
+            name = _v.string(name, "name")
 
-        input_ = d.pop("input")
+        try:
+            input_ = src_dict["input"]
+        except KeyError:
+            input_ = MISSING
+        if type(input_) is not str:
+            input_ = _v.string(input_, "input")
 
-        custom_tool_call = cls(
-            name=name,
-            input_=input_,
-        )
-
-        custom_tool_call.additional_properties = d
+        custom_tool_call = cls(name, input_)
+        if len(src_dict) > 2:
+            extra = {key: value for key, value in src_dict.items() if key not in {"name", "input"}}
+            custom_tool_call.additional_properties = extra
         return custom_tool_call
 
     @property

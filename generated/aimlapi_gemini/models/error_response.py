@@ -8,6 +8,9 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _validation as _v
+from .._validation import MISSING
+
 T = TypeVar("T", bound="ErrorResponse")
 
 
@@ -38,42 +41,65 @@ class ErrorResponse:
 
         timestamp = self.timestamp
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "message": message,
-                "path": path,
-                "requestId": request_id,
-                "statusCode": status_code,
-                "timestamp": timestamp,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "message": message,
+            "path": path,
+            "requestId": request_id,
+            "statusCode": status_code,
+            "timestamp": timestamp,
+        }
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        message = d.pop("message")
+        """Parse a JSON object into this model; ValidationError (a ValueError) names the path that does not fit."""
+        if type(src_dict) is not dict:
+            src_dict = _v.object_(src_dict)
+        try:
+            message = src_dict["message"]
+        except KeyError:
+            message = MISSING
+        if type(message) is not str:
+            message = _v.string(message, "message")
 
-        path = d.pop("path")
+        try:
+            path = src_dict["path"]
+        except KeyError:
+            path = MISSING
+        if type(path) is not str:
+            path = _v.string(path, "path")
 
-        request_id = d.pop("requestId")
+        try:
+            request_id = src_dict["requestId"]
+        except KeyError:
+            request_id = MISSING
+        if type(request_id) is not str:
+            request_id = _v.string(request_id, "requestId")
 
-        status_code = d.pop("statusCode")
+        try:
+            status_code = src_dict["statusCode"]
+        except KeyError:
+            status_code = MISSING
+        if type(status_code) is not int:
+            status_code = _v.integer(status_code, "statusCode")
 
-        timestamp = d.pop("timestamp")
+        try:
+            timestamp = src_dict["timestamp"]
+        except KeyError:
+            timestamp = MISSING
+        if type(timestamp) is not str:
+            timestamp = _v.string(timestamp, "timestamp")
 
-        error_response = cls(
-            message=message,
-            path=path,
-            request_id=request_id,
-            status_code=status_code,
-            timestamp=timestamp,
-        )
-
-        error_response.additional_properties = d
+        error_response = cls(message, path, request_id, status_code, timestamp)
+        if len(src_dict) > 5:
+            extra = {
+                key: value
+                for key, value in src_dict.items()
+                if key not in {"message", "path", "requestId", "statusCode", "timestamp"}
+            }
+            error_response.additional_properties = extra
         return error_response
 
     @property

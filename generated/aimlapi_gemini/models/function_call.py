@@ -8,6 +8,9 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _validation as _v
+from .._validation import MISSING
+
 T = TypeVar("T", bound="FunctionCall")
 
 
@@ -26,30 +29,37 @@ class FunctionCall:
 
         arguments = self.arguments
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "name": name,
-                "arguments": arguments,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "name": name,
+            "arguments": arguments,
+        }
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        name = d.pop("name")
+        """Parse a JSON object into this model; ValidationError (a ValueError) names the path that does not fit."""
+        if type(src_dict) is not dict:
+            src_dict = _v.object_(src_dict)
+        try:
+            name = src_dict["name"]
+        except KeyError:
+            name = MISSING
+        if type(name) is not str:
+            name = _v.string(name, "name")
 
-        arguments = d.pop("arguments")
+        try:
+            arguments = src_dict["arguments"]
+        except KeyError:
+            arguments = MISSING
+        if type(arguments) is not str:
+            arguments = _v.string(arguments, "arguments")
 
-        function_call = cls(
-            name=name,
-            arguments=arguments,
-        )
-
-        function_call.additional_properties = d
+        function_call = cls(name, arguments)
+        if len(src_dict) > 2:
+            extra = {key: value for key, value in src_dict.items() if key not in {"name", "arguments"}}
+            function_call.additional_properties = extra
         return function_call
 
     @property

@@ -6,7 +6,10 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
+from .. import _validation as _v
+from .._validation import MISSING, ValidationError
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -16,13 +19,24 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="FunctionDefinition")
 
 
+def _function_definition_parameters(
+    value: FunctionParameters | Unset | Mapping[str, Any],
+) -> FunctionParameters | Unset:
+    """FunctionDefinition.parameters as given, or parsed from a plain mapping of its JSON fields."""
+    if isinstance(value, FunctionParameters) or value is UNSET:
+        return value
+    return _v.to_model(value, FunctionParameters, "parameters")
+
+
 @_attrs_define
 class FunctionDefinition:
     description: str
     """ What the function does, so the model knows when to call it. """
     name: str
     """ The function's name. """
-    parameters: FunctionParameters | Unset = UNSET
+    parameters: FunctionParameters | Unset = _attrs_field(
+        default=UNSET, converter=_function_definition_parameters
+    )
     """ The function's arguments, described as a JSON Schema object. """
 
     def to_dict(self) -> dict[str, Any]:
@@ -34,14 +48,10 @@ class FunctionDefinition:
         if not isinstance(self.parameters, Unset):
             parameters = self.parameters.to_dict()
 
-        field_dict: dict[str, Any] = {}
-
-        field_dict.update(
-            {
-                "description": description,
-                "name": name,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            "description": description,
+            "name": name,
+        }
         if parameters is not UNSET:
             field_dict["parameters"] = parameters
 
@@ -49,24 +59,38 @@ class FunctionDefinition:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        description = d.pop("description")
+        """Parse a JSON object into this model; ValidationError (a ValueError) names the path that does not fit."""
+        if type(src_dict) is not dict:
+            src_dict = _v.object_(src_dict)
+        try:
+            description = src_dict["description"]
+        except KeyError:
+            description = MISSING
+        if type(description) is not str:
+            description = _v.string(description, "description")
 
-        name = d.pop("name")
+        try:
+            name = src_dict["name"]
+        except KeyError:
+            name = MISSING
+        if type(name) is not str:
+            name = _v.string(name, "name")
 
-        _parameters = d.pop("parameters", UNSET)
-        parameters: FunctionParameters | Unset
-        if isinstance(_parameters, Unset):
-            parameters = UNSET
-        else:
-            parameters = FunctionParameters.from_dict(_parameters)
+        parameters = src_dict.get("parameters", UNSET)
+        if parameters is not UNSET:
+            try:
+                parameters = FunctionParameters.from_dict(parameters)
+            except ValidationError as _e:
+                raise _v.at(_e, "parameters", parameters) from None
 
-        function_definition = cls(
-            description=description,
-            name=name,
-            parameters=parameters,
-        )
-
+        function_definition = cls(description, name, parameters)
+        if len(src_dict) > 2 + (parameters is not UNSET):
+            extra = {
+                key: value
+                for key, value in src_dict.items()
+                if key not in {"description", "name", "parameters"}
+            }
+            raise _v.unexpected(extra)
         return function_definition
 
 

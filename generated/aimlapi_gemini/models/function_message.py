@@ -7,7 +7,9 @@ from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 
-from ..models.function_message_role import FunctionMessageRole, check_function_message_role
+from .. import _validation as _v
+from .._validation import MISSING
+from ..models.function_message_role import FunctionMessageRole
 
 T = TypeVar("T", bound="FunctionMessage")
 
@@ -29,31 +31,42 @@ class FunctionMessage:
 
         name = self.name
 
-        field_dict: dict[str, Any] = {}
-
-        field_dict.update(
-            {
-                "role": role,
-                "content": content,
-                "name": name,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            "role": role,
+            "content": content,
+            "name": name,
+        }
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        role = check_function_message_role(d.pop("role"))
+        """Parse a JSON object into this model; ValidationError (a ValueError) names the path that does not fit."""
+        if type(src_dict) is not dict:
+            src_dict = _v.object_(src_dict)
+        try:
+            role = src_dict["role"]
+        except KeyError:
+            role = MISSING
+        if not (type(role) is str and role in {"function"}):
+            role = _v.enum(role, "role", ("function",))
 
-        content = d.pop("content")
+        try:
+            content = src_dict["content"]
+        except KeyError:
+            content = MISSING
+        if type(content) is not str:
+            content = _v.string(content, "content")
 
-        name = d.pop("name")
+        try:
+            name = src_dict["name"]
+        except KeyError:
+            name = MISSING
+        if type(name) is not str:
+            name = _v.string(name, "name")
 
-        function_message = cls(
-            role=role,
-            content=content,
-            name=name,
-        )
-
+        function_message = cls(role, content, name)
+        if len(src_dict) > 3:
+            extra = {key: value for key, value in src_dict.items() if key not in {"role", "content", "name"}}
+            raise _v.unexpected(extra)
         return function_message

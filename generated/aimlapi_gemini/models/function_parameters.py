@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _validation as _v
+
 T = TypeVar("T", bound="FunctionParameters")
 
 
@@ -19,17 +21,21 @@ class FunctionParameters:
 
     def to_dict(self) -> dict[str, Any]:
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+        }
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        """Parse a JSON object into this model; ValidationError (a ValueError) names the path that does not fit."""
+        if type(src_dict) is not dict:
+            src_dict = _v.object_(src_dict)
         function_parameters = cls()
-
-        function_parameters.additional_properties = d
+        if src_dict:
+            extra = dict(src_dict)
+            function_parameters.additional_properties = extra
         return function_parameters
 
     @property

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.image_content_part_type import ImageContentPartType, check_image_content_part_type
+from .. import _validation as _v
+from .._validation import MISSING, ValidationError
+from ..models.image_content_part_type import ImageContentPartType
 
 if TYPE_CHECKING:
     from ..models.image_url import ImageUrl
@@ -31,30 +33,39 @@ class ImageContentPart:
 
         image_url = self.image_url.to_dict()
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "type": type_,
-                "image_url": image_url,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "type": type_,
+            "image_url": image_url,
+        }
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = check_image_content_part_type(d.pop("type"))
+        """Parse a JSON object into this model; ValidationError (a ValueError) names the path that does not fit."""
+        if type(src_dict) is not dict:
+            src_dict = _v.object_(src_dict)
+        try:
+            type_ = src_dict["type"]
+        except KeyError:
+            type_ = MISSING
+        if not (type(type_) is str and type_ in {"image_url"}):
+            type_ = _v.enum(type_, "type", ("image_url",))
 
-        image_url = ImageUrl.from_dict(d.pop("image_url"))
+        try:
+            image_url = src_dict["image_url"]
+        except KeyError:
+            image_url = MISSING
+        try:
+            image_url = ImageUrl.from_dict(image_url)
+        except ValidationError as _e:
+            raise _v.at(_e, "image_url", image_url) from None
 
-        image_content_part = cls(
-            type_=type_,
-            image_url=image_url,
-        )
-
-        image_content_part.additional_properties = d
+        image_content_part = cls(type_, image_url)
+        if len(src_dict) > 2:
+            extra = {key: value for key, value in src_dict.items() if key not in {"type", "image_url"}}
+            image_content_part.additional_properties = extra
         return image_content_part
 
     @property

@@ -8,7 +8,9 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.image_url_detail import ImageUrlDetail, check_image_url_detail
+from .. import _validation as _v
+from .._validation import MISSING
+from ..models.image_url_detail import ImageUrlDetail
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ImageUrl")
@@ -31,13 +33,10 @@ class ImageUrl:
         if not isinstance(self.detail, Unset):
             detail = self.detail
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "url": url,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "url": url,
+        }
         if detail is not UNSET:
             field_dict["detail"] = detail
 
@@ -45,22 +44,24 @@ class ImageUrl:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        url = d.pop("url")
+        """Parse a JSON object into this model; ValidationError (a ValueError) names the path that does not fit."""
+        if type(src_dict) is not dict:
+            src_dict = _v.object_(src_dict)
+        try:
+            url = src_dict["url"]
+        except KeyError:
+            url = MISSING
+        if type(url) is not str:
+            url = _v.string(url, "url")
 
-        _detail = d.pop("detail", UNSET)
-        detail: ImageUrlDetail | Unset
-        if isinstance(_detail, Unset):
-            detail = UNSET
-        else:
-            detail = check_image_url_detail(_detail)
+        detail = src_dict.get("detail", UNSET)
+        if detail is not UNSET and not (type(detail) is str and detail in {"auto", "high", "low"}):
+            detail = _v.enum(detail, "detail", ("auto", "high", "low"))
 
-        image_url = cls(
-            url=url,
-            detail=detail,
-        )
-
-        image_url.additional_properties = d
+        image_url = cls(url, detail)
+        if len(src_dict) > 1 + (detail is not UNSET):
+            extra = {key: value for key, value in src_dict.items() if key not in {"url", "detail"}}
+            image_url.additional_properties = extra
         return image_url
 
     @property

@@ -8,6 +8,9 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _validation as _v
+from .._validation import MISSING
+
 T = TypeVar("T", bound="MetaUsage")
 
 
@@ -26,30 +29,39 @@ class MetaUsage:
 
         usd_spent = self.usd_spent
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "credits_used": credits_used,
-                "usd_spent": usd_spent,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "credits_used": credits_used,
+            "usd_spent": usd_spent,
+        }
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        credits_used = d.pop("credits_used")
+        """Parse a JSON object into this model; ValidationError (a ValueError) names the path that does not fit."""
+        if type(src_dict) is not dict:
+            src_dict = _v.object_(src_dict)
+        try:
+            credits_used = src_dict["credits_used"]
+        except KeyError:
+            credits_used = MISSING
+        if type(credits_used) is not float and type(credits_used) is not int:
+            credits_used = _v.number(credits_used, "credits_used")
 
-        usd_spent = d.pop("usd_spent")
+        try:
+            usd_spent = src_dict["usd_spent"]
+        except KeyError:
+            usd_spent = MISSING
+        if type(usd_spent) is not float and type(usd_spent) is not int:
+            usd_spent = _v.number(usd_spent, "usd_spent")
 
-        meta_usage = cls(
-            credits_used=credits_used,
-            usd_spent=usd_spent,
-        )
-
-        meta_usage.additional_properties = d
+        meta_usage = cls(credits_used, usd_spent)
+        if len(src_dict) > 2:
+            extra = {
+                key: value for key, value in src_dict.items() if key not in {"credits_used", "usd_spent"}
+            }
+            meta_usage.additional_properties = extra
         return meta_usage
 
     @property

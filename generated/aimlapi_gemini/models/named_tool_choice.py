@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.named_tool_choice_type import NamedToolChoiceType, check_named_tool_choice_type
+from .. import _validation as _v
+from .._validation import MISSING, ValidationError
+from ..models.named_tool_choice_type import NamedToolChoiceType
 
 if TYPE_CHECKING:
     from ..models.named_tool_choice_function import NamedToolChoiceFunction
@@ -28,30 +30,39 @@ class NamedToolChoice:
 
         function = self.function.to_dict()
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "type": type_,
-                "function": function,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "type": type_,
+            "function": function,
+        }
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = check_named_tool_choice_type(d.pop("type"))
+        """Parse a JSON object into this model; ValidationError (a ValueError) names the path that does not fit."""
+        if type(src_dict) is not dict:
+            src_dict = _v.object_(src_dict)
+        try:
+            type_ = src_dict["type"]
+        except KeyError:
+            type_ = MISSING
+        if not (type(type_) is str and type_ in {"function"}):
+            type_ = _v.enum(type_, "type", ("function",))
 
-        function = NamedToolChoiceFunction.from_dict(d.pop("function"))
+        try:
+            function = src_dict["function"]
+        except KeyError:
+            function = MISSING
+        try:
+            function = NamedToolChoiceFunction.from_dict(function)
+        except ValidationError as _e:
+            raise _v.at(_e, "function", function) from None
 
-        named_tool_choice = cls(
-            type_=type_,
-            function=function,
-        )
-
-        named_tool_choice.additional_properties = d
+        named_tool_choice = cls(type_, function)
+        if len(src_dict) > 2:
+            extra = {key: value for key, value in src_dict.items() if key not in {"type", "function"}}
+            named_tool_choice.additional_properties = extra
         return named_tool_choice
 
     @property

@@ -8,6 +8,9 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _validation as _v
+from .._validation import MISSING
+
 T = TypeVar("T", bound="NamedToolChoiceFunction")
 
 
@@ -20,26 +23,29 @@ class NamedToolChoiceFunction:
     def to_dict(self) -> dict[str, Any]:
         name = self.name
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "name": name,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "name": name,
+        }
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        name = d.pop("name")
+        """Parse a JSON object into this model; ValidationError (a ValueError) names the path that does not fit."""
+        if type(src_dict) is not dict:
+            src_dict = _v.object_(src_dict)
+        try:
+            name = src_dict["name"]
+        except KeyError:
+            name = MISSING
+        if type(name) is not str:
+            name = _v.string(name, "name")
 
-        named_tool_choice_function = cls(
-            name=name,
-        )
-
-        named_tool_choice_function.additional_properties = d
+        named_tool_choice_function = cls(name)
+        if len(src_dict) > 1:
+            extra = {key: value for key, value in src_dict.items() if key not in {"name"}}
+            named_tool_choice_function.additional_properties = extra
         return named_tool_choice_function
 
     @property

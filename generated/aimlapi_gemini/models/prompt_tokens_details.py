@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _validation as _v
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PromptTokensDetails")
@@ -36,9 +37,9 @@ class PromptTokensDetails:
         else:
             cached_tokens = self.cached_tokens
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+        }
         if audio_tokens is not UNSET:
             field_dict["audio_tokens"] = audio_tokens
         if cached_tokens is not UNSET:
@@ -48,32 +49,31 @@ class PromptTokensDetails:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        """Parse a JSON object into this model; ValidationError (a ValueError) names the path that does not fit."""
+        if type(src_dict) is not dict:
+            src_dict = _v.object_(src_dict)
+        audio_tokens = src_dict.get("audio_tokens", UNSET)
+        if audio_tokens is UNSET or audio_tokens is None:
+            pass
+        elif type(audio_tokens) is int:
+            pass
+        else:
+            audio_tokens = _v.union(audio_tokens, "audio_tokens", ("null", "integer"))
 
-        def _parse_audio_tokens(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        cached_tokens = src_dict.get("cached_tokens", UNSET)
+        if cached_tokens is UNSET or cached_tokens is None:
+            pass
+        elif type(cached_tokens) is int:
+            pass
+        else:
+            cached_tokens = _v.union(cached_tokens, "cached_tokens", ("null", "integer"))
 
-        audio_tokens = _parse_audio_tokens(d.pop("audio_tokens", UNSET))
-
-        def _parse_cached_tokens(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        cached_tokens = _parse_cached_tokens(d.pop("cached_tokens", UNSET))
-
-        prompt_tokens_details = cls(
-            audio_tokens=audio_tokens,
-            cached_tokens=cached_tokens,
-        )
-
-        prompt_tokens_details.additional_properties = d
+        prompt_tokens_details = cls(audio_tokens, cached_tokens)
+        if len(src_dict) > 0 + (audio_tokens is not UNSET) + (cached_tokens is not UNSET):
+            extra = {
+                key: value for key, value in src_dict.items() if key not in {"audio_tokens", "cached_tokens"}
+            }
+            prompt_tokens_details.additional_properties = extra
         return prompt_tokens_details
 
     @property

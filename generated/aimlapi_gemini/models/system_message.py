@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 
-from ..models.system_message_role import SystemMessageRole, check_system_message_role
+from .. import _validation as _v
+from .._validation import MISSING, ValidationError
+from ..models.system_message_role import SystemMessageRole
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -32,24 +34,17 @@ class SystemMessage:
 
         content: list[dict[str, Any]] | str
         if isinstance(self.content, list):
-            content = []
-            for content_type_1_item_data in self.content:
-                content_type_1_item = content_type_1_item_data.to_dict()
-                content.append(content_type_1_item)
+            content = [item.to_dict() for item in self.content]
 
         else:
             content = self.content
 
         name = self.name
 
-        field_dict: dict[str, Any] = {}
-
-        field_dict.update(
-            {
-                "role": role,
-                "content": content,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            "role": role,
+            "content": content,
+        }
         if name is not UNSET:
             field_dict["name"] = name
 
@@ -57,35 +52,39 @@ class SystemMessage:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        role = check_system_message_role(d.pop("role"))
+        """Parse a JSON object into this model; ValidationError (a ValueError) names the path that does not fit."""
+        if type(src_dict) is not dict:
+            src_dict = _v.object_(src_dict)
+        try:
+            role = src_dict["role"]
+        except KeyError:
+            role = MISSING
+        if not (type(role) is str and role in {"system"}):
+            role = _v.enum(role, "role", ("system",))
 
-        def _parse_content(data: object) -> list[TextContentPart] | str:
+        try:
+            content = src_dict["content"]
+        except KeyError:
+            content = MISSING
+        if type(content) is str:
+            pass
+        elif type(content) is list:
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                content_type_1 = []
-                _content_type_1 = data
-                for content_type_1_item_data in _content_type_1:
-                    content_type_1_item = TextContentPart.from_dict(content_type_1_item_data)
+                content = [TextContentPart.from_dict(content_item) for content_item in content]
+            except ValidationError as _e:
+                raise _v.in_list(_e, "content", content, TextContentPart.from_dict) from None
 
-                    content_type_1.append(content_type_1_item)
+        else:
+            content = _v.union(content, "content", ("string", "array"))
 
-                return content_type_1
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[TextContentPart] | str, data)
+        name = src_dict.get("name", UNSET)
+        if type(name) is not str and name is not UNSET:
+            name = _v.string(name, "name")
 
-        content = _parse_content(d.pop("content"))
-
-        name = d.pop("name", UNSET)
-
-        system_message = cls(
-            role=role,
-            content=content,
-            name=name,
-        )
-
+        system_message = cls(role, content, name)
+        if len(src_dict) > 2 + (name is not UNSET):
+            extra = {key: value for key, value in src_dict.items() if key not in {"role", "content", "name"}}
+            raise _v.unexpected(extra)
         return system_message
 
 

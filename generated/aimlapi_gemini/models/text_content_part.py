@@ -8,7 +8,9 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.text_content_part_type import TextContentPartType, check_text_content_part_type
+from .. import _validation as _v
+from .._validation import MISSING
+from ..models.text_content_part_type import TextContentPartType
 
 T = TypeVar("T", bound="TextContentPart")
 
@@ -27,30 +29,37 @@ class TextContentPart:
 
         text = self.text
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "type": type_,
-                "text": text,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "type": type_,
+            "text": text,
+        }
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = check_text_content_part_type(d.pop("type"))
+        """Parse a JSON object into this model; ValidationError (a ValueError) names the path that does not fit."""
+        if type(src_dict) is not dict:
+            src_dict = _v.object_(src_dict)
+        try:
+            type_ = src_dict["type"]
+        except KeyError:
+            type_ = MISSING
+        if not (type(type_) is str and type_ in {"text"}):
+            type_ = _v.enum(type_, "type", ("text",))
 
-        text = d.pop("text")
+        try:
+            text = src_dict["text"]
+        except KeyError:
+            text = MISSING
+        if type(text) is not str:
+            text = _v.string(text, "text")
 
-        text_content_part = cls(
-            type_=type_,
-            text=text,
-        )
-
-        text_content_part.additional_properties = d
+        text_content_part = cls(type_, text)
+        if len(src_dict) > 2:
+            extra = {key: value for key, value in src_dict.items() if key not in {"type", "text"}}
+            text_content_part.additional_properties = extra
         return text_content_part
 
     @property

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _validation as _v
+from .._validation import MISSING, ValidationError
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -47,23 +49,17 @@ class TokenLogprob:
         if isinstance(self.top_logprobs, Unset):
             top_logprobs = UNSET
         elif isinstance(self.top_logprobs, list):
-            top_logprobs = []
-            for top_logprobs_type_0_item_data in self.top_logprobs:
-                top_logprobs_type_0_item = top_logprobs_type_0_item_data.to_dict()
-                top_logprobs.append(top_logprobs_type_0_item)
+            top_logprobs = [item.to_dict() for item in self.top_logprobs]
 
         else:
             top_logprobs = self.top_logprobs
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "token": token,
-                "logprob": logprob,
-                "bytes": bytes_,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "token": token,
+            "logprob": logprob,
+            "bytes": bytes_,
+        }
         if top_logprobs is not UNSET:
             field_dict["top_logprobs"] = top_logprobs
 
@@ -71,56 +67,58 @@ class TokenLogprob:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        token = d.pop("token")
+        """Parse a JSON object into this model; ValidationError (a ValueError) names the path that does not fit."""
+        if type(src_dict) is not dict:
+            src_dict = _v.object_(src_dict)
+        try:
+            token = src_dict["token"]
+        except KeyError:
+            token = MISSING
+        if type(token) is not str:
+            token = _v.string(token, "token")
 
-        logprob = d.pop("logprob")
+        try:
+            logprob = src_dict["logprob"]
+        except KeyError:
+            logprob = MISSING
+        if type(logprob) is not float and type(logprob) is not int:
+            logprob = _v.number(logprob, "logprob")
 
-        def _parse_bytes_(data: object) -> list[int] | None:
-            if data is None:
-                return data
+        try:
+            bytes_ = src_dict["bytes"]
+        except KeyError:
+            bytes_ = MISSING
+        if bytes_ is None:
+            pass
+        elif type(bytes_) is list:
+            for bytes__item in bytes_:
+                if not (type(bytes__item) is int):
+                    bytes_ = _v.items(bytes_, "bytes", _v.integer)
+                    break
+
+        else:
+            bytes_ = _v.union(bytes_, "bytes", ("null", "array"))
+
+        top_logprobs = src_dict.get("top_logprobs", UNSET)
+        if top_logprobs is UNSET or top_logprobs is None:
+            pass
+        elif type(top_logprobs) is list:
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                bytes_type_0 = cast(list[int], data)
+                top_logprobs = [TopLogprob.from_dict(top_logprobs_item) for top_logprobs_item in top_logprobs]
+            except ValidationError as _e:
+                raise _v.in_list(_e, "top_logprobs", top_logprobs, TopLogprob.from_dict) from None
 
-                return bytes_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[int] | None, data)
+        else:
+            top_logprobs = _v.union(top_logprobs, "top_logprobs", ("null", "array"))
 
-        bytes_ = _parse_bytes_(d.pop("bytes"))
-
-        def _parse_top_logprobs(data: object) -> list[TopLogprob] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                top_logprobs_type_0 = []
-                _top_logprobs_type_0 = data
-                for top_logprobs_type_0_item_data in _top_logprobs_type_0:
-                    top_logprobs_type_0_item = TopLogprob.from_dict(top_logprobs_type_0_item_data)
-
-                    top_logprobs_type_0.append(top_logprobs_type_0_item)
-
-                return top_logprobs_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[TopLogprob] | None | Unset, data)
-
-        top_logprobs = _parse_top_logprobs(d.pop("top_logprobs", UNSET))
-
-        token_logprob = cls(
-            token=token,
-            logprob=logprob,
-            bytes_=bytes_,
-            top_logprobs=top_logprobs,
-        )
-
-        token_logprob.additional_properties = d
+        token_logprob = cls(token, logprob, bytes_, top_logprobs)
+        if len(src_dict) > 3 + (top_logprobs is not UNSET):
+            extra = {
+                key: value
+                for key, value in src_dict.items()
+                if key not in {"token", "logprob", "bytes", "top_logprobs"}
+            }
+            token_logprob.additional_properties = extra
         return token_logprob
 
     @property

@@ -7,7 +7,9 @@ from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 
-from ..models.tool_message_role import ToolMessageRole, check_tool_message_role
+from .. import _validation as _v
+from .._validation import MISSING
+from ..models.tool_message_role import ToolMessageRole
 
 T = TypeVar("T", bound="ToolMessage")
 
@@ -29,31 +31,46 @@ class ToolMessage:
 
         tool_call_id = self.tool_call_id
 
-        field_dict: dict[str, Any] = {}
-
-        field_dict.update(
-            {
-                "role": role,
-                "content": content,
-                "tool_call_id": tool_call_id,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            "role": role,
+            "content": content,
+            "tool_call_id": tool_call_id,
+        }
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        role = check_tool_message_role(d.pop("role"))
+        """Parse a JSON object into this model; ValidationError (a ValueError) names the path that does not fit."""
+        if type(src_dict) is not dict:
+            src_dict = _v.object_(src_dict)
+        try:
+            role = src_dict["role"]
+        except KeyError:
+            role = MISSING
+        if not (type(role) is str and role in {"tool"}):
+            role = _v.enum(role, "role", ("tool",))
 
-        content = d.pop("content")
+        try:
+            content = src_dict["content"]
+        except KeyError:
+            content = MISSING
+        if type(content) is not str:
+            content = _v.string(content, "content")
 
-        tool_call_id = d.pop("tool_call_id")
+        try:
+            tool_call_id = src_dict["tool_call_id"]
+        except KeyError:
+            tool_call_id = MISSING
+        if type(tool_call_id) is not str:
+            tool_call_id = _v.string(tool_call_id, "tool_call_id")
 
-        tool_message = cls(
-            role=role,
-            content=content,
-            tool_call_id=tool_call_id,
-        )
-
+        tool_message = cls(role, content, tool_call_id)
+        if len(src_dict) > 3:
+            extra = {
+                key: value
+                for key, value in src_dict.items()
+                if key not in {"role", "content", "tool_call_id"}
+            }
+            raise _v.unexpected(extra)
         return tool_message

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _validation as _v
+from .._validation import MISSING
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TopLogprob")
@@ -39,14 +41,11 @@ class TopLogprob:
         else:
             bytes_ = self.bytes_
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "token": token,
-                "logprob": logprob,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "token": token,
+            "logprob": logprob,
+        }
         if bytes_ is not UNSET:
             field_dict["bytes"] = bytes_
 
@@ -54,35 +53,41 @@ class TopLogprob:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        token = d.pop("token")
+        """Parse a JSON object into this model; ValidationError (a ValueError) names the path that does not fit."""
+        if type(src_dict) is not dict:
+            src_dict = _v.object_(src_dict)
+        try:
+            token = src_dict["token"]
+        except KeyError:
+            token = MISSING
+        if type(token) is not str:
+            token = _v.string(token, "token")
 
-        logprob = d.pop("logprob")
+        try:
+            logprob = src_dict["logprob"]
+        except KeyError:
+            logprob = MISSING
+        if type(logprob) is not float and type(logprob) is not int:
+            logprob = _v.number(logprob, "logprob")
 
-        def _parse_bytes_(data: object) -> list[int] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                bytes_type_0 = cast(list[int], data)
+        bytes_ = src_dict.get("bytes", UNSET)
+        if bytes_ is UNSET or bytes_ is None:
+            pass
+        elif type(bytes_) is list:
+            for bytes__item in bytes_:
+                if not (type(bytes__item) is int):
+                    bytes_ = _v.items(bytes_, "bytes", _v.integer)
+                    break
 
-                return bytes_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[int] | None | Unset, data)
+        else:
+            bytes_ = _v.union(bytes_, "bytes", ("null", "array"))
 
-        bytes_ = _parse_bytes_(d.pop("bytes", UNSET))
-
-        top_logprob = cls(
-            token=token,
-            logprob=logprob,
-            bytes_=bytes_,
-        )
-
-        top_logprob.additional_properties = d
+        top_logprob = cls(token, logprob, bytes_)
+        if len(src_dict) > 2 + (bytes_ is not UNSET):
+            extra = {
+                key: value for key, value in src_dict.items() if key not in {"token", "logprob", "bytes"}
+            }
+            top_logprob.additional_properties = extra
         return top_logprob
 
     @property

@@ -8,6 +8,9 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _validation as _v
+from .._validation import MISSING
+
 T = TypeVar("T", bound="UrlCitation")
 
 
@@ -34,38 +37,57 @@ class UrlCitation:
 
         url = self.url
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "start_index": start_index,
-                "end_index": end_index,
-                "title": title,
-                "url": url,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "start_index": start_index,
+            "end_index": end_index,
+            "title": title,
+            "url": url,
+        }
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        start_index = d.pop("start_index")
+        """Parse a JSON object into this model; ValidationError (a ValueError) names the path that does not fit."""
+        if type(src_dict) is not dict:
+            src_dict = _v.object_(src_dict)
+        try:
+            start_index = src_dict["start_index"]
+        except KeyError:
+            start_index = MISSING
+        if type(start_index) is not int:
+            start_index = _v.integer(start_index, "start_index")
 
-        end_index = d.pop("end_index")
+        try:
+            end_index = src_dict["end_index"]
+        except KeyError:
+            end_index = MISSING
+        if type(end_index) is not int:
+            end_index = _v.integer(end_index, "end_index")
 
-        title = d.pop("title")
+        try:
+            title = src_dict["title"]
+        except KeyError:
+            title = MISSING
+        if type(title) is not str:
+            title = _v.string(title, "title")
 
-        url = d.pop("url")
+        try:
+            url = src_dict["url"]
+        except KeyError:
+            url = MISSING
+        if type(url) is not str:
+            url = _v.string(url, "url")
 
-        url_citation = cls(
-            start_index=start_index,
-            end_index=end_index,
-            title=title,
-            url=url,
-        )
-
-        url_citation.additional_properties = d
+        url_citation = cls(start_index, end_index, title, url)
+        if len(src_dict) > 4:
+            extra = {
+                key: value
+                for key, value in src_dict.items()
+                if key not in {"start_index", "end_index", "title", "url"}
+            }
+            url_citation.additional_properties = extra
         return url_citation
 
     @property

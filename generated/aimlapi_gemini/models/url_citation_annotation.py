@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _validation as _v
+from .._validation import MISSING, ValidationError
 from ..models.url_citation_annotation_type import (
     UrlCitationAnnotationType,
-    check_url_citation_annotation_type,
 )
 
 if TYPE_CHECKING:
@@ -34,30 +35,39 @@ class UrlCitationAnnotation:
 
         url_citation = self.url_citation.to_dict()
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "type": type_,
-                "url_citation": url_citation,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            **self.additional_properties,
+            "type": type_,
+            "url_citation": url_citation,
+        }
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = check_url_citation_annotation_type(d.pop("type"))
+        """Parse a JSON object into this model; ValidationError (a ValueError) names the path that does not fit."""
+        if type(src_dict) is not dict:
+            src_dict = _v.object_(src_dict)
+        try:
+            type_ = src_dict["type"]
+        except KeyError:
+            type_ = MISSING
+        if not (type(type_) is str and type_ in {"url_citation"}):
+            type_ = _v.enum(type_, "type", ("url_citation",))
 
-        url_citation = UrlCitation.from_dict(d.pop("url_citation"))
+        try:
+            url_citation = src_dict["url_citation"]
+        except KeyError:
+            url_citation = MISSING
+        try:
+            url_citation = UrlCitation.from_dict(url_citation)
+        except ValidationError as _e:
+            raise _v.at(_e, "url_citation", url_citation) from None
 
-        url_citation_annotation = cls(
-            type_=type_,
-            url_citation=url_citation,
-        )
-
-        url_citation_annotation.additional_properties = d
+        url_citation_annotation = cls(type_, url_citation)
+        if len(src_dict) > 2:
+            extra = {key: value for key, value in src_dict.items() if key not in {"type", "url_citation"}}
+            url_citation_annotation.additional_properties = extra
         return url_citation_annotation
 
     @property

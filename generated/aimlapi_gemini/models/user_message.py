@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 
-from ..models.user_message_role import UserMessageRole, check_user_message_role
+from .. import _validation as _v
+from .._validation import MISSING, ValidationError
+from ..models.user_message_role import UserMessageRole
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -33,25 +35,17 @@ class UserMessage:
 
         content: list[dict[str, Any]] | str
         if isinstance(self.content, list):
-            content = []
-            for content_type_1_item_data in self.content:
-                content_type_1_item: dict[str, Any] = content_type_1_item_data.to_dict()
-
-                content.append(content_type_1_item)
+            content = [item.to_dict() for item in self.content]
 
         else:
             content = self.content
 
         name = self.name
 
-        field_dict: dict[str, Any] = {}
-
-        field_dict.update(
-            {
-                "role": role,
-                "content": content,
-            }
-        )
+        field_dict: dict[str, Any] = {
+            "role": role,
+            "content": content,
+        }
         if name is not UNSET:
             field_dict["name"] = name
 
@@ -59,46 +53,60 @@ class UserMessage:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        role = check_user_message_role(d.pop("role"))
+        """Parse a JSON object into this model; ValidationError (a ValueError) names the path that does not fit."""
+        if type(src_dict) is not dict:
+            src_dict = _v.object_(src_dict)
+        try:
+            role = src_dict["role"]
+        except KeyError:
+            role = MISSING
+        if not (type(role) is str and role in {"user"}):
+            role = _v.enum(role, "role", ("user",))
 
-        def _parse_content(data: object) -> list[ImageContentPart | TextContentPart] | str:
+        try:
+            content = src_dict["content"]
+        except KeyError:
+            content = MISSING
+        if type(content) is str:
+            pass
+        elif type(content) is list:
+            content_items: list[ImageContentPart | TextContentPart] = []
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                content_type_1 = []
-                _content_type_1 = data
-                for content_type_1_item_data in _content_type_1:
+                for content_item in content:
+                    if type(content_item) is dict:
+                        content_item_tag = content_item.get("type")
+                        if content_item_tag == "image_url":
+                            try:
+                                content_item = ImageContentPart.from_dict(content_item)
+                            except ValidationError as _e:
+                                raise _e.within(len(content_items)) from None
+                        elif content_item_tag == "text":
+                            try:
+                                content_item = TextContentPart.from_dict(content_item)
+                            except ValidationError as _e:
+                                raise _e.within(len(content_items)) from None
+                        else:
+                            _v.tag(content_item, len(content_items), "type", ("image_url", "text"))
 
-                    def _parse_content_type_1_item(data: object) -> ImageContentPart | TextContentPart:
-                        if not isinstance(data, dict):
-                            raise TypeError(f"expected an object, got {type(data).__name__}")
-                        tag = data.get("type")
-                        if tag == "image_url":
-                            return ImageContentPart.from_dict(data)
-                        if tag == "text":
-                            return TextContentPart.from_dict(data)
-                        raise ValueError(f"unknown type {tag!r}; expected one of: image_url, text")
+                    else:
+                        _v.tag(content_item, len(content_items), "type", ("image_url", "text"))
 
-                    content_type_1_item = _parse_content_type_1_item(content_type_1_item_data)
+                    content_items.append(content_item)
+            except ValidationError as _e:
+                raise _e.within("content") from None
+            content = content_items
 
-                    content_type_1.append(content_type_1_item)
+        else:
+            content = _v.union(content, "content", ("string", "array"))
 
-                return content_type_1
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[ImageContentPart | TextContentPart] | str, data)
+        name = src_dict.get("name", UNSET)
+        if type(name) is not str and name is not UNSET:
+            name = _v.string(name, "name")
 
-        content = _parse_content(d.pop("content"))
-
-        name = d.pop("name", UNSET)
-
-        user_message = cls(
-            role=role,
-            content=content,
-            name=name,
-        )
-
+        user_message = cls(role, content, name)
+        if len(src_dict) > 2 + (name is not UNSET):
+            extra = {key: value for key, value in src_dict.items() if key not in {"role", "content", "name"}}
+            raise _v.unexpected(extra)
         return user_message
 
 
