@@ -59,9 +59,14 @@ class StreamWorker:
             text=True,
             env={**os.environ, "PYTHONPATH": str(tree)},
         )
-        ready = self._read()
-        if not Path(ready["package"]).resolve().is_relative_to(tree.resolve()):
-            raise SystemExit(f"bench: the worker for {tree} imported {ready['package']} instead")
+        try:
+            ready = self._read()
+            if not Path(ready["package"]).resolve().is_relative_to(tree.resolve()):
+                raise SystemExit(f"bench: the worker for {tree} imported {ready['package']} instead")
+        except BaseException:
+            self._process.kill()
+            self.close()
+            raise
 
     def _read(self) -> dict[str, Any]:
         assert self._process.stdout is not None
@@ -81,6 +86,9 @@ class StreamWorker:
         return float(fields["cpu"]) / int(fields["chunks"])
 
     def close(self) -> None:
+        """End the worker: it finishes when its stdin closes."""
         assert self._process.stdin is not None
+        assert self._process.stdout is not None
         self._process.stdin.close()
         self._process.wait(timeout=60)
+        self._process.stdout.close()
