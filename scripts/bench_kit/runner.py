@@ -23,7 +23,7 @@ from .profiling import PROFILES, profile
 from .report import REPORTS, print_table, write_reports
 from .streaming import bench_stream_cpu, bench_streaming
 
-SECTIONS = ("models", "generate", "per-call", "async", "stream")
+SECTIONS = ("models", "generate", "per-call", "async", "stream", "stream-cpu")
 
 
 @contextmanager
@@ -65,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "generate" in chosen:
         with _section("5 make generate wall time"):
             rows += bench_generate(3 if args.quick else 5)
-    if chosen & {"per-call", "async", "stream"}:
+    if chosen & {"per-call", "async", "stream", "stream-cpu"}:
         with spawned(API_KEY, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as base_url:
             if "per-call" in chosen:
                 with _section("1 per-call latency"):
@@ -75,14 +75,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                 with _section("2 async throughput"):
                     rows += bench_async(base_url, concurrency=200, rounds=rounds)
             if "stream" in chosen:
-                stream_rounds = 3 if args.quick else 5
                 with _section("4 streaming"):
                     rows += bench_streaming(
-                        base_url, chunks=10_000, memory_chunks=100_000, rounds=stream_rounds
+                        base_url, chunks=10_000, memory_chunks=100_000, rounds=3 if args.quick else 5
                     )
+            if "stream-cpu" in chosen:
                 with _section(f"4 stream CPU per chunk, now vs {args.baseline_commit}"):
                     rows += bench_stream_cpu(
-                        base_url, chunks=10_000, rounds=stream_rounds, baseline_commit=args.baseline_commit
+                        base_url,
+                        chunks=10_000,
+                        rounds=5 if args.quick else 21,
+                        baseline_commit=args.baseline_commit,
                     )
     rows.sort(key=lambda r: r.section)
     machine += f", {os.getloadavg()[0]:.1f} at end"

@@ -9,7 +9,7 @@ import tracemalloc
 from collections.abc import Callable
 
 from .baseline import CURRENT_TREE, StreamWorker, tree_at
-from .measure import ISSUE_9_TARGET, Row, interleaved_samples, require_gc, rotations
+from .measure import ISSUE_9_TARGET, Row, Samples, interleaved_samples, require_gc, rotations
 from .payloads import API_KEY, request_body
 
 # Issue #9 item 7: the client spends at least 1.3x less CPU per chunk than at the baseline commit.
@@ -137,7 +137,8 @@ def bench_stream_cpu(base_url: str, chunks: int, rounds: int, baseline_commit: s
             for worker in workers.values():
                 worker.close()
     now, then = (statistics.median(samples[name]) for name in ("now", baseline_commit))
-    speedup = then / now
+    # Per-round ratios (see measure.Samples.ratio): each pair ran moments apart.
+    speedup = Samples(wall={}, cpu=samples).ratio(baseline_commit, "now", cpu=True)
     return [
         Row(
             "4 stream",
