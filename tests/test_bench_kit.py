@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from bench_kit.baseline import CURRENT_TREE, StreamWorker
-from bench_kit.measure import Samples, interleaved_samples, require_gc, rotations
+from bench_kit.measure import Row, Samples, interleaved_samples, require_gc, rotations, withhold_wall_verdicts
 from bench_kit.payloads import request_body
 
 from reference_server import BackgroundServer
@@ -81,3 +81,24 @@ def test_a_worker_that_imports_another_tree_is_refused(
     empty.mkdir()
     with pytest.raises(SystemExit, match="imported"):
         StreamWorker(empty, reference_server.base_url, reference_server.api_key, 5, request_body())
+
+
+def _rows() -> list[Row]:
+    return [
+        Row("1 per-call", "wall", 1.0, "ms", "raw", 1.01, "<= 1.02", True, wall_time=True),
+        Row("3 models", "cpu", 1.0, "ms", "json.loads", 2.5, "<= 2.0", False),
+    ]
+
+
+def test_a_busy_machine_keeps_wall_ratios_but_judges_only_cpu_rows() -> None:
+    rows = _rows()
+    assert withhold_wall_verdicts(rows, load=3.0, cores=2)
+    wall, cpu = rows
+    assert (wall.ratio, wall.passed, wall.note) == (1.01, None, "not judged: busy machine")
+    assert (cpu.passed, cpu.note) == (False, "")
+
+
+def test_a_quiet_machine_judges_every_row() -> None:
+    rows = _rows()
+    assert not withhold_wall_verdicts(rows, load=0.3, cores=2)
+    assert [row.passed for row in rows] == [True, False]

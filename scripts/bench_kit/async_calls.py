@@ -81,6 +81,7 @@ def bench_async(base_url: str, concurrency: int, rounds: int) -> list[Row]:
             sdk_ratio,
             ">= 1.0",
             sdk_ratio >= 1.0,
+            wall_time=True,
         ),
         Row(
             "2 async",
@@ -91,5 +92,6 @@ def bench_async(base_url: str, concurrency: int, rounds: int) -> list[Row]:
             paired("raw httpx"),
             "",
             None,
+            wall_time=True,
         ),
     ]

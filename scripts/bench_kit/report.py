@@ -17,7 +17,7 @@ def print_table(rows: list[Row], machine: str) -> None:
     print("-" * 112)
     for row in rows:
         ratio = f"{row.ratio:.2f}" if row.ratio is not None else "-"
-        result = "" if row.passed is None else ("PASS" if row.passed else "FAIL")
+        result = row.note or ("" if row.passed is None else ("PASS" if row.passed else "FAIL"))
         value = f"{row.value:>8.2f} {row.unit:<4}"
         print(f"{row.section:<11} {row.name:<58} {value} {ratio:>7}  {row.target:<14} {result}")
     goals = sorted({row.goal for row in rows if row.goal})
@@ -25,7 +25,7 @@ def print_table(rows: list[Row], machine: str) -> None:
         print(f"\ntargets of issue {goal}:")
         for row in rows:
             if row.goal == goal and row.ratio is not None:
-                verdict = "PASS" if row.passed else "FAIL"
+                verdict = row.note or ("PASS" if row.passed else "FAIL")
                 print(f"  {row.name}: {row.ratio:.2f} (target {row.target}) {verdict}")
 
 

@@ -94,6 +94,7 @@ def bench_streaming(base_url: str, chunks: int, memory_chunks: int, rounds: int)
             sdk_speedup,
             ">= 1.0",
             sdk_speedup >= 1.0,
+            wall_time=True,
         ),
         Row(
             "4 stream",
@@ -104,6 +105,7 @@ def bench_streaming(base_url: str, chunks: int, memory_chunks: int, rounds: int)
             samples.ratio("raw httpx-sse", "generated"),
             "",
             None,
+            wall_time=True,
         ),
         Row(
             "4 stream",
