@@ -180,3 +180,21 @@ def test_broken_overlay_fails_with_a_clear_message(tmp_path: Path) -> None:
     assert "matches nothing" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_resolved_spec_is_openapi_31_without_30_keywords(fresh_tree: Path) -> None:
+    from openapi_spec_validator import OpenAPIV31SpecValidator, validate
+
+    resolved = json.loads((fresh_tree / "openapi.json").read_text())
+    assert resolved["openapi"] == "3.1.0"
+    validate(resolved, cls=OpenAPIV31SpecValidator)
+    text = json.dumps(resolved)
+    assert '"nullable"' not in text
+    assert '"example"' not in text
+    stop = _request_schema_component(resolved, "ChatCompletionRequest")["properties"]["stop"]
+    assert {"type": "null"} in stop["anyOf"]
+
+
+def _request_schema_component(spec: dict[str, Any], name: str) -> dict[str, Any]:
+    schema: dict[str, Any] = spec["components"]["schemas"][name]
+    return schema

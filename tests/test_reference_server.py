@@ -206,3 +206,12 @@ def test_server_records_request_bodies_by_request_id(reference_server: Backgroun
     recorded = reference_server.app.received_body(response.headers["x-request-id"])
     assert recorded is not None
     assert json.loads(recorded) == HELLO
+
+
+@pytest.mark.parametrize("role", [{}, [], 1, None])
+def test_a_role_that_is_not_a_string_gets_400_naming_role(
+    reference_server: BackgroundServer, role: object
+) -> None:
+    response = post(reference_server, {**HELLO, "messages": [{"role": role, "content": "x"}]})
+    assert response.status_code == 400
+    assert response.json()["message"].startswith("Body validation error: messages[0].role: expected one of")

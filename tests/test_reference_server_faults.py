@@ -55,7 +55,9 @@ def test_latency_delays_a_normal_reply(reference_server: BackgroundServer) -> No
 
 
 def test_reset_is_a_transport_error_not_a_status(reference_server: BackgroundServer) -> None:
-    with pytest.raises(httpx.RemoteProtocolError, match="without sending a response"):
+    # The RST reaches the client either before its read (ECONNRESET) or as an early end of the
+    # connection, depending on scheduling; both are transport errors, neither is a status.
+    with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
         post(reference_server, HELLO, "reset")
     assert post(reference_server, HELLO, "latency=0").status_code == 200  # server still serves
 

@@ -1,7 +1,7 @@
 """The steps from a vendor document to the generated package, as plain functions.
 
-load -> prune unreachable components -> apply overlay -> name titled schemas -> validate
--> openapi-python-client (pinned, our config and templates) -> wire in runtime modules
+load -> prune unreachable components -> apply overlay -> name titled schemas -> OpenAPI 3.1
+-> validate (3.1) -> openapi-python-client (pinned, our config and templates) -> wire in runtime modules
 -> ruff -> provenance.
 """
 
@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from .openapi31 import OPENAPI_31, OpenApiVersionError, upgrade_to_openapi_31
 from .overlay import apply_overlay
 from .transforms import hoist_titled_schemas, prune_components
 
@@ -58,11 +59,14 @@ def load_document(path: Path) -> dict[str, Any]:
 
 
 def validate_spec(document: dict[str, Any]) -> None:
-    from openapi_spec_validator import validate
+    """Check the resolved document against the OpenAPI 3.1 specification (and only 3.1)."""
+    from openapi_spec_validator import OpenAPIV31SpecValidator, validate
     from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
+    if document.get("openapi") != OPENAPI_31:
+        raise GenerationError(f"resolved spec must be OpenAPI {OPENAPI_31}, not {document.get('openapi')!r}")
     try:
-        validate(document)
+        validate(document, cls=OpenAPIV31SpecValidator)
     except OpenAPIValidationError as exc:
         where = "/".join(str(p) for p in exc.absolute_path) or "(root)"
         raise GenerationError(f"resolved spec is not valid OpenAPI at {where}: {exc.message}") from exc
@@ -73,6 +77,10 @@ def resolve_spec(spec_path: Path, overlay_path: Path = DEFAULT_OVERLAY) -> dict[
     document = prune_components(load_document(spec_path))
     document = apply_overlay(document, load_document(overlay_path))
     document = hoist_titled_schemas(document)
+    try:
+        document = upgrade_to_openapi_31(document)
+    except OpenApiVersionError as exc:
+        raise GenerationError(str(exc)) from exc
     validate_spec(document)
     return document
 

@@ -1,7 +1,7 @@
 """A local reference server for the AI/ML API chat completions endpoint, driven by generated/openapi.json.
 
 - app.py: ASGI routing, auth, dispatch; exchange.py: reading/sending/dropping connections;
-- validation.py + spec.py: request validation against the spec (OAS 3.0 validator);
+- validation.py + spec.py: request validation against the spec (JSON Schema 2020-12, OAS 3.1);
 - replies.py + arguments.py: deterministic replies; streaming.py: SSE;
 - faults.py: the X-Fault header contract; errors.py: vendor error bodies;
 - runner.py: uvicorn in the foreground, a background thread, or a subprocess.

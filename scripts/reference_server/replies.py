@@ -181,7 +181,8 @@ def plan_reply(body: Mapping[str, Any], reply_tokens: int | None = None) -> Repl
 
     # X-Reply-Tokens is capped only by an explicit max_tokens, not by the 512 default, so that
     # long-stream tests need not know about the default.
-    max_tokens: int = body.get("max_tokens", DEFAULT_MAX_TOKENS if reply_tokens is None else reply_tokens)
+    # int(): JSON Schema 2020-12 counts 1.0 as an integer, so a valid body may send max_tokens as 1.0.
+    max_tokens = int(body.get("max_tokens", DEFAULT_MAX_TOKENS if reply_tokens is None else reply_tokens))
     wanted = reply_tokens if reply_tokens is not None else _natural_length(messages, digest)
     text = " ".join(islice(_words(messages, digest), min(wanted, max_tokens)))
     text, stopped = _cut_at_stop(text, body.get("stop"))

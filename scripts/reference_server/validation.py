@@ -1,84 +1,45 @@
 """Request-body validation against the spec, with the vendor's 400 message format.
 
-Validation uses openapi_schema_validator's OAS 3.0 validator (it knows `nullable` and
-`discriminator`) over a referencing registry holding the whole spec, so `$ref`s resolve
-in place and there is no second copy of any schema.
+The spec is OpenAPI 3.1, so its schemas are JSON Schema 2020-12: validation uses
+openapi_schema_validator's OAS31Validator (jsonschema's Draft202012Validator plus the OpenAPI
+annotation keywords) over a referencing registry holding the whole spec, so `$ref`s resolve
+in place and there is no second copy of any schema. `discriminator` is only an annotation in
+3.1; it is read here to name the failing field of a message, never to decide validity.
 """
 
 from __future__ import annotations
 
-import copy
 import functools
+import heapq
 import json
 from collections.abc import Iterable
 from typing import Any
 
 # jsonschema ships no type stubs and the project pins none.
 from jsonschema import FormatChecker  # type: ignore[import-untyped]
-from jsonschema.exceptions import ValidationError, best_match  # type: ignore[import-untyped]
-from jsonschema.validators import extend  # type: ignore[import-untyped]
-from openapi_schema_validator import OAS30Validator, oas30_format_checker
+from jsonschema.exceptions import ValidationError, relevance  # type: ignore[import-untyped]
+from openapi_schema_validator import OAS31Validator, oas31_format_checker
 from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT4
+from referencing.jsonschema import DRAFT202012
 
 from .spec import load_spec
 from .uri import is_uri
 
 SPEC_URI = "urn:reference-server:openapi"
-_NULL_ONLY: dict[str, Any] = {"enum": [None]}
 
 
 class BodyError(ValueError):
     """The request body is not acceptable; str(self) is the client-facing message."""
 
 
-def allow_null_where_typeless_nullable(node: Any) -> Any:
-    """Let `{nullable: true}` without `type` admit null, as the spec's authors mean it.
-
-    OAS 3.0.3 says `nullable` only acts next to `type`, so a strict validator rejects null
-    for e.g. `stop: {anyOf: [...], nullable: true}`; the generated client, schemathesis and
-    the spec's own overlay notes all read it as "may be null", so the server does too.
-    """
-    if isinstance(node, list):
-        return [allow_null_where_typeless_nullable(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    converted = {key: allow_null_where_typeless_nullable(value) for key, value in node.items()}
-    if converted.get("nullable") is True and "type" not in converted:
-        converted.pop("nullable")
-        return {"anyOf": [converted, _NULL_ONLY]}
-    return converted
-
-
-def _guard_discriminator(keyword: str) -> Any:
-    """openapi_schema_validator looks the discriminator value up in a dict, so a list or object
-    there raises TypeError instead of failing validation; report it as a validation error."""
-    original = OAS30Validator.VALIDATORS[keyword]
-
-    def check(validator: Any, subschemas: Any, instance: Any, schema: dict[str, Any]) -> Any:
-        discriminator = schema.get("discriminator")
-        if isinstance(discriminator, dict) and isinstance(instance, dict):
-            value = instance.get(discriminator["propertyName"])
-            if value is not None and not isinstance(value, str):
-                yield ValidationError(f"{value!r} is not a discriminator value")
-                return
-        yield from original(validator, subschemas, instance, schema)
-
-    return check
-
-
-_Validator = extend(
-    OAS30Validator, {name: _guard_discriminator(name) for name in ("oneOf", "anyOf", "allOf")}
-)
 _FORMATS = FormatChecker(formats=())
-_FORMATS.checkers = {**oas30_format_checker.checkers}
+_FORMATS.checkers = {**oas31_format_checker.checkers}
 _FORMATS.checks("uri")(is_uri)
 
 
 @functools.cache
 def _registry() -> Registry[Any]:
-    spec = allow_null_where_typeless_nullable(copy.deepcopy(load_spec()))
-    resource: Resource[Any] = Resource.from_contents(spec, default_specification=DRAFT4)
+    resource: Resource[Any] = Resource.from_contents(load_spec(), default_specification=DRAFT202012)
     registry: Registry[Any] = Registry().with_resource(SPEC_URI, resource)
     return registry
 
@@ -86,7 +47,7 @@ def _registry() -> Registry[Any]:
 @functools.cache
 def validator_for(ref: str) -> Any:
     """A validator for a spec-local reference such as `#/components/schemas/ChatCompletion`."""
-    return _Validator({"$ref": f"{SPEC_URI}{ref}"}, registry=_registry(), format_checker=_FORMATS)
+    return OAS31Validator({"$ref": f"{SPEC_URI}{ref}"}, registry=_registry(), format_checker=_FORMATS)
 
 
 def schema_errors(ref: str, instance: Any) -> list[ValidationError]:
@@ -101,14 +62,56 @@ def field_path(parts: Iterable[str | int]) -> str:
     return text or "body"
 
 
+def _discriminated_branch(error: ValidationError) -> list[ValidationError] | None:
+    """For a failed oneOf/anyOf with a discriminator: the errors of the branch the instance's
+    discriminating value names ([] when that value itself is wrong); None for other errors."""
+    discriminator = error.schema.get("discriminator") if isinstance(error.schema, dict) else None
+    if error.validator not in ("oneOf", "anyOf") or not isinstance(discriminator, dict):
+        return None
+    if not isinstance(error.instance, dict):
+        return None
+    value = error.instance.get(discriminator["propertyName"])
+    target = discriminator.get("mapping", {}).get(value) if isinstance(value, str) else None
+    branches = error.validator_value
+    index = next((i for i, branch in enumerate(branches) if branch.get("$ref") == target), None)
+    if target is None or index is None:
+        return []
+    return [sub for sub in error.context or [] if sub.schema_path and sub.schema_path[0] == index]
+
+
+def _best_error(errors: Iterable[ValidationError]) -> ValidationError | None:
+    """jsonschema's best_match, except that a discriminated union descends into the named branch."""
+    best: ValidationError | None = max(errors, key=relevance, default=None)
+    while best is not None:
+        branch = _discriminated_branch(best)
+        if branch is not None:
+            if not branch:
+                return best
+            best = max(branch, key=relevance)
+            continue
+        if not best.context:
+            return best
+        smallest = heapq.nsmallest(2, best.context, key=relevance)
+        if len(smallest) == 2 and relevance(smallest[0]) == relevance(smallest[1]):
+            return best
+        best = smallest[0]
+    return best
+
+
+def _types(value: Any) -> str:
+    return " or ".join(value) if isinstance(value, list) else str(value)
+
+
 def _describe(error: ValidationError) -> tuple[list[str | int], str]:
     path: list[str | int] = list(error.absolute_path)
     keyword = error.validator
     discriminator = error.schema.get("discriminator") if isinstance(error.schema, dict) else None
-    if keyword in ("oneOf", "anyOf") and isinstance(discriminator, dict) and not error.context:
+    if keyword in ("oneOf", "anyOf") and isinstance(discriminator, dict):
+        if not isinstance(error.instance, dict):
+            return path, "expected object"
         # The discriminating property itself is wrong; name it rather than the whole object.
         name = discriminator["propertyName"]
-        present = isinstance(error.instance, dict) and name in error.instance
+        present = name in error.instance
         options = ", ".join(json.dumps(key) for key in discriminator.get("mapping", {}))
         return [*path, name], f"expected one of {options}" if present else "is required"
     if keyword == "required" and isinstance(error.validator_value, list):
@@ -117,7 +120,7 @@ def _describe(error: ValidationError) -> tuple[list[str | int], str]:
         if missing is not None:
             return [*path, missing], "is required"
     if keyword == "type":
-        return path, f"expected {error.validator_value}"
+        return path, f"expected {_types(error.validator_value)}"
     if keyword == "enum":
         return path, "expected one of " + ", ".join(json.dumps(v) for v in error.validator_value)
     if keyword == "minimum":
@@ -131,7 +134,7 @@ def _describe(error: ValidationError) -> tuple[list[str | int], str]:
 
 def check_request_body(ref: str, body: Any) -> None:
     """Raise BodyError naming the most relevant failing field, if `body` breaks the schema."""
-    error = best_match(validator_for(ref).iter_errors(body))
+    error = _best_error(validator_for(ref).iter_errors(body))
     if error is not None:
         path, expected = _describe(error)
         raise BodyError(f"Body validation error: {field_path(path)}: {expected}")

@@ -1,0 +1,184 @@
+"""Turn an OpenAPI 3.0 document into OpenAPI 3.1.0 (a pure function on dicts).
+
+OpenAPI 3.1 schemas are JSON Schema 2020-12, which every JSON Schema tool reads the same way;
+3.0's schema dialect has keywords only OpenAPI tools know, and they read some of them
+differently (``nullable`` next to ``anyOf`` is "may be null" to some, nothing to others).
+The conversion keeps what the 3.0 author meant:
+
+* ``nullable: true`` with a ``type`` adds ``"null"`` to the type (and ``None`` to an ``enum``);
+  without a ``type``, next to ``anyOf``/``oneOf`` it adds a ``{"type": "null"}`` alternative,
+  next to ``$ref``/``allOf`` (or an ``enum``/``const`` that excludes null) the schema becomes
+  ``anyOf: [<schema>, {"type": "null"}]``. A schema with neither admits null already.
+  ``nullable: false`` says nothing and goes.
+* ``example: v`` becomes ``examples: [v]`` (schemas only; media types and parameters keep
+  their ``example``, which 3.1 still has).
+* Boolean ``exclusiveMinimum``/``exclusiveMaximum`` become the numeric bound they qualify.
+
+A document that is 3.1 already passes through, unless it still uses the 3.0-only keywords
+(then it is an error: in 3.1 they would be ignored silently). ``format: binary``/``byte``
+keep their meaning in 3.1 (openapi-python-client reads them), so they stay.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from typing import Any
+
+OPENAPI_31 = "3.1.0"
+
+# Keywords whose value is one subschema, a list of subschemas, or a map of name -> subschema.
+_ONE_SCHEMA = (
+    "items",
+    "additionalProperties",
+    "not",
+    "contains",
+    "propertyNames",
+    "if",
+    "then",
+    "else",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "additionalItems",
+    "contentSchema",
+)
+_SCHEMA_LIST = ("allOf", "anyOf", "oneOf", "prefixItems")
+_SCHEMA_MAP = ("properties", "patternProperties", "dependentSchemas", "$defs", "definitions")
+# Keywords that only describe a schema; they stay outside when a schema is wrapped in anyOf.
+_ANNOTATIONS = ("title", "description", "deprecated", "readOnly", "writeOnly", "examples", "default")
+_NULL: dict[str, Any] = {"type": "null"}
+
+
+class OpenApiVersionError(ValueError):
+    """The document's version cannot be converted, or a 3.1 document uses 3.0-only keywords."""
+
+
+def _pointer(path: tuple[str | int, ...]) -> str:
+    return "/" + "/".join(str(part).replace("~", "~0").replace("/", "~1") for part in path)
+
+
+def _subschemas(schema: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    for key in _ONE_SCHEMA:
+        if isinstance(schema.get(key), dict):
+            yield (key,), schema[key]
+    if isinstance(schema.get("items"), list):  # 3.0 forbids it, but JSON Schema drafts had it
+        yield from (((("items", i)), item) for i, item in enumerate(schema["items"]))
+    for key in _SCHEMA_LIST:
+        if isinstance(schema.get(key), list):
+            yield from (((key, i), item) for i, item in enumerate(schema[key]))
+    for key in _SCHEMA_MAP:
+        if isinstance(schema.get(key), dict):
+            yield from (((key, name), item) for name, item in schema[key].items())
+
+
+def _schema_roots(document: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ...], dict[str, Any]]]:
+    """Every schema object outside other schemas: components.schemas and every `schema` field."""
+    for name, schema in (document.get("components", {}).get("schemas") or {}).items():
+        if isinstance(schema, dict):
+            yield ("components", "schemas", name), schema
+
+    def visit(
+        node: Any, path: tuple[str | int, ...]
+    ) -> Iterator[tuple[tuple[str | int, ...], dict[str, Any]]]:
+        if isinstance(node, list):
+            for index, item in enumerate(node):
+                yield from visit(item, (*path, index))
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                # Example values are data, and extensions are not OpenAPI's.
+                if key in ("example", "examples") or (isinstance(key, str) and key.startswith("x-")):
+                    continue
+                if key == "schema" and isinstance(value, dict):
+                    yield (*path, key), value
+                else:
+                    yield from visit(value, (*path, key))
+
+    for key, value in document.items():
+        if key != "components":
+            yield from visit(value, (key,))
+    for kind, items in (document.get("components") or {}).items():
+        if kind != "schemas":
+            yield from visit(items, ("components", kind))
+
+
+def _exclusive_bound(schema: dict[str, Any], exclusive: str, inclusive: str) -> None:
+    flag = schema.get(exclusive)
+    if not isinstance(flag, bool):
+        return
+    del schema[exclusive]
+    if flag and inclusive in schema:
+        schema[exclusive] = schema.pop(inclusive)
+
+
+def _add_null(schema: dict[str, Any]) -> dict[str, Any]:
+    kind = schema.get("type")
+    if isinstance(kind, str | list):
+        kinds = [kind] if isinstance(kind, str) else list(kind)
+        schema["type"] = kinds if "null" in kinds else [*kinds, "null"]
+        if isinstance(schema.get("enum"), list) and None not in schema["enum"]:
+            schema["enum"] = [*schema["enum"], None]
+        return schema
+    excludes_null = any(key in schema for key in ("$ref", "allOf", "not", "enum", "const"))
+    for key in ("anyOf", "oneOf"):
+        if key in schema and not excludes_null and not (key == "oneOf" and "anyOf" in schema):
+            if _NULL not in schema[key]:
+                schema[key] = [*schema[key], dict(_NULL)]
+            return schema
+    if not excludes_null:
+        return schema  # no type and no combinator: it admits null (and everything else) already
+    outer = {key: schema.pop(key) for key in _ANNOTATIONS if key in schema}
+    return {**outer, "anyOf": [schema, dict(_NULL)]}
+
+
+def _upgrade_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    for path, child in list(_subschemas(schema)):
+        if isinstance(child, dict):
+            container: Any = schema
+            for step in path[:-1]:
+                container = container[step]
+            container[path[-1]] = _upgrade_schema(child)
+    _exclusive_bound(schema, "exclusiveMinimum", "minimum")
+    _exclusive_bound(schema, "exclusiveMaximum", "maximum")
+    if "example" in schema:
+        example = schema.pop("example")
+        examples = schema.get("examples")
+        schema["examples"] = [*(examples if isinstance(examples, list) else []), example]
+    if schema.pop("nullable", False) is True:
+        schema = _add_null(schema)
+    return schema
+
+
+def _leftovers(schema: dict[str, Any], path: tuple[str | int, ...]) -> Iterator[str]:
+    if "nullable" in schema:
+        yield f"{_pointer(path)}: nullable"
+    for keyword in ("exclusiveMinimum", "exclusiveMaximum"):
+        if isinstance(schema.get(keyword), bool):
+            yield f"{_pointer(path)}: boolean {keyword}"
+    for sub_path, child in _subschemas(schema):
+        if isinstance(child, dict):
+            yield from _leftovers(child, (*path, *sub_path))
+
+
+def upgrade_to_openapi_31(document: dict[str, Any]) -> dict[str, Any]:
+    """Return a copy of an OpenAPI 3.0.x document as OpenAPI 3.1.0 (3.1 documents are checked)."""
+    version = str(document.get("openapi", ""))
+    result = copy.deepcopy(document)
+    if version.startswith("3.1."):
+        problems = [problem for path, schema in _schema_roots(result) for problem in _leftovers(schema, path)]
+        if problems:
+            raise OpenApiVersionError(
+                f"an OpenAPI {version} document uses OpenAPI 3.0-only keywords, which 3.1 ignores: "
+                + "; ".join(problems[:5])
+            )
+        return result
+    if not version.startswith("3.0."):
+        raise OpenApiVersionError(
+            f"cannot convert OpenAPI {version or '(no version)'} to 3.1; expected 3.0.x"
+        )
+    for path, schema in list(_schema_roots(result)):
+        container: Any = result
+        for step in path[:-1]:
+            container = container[step]
+        container[path[-1]] = _upgrade_schema(schema)
+    result["openapi"] = OPENAPI_31
+    return result
