@@ -193,7 +193,8 @@ def _chat(client: AuthenticatedClient, request: ChatCompletionRequest, stream: b
         with create_chat_completion.stream(client=client, body=request) as chunks:
             for chunk in chunks:
                 for choice in chunk.choices[:1]:
-                    if isinstance(choice.delta.content, str) and choice.delta.content:
+                    # A choice may come without a delta (absent or null), e.g. when it only ends.
+                    if choice.delta and isinstance(choice.delta.content, str) and choice.delta.content:
                         _print(out, choice.delta.content)
                         started_line = True
     except (AimlApiError, KeyboardInterrupt):
