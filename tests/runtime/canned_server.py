@@ -19,6 +19,7 @@ class CannedReply:
     status: int = 200
     body: bytes = b""
     headers: Mapping[str, str] = field(default_factory=lambda: {"Content-Type": "application/json"})
+    delay: float = 0.0  # seconds to wait before answering
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -26,7 +27,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self.server.requests_seen += 1
         reply = self.server.reply
+        if self.server.closing.wait(reply.delay):
+            return  # the test is over: nobody is waiting for this reply
         self.send_response(reply.status)
         for name, value in reply.headers.items():
             self.send_header(name, value)
@@ -46,19 +50,22 @@ class CannedServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.reply = reply
         self.requests = 0
+        self.requests_seen = 0  # received, whether answered yet or not
+        self.closing = threading.Event()
         self.base_url = f"http://127.0.0.1:{self.server_address[1]}"
 
 
 @contextmanager
 def canned_server(reply: CannedReply) -> Iterator[CannedServer]:
-    """Serve ``reply`` to every POST on a free 127.0.0.1 port; yields the server (``.base_url``,
-    ``.requests``: how many were answered)."""
+    """Serve ``reply`` to every POST on a free 127.0.0.1 port; yields the server (``.base_url``;
+    ``.requests_seen`` and ``.requests``: how many were received, and answered)."""
     server = CannedServer(reply)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         yield server
     finally:
+        server.closing.set()
         server.shutdown()
         server.server_close()
         thread.join()

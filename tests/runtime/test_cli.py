@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -317,3 +319,21 @@ def test_characters_stdout_cannot_encode_are_printed_escaped(
         result = run_cli("chat", "Hi", env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout == printed
+
+
+def test_ctrl_c_while_waiting_is_one_line_and_exit_130() -> None:
+    with canned_server(CannedReply(200, json.dumps(completion_json()).encode(), delay=30)) as server:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "aimlapi_gemini", "chat", "Hi"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=cli_env(server.base_url, "any-key"),
+        )
+        deadline = time.monotonic() + 30
+        while server.requests_seen == 0 and time.monotonic() < deadline:  # the call is under way
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == 130
+    assert out == b""
+    assert err == b"aimlapi-gemini: interrupted\n"
