@@ -337,3 +337,11 @@ def test_ctrl_c_while_waiting_is_one_line_and_exit_130() -> None:
     assert process.returncode == 130
     assert out == b""
     assert err == b"aimlapi-gemini: interrupted\n"
+
+
+def test_a_stdout_that_fails_to_write_is_one_line(env: dict[str, str]) -> None:
+    with open("/dev/full", "wb") as full:  # Linux: every write fails with ENOSPC
+        result = run_cli("chat", "Hello", env=env, stdout=full)
+    err = result.stderr.decode()
+    assert result.returncode == 1
+    assert err == "aimlapi-gemini: error: cannot print the reply: No space left on device\n"
