@@ -18,8 +18,10 @@
           │    └── APITimeoutError
           ├── APIResponseValidationError   a 2xx body (or stream event) that does not match the schema;
           │                                .text keeps it raw
-          └── StreamError             an error event in a stream: .chunks_received, .body, .request_id
-               └── StreamInterruptedError   the stream stopped before ``data: [DONE]``
+          ├── StreamError             an error event in a stream: .chunks_received, .body, .request_id
+          │    └── StreamInterruptedError   the stream stopped before ``data: [DONE]``
+          └── ResponseTooLargeError   a body or one stream event over the client's cap: .limit, .setting
+                                      (``max_response_bytes`` / ``max_event_bytes``)
 
 Every message is one line with the status, the vendor's message and the request id when known.
 """
@@ -38,6 +40,7 @@ from ._exceptions import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    ResponseTooLargeError,
     StreamError,
     StreamInterruptedError,
     UnprocessableEntityError,
@@ -60,6 +63,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "ResponseTooLargeError",
     "StreamError",
     "StreamInterruptedError",
     "UnexpectedStatus",

@@ -34,6 +34,7 @@ PUBLIC = [
     "PermissionDeniedError",
     "RateLimitError",
     "Response",
+    "ResponseTooLargeError",
     "Stream",
     "StreamError",
     "StreamInterruptedError",
@@ -72,6 +73,7 @@ def test_the_error_hierarchy_is_the_one_drawn_in_the_errors_docstring() -> None:
         errors.APIResponseValidationError: errors.APIError,
         errors.StreamError: errors.APIError,
         errors.StreamInterruptedError: errors.StreamError,
+        errors.ResponseTooLargeError: errors.APIError,
     }
     for error_class, parent in parents.items():
         assert error_class.__bases__ == (parent,), error_class

@@ -121,6 +121,19 @@ class StreamInterruptedError(StreamError):
     """The stream stopped (connection cut, read timeout, or end of body) before ``data: [DONE]``."""
 
 
+class ResponseTooLargeError(APIError):
+    """A response body, or one event of a stream, is larger than the client's cap allows.
+
+    ``limit`` is the cap in bytes; ``setting`` names the client option that sets it.
+    """
+
+    def __init__(self, message: str, *, response: httpx.Response, limit: int, setting: str) -> None:
+        super().__init__(message, request=response.request)
+        self.response = response
+        self.limit = limit
+        self.setting = setting
+
+
 _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
     400: BadRequestError,
     401: AuthenticationError,

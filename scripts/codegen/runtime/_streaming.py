@@ -1,8 +1,10 @@
 """Typed iterators over a ``text/event-stream`` response.
 
-Events are parsed one at a time as the bytes arrive (httpx-sse), so memory stays constant however
-long the stream is. ``data: [DONE]`` ends the stream; an error event, a cut connection or a body that
-ends without ``[DONE]`` raises after every chunk before it has been yielded.
+Events are decoded as the bytes arrive (``_sse``), so memory stays constant however long the
+stream is, and one event may not exceed ``max_event_bytes``. Every event whose data is a chunk is
+yielded, whatever its event type; ``data: [DONE]`` ends the stream. An error event, data that is
+neither a chunk nor ``[DONE]``, an event over the cap, a cut connection, a body that cannot be
+decoded, or one that ends without ``[DONE]`` raises, after every chunk before it has been yielded.
 """
 
 from __future__ import annotations
@@ -10,15 +12,16 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
-from typing import Any, Generic, NoReturn, TypeVar
+from typing import Any, Generic, NoReturn, TypeVar, cast
 
 import httpx
-from httpx_sse import EventSource, ServerSentEvent
 
 from ._base import RequestOptions, asend, send
 from ._exceptions import (
     PARSE_ERRORS,
     APIConnectionError,
+    APIResponseValidationError,
+    ResponseTooLargeError,
     StreamError,
     StreamInterruptedError,
     json_or_none,
@@ -29,16 +32,33 @@ from ._exceptions import (
     with_request_id,
 )
 from ._response import raise_for_status, validation_error
+from ._sse import DEFAULT_MAX_EVENT_BYTES, EventTooLargeError, ServerSentEvent, SSEDecoder
+
+__all__ = ["DEFAULT_MAX_EVENT_BYTES", "AsyncStream", "Stream", "aopen_stream", "open_stream"]
 
 T = TypeVar("T")
 
 _DONE = "[DONE]"
+# Deeply nested JSON makes json.loads (or a model's from_dict) recurse past the interpreter's limit.
+_CHUNK_ERRORS = (*PARSE_ERRORS, RecursionError)
+_raw_decode = json.JSONDecoder().raw_decode
+
+
+def _json(text: str) -> Any:
+    """``json.loads(text)``, faster for what servers send: a value with no whitespace around it."""
+    try:
+        value, end = _raw_decode(text)
+    except ValueError:
+        return json.loads(text)  # leading whitespace, or an error that json.loads then names
+    return value if end == len(text) else json.loads(text)
 
 
 class _EventDecoder(Generic[T]):
-    """What Stream and AsyncStream share: one server-sent event in, one chunk (or nothing) out."""
+    """What Stream and AsyncStream share: body bytes in, server-sent events, chunks (or errors) out."""
 
-    def __init__(self, response: httpx.Response, parse: Callable[[Any], T], expected: str) -> None:
+    def __init__(
+        self, response: httpx.Response, parse: Callable[[Any], T], expected: str, max_event_bytes: int
+    ) -> None:
         self.response = response
         self.chunks_received = 0
         """How many chunks have been yielded so far."""
@@ -46,29 +66,45 @@ class _EventDecoder(Generic[T]):
         """Whether the server ended the stream properly with ``data: [DONE]``."""
         self._parse = parse
         self._expected = expected
+        self._events = SSEDecoder(max_event_bytes)
+
+    def _feed(self, raw: bytes) -> tuple[list[ServerSentEvent], EventTooLargeError | None]:
+        """The events completed by ``raw``; when one is too large, those before it and the error."""
+        try:
+            return self._events.feed(raw), None
+        except EventTooLargeError as exc:
+            return exc.events, exc
 
     def _decode(self, sse: ServerSentEvent) -> T | None:
+        """The chunk an event carries, or None for ``[DONE]`` (then ``done`` is set) and keep-alives."""
+        data = sse.data
         if sse.event == "error":
-            raise self._error_event(sse.data, json_or_none(sse.data))
-        data = sse.data.strip()
-        if sse.event != "message" or not data:
-            return None  # keep-alives and event kinds this client does not know
+            raise self._error_event(data, json_or_none(data))
         if data == _DONE:
             self.done = True
             return None
-        where = f"stream event after {self.chunks_received} chunks"
         try:
-            payload = json.loads(data)
-        except ValueError as exc:
-            raise validation_error(self.response, data, self._expected, exc, where) from exc
+            payload = _json(data)
+        except (ValueError, RecursionError) as exc:
+            stripped = data.strip()
+            if stripped == _DONE:  # "[DONE]" with spaces or line ends around it
+                self.done = True
+                return None
+            if not stripped:
+                return None  # an event with empty data carries nothing: a keep-alive
+            raise self._invalid(data, exc) from exc
         if isinstance(payload, dict) and payload.get("error"):
             raise self._error_event(data, payload)
         try:
             chunk = self._parse(payload)
-        except PARSE_ERRORS as exc:
-            raise validation_error(self.response, data, self._expected, exc, where) from exc
+        except _CHUNK_ERRORS as exc:
+            raise self._invalid(data, exc) from exc
         self.chunks_received += 1
         return chunk
+
+    def _invalid(self, data: str, exc: BaseException) -> APIResponseValidationError:
+        where = f"stream event after {self.chunks_received} chunks"
+        return validation_error(self.response, data, self._expected, exc, where)
 
     def _error_event(self, text: str, payload: Any) -> StreamError:
         body = parse_error_body(payload) or parse_error_body(
@@ -85,7 +121,20 @@ class _EventDecoder(Generic[T]):
             text=text,
         )
 
-    def _interrupted(self, cause: httpx.TransportError | None) -> StreamInterruptedError:
+    def _too_large(self, exc: EventTooLargeError) -> ResponseTooLargeError:
+        limit = exc.limit
+        message = (
+            f"stream event exceeds max_event_bytes={limit} ({_size(limit)})"
+            f" after {self.chunks_received} chunks"
+        )
+        return ResponseTooLargeError(
+            with_request_id(message, request_id_of(self.response, None)),
+            response=self.response,
+            limit=limit,
+            setting="max_event_bytes",
+        )
+
+    def _interrupted(self, cause: httpx.RequestError | None) -> StreamInterruptedError:
         reason = "the body ended without [DONE]" if cause is None else f"{type(cause).__name__}: {cause}"
         request_id = request_id_of(self.response, None)
         message = f"stream interrupted after {self.chunks_received} chunks: {one_line(reason)}"
@@ -97,28 +146,48 @@ class _EventDecoder(Generic[T]):
         )
 
 
+def _size(limit: int) -> str:
+    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if limit >= 1 << shift and limit % (1 << shift) == 0:
+            return f"{limit >> shift} {unit}"
+    return f"{limit} bytes"
+
+
 class Stream(_EventDecoder[T], Iterator[T]):
     """The chunks of one streamed response, in order; iterate it once."""
 
-    def __init__(self, response: httpx.Response, parse: Callable[[Any], T], expected: str) -> None:
-        super().__init__(response, parse, expected)
+    def __init__(
+        self,
+        response: httpx.Response,
+        parse: Callable[[Any], T],
+        expected: str,
+        *,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    ) -> None:
+        super().__init__(response, parse, expected, max_event_bytes)
         self._iterator = self._iterate()
 
     def __iter__(self) -> Iterator[T]:
-        return self
+        # The generator itself, so that a for loop does not go through __next__ for every chunk.
+        return self._iterator
 
     def __next__(self) -> T:
         return next(self._iterator)
 
     def _iterate(self) -> Generator[T, None, None]:
+        decode = self._decode
         try:
-            for sse in EventSource(self.response).iter_sse():
-                chunk = self._decode(sse)
-                if self.done:
-                    return
-                if chunk is not None:
-                    yield chunk
-        except httpx.TransportError as exc:
+            for raw in self.response.iter_bytes():
+                events, too_large = self._feed(raw)
+                for sse in events:
+                    chunk = decode(sse)
+                    if chunk is not None:
+                        yield chunk
+                    elif self.done:
+                        return
+                if too_large is not None:
+                    raise self._too_large(too_large) from None
+        except (httpx.TransportError, httpx.DecodingError) as exc:
             raise self._interrupted(exc) from exc
         raise self._interrupted(None)
 
@@ -130,31 +199,45 @@ class Stream(_EventDecoder[T], Iterator[T]):
 class AsyncStream(_EventDecoder[T], AsyncIterator[T]):
     """Async twin of Stream."""
 
-    def __init__(self, response: httpx.Response, parse: Callable[[Any], T], expected: str) -> None:
-        super().__init__(response, parse, expected)
+    def __init__(
+        self,
+        response: httpx.Response,
+        parse: Callable[[Any], T],
+        expected: str,
+        *,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    ) -> None:
+        super().__init__(response, parse, expected, max_event_bytes)
         self._iterator = self._iterate()
 
     def __aiter__(self) -> AsyncIterator[T]:
-        return self
+        # The async generator itself: an async for then costs no __anext__ coroutine per chunk.
+        return self._iterator
 
     async def __anext__(self) -> T:
         return await anext(self._iterator)
 
     async def _iterate(self) -> AsyncGenerator[T, None]:
-        events = EventSource(self.response).aiter_sse()
+        decode = self._decode
+        # httpx types it as an iterator; it is an async generator, which must be closed explicitly.
+        body = cast("AsyncGenerator[bytes, None]", self.response.aiter_bytes())
         try:
-            async for sse in events:
-                chunk = self._decode(sse)
-                if self.done:
-                    return
-                if chunk is not None:
-                    yield chunk
+            async for raw in body:
+                events, too_large = self._feed(raw)
+                for sse in events:
+                    chunk = decode(sse)
+                    if chunk is not None:
+                        yield chunk
+                    elif self.done:
+                        return
+                if too_large is not None:
+                    raise self._too_large(too_large) from None
             raise self._interrupted(None)
-        except httpx.TransportError as exc:
+        except (httpx.TransportError, httpx.DecodingError) as exc:
             raise self._interrupted(exc) from exc
         finally:
             # An abandoned async generator is otherwise only closed by the garbage collector.
-            await events.aclose()
+            await body.aclose()
 
     async def aclose(self) -> None:
         await self._iterator.aclose()
@@ -191,6 +274,8 @@ def open_stream(
     options: RequestOptions,
     parse: Callable[[Any], T],
     expected: str,
+    *,
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
 ) -> Iterator[Stream[T]]:
     """Open the stream (retrying like any request until the status line arrives) and close it on exit."""
     response = send(http, _accepting_events(kwargs), options, stream=True)
@@ -202,7 +287,7 @@ def open_stream(
             except httpx.TransportError as exc:
                 raise _read_failed(response, exc) from exc
             _reject(response, expected)
-        stream = Stream(response, parse, expected)
+        stream = Stream(response, parse, expected, max_event_bytes=max_event_bytes)
         yield stream
     finally:
         if stream is not None:
@@ -217,6 +302,8 @@ async def aopen_stream(
     options: RequestOptions,
     parse: Callable[[Any], T],
     expected: str,
+    *,
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
 ) -> AsyncIterator[AsyncStream[T]]:
     """Async twin of ``open_stream``."""
     response = await asend(http, _accepting_events(kwargs), options, stream=True)
@@ -228,7 +315,7 @@ async def aopen_stream(
             except httpx.TransportError as exc:
                 raise _read_failed(response, exc) from exc
             _reject(response, expected)
-        stream = AsyncStream(response, parse, expected)
+        stream = AsyncStream(response, parse, expected, max_event_bytes=max_event_bytes)
         yield stream
     finally:
         if stream is not None:

@@ -278,8 +278,9 @@ def stream(
         APIResponseValidationError: a 2xx body that does not match the schema (.text keeps it raw).
         APIConnectionError: no response after the retries (APITimeoutError for a timeout).
         While iterating: StreamError for an error event from the server, StreamInterruptedError when the
-            stream stops before [DONE]; both come after every chunk received before them and carry
-            .chunks_received.
+            stream stops before [DONE] (both carry .chunks_received), APIResponseValidationError for data
+            that is neither a chunk nor [DONE], ResponseTooLargeError for one event over the client's cap;
+            each comes after every chunk received before it.
 
     Returns:
         A context manager giving an iterator of ChatCompletionChunk; leaving the block closes the
