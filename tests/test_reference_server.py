@@ -215,3 +215,54 @@ def test_a_role_that_is_not_a_string_gets_400_naming_role(
     response = post(reference_server, {**HELLO, "messages": [{"role": role, "content": "x"}]})
     assert response.status_code == 400
     assert response.json()["message"].startswith("Body validation error: messages[0].role: expected one of")
+
+
+def test_a_tool_call_reply_goes_back_unchanged_as_the_next_assistant_message(
+    reference_server: BackgroundServer,
+) -> None:
+    asking = {**HELLO, "tools": [TOOL]}
+    message = post(reference_server, asking).json()["choices"][0]["message"]
+    assert message["content"] is None
+    assert message["tool_calls"]
+    replayed = {**asking, "messages": [*HELLO["messages"], message]}
+    response = post(reference_server, replayed)
+    assert response.status_code == 200, response.text
+    call = message["tool_calls"][0]
+    answered = {
+        **replayed,
+        "messages": [*replayed["messages"], {"role": "tool", "tool_call_id": call["id"], "content": "Paris"}],
+    }
+    response = post(reference_server, answered)
+    assert response.status_code == 200, response.text
+    assert "Paris" in response.json()["choices"][0]["message"]["content"]
+
+
+@pytest.mark.parametrize("content", [5, {"text": "x"}, True])
+def test_an_assistant_message_content_of_another_type_is_still_rejected(
+    reference_server: BackgroundServer, content: object
+) -> None:
+    body = {**HELLO, "messages": [*HELLO["messages"], {"role": "assistant", "content": content}]}
+    response = post(reference_server, body)
+    assert response.status_code == 400
+    assert response.json()["message"].startswith("Body validation error: messages[1].content")
+
+
+def test_max_tokens_as_a_whole_float_is_an_integer(reference_server: BackgroundServer) -> None:
+    # JSON Schema 2020-12: "1.0" is an integer (a number with a zero fractional part).
+    response = post(reference_server, {**HELLO, "max_tokens": 1.0})
+    assert response.status_code == 200, response.text
+    reply = response.json()
+    assert reply["usage"]["completion_tokens"] == 1
+    assert reply["choices"][0]["finish_reason"] == "length"
+    streamed = post(reference_server, {**HELLO, "max_tokens": 2.0, "stream": True})
+    assert streamed.status_code == 200
+    assert sse_data(streamed)[-1] == "[DONE]"
+
+
+@pytest.mark.parametrize("max_tokens", [1.5, 0.0, "1"])
+def test_max_tokens_that_is_not_a_whole_number_is_rejected(
+    reference_server: BackgroundServer, max_tokens: object
+) -> None:
+    response = post(reference_server, {**HELLO, "max_tokens": max_tokens})
+    assert response.status_code == 400
+    assert response.json()["message"].startswith("Body validation error: max_tokens: expected")

@@ -5,6 +5,7 @@
 from importlib.metadata import PackageNotFoundError, version
 
 from ._retry import Backoff
+from ._secret import Secret
 from ._streaming import AsyncStream, Stream
 from .client import AuthenticatedClient, Client
 from .errors import (
@@ -16,6 +17,8 @@ from .errors import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    ConfigurationError,
+    DeadlineExceededError,
     InternalServerError,
     MissingAPIKeyError,
     NotFoundError,
@@ -62,6 +65,8 @@ __all__ = [
     "ChatCompletionChunk",
     "ChatCompletionRequest",
     "Client",
+    "ConfigurationError",
+    "DeadlineExceededError",
     "ErrorResponse",
     "FunctionMessage",
     "InternalServerError",
@@ -71,6 +76,7 @@ __all__ = [
     "RateLimitError",
     "Response",
     "ResponseTooLargeError",
+    "Secret",
     "Stream",
     "StreamError",
     "StreamInterruptedError",

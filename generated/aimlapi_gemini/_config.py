@@ -5,11 +5,16 @@
 from __future__ import annotations
 
 import os
+import re
 from importlib.metadata import PackageNotFoundError, version
 
 import httpx
 
-from ._exceptions import MissingAPIKeyError
+from ._exceptions import ConfigurationError, MissingAPIKeyError
+from ._secret import Secret, header_problem
+from ._sse import (
+    DEFAULT_MAX_EVENT_BYTES as DEFAULT_MAX_EVENT_BYTES,
+)  # one event (16 MiB); the SSE decoder enforces it
 
 API_KEY_ENV = "AIML_API_KEY"
 BASE_URL_ENV = "AIML_API_BASE_URL"
@@ -17,6 +22,10 @@ DEFAULT_BASE_URL = "https://api.aimlapi.com"
 # Like openai-python: replies can take minutes to generate, but an unreachable host should fail fast.
 DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
 DEFAULT_MAX_RETRIES = 2
+# RFC 9110 token characters.
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+# Caps on what one reply may make the client hold in memory (a gzip bomb, a line that never ends).
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 
 
 def _package_version() -> str:
@@ -34,13 +43,47 @@ def base_url_from_env() -> str:
     return os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
 
 
-def api_key_from_env() -> str:
-    key = os.environ.get(API_KEY_ENV)
+def api_key_from_env() -> Secret:
+    key = os.environ.get(API_KEY_ENV, "").strip()
     if not key:
         raise MissingAPIKeyError(
             f"no API key: set the {API_KEY_ENV} environment variable or pass token=... to AuthenticatedClient"
         )
-    return key
+    return as_api_key(key)
+
+
+def as_api_key(value: str | Secret) -> Secret:
+    """The key without surrounding whitespace (a pasted key often ends in a newline), as a Secret;
+    ConfigurationError, without the key in the message, when it cannot go into a header."""
+    key = (value.get_secret_value() if isinstance(value, Secret) else value).strip()
+    if not key:
+        raise MissingAPIKeyError(f"the API key is empty: set {API_KEY_ENV} or pass token=...")
+    if (problem := header_problem(key)) is not None:
+        raise ConfigurationError(
+            f"the API key has {problem} and cannot be sent in an HTTP header;"
+            f" check the value of {API_KEY_ENV} or token=..."
+        )
+    return Secret(key)
+
+
+def checked_header(name: str, value: str, what: str) -> None:
+    """ConfigurationError naming the header (not its value) when it cannot be sent."""
+    if not _HEADER_NAME.fullmatch(name):
+        raise ConfigurationError(f"{what}: {name!r} is not a valid HTTP header name")
+    if (problem := header_problem(value)) is not None:
+        raise ConfigurationError(f"{what}: the value of header {name!r} has {problem}")
+
+
+def checked_base_url(value: str) -> str:
+    try:
+        url = httpx.URL(value)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise ConfigurationError(f"base_url {value!r} is not a valid URL: {exc}") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ConfigurationError(f"base_url {value!r} is not an http:// or https:// URL with a host")
+    if url.port is not None and not 0 < url.port < 65536:
+        raise ConfigurationError(f"base_url {value!r} has port {url.port}, outside 1-65535")
+    return value
 
 
 def as_timeout(value: float | httpx.Timeout | None) -> httpx.Timeout:

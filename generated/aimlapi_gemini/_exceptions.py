@@ -4,27 +4,90 @@
 
 Messages are one line: what failed, the vendor's message, the request id. They never include
 request headers, so the API key cannot leak through ``str(exc)``.
+
+Every class pickles (for multiprocessing and task queues): the message and every attribute that
+pickles are kept; ``request`` becomes a bare ``httpx.Request`` (method and URL, no headers, so no
+key, and no body) and ``response`` a read ``httpx.Response`` (status, headers except the encoding
+ones, decoded content, the bare request).
 """
 
 from __future__ import annotations
 
 import json
+import pickle
 from typing import Any
 
 import httpx
 
 from aimlapi_gemini.models.error_response import ErrorResponse
 
-# What the generated from_dict methods raise on a body that does not fit the schema.
-PARSE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError)
+from ._retry import retry_after
+
+# What the generated from_dict methods raise on a body that does not fit the schema (RecursionError:
+# JSON nested deeper than Python's recursion limit).
+PARSE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError)
+
+
+def _bare_request(request: httpx.Request) -> httpx.Request:
+    return httpx.Request(request.method, request.url)
+
+
+def _read_copy(response: httpx.Response) -> httpx.Response:
+    try:
+        content = response.content
+    except httpx.ResponseNotRead:
+        content = b""
+    # The content is decoded already, so the headers that describe the encoding would mislead.
+    headers = [
+        (name, value)
+        for name, value in response.headers.multi_items()
+        if name.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+    ]
+    try:
+        request: httpx.Request | None = _bare_request(response.request)
+    except RuntimeError:  # a response built without a request
+        request = None
+    return httpx.Response(response.status_code, headers=headers, content=content, request=request)
+
+
+def _picklable(value: Any) -> Any:
+    if isinstance(value, httpx.Request):
+        return _bare_request(value)
+    if isinstance(value, httpx.Response):
+        return _read_copy(value)
+    return value
+
+
+def _restore(error_class: type[AimlApiError], args: tuple[Any, ...]) -> AimlApiError:
+    # Not through __init__: its keyword-only arguments are restored as attributes instead.
+    error = error_class.__new__(error_class, *args)
+    error.args = args
+    return error
 
 
 class AimlApiError(Exception):
     """Base class of every exception this package raises on purpose."""
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exception's own pickling calls cls(*args), which the keyword-only constructors refuse.
+        state: dict[str, Any] = {}
+        for name, value in vars(self).items():
+            kept = _picklable(value)
+            try:
+                pickle.dumps(kept)
+            except Exception:  # noqa: BLE001  (anything that does not pickle is left out)
+                continue
+            state[name] = kept
+        return _restore, (type(self), self.args), state
+
 
 class MissingAPIKeyError(AimlApiError):
     """No API key was given and the environment does not provide one."""
+
+
+class ConfigurationError(AimlApiError):
+    """A client setting that cannot work: a base URL that is not a URL, an API key or header that
+    cannot be sent in an HTTP header. The message names the problem, never the key."""
 
 
 class APIError(AimlApiError):
@@ -48,6 +111,8 @@ class APIStatusError(APIError):
         self.body = body
         self.text = response.text
         self.request_id = request_id
+        self.retry_after = retry_after(response.headers)
+        """Seconds the server asked the client to wait (``Retry-After``/``retry-after-ms``), or None."""
 
 
 class BadRequestError(APIStatusError):
@@ -84,6 +149,15 @@ class APIConnectionError(APIError):
 
 class APITimeoutError(APIConnectionError):
     """No response within the timeout."""
+
+
+class DeadlineExceededError(APITimeoutError):
+    """The call's ``deadline`` (seconds for the whole call: every attempt, the waits between them
+    and the whole stream) passed; ``deadline`` is that number of seconds."""
+
+    def __init__(self, message: str, *, request: httpx.Request | None, deadline: float) -> None:
+        super().__init__(message, request=request)
+        self.deadline = deadline
 
 
 class APIResponseValidationError(APIError):
@@ -189,7 +263,7 @@ def one_line(text: str, limit: int = 300) -> str:
 def json_or_none(text: str) -> Any:
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
 
 

@@ -19,8 +19,17 @@ from attrs import define, field, validators
 
 # Statuses worth another attempt: request timeout, conflict (often a lock), rate limit, server errors.
 RETRYABLE_STATUSES = frozenset({408, 409, 429})
-# A server asking for a longer pause than this is treated as not having said anything useful.
+# A server asking for a longer pause than this gets no retry: the error is raised at once, with the
+# advised wait in its ``retry_after``, and the caller decides whether to wait that long.
 MAX_RETRY_AFTER = 120.0
+
+# Sent with every attempt: 0 on the first, 1 on the first retry... (openai-python's
+# x-stainless-retry-count), so a server can tell a retry from a new request.
+RETRY_COUNT_HEADER = "X-Retry-Count"
+# One value per call, the same on all its attempts, so a server that honours it (the IETF
+# httpapi-idempotency-key draft; servers may ignore it) can run a retried POST only once. A value the
+# caller passes in extra_headers is used instead of a generated one.
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
 
 
 def is_retryable_status(status_code: int) -> bool:
@@ -29,7 +38,7 @@ def is_retryable_status(status_code: int) -> bool:
 
 def retry_after(headers: Mapping[str, str], now: datetime | None = None) -> float | None:
     """Seconds the server asked us to wait (``retry-after-ms``, or ``Retry-After`` as seconds or an
-    HTTP-date), or None when it said nothing usable or more than MAX_RETRY_AFTER."""
+    HTTP-date; 0 for a date already past), or None when it said nothing usable."""
     seconds: float | None = None
     if (millis := headers.get("retry-after-ms")) is not None:
         seconds = _number(millis)
@@ -38,9 +47,15 @@ def retry_after(headers: Mapping[str, str], now: datetime | None = None) -> floa
         seconds = _number(value)
         if seconds is None:
             seconds = _seconds_until(value, now or datetime.now(UTC))
-    if seconds is None or not 0 <= seconds <= MAX_RETRY_AFTER:
+    if seconds is None or seconds < 0 or seconds == float("inf"):
         return None
     return seconds
+
+
+def gives_up(headers: Mapping[str, str]) -> float | None:
+    """The advised wait when it is longer than MAX_RETRY_AFTER (so no retry), else None."""
+    hinted = retry_after(headers)
+    return hinted if hinted is not None and hinted > MAX_RETRY_AFTER else None
 
 
 def _number(text: str) -> float | None:
@@ -86,9 +101,11 @@ class Backoff:
         rand: Callable[[], float] = random.random,
     ) -> float:
         """Seconds to wait before retry number ``retry`` (0 for the first); the server's own
-        Retry-After hint wins when it gave a usable one."""
+        Retry-After hint wins when it is above 0 and at most MAX_RETRY_AFTER. ``Retry-After: 0`` or a
+        date already past still waits the computed backoff, so that retries never come back to back."""
         if headers is not None and (hinted := retry_after(headers, now)) is not None:
-            return hinted
+            if 0 < hinted <= MAX_RETRY_AFTER:
+                return hinted
         # The exponent is capped so that a huge max_retries cannot overflow the float.
         computed = min(self.initial * self.factor ** min(retry, 64), self.maximum)
         return computed * (1 - self.jitter * rand())

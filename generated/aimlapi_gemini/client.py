@@ -9,21 +9,37 @@ from typing import Any, Self
 import httpx
 from attrs import define, evolve, field, validators
 
-from ._base import RequestOptions, redact_headers
+from ._base import RequestOptions
 from ._config import (
+    DEFAULT_MAX_EVENT_BYTES,
+    DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
     USER_AGENT,
     api_key_from_env,
+    as_api_key,
     as_timeout,
     base_url_from_env,
+    checked_base_url,
+    checked_header,
 )
+from ._deadline import Deadline
 from ._retry import Backoff
+from ._secret import Secret, redact_headers
 from .types import UNSET, Unset
 
 
 def _headers_repr(headers: Mapping[str, str]) -> str:
     return repr(redact_headers(headers))
+
+
+def _check_headers(_instance: object, _attribute: object, headers: Mapping[str, str]) -> None:
+    for name, value in headers.items():
+        checked_header(name, value, "headers")
+
+
+def _check_base_url(_instance: object, _attribute: object, base_url: str) -> None:
+    checked_base_url(base_url)
 
 
 @define
@@ -43,17 +59,26 @@ class Client:
         ``backoff``: the wait between attempts (``Backoff(initial=0.5, factor=2, maximum=8, jitter=0.25)``);
         a ``Retry-After`` / ``retry-after-ms`` header of up to 120 s takes precedence.
 
+        ``max_response_bytes``: the largest response body read, decoded (default 64 MiB); a larger
+        one raises ResponseTooLargeError without being held in memory.
+
+        ``max_event_bytes``: the largest single event of a stream (default 16 MiB).
+
         ``headers``, ``cookies``: sent with every request.
 
         ``verify_ssl``, ``follow_redirects``, ``httpx_args``: passed to ``httpx.Client`` / ``httpx.AsyncClient``.
 
-    Every API function also takes ``timeout``, ``max_retries`` and ``extra_headers`` for one call, and
-    ``with_options(...)`` makes a copy with other defaults that shares the connection pool.
+    Every API function also takes ``timeout``, ``max_retries``, ``extra_headers`` and ``deadline`` for
+    one call, and ``with_options(...)`` makes a copy with other defaults that shares the connection pool.
+    A setting that cannot work (a base URL that is not one, a header value that HTTP cannot carry) is
+    a ConfigurationError here, not a failure at the first call.
     """
 
-    _base_url: str = field(factory=base_url_from_env, alias="base_url")
+    _base_url: str = field(factory=base_url_from_env, alias="base_url", validator=_check_base_url)
     _cookies: dict[str, str] = field(factory=dict, kw_only=True, alias="cookies")
-    _headers: dict[str, str] = field(factory=dict, kw_only=True, alias="headers", repr=_headers_repr)
+    _headers: dict[str, str] = field(
+        factory=dict, kw_only=True, alias="headers", repr=_headers_repr, validator=_check_headers
+    )
     _timeout: httpx.Timeout = field(
         default=DEFAULT_TIMEOUT, kw_only=True, alias="timeout", converter=as_timeout
     )
@@ -61,11 +86,21 @@ class Client:
     """How many times a failed request is retried."""
     backoff: Backoff = field(factory=Backoff, kw_only=True)
     """How long to wait between attempts."""
+    max_response_bytes: int = field(
+        default=DEFAULT_MAX_RESPONSE_BYTES, kw_only=True, validator=validators.ge(1)
+    )
+    """The largest response body this client reads (decoded bytes)."""
+    max_event_bytes: int = field(default=DEFAULT_MAX_EVENT_BYTES, kw_only=True, validator=validators.ge(1))
+    """The largest single event of a stream this client reads."""
     _verify_ssl: str | bool | ssl.SSLContext = field(default=True, kw_only=True, alias="verify_ssl")
     _follow_redirects: bool = field(default=False, kw_only=True, alias="follow_redirects")
     _httpx_args: dict[str, Any] = field(factory=dict, kw_only=True, alias="httpx_args", repr=False)
     _client: httpx.Client | None = field(default=None, init=False, repr=False)
     _async_client: httpx.AsyncClient | None = field(default=None, init=False, repr=False)
+    # Per pool: the headers of this client that the pool does not send already (see _unsent_headers).
+    _unsent: dict[object, tuple[dict[str, str], dict[str, Secret]]] = field(
+        factory=dict, init=False, repr=False, eq=False
+    )
 
     def _derive(self, **changes: Any) -> Self:
         # A copy with other defaults; it shares the connection pools, since headers and timeouts are
@@ -82,15 +117,20 @@ class Client:
         max_retries: int | Unset = UNSET,
         backoff: Backoff | Unset = UNSET,
         headers: Mapping[str, str] | None = None,
+        max_response_bytes: int | Unset = UNSET,
+        max_event_bytes: int | Unset = UNSET,
     ) -> Self:
         """A copy of this client with other defaults (the connection pool is shared)."""
         changes: dict[str, Any] = {}
-        if not isinstance(timeout, Unset):
-            changes["timeout"] = timeout
-        if not isinstance(max_retries, Unset):
-            changes["max_retries"] = max_retries
-        if not isinstance(backoff, Unset):
-            changes["backoff"] = backoff
+        for name, value in (
+            ("timeout", timeout),
+            ("max_retries", max_retries),
+            ("backoff", backoff),
+            ("max_response_bytes", max_response_bytes),
+            ("max_event_bytes", max_event_bytes),
+        ):
+            if not isinstance(value, Unset):
+                changes[name] = value
         if headers:
             changes["headers"] = {**self._headers, **headers}
         return self._derive(**changes)
@@ -111,30 +151,68 @@ class Client:
             self._async_client.cookies.update(cookies)
         return self._derive(cookies={**self._cookies, **cookies})
 
-    def _default_headers(self) -> dict[str, str]:
-        return dict(self._headers)
+    def _secret_headers(self) -> dict[str, Secret]:
+        return {}
+
+    def _secrets(self) -> tuple[Secret, ...]:
+        return ()
+
+    def _unsent_headers(
+        self, http: httpx.Client | httpx.AsyncClient
+    ) -> tuple[dict[str, str], dict[str, Secret]]:
+        # A pool this client built sends its headers already; re-sending them with every request
+        # would only cost time. A pool from set_httpx_client, or the shared pool of a copy with
+        # other headers, does not: those go with each request. Worked out once per pool.
+        unsent = self._unsent.get(http)
+        if unsent is None:
+            pool = http.headers
+            plain = {name: value for name, value in self._headers.items() if pool.get(name) != value}
+            secret = {
+                name: value
+                for name, value in self._secret_headers().items()
+                if pool.get(name) != value.get_secret_value()
+            }
+            unsent = self._unsent[http] = (plain, secret)
+        return unsent
 
     def _request_options(
         self,
-        timeout: float | httpx.Timeout | None | Unset,
-        max_retries: int | Unset,
-        extra_headers: Mapping[str, str] | None,
+        http: httpx.Client | httpx.AsyncClient,
+        timeout: float | httpx.Timeout | None | Unset = UNSET,
+        max_retries: int | Unset = UNSET,
+        extra_headers: Mapping[str, str] | None = None,
+        deadline: float | None = None,
     ) -> RequestOptions:
         """The settings of one call: this client's defaults, overridden by the call's own arguments."""
+        headers, secret_headers = self._unsent_headers(http)
+        if extra_headers:
+            _check_headers(None, None, extra_headers)
+        if not isinstance(max_retries, Unset) and max_retries < 0:
+            raise ValueError(f"max_retries must be >= 0, got {max_retries}")
         return RequestOptions(
-            headers=self._default_headers(),
+            headers=headers,
+            secret_headers=secret_headers,
+            secrets=self._secrets(),
             extra_headers=extra_headers or {},
             timeout=self._timeout if isinstance(timeout, Unset) else as_timeout(timeout),
             max_retries=self.max_retries if isinstance(max_retries, Unset) else max_retries,
             backoff=self.backoff,
+            max_response_bytes=self.max_response_bytes,
+            max_event_bytes=self.max_event_bytes,
+            deadline=None if deadline is None else Deadline(deadline),
         )
 
     def _pool_args(self) -> dict[str, Any]:
         return {
             "base_url": self._base_url,
             "cookies": self._cookies,
-            # The pool's headers go with every request; a User-Agent the user sets wins.
-            "headers": {"User-Agent": USER_AGENT, **self._default_headers()},
+            # The pool's headers go with every request; a User-Agent the user sets wins. The
+            # credentials are in there too, the one place they are held in clear text.
+            "headers": {
+                "User-Agent": USER_AGENT,
+                **self._headers,
+                **{name: value.get_secret_value() for name, value in self._secret_headers().items()},
+            },
             "timeout": self._timeout,
             "verify": self._verify_ssl,
             "follow_redirects": self._follow_redirects,
@@ -144,6 +222,7 @@ class Client:
     def set_httpx_client(self, client: httpx.Client) -> Self:
         """Use this httpx.Client (its base URL and transport; headers and timeouts still come from here)."""
         self._client = client
+        self._unsent.clear()
         return self
 
     def get_httpx_client(self) -> httpx.Client:
@@ -164,6 +243,7 @@ class Client:
     def set_async_httpx_client(self, async_client: httpx.AsyncClient) -> Self:
         """Use this httpx.AsyncClient (its base URL and transport; headers and timeouts still come from here)."""
         self._async_client = async_client
+        self._unsent.clear()
         return self
 
     def get_async_httpx_client(self) -> httpx.AsyncClient:
@@ -185,16 +265,25 @@ class Client:
 @define
 class AuthenticatedClient(Client):
     """A client for the endpoints that need the API key; ``AuthenticatedClient()`` reads it from
-    ``$AIML_API_KEY`` (MissingAPIKeyError when unset). The key is never shown by ``repr``.
+    ``$AIML_API_KEY`` (MissingAPIKeyError when unset). Surrounding whitespace is stripped; a key
+    that cannot go into an HTTP header (a non-ASCII or control character) is a ConfigurationError
+    whose message does not contain it. The key is kept as a ``Secret``: ``repr``, ``str``,
+    tracebacks and the debug log show ``<redacted>``; ``client.token.get_secret_value()`` gives it.
     Other arguments as for ``Client``."""
 
-    token: str = field(factory=api_key_from_env, repr=False)
-    """The API key."""
+    token: Secret = field(factory=api_key_from_env, converter=as_api_key, repr=False)
+    """The API key (``token.get_secret_value()`` is the string)."""
     prefix: str = field(default="Bearer", kw_only=True)
     """The prefix to use for the Authorization header"""
     auth_header_name: str = field(default="Authorization", kw_only=True)
     """The name of the Authorization header"""
 
-    def _default_headers(self) -> dict[str, str]:
-        credential = f"{self.prefix} {self.token}" if self.prefix else self.token
-        return {**self._headers, self.auth_header_name: credential}
+    def __attrs_post_init__(self) -> None:
+        checked_header(self.auth_header_name, self.prefix, "auth_header_name and prefix")
+
+    def _secret_headers(self) -> dict[str, Secret]:
+        key = self.token.get_secret_value()
+        return {self.auth_header_name: Secret(f"{self.prefix} {key}" if self.prefix else key)}
+
+    def _secrets(self) -> tuple[Secret, ...]:
+        return (self.token,)

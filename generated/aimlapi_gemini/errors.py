@@ -4,6 +4,8 @@
 
     AimlApiError                      anything this package raises on purpose
      ├── MissingAPIKeyError           no key passed and AIML_API_KEY unset
+     ├── ConfigurationError           a setting that cannot work: a base URL that is not one, a key or
+     │                                header HTTP cannot carry (the message never shows the key)
      └── APIError                     .message, .request
           ├── APIStatusError          non-2xx: .status_code, .request_id, .body (ErrorResponse | None),
           │    │                      .response, .text (raw body); other 4xx are this class itself
@@ -14,16 +16,21 @@
           │    ├── UnprocessableEntityError   422
           │    ├── RateLimitError             429
           │    └── InternalServerError        >= 500
-          ├── APIConnectionError      no response (after the retries)
+          │                           .retry_after (seconds the server asked to wait, or None)
+          ├── APIConnectionError      no response (after the retries), or too many redirects
           │    └── APITimeoutError
-          ├── APIResponseValidationError   a 2xx body (or stream event) that does not match the schema;
-          │                                .text keeps it raw
+          │         └── DeadlineExceededError   the call's ``deadline`` passed: .deadline
+          ├── APIResponseValidationError   a 2xx body (or stream event) that does not match the schema,
+          │                                or a body its Content-Encoding does not fit; .text keeps it raw
           ├── StreamError             an error event in a stream: .chunks_received, .body, .request_id
           │    └── StreamInterruptedError   the stream stopped before ``data: [DONE]``
           └── ResponseTooLargeError   a body or one stream event over the client's cap: .limit, .setting
                                       (``max_response_bytes`` / ``max_event_bytes``)
 
 Every message is one line with the status, the vendor's message and the request id when known.
+Every class pickles: the message and the attributes are kept; ``.request`` becomes a bare
+``httpx.Request`` (method and URL: no headers, so no key) and ``.response`` a read copy (status,
+headers, decoded content).
 """
 
 from ._exceptions import (
@@ -35,6 +42,8 @@ from ._exceptions import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    ConfigurationError,
+    DeadlineExceededError,
     InternalServerError,
     MissingAPIKeyError,
     NotFoundError,
@@ -58,6 +67,8 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "ConfigurationError",
+    "DeadlineExceededError",
     "InternalServerError",
     "MissingAPIKeyError",
     "NotFoundError",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import filecmp
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import yaml
 
 from .openapi31 import OPENAPI_31, OpenApiVersionError, upgrade_to_openapi_31
@@ -131,6 +133,13 @@ def _runtime_header(name: str) -> str:
     )
 
 
+def _template_failure(exc: jinja2.UndefinedError) -> str:
+    """The reason a template gave for failing. Jinja cannot raise, so our templates fail on
+    purpose by calling an undefined attribute named after the reason; other errors pass as is."""
+    match = re.search(r"has no attribute (['\"])(.*)\1$", str(exc), flags=re.DOTALL)
+    return match.group(2) if match else str(exc)
+
+
 def _run_generator(resolved_path: Path, package_dir: Path) -> None:
     from openapi_python_client import generate
     from openapi_python_client.config import Config, ConfigFile, MetaType
@@ -143,7 +152,10 @@ def _run_generator(resolved_path: Path, package_dir: Path) -> None:
         overwrite=True,
         output_path=package_dir,
     )
-    problems = generate(config=config, custom_template_path=TEMPLATES)
+    try:
+        problems = generate(config=config, custom_template_path=TEMPLATES)
+    except jinja2.UndefinedError as exc:
+        raise GenerationError(f"a template stopped the generation: {_template_failure(exc)}") from exc
     if problems:
         details = "\n".join(f"  - {p.header}: {p.detail or ''}".rstrip(": ") for p in problems)
         raise GenerationError(f"openapi-python-client reported problems:\n{details}")

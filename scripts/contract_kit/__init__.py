@@ -1,1 +1,1 @@
-"""Helpers shared by the contract suites in tests/contract: which server, and the SSE check."""
+"""Helpers shared by the contract suites in tests/contract: which server, and the [DONE] check."""

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,8 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .app import ReferenceApp, ServerConfig
 from .exchange import TRANSPORT_EXTENSION, Receive, Scope, Send
+
+ASGIApp = Callable[[Scope, Receive, Send], Any]
 
 SERVE_SCRIPT = Path(__file__).resolve().parents[1] / "serve.py"
 
@@ -41,7 +43,7 @@ class _TransportExposingProtocol(H11Protocol):
         self.app = with_transport
 
 
-def make_server(app: ReferenceApp, host: str = "127.0.0.1", port: int = 8000) -> uvicorn.Server:
+def make_server(app: ASGIApp, host: str = "127.0.0.1", port: int = 8000) -> uvicorn.Server:
     config = uvicorn.Config(
         app,
         host=host,
@@ -73,13 +75,23 @@ def wait_until_answering(base_url: str, timeout: float = 10.0) -> None:
 
 
 class BackgroundServer:
-    """The server on a free loopback port in a daemon thread; use as a context manager."""
+    """The server on a free loopback port in a daemon thread; use as a context manager.
 
-    def __init__(self, config: ServerConfig | None = None, host: str = "127.0.0.1") -> None:
+    `middleware` wraps the app that is served (tests use it to break the server on purpose);
+    `.app` stays the ReferenceApp inside.
+    """
+
+    def __init__(
+        self,
+        config: ServerConfig | None = None,
+        host: str = "127.0.0.1",
+        middleware: Callable[[ReferenceApp], ASGIApp] | None = None,
+    ) -> None:
         self.app = ReferenceApp(config)
         self.host = host
         self.api_key = self.app.config.api_key
-        self._server = make_server(self.app, host, free_port(host))
+        served: ASGIApp = self.app if middleware is None else middleware(self.app)
+        self._server = make_server(served, host, free_port(host))
         self._thread = threading.Thread(target=self._server.run, name="reference-server", daemon=True)
 
     @property

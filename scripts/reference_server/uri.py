@@ -1,6 +1,6 @@
 """`format: uri` as RFC 3986 defines an absolute URI (scheme ":" hier-part ["?" query] ["#" fragment]).
 
-jsonschema checks "uri" only when the optional rfc3987 package is installed, and the OAS 3.0
+jsonschema checks "uri" only when the optional rfc3987 package is installed, and the OAS 3.1
 format checker has no "uri" at all, so the server brings its own check.
 """
 

@@ -20,7 +20,13 @@ from hypothesis import HealthCheck, given, settings
 
 from aimlapi_gemini import AuthenticatedClient
 from aimlapi_gemini.api.chat_completions import create_chat_completion
-from aimlapi_gemini.models import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, ErrorResponse
+from aimlapi_gemini.models import (
+    AssistantMessage,
+    ChatCompletion,
+    ChatCompletionChunk,
+    ChatCompletionRequest,
+    ErrorResponse,
+)
 from reference_server.validation import schema_errors
 
 ROUND_TRIP = settings(
@@ -136,3 +142,71 @@ def test_client_error_reply_round_trips(client: AuthenticatedClient) -> None:
     assert response.status_code == 400
     assert isinstance(response.parsed, ErrorResponse)
     assert response.parsed.to_dict() == json.loads(response.content)
+
+
+GET_CAPITAL: dict[str, Any] = {
+    "type": "function",
+    "function": {
+        "name": "get_capital",
+        "description": "Look up a country's capital.",
+        "parameters": {
+            "type": "object",
+            "properties": {"country": {"type": "string"}},
+            "required": ["country"],
+        },
+    },
+}
+
+
+def test_a_tool_call_reply_goes_back_into_the_conversation_unchanged(
+    client: AuthenticatedClient, wire: WireRecorder
+) -> None:
+    """The reply's message (content null beside tool_calls) is the next request's assistant message."""
+    asking = {
+        "model": "gemini-pro",
+        "messages": [{"role": "user", "content": "What is the capital of France?"}],
+        "tools": [GET_CAPITAL],
+        "tool_choice": "required",
+    }
+    reply = create_chat_completion.sync(client=client, body=asking)
+    message = reply.choices[0].message
+    assert message.content is None
+    assert message.tool_calls
+    replayed = AssistantMessage.from_dict(message.to_dict())
+    assert replayed.to_dict() == message.to_dict()
+    request = ChatCompletionRequest.from_dict(asking)
+    request.messages.append(replayed)
+    response = create_chat_completion.sync_detailed(client=client, body=request)
+    assert response.status_code == 200, response.content
+    assert isinstance(response.parsed, ChatCompletion)
+    assert json.loads(wire.bodies[-1])["messages"][-1] == message.to_dict()
+
+
+@pytest.mark.parametrize(
+    "choice", [{"index": 0}, {"index": 0, "delta": None}], ids=["no-delta", "null-delta"]
+)
+def test_a_chunk_choice_without_a_delta_is_valid_and_parses(choice: dict[str, Any]) -> None:
+    chunk = {
+        "id": "c",
+        "object": "chat.completion.chunk",
+        "created": 1,
+        "model": "google/gemini-pro",
+        "choices": [{**choice, "finish_reason": "stop"}],
+    }
+    assert_valid("ChatCompletionChunk", chunk)
+    parsed = ChatCompletionChunk.from_dict(chunk)
+    assert not parsed.choices[0].delta
+    assert parsed.choices[0].finish_reason == "stop"
+    assert parsed.to_dict() == chunk
+
+
+@pytest.mark.parametrize("delta", ["text", 5, []])
+def test_a_chunk_choice_whose_delta_is_not_an_object_is_invalid(delta: object) -> None:
+    chunk = {
+        "id": "c",
+        "object": "chat.completion.chunk",
+        "created": 1,
+        "model": "google/gemini-pro",
+        "choices": [{"index": 0, "delta": delta}],
+    }
+    assert schema_errors("#/components/schemas/ChatCompletionChunk", chunk)

@@ -8,7 +8,11 @@ expected kind against each mutant.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,11 +22,12 @@ from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 from schemathesis.core.failures import FailureGroup
 
-from reference_server import ReferenceApp
+from reference_server import BackgroundServer, ReferenceApp
 from reference_server.exchange import Message, Receive, Scope, Send
-from reference_server.spec import find_operation
+from reference_server.spec import SPEC_PATH, find_operation
 
 HEADERS = {"Authorization": "Bearer test-key"}
+REPO = Path(__file__).resolve().parents[2]
 Rewrite = Callable[[int, dict[str, str], bytes], tuple[int, dict[str, str], bytes]]
 
 
@@ -111,6 +116,19 @@ def undocumented_field_type(
     return status, headers, body.replace(b'"created": ', b'"created": "').replace(b', "model"', b'", "model"')
 
 
+def drop_id_mid_stream(
+    status: int, headers: dict[str, str], body: bytes
+) -> tuple[int, dict[str, str], bytes]:
+    # Streams only: the second chunk (the first after the role chunk) loses its required `id`.
+    if not headers["content-type"].startswith("text/event-stream"):
+        return status, headers, body
+    events = body.split(b"\n\n")
+    chunk = json.loads(events[1].removeprefix(b"data: "))
+    del chunk["id"]
+    events[1] = b"data: " + json.dumps(chunk).encode()
+    return status, headers, b"\n\n".join(events)
+
+
 def failures_against(app: Any, mode: GenerationMode, examples: int = 40, **fixed: Any) -> list[str]:
     """Run the contract checks on generated cases; the names of the failures they raise."""
     schema = contract_schema(app)
@@ -162,7 +180,13 @@ def test_control_the_real_app_passes(mode: GenerationMode) -> None:
             Rewriting(ReferenceApp(), undocumented_field_type),
             GenerationMode.POSITIVE,
             {"stream": True},
-            "CustomFailure",
+            "JsonSchemaError",
+        ),
+        (
+            Rewriting(ReferenceApp(), drop_id_mid_stream),
+            GenerationMode.POSITIVE,
+            {"stream": True},
+            "JsonSchemaError",
         ),
     ],
     ids=[
@@ -172,6 +196,7 @@ def test_control_the_real_app_passes(mode: GenerationMode) -> None:
         "ignores-auth",
         "no-done",
         "bad-chunk",
+        "chunk-missing-id-mid-stream",
     ],
 )
 def test_broken_servers_fail_the_contract(
@@ -179,3 +204,45 @@ def test_broken_servers_fail_the_contract(
 ) -> None:
     found = failures_against(mutant, mode, examples=15, **fixed)
     assert expected in found, found
+
+
+def schemathesis_cli(base_url: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    """`schemathesis run --checks all --mode all` as make contract-live runs it, against `base_url`."""
+    command = [
+        str(Path(sys.executable).with_name("schemathesis")),
+        "--config-file",
+        str(REPO / "scripts" / "contract_kit" / "schemathesis.toml"),
+        "--no-color",
+        "run",
+        str(SPEC_PATH),
+        "--url",
+        base_url,
+        "--checks",
+        "all",
+        "--mode",
+        "all",
+        "-H",
+        f"Authorization: {HEADERS['Authorization']}",
+        "--seed",
+        "1",
+        *extra,
+    ]
+    env = {**os.environ, "PYTHONPATH": str(REPO / "scripts")}
+    return subprocess.run(
+        command, capture_output=True, text=True, env=env, cwd=REPO, timeout=300, check=False
+    )
+
+
+def test_schemathesis_cli_passes_against_the_reference_server() -> None:
+    with BackgroundServer() as server:
+        result = schemathesis_cli(server.base_url, "--max-examples", "60")
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "No issues found" in result.stdout
+
+
+def test_schemathesis_cli_fails_against_a_chunk_missing_id_mid_stream() -> None:
+    with BackgroundServer(middleware=lambda app: Rewriting(app, drop_id_mid_stream)) as server:
+        result = schemathesis_cli(server.base_url, "--max-examples", "60", "--max-failures", "1")
+    assert result.returncode == 1, result.stdout[-3000:]
+    assert "SSE event" in result.stdout
+    assert '"id"' in result.stdout or "'id'" in result.stdout, result.stdout[-3000:]

@@ -1,8 +1,9 @@
 """Server contract: schemathesis drives the server with positive and negative requests.
 
-Every default check runs (with event streams judged per `data:` payload, see
-contract_kit.checks). The big run goes through the in-process ASGI app; a smaller one
-goes over real loopback HTTP. With CONTRACT_BASE_URL both go to that server instead.
+schemathesis's default checks run as they are (its response_schema_conformance reads each
+event of a stream through the event schema's contentMediaType/contentSchema), plus only
+contract_kit.checks.stream_ends_with_done. The big run goes through the in-process ASGI app;
+a smaller one goes over real loopback HTTP. With CONTRACT_BASE_URL both go to that server.
 """
 
 from __future__ import annotations

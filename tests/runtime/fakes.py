@@ -164,11 +164,8 @@ class StreamOutcome:
 
     @property
     def text(self) -> str:
-        return "".join(
-            chunk.choices[0].delta.content or ""
-            for chunk in self.chunks
-            if chunk.choices and isinstance(chunk.choices[0].delta.content, str)
-        )
+        deltas = [chunk.choices[0].delta for chunk in self.chunks if chunk.choices]
+        return "".join(delta.content for delta in deltas if delta and isinstance(delta.content, str))
 
 
 @define

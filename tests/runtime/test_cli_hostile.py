@@ -20,16 +20,12 @@ from .test_cli import assert_one_line_error, cli_env, run_cli
 
 DEPTH = 1_000  # deeper than CPython's default recursion limit lets json.loads go
 
-# Until the library's side is merged these inputs still end in a traceback: strict, so that each
+# Until the library's side is merged these inputs still end in a traceback: strict, so that the
 # mark fails (XPASS) the moment the branch lands and must then be removed.
-WAITS_FOR_RUNTIME = pytest.mark.xfail(
-    strict=True, reason="untyped library error until branch `runtime` (issue #9 items 3, 4) is merged"
-)
 WAITS_FOR_MODELS = pytest.mark.xfail(
     strict=True, reason="no schema validation until branch `models` (issue #9 item 1) is merged"
 )
-# Streams are typed already (branch sse, merged); the plain reply's body still waits for runtime.
-STREAM_TYPED_REPLY_WAITS = [pytest.param("", marks=WAITS_FOR_RUNTIME), "--stream"]
+STREAMING = ["", "--stream"]
 
 
 def _sse(*events: bytes) -> CannedReply:
@@ -44,7 +40,6 @@ def _run_against(reply: CannedReply, stream: str) -> subprocess.CompletedProcess
 # --- configuration the library rejects (exit 2: nothing was sent) ---------------------------------
 
 
-@WAITS_FOR_RUNTIME
 @pytest.mark.parametrize("key", ["sk-clé-7f3a", "sk-\u2028line-separator"], ids=["accent", "u2028"])
 def test_a_key_that_cannot_go_into_a_header_is_a_usage_error_without_the_key(key: str) -> None:
     with canned_server(CannedReply(500)) as server:
@@ -54,7 +49,6 @@ def test_a_key_that_cannot_go_into_a_header_is_a_usage_error_without_the_key(key
     assert server.requests == 0
 
 
-@WAITS_FOR_RUNTIME
 def test_a_key_with_surrounding_whitespace_works(reference_server: BackgroundServer) -> None:
     # The library strips it (issue #9 item 4); before that, the key was printed in the error.
     result = run_cli("chat", "Hi", env=cli_env(reference_server.base_url, f" {reference_server.api_key}\n"))
@@ -62,7 +56,6 @@ def test_a_key_with_surrounding_whitespace_works(reference_server: BackgroundSer
     assert result.stdout.strip()
 
 
-@WAITS_FOR_RUNTIME
 def test_a_base_url_from_the_environment_that_is_not_one_is_a_usage_error() -> None:
     result = run_cli("chat", "Hi", env=cli_env("http://[::1", FAKE_KEY))
     assert_one_line_error(result, 2, "http://[::1")
@@ -71,7 +64,7 @@ def test_a_base_url_from_the_environment_that_is_not_one_is_a_usage_error() -> N
 # --- hostile replies (exit 1) --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("stream", STREAM_TYPED_REPLY_WAITS, ids=["reply", "streamed"])
+@pytest.mark.parametrize("stream", STREAMING, ids=["reply", "streamed"])
 def test_a_reply_that_is_not_the_gzip_it_claims_is_one_line(stream: str) -> None:
     body = json.dumps(completion_json()).encode() if not stream else chunk_event("Hello") + DONE_EVENT
     content_type = "text/event-stream" if stream else "application/json"
@@ -88,7 +81,7 @@ def test_a_reply_that_really_is_gzip_is_read() -> None:
     assert result.stdout == b"Zipped hello.\n"
 
 
-@pytest.mark.parametrize("stream", STREAM_TYPED_REPLY_WAITS, ids=["reply", "streamed"])
+@pytest.mark.parametrize("stream", STREAMING, ids=["reply", "streamed"])
 def test_json_nested_too_deep_is_one_line(stream: str) -> None:
     deep = "[" * DEPTH + "]" * DEPTH
     if stream:

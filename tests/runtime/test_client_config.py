@@ -38,7 +38,7 @@ def test_no_arguments_reads_the_key_and_uses_the_vendor_url(monkeypatch: pytest.
     monkeypatch.setenv("AIML_API_KEY", FAKE_KEY)
     monkeypatch.delenv("AIML_API_BASE_URL", raising=False)
     client = AuthenticatedClient()
-    assert client.token == FAKE_KEY
+    assert client.token.get_secret_value() == FAKE_KEY
     assert client.get_httpx_client().base_url == "https://api.aimlapi.com"
 
 
@@ -62,10 +62,12 @@ def test_a_missing_key_is_a_clear_error_naming_the_variable(
 
 def test_defaults_like_openai() -> None:
     client = AuthenticatedClient(token="k")
-    options = client._request_options(timeout=UNSET, max_retries=UNSET, extra_headers=None)
+    options = client._request_options(client.get_httpx_client(), timeout=UNSET, max_retries=UNSET)
     assert options.timeout == httpx.Timeout(600.0, connect=5.0)
     assert options.max_retries == 2
     assert options.backoff == Backoff(initial=0.5, factor=2.0, maximum=8.0, jitter=0.25)
+    assert (options.max_response_bytes, options.max_event_bytes) == (64 * 2**20, 16 * 2**20)
+    assert options.deadline is None
 
 
 def test_per_call_max_retries_overrides_the_client(

@@ -26,6 +26,8 @@ PUBLIC = [
     "ChatCompletionChunk",
     "ChatCompletionRequest",
     "Client",
+    "ConfigurationError",
+    "DeadlineExceededError",
     "ErrorResponse",
     "FunctionMessage",
     "InternalServerError",
@@ -35,6 +37,7 @@ PUBLIC = [
     "RateLimitError",
     "Response",
     "ResponseTooLargeError",
+    "Secret",
     "Stream",
     "StreamError",
     "StreamInterruptedError",
@@ -59,6 +62,7 @@ def test_version_is_the_installed_distribution_version() -> None:
 def test_the_error_hierarchy_is_the_one_drawn_in_the_errors_docstring() -> None:
     parents = {
         errors.MissingAPIKeyError: errors.AimlApiError,
+        errors.ConfigurationError: errors.AimlApiError,
         errors.APIError: errors.AimlApiError,
         errors.APIStatusError: errors.APIError,
         errors.BadRequestError: errors.APIStatusError,
@@ -70,6 +74,7 @@ def test_the_error_hierarchy_is_the_one_drawn_in_the_errors_docstring() -> None:
         errors.InternalServerError: errors.APIStatusError,
         errors.APIConnectionError: errors.APIError,
         errors.APITimeoutError: errors.APIConnectionError,
+        errors.DeadlineExceededError: errors.APITimeoutError,
         errors.APIResponseValidationError: errors.APIError,
         errors.StreamError: errors.APIError,
         errors.StreamInterruptedError: errors.StreamError,
@@ -88,6 +93,13 @@ def test_the_operation_module_offers_every_calling_style() -> None:
     functions = ["sync", "sync_detailed", "asyncio", "asyncio_detailed", "stream", "astream"]
     for name in functions:
         parameters = inspect.signature(getattr(create_chat_completion, name)).parameters
-        assert list(parameters) == ["client", "body", "timeout", "max_retries", "extra_headers"], name
+        assert list(parameters) == [
+            "client",
+            "body",
+            "timeout",
+            "max_retries",
+            "extra_headers",
+            "deadline",
+        ], name
         assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in parameters.values())
     assert inspect.iscoroutinefunction(create_chat_completion.asyncio)

@@ -18,6 +18,7 @@ from aimlapi_gemini import (
     AuthenticationError,
     BadRequestError,
     ChatCompletion,
+    ConfigurationError,
     ErrorResponse,
     InternalServerError,
     NotFoundError,
@@ -25,9 +26,10 @@ from aimlapi_gemini import (
     RateLimitError,
     UnprocessableEntityError,
 )
+from aimlapi_gemini.api.chat_completions import create_chat_completion
 from aimlapi_gemini.errors import UnexpectedStatus
 
-from .fakes import Calls, FakeAPI, Reply, completion_json, error_json
+from .fakes import Calls, FakeAPI, Reply, completion_json, error_json, hello_request
 
 OK = Reply(json=completion_json("Hi!"))
 
@@ -169,9 +171,20 @@ def test_connection_errors_after_the_retries(fake_api: FakeAPI, calls: Calls, sl
     assert str(caught.value).startswith("connection error: scripted transport failure: POST ")
 
 
-def test_a_bad_url_is_not_retried(calls: Calls, sleeps: list[float]) -> None:
+@pytest.mark.parametrize("base_url", ["ftp://nowhere.test", "http://[::1", "not a url", "https://"])
+def test_a_base_url_that_cannot_work_is_refused_when_the_client_is_made(base_url: str) -> None:
+    with pytest.raises(ConfigurationError, match="base_url"):
+        AuthenticatedClient(base_url=base_url, token="k")
+
+
+def test_a_scheme_httpx_cannot_send_is_a_connection_error_and_not_retried(
+    calls: Calls, sleeps: list[float]
+) -> None:
+    client = AuthenticatedClient(base_url="https://api.example.test", token="k")
+    client.set_httpx_client(httpx.Client(base_url="ftp://nowhere.test"))
+    client.set_async_httpx_client(httpx.AsyncClient(base_url="ftp://nowhere.test"))
     with pytest.raises(APIConnectionError):
-        calls.complete(AuthenticatedClient(base_url="ftp://nowhere.test", token="k"))
+        calls.complete(client)
     assert sleeps == []
 
 
@@ -263,3 +276,33 @@ def test_detailed_still_raises_when_there_is_no_response(fake_api: FakeAPI, call
     fake_api.script(Reply(raises=httpx.ConnectTimeout))
     with pytest.raises(APITimeoutError):
         calls.detailed(fake_api.client(max_retries=0))
+
+
+def test_the_body_is_sent_as_compact_utf8_json_with_its_content_type(fake_api: FakeAPI, calls: Calls) -> None:
+    fake_api.script(OK)
+    calls.complete(fake_api.client(), body=hello_request("héllo"))
+    sent = fake_api.requests[0]
+    assert sent.headers.get_list("content-type") == ["application/json"]
+    assert '"content":"héllo"' in sent.content.decode()
+    assert sent.headers["content-length"] == str(len(sent.content))
+
+
+def test_a_body_json_cannot_say_is_a_value_error_before_sending(fake_api: FakeAPI, calls: Calls) -> None:
+    request = hello_request()
+    request.temperature = float("nan")
+    with pytest.raises(ValueError, match="cannot be sent as JSON"):
+        calls.complete(fake_api.client(), body=request)
+    assert fake_api.requests == []
+
+
+def test_a_pool_whose_base_url_changes_is_followed(fake_api: FakeAPI) -> None:
+    # Absolute URLs are worked out once per pool and path; a new base URL is noticed.
+    fake_api.script(OK)
+    client = fake_api.client()
+    create_chat_completion.sync(client=client, body=hello_request())
+    client.get_httpx_client().base_url = httpx.URL("https://other.example.test/prefix")
+    create_chat_completion.sync(client=client, body=hello_request())
+    assert [str(r.url) for r in fake_api.requests] == [
+        "https://api.example.test/v1/chat/completions",
+        "https://other.example.test/prefix/v1/chat/completions",
+    ]

@@ -8,7 +8,7 @@ from email.utils import format_datetime
 import pytest
 
 from aimlapi_gemini import Backoff
-from aimlapi_gemini._retry import is_retryable_status, retry_after
+from aimlapi_gemini._retry import gives_up, is_retryable_status, retry_after
 
 NOW = datetime(2025, 4, 9, 17, 4, 28, tzinfo=UTC)
 
@@ -55,10 +55,11 @@ def test_nonsense_backoff_settings_are_refused(settings: dict[str, float]) -> No
         ({"retry-after-ms": "250", "retry-after": "9"}, 0.25),  # the precise one wins
         ({"retry-after-ms": "soon", "retry-after": "9"}, 9.0),
         ({"retry-after": "120"}, 120.0),
-        ({"retry-after": "121"}, None),  # longer than we are willing to wait
-        ({"retry-after-ms": "600000"}, None),
+        ({"retry-after": "121"}, 121.0),  # what it says; gives_up() decides about waits this long
+        ({"retry-after-ms": "600000"}, 600.0),
         ({"retry-after": "-5"}, None),
         ({"retry-after": "nan"}, None),
+        ({"retry-after": "inf"}, None),
         ({"retry-after": "tomorrow-ish"}, None),
         ({}, None),
     ],
@@ -70,7 +71,38 @@ def test_retry_after_forms(headers: dict[str, str], expected: float | None) -> N
 def test_a_usable_hint_replaces_the_computed_backoff_and_an_unusable_one_does_not() -> None:
     backoff = Backoff()
     assert backoff.delay(0, {"retry-after": "30"}, rand=lambda: 0.0) == 30.0
+    assert backoff.delay(0, {"retry-after": "0.2"}, rand=lambda: 0.0) == 0.2
     assert backoff.delay(0, {"retry-after": "3600"}, rand=lambda: 0.0) == 0.5
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"retry-after": "0"},
+        {"retry-after-ms": "0"},
+        {"retry-after": format_datetime(NOW - timedelta(seconds=30), usegmt=True)},
+    ],
+)
+def test_retry_after_zero_or_a_past_date_still_waits_the_computed_backoff(headers: dict[str, str]) -> None:
+    backoff = Backoff()
+    assert backoff.delay(0, headers, now=NOW, rand=lambda: 0.0) == 0.5
+    assert backoff.delay(2, headers, now=NOW, rand=lambda: 0.0) == 2.0
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"retry-after": "121"}, 121.0),
+        ({"retry-after": "3600"}, 3600.0),
+        ({"retry-after-ms": "130000"}, 130.0),
+        ({"retry-after": "120"}, None),  # within the cap: retried after it
+        ({"retry-after": "0"}, None),
+        ({"retry-after": "soon"}, None),
+        ({}, None),
+    ],
+)
+def test_a_wait_above_the_cap_means_giving_up(headers: dict[str, str], expected: float | None) -> None:
+    assert gives_up(headers) == expected
 
 
 @pytest.mark.parametrize(

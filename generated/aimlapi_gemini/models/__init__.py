@@ -19,6 +19,7 @@ from .chat_completion_meta import ChatCompletionMeta
 from .chat_completion_object import ChatCompletionObject
 from .chat_completion_request import ChatCompletionRequest
 from .chat_completion_request_model import ChatCompletionRequestModel
+from .chat_completion_stream_event import ChatCompletionStreamEvent
 from .chat_completion_tool import ChatCompletionTool
 from .chat_completion_tool_type import ChatCompletionToolType
 from .choice_delta import ChoiceDelta
@@ -83,6 +84,7 @@ __all__ = (
     "ChatCompletionObject",
     "ChatCompletionRequest",
     "ChatCompletionRequestModel",
+    "ChatCompletionStreamEvent",
     "ChatCompletionTool",
     "ChatCompletionToolType",
     "ChoiceDelta",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
@@ -22,7 +22,7 @@ class AssistantMessage:
     """An earlier reply of the model, replayed as context."""
 
     role: AssistantMessageRole
-    content: str | Unset = UNSET
+    content: None | str | Unset = UNSET
     """ The text the model replied with. """
     tool_calls: list[ToolCall] | Unset = UNSET
     """ Tools the model asked to call in that reply. """
@@ -34,7 +34,11 @@ class AssistantMessage:
     def to_dict(self) -> dict[str, Any]:
         role: str = self.role
 
-        content = self.content
+        content: None | str | Unset
+        if isinstance(self.content, Unset):
+            content = UNSET
+        else:
+            content = self.content
 
         tool_calls: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.tool_calls, Unset):
@@ -70,7 +74,14 @@ class AssistantMessage:
         d = dict(src_dict)
         role = check_assistant_message_role(d.pop("role"))
 
-        content = d.pop("content", UNSET)
+        def _parse_content(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        content = _parse_content(d.pop("content", UNSET))
 
         _tool_calls = d.pop("tool_calls", UNSET)
         tool_calls: list[ToolCall] | Unset = UNSET

@@ -24,7 +24,7 @@ T = TypeVar("T", bound="ChatCompletionChunk")
 
 @_attrs_define
 class ChatCompletionChunk:
-    """One server-sent event of a streamed reply."""
+    """One piece of a streamed reply (the data of one server-sent event)."""
 
     id: str
     """ Identifies the completion; the same in every chunk of a stream. """

@@ -25,8 +25,9 @@ class ChatCompletionChunkChoice:
 
     index: int
     """ Which choice this continues. """
-    delta: ChoiceDelta
-    """ The new part of the message; role only in the first chunk, and possibly empty in the last. """
+    delta: ChoiceDelta | None | Unset = UNSET
+    """ What the choice adds; the vendor's chunk schema lets it be null or absent (e.g. in a chunk that only ends
+    the choice). """
     finish_reason: FinishReason | None | Unset = UNSET
     """ Null until the choice's last chunk, which says why generation ended. """
     logprobs: ChoiceLogprobs | None | Unset = UNSET
@@ -35,7 +36,13 @@ class ChatCompletionChunkChoice:
     def to_dict(self) -> dict[str, Any]:
         index = self.index
 
-        delta = self.delta.to_dict()
+        delta: dict[str, Any] | None | Unset
+        if isinstance(self.delta, Unset):
+            delta = UNSET
+        elif isinstance(self.delta, ChoiceDelta):
+            delta = self.delta.to_dict()
+        else:
+            delta = self.delta
 
         finish_reason: None | str | Unset
         if isinstance(self.finish_reason, Unset):
@@ -58,9 +65,10 @@ class ChatCompletionChunkChoice:
         field_dict.update(
             {
                 "index": index,
-                "delta": delta,
             }
         )
+        if delta is not UNSET:
+            field_dict["delta"] = delta
         if finish_reason is not UNSET:
             field_dict["finish_reason"] = finish_reason
         if logprobs is not UNSET:
@@ -73,7 +81,22 @@ class ChatCompletionChunkChoice:
         d = dict(src_dict)
         index = d.pop("index")
 
-        delta = ChoiceDelta.from_dict(d.pop("delta"))
+        def _parse_delta(data: object) -> ChoiceDelta | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                delta_type_0 = ChoiceDelta.from_dict(data)
+
+                return delta_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(ChoiceDelta | None | Unset, data)
+
+        delta = _parse_delta(d.pop("delta", UNSET))
 
         def _parse_finish_reason(data: object) -> FinishReason | None | Unset:
             if data is None:

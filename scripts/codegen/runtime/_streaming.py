@@ -12,11 +12,12 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
-from typing import Any, Generic, NoReturn, TypeVar, cast
+from typing import Any, Generic, NoReturn, TypeVar
 
 import httpx
 
 from ._base import RequestOptions, asend, send
+from ._body import aiter_decoded, aread_body, iter_decoded, read_body
 from ._exceptions import (
     PARSE_ERRORS,
     APIConnectionError,
@@ -177,7 +178,7 @@ class Stream(_EventDecoder[T], Iterator[T]):
     def _iterate(self) -> Generator[T, None, None]:
         decode = self._decode
         try:
-            for raw in self.response.iter_bytes():
+            for raw in iter_decoded(self.response):  # gzip/deflate inflated in bounded steps
                 events, too_large = self._feed(raw)
                 for sse in events:
                     chunk = decode(sse)
@@ -219,8 +220,8 @@ class AsyncStream(_EventDecoder[T], AsyncIterator[T]):
 
     async def _iterate(self) -> AsyncGenerator[T, None]:
         decode = self._decode
-        # httpx types it as an iterator; it is an async generator, which must be closed explicitly.
-        body = cast("AsyncGenerator[bytes, None]", self.response.aiter_bytes())
+        # An async generator, which must be closed explicitly; gzip/deflate inflated in bounded steps.
+        body = aiter_decoded(self.response)
         try:
             async for raw in body:
                 events, too_large = self._feed(raw)
@@ -283,7 +284,7 @@ def open_stream(
     try:
         if not (response.is_success and _is_event_stream(response)):
             try:
-                response.read()
+                read_body(response, options.max_response_bytes)
             except httpx.TransportError as exc:
                 raise _read_failed(response, exc) from exc
             _reject(response, expected)
@@ -311,7 +312,7 @@ async def aopen_stream(
     try:
         if not (response.is_success and _is_event_stream(response)):
             try:
-                await response.aread()
+                await aread_body(response, options.max_response_bytes)
             except httpx.TransportError as exc:
                 raise _read_failed(response, exc) from exc
             _reject(response, expected)

@@ -131,6 +131,7 @@ def sync_detailed(
     timeout: float | httpx.Timeout | None | Unset = UNSET,
     max_retries: int | Unset = UNSET,
     extra_headers: Mapping[str, str] | None = None,
+    deadline: float | None = None,
 ) -> Response[ChatCompletion | ErrorResponse]:
     """Continue a conversation with the gemini-pro model.
 
@@ -141,10 +142,15 @@ def sync_detailed(
         body (ChatCompletionRequest): A chat completion request for the gemini-pro model.
         timeout: Seconds (or an httpx.Timeout) for this call instead of the client's; None waits forever.
         max_retries: Retries for this call instead of the client's.
-        extra_headers: Headers added to this call only.
+        extra_headers: Headers added to this call only (an Idempotency-Key here replaces the generated one).
+        deadline: Seconds for the whole call: every attempt, the waits between them and the whole
+            stream; when it passes, DeadlineExceededError (an APITimeoutError). None: no deadline.
 
     Raises:
-        APIConnectionError: no response after the retries (APITimeoutError for a timeout).
+        APIConnectionError: no response after the retries (APITimeoutError for a timeout,
+            DeadlineExceededError when the deadline passed), or too many redirects.
+        ResponseTooLargeError: the body is larger than the client's max_response_bytes.
+        APIResponseValidationError: a body that is not what its Content-Encoding says.
 
     Returns:
         Response[ChatCompletion | ErrorResponse]: the status, headers and raw bytes, and
@@ -152,15 +158,16 @@ def sync_detailed(
         are returned like any other, not raised.
     """
 
+    http = client.get_httpx_client()
     response = send(
-        client.get_httpx_client(),
+        http,
         _with_stream(
             _get_kwargs(
                 body=body,
             ),
             stream=False,
         ),
-        client._request_options(timeout, max_retries, extra_headers),
+        client._request_options(http, timeout, max_retries, extra_headers, deadline),
     )
     return _build_response(response)
 
@@ -172,6 +179,7 @@ def sync(
     timeout: float | httpx.Timeout | None | Unset = UNSET,
     max_retries: int | Unset = UNSET,
     extra_headers: Mapping[str, str] | None = None,
+    deadline: float | None = None,
 ) -> ChatCompletion:
     """Continue a conversation with the gemini-pro model.
 
@@ -182,27 +190,35 @@ def sync(
         body (ChatCompletionRequest): A chat completion request for the gemini-pro model.
         timeout: Seconds (or an httpx.Timeout) for this call instead of the client's; None waits forever.
         max_retries: Retries for this call instead of the client's.
-        extra_headers: Headers added to this call only.
+        extra_headers: Headers added to this call only (an Idempotency-Key here replaces the generated one).
+        deadline: Seconds for the whole call: every attempt, the waits between them and the whole
+            stream; when it passes, DeadlineExceededError (an APITimeoutError). None: no deadline.
 
     Raises:
         APIStatusError: a non-2xx answer after the retries; a subclass per status (BadRequestError,
             RateLimitError, InternalServerError...) with .status_code, .request_id and .body.
         APIResponseValidationError: a 2xx body that does not match the schema (.text keeps it raw).
-        APIConnectionError: no response after the retries (APITimeoutError for a timeout).
+            Statuses the server asks to wait more than 120 s for (Retry-After) are not retried; the error's
+            .retry_after says how long it asked for.
+        APIConnectionError: no response after the retries (APITimeoutError for a timeout,
+            DeadlineExceededError when the deadline passed), or too many redirects.
+        ResponseTooLargeError: the body is larger than the client's max_response_bytes.
+        APIResponseValidationError: a body that is not what its Content-Encoding says.
 
     Returns:
         ChatCompletion
     """
 
+    http = client.get_httpx_client()
     response = send(
-        client.get_httpx_client(),
+        http,
         _with_stream(
             _get_kwargs(
                 body=body,
             ),
             stream=False,
         ),
-        client._request_options(timeout, max_retries, extra_headers),
+        client._request_options(http, timeout, max_retries, extra_headers, deadline),
     )
     return _parsed_or_raise(response)
 
@@ -214,18 +230,20 @@ async def asyncio_detailed(
     timeout: float | httpx.Timeout | None | Unset = UNSET,
     max_retries: int | Unset = UNSET,
     extra_headers: Mapping[str, str] | None = None,
+    deadline: float | None = None,
 ) -> Response[ChatCompletion | ErrorResponse]:
     """The async form of sync_detailed(): the same arguments, result and errors."""
 
+    http = client.get_async_httpx_client()
     response = await asend(
-        client.get_async_httpx_client(),
+        http,
         _with_stream(
             _get_kwargs(
                 body=body,
             ),
             stream=False,
         ),
-        client._request_options(timeout, max_retries, extra_headers),
+        client._request_options(http, timeout, max_retries, extra_headers, deadline),
     )
     return _build_response(response)
 
@@ -237,18 +255,20 @@ async def asyncio(
     timeout: float | httpx.Timeout | None | Unset = UNSET,
     max_retries: int | Unset = UNSET,
     extra_headers: Mapping[str, str] | None = None,
+    deadline: float | None = None,
 ) -> ChatCompletion:
     """The async form of sync(): the same arguments, result and errors."""
 
+    http = client.get_async_httpx_client()
     response = await asend(
-        client.get_async_httpx_client(),
+        http,
         _with_stream(
             _get_kwargs(
                 body=body,
             ),
             stream=False,
         ),
-        client._request_options(timeout, max_retries, extra_headers),
+        client._request_options(http, timeout, max_retries, extra_headers, deadline),
     )
     return _parsed_or_raise(response)
 
@@ -260,6 +280,7 @@ def stream(
     timeout: float | httpx.Timeout | None | Unset = UNSET,
     max_retries: int | Unset = UNSET,
     extra_headers: Mapping[str, str] | None = None,
+    deadline: float | None = None,
 ) -> AbstractContextManager[Stream[ChatCompletionChunk]]:
     """Continue a conversation with the gemini-pro model.
 
@@ -270,13 +291,20 @@ def stream(
         body (ChatCompletionRequest): A chat completion request for the gemini-pro model.
         timeout: Seconds (or an httpx.Timeout) for this call instead of the client's; None waits forever.
         max_retries: Retries for this call instead of the client's.
-        extra_headers: Headers added to this call only.
+        extra_headers: Headers added to this call only (an Idempotency-Key here replaces the generated one).
+        deadline: Seconds for the whole call: every attempt, the waits between them and the whole
+            stream; when it passes, DeadlineExceededError (an APITimeoutError). None: no deadline.
 
     Raises:
         APIStatusError: a non-2xx answer after the retries; a subclass per status (BadRequestError,
             RateLimitError, InternalServerError...) with .status_code, .request_id and .body.
         APIResponseValidationError: a 2xx body that does not match the schema (.text keeps it raw).
-        APIConnectionError: no response after the retries (APITimeoutError for a timeout).
+            Statuses the server asks to wait more than 120 s for (Retry-After) are not retried; the error's
+            .retry_after says how long it asked for.
+        APIConnectionError: no response after the retries (APITimeoutError for a timeout,
+            DeadlineExceededError when the deadline passed), or too many redirects.
+        ResponseTooLargeError: the body is larger than the client's max_response_bytes.
+        APIResponseValidationError: a body that is not what its Content-Encoding says.
         While iterating: StreamError for an error event from the server, StreamInterruptedError when the
             stream stops before [DONE] (both carry .chunks_received), APIResponseValidationError for data
             that is neither a chunk nor [DONE], ResponseTooLargeError for one event over the client's cap;
@@ -288,17 +316,20 @@ def stream(
         stream flag is set to true for you.
     """
 
+    http = client.get_httpx_client()
+    options = client._request_options(http, timeout, max_retries, extra_headers, deadline)
     return open_stream(
-        client.get_httpx_client(),
+        http,
         _with_stream(
             _get_kwargs(
                 body=body,
             ),
             stream=True,
         ),
-        client._request_options(timeout, max_retries, extra_headers),
+        options,
         ChatCompletionChunk.from_dict,
         "ChatCompletionChunk",
+        max_event_bytes=options.max_event_bytes,
     )
 
 
@@ -309,17 +340,21 @@ def astream(
     timeout: float | httpx.Timeout | None | Unset = UNSET,
     max_retries: int | Unset = UNSET,
     extra_headers: Mapping[str, str] | None = None,
+    deadline: float | None = None,
 ) -> AbstractAsyncContextManager[AsyncStream[ChatCompletionChunk]]:
     """The async form of stream(), used with `async with` and `async for`."""
+    http = client.get_async_httpx_client()
+    options = client._request_options(http, timeout, max_retries, extra_headers, deadline)
     return aopen_stream(
-        client.get_async_httpx_client(),
+        http,
         _with_stream(
             _get_kwargs(
                 body=body,
             ),
             stream=True,
         ),
-        client._request_options(timeout, max_retries, extra_headers),
+        options,
         ChatCompletionChunk.from_dict,
         "ChatCompletionChunk",
+        max_event_bytes=options.max_event_bytes,
     )
