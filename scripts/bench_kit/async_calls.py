@@ -12,6 +12,13 @@ from typing import Any
 from .measure import Row, require_gc, rotations
 from .payloads import API_KEY, request_body
 
+# Seconds; below the reference server's (uvicorn's) 5 s keep-alive timeout. On a quiet machine a
+# pool is idle for less than this between its rounds; on a busy one the rounds after a longer
+# pause reopen connections, for every candidate alike since the order rotates. (Reopening them
+# untimed before each round was tried: it made both httpx pools, raw and ours, half as fast as
+# the SDK's httpx2 pool in the round that followed, 0.45-0.51 instead of 0.85-1.3.)
+KEEPALIVE_EXPIRY = 2.0
+
 
 def bench_async(base_url: str, concurrency: int, rounds: int) -> list[Row]:
     import httpx
@@ -28,8 +35,12 @@ def bench_async(base_url: str, concurrency: int, rounds: int) -> list[Row]:
     headers = {"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"}
 
     async def run() -> dict[str, list[float]]:
-        # Same connection-pool size for everyone, so the comparison is about client overhead.
-        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        # Same connection-pool size for everyone, so the comparison is about client overhead. Idle
+        # connections are dropped by the client before the server's keep-alive timeout (uvicorn:
+        # 5 s, httpx's default expiry is also 5 s), so no request races the server's close (the
+        # raw baseline has no retries: it failed with ReadError on a busy machine).
+        pool = {"max_connections": concurrency, "max_keepalive_connections": concurrency}
+        limits = httpx.Limits(**pool, keepalive_expiry=KEEPALIVE_EXPIRY)
         async with (
             httpx.AsyncClient(base_url=base_url, limits=limits) as raw,
             AuthenticatedClient(base_url=base_url, token=API_KEY, httpx_args={"limits": limits}) as ours,
@@ -38,7 +49,7 @@ def bench_async(base_url: str, concurrency: int, rounds: int) -> list[Row]:
                 api_key=API_KEY,
                 # The SDK is built on httpx2: give it the same pool size through its own client type.
                 http_client=DefaultAsyncHttpx2Client(
-                    limits=httpx2.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+                    limits=httpx2.Limits(**pool, keepalive_expiry=KEEPALIVE_EXPIRY)
                 ),
             ) as sdk,
         ):
@@ -58,10 +69,6 @@ def bench_async(base_url: str, concurrency: int, rounds: int) -> list[Row]:
             for order in rotations(list(candidates), rounds):
                 for name in order:
                     call = candidates[name]
-                    # Reopen, untimed, what the server closed: uvicorn drops keep-alive connections
-                    # idle for 5 s, which the other candidates' rounds exceed on a busy machine, and
-                    # a request racing that close fails with ReadError.
-                    await asyncio.gather(*(call() for _ in range(concurrency)))
                     started = time.perf_counter()
                     await asyncio.gather(*(call() for _ in range(concurrency)))
                     samples[name].append(concurrency / (time.perf_counter() - started))
