@@ -17,14 +17,14 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 import httpx
-from attrs import define
+from attrs import define, field
 
 from . import _retry
 from ._body import aread_body, read_body
 from ._deadline import Deadline
 from ._exceptions import APIConnectionError, APITimeoutError
 from ._retry import IDEMPOTENCY_KEY_HEADER, RETRY_COUNT_HEADER, Backoff, gives_up, is_retryable_status
-from ._secret import Secret, redact_headers
+from ._secret import REDACTED, Secret, redact_headers
 
 logger = logging.getLogger("aimlapi_gemini")
 
@@ -40,17 +40,26 @@ _absolute_urls = WeakKeyDictionary()
 _MAX_URLS_PER_POOL = 256  # paths with parameters in them vary
 
 
+def _redacted_repr(headers: Mapping[str, str]) -> str:
+    return repr(redact_headers(headers))
+
+
+def _names_repr(headers: Mapping[str, str]) -> str:
+    # The call's own headers may carry a secret under any name; a traceback shows only the names.
+    return repr(dict.fromkeys(headers, REDACTED))
+
+
 @define(frozen=True)
 class RequestOptions:
     """Everything about one call that the client (or the call's own arguments) decides."""
 
-    headers: Mapping[str, str]
+    headers: Mapping[str, str] = field(repr=_redacted_repr)
     """The client's headers that its connection pool does not send already (usually none)."""
     secret_headers: Mapping[str, Secret]
     """The same for the credentials (only when the pool was not built by the client)."""
     secrets: tuple[Secret, ...]
     """Values the debug log must not show, whatever header carries them."""
-    extra_headers: Mapping[str, str]
+    extra_headers: Mapping[str, str] = field(repr=_names_repr)
     """The call's own headers; they win over the client's and the operation's."""
     timeout: httpx.Timeout
     max_retries: int

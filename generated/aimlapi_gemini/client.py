@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 import httpx
-from attrs import define, evolve, field, validators
+from attrs import Attribute, define, evolve, field, setters, validators
 
 from ._base import RequestOptions
 from ._config import (
@@ -40,6 +40,24 @@ def _check_headers(_instance: object, _attribute: object, headers: Mapping[str, 
 
 def _check_base_url(_instance: object, _attribute: object, base_url: str) -> None:
     checked_base_url(base_url)
+
+
+def _check_auth_header_name(_instance: object, _attribute: object, name: str) -> None:
+    checked_header(name, "", "auth_header_name")
+
+
+def _check_prefix(_instance: object, _attribute: object, prefix: str) -> None:
+    checked_header("Authorization", prefix, "prefix")
+
+
+def _forget_sent_headers(instance: "Client", _attribute: "Attribute[Any]", value: Any) -> Any:
+    # The pool still sends the old credential; forgetting what it sends makes the next request
+    # carry the new one (a request's headers win over the pool's).
+    instance._unsent.clear()
+    return value
+
+
+_CHANGES_CREDENTIALS = setters.pipe(setters.convert, setters.validate, _forget_sent_headers)
 
 
 @define
@@ -271,15 +289,21 @@ class AuthenticatedClient(Client):
     tracebacks and the debug log show ``<redacted>``; ``client.token.get_secret_value()`` gives it.
     Other arguments as for ``Client``."""
 
-    token: Secret = field(factory=api_key_from_env, converter=as_api_key, repr=False)
+    token: Secret = field(
+        factory=api_key_from_env, converter=as_api_key, repr=False, on_setattr=_CHANGES_CREDENTIALS
+    )
     """The API key (``token.get_secret_value()`` is the string)."""
-    prefix: str = field(default="Bearer", kw_only=True)
+    prefix: str = field(
+        default="Bearer", kw_only=True, validator=_check_prefix, on_setattr=_CHANGES_CREDENTIALS
+    )
     """The prefix to use for the Authorization header"""
-    auth_header_name: str = field(default="Authorization", kw_only=True)
+    auth_header_name: str = field(
+        default="Authorization",
+        kw_only=True,
+        validator=_check_auth_header_name,
+        on_setattr=_CHANGES_CREDENTIALS,
+    )
     """The name of the Authorization header"""
-
-    def __attrs_post_init__(self) -> None:
-        checked_header(self.auth_header_name, self.prefix, "auth_header_name and prefix")
 
     def _secret_headers(self) -> dict[str, Secret]:
         key = self.token.get_secret_value()

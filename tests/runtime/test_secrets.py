@@ -143,7 +143,8 @@ def test_no_traceback_shows_the_key_even_with_locals(fake_api: FakeAPI, how: str
 
 def test_reprs_of_the_client_and_its_call_options_hide_the_key(fake_api: FakeAPI) -> None:
     for client in _clients(fake_api).values():
-        options = client._request_options(client.get_httpx_client(), extra_headers={"X-A": "1"})
+        options = client._request_options(client.get_httpx_client(), extra_headers={"X-Fwd": FAKE_KEY})
+        assert "X-Fwd" in repr(options)
         for text in (repr(client), str(client), repr(options), repr(client.token), str(client.token)):
             assert FAKE_KEY not in text
 
@@ -303,3 +304,19 @@ def test_an_exception_about_an_unread_stream_pickles_too() -> None:
     copy = pickle.loads(pickle.dumps(error))
     assert copy.response.content == b""
     assert (copy.chunks_received, str(copy)) == (1, "cut")
+
+
+def test_a_new_key_set_on_a_client_in_use_is_the_one_sent(fake_api: FakeAPI) -> None:
+    fake_api.script(Reply(json=completion_json()))
+    client = fake_api.client()
+    create_chat_completion.sync(client=client, body=hello_request())
+    client.token = " sk-new-key\n"  # type: ignore[assignment]  # the converter takes a str
+    create_chat_completion.sync(client=client, body=hello_request())
+    assert [r.headers.get_list("authorization") for r in fake_api.requests] == [
+        [f"Bearer {FAKE_KEY}"],
+        ["Bearer sk-new-key"],
+    ]
+    with pytest.raises(errors.ConfigurationError):
+        client.token = "sk-ünïcode"  # type: ignore[assignment]
+    with pytest.raises(errors.ConfigurationError):
+        client.prefix = "Bearer\n"
