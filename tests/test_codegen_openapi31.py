@@ -157,6 +157,20 @@ class TestDocument:
         assert result["openapi"] == "3.1.0"
         validate(result, cls=OpenAPIV31SpecValidator)
 
+    def test_the_result_names_json_schema_2020_12_as_its_dialect(self) -> None:
+        # Without it Prism compiles a 3.1 document's schemas as draft-07.
+        result = upgrade_to_openapi_31(_document({"S": {"type": "string", "nullable": True}}))
+        assert list(result)[:2] == ["openapi", "jsonSchemaDialect"]
+        assert result["jsonSchemaDialect"] == "https://json-schema.org/draft/2020-12/schema"
+        validate(result, cls=OpenAPIV31SpecValidator)
+
+    def test_a_31_document_keeps_its_own_dialect_or_none(self) -> None:
+        # A 3.1 author chose the dialect (none means OpenAPI's own); it is not ours to change.
+        plain = _document({"S": {"type": "string"}}, version="3.1.0")
+        assert "jsonSchemaDialect" not in upgrade_to_openapi_31(plain)
+        chosen = {**plain, "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base"}
+        assert upgrade_to_openapi_31(chosen)["jsonSchemaDialect"] == chosen["jsonSchemaDialect"]
+
     def test_a_31_document_passes_through(self) -> None:
         document = _document({"S": {"type": ["string", "null"]}}, version="3.1.0")
         assert upgrade_to_openapi_31(document) == document

@@ -263,3 +263,95 @@ def test_chunk_model_is_found_through_an_anyof_data_schema_too(tmp_path: Path) -
     assert "def stream(" in endpoint
     assert "def astream(" in endpoint
     assert "Stream[ChatCompletionChunk]" in endpoint
+
+
+STREAM_SCHEMAS = "$.paths['/v1/chat/completions'].post.responses.*.content['text/event-stream'].schema"
+EVENT_REF = {"$ref": "#/components/schemas/ChatCompletionStreamEvent"}
+CHUNK_TEXT = json.dumps(
+    {"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "m", "choices": []}
+)
+
+
+def _stream_schema_validator(resolved: dict[str, Any], status: str) -> Any:
+    from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    resource: Resource[Any] = Resource.from_contents(resolved, default_specification=DRAFT202012)
+    registry: Registry[Any] = Registry().with_resource("urn:spec", resource)
+    pointer = f"/paths/~1v1~1chat~1completions/post/responses/{status}/content/text~1event-stream/schema"
+    return Draft202012Validator({"$ref": f"urn:spec#{pointer}"}, registry=registry)
+
+
+@pytest.mark.parametrize("status", ["200", "201"])
+def test_stream_schema_reads_as_the_whole_body_and_as_one_event(fresh_tree: Path, status: str) -> None:
+    """The whole body is text (OpenAPI 3.1's reading, Prism's); one event is an object (schemathesis's)."""
+    resolved = json.loads((fresh_tree / "openapi.json").read_text())
+    assert resolved["jsonSchemaDialect"] == "https://json-schema.org/draft/2020-12/schema"
+    validator = _stream_schema_validator(resolved, status)
+    body = f"data: {CHUNK_TEXT}\n\ndata: [DONE]\n\n"
+    assert validator.is_valid(body)
+    assert validator.is_valid({"data": CHUNK_TEXT, "event": "message"})
+    assert validator.is_valid({"data": "[DONE]", "event": "message", "id": "7", "retry": 1000})
+    assert validator.is_valid(body.replace("\n", "\r\n"))
+    assert validator.is_valid(body.replace("\n", "\r"))
+    # Twins: the text is a stream that ends with data: [DONE] and an empty line, nothing after.
+    assert not validator.is_valid(f"data: {CHUNK_TEXT}\n\n")
+    assert not validator.is_valid(f"{body}data: {CHUNK_TEXT}\n\n")
+    assert not validator.is_valid(body.removesuffix("\n"))  # the last event never ends
+    assert not validator.is_valid("data: [DONE]\r\n")  # CRLF is one line end
+    assert not validator.is_valid(f"data: {CHUNK_TEXT}\n\ndata:  [DONE]\n\n")
+    # An event (an object) must be an event; the text branch does not admit any object.
+    assert not validator.is_valid({"event": "message"})  # no data
+    assert not validator.is_valid({"data": 5})
+    assert not validator.is_valid({"data": "[DONE]", "retry": -1})
+    assert not validator.is_valid(["data: [DONE]"])
+    assert not validator.is_valid(None)
+
+
+@pytest.mark.parametrize(
+    ("form", "schema"),
+    [
+        ("a plain $ref", EVENT_REF),
+        ("oneOf", {"oneOf": [{"type": "string"}, EVENT_REF]}),
+        ("if/else", {"if": {"type": "string"}, "then": {}, "else": EVENT_REF}),
+    ],
+)
+def test_chunk_model_is_found_through_other_stream_schema_forms(
+    tmp_path: Path, form: str, schema: dict[str, Any]
+) -> None:
+    """The event schema may be the media type's schema itself, a oneOf member or an if's else."""
+    overlay = _overlay_with(
+        tmp_path,
+        {"target": f"{STREAM_SCHEMAS}.anyOf", "description": f"Say it with {form}.", "remove": True},
+        {"target": STREAM_SCHEMAS, "description": f"Say it with {form}.", "update": schema},
+    )
+    out = tmp_path / "out"
+    render(DEFAULT_SPEC, out, overlay)
+    resolved = json.loads((out / "openapi.json").read_text())
+    stream_schema = resolved["paths"]["/v1/chat/completions"]["post"]["responses"]["200"]["content"]
+    assert "anyOf" not in stream_schema["text/event-stream"]["schema"]
+    endpoint = (out / "aimlapi_gemini" / "api" / "chat_completions" / "create_chat_completion.py").read_text()
+    assert "Stream[ChatCompletionChunk]" in endpoint
+    assert "AsyncStream[ChatCompletionChunk]" in endpoint
+
+
+def test_stream_schema_without_its_event_member_fails_generation(tmp_path: Path) -> None:
+    """The anyOf with only its text branch left names no event, so no chunk model: generation stops."""
+    overlay = _overlay_with(
+        tmp_path,
+        {"target": f"{STREAM_SCHEMAS}.anyOf[1]", "description": "Forget the event.", "remove": True},
+    )
+    result = subprocess.run(
+        [*GENERATE, "--overlay", str(overlay), "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert (
+        "no stream chunk model for create_chat_completion's 2xx text/event-stream response" in result.stderr
+    )
+    assert "not an event object with an inline `data` property" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()

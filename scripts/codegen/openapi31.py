@@ -13,6 +13,12 @@ The conversion keeps what the 3.0 author meant:
 * ``example: v`` becomes ``examples: [v]`` (schemas only; media types and parameters keep
   their ``example``, which 3.1 still has).
 * Boolean ``exclusiveMinimum``/``exclusiveMaximum`` become the numeric bound they qualify.
+* ``jsonSchemaDialect`` names JSON Schema 2020-12, which the converted schemas are. Without it
+  3.1 means its own OAS dialect, which tools that do not know it read as something else
+  (Prism 5.16 compiles such schemas as draft-07, where ``if``/``contentSchema`` and 2020-12's
+  ``$ref`` siblings differ). The OAS dialect only adds ``discriminator``, ``xml``,
+  ``externalDocs`` and ``example``; under plain 2020-12 a ``discriminator`` is an annotation,
+  and the ``oneOf`` beside it says the same.
 
 A document that is 3.1 already passes through, unless it still uses the 3.0-only keywords
 (then it is an error: in 3.1 they would be ignored silently). ``format: binary``/``byte``
@@ -26,6 +32,7 @@ from collections.abc import Iterator
 from typing import Any
 
 OPENAPI_31 = "3.1.0"
+JSON_SCHEMA_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 
 # Keywords whose value is one subschema, a list of subschemas, or a map of name -> subschema.
 _ONE_SCHEMA = (
@@ -180,5 +187,6 @@ def upgrade_to_openapi_31(document: dict[str, Any]) -> dict[str, Any]:
         for step in path[:-1]:
             container = container[step]
         container[path[-1]] = _upgrade_schema(schema)
-    result["openapi"] = OPENAPI_31
-    return result
+    # The dialect goes right after the version, where a reader of the document looks for it.
+    rest = {key: value for key, value in result.items() if key not in ("openapi", "jsonSchemaDialect")}
+    return {"openapi": OPENAPI_31, "jsonSchemaDialect": JSON_SCHEMA_2020_12, **rest}

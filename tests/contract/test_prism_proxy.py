@@ -7,14 +7,16 @@ invalid reply into a 500 problem with an `sl-violations` header; a clean exchang
 untouched, without that header. Without `--errors`, Prism forwards everything and only adds the
 header.
 
-What Prism 5.16 cannot check is the *inside* of an event stream. It reads every reply that is
-not JSON with `response.text()` (prism-http's utils/parseResponse; so it also holds a stream
-back until its end) and validates that whole text against the schema under
-`text/event-stream`, which describes one event. So every stream
-gets one finding at the root of the body (`Response body must be object`), whatever its events
-hold. Streamed exchanges therefore go through a second Prism without `--errors` (so the client
-still reads the stream), and the only finding they may have is that one; Prism still checks
-their request, their status and their content type, which the twins below prove.
+Prism 5.16 reads every reply that is not JSON with `response.text()` (prism-http's
+utils/parseResponse; so it holds a stream back until its end) and validates that whole text
+against the schema under `text/event-stream`, as OpenAPI 3.1 literally says; schemathesis, like
+3.2's itemSchema, reads that schema as one event. The spec's schema is anyOf both (the whole
+body as text, or one ChatCompletionStreamEvent), so a valid stream gets no finding at all, and
+with `--errors` it comes through as a 200 event stream that the client reads to `[DONE]`. The
+text branch's pattern says what no one event can, that the stream ends with `data: [DONE]`, and
+Prism checks it; it also checks a stream's request, status and content type, which the twins
+below prove. What Prism cannot see is the inside of an event: the events themselves are
+schemathesis's to check (tests/contract/test_mutation.py).
 
 Prism is JavaScript and forwards the body it parsed, re-serialised: integers past 2**53 lose
 precision and those of 1e21 or more go upstream as `1e+21`. Valid bodies here keep their
@@ -58,8 +60,6 @@ pytestmark = pytest.mark.slow
 
 API_KEY = "test-key"
 PRISM_PROBLEM = "https://stoplight.io/prism/errors#"
-# Prism's one finding on every event stream: the whole text checked against the per-event schema.
-WHOLE_BODY = ["response", "body"]
 BREAK_HEADER = "x-break"
 RUNS = settings(
     deadline=None,
@@ -133,7 +133,8 @@ class BreakingApp(ReferenceApp):
 
     `no-choices` drops the required `choices` from a JSON reply; `text-plain` relabels a reply
     `text/plain`; `status-206` answers 206, a status the spec does not list; `chunk-without-id`
-    drops the required `id` from the second chunk of a stream.
+    drops the required `id` from the second chunk of a stream; `no-done` drops a stream's
+    final `data: [DONE]` event, and `after-done` sends a chunk after it.
     """
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -176,6 +177,10 @@ def broken(
         del chunk["id"]
         events[1] = b"data: " + json.dumps(chunk).encode()
         body = b"\n\n".join(events)
+    elif breakage == "no-done":
+        body = body.removesuffix(b"data: [DONE]\n\n")
+    elif breakage == "after-done":
+        body += body.split(b"\n\n")[1] + b"\n\n"
     else:
         raise ValueError(f"unknown {BREAK_HEADER}: {breakage}")
     named[b"content-length"] = str(len(body)).encode()
@@ -185,7 +190,6 @@ def broken(
 @dataclass(frozen=True)
 class Proxies:
     strict: PrismProxy  # --errors, to the reference server
-    observing: PrismProxy  # no --errors, to the reference server (for streams)
     broken: PrismProxy  # --errors, to BreakingApp
 
 
@@ -208,7 +212,6 @@ def proxies(reference_server: BackgroundServer, broken_server: str) -> Iterator[
     assert command
     started = [
         PrismProxy(reference_server.base_url, errors=True),
-        PrismProxy(reference_server.base_url, errors=False),
         PrismProxy(broken_server, errors=True),
     ]
     try:
@@ -254,10 +257,6 @@ def prism_findings(response: httpx.Response) -> list[dict[str, Any]]:
     return []
 
 
-def locations(findings: list[dict[str, Any]]) -> list[list[str]]:
-    return [finding.get("location", []) for finding in findings]
-
-
 @pytest.fixture(scope="module")
 def http() -> Iterator[httpx.Client]:
     with httpx.Client(timeout=30) as client:
@@ -274,14 +273,11 @@ def post(http: httpx.Client, url: str, body: Any, **headers: str) -> httpx.Respo
 
 
 def test_prism_finds_nothing_in_valid_requests_and_their_replies(proxies: Proxies) -> None:
-    # Each generated body is sent twice: as a JSON request through the strict proxy, and
-    # streamed through the observing one.
+    # Each generated body is sent twice through the strict proxy (--errors): as a JSON request
+    # and streamed. Neither may get a finding; a stream must come through whole, as a stream.
     replies = Replies()
     sent = streamed = 0
-    with (
-        client_through(proxies.strict, replies) as client,
-        client_through(proxies.observing, replies) as observed,
-    ):
+    with client_through(proxies.strict, replies) as client:
 
         @given(generated=valid_bodies())
         @settings(RUNS, max_examples=VALID_BODIES)
@@ -291,23 +287,26 @@ def test_prism_finds_nothing_in_valid_requests_and_their_replies(proxies: Proxie
                 client=client, body={**generated, "stream": False}, extra_headers=SHORT_REPLY
             )
             sent += 1
+            assert "sl-violations" not in replies.last.headers, replies.last.headers["sl-violations"]
             assert prism_findings(replies.last) == [], response.content
             assert "x-request-id" in response.headers  # the reference server answered, not Prism
             assert response.status_code == 200, response.content
             assert isinstance(response.parsed, ChatCompletion)
 
+            # The client raises StreamInterruptedError unless the stream ends with [DONE].
             with create_chat_completion.stream(
-                client=observed, body=generated, extra_headers=SHORT_REPLY
+                client=client, body=generated, extra_headers=SHORT_REPLY
             ) as stream:
                 chunks = list(stream)
             streamed += 1
             reply = replies.last
+            assert "sl-violations" not in reply.headers, reply.headers["sl-violations"]
             assert reply.status_code == 200
             assert reply.headers["content-type"].startswith("text/event-stream")
+            assert "x-request-id" in reply.headers
             assert len(chunks) >= 2  # the role chunk, content, the final chunk; then [DONE]
             assert len({chunk.id for chunk in chunks}) == 1
-            findings = prism_findings(reply)
-            assert all(finding["location"] == WHOLE_BODY for finding in findings), findings
+            assert chunks[-1].choices[0].finish_reason is not None
 
         exchange()
     assert sent >= VALID_BODIES
@@ -414,17 +413,43 @@ def test_prism_checks_the_status_and_content_type_of_a_stream(
     assert any(message in finding["message"] for finding in findings), findings
 
 
+@pytest.mark.parametrize("breakage", ["no-done", "after-done"])
+def test_prism_reports_a_stream_that_does_not_end_with_done(
+    proxies: Proxies, http: httpx.Client, broken_server: str, breakage: str
+) -> None:
+    # The whole-body reading of the event-stream schema can say what no one event can.
+    body = {"model": "gemini-pro", "messages": [{"role": "user", "content": "hi"}], "stream": True}
+    direct = post(http, broken_server, body, **{BREAK_HEADER: breakage, **SHORT_REPLY})
+    assert direct.status_code == 200
+    events = direct.text.split("\n\n")
+    assert events[-1] == ""
+    assert events[-2] != "data: [DONE]"
+    response = post(http, proxies.broken.url, body, **{BREAK_HEADER: breakage, **SHORT_REPLY})
+    assert response.status_code == 500, response.text
+    findings = prism_findings(response)
+    # Neither branch: not the text of a finished stream (pattern), not one event (type: object).
+    assert sorted(finding["code"] for finding in findings) == ["anyOf", "pattern", "type"], findings
+    assert all(finding["location"] == ["response", "body"] for finding in findings), findings
+    # Its twin, the same stream unbroken, is clean.
+    valid = post(http, proxies.broken.url, body, **SHORT_REPLY)
+    assert (valid.status_code, prism_findings(valid)) == (200, [])
+
+
 def test_prism_cannot_see_inside_an_event_stream(
     proxies: Proxies, http: httpx.Client, broken_server: str
 ) -> None:
     # Evidence for the module docstring: a stream whose second chunk lacks the required `id`
-    # gets exactly the findings of a valid stream, because Prism checks the text as one value.
+    # passes Prism like a valid one (the whole body is text to it); schemathesis catches it.
     body = {"model": "gemini-pro", "messages": [{"role": "user", "content": "hi"}], "stream": True}
     breaking = {BREAK_HEADER: "chunk-without-id", **SHORT_REPLY}
     direct = post(http, broken_server, body, **breaking)
     second_chunk = json.loads(direct.text.split("\n\n")[1].removeprefix("data: "))
     assert second_chunk["object"] == "chat.completion.chunk"
     assert "id" not in second_chunk
-    valid = prism_findings(post(http, proxies.broken.url, body, **SHORT_REPLY))
-    assert prism_findings(post(http, proxies.broken.url, body, **breaking)) == valid
-    assert all(location == WHOLE_BODY for location in locations(valid)), valid
+    valid = post(http, proxies.broken.url, body, **SHORT_REPLY)
+    assert valid.status_code == 200
+    assert prism_findings(valid) == []
+    through = post(http, proxies.broken.url, body, **breaking)
+    assert through.status_code == 200
+    assert prism_findings(through) == []
+    assert through.text == direct.text
