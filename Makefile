@@ -69,7 +69,7 @@ $(VENV)/.bench-installed: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	@touch $@
 
-bench: $(VENV)/.bench-installed ## Benchmarks vs raw httpx and the OpenAI SDK (table + reports/bench.{json,png})
+bench: $(VENV)/.bench-installed ## Benchmarks vs raw httpx, the OpenAI SDK and the client at 655be1f (table + reports/bench.{json,png})
 	$(PY) scripts/bench.py
 
 PROFILE ?= per-call

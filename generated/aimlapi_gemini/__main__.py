@@ -2,20 +2,28 @@
 # Do not edit here: edit the source there, then regenerate.
 """Command line: ``python -m aimlapi_gemini chat "Hello" [--stream] [--system TEXT] ...``.
 
-The key comes from AIML_API_KEY. Exit codes: 0 done, 1 the API failed, 2 wrong usage or no key,
-130 interrupted.
+The key comes from AIML_API_KEY; ``-`` as the prompt reads it from standard input. Every failure is
+one line on stderr. Exit codes: 0 done; 1 the API failed, or the reply could not be printed; 2 wrong
+usage (a bad option, text that is not UTF-8, no usable key or base URL); 130 interrupted. When the
+reader of stdout goes away (``... | head -1``) the program stops quietly with 1, as Unix filters do.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
+import math
+import os
 import sys
-from collections.abc import Sequence
-from typing import TextIO, get_args
+from collections.abc import Callable, Sequence
+from typing import NoReturn, TextIO, get_args
 
+import httpx
+
+from aimlapi_gemini._config import _package_version
 from aimlapi_gemini.api.chat_completions import create_chat_completion
 from aimlapi_gemini.client import AuthenticatedClient
-from aimlapi_gemini.errors import AimlApiError, MissingAPIKeyError
+from aimlapi_gemini.errors import AimlApiError
 from aimlapi_gemini.models.chat_completion import ChatCompletion
 from aimlapi_gemini.models.chat_completion_request import ChatCompletionRequest
 from aimlapi_gemini.models.chat_completion_request_model import ChatCompletionRequestModel
@@ -26,29 +34,126 @@ PROG = "aimlapi-gemini"
 EXIT_API_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+STDIN_PROMPT = "-"
+# The spec's bounds (ChatCompletionRequest.temperature and .max_tokens); tests compare them with
+# generated/openapi.json, so that a value the API would reject is a usage error before any call.
+TEMPERATURE_MIN, TEMPERATURE_MAX = 0.0, 2.0
+MAX_TOKENS_MIN = 1
+
+
+class UsageError(Exception):
+    """Wrong usage found after the options were parsed; str(self) says what is wrong."""
+
+
+class OutputError(Exception):
+    """The reply cannot be printed (stdout closed or failing); str(self) says why."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One line, like every other failure of this program (argparse would print the usage too).
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _text(value: str) -> str:
+    # Arguments that are not UTF-8 arrive as lone surrogates (PEP 383) and could not be sent as JSON.
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise argparse.ArgumentTypeError("is not UTF-8 text") from None
+    return value
+
+
+def _finite(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if not math.isfinite(number):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {value!r}")
+    return number
+
+
+def _temperature(value: str) -> float:
+    number = _finite(value)
+    if not TEMPERATURE_MIN <= number <= TEMPERATURE_MAX:
+        raise argparse.ArgumentTypeError(
+            f"must be from {TEMPERATURE_MIN:g} to {TEMPERATURE_MAX:g}, got {value!r}"
+        )
+    return number
+
+
+def _seconds(value: str) -> float:
+    number = _finite(value)
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0, got {value!r}")
+    return number
+
+
+def _whole_number(minimum: int) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+        if number < minimum:
+            raise argparse.ArgumentTypeError(f"must be {minimum} or more, got {value!r}")
+        return number
+
+    return parse
+
+
+def _base_url(value: str) -> str:
+    try:
+        url = httpx.URL(value)
+    except httpx.InvalidURL as exc:
+        raise argparse.ArgumentTypeError(f"not a valid URL ({exc}): {value!r}") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise argparse.ArgumentTypeError(f"must be an absolute http:// or https:// URL, got {value!r}")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=PROG, description="Talk to the gemini-pro model of the AI/ML API.")
+    parser = _Parser(prog=PROG, description="Talk to the gemini-pro model of the AI/ML API.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_package_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     chat = commands.add_parser("chat", help="send one message and print the reply")
-    chat.add_argument("prompt", help="the user's message")
+    chat.add_argument("prompt", type=_text, help=f"the user's message; {STDIN_PROMPT} reads it from stdin")
     chat.add_argument("--stream", action="store_true", help="print the reply as it is generated")
-    chat.add_argument("--system", help="instructions for the model")
+    chat.add_argument("--system", type=_text, help="instructions for the model")
     models: tuple[str, ...] = get_args(ChatCompletionRequestModel)
     chat.add_argument("--model", choices=models, default=models[0], help="model id (default %(default)s)")
-    chat.add_argument("--max-tokens", type=int, help="upper bound on the reply's length in tokens")
-    chat.add_argument("--temperature", type=float, help="sampling temperature, 0 to 2")
-    chat.add_argument("--base-url", help="API address (default $AIML_API_BASE_URL, else the vendor's)")
-    chat.add_argument("--timeout", type=float, help="seconds to wait for a reply (default 600)")
-    chat.add_argument("--max-retries", type=int, help="retries after transient failures (default 2)")
+    chat.add_argument(
+        "--max-tokens", type=_whole_number(MAX_TOKENS_MIN), help="upper bound on the reply's length in tokens"
+    )
+    chat.add_argument(
+        "--temperature",
+        type=_temperature,
+        help=f"sampling temperature, {TEMPERATURE_MIN:g} to {TEMPERATURE_MAX:g}",
+    )
+    chat.add_argument(
+        "--base-url", type=_base_url, help="API address (default $AIML_API_BASE_URL, else the vendor's)"
+    )
+    chat.add_argument("--timeout", type=_seconds, help="seconds to wait for a reply (default 600)")
+    chat.add_argument(
+        "--max-retries", type=_whole_number(0), help="retries after transient failures (default 2)"
+    )
     return parser
 
 
+def _read_stdin() -> str:
+    if sys.stdin is None:
+        raise UsageError(f"the prompt is {STDIN_PROMPT!r} but standard input is closed")
+    data = sys.stdin.buffer.read()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"standard input is not UTF-8 text (byte {exc.start}: {exc.reason})") from None
+
+
 def _request(args: argparse.Namespace) -> ChatCompletionRequest:
-    request = ChatCompletionRequest(
-        model=args.model, messages=[UserMessage(role="user", content=args.prompt)]
-    )
+    prompt = _read_stdin() if args.prompt == STDIN_PROMPT else args.prompt
+    request = ChatCompletionRequest(model=args.model, messages=[UserMessage(role="user", content=prompt)])
     if args.system:
         request.messages.insert(0, SystemMessage(role="system", content=args.system))
     if args.max_tokens is not None:
@@ -71,38 +176,88 @@ def _reply_text(completion: ChatCompletion) -> str:
     return "".join(choice.message.content or "" for choice in completion.choices[:1])
 
 
-def _chat(args: argparse.Namespace, out: TextIO) -> None:
-    request = _request(args)
-    with _client(args) as client:
-        if not args.stream:
-            out.write(_reply_text(create_chat_completion.sync(client=client, body=request)) + "\n")
-            return
+def _print(out: TextIO, text: str) -> None:
+    """Write and flush at once, so that a closed pipe shows here and not at interpreter exit."""
+    try:
+        out.write(text)
+        out.flush()
+    except BrokenPipeError:
+        raise  # the reader left: main() stops quietly
+    except OSError as exc:
+        raise OutputError(f"cannot print the reply: {exc.strerror or exc}") from None
+
+
+def _chat(client: AuthenticatedClient, request: ChatCompletionRequest, stream: bool, out: TextIO) -> None:
+    if not stream:
+        _print(out, _reply_text(create_chat_completion.sync(client=client, body=request)) + "\n")
+        return
+    started_line = False
+    try:
+        with create_chat_completion.stream(client=client, body=request) as chunks:
+            for chunk in chunks:
+                for choice in chunk.choices[:1]:
+                    # A choice may come without a delta (absent or null), e.g. when it only ends.
+                    if choice.delta and isinstance(choice.delta.content, str) and choice.delta.content:
+                        _print(out, choice.delta.content)
+                        started_line = True
+    except (AimlApiError, KeyboardInterrupt):
+        if started_line:  # end the partial reply (kept), so the error starts on a line of its own
+            _print(out, "\n")
+        raise
+    _print(out, "\n")
+
+
+def _fail(message: object, code: int) -> int:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return code
+
+
+def _run(args: argparse.Namespace) -> int:
+    out = sys.stdout
+    if out is None:  # started with stdout closed (`>&-`): nowhere to print, so send nothing
+        return _fail("cannot print the reply: standard output is closed", EXIT_API_ERROR)
+    if isinstance(out, io.TextIOWrapper):
+        # A reply may hold characters this stdout cannot encode (a lone surrogate, or an ASCII
+        # terminal): print them escaped rather than fail after the tokens were paid for.
+        out.reconfigure(errors="backslashreplace")
+    try:
+        request = _request(args)
+        # Building the client and its pool sends nothing: what fails here is the configuration
+        # (AIML_API_KEY, AIML_API_BASE_URL), so it is a usage error.
+        client = _client(args)
+        client.get_httpx_client()
+    except (UsageError, AimlApiError) as exc:
+        return _fail(exc, EXIT_USAGE)
+    with client:
         try:
-            with create_chat_completion.stream(client=client, body=request) as chunks:
-                for chunk in chunks:
-                    for choice in chunk.choices[:1]:
-                        # A choice may come without a delta (absent or null), e.g. when it only ends.
-                        if choice.delta and isinstance(choice.delta.content, str):
-                            out.write(choice.delta.content)
-                            out.flush()
-        finally:
-            out.write("\n")  # end the partial line even when the stream broke
+            _chat(client, request, args.stream, out)
+        except (AimlApiError, OutputError) as exc:
+            return _fail(exc, EXIT_API_ERROR)
+    return 0
+
+
+def _silence_stdout() -> None:
+    # The interpreter flushes stdout again at exit; pointed at /dev/null that flush cannot fail
+    # with "Exception ignored ... BrokenPipeError" (see the note on SIGPIPE in the signal docs).
+    try:
+        stdout_fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a file (stdout replaced, as in tests)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, stdout_fd)
+    os.close(devnull)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        _chat(args, sys.stdout)
-    except MissingAPIKeyError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except AimlApiError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return _run(args)
+    except BrokenPipeError:
+        _silence_stdout()
         return EXIT_API_ERROR
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    return 0
 
 
 if __name__ == "__main__":

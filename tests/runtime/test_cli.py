@@ -1,18 +1,71 @@
-"""``python -m aimlapi_gemini chat ...`` against the reference server: replies on stdout, one-line
-errors on stderr, exit codes 0 / 1 (API) / 2 (usage)."""
+"""``python -m aimlapi_gemini chat ...`` against loopback servers: replies on stdout, one-line errors
+on stderr, exit codes 0 / 1 (API or output) / 2 (usage). Most tests run the program as a user does,
+in a subprocess; the hostile replies that need the library's typed errors are in test_cli_hostile.py.
+"""
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import subprocess
 import sys
+import time
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
 
 import pytest
 
+from aimlapi_gemini import __main__ as cli
 from aimlapi_gemini.__main__ import main
 from reference_server import BackgroundServer
 
-from .fakes import FAKE_KEY
+from .canned_server import CannedReply, canned_server
+from .fakes import FAKE_KEY, chunk_event, completion_json, error_json
+
+SPEC = Path(__file__).resolve().parents[2] / "generated" / "openapi.json"
+
+
+def cli_env(base_url: str, key: str = "") -> dict[str, str]:
+    """The caller's environment without any AIML_API_* setting, then the given ones."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("AIML_API")}
+    env["AIML_API_BASE_URL"] = base_url
+    if key:
+        env["AIML_API_KEY"] = key
+    return env
+
+
+def run_cli(
+    *args: str | bytes, env: dict[str, str], stdin: bytes | None = None, stdout: Any = subprocess.PIPE
+) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "aimlapi_gemini", *args],
+        input=stdin,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[bytes], code: int, *fragments: str) -> str:
+    """Exit ``code``, nothing on stdout, exactly one line on stderr that holds every fragment."""
+    err = result.stderr.decode("utf-8", "backslashreplace")
+    assert result.returncode == code, err
+    assert not result.stdout
+    assert err.startswith("aimlapi-gemini"), err
+    assert err.count("\n") == 1, err
+    assert "Traceback" not in err
+    for fragment in fragments:
+        assert fragment in err
+    return err
+
+
+@pytest.fixture
+def env(reference_server: BackgroundServer) -> dict[str, str]:
+    return cli_env(reference_server.base_url, reference_server.api_key)
 
 
 @pytest.fixture
@@ -20,6 +73,9 @@ def server_env(reference_server: BackgroundServer, monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("AIML_API_KEY", reference_server.api_key)
     monkeypatch.setenv("AIML_API_BASE_URL", reference_server.base_url)
     return reference_server
+
+
+# --- replies -------------------------------------------------------------------------------------
 
 
 @pytest.mark.usefixtures("server_env")
@@ -40,59 +96,252 @@ def test_streamed_and_plain_replies_are_the_same_text(capsys: pytest.CaptureFixt
     assert capsys.readouterr().out == plain
 
 
-def test_base_url_option_wins_over_the_environment(
-    reference_server: BackgroundServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setenv("AIML_API_KEY", reference_server.api_key)
-    monkeypatch.setenv("AIML_API_BASE_URL", "http://127.0.0.1:9")  # nothing listens there
-    assert main(["chat", "Hi", "--base-url", reference_server.base_url]) == 0
-    assert capsys.readouterr().out.strip()
+def test_the_module_runs_as_a_program(env: dict[str, str]) -> None:
+    result = run_cli("chat", "Hello", "--stream", "--max-tokens", "3", env=env)
+    assert result.returncode == 0, result.stderr
+    assert 1 <= len(result.stdout.split()) <= 3
+    assert result.stderr == b""
 
 
-def test_no_key_is_a_usage_error_naming_the_variable(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.delenv("AIML_API_KEY", raising=False)
-    assert main(["chat", "Hi"]) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1
-    assert "AIML_API_KEY" in err
+@pytest.mark.parametrize("stream", [[], ["--stream"]], ids=["reply", "streamed"])
+def test_a_dash_reads_the_prompt_from_stdin(env: dict[str, str], stream: list[str]) -> None:
+    from_stdin = run_cli("chat", "-", *stream, env=env, stdin="Tell me about the Loire ✓".encode())
+    from_argv = run_cli("chat", "Tell me about the Loire ✓", *stream, env=env)
+    assert from_stdin.returncode == 0, from_stdin.stderr
+    assert "Loire ✓" in from_stdin.stdout.decode()  # the reference server echoes the topic
+    assert from_stdin.stdout == from_argv.stdout
 
 
-def test_a_wrong_key_is_one_line_on_stderr_without_the_key(
-    server_env: BackgroundServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setenv("AIML_API_KEY", FAKE_KEY)
-    assert main(["chat", "Hi"]) == 1
-    out, err = capsys.readouterr()
-    assert out == ""
-    assert err.startswith("aimlapi-gemini: error: HTTP 401 Unauthorized: ")
-    assert "(request id " in err
-    assert err.count("\n") == 1
-    assert FAKE_KEY not in err
+def test_version_is_the_installed_package_version() -> None:
+    result = run_cli("--version", env=cli_env("http://127.0.0.1:9"))
+    assert result.returncode == 0
+    assert result.stdout.decode() == f"aimlapi-gemini {version('aimlapi-gemini')}\n"
 
 
-@pytest.mark.usefixtures("server_env")
-def test_a_request_the_api_rejects_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["chat", "Hi", "--temperature", "9"]) == 1
-    assert "HTTP 400 Bad Request: Body validation error" in capsys.readouterr().err
+# --- options: what is accepted, and its rejected twin ----------------------------------------------
 
 
-def test_bad_usage_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_cli_bounds_are_the_specs() -> None:
+    properties = json.loads(SPEC.read_text())["components"]["schemas"]["ChatCompletionRequest"]["properties"]
+    assert (
+        properties["temperature"]["minimum"],
+        properties["temperature"]["maximum"],
+    ) == (cli.TEMPERATURE_MIN, cli.TEMPERATURE_MAX)
+    assert properties["max_tokens"]["minimum"] == cli.MAX_TOKENS_MIN
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        ["--temperature", "0"],
+        ["--temperature", "2"],
+        ["--temperature", "0.7"],
+        ["--timeout", "30"],
+        ["--timeout", "0.5e2"],
+        ["--max-retries", "0"],
+        ["--max-tokens", "1"],
+    ],
+    ids=" ".join,
+)
+def test_options_in_range_are_sent(env: dict[str, str], option: list[str]) -> None:
+    result = run_cli("chat", "Hi", *option, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip()
+
+
+@pytest.mark.parametrize(
+    ("option", "says"),
+    [
+        (["--temperature", "nan"], "finite"),
+        (["--temperature", "inf"], "finite"),
+        (["--temperature=-inf"], "finite"),  # with "=": argparse reads "-inf" alone as an option
+        (["--temperature", "2.5"], "from 0 to 2"),
+        (["--temperature", "-0.1"], "from 0 to 2"),
+        (["--temperature", "warm"], "not a number"),
+        (["--timeout", "-1"], "above 0"),
+        (["--timeout", "0"], "above 0"),
+        (["--timeout", "nan"], "finite"),
+        (["--max-retries", "-1"], "0 or more"),
+        (["--max-retries", "1.5"], "not a whole number"),
+        (["--max-tokens", "0"], "1 or more"),
+        (["--max-tokens", "many"], "not a whole number"),
+        (["--base-url", "http://[::1"], "not a valid URL"),
+        (["--base-url", "api.aimlapi.com"], "absolute http"),
+        (["--base-url", "ftp://127.0.0.1"], "absolute http"),
+        (["--model", "gpt-4"], "invalid choice"),
+    ],
+    ids=lambda value: " ".join(value) if isinstance(value, list) else "",
+)
+def test_options_out_of_range_are_usage_errors_before_any_call(option: list[str], says: str) -> None:
+    with canned_server(CannedReply(500)) as server:  # would answer, if anything were sent
+        result = run_cli("chat", "Hi", *option, env=cli_env(server.base_url, "any-key"))
+    assert_one_line_error(result, 2, f"argument {option[0].split('=')[0]}: ", says)
+    assert server.requests == 0
+
+
+def test_a_missing_command_is_one_line_too() -> None:
+    assert_one_line_error(run_cli(env=cli_env("http://127.0.0.1:9")), 2, "required")
+
+
+def test_bad_usage_exits_2_in_process(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as caught:
         main(["chat", "Hi", "--max-tokens", "many"])
     assert caught.value.code == 2
     assert "--max-tokens" in capsys.readouterr().err
 
 
-def test_the_module_runs_as_a_program(server_env: BackgroundServer) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "aimlapi_gemini", "chat", "Hello", "--stream", "--max-tokens", "3"],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ),
-        timeout=60,
-        check=False,
-    )
+def test_base_url_option_wins_over_the_environment(reference_server: BackgroundServer) -> None:
+    env = cli_env("http://127.0.0.1:9", reference_server.api_key)  # nothing listens on port 9
+    result = run_cli("chat", "Hi", "--base-url", reference_server.base_url, env=env)
     assert result.returncode == 0, result.stderr
-    assert 1 <= len(result.stdout.split()) <= 3
+    assert result.stdout.strip()
+
+
+# --- text that is not UTF-8 ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["chat", b"caf\xe9 au lait"], ["chat", "Hi", "--system", b"\xff\xfe be brief"]],
+    ids=["prompt", "system"],
+)
+def test_arguments_that_are_not_utf8_are_usage_errors(args: list[str | bytes]) -> None:
+    with canned_server(CannedReply(500)) as server:
+        result = run_cli(*args, env=cli_env(server.base_url, "any-key"))
+    assert_one_line_error(result, 2, "not UTF-8 text")
+    assert server.requests == 0
+
+
+def test_stdin_that_is_not_utf8_is_a_usage_error() -> None:
+    with canned_server(CannedReply(500)) as server:
+        result = run_cli("chat", "-", env=cli_env(server.base_url, "any-key"), stdin=b"caf\xe9 au lait")
+    assert_one_line_error(result, 2, "standard input is not UTF-8 text", "byte 3")
+    assert server.requests == 0
+
+
+def test_a_utf8_prompt_beyond_ascii_is_sent(env: dict[str, str]) -> None:
+    result = run_cli("chat", "Crème brûlée, 東京 🚀", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "Crème brûlée, 東京 🚀" in result.stdout.decode()
+
+
+# --- the key and the API's answers ---------------------------------------------------------------
+
+
+def test_no_key_is_a_usage_error_naming_the_variable() -> None:
+    assert_one_line_error(run_cli("chat", "Hi", env=cli_env("http://127.0.0.1:9")), 2, "AIML_API_KEY")
+
+
+def test_a_wrong_key_is_one_line_on_stderr_without_the_key(reference_server: BackgroundServer) -> None:
+    result = run_cli("chat", "Hi", env=cli_env(reference_server.base_url, FAKE_KEY))
+    err = assert_one_line_error(result, 1, "(request id ")
+    assert err.startswith("aimlapi-gemini: error: HTTP 401 Unauthorized: ")
+    assert FAKE_KEY not in err
+
+
+@pytest.mark.parametrize("stream", [[], ["--stream"]], ids=["reply", "streamed"])
+def test_a_request_the_api_rejects_exits_1_with_the_vendors_message(stream: list[str]) -> None:
+    body = json.dumps(error_json(400, "Body validation error: messages is too long", "req-cli-7")).encode()
+    with canned_server(CannedReply(400, body)) as server:
+        result = run_cli("chat", "Hi", *stream, env=cli_env(server.base_url, "any-key"))
+    assert_one_line_error(result, 1, "HTTP 400", "messages is too long", "req-cli-7")
+
+
+# --- stdout that goes away -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stream", [[], ["--stream"]], ids=["reply", "streamed"])
+def test_a_reader_that_left_ends_the_program_quietly(env: dict[str, str], stream: list[str]) -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # like `| head` after it has read its fill: every write gets EPIPE
+    try:
+        result = run_cli("chat", "Hello", *stream, env=env, stdout=write_end)
+    finally:
+        os.close(write_end)
+    assert result.stderr == b""  # no traceback, no "Exception ignored ... BrokenPipeError"
+    assert result.returncode == 1
+
+
+@pytest.mark.parametrize("stream", ["", "--stream"], ids=["reply", "streamed"])
+def test_piping_into_head_prints_the_start_and_no_error(env: dict[str, str], stream: str) -> None:
+    command = f"{sys.executable} -m aimlapi_gemini chat Hello --max-tokens 400 {stream} | head -c 5"
+    result = subprocess.run(["sh", "-c", command], capture_output=True, env=env, timeout=60, check=False)
+    assert result.stderr == b""
+    assert len(result.stdout) == 5
+
+
+def test_a_closed_stdout_is_one_line_and_sends_nothing() -> None:
+    with canned_server(CannedReply(500)) as server:
+        result = subprocess.run(
+            ["sh", "-c", 'exec "$@" >&-', "sh", sys.executable, "-m", "aimlapi_gemini", "chat", "Hi"],
+            capture_output=True,
+            env=cli_env(server.base_url, "any-key"),
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 1
+    err = result.stderr.decode()
+    assert err == "aimlapi-gemini: error: cannot print the reply: standard output is closed\n"
+    assert server.requests == 0
+
+
+def test_a_stream_that_breaks_keeps_the_partial_reply_then_one_line() -> None:
+    error = json.dumps(error_json(500, "upstream model crashed", "req-cli-9"))
+    body = chunk_event("Once ") + chunk_event("upon ") + f"event: error\ndata: {error}\n\n".encode()
+    with canned_server(CannedReply(200, body, {"Content-Type": "text/event-stream"})) as server:
+        result = subprocess.run(
+            [sys.executable, "-m", "aimlapi_gemini", "chat", "Hi", "--stream"],
+            capture_output=True,
+            env=cli_env(server.base_url, "any-key"),
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 1
+    assert result.stdout == b"Once upon \n"
+    err = result.stderr.decode()
+    assert err.count("\n") == 1
+    assert "upstream model crashed" in err
+    assert "req-cli-9" in err
+
+
+@pytest.mark.parametrize(
+    ("content", "encoding", "printed"),
+    [("lone \ud800 surrogate", "utf-8", b"lone \\ud800 surrogate\n"), ("café", "ascii", b"caf\\xe9\n")],
+    ids=["lone-surrogate", "ascii-stdout"],
+)
+def test_characters_stdout_cannot_encode_are_printed_escaped(
+    content: str, encoding: str, printed: bytes
+) -> None:
+    # json.dumps writes the lone surrogate as the escape \ud800, which json.loads reads back.
+    reply = CannedReply(200, json.dumps(completion_json(content)).encode())
+    with canned_server(reply) as server:
+        env = {**cli_env(server.base_url, "any-key"), "PYTHONIOENCODING": encoding}
+        result = run_cli("chat", "Hi", env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == printed
+
+
+def test_ctrl_c_while_waiting_is_one_line_and_exit_130() -> None:
+    with canned_server(CannedReply(200, json.dumps(completion_json()).encode(), delay=30)) as server:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "aimlapi_gemini", "chat", "Hi"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=cli_env(server.base_url, "any-key"),
+        )
+        deadline = time.monotonic() + 30
+        while server.requests_seen == 0 and time.monotonic() < deadline:  # the call is under way
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == 130
+    assert out == b""
+    assert err == b"aimlapi-gemini: interrupted\n"
+
+
+def test_a_stdout_that_fails_to_write_is_one_line(env: dict[str, str]) -> None:
+    with open("/dev/full", "wb") as full:  # Linux: every write fails with ENOSPC
+        result = run_cli("chat", "Hello", env=env, stdout=full)
+    err = result.stderr.decode()
+    assert result.returncode == 1
+    assert err == "aimlapi-gemini: error: cannot print the reply: No space left on device\n"

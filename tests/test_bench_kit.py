@@ -1,0 +1,104 @@
+"""The bench's machinery (scripts/bench_kit), not its numbers: timing targets are checked by
+`make bench`, never by tests. Round order, GC policy, paired ratios, and the worker that measures a
+client tree in its own interpreter."""
+
+from __future__ import annotations
+
+import gc
+import shutil
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from bench_kit.baseline import CURRENT_TREE, StreamWorker
+from bench_kit.measure import Row, Samples, interleaved_samples, require_gc, rotations, withhold_wall_verdicts
+from bench_kit.payloads import request_body
+
+from reference_server import BackgroundServer
+
+
+def test_every_candidate_leads_equally_often_and_each_round_has_all() -> None:
+    orders = rotations(["a", "b", "c"], 6)
+    assert all(sorted(order) == ["a", "b", "c"] for order in orders)
+    assert Counter(order[0] for order in orders) == {"a": 2, "b": 2, "c": 2}
+    assert orders[0] != orders[1]
+
+
+@pytest.fixture
+def gc_off() -> Iterator[None]:
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+@pytest.mark.usefixtures("gc_off")
+def test_timing_refuses_to_run_with_the_gc_off() -> None:
+    with pytest.raises(RuntimeError, match="garbage collector is off"):
+        require_gc()
+    with pytest.raises(RuntimeError):
+        interleaved_samples({"noop": lambda: None}, rounds=1, number=1)
+
+
+def test_timing_runs_with_the_gc_on_and_warms_up_first() -> None:
+    calls: list[str] = []
+    samples = interleaved_samples({"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}, 3, 2)
+    assert calls[:4] == ["a", "a", "b", "b"]  # the untimed warm-up, `number` calls each
+    assert len(calls) == 4 + 3 * 2 * 2
+    assert [len(samples.wall[name]) for name in "ab"] == [3, 3]
+
+
+def test_ratios_pair_the_rounds_instead_of_dividing_medians() -> None:
+    # Round 2 is slow for both (a load spike): per-round ratios are all 2.0.
+    samples = Samples(wall={"ours": [2.0, 20.0, 4.0], "base": [1.0, 10.0, 2.0]}, cpu={})
+    assert samples.ratio("ours", "base") == 2.0
+    skewed = Samples(wall={"ours": [2.0, 2.2, 30.0], "base": [1.0, 10.0, 11.0]}, cpu={})
+    assert skewed.ratio("ours", "base") == pytest.approx(2.0)  # medians would say 2.2 / 10
+
+
+@pytest.mark.parametrize("copy", [False, True], ids=["current tree", "a copy elsewhere"])
+def test_the_stream_worker_measures_the_tree_it_is_given(
+    reference_server: BackgroundServer, tmp_path: Path, copy: bool
+) -> None:
+    tree = CURRENT_TREE
+    if copy:  # as the baseline tree is: the package somewhere else, found only through PYTHONPATH
+        tree = tmp_path / "generated"
+        shutil.copytree(CURRENT_TREE / "aimlapi_gemini", tree / "aimlapi_gemini")
+    body = {**request_body(), "max_tokens": 60}
+    worker = StreamWorker(tree, reference_server.base_url, reference_server.api_key, 50, body)
+    try:
+        assert worker.cpu_per_chunk() > 0
+    finally:
+        worker.close()
+
+
+def test_a_worker_that_imports_another_tree_is_refused(
+    reference_server: BackgroundServer, tmp_path: Path
+) -> None:
+    empty = tmp_path / "no-package-here"  # PYTHONPATH without the package: the installed one wins
+    empty.mkdir()
+    with pytest.raises(SystemExit, match="imported"):
+        StreamWorker(empty, reference_server.base_url, reference_server.api_key, 5, request_body())
+
+
+def _rows() -> list[Row]:
+    return [
+        Row("1 per-call", "wall", 1.0, "ms", "raw", 1.01, "<= 1.02", True, wall_time=True),
+        Row("3 models", "cpu", 1.0, "ms", "json.loads", 2.5, "<= 2.0", False),
+    ]
+
+
+def test_a_busy_machine_keeps_wall_ratios_but_judges_only_cpu_rows() -> None:
+    rows = _rows()
+    assert withhold_wall_verdicts(rows, load=3.0, cores=2)
+    wall, cpu = rows
+    assert (wall.ratio, wall.passed, wall.note) == (1.01, None, "not judged: busy machine")
+    assert (cpu.passed, cpu.note) == (False, "")
+
+
+def test_a_quiet_machine_judges_every_row() -> None:
+    rows = _rows()
+    assert not withhold_wall_verdicts(rows, load=0.3, cores=2)
+    assert [row.passed for row in rows] == [True, False]
