@@ -474,7 +474,11 @@ def test_a_one_value_discriminator_defaults_so_messages_and_parts_need_only_thei
     tool = ChatCompletionTool(function=FunctionDefinition(description="d", name="f"))
     assert tool.to_dict()["type"] == "function"
     # The required fields that are not discriminators stay positional, first.
-    assert ToolMessage("42", "call_1").to_dict() == {"role": "tool", "content": "42", "tool_call_id": "call_1"}
+    assert ToolMessage("42", "call_1").to_dict() == {
+        "role": "tool",
+        "content": "42",
+        "tool_call_id": "call_1",
+    }
 
 
 def test_a_wrong_or_missing_discriminator_is_still_rejected_by_from_dict() -> None:
@@ -487,7 +491,9 @@ def test_a_wrong_or_missing_discriminator_is_still_rejected_by_from_dict() -> No
     sneaky = UserMessage(content="hi", role="assistant")  # type: ignore[arg-type]
     request = ChatCompletionRequest(model="gemini-pro", messages=[sneaky])
     with pytest.raises(ValidationError):
-        ChatCompletionRequest.from_dict({**request.to_dict(), "messages": [{"role": "bogus", "content": "hi"}]})
+        ChatCompletionRequest.from_dict(
+            {**request.to_dict(), "messages": [{"role": "bogus", "content": "hi"}]}
+        )
 
 
 def test_messages_takes_a_list_of_one_message_kind() -> None:
@@ -517,7 +523,7 @@ def test_unset_prints_as_its_name_and_reprs_leave_unset_fields_out() -> None:
 def test_help_lists_the_fields_with_their_descriptions() -> None:
     import pydoc
 
-    text = pydoc.render_doc(ChatCompletionRequest, renderer=pydoc.plaintext)
+    text = pydoc.plain(pydoc.render_doc(ChatCompletionRequest))
     attributes = " ".join(text.partition("Attributes:")[2].replace("|", " ").split())
     for field, description in [
         ("messages", "The conversation so far, oldest first."),
@@ -563,23 +569,33 @@ def test_to_param_rejects_a_reply_the_request_cannot_take() -> None:
 
 
 def test_a_tool_call_reply_appended_and_sent_back_is_accepted(reference_server: Any) -> None:
+    with AuthenticatedClient(base_url=reference_server.base_url, token=reference_server.api_key) as client:
+        _tool_call_round_trip(client)
+
+
+def _tool_call_round_trip(client: AuthenticatedClient) -> None:
     from aimlapi_gemini.models import ChatCompletionTool
 
-    client = AuthenticatedClient(base_url=reference_server.base_url, token=reference_server.api_key)
     weather = FunctionDefinition(
         description="The weather in a city.",
         name="get_weather",
         parameters={"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
     )
-    messages: list[AssistantMessage | ToolMessage | UserMessage] = [UserMessage(content="get_weather in Paris?")]
-    request = ChatCompletionRequest(model="gemini-pro", messages=messages, tools=[ChatCompletionTool(function=weather)])
+    messages: list[AssistantMessage | ToolMessage | UserMessage] = [
+        UserMessage(content="get_weather in Paris?")
+    ]
+    request = ChatCompletionRequest(
+        model="gemini-pro", messages=messages, tools=[ChatCompletionTool(function=weather)]
+    )
     first = create_chat_completion.sync(client=client, body=request)
     reply = first.choices[0].message
-    assert not isinstance(reply.tool_calls, type(UNSET)) and reply.tool_calls
+    assert not isinstance(reply.tool_calls, type(UNSET))
+    assert reply.tool_calls
     messages.append(reply.to_param())
     for call in reply.tool_calls:
         messages.append(ToolMessage(content='{"celsius": 21}', tool_call_id=call.id))
     request.messages = messages
     second = create_chat_completion.sync_detailed(client=client, body=request)
     assert second.status_code == 200, second.content
-    assert second.parsed is not None and second.parsed.choices[0].message.content
+    assert isinstance(second.parsed, ChatCompletion)
+    assert second.parsed.choices[0].message.content

@@ -15,10 +15,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
-from collections.abc import Sequence
 from typing import Any
 
 import jinja2
@@ -146,8 +146,9 @@ EXTRA_MODULES = {"params.py": "params.py.jinja"}
 
 
 def _run_generator(resolved_path: Path, package_dir: Path) -> None:
-    from openapi_python_client import GeneratorError, _get_project_for_url_or_path
+    from openapi_python_client import _get_project_for_url_or_path
     from openapi_python_client.config import Config, ConfigFile, MetaType
+    from openapi_python_client.parser.errors import GeneratorError
 
     config = Config.from_sources(
         ConfigFile.load_from_path(CONFIG),
