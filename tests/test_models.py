@@ -599,3 +599,15 @@ def _tool_call_round_trip(client: AuthenticatedClient) -> None:
     assert second.status_code == 200, second.content
     assert isinstance(second.parsed, ChatCompletion)
     assert second.parsed.choices[0].message.content
+
+
+def test_a_free_form_object_takes_its_content_as_its_argument() -> None:
+    schema = {"type": "object", "properties": {"city": {"type": "string"}}}
+    parameters = FunctionParameters(schema)
+    assert parameters.to_dict() == schema
+    function = FunctionDefinition(description="d", name="f", parameters=parameters)
+    assert function.to_dict()["parameters"] == schema
+    assert LogitBias({"42": -5}).to_dict() == {"42": -5}
+    # Models with declared fields keep extra fields out of their constructor.
+    with pytest.raises(TypeError):
+        UserMessage(content="hi", additional_properties={"x": 1})  # type: ignore[call-arg]

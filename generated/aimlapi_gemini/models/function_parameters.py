@@ -18,7 +18,7 @@ T = TypeVar("T", bound="FunctionParameters")
 class FunctionParameters:
     """The function's arguments, described as a JSON Schema object."""
 
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(factory=dict)
 
     def __repr__(self) -> str:
         # Only the fields that were given: a repr full of UNSET says nothing.

@@ -18,7 +18,7 @@ T = TypeVar("T", bound="LogitBias")
 class LogitBias:
     """Per-token adjustments to the likelihood of being chosen, keyed by token id."""
 
-    additional_properties: dict[str, float] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, float] = _attrs_field(factory=dict)
 
     def __repr__(self) -> str:
         # Only the fields that were given: a repr full of UNSET says nothing.
