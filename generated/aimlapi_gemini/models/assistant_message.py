@@ -24,9 +24,9 @@ class AssistantMessage:
     """An earlier reply of the model, replayed as context.
 
     Attributes:
-        role (AssistantMessageRole):
+        role (AssistantMessageRole): Always 'assistant'.
         content (None | str | Unset): The text the model replied with.
-        tool_calls (list[ToolCall] | Unset): Tools the model asked to call in that reply.
+        tool_calls (Sequence[ToolCall] | Unset): Tools the model asked to call in that reply.
         refusal (str | Unset): A refusal the model gave instead of an answer.
         name (str | Unset): Optional name of the participant, to tell speakers with the same role apart.
     """

@@ -28,10 +28,10 @@ class ChatCompletion:
 
     Attributes:
         id (str): Identifies this completion. Not always an OpenAI-style id.
-        object_ (ChatCompletionObject): Always chat.completion.
+        object_ (ChatCompletionObject): Always chat.completion. Always 'chat.completion'.
         created (int): When the completion was made, in Unix seconds.
         model (str): The model that answered, e.g. google/gemini-pro.
-        choices (list[ChatCompletionChoice]): The candidate replies; usually one.
+        choices (Sequence[ChatCompletionChoice]): The candidate replies; usually one.
         usage (CompletionUsage): Token counts of the request and reply.
         system_fingerprint (None | str | Unset): Identifies the backend configuration that answered.
         meta (ChatCompletionMeta | None | Unset):

@@ -29,11 +29,11 @@ class ChatCompletionChunk:
 
     Attributes:
         id (str): Identifies the completion; the same in every chunk of a stream.
-        object_ (ChatCompletionChunkObject): Always chat.completion.chunk.
+        object_ (ChatCompletionChunkObject): Always chat.completion.chunk. Always 'chat.completion.chunk'.
         created (int): When the completion was made, in Unix seconds.
         model (str): The model that answers.
-        choices (list[ChatCompletionChunkChoice]): What each choice adds in this chunk; may be empty in a final usage-
-            only chunk.
+        choices (Sequence[ChatCompletionChunkChoice]): What each choice adds in this chunk; may be empty in a final
+            usage-only chunk.
         usage (CompletionUsage | None | Unset): Token counts; only in the last chunk, and only when the stream reports
             usage.
         system_fingerprint (None | str | Unset): Identifies the backend configuration that answered.

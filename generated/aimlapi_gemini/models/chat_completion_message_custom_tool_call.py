@@ -28,7 +28,7 @@ class ChatCompletionMessageCustomToolCall:
 
     Attributes:
         id (str): Identifies the call.
-        type_ (ChatCompletionMessageCustomToolCallType):
+        type_ (ChatCompletionMessageCustomToolCallType): Always 'custom'.
         custom (CustomToolCall): The custom tool to call and its input.
     """
 

@@ -28,7 +28,7 @@ class ChatCompletionMessageToolCall:
 
     Attributes:
         id (str): Identifies the call; answer it with a tool message carrying this id.
-        type_ (ChatCompletionMessageToolCallType):
+        type_ (ChatCompletionMessageToolCallType): Always 'function'.
         function (FunctionCall): The function to call and its arguments.
     """
 

@@ -45,7 +45,7 @@ class ChatCompletionRequest:
 
     Attributes:
         model (ChatCompletionRequestModel): Which model answers.
-        messages (list[AssistantMessage | FunctionMessage | SystemMessage | ToolMessage | UserMessage]): The
+        messages (Sequence[AssistantMessage | FunctionMessage | SystemMessage | ToolMessage | UserMessage]): The
             conversation so far, oldest first. Each entry is one of five message kinds, told apart by its role.
         frequency_penalty (float | None | Unset): Positive values make the model less likely to repeat tokens in
             proportion to how often they already appeared.
@@ -62,7 +62,7 @@ class ChatCompletionRequest:
             focused ones.
         stop (list[str] | None | str | Unset): Text (or up to several texts) at which generation stops; the stop text is
             not included in the reply.
-        tools (list[ChatCompletionTool] | Unset): Functions the model may ask to call.
+        tools (Sequence[ChatCompletionTool] | Unset): Functions the model may ask to call.
         tool_choice (NamedToolChoice | ToolChoiceMode | Unset): Whether and which tool the model must call: none, auto,
             required, or one named function.
     """

@@ -23,7 +23,7 @@ T = TypeVar("T", bound="ChatCompletionTool")
 class ChatCompletionTool:
     """
     Attributes:
-        type_ (ChatCompletionToolType):
+        type_ (ChatCompletionToolType): Always 'function'.
         function (FunctionDefinition):
     """
 

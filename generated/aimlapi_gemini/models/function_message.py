@@ -20,7 +20,7 @@ class FunctionMessage:
     """The result of a function call (the older form of tool results).
 
     Attributes:
-        role (FunctionMessageRole):
+        role (FunctionMessageRole): Always 'function'.
         content (str): What the function returned.
         name (str): The name of the function that was called.
     """

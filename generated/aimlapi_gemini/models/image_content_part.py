@@ -25,7 +25,7 @@ class ImageContentPart:
     """An image for the model to look at.
 
     Attributes:
-        type_ (ImageContentPartType):
+        type_ (ImageContentPartType): Always 'image_url'.
         image_url (ImageUrl): Where the image is and how closely to look at it.
     """
 

@@ -24,7 +24,7 @@ T = TypeVar("T", bound="NamedToolChoice")
 class NamedToolChoice:
     """
     Attributes:
-        type_ (NamedToolChoiceType):
+        type_ (NamedToolChoiceType): Always 'function'.
         function (NamedToolChoiceFunction):
     """
 

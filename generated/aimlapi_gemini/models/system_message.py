@@ -24,7 +24,7 @@ class SystemMessage:
     """Instructions that steer the model's behaviour for the whole conversation.
 
     Attributes:
-        role (SystemMessageRole):
+        role (SystemMessageRole): Always 'system'.
         content (list[TextContentPart] | str): The instructions, as plain text or as a list of text parts.
         name (str | Unset): Optional name of the participant, to tell speakers with the same role apart.
     """

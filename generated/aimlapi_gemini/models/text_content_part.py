@@ -21,7 +21,7 @@ class TextContentPart:
     """A piece of text inside a multi-part message.
 
     Attributes:
-        type_ (TextContentPartType):
+        type_ (TextContentPartType): Always 'text'.
         text (str): The text itself.
     """
 

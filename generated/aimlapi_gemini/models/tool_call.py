@@ -25,7 +25,7 @@ class ToolCall:
     """
     Attributes:
         id (str): Identifies the call, so a tool message can answer it.
-        type_ (ToolCallType):
+        type_ (ToolCallType): Always 'function'.
         function (ToolCallFunction): Which function, with which arguments.
     """
 

@@ -20,7 +20,7 @@ class ToolMessage:
     """The result of a tool call, sent back to the model.
 
     Attributes:
-        role (ToolMessageRole):
+        role (ToolMessageRole): Always 'tool'.
         content (str): What the tool returned.
         tool_call_id (str): The id of the tool call this message answers.
     """

@@ -27,7 +27,7 @@ class UrlCitationAnnotation:
     """A citation of a web page inside the reply.
 
     Attributes:
-        type_ (UrlCitationAnnotationType):
+        type_ (UrlCitationAnnotationType): Always 'url_citation'.
         url_citation (UrlCitation): Where in the reply a web page is cited, and which page.
     """
 

@@ -25,7 +25,7 @@ class UserMessage:
     """A turn written by the end user; may mix text and images.
 
     Attributes:
-        role (UserMessageRole):
+        role (UserMessageRole): Always 'user'.
         content (list[ImageContentPart | TextContentPart] | str): The user's turn, as plain text or as a list of text
             and image parts.
         name (str | Unset): Optional name of the participant, to tell speakers with the same role apart.
