@@ -253,7 +253,7 @@ def _explain_no_match(segments: Sequence[JSONPathSegment], document: Any, *, rem
 
 def _selector_text(segment: JSONPathSegment) -> str:
     if isinstance(segment, JSONPathRecursiveDescentSegment):
-        return f"descendant matching ..{segment}"
+        return f"descendant matching {segment}"
     parts = []
     for selector in segment.selectors:
         if isinstance(selector, NameSelector):
