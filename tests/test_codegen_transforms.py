@@ -170,7 +170,9 @@ class TestOverlayDiagnostics:
         assert "'/v2/chat'" in problem.hint
 
     def test_a_renamed_member_is_named_as_the_nearest_existing_one(self) -> None:
-        document: dict[str, Any] = {"paths": {"/v2/chat/completions": {"post": {}}, "/v1/models": {"get": {}}}}
+        document: dict[str, Any] = {
+            "paths": {"/v2/chat/completions": {"post": {}}, "/v1/models": {"get": {}}}
+        }
         error = self._problems(document, {"target": "$.paths['/v1/chat/completions'].post", "update": {}})
         (problem,) = error.problems
         assert problem.problem == "matches nothing: $['paths'] has no member '/v1/chat/completions'"

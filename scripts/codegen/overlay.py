@@ -29,6 +29,8 @@ from jsonpath_rfc9535.serialize import canonical_string
 
 # How many of a node's keys a hint lists when none is close to the missing one.
 _LISTED_KEYS = 8
+# Longer reasons are shortened to their first sentence in a report.
+_BRIEF_REASON = 200
 
 
 class OverlayError(ValueError):
@@ -50,7 +52,7 @@ class OverlayProblem:
     def lines(self) -> list[str]:
         lines = [f"action #{self.number}: target {self.target}"]
         if self.reason:
-            lines.append(f"  reason:  {self.reason}")
+            lines.append(f"  reason:  {_brief(self.reason)}")
         return [*lines, f"  problem: {self.problem}", f"  hint:    {self.hint}"]
 
 
@@ -94,6 +96,14 @@ def _number_ranges(numbers: Sequence[int]) -> str:
         else:
             runs.append([number])
     return ", ".join(f"#{run[0]}" if len(run) == 1 else f"#{run[0]}-#{run[-1]}" for run in runs)
+
+
+def _brief(reason: str) -> str:
+    """A long reason's first sentence: enough to recognise the action in a report."""
+    if len(reason) <= _BRIEF_REASON:
+        return reason
+    first, dot, _ = reason.partition(". ")
+    return first + "." + " [...]" if dot and len(first) < _BRIEF_REASON else reason[:_BRIEF_REASON] + " [...]"
 
 
 def _reason(action: Mapping[str, Any]) -> str:
