@@ -6,7 +6,8 @@ httpx's own ASGITransport is async only and reads the whole response before retu
 stream's chunks, its delays and a cut in the middle could not be seen. Here the body streams:
 the async side runs the app on the caller's event loop, the sync side on a private loop thread.
 A dropped connection (exchange.abort() raises ConnectionResetError in-process) surfaces as
-httpx.RemoteProtocolError, as the same fault does over a socket.
+httpx.RemoteProtocolError, and a wait longer than the request's read timeout as httpx.ReadTimeout,
+as they do over a socket (where httpcore enforces the timeout; here nothing else would).
 """
 
 from __future__ import annotations
@@ -25,7 +26,15 @@ from .exchange import Message, Receive, Scope, Send
 ASGIApp = Callable[[Scope, Receive, Send], Any]
 # What the app emits, in order: ASGI messages, then None (done) or the exception it raised.
 _Event = Message | BaseException | None
-_FIRST_BYTE_TIMEOUT = 600.0
+
+
+def _read_timeout(request: httpx.Request) -> float | None:
+    timeout: dict[str, float | None] = request.extensions.get("timeout", {})
+    return timeout.get("read")
+
+
+def _timed_out(request: httpx.Request) -> httpx.ReadTimeout:
+    return httpx.ReadTimeout(f"no data from the app within {_read_timeout(request)} s", request=request)
 
 
 def _scope(request: httpx.Request) -> Scope:
@@ -109,7 +118,10 @@ class _SyncBody(httpx.SyncByteStream):
 
     def __iter__(self) -> Iterator[bytes]:
         while True:
-            event = self._events.get()
+            try:
+                event = self._events.get(timeout=_read_timeout(self._request))
+            except queue.Empty:
+                raise _timed_out(self._request) from None
             chunk = _body_chunk(event, self._request)
             if chunk is None:
                 return
@@ -130,7 +142,10 @@ class _AsyncBody(httpx.AsyncByteStream):
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         while True:
-            event = await self._events.get()
+            try:
+                event = await asyncio.wait_for(self._events.get(), _read_timeout(self._request))
+            except TimeoutError:
+                raise _timed_out(self._request) from None
             chunk = _body_chunk(event, self._request)
             if chunk is None:
                 return
@@ -168,10 +183,10 @@ class InProcessTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
             _drive(self.app, request, body, events.put), self._loop_thread()
         )
         try:
-            start = _start(events.get(timeout=_FIRST_BYTE_TIMEOUT), request)
+            start = _start(events.get(timeout=_read_timeout(request)), request)
         except queue.Empty:
             future.cancel()
-            raise httpx.ReadTimeout("the app sent no response", request=request) from None
+            raise _timed_out(request) from None
         return _response(start, request, _SyncBody(events, future, request))
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -179,7 +194,10 @@ class InProcessTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         events: asyncio.Queue[_Event] = asyncio.Queue()
         task = asyncio.get_running_loop().create_task(_drive(self.app, request, body, events.put_nowait))
         try:
-            start = _start(await events.get(), request)
+            start = _start(await asyncio.wait_for(events.get(), _read_timeout(request)), request)
+        except TimeoutError:
+            task.cancel()
+            raise _timed_out(request) from None
         except BaseException:
             task.cancel()
             raise
