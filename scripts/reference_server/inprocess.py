@@ -77,8 +77,10 @@ async def _drive(app: ASGIApp, request: httpx.Request, body: bytes, emit: Callab
 
 def _failure(event: BaseException, request: httpx.Request, started: bool) -> BaseException:
     if isinstance(event, ConnectionResetError):
-        what = "peer closed connection without sending complete message body" if started else (
-            "Server disconnected without sending a response."
+        what = (
+            "peer closed connection without sending complete message body"
+            if started
+            else ("Server disconnected without sending a response.")
         )
         return httpx.RemoteProtocolError(what, request=request)
     return event
@@ -92,7 +94,9 @@ def _start(event: _Event, request: httpx.Request) -> Message:
     return event
 
 
-def _response(start: Message, request: httpx.Request, stream: httpx.SyncByteStream | httpx.AsyncByteStream) -> httpx.Response:
+def _response(
+    start: Message, request: httpx.Request, stream: httpx.SyncByteStream | httpx.AsyncByteStream
+) -> httpx.Response:
     headers = [(bytes(k), bytes(v)) for k, v in start.get("headers", [])]
     return httpx.Response(start["status"], headers=headers, stream=stream, request=request)
 
@@ -129,7 +133,9 @@ class _SyncBody(httpx.SyncByteStream):
 
 
 class _AsyncBody(httpx.AsyncByteStream):
-    def __init__(self, events: asyncio.Queue[_Event], task: asyncio.Task[None], request: httpx.Request) -> None:
+    def __init__(
+        self, events: asyncio.Queue[_Event], task: asyncio.Task[None], request: httpx.Request
+    ) -> None:
         self._events, self._task, self._request = events, task, request
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
@@ -171,7 +177,9 @@ class InProcessTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
         events: queue.Queue[_Event] = queue.Queue()
-        future = asyncio.run_coroutine_threadsafe(_drive(self.app, request, body, events.put), self._loop_thread())
+        future = asyncio.run_coroutine_threadsafe(
+            _drive(self.app, request, body, events.put), self._loop_thread()
+        )
         try:
             start = _start(events.get(timeout=_read_timeout(request)), request)
         except queue.Empty:

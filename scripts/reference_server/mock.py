@@ -55,7 +55,9 @@ class MockAPI:
         self.script.add(tool_call_step(name, {} if arguments is None else arguments, call_id))
         return self
 
-    def fail(self, status: int = 500, *, retry_after: float | None = None, message: str | None = None) -> Self:
+    def fail(
+        self, status: int = 500, *, retry_after: float | None = None, message: str | None = None
+    ) -> Self:
         """The next request gets `status` with the vendor's error body (and `Retry-After`)."""
         headers = {} if retry_after is None else {"retry-after": _seconds(retry_after)}
         self.script.add(Step(status=status, message=message, headers=headers))

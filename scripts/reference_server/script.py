@@ -51,7 +51,9 @@ class Step:
     def plan(self, plan: ReplyPlan) -> ReplyPlan:
         """`plan` (the deterministic reply) with this step's content."""
         if self.tool_call is not None:
-            plan = dataclasses.replace(plan, pieces=(), tool_calls=(self.tool_call,), finish_reason="tool_calls")
+            plan = dataclasses.replace(
+                plan, pieces=(), tool_calls=(self.tool_call,), finish_reason="tool_calls"
+            )
         elif self.text is not None:
             pieces = _pieces(self.text) or ((self.text,) if self.text else ())
             plan = dataclasses.replace(plan, pieces=pieces, tool_calls=(), finish_reason="stop")

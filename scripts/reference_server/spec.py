@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import functools
 import json
-from importlib import resources
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 

@@ -18,12 +18,13 @@ __all__ = ["MockAPI", "ScriptError"]
 
 
 def __getattr__(name: str) -> Any:
-    if name == "MockAPI":
-        from aimlapi_gemini.testing._server.mock import MockAPI
-
-        return MockAPI
-    if name == "ScriptError":
-        from aimlapi_gemini.testing._server.script import ScriptError
-
-        return ScriptError
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if name not in __all__:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    try:
+        from aimlapi_gemini.testing._server import mock, script
+    except ImportError as exc:
+        raise ImportError(
+            f"aimlapi_gemini.testing needs the testing extra (missing: {exc.name}); "
+            "pip install 'aimlapi-gemini[testing]'"
+        ) from exc
+    return mock.MockAPI if name == "MockAPI" else script.ScriptError

@@ -23,6 +23,7 @@ from aimlapi_gemini import (
     UserMessage,
 )
 from aimlapi_gemini.api.chat_completions import create_chat_completion
+from aimlapi_gemini.models import ChatCompletionMessageToolCall
 from aimlapi_gemini.testing import MockAPI, ScriptError
 
 PATH = "/v1/chat/completions"
@@ -88,6 +89,7 @@ def test_reply_tool_call_plain_and_streamed(aimlapi_mock: MockAPI) -> None:
     assert choice.finish_reason == "tool_calls"
     assert choice.message.tool_calls
     call = choice.message.tool_calls[0]
+    assert isinstance(call, ChatCompletionMessageToolCall)
     assert call.function.name == "get_forecast"
     assert json.loads(call.function.arguments) == arguments
 
@@ -129,15 +131,17 @@ def test_a_failure_then_a_reply_exercises_the_clients_retry(aimlapi_mock: MockAP
 
 def test_cut_stream_keeps_the_chunks_before_the_cut(aimlapi_mock: MockAPI) -> None:
     aimlapi_mock.cut_stream(after=2, text="one two three four")
-    received = ""
-    with (
-        pytest.raises(StreamInterruptedError) as caught,
-        create_chat_completion.stream(client=aimlapi_mock.client(), body=ask(), max_retries=0) as stream,
-    ):
-        for chunk in stream:
-            delta = chunk.choices[0].delta if chunk.choices else None
-            received += delta.content if delta and isinstance(delta.content, str) else ""
-    assert received == "one two"
+    received: list[str] = []
+
+    def read_stream() -> None:
+        with create_chat_completion.stream(client=aimlapi_mock.client(), body=ask(), max_retries=0) as stream:
+            for chunk in stream:
+                delta = chunk.choices[0].delta if chunk.choices else None
+                received.append(delta.content if delta and isinstance(delta.content, str) else "")
+
+    with pytest.raises(StreamInterruptedError) as caught:
+        read_stream()
+    assert "".join(received) == "one two"
     assert caught.value.chunks_received == 3  # the role chunk and two words
 
 
@@ -199,9 +203,15 @@ def test_an_invalid_request_is_rejected_and_takes_no_scripted_reply(aimlapi_mock
 @pytest.mark.parametrize(
     ("script", "problem"),
     [
-        (lambda m: m.reply(text="Hi", finish_reason="sideways"), r"\(ChatCompletion\): choices\[0\]\.finish_"),
+        (
+            lambda m: m.reply(text="Hi", finish_reason="sideways"),
+            r"\(ChatCompletion\): choices\[0\]\.finish_",
+        ),
         (lambda m: m.reply(text=42), r"\(ChatCompletion\): choices\[0\]\.message\.content: expected"),
-        (lambda m: m.reply_tool_call(name=None), r"\(ChatCompletion\): choices\[0\]\.message\.tool_calls\[0\]"),
+        (
+            lambda m: m.reply_tool_call(name=None),
+            r"\(ChatCompletion\): choices\[0\]\.message\.tool_calls\[0\]",
+        ),
         (lambda m: m.reply_tool_call(name="f", arguments={"x": object()}), "arguments are not JSON"),
         (lambda m: m.fail(status=418), "418 is not an error the spec documents"),
         (lambda m: m.fail(status=200), "200 is not an error the spec documents"),

@@ -19,12 +19,7 @@ if TYPE_CHECKING:
 @pytest.fixture
 def aimlapi_mock() -> Iterator[MockAPI]:
     """A fresh MockAPI: script replies on it, call it through ``aimlapi_mock.client()``."""
-    try:
-        from aimlapi_gemini.testing import MockAPI
-    except ImportError as exc:  # the kit's extra is not installed
-        raise ImportError(
-            f"the aimlapi_mock fixture needs aimlapi-gemini[testing] ({exc}); "
-            "pip install 'aimlapi-gemini[testing]'"
-        ) from exc
+    from aimlapi_gemini.testing import MockAPI  # an ImportError naming the extra when it is missing
+
     with MockAPI() as mock:
         yield mock
