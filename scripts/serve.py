@@ -33,7 +33,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     limits = Limits(max_body_bytes=args.max_body_bytes, header_timeout=args.header_timeout)
     print(f"reference server on http://{args.host}:{args.port} (key {args.api_key!r})", flush=True)
-    serve(args.host, args.port, ServerConfig(api_key=args.api_key, stream_delay=args.stream_delay, limits=limits))
+    serve(
+        args.host,
+        args.port,
+        ServerConfig(api_key=args.api_key, stream_delay=args.stream_delay, limits=limits),
+    )
 
 
 if __name__ == "__main__":

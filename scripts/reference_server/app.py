@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from . import faults
 from .errors import error_body, html_error_page, new_request_id
 from .exchange import BodyTooLarge, Exchange, Receive, Scope, Send
-from .limits import Limits, LimitError, check_structure, limit_text, parse_json_limited
+from .limits import LimitError, Limits, check_structure, limit_text, parse_json_limited
 from .replies import ReplyPlan, plan_reply
 from .spec import find_operation
 from .streaming import StreamCut, sse, stream_body
@@ -168,7 +168,8 @@ class ReferenceApp:
             raise too_large from None
         except TimeoutError:
             raise LimitError(
-                f"Request body not received within {limits.body_timeout:g} s " + limit_text(limits, "body_timeout"),
+                f"Request body not received within {limits.body_timeout:g} s "
+                + limit_text(limits, "body_timeout"),
                 408,
             ) from None
 

@@ -27,7 +27,8 @@ Kinds (applied after routing and authentication):
     Status 200, ``content-type: application/json``, a complete HTTP message whose body is
     the first half of the normal (non-stream) JSON reply, i.e. invalid JSON.
 ``html=<status>``
-    That status (a registered error status, 400-599) with an HTML error page (``content-type: text/html``), as a proxy sends.
+    That status (a registered error status, 400-599) with an HTML error page
+    (``content-type: text/html``), as a proxy sends.
 ``stream-cut=<n>``
     For ``stream: true``: the role chunk and n content chunks, then the connection is
     dropped without ``data: [DONE]`` (an incomplete chunked body). Ignored for non-stream.
@@ -41,8 +42,8 @@ A malformed X-Fault header gets a 400 ErrorResponse naming the header.
 from __future__ import annotations
 
 import threading
-from http import HTTPStatus
 from dataclasses import dataclass, field
+from http import HTTPStatus
 
 KINDS = frozenset({"status", "latency", "reset", "truncate", "html", "stream-cut", "stream-error"})
 _VALUED = KINDS - {"reset", "truncate"}
