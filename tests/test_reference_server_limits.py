@@ -260,3 +260,15 @@ def test_valid_fault_statuses_at_the_range_ends_are_applied(
 ) -> None:
     response = post_raw(reference_server, json.dumps(hello()).encode(), **{"X-Fault": fault})
     assert response.status_code == int(fault.split("=")[1])
+
+
+def test_requests_past_max_concurrency_get_a_vendor_shaped_503() -> None:
+    limits = Limits(max_concurrency=2)
+    with BackgroundServer(ServerConfig(limits=limits)) as small:
+        raw = json.dumps(hello()).encode()
+        with connect(small):  # one open connection and the request's: two, the limit
+            assert post_raw(small, raw).status_code == 200
+        with connect(small), connect(small):  # two open connections and the request's: three
+            response = post_raw(small, raw)
+        assert_vendor_error(response, 503, "max_concurrency")
+        assert not schema_errors("#/components/schemas/ErrorResponse", response.json())

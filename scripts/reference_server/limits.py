@@ -39,7 +39,8 @@ class Limits:
     # Bytes of one incomplete HTTP event, i.e. the request line plus headers (h11's limit).
     max_header_bytes: int = 64 * 1024
     # Open connections or running requests beyond which new requests get 503 (uvicorn's
-    # limit_concurrency); set above the 1,000 connections `make load` opens.
+    # limit_concurrency, made in protocol.py so the 503 is vendor-shaped); above the 1,000
+    # connections plus 400 slow sockets `make load` opens.
     max_concurrency: int = 4096
 
 

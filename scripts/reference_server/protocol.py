@@ -1,5 +1,5 @@
-"""uvicorn's h11 protocol with two additions: the connection's transport in the ASGI scope, and
-a deadline for receiving a request's headers.
+"""uvicorn's h11 protocol with three additions: the connection's transport in the ASGI scope, a
+deadline for receiving a request's headers, and a vendor-shaped 503 past max_concurrency.
 
 ASGI has no way to drop a connection without a response (uvicorn turns an exception before
 `http.response.start` into a 500), so the reset faults need the socket itself.
@@ -7,27 +7,36 @@ ASGI has no way to drop a connection without a response (uvicorn turns an except
 uvicorn 0.54 times out only idle kept-alive connections (timeout_keep_alive, armed after a
 response); a client that connects and never sends, or sends headers at 1 byte/s, holds its
 socket forever. The deadline closes such connections.
+
+uvicorn's own limit_concurrency answers `503 text/plain`, which the spec does not allow (its 503
+is an ErrorResponse); the same check is made here with a vendor-shaped body instead.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from .errors import error_body, new_request_id
 from .exchange import TRANSPORT_EXTENSION, Receive, Scope, Send
+from .limits import Limits, limit_text
 
 
 class HardenedH11Protocol(H11Protocol):
-    # Seconds allowed for a request's headers; protocol_class() sets it per server.
-    header_timeout: float = 10.0
+    # Set per server by protocol_class().
+    limits: Limits = Limits()
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         app = self.app
 
         async def with_transport(scope: Scope, receive: Receive, send: Send) -> None:
+            if self._overloaded():
+                await _send_overloaded(self.limits, scope, send)
+                return
             scope.setdefault("extensions", {})[TRANSPORT_EXTENSION] = {"transport": transport}
             await app(scope, receive, send)
 
@@ -49,11 +58,16 @@ class HardenedH11Protocol(H11Protocol):
         self._cancel_header_deadline()
         super().connection_lost(exc)
 
+    def _overloaded(self) -> bool:
+        # uvicorn's test, with `>`: this request's own task is already in `tasks`.
+        limit = self.limits.max_concurrency
+        return len(self.connections) > limit or len(self.tasks) > limit
+
     def _waiting_for_headers(self) -> bool:
         return self.conn.their_state is h11.IDLE and not self.transport.is_closing()
 
     def _arm_header_deadline(self) -> None:
-        self._header_deadline = self.loop.call_later(self.header_timeout, self._header_deadline_passed)
+        self._header_deadline = self.loop.call_later(self.limits.header_timeout, self._header_deadline_passed)
 
     def _cancel_header_deadline(self) -> None:
         if self._header_deadline is not None:
@@ -67,5 +81,21 @@ class HardenedH11Protocol(H11Protocol):
             self.transport.close()
 
 
-def protocol_class(header_timeout: float) -> type[HardenedH11Protocol]:
-    return type("HardenedH11Protocol", (HardenedH11Protocol,), {"header_timeout": header_timeout})
+async def _send_overloaded(limits: Limits, scope: Scope, send: Send) -> None:
+    request_id = new_request_id()
+    message = f"Server overloaded: more than {limits.max_concurrency} connections or requests " + limit_text(
+        limits, "max_concurrency"
+    )
+    body = json.dumps(error_body(503, scope.get("path", "/"), request_id, message)).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"x-request-id", request_id.encode()),
+        (b"connection", b"close"),
+    ]
+    await send({"type": "http.response.start", "status": 503, "headers": headers})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+def protocol_class(limits: Limits) -> type[HardenedH11Protocol]:
+    return type("HardenedH11Protocol", (HardenedH11Protocol,), {"limits": limits})
