@@ -269,6 +269,73 @@ def test_requests_past_max_concurrency_get_a_vendor_shaped_503() -> None:
         with connect(small):  # one open connection and the request's: two, the limit
             assert post_raw(small, raw).status_code == 200
         with connect(small), connect(small):  # two open connections and the request's: three
+            time.sleep(0.1)  # let the server's loop accept both before the request arrives
             response = post_raw(small, raw)
         assert_vendor_error(response, 503, "max_concurrency")
         assert not schema_errors("#/components/schemas/ErrorResponse", response.json())
+
+
+def raw_exchange(server: BackgroundServer, request: bytes) -> bytes:
+    with connect(server) as sock:
+        sock.sendall(request)
+        reply = b""
+        while chunk := sock.recv(65536):
+            reply += chunk
+            if b"\r\n\r\n" in reply and reply.endswith(b"}"):
+                break
+        return reply
+
+
+def request_with_padding(server: BackgroundServer, padding: int) -> bytes:
+    raw = json.dumps(hello()).encode()
+    return (
+        f"POST {PATH} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {server.api_key}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(raw)}\r\n"
+        f"X-Padding: {'a' * padding}\r\nConnection: close\r\n\r\n"
+    ).encode() + raw
+
+
+def test_headers_over_max_header_bytes_are_a_vendor_shaped_400(reference_server: BackgroundServer) -> None:
+    reply = raw_exchange(reference_server, request_with_padding(reference_server, Limits.max_header_bytes))
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 ")
+    assert b"content-type: application/json" in head.lower()
+    error = json.loads(body)
+    assert "(limit max_header_bytes=" in error["message"]
+    assert not schema_errors("#/components/schemas/ErrorResponse", error)
+
+
+def test_headers_under_max_header_bytes_are_served(reference_server: BackgroundServer) -> None:
+    reply = raw_exchange(
+        reference_server, request_with_padding(reference_server, Limits.max_header_bytes - 1024)
+    )
+    assert reply.startswith(b"HTTP/1.1 200 ")
+
+
+def test_unparsable_http_is_a_vendor_shaped_400(reference_server: BackgroundServer) -> None:
+    reply = raw_exchange(reference_server, b"NOT HTTP AT ALL\r\n\r\n")
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 ")
+    assert not schema_errors("#/components/schemas/ErrorResponse", json.loads(body))
+
+
+@pytest.mark.parametrize("name", ["X-Stream-Delay", "X-Reply-Tokens"])
+@pytest.mark.parametrize("value", ["inf", "nan", "1e400", "-1"])
+def test_non_finite_number_headers_are_400_naming_the_header(
+    reference_server: BackgroundServer, name: str, value: str
+) -> None:
+    response = post_raw(reference_server, json.dumps(hello(stream=True)).encode(), **{name: value})
+    assert response.status_code == 400
+    assert response.json()["message"].startswith(f"{name} header must be")
+
+
+def test_an_unfinished_header_block_over_max_header_bytes_is_a_vendor_shaped_400(
+    reference_server: BackgroundServer,
+) -> None:
+    # Never finished, so h11 (not the app) meets it: its buffer is bounded by the same limit.
+    request = request_with_padding(reference_server, Limits.max_header_bytes).partition(b"\r\n\r\n")[0]
+    head, _, body = raw_exchange(reference_server, request).partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 ")
+    error = json.loads(body)
+    assert "(limit max_header_bytes=" in error["message"]
+    assert not schema_errors("#/components/schemas/ErrorResponse", error)

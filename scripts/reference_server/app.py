@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
+import math
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
@@ -40,8 +41,8 @@ def _header_number(exchange: Exchange, name: str, kind: type[int] | type[float])
         value = kind(text)
     except ValueError:
         raise BodyError(f"{name} header must be a non-negative {kind.__name__}, got {text!r}") from None
-    if not value >= 0:
-        raise BodyError(f"{name} header must be a non-negative {kind.__name__}, got {text!r}")
+    if not 0 <= value < math.inf:  # also NaN
+        raise BodyError(f"{name} header must be a finite non-negative {kind.__name__}, got {text!r}")
     return value
 
 

@@ -1,5 +1,6 @@
-"""uvicorn's h11 protocol with three additions: the connection's transport in the ASGI scope, a
-deadline for receiving a request's headers, and a vendor-shaped 503 past max_concurrency.
+"""uvicorn's h11 protocol with four additions: the connection's transport in the ASGI scope, a
+deadline for receiving a request's headers, a vendor-shaped 503 past max_concurrency, and a
+vendor-shaped 400 (instead of uvicorn's text/plain) for unparsable HTTP or oversized headers.
 
 ASGI has no way to drop a connection without a response (uvicorn turns an exception before
 `http.response.start` into a 500), so the reset faults need the socket itself.
@@ -34,8 +35,14 @@ class HardenedH11Protocol(H11Protocol):
         app = self.app
 
         async def with_transport(scope: Scope, receive: Receive, send: Send) -> None:
+            limits = self.limits
             if self._overloaded():
-                await _send_overloaded(self.limits, scope, send)
+                message = f"Server overloaded: more than {limits.max_concurrency} connections or requests "
+                await _send_error(scope, send, 503, message + limit_text(limits, "max_concurrency"))
+                return
+            # h11 bounds only headers still incomplete; a block that arrived whole is measured here.
+            if sum(len(name) + len(value) + 4 for name, value in scope["headers"]) > limits.max_header_bytes:
+                await _send_error(scope, send, 400, _header_bytes_limit_text(limits))
                 return
             scope.setdefault("extensions", {})[TRANSPORT_EXTENSION] = {"transport": transport}
             await app(scope, receive, send)
@@ -57,6 +64,28 @@ class HardenedH11Protocol(H11Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_header_deadline()
         super().connection_lost(exc)
+
+    def send_400_response(self, msg: str) -> None:
+        # uvicorn calls this when h11 cannot parse the request; past max_header_bytes
+        # (h11's max_incomplete_event_size) the unparsed bytes are still buffered.
+        if len(self.conn.trailing_data[0]) > self.limits.max_header_bytes:
+            msg = _header_bytes_limit_text(self.limits)
+        request_id = new_request_id()
+        body = json.dumps(error_body(400, "/", request_id, msg)).encode()
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"x-request-id", request_id.encode()),
+            (b"connection", b"close"),
+        ]
+        for event in (
+            h11.Response(status_code=400, headers=headers),
+            h11.Data(data=body),
+            h11.EndOfMessage(),
+        ):
+            output = self.conn.send(event)
+            if output:
+                self.transport.write(output)
+        self.transport.close()
 
     def _overloaded(self) -> bool:
         # uvicorn's test, with `>`: this request's own task is already in `tasks`.
@@ -81,19 +110,23 @@ class HardenedH11Protocol(H11Protocol):
             self.transport.close()
 
 
-async def _send_overloaded(limits: Limits, scope: Scope, send: Send) -> None:
-    request_id = new_request_id()
-    message = f"Server overloaded: more than {limits.max_concurrency} connections or requests " + limit_text(
-        limits, "max_concurrency"
+def _header_bytes_limit_text(limits: Limits) -> str:
+    return f"Request headers larger than {limits.max_header_bytes} bytes " + limit_text(
+        limits, "max_header_bytes"
     )
-    body = json.dumps(error_body(503, scope.get("path", "/"), request_id, message)).encode()
+
+
+async def _send_error(scope: Scope, send: Send, status: int, message: str) -> None:
+    """A vendor-shaped error from outside the app, closing the connection."""
+    request_id = new_request_id()
+    body = json.dumps(error_body(status, scope.get("path", "/"), request_id, message)).encode()
     headers = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),
         (b"x-request-id", request_id.encode()),
         (b"connection", b"close"),
     ]
-    await send({"type": "http.response.start", "status": 503, "headers": headers})
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
