@@ -16,6 +16,7 @@ from .errors import error_body, html_error_page, new_request_id
 from .exchange import BodyTooLarge, Exchange, Receive, Scope, Send
 from .limits import LimitError, Limits, check_structure, limit_text, parse_json_limited
 from .replies import ReplyPlan, plan_reply
+from .script import ReplyScript
 from .spec import find_operation
 from .streaming import StreamCut, sse, stream_body
 from .validation import BodyError, check_request_body
@@ -68,6 +69,8 @@ class ReferenceApp:
         self.fault_ledger = faults.FaultLedger()
         self._received: OrderedDict[str, bytes] = OrderedDict()
         self._received_bytes = 0
+        # Replies a test has queued (script.py; the testing kit's MockAPI sets it), served first.
+        self.script: ReplyScript | None = None
 
     def received_body(self, request_id: str) -> bytes | None:
         """The raw body of a recent request, by the x-request-id the server answered it with."""
@@ -132,6 +135,15 @@ class ReferenceApp:
         except BodyError as exc:
             await exchange.send_error(exc.status if isinstance(exc, LimitError) else 400, str(exc))
             return
+        step = self.script.take(body) if self.script is not None else None
+        if step is not None and step.status is not None:
+            await exchange.send_error(step.status, step.message, dict(step.headers))
+            return
+        if step is not None:
+            fault = step.fault(streamed=body.get("stream") is True)
+            kind = fault.kind if fault else None
+            delay = delay if step.delay is None else step.delay
+        plan = plan if step is None else step.plan(plan)
         if fault is not None and kind == "latency":
             await asyncio.sleep(fault.value)
         if kind == "truncate":
