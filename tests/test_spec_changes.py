@@ -428,3 +428,46 @@ def test_command_joins_python_api_changes_into_the_report(tmp_path: Path) -> Non
     assert result.returncode == 1, result.stderr
     locations = {c["location"] for c in json.loads(result.stdout)}
     assert "aimlapi_gemini.models.completion_usage.CompletionUsage.__init__(total_tokens)" in locations
+
+
+# ----- make generate -----------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_generate_prints_the_report_after_the_file_list(vendor: Document, tmp_path: Path) -> None:
+    revision = copy.deepcopy(vendor)
+    _request_body(revision)["required"].append("max_tokens")
+    spec = _write(tmp_path, "revision.json", revision)
+    out = tmp_path / "generated"
+    shutil.copytree(REPO / "generated", out, ignore=shutil.ignore_patterns("__pycache__"))
+    generate = [sys.executable, str(REPO / "scripts" / "generate.py"), "--spec", str(spec), "--out", str(out)]
+    result = subprocess.run(generate, capture_output=True, text=True, check=False, cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    report_at = lines.index(next(line for line in lines if line.startswith("API changes:")))
+    assert "  changed: aimlapi_gemini/models/chat_completion_request.py" in lines[:report_at]
+    report = "\n".join(lines[report_at:])
+    assert f"BREAKING newly-required [request] at {REQUEST}/properties/max_tokens: false -> true" in report, (
+        result.stdout
+    )
+    assert (
+        "BREAKING python-parameter-changed-required [python] at "
+        "aimlapi_gemini.models.chat_completion_request.ChatCompletionRequest.__init__(max_tokens)" in report
+    ), result.stdout
+    # The tree was replaced only after it was judged: running again finds nothing new.
+    again = subprocess.run(generate, capture_output=True, text=True, check=False, cwd=REPO)
+    assert "  no changes\nAPI changes: none\n" in again.stdout, again.stdout
+
+
+@pytest.mark.slow
+def test_generate_into_a_new_directory_says_there_is_nothing_to_judge(tmp_path: Path) -> None:
+    out = tmp_path / "fresh"
+    result = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "generate.py"), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"API changes: not judged (no previous {out / 'openapi.json'} to compare with)" in result.stdout
