@@ -301,6 +301,131 @@ def test_schema_reached_from_request_and_response_counts_on_both(resolved: Docum
     assert change.breaking  # the response side rejects "c"
 
 
+def _schemas(document: Document) -> Document:
+    schemas: Document = document["components"]["schemas"]
+    return schemas
+
+
+def _responses(document: Document) -> Document:
+    responses: Document = document["paths"]["/v1/chat/completions"]["post"]["responses"]
+    return responses
+
+
+def _drop_201(d: Document) -> None:
+    del _responses(d)["201"]
+
+
+def _drop_429(d: Document) -> None:
+    del _responses(d)["429"]
+
+
+def _stream_event_gains_a_shape(d: Document) -> None:
+    _responses(d)["200"]["content"]["text/event-stream"]["schema"]["anyOf"].append({"type": "integer"})
+
+
+def _request_closed(d: Document) -> None:
+    _schemas(d)["ChatCompletionRequest"]["additionalProperties"] = False
+
+
+def _chunk_id_integer(d: Document) -> None:
+    _schemas(d)["ChatCompletionChunk"]["properties"]["id"]["type"] = "integer"
+
+
+def _usage_bounded(d: Document) -> None:
+    _schemas(d)["CompletionUsage"]["properties"]["total_tokens"]["minimum"] = 0
+
+
+def _model_pattern_added(d: Document) -> None:
+    _schemas(d)["ChatCompletionRequest"]["properties"]["model"]["pattern"] = "^gemini"
+
+
+def _header_parameter_required(d: Document) -> None:
+    d["paths"]["/v1/chat/completions"]["post"]["parameters"] = [
+        {"name": "X-Org", "in": "header", "required": True, "schema": {"type": "string"}}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("edit", "kind", "location", "breaking", "sides"),
+    [
+        (_drop_201, "response-removed", f"{OPERATION}/responses/201", True, ("response",)),
+        (_drop_429, "response-removed", f"{OPERATION}/responses/429", False, ("response",)),
+        (
+            _stream_event_gains_a_shape,
+            "alternative-added",
+            f"{OPERATION}/responses/200/content/text~1event-stream/schema/anyOf/2",
+            True,
+            ("response",),
+        ),
+        (
+            _request_closed,
+            "additional-properties-closed",
+            f"{REQUEST}/additionalProperties",
+            True,
+            ("request",),
+        ),
+        (  # reached only through the stream event's contentSchema
+            _chunk_id_integer,
+            "type-changed",
+            "#/components/schemas/ChatCompletionChunk/properties/id/type",
+            True,
+            ("response",),
+        ),
+        (
+            _usage_bounded,
+            "range-narrowed",
+            "#/components/schemas/CompletionUsage/properties/total_tokens/minimum",
+            False,
+            ("response",),
+        ),
+        (
+            _model_pattern_added,
+            "pattern-changed",
+            f"{REQUEST}/properties/model/pattern",
+            True,
+            ("request",),
+        ),
+        (
+            _header_parameter_required,
+            "parameter-added-required",
+            f"{OPERATION}/parameters/header:X-Org",
+            True,
+            ("request",),
+        ),
+    ],
+    ids=lambda v: v.__name__.strip("_") if callable(v) else None,
+)
+def test_rule(  # noqa: PLR0917 (one parameter per column of the table above)
+    resolved: Document,
+    edit: Callable[[Document], None],
+    kind: str,
+    location: str,
+    breaking: bool,
+    sides: tuple[str, ...],
+) -> None:
+    new = copy.deepcopy(resolved)
+    edit(new)
+    changes = diff_specs(resolved, new)
+    change = _only(changes, kind, location)
+    assert change.breaking is breaking, format_text(changes)
+    assert change.sides == sides
+    assert len(changes) == 1, format_text(changes)
+
+
+def test_response_range_widened_breaks_where_the_client_checks_it(resolved: Document) -> None:
+    old = copy.deepcopy(resolved)
+    _schemas(old)["CompletionUsage"]["properties"]["total_tokens"]["minimum"] = 1
+    new = copy.deepcopy(resolved)
+    _schemas(new)["CompletionUsage"]["properties"]["total_tokens"]["minimum"] = 0
+    change = _only(
+        diff_specs(old, new),
+        "range-widened",
+        "#/components/schemas/CompletionUsage/properties/total_tokens/minimum",
+    )
+    assert change.breaking
+    assert change.sides == ("response",)
+
+
 # ----- the command ---------------------------------------------------------------------------
 
 
