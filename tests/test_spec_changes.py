@@ -345,9 +345,14 @@ def _header_parameter_required(d: Document) -> None:
     ]
 
 
+def _operation_renamed(d: Document) -> None:
+    d["paths"]["/v1/chat/completions"]["post"]["operationId"] = "chat"
+
+
 @pytest.mark.parametrize(
     ("edit", "kind", "location", "breaking", "sides"),
     [
+        (_operation_renamed, "operationId-changed", f"{OPERATION}/operationId", True, ()),
         (_drop_201, "response-removed", f"{OPERATION}/responses/201", True, ("response",)),
         (_drop_429, "response-removed", f"{OPERATION}/responses/429", False, ("response",)),
         (

@@ -224,7 +224,7 @@ def diff_trees(old: Path, new: Path) -> TreeDiff:
     )
 
 
-def api_changes(old_out: Path, new_out: Path) -> list[Change] | None:
+def judge_api_changes(old_out: Path, new_out: Path) -> list[Change] | None:
     """The API change report from one generated tree to another (None: ``old_out`` has none)."""
     from .python_api_diff import diff_packages
 
@@ -244,7 +244,7 @@ def regenerate(spec_path: Path, out_dir: Path, overlay_path: Path = DEFAULT_OVER
         fresh = Path(tmp) / "out"
         render(spec_path, fresh, overlay_path)
         changes = diff_trees(out_dir, fresh)
-        changes.api_changes = api_changes(out_dir, fresh) if out_dir.exists() else None
+        changes.api_changes = judge_api_changes(out_dir, fresh) if out_dir.exists() else None
         if changes:
             if out_dir.exists():
                 shutil.rmtree(out_dir)

@@ -214,9 +214,22 @@ class _Walker:
             self.operation(pointer("paths", key[0], key[1]), old_ops[key], new_ops[key])
 
     def operation(self, location: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
-        self.annotations(location, old, new, ("summary", "description", "operationId", "tags"))
+        self.annotations(location, old, new, ("summary", "description"))
+        for key, what in (("operationId", "function"), ("tags", "module (api/<tag>/)")):
+            if old.get(key) != new.get(key):
+                self.add(
+                    _child(location, key),
+                    f"{key}-changed",
+                    old.get(key),
+                    new.get(key),
+                    True,
+                    f"the generated {what} is named after it, so imports of the old name break",
+                )
         self.parameters(location, old.get("parameters") or [], new.get("parameters") or [])
-        old_body, new_body = self.deref(old.get("requestBody")), self.deref(new.get("requestBody"))
+        old_body, new_body = (
+            self.deref(old.get("requestBody"), self.old_doc),
+            self.deref(new.get("requestBody"), self.new_doc),
+        )
         body_location = _child(location, "requestBody")
         if old_body is None and new_body is not None:
             required = bool(new_body.get("required"))
@@ -259,8 +272,8 @@ class _Walker:
         self.responses(_child(location, "responses"), old.get("responses") or {}, new.get("responses") or {})
 
     def parameters(self, location: str, old: list[Any], new: list[Any]) -> None:
-        old_params = {(p["in"], p["name"]): p for p in (self.deref(x) for x in old)}
-        new_params = {(p["in"], p["name"]): p for p in (self.deref(x) for x in new)}
+        old_params = {(p["in"], p["name"]): p for p in (self.deref(x, self.old_doc) for x in old)}
+        new_params = {(p["in"], p["name"]): p for p in (self.deref(x, self.new_doc) for x in new)}
         for key in sorted(old_params.keys() - new_params.keys()):
             self.add(
                 _child(location, "parameters", f"{key[0]}:{key[1]}"),
@@ -326,7 +339,7 @@ class _Walker:
             )
         for status in sorted(old.keys() & new.keys()):
             here = _child(location, status)
-            old_r, new_r = self.deref(old[status]), self.deref(new[status])
+            old_r, new_r = self.deref(old[status], self.old_doc), self.deref(new[status], self.new_doc)
             self.annotations(here, old_r, new_r, ("description",))
             self.content(here, old_r.get("content") or {}, new_r.get("content") or {}, "response")
 
@@ -366,8 +379,7 @@ class _Walker:
             )
 
     # ----- schemas ----------------------------------------------------------------------
-    def deref(self, node: Any, document: Mapping[str, Any] | None = None) -> Any:
-        document = self.old_doc if document is None else document
+    def deref(self, node: Any, document: Mapping[str, Any]) -> Any:
         while isinstance(node, Mapping) and isinstance(node.get("$ref"), str) and len(node) == 1:
             node = _resolve_pointer(document, node["$ref"])
         return node
@@ -399,14 +411,14 @@ class _Walker:
             return
         if old is None or new is None:
             # No schema means anything: adding one narrows, removing one widens.
+            # request: a new schema accepts less; response: a dropped one is no longer parsed
             narrows = old is None
-            breaking = narrows == (side == "request")
             self.add(
                 location,
                 "schema-added" if narrows else "schema-removed",
                 old,
                 new,
-                breaking if side == "request" else not narrows,
+                narrows == (side == "request"),
                 (
                     "the body now has a schema; requests must fit it"
                     if side == "request"
