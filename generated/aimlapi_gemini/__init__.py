@@ -7,6 +7,7 @@ from importlib.metadata import PackageNotFoundError, version
 from ._retry import Backoff
 from ._secret import Secret
 from ._streaming import AsyncStream, Stream
+from ._validation import ValidationError
 from .client import AuthenticatedClient, Client
 from .errors import (
     AimlApiError,
@@ -84,4 +85,5 @@ __all__ = [
     "ToolMessage",
     "UnprocessableEntityError",
     "UserMessage",
+    "ValidationError",
 ]

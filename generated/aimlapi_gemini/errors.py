@@ -27,6 +27,14 @@
           └── ResponseTooLargeError   a body or one stream event over the client's cap: .limit, .setting
                                       (``max_response_bytes`` / ``max_event_bytes``)
 
+Outside that tree, because the mistake is in the caller's input rather than the API's answer:
+
+    ValueError
+     └── ValidationError          a model built from a mapping (a body given as a dict,
+                                  ``Model.from_dict``) does not fit its schema: .path, .message;
+                                  a reply that does not fit raises APIResponseValidationError,
+                                  with this error as its ``__cause__``
+
 Every message is one line with the status, the vendor's message and the request id when known.
 Every class pickles: the message and the attributes are kept; ``.request`` becomes a bare
 ``httpx.Request`` (method and URL: no headers, so no key) and ``.response`` a read copy (status,
@@ -54,6 +62,7 @@ from ._exceptions import (
     StreamInterruptedError,
     UnprocessableEntityError,
 )
+from ._validation import ValidationError
 
 # openapi-python-client's name for a status the spec does not list; kept so old `except` clauses work.
 UnexpectedStatus = APIStatusError
@@ -79,4 +88,5 @@ __all__ = [
     "StreamInterruptedError",
     "UnexpectedStatus",
     "UnprocessableEntityError",
+    "ValidationError",
 ]

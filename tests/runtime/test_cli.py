@@ -249,24 +249,28 @@ def test_a_request_the_api_rejects_exits_1_with_the_vendors_message(stream: list
 
 # --- stdout that goes away -----------------------------------------------------------------------
 
+BROKEN_PIPE_LINE = b"aimlapi-gemini: stopped: the reader of standard output went away (broken pipe)\n"
+
 
 @pytest.mark.parametrize("stream", [[], ["--stream"]], ids=["reply", "streamed"])
-def test_a_reader_that_left_ends_the_program_quietly(env: dict[str, str], stream: list[str]) -> None:
+def test_a_reader_that_left_ends_the_program_with_one_line(env: dict[str, str], stream: list[str]) -> None:
     read_end, write_end = os.pipe()
     os.close(read_end)  # like `| head` after it has read its fill: every write gets EPIPE
     try:
         result = run_cli("chat", "Hello", *stream, env=env, stdout=write_end)
     finally:
         os.close(write_end)
-    assert result.stderr == b""  # no traceback, no "Exception ignored ... BrokenPipeError"
+    # One line, no traceback, no "Exception ignored ... BrokenPipeError" at interpreter shutdown.
+    assert result.stderr == BROKEN_PIPE_LINE
     assert result.returncode == 1
 
 
 @pytest.mark.parametrize("stream", ["", "--stream"], ids=["reply", "streamed"])
-def test_piping_into_head_prints_the_start_and_no_error(env: dict[str, str], stream: str) -> None:
+def test_piping_into_head_prints_the_start_and_at_most_one_line(env: dict[str, str], stream: str) -> None:
     command = f"{sys.executable} -m aimlapi_gemini chat Hello --max-tokens 400 {stream} | head -c 5"
     result = subprocess.run(["sh", "-c", command], capture_output=True, env=env, timeout=60, check=False)
-    assert result.stderr == b""
+    # Whether the program writes again after head has left depends on timing: then it says so once.
+    assert result.stderr in (b"", BROKEN_PIPE_LINE)
     assert len(result.stdout) == 5
 
 

@@ -20,11 +20,6 @@ from .test_cli import assert_one_line_error, cli_env, run_cli
 
 DEPTH = 1_000  # deeper than CPython's default recursion limit lets json.loads go
 
-# Until the library's side is merged these inputs still end in a traceback: strict, so that the
-# mark fails (XPASS) the moment the branch lands and must then be removed.
-WAITS_FOR_MODELS = pytest.mark.xfail(
-    strict=True, reason="no schema validation until branch `models` (issue #9 item 1) is merged"
-)
 STREAMING = ["", "--stream"]
 
 
@@ -91,14 +86,12 @@ def test_json_nested_too_deep_is_one_line(stream: str) -> None:
     assert_one_line_error(_run_against(reply, stream), 1)
 
 
-@WAITS_FOR_MODELS
 @pytest.mark.parametrize("content", [{}, {"text": "Hello"}, ["Hello"], 42], ids=repr)
 def test_a_reply_whose_content_is_not_a_string_is_one_line_naming_the_field(content: object) -> None:
     reply = CannedReply(200, json.dumps(completion_json(content)).encode())  # type: ignore[arg-type]
     assert_one_line_error(_run_against(reply, ""), 1, "choices[0].message.content")
 
 
-@WAITS_FOR_MODELS
 def test_a_streamed_chunk_whose_content_is_an_object_is_one_line() -> None:
     chunk = json.loads(chunk_event("x").decode().removeprefix("data: "))
     chunk["choices"][0]["delta"]["content"] = {"text": "Hello"}

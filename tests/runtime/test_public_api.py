@@ -45,6 +45,7 @@ PUBLIC = [
     "ToolMessage",
     "UnprocessableEntityError",
     "UserMessage",
+    "ValidationError",
     "__version__",
 ]
 
@@ -84,8 +85,11 @@ def test_the_error_hierarchy_is_the_one_drawn_in_the_errors_docstring() -> None:
         assert error_class.__bases__ == (parent,), error_class
         assert error_class.__name__ in (errors.__doc__ or "")
     assert errors.AimlApiError.__bases__ == (Exception,)
+    # A caller's malformed input is a ValueError, as Python code expects, not an API error.
+    assert errors.ValidationError.__bases__ == (ValueError,)
+    assert "ValidationError" in (errors.__doc__ or "")
     assert sorted(errors.__all__) == sorted(
-        [*(c.__name__ for c in parents), "AimlApiError", "UnexpectedStatus"]
+        [*(c.__name__ for c in parents), "AimlApiError", "UnexpectedStatus", "ValidationError"]
     )
 
 

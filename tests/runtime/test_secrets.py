@@ -246,9 +246,11 @@ def _response(status: int = 429) -> httpx.Response:
     )
 
 
-def _instance(error_class: type[errors.AimlApiError]) -> errors.AimlApiError:
+def _instance(error_class: type[Exception]) -> Exception:
     """An instance of every public exception class, made the way the runtime makes it."""
     message = f"{error_class.__name__} happened"
+    if issubclass(error_class, errors.ValidationError):
+        return error_class(message, ("usage", "total_tokens"), "body is not a valid ChatCompletion")
     response = _response()
     if issubclass(error_class, APIStatusError):
         body = parse_error_body(response.json())

@@ -3,7 +3,7 @@
 The key comes from AIML_API_KEY; ``-`` as the prompt reads it from standard input. Every failure is
 one line on stderr. Exit codes: 0 done; 1 the API failed, or the reply could not be printed; 2 wrong
 usage (a bad option, text that is not UTF-8, no usable key or base URL); 130 interrupted. When the
-reader of stdout goes away (``... | head -1``) the program stops quietly with 1, as Unix filters do.
+reader of stdout goes away (``... | head -1``) the program stops with 1 and says so in one line.
 """
 
 from __future__ import annotations
@@ -251,6 +251,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args)
     except BrokenPipeError:
         _silence_stdout()
+        print(f"{PROG}: stopped: the reader of standard output went away (broken pipe)", file=sys.stderr)
         return EXIT_API_ERROR
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
