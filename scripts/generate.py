@@ -17,6 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from codegen.overlay import OverlayError
 from codegen.pipeline import DEFAULT_OUT, DEFAULT_OVERLAY, DEFAULT_SPEC, GenerationError, check, regenerate
+from codegen.spec_diff import format_text
 from codegen.transforms import SpecError
 
 
@@ -47,7 +48,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"generate: error: {exc}", file=sys.stderr)
         return 2
     summary = "\n".join(diff.lines()) if diff else "  no changes"
-    print(f"{summary}\ndone in {time.perf_counter() - started:.1f} s")
+    report = (
+        format_text(diff.api_changes)
+        if diff.api_changes is not None
+        else f"API changes: not judged (no previous {args.out / 'openapi.json'} to compare with)"
+    )
+    print(f"{summary}\n{report}\ndone in {time.perf_counter() - started:.1f} s")
     return 0
 
 

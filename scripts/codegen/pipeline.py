@@ -27,6 +27,7 @@ import yaml
 
 from .openapi31 import OPENAPI_31, OpenApiVersionError, upgrade_to_openapi_31
 from .overlay import apply_overlay
+from .spec_diff import Change, diff_specs
 from .transforms import hoist_titled_schemas, prune_components
 
 CODEGEN_DIR = Path(__file__).resolve().parent
@@ -239,6 +240,9 @@ class TreeDiff:
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
+    # What the regeneration changed for users (spec and Python API), or None when there was no
+    # previous generation to compare with; filled by regenerate().
+    api_changes: list[Change] | None = None
 
     def __bool__(self) -> bool:
         return bool(self.added or self.removed or self.changed)
@@ -262,12 +266,27 @@ def diff_trees(old: Path, new: Path) -> TreeDiff:
     )
 
 
+def judge_api_changes(old_out: Path, new_out: Path) -> list[Change] | None:
+    """The API change report from one generated tree to another (None: ``old_out`` has none)."""
+    from .python_api_diff import diff_packages
+
+    old_spec = old_out / RESOLVED_SPEC_NAME
+    if not old_spec.is_file():
+        return None
+    changes = diff_specs(load_document(old_spec), load_document(new_out / RESOLVED_SPEC_NAME))
+    if (old_out / PACKAGE / "__init__.py").is_file():
+        changes += diff_packages(old_out / PACKAGE, new_out / PACKAGE)
+    return changes
+
+
 def regenerate(spec_path: Path, out_dir: Path, overlay_path: Path = DEFAULT_OVERLAY) -> TreeDiff:
-    """Regenerate ``out_dir`` in place (only when generation succeeds) and return what changed."""
+    """Regenerate ``out_dir`` in place (only when generation succeeds) and return what changed:
+    the files, and the API changes judged against the previous tree before it is replaced."""
     with tempfile.TemporaryDirectory(prefix="aimlapi-gen-") as tmp:
         fresh = Path(tmp) / "out"
         render(spec_path, fresh, overlay_path)
         changes = diff_trees(out_dir, fresh)
+        changes.api_changes = judge_api_changes(out_dir, fresh) if out_dir.exists() else None
         if changes:
             if out_dir.exists():
                 shutil.rmtree(out_dir)
