@@ -43,6 +43,17 @@ from .models import (
 )
 from .types import Response
 
+
+# Optional: DefaultAioHttpClient needs the aiohttp extra. Imported on first use, so that the
+# package imports without aiohttp (and as fast); without the extra the ImportError names it.
+def __getattr__(name: str) -> object:
+    if name == "DefaultAioHttpClient":
+        from ._aiohttp import DefaultAioHttpClient
+
+        return DefaultAioHttpClient
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 try:
     __version__ = version("aimlapi-gemini")
 except PackageNotFoundError:  # imported from a source tree that was never installed
