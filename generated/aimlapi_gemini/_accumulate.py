@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from aimlapi_gemini.types import Unset
+
 from ._exceptions import PARSE_ERRORS
 from ._response import validation_error
-from .types import Unset
 
 if TYPE_CHECKING:
-    from .models import ChatCompletion
+    from aimlapi_gemini.models import ChatCompletion
 
 __all__ = ["CompletionAccumulator", "final_completion"]
 
@@ -183,7 +184,7 @@ class CompletionAccumulator:
 def final_completion(accumulator: CompletionAccumulator, response: httpx.Response) -> ChatCompletion:
     """The joined completion, validated by ``ChatCompletion.from_dict``; a join that does not fit
     (no chunk, no usage, a choice without finish_reason) is ``APIResponseValidationError``."""
-    from .models import ChatCompletion  # here: the models import the runtime, not the other way
+    from aimlapi_gemini.models import ChatCompletion  # here: the models import the runtime, not the other way
 
     joined = accumulator.snapshot()
     try:

@@ -41,7 +41,7 @@ from ._sse import DEFAULT_MAX_EVENT_BYTES, EventTooLargeError, ServerSentEvent, 
 if TYPE_CHECKING:
     from typing import Self
 
-    from .models import ChatCompletion
+    from aimlapi_gemini.models import ChatCompletion
 
 __all__ = ["DEFAULT_MAX_EVENT_BYTES", "AsyncStream", "Stream", "aopen_stream", "open_stream"]
 
