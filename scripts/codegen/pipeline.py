@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
@@ -170,9 +171,14 @@ def _template_failure(exc: jinja2.UndefinedError) -> str:
     return match.group(2) if match else str(exc)
 
 
+# Our own templates, rendered once with the generator's parsed models after its own files.
+EXTRA_MODULES = {"params.py": "params.py.jinja"}
+
+
 def _run_generator(resolved_path: Path, package_dir: Path) -> None:
-    from openapi_python_client import generate
+    from openapi_python_client import _get_project_for_url_or_path
     from openapi_python_client.config import Config, ConfigFile, MetaType
+    from openapi_python_client.parser.errors import GeneratorError
 
     config = Config.from_sources(
         ConfigFile.load_from_path(CONFIG),
@@ -183,7 +189,16 @@ def _run_generator(resolved_path: Path, package_dir: Path) -> None:
         output_path=package_dir,
     )
     try:
-        problems = generate(config=config, custom_template_path=TEMPLATES)
+        # generate() without its wrapper, to keep the Project: its parsed models and Jinja
+        # environment render EXTRA_MODULES.
+        project = _get_project_for_url_or_path(config=config, custom_template_path=TEMPLATES)
+        if isinstance(project, GeneratorError):
+            problems: Sequence[GeneratorError] = [project]
+        else:
+            problems = project.build()
+            for module, template in EXTRA_MODULES.items():
+                text = project.env.get_template(template).render()
+                (project.package_dir / module).write_text(text, encoding="utf-8")
     except jinja2.UndefinedError as exc:
         raise GenerationError(f"a template stopped the generation: {_template_failure(exc)}") from exc
     if problems:
