@@ -9,7 +9,7 @@ PRISM_STAMP := .tools/prism/.installed
 PORT ?= 8000
 LIVE ?=
 
-.PHONY: help setup generate check-generated lint typecheck test serve demo contract-live bench profile clean
+.PHONY: help setup generate check-generated lint typecheck test serve demo contract-live bench profile load clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-16s %s\n", $$1, $$2}'
@@ -75,6 +75,9 @@ bench: $(VENV)/.bench-installed ## Benchmarks vs raw httpx, the OpenAI SDK and t
 PROFILE ?= per-call
 profile: $(VENV)/.bench-installed ## Profile the generated client in one bench section (PROFILE=per-call|parse|build|stream)
 	$(PY) scripts/bench.py --profile $(PROFILE)
+
+load: $(STAMP) ## The reference server under load and abuse on loopback: req/s, p50/p99, slow-header attack, peak RSS, PASS/FAIL (~1 min)
+	$(PY) scripts/load.py
 
 clean: ## Remove the virtual environment, .tools and caches
 	rm -rf $(VENV) .tools .mypy_cache .ruff_cache .pytest_cache .hypothesis reports

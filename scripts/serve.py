@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from reference_server import ServerConfig, serve
+from reference_server.limits import Limits
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -19,9 +20,24 @@ def main(argv: list[str] | None = None) -> None:
         metavar="SECONDS",
         help="pause before each server-sent event",
     )
+    parser.add_argument(
+        "--max-body-bytes", type=int, default=Limits.max_body_bytes, help="larger request bodies get 413"
+    )
+    parser.add_argument(
+        "--header-timeout",
+        type=float,
+        default=Limits.header_timeout,
+        metavar="SECONDS",
+        help="close connections whose request headers take longer",
+    )
     args = parser.parse_args(argv)
+    limits = Limits(max_body_bytes=args.max_body_bytes, header_timeout=args.header_timeout)
     print(f"reference server on http://{args.host}:{args.port} (key {args.api_key!r})", flush=True)
-    serve(args.host, args.port, ServerConfig(api_key=args.api_key, stream_delay=args.stream_delay))
+    serve(
+        args.host,
+        args.port,
+        ServerConfig(api_key=args.api_key, stream_delay=args.stream_delay, limits=limits),
+    )
 
 
 if __name__ == "__main__":

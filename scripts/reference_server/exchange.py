@@ -19,6 +19,10 @@ Send = Callable[[Message], Awaitable[None]]
 TRANSPORT_EXTENSION = "reference_server.transport"
 
 
+class BodyTooLarge(Exception):
+    """The request body went past the byte limit given to Exchange.read_body."""
+
+
 class Exchange:
     def __init__(self, scope: Scope, receive: Receive, send: Send, request_id: str) -> None:
         self.scope = scope
@@ -27,13 +31,17 @@ class Exchange:
         self.request_id = request_id
         self.headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
 
-    async def read_body(self) -> bytes:
+    async def read_body(self, max_bytes: int | None = None) -> bytes:
+        """The whole body, read chunk by chunk; past `max_bytes` it stops reading and raises
+        BodyTooLarge, so an oversized body never sits in memory."""
         body = bytearray()
         while True:
             message = await self._receive()
             if message["type"] != "http.request":
                 break
             body += message.get("body", b"")
+            if max_bytes is not None and len(body) > max_bytes:
+                raise BodyTooLarge
             if not message.get("more_body", False):
                 break
         return bytes(body)

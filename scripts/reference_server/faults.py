@@ -12,7 +12,8 @@ Headers:
 Kinds (applied after routing and authentication):
 
 ``status=<code>``
-    That status with a vendor-shaped ErrorResponse JSON body. Params:
+    That status (a registered error status, 400-599) with a vendor-shaped ErrorResponse
+    JSON body. Params:
     ``retry-after=<seconds>`` sends ``Retry-After: <seconds>``;
     ``retry-after-ms=<ms>`` sends ``retry-after-ms: <ms>``;
     ``retry-after-date=<seconds from now>`` sends ``Retry-After`` as an HTTP-date.
@@ -26,7 +27,8 @@ Kinds (applied after routing and authentication):
     Status 200, ``content-type: application/json``, a complete HTTP message whose body is
     the first half of the normal (non-stream) JSON reply, i.e. invalid JSON.
 ``html=<status>``
-    That status with an HTML error page (``content-type: text/html``), as a proxy sends.
+    That status (a registered error status, 400-599) with an HTML error page
+    (``content-type: text/html``), as a proxy sends.
 ``stream-cut=<n>``
     For ``stream: true``: the role chunk and n content chunks, then the connection is
     dropped without ``data: [DONE]`` (an incomplete chunked body). Ignored for non-stream.
@@ -41,10 +43,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from http import HTTPStatus
 
 KINDS = frozenset({"status", "latency", "reset", "truncate", "html", "stream-cut", "stream-error"})
 _VALUED = KINDS - {"reset", "truncate"}
 _PARAMS = frozenset({"retry-after", "retry-after-ms", "retry-after-date"})
+_LARGEST = 1e9
+_ERROR_STATUSES = frozenset(status.value for status in HTTPStatus if 400 <= status.value <= 599)
 
 
 class FaultHeaderError(ValueError):
@@ -69,6 +74,8 @@ def _number(text: str, what: str) -> float:
         raise FaultHeaderError(f"X-Fault: {what} must be a number, got {text!r}") from None
     if not number >= 0:  # also rejects NaN
         raise FaultHeaderError(f"X-Fault: {what} must be a non-negative number, got {text!r}")
+    if number > _LARGEST:  # inf would sleep forever, overflow int() or the Retry-After date
+        raise FaultHeaderError(f"X-Fault: {what} must be at most {_LARGEST:g}, got {text!r}")
     return number
 
 
@@ -88,8 +95,11 @@ def parse_fault(header: str) -> Fault:
             raise FaultHeaderError(f"X-Fault: unknown parameter {name!r}")
         params[name] = _number(text.strip(), name)
     number = _number(value.strip(), kind) if value.strip() else 0.0
-    if kind in ("status", "html") and not (100 <= number <= 599 and number == int(number)):
-        raise FaultHeaderError(f"X-Fault: {kind} needs an HTTP status code, got {value!r}")
+    if kind in ("status", "html") and number not in _ERROR_STATUSES:
+        # Only error statuses: 1xx is no final response, 204/304 cannot carry the error body,
+        # 2xx/3xx with an error body would break the spec, and unregistered codes (599) have no
+        # reason phrase for the body's message.
+        raise FaultHeaderError(f"X-Fault: {kind} needs an HTTP error status code (400-599), got {value!r}")
     return Fault(kind=kind, value=number, params=params)
 
 

@@ -2,53 +2,41 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 import httpx
 import uvicorn
-from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .app import ReferenceApp, ServerConfig
-from .exchange import TRANSPORT_EXTENSION, Receive, Scope, Send
+from .exchange import Receive, Scope, Send
+from .limits import Limits
+from .protocol import protocol_class
 
 ASGIApp = Callable[[Scope, Receive, Send], Any]
 
 SERVE_SCRIPT = Path(__file__).resolve().parents[1] / "serve.py"
 
 
-class _TransportExposingProtocol(H11Protocol):
-    """uvicorn's h11 protocol, plus a scope extension carrying the connection's transport.
-
-    ASGI has no way to drop a connection without a response (uvicorn turns an exception
-    before `http.response.start` into a 500), so the reset faults need the socket itself.
-    """
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        app = self.app
-
-        async def with_transport(scope: Scope, receive: Receive, send: Send) -> None:
-            scope.setdefault("extensions", {})[TRANSPORT_EXTENSION] = {"transport": transport}
-            await app(scope, receive, send)
-
-        self.app = with_transport
-
-
-def make_server(app: ASGIApp, host: str = "127.0.0.1", port: int = 8000) -> uvicorn.Server:
+def make_server(
+    app: ASGIApp, host: str = "127.0.0.1", port: int = 8000, limits: Limits | None = None
+) -> uvicorn.Server:
+    limits = limits or Limits()
     config = uvicorn.Config(
         app,
         host=host,
         port=port,
-        http=_TransportExposingProtocol,
+        http=protocol_class(limits),
+        timeout_keep_alive=limits.keep_alive_timeout,
+        h11_max_incomplete_event_size=limits.max_header_bytes,
+        backlog=limits.max_concurrency,
         ws="none",
         lifespan="off",
         log_level="warning",
@@ -59,7 +47,8 @@ def make_server(app: ASGIApp, host: str = "127.0.0.1", port: int = 8000) -> uvic
 
 def serve(host: str, port: int, config: ServerConfig) -> None:
     """Run in the foreground until interrupted."""
-    make_server(ReferenceApp(config), host, port).run()
+    raise_open_file_limit()
+    make_server(ReferenceApp(config), host, port, config.limits).run()
 
 
 def wait_until_answering(base_url: str, timeout: float = 10.0) -> None:
@@ -91,7 +80,7 @@ class BackgroundServer:
         self.host = host
         self.api_key = self.app.config.api_key
         served: ASGIApp = self.app if middleware is None else middleware(self.app)
-        self._server = make_server(served, host, free_port(host))
+        self._server = make_server(served, host, free_port(host), self.app.config.limits)
         self._thread = threading.Thread(target=self._server.run, name="reference-server", daemon=True)
 
     @property
@@ -112,6 +101,20 @@ class BackgroundServer:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+def raise_open_file_limit() -> None:
+    """Soft open-file limit up to the hard one: each connection is a descriptor, and the
+    default soft limit (often 1,024) is below max_concurrency."""
+    try:
+        import resource
+    except ImportError:  # not on Windows
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
+        with suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
 def free_port(host: str) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import heapq
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 # jsonschema ships no type stubs and the project pins none.
@@ -144,8 +144,8 @@ def _reject_constant(name: str) -> Any:
     raise BodyError(f"Body validation error: body: {name} is not valid JSON")
 
 
-def parse_json_body(raw: bytes) -> Any:
+def parse_json_body(raw: bytes, parse_int: Callable[[str], Any] | None = None) -> Any:
     try:
-        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant, parse_int=parse_int)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BodyError(f"Body validation error: body: expected a JSON document ({exc})") from exc

@@ -7,27 +7,33 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
+import math
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import faults
 from .errors import error_body, html_error_page, new_request_id
-from .exchange import Exchange, Receive, Scope, Send
-from .replies import plan_reply
+from .exchange import BodyTooLarge, Exchange, Receive, Scope, Send
+from .limits import LimitError, Limits, check_structure, limit_text, parse_json_limited
+from .replies import ReplyPlan, plan_reply
 from .script import ReplyScript
 from .spec import find_operation
 from .streaming import StreamCut, sse, stream_body
-from .validation import BodyError, check_request_body, parse_json_body
+from .validation import BodyError, check_request_body
 
 _RECORDED_BODIES = 256
+_RECORDED_BYTES = 32 * 1024 * 1024
+# An error that ends the exchange early, with the rest of the request unread.
+_CLOSE = {"connection": "close"}
 
 
 @dataclass(frozen=True)
 class ServerConfig:
     api_key: str = "test-key"
     stream_delay: float = 0.0
+    limits: Limits = field(default_factory=Limits)
 
 
 def _header_number(exchange: Exchange, name: str, kind: type[int] | type[float]) -> float | None:
@@ -38,8 +44,8 @@ def _header_number(exchange: Exchange, name: str, kind: type[int] | type[float])
         value = kind(text)
     except ValueError:
         raise BodyError(f"{name} header must be a non-negative {kind.__name__}, got {text!r}") from None
-    if not value >= 0:
-        raise BodyError(f"{name} header must be a non-negative {kind.__name__}, got {text!r}")
+    if not 0 <= value < math.inf:  # also NaN
+        raise BodyError(f"{name} header must be a finite non-negative {kind.__name__}, got {text!r}")
     return value
 
 
@@ -64,6 +70,7 @@ class ReferenceApp:
         self.operation = find_operation()
         self.fault_ledger = faults.FaultLedger()
         self._received: OrderedDict[str, bytes] = OrderedDict()
+        self._received_bytes = 0
         # Replies a test has queued (script.py; the testing kit's MockAPI sets it), served first.
         self.script: ReplyScript | None = None
 
@@ -114,12 +121,21 @@ class ReferenceApp:
         if kind == "reset":
             await exchange.abort()
             return
-        raw = await exchange.read_body()
+        try:
+            raw = await self._read_body(exchange)
+        except LimitError as exc:
+            await exchange.send_error(exc.status, str(exc), _CLOSE)
+            return
         self._record(exchange.request_id, raw)
         try:
-            body, reply_tokens, delay = self._parse(exchange, raw)
+            if len(raw) > self.config.limits.offload_bytes:
+                # Parsing and validating a big body takes long: off the event loop, so other
+                # connections are served meanwhile.
+                body, plan, delay = await asyncio.to_thread(self._prepare, exchange, raw)
+            else:
+                body, plan, delay = self._prepare(exchange, raw)
         except BodyError as exc:
-            await exchange.send_error(400, str(exc))
+            await exchange.send_error(exc.status if isinstance(exc, LimitError) else 400, str(exc))
             return
         step = self.script.take(body) if self.script is not None else None
         if step is not None and step.status is not None:
@@ -129,7 +145,6 @@ class ReferenceApp:
             fault = step.fault(streamed=body.get("stream") is True)
             kind = fault.kind if fault else None
             delay = delay if step.delay is None else step.delay
-        plan = plan_reply(body, None if reply_tokens is None else int(reply_tokens))
         plan = plan if step is None else step.plan(plan)
         if fault is not None and kind == "latency":
             await asyncio.sleep(fault.value)
@@ -152,13 +167,46 @@ class ReferenceApp:
         else:
             await exchange.send_json(200, plan.completion())
 
+    async def _read_body(self, exchange: Exchange) -> bytes:
+        limits = self.config.limits
+        declared = exchange.headers.get("content-length", "")
+        too_large = LimitError(
+            f"Request body larger than {limits.max_body_bytes} bytes " + limit_text(limits, "max_body_bytes"),
+            413,
+        )
+        if declared.isdigit() and int(declared) > limits.max_body_bytes:
+            raise too_large
+        try:
+            async with asyncio.timeout(limits.body_timeout):
+                return await exchange.read_body(limits.max_body_bytes)
+        except BodyTooLarge:
+            raise too_large from None
+        except TimeoutError:
+            raise LimitError(
+                f"Request body not received within {limits.body_timeout:g} s "
+                + limit_text(limits, "body_timeout"),
+                408,
+            ) from None
+
+    def _prepare(self, exchange: Exchange, raw: bytes) -> tuple[dict[str, object], ReplyPlan, float]:
+        """Parse, check and plan: everything between the raw body and the reply."""
+        body, reply_tokens, delay = self._parse(exchange, raw)
+        return body, plan_reply(body, None if reply_tokens is None else int(reply_tokens)), delay
+
     def _parse(self, exchange: Exchange, raw: bytes) -> tuple[dict[str, object], float | None, float]:
+        limits = self.config.limits
         media_type = exchange.headers.get("content-type", "").split(";")[0].strip().lower()
         if media_type != "application/json":
             raise BodyError("Body validation error: body: expected content-type application/json")
-        body = parse_json_body(raw)
+        body = parse_json_limited(limits, raw)
+        check_structure(limits, body)
         check_request_body(self.operation.request_schema_ref, body)
         reply_tokens = _header_number(exchange, "X-Reply-Tokens", int)
+        if reply_tokens is not None and reply_tokens > limits.max_reply_tokens:
+            raise LimitError(
+                f"X-Reply-Tokens header must be at most {limits.max_reply_tokens}, got {reply_tokens:g} "
+                + limit_text(limits, "max_reply_tokens")
+            )
         delay = _header_number(exchange, "X-Stream-Delay", float)
         return body, reply_tokens, self.config.stream_delay if delay is None else delay
 
@@ -180,8 +228,10 @@ class ReferenceApp:
 
     def _record(self, request_id: str, raw: bytes) -> None:
         self._received[request_id] = raw
-        while len(self._received) > _RECORDED_BODIES:
-            self._received.popitem(last=False)
+        self._received_bytes += len(raw)
+        # Bounded in count and in bytes, so recording cannot grow the server without end.
+        while len(self._received) > _RECORDED_BODIES or self._received_bytes > _RECORDED_BYTES:
+            self._received_bytes -= len(self._received.popitem(last=False)[1])
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:
