@@ -3,6 +3,7 @@
 """A client library for accessing AI/ML Gateway"""
 
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
 
 from ._retry import Backoff
 from ._secret import Secret
@@ -42,6 +43,20 @@ from .models import (
     UserMessage,
 )
 from .types import Response
+
+# Optional: DefaultAioHttpClient needs the aiohttp extra. Imported on first use, so that the
+# package imports without aiohttp (and as fast); without the extra the ImportError names it.
+if TYPE_CHECKING:
+    from ._aiohttp import DefaultAioHttpClient as DefaultAioHttpClient
+
+
+def __getattr__(name: str) -> object:
+    if name == "DefaultAioHttpClient":
+        from ._aiohttp import DefaultAioHttpClient
+
+        return DefaultAioHttpClient
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 try:
     __version__ = version("aimlapi-gemini")

@@ -260,6 +260,8 @@ class Client:
 
     def set_async_httpx_client(self, async_client: httpx.AsyncClient) -> Self:
         """Use this httpx.AsyncClient (its base URL and transport; headers and timeouts still come from here)."""
+        if not str(async_client.base_url):  # e.g. DefaultAioHttpClient(): it gets this client's
+            async_client.base_url = httpx.URL(self._base_url)
         self._async_client = async_client
         self._unsent.clear()
         return self

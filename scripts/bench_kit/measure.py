@@ -25,6 +25,7 @@ class Row:
     goal: str = ""  # which issue's target this row checks, e.g. "#9 item 7"
     wall_time: bool = False  # a wall-time ratio: on a busy machine it drifts towards 1
     note: str = ""  # shown instead of PASS/FAIL when the verdict would not mean anything
+    spread: str = ""  # min-max over the rounds: of the ratio when there is one, else of the value
 
 
 # Load average (1 minute, before the bench starts) per core above which other work on the

@@ -13,13 +13,16 @@ REPORTS = Path(__file__).resolve().parents[2] / "reports"
 
 def print_table(rows: list[Row], machine: str) -> None:
     print(f"\n{machine}")
-    print(f"{'section':<11} {'measure':<58} {'value':>12}  {'ratio':>7}  {'target':<14} result")
-    print("-" * 112)
+    print(
+        f"{'section':<11} {'measure':<58} {'value':>12}  {'ratio':>7}  {'spread':<13}  {'target':<14} result"
+    )
+    print("-" * 127)
     for row in rows:
         ratio = f"{row.ratio:.2f}" if row.ratio is not None else "-"
         result = row.note or ("" if row.passed is None else ("PASS" if row.passed else "FAIL"))
         value = f"{row.value:>8.2f} {row.unit:<4}"
-        print(f"{row.section:<11} {row.name:<58} {value} {ratio:>7}  {row.target:<14} {result}")
+        measure = f"{row.section:<11} {row.name:<58} {value} {ratio:>7}"
+        print(f"{measure}  {row.spread:<13}  {row.target:<14} {result}")
     goals = sorted({row.goal for row in rows if row.goal})
     for goal in goals:
         print(f"\ntargets of issue {goal}:")

@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
-from typing import Any, Generic, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar
 
 import httpx
 
+from ._accumulate import CompletionAccumulator, final_completion
 from ._base import RequestOptions, asend, send
 from ._body import aiter_decoded, aread_body, iter_decoded, read_body
 from ._exceptions import (
@@ -34,6 +35,11 @@ from ._exceptions import (
 )
 from ._response import raise_for_status, validation_error
 from ._sse import DEFAULT_MAX_EVENT_BYTES, EventTooLargeError, ServerSentEvent, SSEDecoder
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from aimlapi_gemini.models import ChatCompletion
 
 __all__ = ["DEFAULT_MAX_EVENT_BYTES", "AsyncStream", "Stream", "aopen_stream", "open_stream"]
 
@@ -167,6 +173,7 @@ class Stream(_EventDecoder[T], Iterator[T]):
     ) -> None:
         super().__init__(response, parse, expected, max_event_bytes)
         self._iterator = self._iterate()
+        self._accumulator: CompletionAccumulator | None = None
 
     def __iter__(self) -> Iterator[T]:
         # The generator itself, so that a for loop does not go through __next__ for every chunk.
@@ -196,6 +203,41 @@ class Stream(_EventDecoder[T], Iterator[T]):
         self._iterator.close()
         self.response.close()
 
+    # Helpers (openai-python's ChatCompletionStream names). They pull chunks from the same
+    # generator as iteration and join them on the side, so plain iteration pays nothing for them.
+
+    def text_deltas(self) -> Iterator[str]:
+        """The text pieces of choice 0 as they arrive (empty pieces skipped); the stream's other
+        chunks are joined on the side, so ``get_final_completion()`` still works afterwards."""
+        accumulator = _accumulating(self)
+        add = accumulator.add
+        for chunk in self._iterator:
+            add(chunk)
+            piece = _text_of_first_choice(chunk)
+            if piece:
+                yield piece
+
+    def until_done(self) -> Self:
+        """Read the stream to its end (joining the chunks) and return it, as openai-python does."""
+        add = _accumulating(self).add
+        for chunk in self._iterator:
+            add(chunk)
+        return self
+
+    def get_final_completion(self) -> ChatCompletion:
+        """Read the rest of the stream and return the whole reply as a validated ``ChatCompletion``.
+
+        Errors propagate as when iterating; ``current_completion_snapshot`` then holds what arrived.
+        """
+        self.until_done()
+        return final_completion(_accumulating(self), self.response)
+
+    @property
+    def current_completion_snapshot(self) -> dict[str, Any] | None:
+        """The completion joined so far by the helpers, as a ``ChatCompletion``-shaped dict (None
+        before they saw a chunk); after a failure mid-stream, everything that arrived before it."""
+        return None if self._accumulator is None else self._accumulator.snapshot()
+
 
 class AsyncStream(_EventDecoder[T], AsyncIterator[T]):
     """Async twin of Stream."""
@@ -210,6 +252,7 @@ class AsyncStream(_EventDecoder[T], AsyncIterator[T]):
     ) -> None:
         super().__init__(response, parse, expected, max_event_bytes)
         self._iterator = self._iterate()
+        self._accumulator: CompletionAccumulator | None = None
 
     def __aiter__(self) -> AsyncIterator[T]:
         # The async generator itself: an async for then costs no __anext__ coroutine per chunk.
@@ -243,6 +286,58 @@ class AsyncStream(_EventDecoder[T], AsyncIterator[T]):
     async def aclose(self) -> None:
         await self._iterator.aclose()
         await self.response.aclose()
+
+    # Helpers: async twins of Stream's.
+
+    async def text_deltas(self) -> AsyncIterator[str]:
+        """Async twin of ``Stream.text_deltas``."""
+        add = _accumulating(self).add
+        async for chunk in self._iterator:
+            add(chunk)
+            piece = _text_of_first_choice(chunk)
+            if piece:
+                yield piece
+
+    async def until_done(self) -> Self:
+        """Async twin of ``Stream.until_done``."""
+        add = _accumulating(self).add
+        async for chunk in self._iterator:
+            add(chunk)
+        return self
+
+    async def get_final_completion(self) -> ChatCompletion:
+        """Async twin of ``Stream.get_final_completion``."""
+        await self.until_done()
+        return final_completion(_accumulating(self), self.response)
+
+    @property
+    def current_completion_snapshot(self) -> dict[str, Any] | None:
+        """As ``Stream.current_completion_snapshot``."""
+        return None if self._accumulator is None else self._accumulator.snapshot()
+
+
+def _accumulating(stream: Stream[Any] | AsyncStream[Any]) -> CompletionAccumulator:
+    """The stream's accumulator, made on first use; refuses when chunks went past it uncounted."""
+    accumulator = stream._accumulator
+    if accumulator is None:
+        accumulator = stream._accumulator = CompletionAccumulator()
+    if accumulator.chunks != stream.chunks_received:
+        missed = stream.chunks_received - accumulator.chunks
+        raise RuntimeError(
+            f"{missed} of the stream's {stream.chunks_received} chunks were read by iterating it"
+            " directly, so the completion cannot be joined; call get_final_completion(),"
+            " until_done() or text_deltas() before (or instead of) iterating the stream"
+        )
+    return accumulator
+
+
+def _text_of_first_choice(chunk: Any) -> str | None:
+    for choice in chunk.choices:
+        if choice.index == 0:
+            delta = choice.delta
+            content = getattr(delta, "content", None)  # delta may be None or UNSET
+            return content if isinstance(content, str) else None
+    return None
 
 
 def _accepting_events(kwargs: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,197 @@
+# Copied from scripts/codegen/runtime/_accumulate.py by `make generate`.
+# Do not edit here: edit the source there, then regenerate.
+"""Join the chunks of a streamed chat completion into the dict of the whole ``ChatCompletion``.
+
+Shared by ``Stream`` and ``AsyncStream``. Choices are matched by ``index``; content, refusal and
+logprobs are concatenated; role and finish_reason are the last ones sent; usage comes from the last
+chunk carrying it; tool-call pieces are matched by their ``index``, id/type/name taken from the
+first piece that has them and the arguments concatenated. The result is a plain dict, so that
+``ChatCompletion.from_dict`` validates it like any reply body.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from aimlapi_gemini.types import Unset
+
+from ._exceptions import PARSE_ERRORS
+from ._response import validation_error
+
+if TYPE_CHECKING:
+    from aimlapi_gemini.models import ChatCompletion
+
+__all__ = ["CompletionAccumulator", "final_completion"]
+
+
+def _given(value: object) -> bool:
+    return value is not None and not isinstance(value, Unset)
+
+
+def _as_dict(value: Any) -> Any:
+    return value.to_dict() if hasattr(value, "to_dict") else value
+
+
+class _ToolCall:
+    __slots__ = ("arguments", "id", "name", "type")
+
+    def __init__(self) -> None:
+        self.id: str | None = None
+        self.type: str | None = None
+        self.name: str | None = None
+        self.arguments: list[str] = []
+
+    def add(self, piece: Any) -> None:
+        if self.id is None and _given(piece.id):
+            self.id = piece.id
+        if self.type is None and _given(piece.type_):
+            self.type = str(piece.type_)
+        function = piece.function
+        if _given(function):
+            if self.name is None and _given(function.name):
+                self.name = function.name
+            if _given(function.arguments):
+                self.arguments.append(function.arguments)
+
+    def to_dict(self) -> dict[str, Any]:
+        call: dict[str, Any] = {"function": {"arguments": "".join(self.arguments)}}
+        if self.id is not None:
+            call["id"] = self.id
+        call["type"] = self.type if self.type is not None else "function"
+        if self.name is not None:
+            call["function"]["name"] = self.name
+        return call
+
+
+class _Choice:
+    __slots__ = ("content", "finish_reason", "logprobs", "refusal", "role", "tool_calls")
+
+    def __init__(self) -> None:
+        self.role: str | None = None
+        self.content: list[str] | None = None  # None until a piece (even "") arrives
+        self.refusal: list[str] | None = None
+        self.finish_reason: str | None = None
+        self.logprobs: dict[str, list[Any] | None] | None = None
+        self.tool_calls: dict[int, _ToolCall] = {}
+
+    def add(self, choice: Any) -> None:
+        delta = choice.delta
+        if _given(delta):
+            if _given(delta.role):
+                self.role = str(delta.role)
+            content = delta.content
+            if _given(content):
+                if self.content is None:
+                    self.content = []
+                self.content.append(content)
+            refusal = delta.refusal
+            if _given(refusal):
+                if self.refusal is None:
+                    self.refusal = []
+                self.refusal.append(refusal)
+            if _given(delta.tool_calls):
+                for piece in delta.tool_calls:
+                    call = self.tool_calls.get(piece.index)
+                    if call is None:
+                        call = self.tool_calls[piece.index] = _ToolCall()
+                    call.add(piece)
+        if _given(choice.finish_reason):
+            self.finish_reason = str(choice.finish_reason)
+        logprobs = choice.logprobs
+        if _given(logprobs):
+            self._add_logprobs(logprobs)
+
+    def _add_logprobs(self, logprobs: Any) -> None:
+        if self.logprobs is None:
+            self.logprobs = {"content": None, "refusal": None}
+        for key in ("content", "refusal"):
+            tokens = getattr(logprobs, key)
+            if _given(tokens):
+                joined = self.logprobs[key]
+                if joined is None:
+                    joined = self.logprobs[key] = []
+                joined.extend(_as_dict(token) for token in tokens)
+
+    def to_dict(self, index: int) -> dict[str, Any]:
+        message: dict[str, Any] = {
+            "role": self.role if self.role is not None else "assistant",
+            "content": None if self.content is None else "".join(self.content),
+        }
+        if self.refusal is not None:
+            message["refusal"] = "".join(self.refusal)
+        if self.tool_calls:
+            message["tool_calls"] = [self.tool_calls[i].to_dict() for i in sorted(self.tool_calls)]
+        choice: dict[str, Any] = {"index": index, "message": message}
+        if self.finish_reason is not None:  # absent when the stream stopped before the choice ended
+            choice["finish_reason"] = self.finish_reason
+        if self.logprobs is not None:
+            choice["logprobs"] = self.logprobs
+        return choice
+
+
+class CompletionAccumulator:
+    """Feed it every chunk in order (``add``); ``snapshot()`` is the completion so far, as a dict."""
+
+    def __init__(self) -> None:
+        self.chunks = 0
+        """How many chunks were added."""
+        self._envelope: dict[str, Any] | None = None
+        self._choices: dict[int, _Choice] = {}
+        self._usage: dict[str, Any] | None = None
+
+    def add(self, chunk: Any) -> None:
+        self.chunks += 1
+        if self._envelope is None:
+            self._envelope = {
+                "id": chunk.id,
+                "object": "chat.completion",
+                "created": chunk.created,
+                "model": chunk.model,
+            }
+        if _given(chunk.system_fingerprint):
+            self._envelope["system_fingerprint"] = chunk.system_fingerprint
+        if _given(chunk.usage):
+            self._usage = chunk.usage.to_dict()
+        choices = self._choices
+        for choice in chunk.choices:
+            joined = choices.get(choice.index)
+            if joined is None:
+                joined = choices[choice.index] = _Choice()
+            joined.add(choice)
+
+    def snapshot(self) -> dict[str, Any] | None:
+        """The ``ChatCompletion`` joined so far as a JSON-shaped dict; None before the first chunk.
+
+        Mid-stream it may lack what only the end brings (``finish_reason``, ``usage``).
+        """
+        if self._envelope is None:
+            return None
+        completion = dict(self._envelope)
+        completion["choices"] = [self._choices[i].to_dict(i) for i in sorted(self._choices)]
+        if self._usage is not None:
+            completion["usage"] = self._usage
+        return completion
+
+    def text(self, index: int = 0) -> str | None:
+        """The content of one choice so far (None when it has none)."""
+        choice = self._choices.get(index)
+        return None if choice is None or choice.content is None else "".join(choice.content)
+
+
+def final_completion(accumulator: CompletionAccumulator, response: httpx.Response) -> ChatCompletion:
+    """The joined completion, validated by ``ChatCompletion.from_dict``; a join that does not fit
+    (no chunk, no usage, a choice without finish_reason) is ``APIResponseValidationError``."""
+    from aimlapi_gemini.models import ChatCompletion  # here: the models import the runtime, not the other way
+
+    joined = accumulator.snapshot()
+    try:
+        if joined is None:
+            raise ValueError("the stream carried no chunk")
+        return ChatCompletion.from_dict(joined)
+    except PARSE_ERRORS as exc:
+        text = json.dumps(joined)
+        where = f"completion joined from {accumulator.chunks} chunks"
+        raise validation_error(response, text, "ChatCompletion", exc, where) from exc
