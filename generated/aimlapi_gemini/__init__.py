@@ -4,6 +4,7 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
+from ._resource import RawResponse
 from ._retry import Backoff
 from ._secret import Secret
 from ._streaming import AsyncStream, Stream
@@ -41,6 +42,7 @@ from .models import (
     ToolMessage,
     UserMessage,
 )
+from .resources import AIMLAPI, AsyncAIMLAPI
 from .types import Response
 
 try:
@@ -50,6 +52,7 @@ except PackageNotFoundError:  # imported from a source tree that was never insta
 
 __all__ = [
     "__version__",
+    "AIMLAPI",
     "AimlApiError",
     "APIConnectionError",
     "APIError",
@@ -57,6 +60,7 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AssistantMessage",
+    "AsyncAIMLAPI",
     "AsyncStream",
     "AuthenticatedClient",
     "AuthenticationError",
@@ -75,6 +79,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RawResponse",
     "Response",
     "ResponseTooLargeError",
     "Secret",

@@ -43,7 +43,7 @@ def _chat_completion_request_logit_bias(
 class ChatCompletionRequest:
     """A chat completion request for the gemini-pro model."""
 
-    model: ChatCompletionRequestModel
+    model: ChatCompletionRequestModel | str
     """ Which model answers. """
     messages: list[AssistantMessage | FunctionMessage | SystemMessage | ToolMessage | UserMessage]
     """ The conversation so far, oldest first. Each entry is one of five message kinds, told apart by its role. """
@@ -163,8 +163,12 @@ class ChatCompletionRequest:
             model = src_dict["model"]
         except KeyError:
             model = MISSING
-        if not (type(model) is str and model in {"gemini-pro", "google/gemini-pro"}):
-            model = _v.enum(model, "model", ("gemini-pro", "google/gemini-pro"))
+        if type(model) is str and model in {"gemini-pro", "google/gemini-pro"}:
+            pass
+        elif type(model) is str:
+            pass
+        else:
+            model = _v.union(model, "model", ("string",), ("gemini-pro", "google/gemini-pro"))
 
         try:
             messages = src_dict["messages"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
-from typing import Any, Generic, NoReturn, TypeVar
+from typing import Any, Generic, NoReturn, Self, TypeVar
 
 import httpx
 
@@ -176,6 +176,13 @@ class Stream(_EventDecoder[T], Iterator[T]):
         return next(self._iterator)
 
     def _iterate(self) -> Generator[T, None, None]:
+        try:
+            yield from self._chunks()
+        finally:
+            # At the end, on an error or on close(): a stream used without `with` frees its connection.
+            self.response.close()
+
+    def _chunks(self) -> Generator[T, None, None]:
         decode = self._decode
         try:
             for raw in iter_decoded(self.response):  # gzip/deflate inflated in bounded steps
@@ -195,6 +202,12 @@ class Stream(_EventDecoder[T], Iterator[T]):
     def close(self) -> None:
         self._iterator.close()
         self.response.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 class AsyncStream(_EventDecoder[T], AsyncIterator[T]):
@@ -237,12 +250,20 @@ class AsyncStream(_EventDecoder[T], AsyncIterator[T]):
         except (httpx.TransportError, httpx.DecodingError) as exc:
             raise self._interrupted(exc) from exc
         finally:
-            # An abandoned async generator is otherwise only closed by the garbage collector.
+            # An abandoned async generator is otherwise only closed by the garbage collector; the
+            # response is closed too, so a stream used without `async with` frees its connection.
             await body.aclose()
+            await self.response.aclose()
 
     async def aclose(self) -> None:
         await self._iterator.aclose()
         await self.response.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
 
 
 def _accepting_events(kwargs: Mapping[str, Any]) -> dict[str, Any]:
