@@ -9,7 +9,7 @@ builds the request, ``_base.send`` sends it, its ``_parsed_or_raise`` reads the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Generic, TypeVar
 
 import httpx
@@ -30,8 +30,8 @@ def _jsonable(value: Any) -> Any:
         return value.to_dict()
     if isinstance(value, Mapping):
         return {key: _jsonable(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(item) for item in value]
+    if isinstance(value, Iterable) and not isinstance(value, str | bytes | bytearray):
+        return [_jsonable(item) for item in value]  # list keywords take any iterable
     return value
 
 

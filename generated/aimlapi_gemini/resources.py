@@ -7,7 +7,7 @@ property a keyword. The functional API (``api/``) is the layer beneath; ``client
 is its client.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import cached_property
 from typing import Literal, overload
 
@@ -68,7 +68,7 @@ class ChatCompletionsWithRawResponse(SyncAPIResource):
         self,
         *,
         model: ChatCompletionRequestModel | str,
-        messages: list[AssistantMessage | FunctionMessage | SystemMessage | ToolMessage | UserMessage],
+        messages: Iterable[AssistantMessage | FunctionMessage | SystemMessage | ToolMessage | UserMessage],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset = UNSET,
         max_tokens: int | Unset = UNSET,
@@ -76,7 +76,7 @@ class ChatCompletionsWithRawResponse(SyncAPIResource):
         top_p: float | Unset = UNSET,
         temperature: float | Unset = UNSET,
         stop: list[str] | None | str | Unset = UNSET,
-        tools: list[ChatCompletionTool] | Unset = UNSET,
+        tools: Iterable[ChatCompletionTool] | Unset = UNSET,
         tool_choice: NamedToolChoice | ToolChoiceMode | Unset = UNSET,
         stream: Literal[False] = False,
         extra_headers: Mapping[str, str] | None = None,
@@ -109,8 +109,9 @@ class ChatCompletionsWithRawResponse(SyncAPIResource):
             tools: Functions the model may ask to call.
             tool_choice: Whether and which tool the model must call: none, auto, required, or one named
                 function.
-            stream: True: the answer comes as server-sent events, a Stream of ChatCompletionChunk (iterate it,
-                optionally in a ``with`` block); False (default): one ChatCompletion.
+            stream: Send the reply as server-sent events, piece by piece, instead of one JSON body. Off
+                when not set. True: a Stream of ChatCompletionChunk (iterate it; a ``with`` block closes it
+                early); False (default): one ChatCompletion.
             extra_headers: Headers added to this call only.
             extra_query: Query parameters added to this call.
             extra_body: JSON fields merged into the body (they win over the keywords), for fields the
@@ -174,7 +175,7 @@ class ChatCompletions(SyncAPIResource):
         self,
         *,
         model: ChatCompletionRequestModel | str,
-        messages: list[AssistantMessage | FunctionMessage | SystemMessage | ToolMessage | UserMessage],
+        messages: Iterable[AssistantMessage | FunctionMessage | SystemMessage | ToolMessage | UserMessage],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset = UNSET,
         max_tokens: int | Unset = UNSET,
@@ -182,7 +183,7 @@ class ChatCompletions(SyncAPIResource):
         top_p: float | Unset = UNSET,
         temperature: float | Unset = UNSET,
         stop: list[str] | None | str | Unset = UNSET,
-        tools: list[ChatCompletionTool] | Unset = UNSET,
+        tools: Iterable[ChatCompletionTool] | Unset = UNSET,
         tool_choice: NamedToolChoice | ToolChoiceMode | Unset = UNSET,
         stream: Literal[False] = False,
         extra_headers: Mapping[str, str] | None = None,
@@ -198,7 +199,7 @@ class ChatCompletions(SyncAPIResource):
         self,
         *,
         model: ChatCompletionRequestModel | str,
-        messages: list[AssistantMessage | FunctionMessage | SystemMessage | ToolMessage | UserMessage],
+        messages: Iterable[AssistantMessage | FunctionMessage | SystemMessage | ToolMessage | UserMessage],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset = UNSET,
         max_tokens: int | Unset = UNSET,
@@ -206,7 +207,7 @@ class ChatCompletions(SyncAPIResource):
         top_p: float | Unset = UNSET,
         temperature: float | Unset = UNSET,
         stop: list[str] | None | str | Unset = UNSET,
-        tools: list[ChatCompletionTool] | Unset = UNSET,
+        tools: Iterable[ChatCompletionTool] | Unset = UNSET,
         tool_choice: NamedToolChoice | ToolChoiceMode | Unset = UNSET,
         stream: Literal[True],
         extra_headers: Mapping[str, str] | None = None,
@@ -222,7 +223,7 @@ class ChatCompletions(SyncAPIResource):
         self,
         *,
         model: ChatCompletionRequestModel | str,
-        messages: list[AssistantMessage | FunctionMessage | SystemMessage | ToolMessage | UserMessage],
+        messages: Iterable[AssistantMessage | FunctionMessage | SystemMessage | ToolMessage | UserMessage],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset = UNSET,
         max_tokens: int | Unset = UNSET,
@@ -230,7 +231,7 @@ class ChatCompletions(SyncAPIResource):
         top_p: float | Unset = UNSET,
         temperature: float | Unset = UNSET,
         stop: list[str] | None | str | Unset = UNSET,
-        tools: list[ChatCompletionTool] | Unset = UNSET,
+        tools: Iterable[ChatCompletionTool] | Unset = UNSET,
         tool_choice: NamedToolChoice | ToolChoiceMode | Unset = UNSET,
         stream: bool,
         extra_headers: Mapping[str, str] | None = None,
@@ -245,7 +246,7 @@ class ChatCompletions(SyncAPIResource):
         self,
         *,
         model: ChatCompletionRequestModel | str,
-        messages: list[AssistantMessage | FunctionMessage | SystemMessage | ToolMessage | UserMessage],
+        messages: Iterable[AssistantMessage | FunctionMessage | SystemMessage | ToolMessage | UserMessage],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset = UNSET,
         max_tokens: int | Unset = UNSET,
@@ -253,7 +254,7 @@ class ChatCompletions(SyncAPIResource):
         top_p: float | Unset = UNSET,
         temperature: float | Unset = UNSET,
         stop: list[str] | None | str | Unset = UNSET,
-        tools: list[ChatCompletionTool] | Unset = UNSET,
+        tools: Iterable[ChatCompletionTool] | Unset = UNSET,
         tool_choice: NamedToolChoice | ToolChoiceMode | Unset = UNSET,
         stream: bool = False,
         extra_headers: Mapping[str, str] | None = None,
@@ -286,8 +287,9 @@ class ChatCompletions(SyncAPIResource):
             tools: Functions the model may ask to call.
             tool_choice: Whether and which tool the model must call: none, auto, required, or one named
                 function.
-            stream: True: the answer comes as server-sent events, a Stream of ChatCompletionChunk (iterate it,
-                optionally in a ``with`` block); False (default): one ChatCompletion.
+            stream: Send the reply as server-sent events, piece by piece, instead of one JSON body. Off
+                when not set. True: a Stream of ChatCompletionChunk (iterate it; a ``with`` block closes it
+                early); False (default): one ChatCompletion.
             extra_headers: Headers added to this call only.
             extra_query: Query parameters added to this call.
             extra_body: JSON fields merged into the body (they win over the keywords), for fields the
@@ -341,7 +343,7 @@ class AsyncChatCompletionsWithRawResponse(AsyncAPIResource):
         self,
         *,
         model: ChatCompletionRequestModel | str,
-        messages: list[AssistantMessage | FunctionMessage | SystemMessage | ToolMessage | UserMessage],
+        messages: Iterable[AssistantMessage | FunctionMessage | SystemMessage | ToolMessage | UserMessage],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset = UNSET,
         max_tokens: int | Unset = UNSET,
@@ -349,7 +351,7 @@ class AsyncChatCompletionsWithRawResponse(AsyncAPIResource):
         top_p: float | Unset = UNSET,
         temperature: float | Unset = UNSET,
         stop: list[str] | None | str | Unset = UNSET,
-        tools: list[ChatCompletionTool] | Unset = UNSET,
+        tools: Iterable[ChatCompletionTool] | Unset = UNSET,
         tool_choice: NamedToolChoice | ToolChoiceMode | Unset = UNSET,
         stream: Literal[False] = False,
         extra_headers: Mapping[str, str] | None = None,
@@ -382,8 +384,9 @@ class AsyncChatCompletionsWithRawResponse(AsyncAPIResource):
             tools: Functions the model may ask to call.
             tool_choice: Whether and which tool the model must call: none, auto, required, or one named
                 function.
-            stream: True: the answer comes as server-sent events, a Stream of ChatCompletionChunk (iterate it,
-                optionally in a ``with`` block); False (default): one ChatCompletion.
+            stream: Send the reply as server-sent events, piece by piece, instead of one JSON body. Off
+                when not set. True: a Stream of ChatCompletionChunk (iterate it; a ``with`` block closes it
+                early); False (default): one ChatCompletion.
             extra_headers: Headers added to this call only.
             extra_query: Query parameters added to this call.
             extra_body: JSON fields merged into the body (they win over the keywords), for fields the
@@ -447,7 +450,7 @@ class AsyncChatCompletions(AsyncAPIResource):
         self,
         *,
         model: ChatCompletionRequestModel | str,
-        messages: list[AssistantMessage | FunctionMessage | SystemMessage | ToolMessage | UserMessage],
+        messages: Iterable[AssistantMessage | FunctionMessage | SystemMessage | ToolMessage | UserMessage],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset = UNSET,
         max_tokens: int | Unset = UNSET,
@@ -455,7 +458,7 @@ class AsyncChatCompletions(AsyncAPIResource):
         top_p: float | Unset = UNSET,
         temperature: float | Unset = UNSET,
         stop: list[str] | None | str | Unset = UNSET,
-        tools: list[ChatCompletionTool] | Unset = UNSET,
+        tools: Iterable[ChatCompletionTool] | Unset = UNSET,
         tool_choice: NamedToolChoice | ToolChoiceMode | Unset = UNSET,
         stream: Literal[False] = False,
         extra_headers: Mapping[str, str] | None = None,
@@ -471,7 +474,7 @@ class AsyncChatCompletions(AsyncAPIResource):
         self,
         *,
         model: ChatCompletionRequestModel | str,
-        messages: list[AssistantMessage | FunctionMessage | SystemMessage | ToolMessage | UserMessage],
+        messages: Iterable[AssistantMessage | FunctionMessage | SystemMessage | ToolMessage | UserMessage],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset = UNSET,
         max_tokens: int | Unset = UNSET,
@@ -479,7 +482,7 @@ class AsyncChatCompletions(AsyncAPIResource):
         top_p: float | Unset = UNSET,
         temperature: float | Unset = UNSET,
         stop: list[str] | None | str | Unset = UNSET,
-        tools: list[ChatCompletionTool] | Unset = UNSET,
+        tools: Iterable[ChatCompletionTool] | Unset = UNSET,
         tool_choice: NamedToolChoice | ToolChoiceMode | Unset = UNSET,
         stream: Literal[True],
         extra_headers: Mapping[str, str] | None = None,
@@ -495,7 +498,7 @@ class AsyncChatCompletions(AsyncAPIResource):
         self,
         *,
         model: ChatCompletionRequestModel | str,
-        messages: list[AssistantMessage | FunctionMessage | SystemMessage | ToolMessage | UserMessage],
+        messages: Iterable[AssistantMessage | FunctionMessage | SystemMessage | ToolMessage | UserMessage],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset = UNSET,
         max_tokens: int | Unset = UNSET,
@@ -503,7 +506,7 @@ class AsyncChatCompletions(AsyncAPIResource):
         top_p: float | Unset = UNSET,
         temperature: float | Unset = UNSET,
         stop: list[str] | None | str | Unset = UNSET,
-        tools: list[ChatCompletionTool] | Unset = UNSET,
+        tools: Iterable[ChatCompletionTool] | Unset = UNSET,
         tool_choice: NamedToolChoice | ToolChoiceMode | Unset = UNSET,
         stream: bool,
         extra_headers: Mapping[str, str] | None = None,
@@ -518,7 +521,7 @@ class AsyncChatCompletions(AsyncAPIResource):
         self,
         *,
         model: ChatCompletionRequestModel | str,
-        messages: list[AssistantMessage | FunctionMessage | SystemMessage | ToolMessage | UserMessage],
+        messages: Iterable[AssistantMessage | FunctionMessage | SystemMessage | ToolMessage | UserMessage],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset = UNSET,
         max_tokens: int | Unset = UNSET,
@@ -526,7 +529,7 @@ class AsyncChatCompletions(AsyncAPIResource):
         top_p: float | Unset = UNSET,
         temperature: float | Unset = UNSET,
         stop: list[str] | None | str | Unset = UNSET,
-        tools: list[ChatCompletionTool] | Unset = UNSET,
+        tools: Iterable[ChatCompletionTool] | Unset = UNSET,
         tool_choice: NamedToolChoice | ToolChoiceMode | Unset = UNSET,
         stream: bool = False,
         extra_headers: Mapping[str, str] | None = None,
@@ -559,8 +562,9 @@ class AsyncChatCompletions(AsyncAPIResource):
             tools: Functions the model may ask to call.
             tool_choice: Whether and which tool the model must call: none, auto, required, or one named
                 function.
-            stream: True: the answer comes as server-sent events, a Stream of ChatCompletionChunk (iterate it,
-                optionally in a ``with`` block); False (default): one ChatCompletion.
+            stream: Send the reply as server-sent events, piece by piece, instead of one JSON body. Off
+                when not set. True: a Stream of ChatCompletionChunk (iterate it; a ``with`` block closes it
+                early); False (default): one ChatCompletion.
             extra_headers: Headers added to this call only.
             extra_query: Query parameters added to this call.
             extra_body: JSON fields merged into the body (they win over the keywords), for fields the

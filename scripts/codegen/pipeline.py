@@ -15,10 +15,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import jinja2
@@ -173,14 +173,18 @@ def resource_place(path: str, operation_name: str) -> tuple[tuple[str, ...], str
     """Where an operation goes on the client. The rule: the path's segments after the version
     segment (``/v1``), without path parameters, are the resource (``/v1/chat/completions`` ->
     ``chat.completions``); the operationId's first word is the method (``create_chat_completion``
-    -> ``create``)."""
+    -> ``create``); a last segment that is the method is an action on its parent
+    (``/v1/batches/{id}/cancel`` -> ``batches.cancel``)."""
     segments = [s for s in path.strip("/").split("/") if s and not s.startswith("{")]
     if segments and _VERSION_SEGMENT.fullmatch(segments[0]):
         segments = segments[1:]
     if not segments:
         raise GenerationError(f"operation {operation_name} at {path}: no resource segment in its path")
     resource = tuple(re.sub(r"\W", "_", segment).lower() for segment in segments)
-    return resource, operation_name.split("_")[0]
+    method = operation_name.split("_")[0]
+    if len(resource) > 1 and resource[-1] == method:
+        resource = resource[:-1]  # an action segment: /v1/batches/{id}/cancel -> batches.cancel()
+    return resource, method
 
 
 def resource_tree(endpoints: Sequence[tuple[str, Any]]) -> ResourceNode:
@@ -195,7 +199,9 @@ def resource_tree(endpoints: Sequence[tuple[str, Any]]) -> ResourceNode:
                 nodes[resource[: depth - 1]].children.append(node)
         node = nodes[resource]
         if any(name == method for name, _, _ in node.operations):
-            raise GenerationError(f"two operations are {'.'.join(resource)}.{method}(); rename one operationId")
+            raise GenerationError(
+                f"two operations are {'.'.join(resource)}.{method}(); rename one operationId"
+            )
         node.operations.append((method, tag, endpoint))
     return root
 
@@ -220,8 +226,8 @@ def _render_own_templates(project: Project, package_dir: Path) -> None:
 
 def _run_generator(resolved_path: Path, package_dir: Path) -> None:
     from openapi_python_client import _get_project_for_url_or_path
-    from openapi_python_client.parser.errors import GeneratorError
     from openapi_python_client.config import Config, ConfigFile, MetaType
+    from openapi_python_client.parser.errors import GeneratorError
 
     config = Config.from_sources(
         ConfigFile.load_from_path(CONFIG),

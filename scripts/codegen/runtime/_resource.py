@@ -7,14 +7,14 @@ builds the request, ``_base.send`` sends it, its ``_parsed_or_raise`` reads the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Generic, TypeVar
 
 import httpx
 
 from ._base import RequestOptions, asend, send
 from ._body import aread_body, read_body
-from ._streaming import AsyncStream, Stream, _is_event_stream, _read_failed, _reject, _accepting_events
+from ._streaming import AsyncStream, Stream, _accepting_events, _is_event_stream, _read_failed, _reject
 
 __all__ = ["RawResponse", "aconnect_stream", "as_json_fields", "connect_stream", "with_extras"]
 
@@ -28,8 +28,8 @@ def _jsonable(value: Any) -> Any:
         return value.to_dict()
     if isinstance(value, Mapping):
         return {key: _jsonable(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(item) for item in value]
+    if isinstance(value, Iterable) and not isinstance(value, str | bytes | bytearray):
+        return [_jsonable(item) for item in value]  # list keywords take any iterable
     return value
 
 
