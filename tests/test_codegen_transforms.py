@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from codegen.overlay import OverlayError, apply_overlay
+from codegen.overlay import OverlayError, OverlayProblems, apply_overlay
 from codegen.transforms import SpecError, hoist_titled_schemas, prune_components
 
 
@@ -122,6 +122,119 @@ class TestOverlay:
     def test_malformed_overlays_are_rejected_clearly(self, overlay: dict[str, Any], expected: str) -> None:
         with pytest.raises(OverlayError, match=expected.replace("[", r"\[")):
             apply_overlay({"a": {}}, overlay)
+
+
+class TestOverlayDiagnostics:
+    """Every action that cannot be applied is reported in one run, each with a hint."""
+
+    @staticmethod
+    def _problems(document: dict[str, Any], *actions: dict[str, Any]) -> OverlayProblems:
+        with pytest.raises(OverlayProblems) as excinfo:
+            apply_overlay(document, _overlay(*actions))
+        return excinfo.value
+
+    def test_every_failing_action_is_reported_and_later_ones_still_checked(self) -> None:
+        error = self._problems(
+            {"a": {}},
+            {"target": "$.missing", "description": "First.", "update": {"x": 1}},
+            {"target": "$.a", "update": {"b": {"c": 1}}},
+            {"target": "$.a.b.c", "description": "Needs the update before.", "update": 2},
+            {"target": "$.gone", "description": "Last.", "remove": True},
+        )
+        assert [p.number for p in error.problems] == [1, 4]
+        assert [p.reason for p in error.problems] == ["First.", "Last."]
+        assert error.action_count == 4
+        message = str(error)
+        assert "2 of 4 overlay actions cannot be applied" in message
+        assert "action #1: target $.missing" in message
+        assert "action #4: target $.gone" in message
+        assert "action #3" not in message
+
+    def test_an_overlay_that_applies_raises_nothing(self) -> None:
+        result = apply_overlay({"a": {"b": 1}}, _overlay({"target": "$.a.b", "remove": True}))
+        assert result == {"a": {}}
+
+    def test_a_remove_whose_target_is_gone_says_delete_the_action(self) -> None:
+        error = self._problems({"scheme": {"type": "http"}}, {"target": "$.scheme.in", "remove": True})
+        (problem,) = error.problems
+        assert problem.problem == "matches nothing: $['scheme'] has no member 'in'"
+        assert problem.hint == "the vendor may have fixed this upstream: delete the action"
+
+    def test_a_remove_whose_parent_is_gone_points_at_what_moved_instead(self) -> None:
+        """Only the removed node itself being gone means "fixed upstream"; a missing parent means it moved."""
+        error = self._problems(
+            {"paths": {"/v2/chat": {"x": 1}}}, {"target": "$.paths['/v1/chat'].x", "remove": True}
+        )
+        (problem,) = error.problems
+        assert "delete the action" not in problem.hint
+        assert "'/v2/chat'" in problem.hint
+
+    def test_a_renamed_member_is_named_as_the_nearest_existing_one(self) -> None:
+        document: dict[str, Any] = {
+            "paths": {"/v2/chat/completions": {"post": {}}, "/v1/models": {"get": {}}}
+        }
+        error = self._problems(document, {"target": "$.paths['/v1/chat/completions'].post", "update": {}})
+        (problem,) = error.problems
+        assert problem.problem == "matches nothing: $['paths'] has no member '/v1/chat/completions'"
+        assert "nearest existing name there is '/v2/chat/completions'" in problem.hint
+
+    def test_without_a_close_name_the_hint_lists_what_is_there(self) -> None:
+        error = self._problems({"a": {"alpha": 1, "beta": 2}}, {"target": "$.a.zzz", "update": 1})
+        assert "it has 'alpha', 'beta'" in error.problems[0].hint
+
+    def test_a_schema_moved_behind_a_ref_gets_the_target_below_the_component(self) -> None:
+        document = {
+            "body": {"schema": {"$ref": "#/components/schemas/Request"}},
+            "components": {"schemas": {"Request": {"properties": {"model": {}}}}},
+        }
+        error = self._problems(
+            document, {"target": "$.body.schema.properties.model", "update": {"type": "string"}}
+        )
+        hint = error.problems[0].hint
+        assert "now a $ref to '#/components/schemas/Request'" in hint
+        assert "retarget to $['components']['schemas']['Request']['properties']['model']" in hint
+
+    def test_a_filter_that_matches_no_member_says_how_many_it_tried(self) -> None:
+        document = {"oneOf": [{"role": "user"}, {"role": "tool"}]}
+        error = self._problems(
+            document, {"target": "$.oneOf[?@.role == 'function']", "update": {"title": "F"}}
+        )
+        (problem,) = error.problems
+        assert "has no member matching [?@['role'] == 'function']" in problem.problem
+        assert "none of its 2 members" in problem.hint
+
+    def test_a_descendant_that_matches_nowhere_is_reported(self) -> None:
+        error = self._problems({"a": {"b": {"c": 1}}}, {"target": "$..[?@.role == 'system']", "update": {}})
+        assert "no node below" in error.problems[0].hint
+
+    def test_an_action_below_a_failed_update_says_it_follows_from_it(self) -> None:
+        error = self._problems(
+            {"components": {}},
+            {"target": "$.components.schemas", "update": {"Event": {"properties": {"data": {}}}}},
+            {"target": "$.components.schemas.Event.properties.data", "update": {"type": "string"}},
+            {"target": "$.components.schemas.Other", "update": {"type": "string"}},
+        )
+        follows = [p.number for p in error.problems if "follows from action #1" in p.hint]
+        assert follows == [2], "only the action inside action #1's update depends on it"
+
+    def test_one_missing_step_behind_several_actions_is_summarised(self) -> None:
+        error = self._problems(
+            {"paths": {"/v2": {"post": {"a": {}}}}},
+            {"target": "$.paths['/v1'].post", "update": {}},
+            {"target": "$.paths['/v1'].post.a", "update": {}},
+            {"target": "$.paths['/v2'].post.a", "update": {}},
+            {"target": "$.paths['/v1'].post.b", "update": {}},
+        )
+        assert (
+            "one cause behind several actions:\n  actions #1-#2, #4: $['paths'] has no member '/v1'"
+            in str(error)
+        )
+
+    def test_invalid_targets_are_reported_with_the_unmatched_ones(self) -> None:
+        error = self._problems({"a": {}}, {"target": "$.a[", "update": {}}, {"target": "$.b", "update": {}})
+        assert [p.number for p in error.problems] == [1, 2]
+        assert error.problems[0].problem.startswith("invalid JSONPath")
+        assert isinstance(error, OverlayError)
 
 
 class TestHoist:

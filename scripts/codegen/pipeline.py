@@ -2,6 +2,7 @@
 
 load -> prune unreachable components -> apply overlay -> name titled schemas -> OpenAPI 3.1
 -> validate (3.1) -> openapi-python-client (pinned, our config and templates) -> wire in runtime modules
+and the testing kit (scripts/testing_kit + scripts/reference_server)
 -> ruff -> provenance.
 """
 
@@ -39,6 +40,11 @@ DEFAULT_OUT = REPO_ROOT / "generated"
 CONFIG = CODEGEN_DIR / "config.yaml"
 TEMPLATES = CODEGEN_DIR / "templates"
 RUNTIME = CODEGEN_DIR / "runtime"
+# The testing kit (aimlapi_gemini.testing): its public modules, and the reference server they serve.
+TESTING_KIT = REPO_ROOT / "scripts" / "testing_kit"
+REFERENCE_SERVER = REPO_ROOT / "scripts" / "reference_server"
+TESTING_PACKAGE = "testing"
+TESTING_SERVER_PACKAGE = "_server"
 RUFF_CONFIG = CODEGEN_DIR / "ruff.toml"
 PACKAGE = "aimlapi_gemini"
 RESOLVED_SPEC_NAME = "openapi.json"
@@ -119,6 +125,7 @@ def provenance(spec_path: Path, overlay_path: Path) -> dict[str, Any]:
             "config": {"file": CONFIG.name, "sha256": _hash_files([CONFIG, RUFF_CONFIG], CODEGEN_DIR)},
             "templates": {"sha256": _hash_files(_tree_files(TEMPLATES), TEMPLATES)},
             "runtime": {"sha256": _hash_files(_tree_files(RUNTIME), RUNTIME)},
+            "testing_kit": {"sha256": _hash_files(_kit_sources(), REPO_ROOT)},
         },
         "regenerate": "make generate",
     }
@@ -130,11 +137,34 @@ _GENERATED_HEADER = (
 )
 
 
-def _runtime_header(name: str) -> str:
+def _copied_header(source: Path) -> str:
     return (
-        f"# Copied from scripts/codegen/runtime/{name} by `make generate`.\n"
+        f"# Copied from {source.relative_to(REPO_ROOT).as_posix()} by `make generate`.\n"
         "# Do not edit here: edit the source there, then regenerate.\n"
     )
+
+
+def _kit_sources() -> list[Path]:
+    return sorted(TESTING_KIT.glob("*.py")) + sorted(REFERENCE_SERVER.glob("*.py"))
+
+
+def _copy_modules(sources: list[Path], into: Path) -> None:
+    into.mkdir(parents=True, exist_ok=True)
+    for source in sources:
+        (into / source.name).write_text(
+            _copied_header(source) + source.read_text(encoding="utf-8"), encoding="utf-8"
+        )
+
+
+def copy_hand_written_modules(package_dir: Path, resolved_path: Path) -> None:
+    """The runtime modules into the package; the testing kit into ``testing/`` with the reference
+    server (one source: scripts/reference_server) in ``testing/_server/``, and the resolved spec
+    as package data, which that server reads (reference_server/spec.py)."""
+    _copy_modules(sorted(RUNTIME.glob("*.py")), package_dir)
+    testing_dir = package_dir / TESTING_PACKAGE
+    _copy_modules(sorted(TESTING_KIT.glob("*.py")), testing_dir)
+    _copy_modules(sorted(REFERENCE_SERVER.glob("*.py")), testing_dir / TESTING_SERVER_PACKAGE)
+    shutil.copyfile(resolved_path, package_dir / RESOLVED_SPEC_NAME)
 
 
 def _template_failure(exc: jinja2.UndefinedError) -> str:
@@ -273,10 +303,7 @@ def render(spec_path: Path, out_dir: Path, overlay_path: Path = DEFAULT_OVERLAY)
     _run_generator(resolved_path, package_dir)
     for path in sorted(package_dir.rglob("*.py")):
         path.write_text(_GENERATED_HEADER + path.read_text(encoding="utf-8"), encoding="utf-8")
-    for source in sorted(RUNTIME.glob("*.py")):
-        (package_dir / source.name).write_text(
-            _runtime_header(source.name) + source.read_text(encoding="utf-8"), encoding="utf-8"
-        )
+    copy_hand_written_modules(package_dir, resolved_path)
     (package_dir / "py.typed").write_text("# Marker file for PEP 561\n", encoding="utf-8")
     _ruff("check", "--fix-only", "--exit-zero", str(package_dir))
     _ruff("format", str(package_dir))

@@ -14,6 +14,7 @@ from . import faults
 from .errors import error_body, html_error_page, new_request_id
 from .exchange import Exchange, Receive, Scope, Send
 from .replies import plan_reply
+from .script import ReplyScript
 from .spec import find_operation
 from .streaming import StreamCut, sse, stream_body
 from .validation import BodyError, check_request_body, parse_json_body
@@ -61,6 +62,8 @@ class ReferenceApp:
         self.operation = find_operation()
         self.fault_ledger = faults.FaultLedger()
         self._received: OrderedDict[str, bytes] = OrderedDict()
+        # Replies a test has queued (script.py; the testing kit's MockAPI sets it), served first.
+        self.script: ReplyScript | None = None
 
     def received_body(self, request_id: str) -> bytes | None:
         """The raw body of a recent request, by the x-request-id the server answered it with."""
@@ -116,7 +119,16 @@ class ReferenceApp:
         except BodyError as exc:
             await exchange.send_error(400, str(exc))
             return
+        step = self.script.take(body) if self.script is not None else None
+        if step is not None and step.status is not None:
+            await exchange.send_error(step.status, step.message, dict(step.headers))
+            return
+        if step is not None:
+            fault = step.fault(streamed=body.get("stream") is True)
+            kind = fault.kind if fault else None
+            delay = delay if step.delay is None else step.delay
         plan = plan_reply(body, None if reply_tokens is None else int(reply_tokens))
+        plan = plan if step is None else step.plan(plan)
         if fault is not None and kind == "latency":
             await asyncio.sleep(fault.value)
         if kind == "truncate":

@@ -1,14 +1,21 @@
-"""The OpenAPI document the server is driven by: loaded once from generated/openapi.json."""
+"""The OpenAPI document the server is driven by: the resolved spec the aimlapi_gemini package ships.
+
+`make generate` writes it as generated/openapi.json and as package data (aimlapi_gemini/openapi.json),
+so this server under scripts/ and its copy inside the package (aimlapi_gemini.testing) read the
+same document, found through the installed package rather than a path into a checkout.
+"""
 
 from __future__ import annotations
 
 import functools
 import json
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
-SPEC_PATH = Path(__file__).resolve().parents[2] / "generated" / "openapi.json"
+# A regular (unzipped) install, editable or not, has the file on disk; schemathesis and Prism need a path.
+SPEC_PATH = Path(str(resources.files("aimlapi_gemini").joinpath("openapi.json")))
 OPERATION_ID = "create_chat_completion"
 
 

@@ -1,0 +1,194 @@
+# Copied from scripts/reference_server/app.py by `make generate`.
+# Do not edit here: edit the source there, then regenerate.
+"""The ASGI application: routing, authentication, then faults, validation and the reply."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from . import faults
+from .errors import error_body, html_error_page, new_request_id
+from .exchange import Exchange, Receive, Scope, Send
+from .replies import plan_reply
+from .script import ReplyScript
+from .spec import find_operation
+from .streaming import StreamCut, sse, stream_body
+from .validation import BodyError, check_request_body, parse_json_body
+
+_RECORDED_BODIES = 256
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    api_key: str = "test-key"
+    stream_delay: float = 0.0
+
+
+def _header_number(exchange: Exchange, name: str, kind: type[int] | type[float]) -> float | None:
+    text = exchange.headers.get(name.lower())
+    if text is None:
+        return None
+    try:
+        value = kind(text)
+    except ValueError:
+        raise BodyError(f"{name} header must be a non-negative {kind.__name__}, got {text!r}") from None
+    if not value >= 0:
+        raise BodyError(f"{name} header must be a non-negative {kind.__name__}, got {text!r}")
+    return value
+
+
+def _retry_headers(fault: faults.Fault) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    if "retry-after" in fault.params:
+        headers["retry-after"] = f"{fault.params['retry-after']:g}"
+    if "retry-after-ms" in fault.params:
+        headers["retry-after-ms"] = f"{fault.params['retry-after-ms']:g}"
+    if "retry-after-date" in fault.params:
+        headers["retry-after"] = email.utils.formatdate(
+            time.time() + fault.params["retry-after-date"], usegmt=True
+        )
+    return headers
+
+
+class ReferenceApp:
+    """ASGI app answering POST /v1/chat/completions like the vendor's gateway (see package docs)."""
+
+    def __init__(self, config: ServerConfig | None = None) -> None:
+        self.config = config or ServerConfig()
+        self.operation = find_operation()
+        self.fault_ledger = faults.FaultLedger()
+        self._received: OrderedDict[str, bytes] = OrderedDict()
+        # Replies a test has queued (script.py; the testing kit's MockAPI sets it), served first.
+        self.script: ReplyScript | None = None
+
+    def received_body(self, request_id: str) -> bytes | None:
+        """The raw body of a recent request, by the x-request-id the server answered it with."""
+        return self._received.get(request_id)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+        elif scope["type"] == "http":
+            await self._handle(Exchange(scope, receive, send, new_request_id()))
+
+    async def _handle(self, exchange: Exchange) -> None:
+        if exchange.scope["path"] != self.operation.path:
+            await exchange.send_error(404, f"Cannot {exchange.scope['method']} {exchange.scope['path']}")
+        elif exchange.scope["method"] != self.operation.method:
+            allow = {"allow": self.operation.method}
+            await exchange.send_error(405, f"Method {exchange.scope['method']} not allowed", allow)
+        elif exchange.headers.get("authorization", "").partition(" ")[::2] != ("Bearer", self.config.api_key):
+            await exchange.send_error(401, "Missing or invalid API key")
+        else:
+            try:
+                fault = self._fault(exchange)
+            except faults.FaultHeaderError as exc:
+                await exchange.send_error(400, str(exc))
+                return
+            await self._serve(exchange, fault)
+
+    def _fault(self, exchange: Exchange) -> faults.Fault | None:
+        header = exchange.headers.get("x-fault")
+        if header is None:
+            return None
+        fault = faults.parse_fault(header)
+        applies = self.fault_ledger.applies(
+            exchange.headers.get("x-fault-id"), exchange.headers.get("x-fault-times")
+        )
+        return fault if applies else None
+
+    async def _serve(self, exchange: Exchange, fault: faults.Fault | None) -> None:
+        kind = fault.kind if fault else None
+        if fault is not None and kind == "status":
+            await exchange.send_error(fault.count, None, _retry_headers(fault))
+            return
+        if fault is not None and kind == "html":
+            await exchange.send_bytes(fault.count, "text/html", html_error_page(fault.count).encode())
+            return
+        if kind == "reset":
+            await exchange.abort()
+            return
+        raw = await exchange.read_body()
+        self._record(exchange.request_id, raw)
+        try:
+            body, reply_tokens, delay = self._parse(exchange, raw)
+        except BodyError as exc:
+            await exchange.send_error(400, str(exc))
+            return
+        step = self.script.take(body) if self.script is not None else None
+        if step is not None and step.status is not None:
+            await exchange.send_error(step.status, step.message, dict(step.headers))
+            return
+        if step is not None:
+            fault = step.fault(streamed=body.get("stream") is True)
+            kind = fault.kind if fault else None
+            delay = delay if step.delay is None else step.delay
+        plan = plan_reply(body, None if reply_tokens is None else int(reply_tokens))
+        plan = plan if step is None else step.plan(plan)
+        if fault is not None and kind == "latency":
+            await asyncio.sleep(fault.value)
+        if kind == "truncate":
+            text = json.dumps(plan.completion()).encode()
+            await exchange.send_bytes(200, "application/json", text[: len(text) // 2])
+        elif body.get("stream") is True:
+            cut = fault.count if fault is not None and kind == "stream-cut" else None
+            error = fault.count if fault is not None and kind == "stream-error" else None
+            await self._stream(
+                exchange,
+                stream_body(
+                    plan,
+                    delay=delay,
+                    cut_after=cut,
+                    error_after=error,
+                    error_event=lambda: self._error_event(exchange),
+                ),
+            )
+        else:
+            await exchange.send_json(200, plan.completion())
+
+    def _parse(self, exchange: Exchange, raw: bytes) -> tuple[dict[str, object], float | None, float]:
+        media_type = exchange.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type != "application/json":
+            raise BodyError("Body validation error: body: expected content-type application/json")
+        body = parse_json_body(raw)
+        check_request_body(self.operation.request_schema_ref, body)
+        reply_tokens = _header_number(exchange, "X-Reply-Tokens", int)
+        delay = _header_number(exchange, "X-Stream-Delay", float)
+        return body, reply_tokens, self.config.stream_delay if delay is None else delay
+
+    @staticmethod
+    def _error_event(exchange: Exchange) -> bytes:
+        payload = error_body(500, exchange.scope["path"], exchange.request_id, "The model provider failed")
+        return sse(json.dumps(payload), event="error")
+
+    @staticmethod
+    async def _stream(exchange: Exchange, body: AsyncIterator[bytes]) -> None:
+        await exchange.start(200, "text/event-stream", {"cache-control": "no-cache"})
+        try:
+            async for chunk in body:
+                await exchange.write(chunk)
+        except StreamCut:
+            await exchange.abort()
+            return
+        await exchange.write(b"", more=False)
+
+    def _record(self, request_id: str, raw: bytes) -> None:
+        self._received[request_id] = raw
+        while len(self._received) > _RECORDED_BODIES:
+            self._received.popitem(last=False)
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return

@@ -1,0 +1,153 @@
+# Copied from scripts/reference_server/validation.py by `make generate`.
+# Do not edit here: edit the source there, then regenerate.
+"""Request-body validation against the spec, with the vendor's 400 message format.
+
+The spec is OpenAPI 3.1, so its schemas are JSON Schema 2020-12: validation uses
+openapi_schema_validator's OAS31Validator (jsonschema's Draft202012Validator plus the OpenAPI
+annotation keywords) over a referencing registry holding the whole spec, so `$ref`s resolve
+in place and there is no second copy of any schema. `discriminator` is only an annotation in
+3.1; it is read here to name the failing field of a message, never to decide validity.
+"""
+
+from __future__ import annotations
+
+import functools
+import heapq
+import json
+from collections.abc import Iterable
+from typing import Any
+
+# jsonschema ships no type stubs and the project pins none.
+from jsonschema import FormatChecker  # type: ignore[import-untyped]
+from jsonschema.exceptions import ValidationError, relevance  # type: ignore[import-untyped]
+from openapi_schema_validator import OAS31Validator, oas31_format_checker
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from .spec import load_spec
+from .uri import is_uri
+
+SPEC_URI = "urn:reference-server:openapi"
+
+
+class BodyError(ValueError):
+    """The request body is not acceptable; str(self) is the client-facing message."""
+
+
+_FORMATS = FormatChecker(formats=())
+_FORMATS.checkers = {**oas31_format_checker.checkers}
+_FORMATS.checks("uri")(is_uri)
+
+
+@functools.cache
+def _registry() -> Registry[Any]:
+    resource: Resource[Any] = Resource.from_contents(load_spec(), default_specification=DRAFT202012)
+    registry: Registry[Any] = Registry().with_resource(SPEC_URI, resource)
+    return registry
+
+
+@functools.cache
+def validator_for(ref: str) -> Any:
+    """A validator for a spec-local reference such as `#/components/schemas/ChatCompletion`."""
+    return OAS31Validator({"$ref": f"{SPEC_URI}{ref}"}, registry=_registry(), format_checker=_FORMATS)
+
+
+def schema_errors(ref: str, instance: Any) -> list[ValidationError]:
+    return list(validator_for(ref).iter_errors(instance))
+
+
+def field_path(parts: Iterable[str | int]) -> str:
+    """`["messages", 0, "role"]` -> `messages[0].role`; the whole body is `body`."""
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "body"
+
+
+def _discriminated_branch(error: ValidationError) -> list[ValidationError] | None:
+    """For a failed oneOf/anyOf with a discriminator: the errors of the branch the instance's
+    discriminating value names ([] when that value itself is wrong); None for other errors."""
+    discriminator = error.schema.get("discriminator") if isinstance(error.schema, dict) else None
+    if error.validator not in ("oneOf", "anyOf") or not isinstance(discriminator, dict):
+        return None
+    if not isinstance(error.instance, dict):
+        return None
+    value = error.instance.get(discriminator["propertyName"])
+    target = discriminator.get("mapping", {}).get(value) if isinstance(value, str) else None
+    branches = error.validator_value
+    index = next((i for i, branch in enumerate(branches) if branch.get("$ref") == target), None)
+    if target is None or index is None:
+        return []
+    return [sub for sub in error.context or [] if sub.schema_path and sub.schema_path[0] == index]
+
+
+def _best_error(errors: Iterable[ValidationError]) -> ValidationError | None:
+    """jsonschema's best_match, except that a discriminated union descends into the named branch."""
+    best: ValidationError | None = max(errors, key=relevance, default=None)
+    while best is not None:
+        branch = _discriminated_branch(best)
+        if branch is not None:
+            if not branch:
+                return best
+            best = max(branch, key=relevance)
+            continue
+        if not best.context:
+            return best
+        smallest = heapq.nsmallest(2, best.context, key=relevance)
+        if len(smallest) == 2 and relevance(smallest[0]) == relevance(smallest[1]):
+            return best
+        best = smallest[0]
+    return best
+
+
+def _types(value: Any) -> str:
+    return " or ".join(value) if isinstance(value, list) else str(value)
+
+
+def _describe(error: ValidationError) -> tuple[list[str | int], str]:
+    path: list[str | int] = list(error.absolute_path)
+    keyword = error.validator
+    discriminator = error.schema.get("discriminator") if isinstance(error.schema, dict) else None
+    if keyword in ("oneOf", "anyOf") and isinstance(discriminator, dict):
+        if not isinstance(error.instance, dict):
+            return path, "expected object"
+        # The discriminating property itself is wrong; name it rather than the whole object.
+        name = discriminator["propertyName"]
+        present = name in error.instance
+        options = ", ".join(json.dumps(key) for key in discriminator.get("mapping", {}))
+        return [*path, name], f"expected one of {options}" if present else "is required"
+    if keyword == "required" and isinstance(error.validator_value, list):
+        instance = error.instance if isinstance(error.instance, dict) else {}
+        missing = next((name for name in error.validator_value if name not in instance), None)
+        if missing is not None:
+            return [*path, missing], "is required"
+    if keyword == "type":
+        return path, f"expected {_types(error.validator_value)}"
+    if keyword == "enum":
+        return path, "expected one of " + ", ".join(json.dumps(v) for v in error.validator_value)
+    if keyword == "minimum":
+        return path, f"expected a number >= {error.validator_value}"
+    if keyword == "maximum":
+        return path, f"expected a number <= {error.validator_value}"
+    if keyword == "additionalProperties":
+        return path, f"unexpected property ({error.message})"
+    return path, error.message
+
+
+def check_request_body(ref: str, body: Any) -> None:
+    """Raise BodyError naming the most relevant failing field, if `body` breaks the schema."""
+    error = _best_error(validator_for(ref).iter_errors(body))
+    if error is not None:
+        path, expected = _describe(error)
+        raise BodyError(f"Body validation error: {field_path(path)}: {expected}")
+
+
+def _reject_constant(name: str) -> Any:
+    raise BodyError(f"Body validation error: body: {name} is not valid JSON")
+
+
+def parse_json_body(raw: bytes) -> Any:
+    try:
+        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BodyError(f"Body validation error: body: expected a JSON document ({exc})") from exc
