@@ -461,3 +461,154 @@ def test_the_endpoint_reports_a_bad_reply_with_its_path_and_keeps_the_raw_body()
         base_url="https://api.example.test", token="k", httpx_args={"transport": transport_ok}
     ) as ok:
         assert create_chat_completion.sync(client=ok, body=body).to_dict() == _rich_completion()
+
+
+# --- Discriminators default to their one value (issue #10 item 4) ---------------------------------
+
+
+def test_a_one_value_discriminator_defaults_so_messages_and_parts_need_only_their_data() -> None:
+    from aimlapi_gemini.models import ChatCompletionTool, TextContentPart
+
+    assert UserMessage(content="hi").to_dict() == {"role": "user", "content": "hi"}
+    assert SystemMessage(content="be brief").to_dict() == {"role": "system", "content": "be brief"}
+    assert TextContentPart(text="x").to_dict() == {"type": "text", "text": "x"}
+    tool = ChatCompletionTool(function=FunctionDefinition(description="d", name="f"))
+    assert tool.to_dict()["type"] == "function"
+    # The required fields that are not discriminators stay positional, first.
+    assert ToolMessage("42", "call_1").to_dict() == {
+        "role": "tool",
+        "content": "42",
+        "tool_call_id": "call_1",
+    }
+
+
+def test_a_wrong_or_missing_discriminator_is_still_rejected_by_from_dict() -> None:
+    with pytest.raises(ValidationError, match="role"):
+        UserMessage.from_dict({"role": "system", "content": "hi"})
+    # The default is for constructing in Python; the JSON must say what it is.
+    with pytest.raises(ValidationError, match="role"):
+        UserMessage.from_dict({"content": "hi"})
+    # A wrong one given explicitly (past the type checker) does not survive the request's check.
+    sneaky = UserMessage(content="hi", role="assistant")  # type: ignore[arg-type]
+    request = ChatCompletionRequest(model="gemini-pro", messages=[sneaky])
+    with pytest.raises(ValidationError):
+        ChatCompletionRequest.from_dict(
+            {**request.to_dict(), "messages": [{"role": "bogus", "content": "hi"}]}
+        )
+
+
+def test_messages_takes_a_list_of_one_message_kind() -> None:
+    only_system = [SystemMessage(content="s")]
+    request = ChatCompletionRequest(model="gemini-pro", messages=only_system)
+    assert request.to_dict()["messages"] == [{"role": "system", "content": "s"}]
+    # from_dict still builds a list, and a tuple of messages serialises the same.
+    assert isinstance(ChatCompletionRequest.from_dict(request.to_dict()).messages, list)
+    as_tuple = ChatCompletionRequest(model="gemini-pro", messages=(SystemMessage(content="s"),))
+    assert as_tuple.to_dict() == request.to_dict()
+
+
+# --- Readability (issue #10 item 9) ------------------------------------------------------------------
+
+
+def test_unset_prints_as_its_name_and_reprs_leave_unset_fields_out() -> None:
+    assert repr(UNSET) == "UNSET"
+    message = UserMessage(content="hi")
+    assert repr(message) == "UserMessage(role='user', content='hi')"
+    assert "object at 0x" not in repr(ChatCompletion.from_dict(_fixture("docs_example_response.json")))
+    named = UserMessage(content="hi", name="ann")
+    assert repr(named) == "UserMessage(role='user', content='hi', name='ann')"
+    # None is a value (JSON null), unlike UNSET: it is shown.
+    assert "content=None" in repr(AssistantMessage(content=None))
+
+
+def test_help_lists_the_fields_with_their_descriptions() -> None:
+    import pydoc
+
+    text = pydoc.plain(pydoc.render_doc(ChatCompletionRequest))
+    attributes = " ".join(text.partition("Attributes:")[2].replace("|", " ").split())
+    for field, description in [
+        ("messages", "The conversation so far, oldest first."),
+        ("temperature", "Sampling temperature"),
+        ("max_tokens", "Upper bound on the number of tokens"),
+    ]:
+        assert re.search(rf"\b{field} \([^)]*\): {re.escape(description)}", attributes), field
+    # A field the spec does not describe is not invented.
+    assert not re.search(r"\bmax_token \(", attributes)
+
+
+# --- A reply goes back as is (issue #10 item 5) -----------------------------------------------------
+
+
+def test_to_param_keeps_text_and_tool_calls_and_drops_what_the_request_rejects() -> None:
+    from aimlapi_gemini.models import ChatCompletionMessage
+
+    reply = ChatCompletionMessage.from_dict(
+        {
+            "role": "assistant",
+            "content": None,
+            "refusal": None,
+            "annotations": [],
+            "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}],
+        }
+    )
+    param = reply.to_param()
+    assert isinstance(param, AssistantMessage)
+    assert param.to_dict() == {
+        "role": "assistant",
+        "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}],
+    }
+    text = ChatCompletionMessage.from_dict({"role": "assistant", "content": "hello"}).to_param()
+    assert text.to_dict() == {"role": "assistant", "content": "hello"}
+
+
+def test_to_param_rejects_a_reply_the_request_cannot_take() -> None:
+    from aimlapi_gemini.models import ChatCompletionMessage
+
+    # The response schema takes any role; a request's assistant message only "assistant".
+    with pytest.raises(ValidationError, match="role"):
+        ChatCompletionMessage.from_dict({"role": "tool", "content": "x"}).to_param()
+
+
+def test_a_tool_call_reply_appended_and_sent_back_is_accepted(reference_server: Any) -> None:
+    with AuthenticatedClient(base_url=reference_server.base_url, token=reference_server.api_key) as client:
+        _tool_call_round_trip(client)
+
+
+def _tool_call_round_trip(client: AuthenticatedClient) -> None:
+    from aimlapi_gemini.models import ChatCompletionTool
+
+    weather = FunctionDefinition(
+        description="The weather in a city.",
+        name="get_weather",
+        parameters={"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    )
+    messages: list[AssistantMessage | ToolMessage | UserMessage] = [
+        UserMessage(content="get_weather in Paris?")
+    ]
+    request = ChatCompletionRequest(
+        model="gemini-pro", messages=messages, tools=[ChatCompletionTool(function=weather)]
+    )
+    first = create_chat_completion.sync(client=client, body=request)
+    reply = first.choices[0].message
+    assert not isinstance(reply.tool_calls, type(UNSET))
+    assert reply.tool_calls
+    messages.append(reply.to_param())
+    for call in reply.tool_calls:
+        messages.append(ToolMessage(content='{"celsius": 21}', tool_call_id=call.id))
+    request.messages = messages
+    second = create_chat_completion.sync_detailed(client=client, body=request)
+    assert second.status_code == 200, second.content
+    assert isinstance(second.parsed, ChatCompletion)
+    assert second.parsed.choices[0].message.content
+
+
+def test_a_free_form_object_takes_its_content_as_its_argument() -> None:
+    schema = {"type": "object", "properties": {"city": {"type": "string"}}}
+    parameters = FunctionParameters(schema)
+    assert parameters.to_dict() == schema
+    function = FunctionDefinition(description="d", name="f", parameters=parameters)
+    assert function.to_dict()["parameters"] == schema
+    assert LogitBias({"42": -5}).to_dict() == {"42": -5}
+    # Models with declared fields keep extra fields out of their constructor.
+    with pytest.raises(TypeError):
+        UserMessage(content="hi", additional_properties={"x": 1})  # type: ignore[call-arg]

@@ -153,9 +153,10 @@ def _read_stdin() -> str:
 
 def _request(args: argparse.Namespace) -> ChatCompletionRequest:
     prompt = _read_stdin() if args.prompt == STDIN_PROMPT else args.prompt
-    request = ChatCompletionRequest(model=args.model, messages=[UserMessage(role="user", content=prompt)])
+    messages: list[SystemMessage | UserMessage] = [UserMessage(content=prompt)]
     if args.system:
-        request.messages.insert(0, SystemMessage(role="system", content=args.system))
+        messages.insert(0, SystemMessage(content=args.system))
+    request = ChatCompletionRequest(model=args.model, messages=messages)
     if args.max_tokens is not None:
         request.max_tokens = args.max_tokens
     if args.temperature is not None:

@@ -10,8 +10,14 @@ from attrs import define
 
 
 class Unset:
+    """The type of UNSET: a field that was not given (absent from the JSON), unlike None (null)."""
+
     def __bool__(self) -> Literal[False]:
         return False
+
+    # Printed as the name users write, so model reprs stay readable.
+    def __repr__(self) -> str:
+        return "UNSET"
 
 
 UNSET: Unset = Unset()

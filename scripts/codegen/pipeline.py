@@ -174,6 +174,10 @@ def _template_failure(exc: jinja2.UndefinedError) -> str:
     return match.group(2) if match else str(exc)
 
 
+# Our own templates, rendered once with the generator's parsed models after its own files.
+EXTRA_MODULES = {"params.py": "params.py.jinja"}
+
+
 # Templates of ours that the generator does not know: rendered with its parsed spec after it ran.
 OWN_TEMPLATES = {"_client.py.jinja": "_client.py", "resources.py.jinja": "resources.py"}
 
@@ -267,16 +271,21 @@ def _run_generator(resolved_path: Path, package_dir: Path) -> None:
         overwrite=True,
         output_path=package_dir,
     )
-    project = _get_project_for_url_or_path(config=config, custom_template_path=TEMPLATES)
-    if isinstance(project, GeneratorError):
-        problems: Sequence[GeneratorError] = [project]
-    else:
-        try:
+    try:
+        # generate() without its wrapper, to keep the Project: its parsed models and Jinja
+        # environment render EXTRA_MODULES.
+        project = _get_project_for_url_or_path(config=config, custom_template_path=TEMPLATES)
+        if isinstance(project, GeneratorError):
+            problems: Sequence[GeneratorError] = [project]
+        else:
             problems = project.build()
+            for module, template in EXTRA_MODULES.items():
+                text = project.env.get_template(template).render()
+                (project.package_dir / module).write_text(text, encoding="utf-8")
             if not problems:
                 _render_own_templates(project, package_dir)
-        except jinja2.UndefinedError as exc:
-            raise GenerationError(f"a template stopped the generation: {_template_failure(exc)}") from exc
+    except jinja2.UndefinedError as exc:
+        raise GenerationError(f"a template stopped the generation: {_template_failure(exc)}") from exc
     if problems:
         details = "\n".join(f"  - {p.header}: {p.detail or ''}".rstrip(": ") for p in problems)
         raise GenerationError(f"openapi-python-client reported problems:\n{details}")

@@ -176,7 +176,7 @@ def test_a_tool_call_reply_goes_back_into_the_conversation_unchanged(
     replayed = AssistantMessage.from_dict(message.to_dict())
     assert replayed.to_dict() == message.to_dict()
     request = ChatCompletionRequest.from_dict(asking)
-    request.messages.append(replayed)
+    request.messages = [*request.messages, replayed]  # a Sequence field: messages of one kind fit
     response = create_chat_completion.sync_detailed(client=client, body=request)
     assert response.status_code == 200, response.content
     assert isinstance(response.parsed, ChatCompletion)

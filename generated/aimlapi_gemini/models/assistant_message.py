@@ -2,8 +2,8 @@
 # Do not edit: change the spec, overlay, config or templates, then `make generate`.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from attrs import define as _attrs_define
 
@@ -21,17 +21,39 @@ T = TypeVar("T", bound="AssistantMessage")
 
 @_attrs_define
 class AssistantMessage:
-    """An earlier reply of the model, replayed as context."""
+    """An earlier reply of the model, replayed as context.
 
-    role: AssistantMessageRole
+    Attributes:
+        role (AssistantMessageRole): Always 'assistant'.
+        content (None | str | Unset): The text the model replied with.
+        tool_calls (Sequence[ToolCall] | Unset): Tools the model asked to call in that reply.
+        refusal (str | Unset): A refusal the model gave instead of an answer.
+        name (str | Unset): Optional name of the participant, to tell speakers with the same role apart.
+    """
+
+    role: AssistantMessageRole = "assistant"
     content: None | str | Unset = UNSET
     """ The text the model replied with. """
-    tool_calls: list[ToolCall] | Unset = UNSET
+    tool_calls: Sequence[ToolCall] | Unset = UNSET
     """ Tools the model asked to call in that reply. """
     refusal: str | Unset = UNSET
     """ A refusal the model gave instead of an answer. """
     name: str | Unset = UNSET
     """ Optional name of the participant, to tell speakers with the same role apart. """
+    # The JSON fields this model takes (a reply's other fields are dropped by to_param()).
+    json_fields: ClassVar[frozenset[str]] = frozenset({"role", "content", "tool_calls", "refusal", "name"})
+
+    def __repr__(self) -> str:
+        # Only the fields that were given: a repr full of UNSET says nothing.
+        fields: list[tuple[str, object]] = [
+            ("role", self.role),
+            ("content", self.content),
+            ("tool_calls", self.tool_calls),
+            ("refusal", self.refusal),
+            ("name", self.name),
+        ]
+        shown = ", ".join(f"{name}={value!r}" for name, value in fields if value is not UNSET)
+        return f"{type(self).__name__}({shown})"
 
     def to_dict(self) -> dict[str, Any]:
         role: str = self.role

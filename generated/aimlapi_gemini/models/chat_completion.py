@@ -2,7 +2,7 @@
 # Do not edit: change the spec, overlay, config or templates, then `make generate`.
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -24,24 +24,51 @@ T = TypeVar("T", bound="ChatCompletion")
 
 @_attrs_define
 class ChatCompletion:
-    """A complete reply of the model."""
+    """A complete reply of the model.
+
+    Attributes:
+        id (str): Identifies this completion. Not always an OpenAI-style id.
+        object_ (ChatCompletionObject): Always chat.completion. Always 'chat.completion'.
+        created (int): When the completion was made, in Unix seconds.
+        model (str): The model that answered, e.g. google/gemini-pro.
+        choices (Sequence[ChatCompletionChoice]): The candidate replies; usually one.
+        usage (CompletionUsage): Token counts of the request and reply.
+        system_fingerprint (None | str | Unset): Identifies the backend configuration that answered.
+        meta (ChatCompletionMeta | None | Unset):
+    """
 
     id: str
     """ Identifies this completion. Not always an OpenAI-style id. """
-    object_: ChatCompletionObject
-    """ Always chat.completion. """
     created: int
     """ When the completion was made, in Unix seconds. """
     model: str
     """ The model that answered, e.g. google/gemini-pro. """
-    choices: list[ChatCompletionChoice]
+    choices: Sequence[ChatCompletionChoice]
     """ The candidate replies; usually one. """
     usage: CompletionUsage
     """ Token counts of the request and reply. """
+    object_: ChatCompletionObject = "chat.completion"
+    """ Always chat.completion. """
     system_fingerprint: None | str | Unset = UNSET
     """ Identifies the backend configuration that answered. """
     meta: ChatCompletionMeta | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def __repr__(self) -> str:
+        # Only the fields that were given: a repr full of UNSET says nothing.
+        fields: list[tuple[str, object]] = [
+            ("id", self.id),
+            ("object_", self.object_),
+            ("created", self.created),
+            ("model", self.model),
+            ("choices", self.choices),
+            ("usage", self.usage),
+            ("system_fingerprint", self.system_fingerprint),
+            ("meta", self.meta),
+            ("additional_properties", self.additional_properties or UNSET),
+        ]
+        shown = ", ".join(f"{name}={value!r}" for name, value in fields if value is not UNSET)
+        return f"{type(self).__name__}({shown})"
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
@@ -159,7 +186,7 @@ class ChatCompletion:
         else:
             meta = _v.union(meta, "meta", ("null", "object"))
 
-        chat_completion = cls(id, object_, created, model, choices, usage, system_fingerprint, meta)
+        chat_completion = cls(id, created, model, choices, usage, object_, system_fingerprint, meta)
         if len(src_dict) > 6 + (system_fingerprint is not UNSET) + (meta is not UNSET):
             extra = {
                 key: value

@@ -10,13 +10,21 @@ from attrs import field as _attrs_field
 
 from .. import _validation as _v
 from .._validation import MISSING
+from ..types import UNSET
 
 T = TypeVar("T", bound="ChatCompletionAudio")
 
 
 @_attrs_define
 class ChatCompletionAudio:
-    """Audio the model produced, when audio output was asked for."""
+    """Audio the model produced, when audio output was asked for.
+
+    Attributes:
+        id (str): Identifies the audio.
+        data (str): The audio bytes, base64-encoded.
+        transcript (str): What the audio says.
+        expires_at (int): When the audio stops being available, in Unix seconds.
+    """
 
     id: str
     """ Identifies the audio. """
@@ -27,6 +35,18 @@ class ChatCompletionAudio:
     expires_at: int
     """ When the audio stops being available, in Unix seconds. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def __repr__(self) -> str:
+        # Only the fields that were given: a repr full of UNSET says nothing.
+        fields: list[tuple[str, object]] = [
+            ("id", self.id),
+            ("data", self.data),
+            ("transcript", self.transcript),
+            ("expires_at", self.expires_at),
+            ("additional_properties", self.additional_properties or UNSET),
+        ]
+        shown = ", ".join(f"{name}={value!r}" for name, value in fields if value is not UNSET)
+        return f"{type(self).__name__}({shown})"
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id

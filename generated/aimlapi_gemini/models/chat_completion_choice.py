@@ -23,7 +23,15 @@ T = TypeVar("T", bound="ChatCompletionChoice")
 
 @_attrs_define
 class ChatCompletionChoice:
-    """One candidate reply."""
+    """One candidate reply.
+
+    Attributes:
+        index (int): Position of this choice in the list.
+        message (ChatCompletionMessage): The message the model wrote.
+        finish_reason (FinishReason): Why generation ended: natural end or stop text, token limit, filtered content, or
+            a tool (function) call.
+        logprobs (ChoiceLogprobs | None | Unset):
+    """
 
     index: int
     """ Position of this choice in the list. """
@@ -34,6 +42,18 @@ class ChatCompletionChoice:
     """
     logprobs: ChoiceLogprobs | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def __repr__(self) -> str:
+        # Only the fields that were given: a repr full of UNSET says nothing.
+        fields: list[tuple[str, object]] = [
+            ("index", self.index),
+            ("message", self.message),
+            ("finish_reason", self.finish_reason),
+            ("logprobs", self.logprobs),
+            ("additional_properties", self.additional_properties or UNSET),
+        ]
+        shown = ", ".join(f"{name}={value!r}" for name, value in fields if value is not UNSET)
+        return f"{type(self).__name__}({shown})"
 
     def to_dict(self) -> dict[str, Any]:
         index = self.index

@@ -2,7 +2,7 @@
 # Do not edit: change the spec, overlay, config or templates, then `make generate`.
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -25,23 +25,50 @@ T = TypeVar("T", bound="ChatCompletionChunk")
 
 @_attrs_define
 class ChatCompletionChunk:
-    """One piece of a streamed reply (the data of one server-sent event)."""
+    """One piece of a streamed reply (the data of one server-sent event).
+
+    Attributes:
+        id (str): Identifies the completion; the same in every chunk of a stream.
+        object_ (ChatCompletionChunkObject): Always chat.completion.chunk. Always 'chat.completion.chunk'.
+        created (int): When the completion was made, in Unix seconds.
+        model (str): The model that answers.
+        choices (Sequence[ChatCompletionChunkChoice]): What each choice adds in this chunk; may be empty in a final
+            usage-only chunk.
+        usage (CompletionUsage | None | Unset): Token counts; only in the last chunk, and only when the stream reports
+            usage.
+        system_fingerprint (None | str | Unset): Identifies the backend configuration that answered.
+    """
 
     id: str
     """ Identifies the completion; the same in every chunk of a stream. """
-    object_: ChatCompletionChunkObject
-    """ Always chat.completion.chunk. """
     created: int
     """ When the completion was made, in Unix seconds. """
     model: str
     """ The model that answers. """
-    choices: list[ChatCompletionChunkChoice]
+    choices: Sequence[ChatCompletionChunkChoice]
     """ What each choice adds in this chunk; may be empty in a final usage-only chunk. """
+    object_: ChatCompletionChunkObject = "chat.completion.chunk"
+    """ Always chat.completion.chunk. """
     usage: CompletionUsage | None | Unset = UNSET
     """ Token counts; only in the last chunk, and only when the stream reports usage. """
     system_fingerprint: None | str | Unset = UNSET
     """ Identifies the backend configuration that answered. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def __repr__(self) -> str:
+        # Only the fields that were given: a repr full of UNSET says nothing.
+        fields: list[tuple[str, object]] = [
+            ("id", self.id),
+            ("object_", self.object_),
+            ("created", self.created),
+            ("model", self.model),
+            ("choices", self.choices),
+            ("usage", self.usage),
+            ("system_fingerprint", self.system_fingerprint),
+            ("additional_properties", self.additional_properties or UNSET),
+        ]
+        shown = ", ".join(f"{name}={value!r}" for name, value in fields if value is not UNSET)
+        return f"{type(self).__name__}({shown})"
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
@@ -147,7 +174,7 @@ class ChatCompletionChunk:
         else:
             system_fingerprint = _v.union(system_fingerprint, "system_fingerprint", ("null", "string"))
 
-        chat_completion_chunk = cls(id, object_, created, model, choices, usage, system_fingerprint)
+        chat_completion_chunk = cls(id, created, model, choices, object_, usage, system_fingerprint)
         if len(src_dict) > 5 + (usage is not UNSET) + (system_fingerprint is not UNSET):
             extra = {
                 key: value

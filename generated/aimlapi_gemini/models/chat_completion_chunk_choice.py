@@ -23,7 +23,16 @@ T = TypeVar("T", bound="ChatCompletionChunkChoice")
 
 @_attrs_define
 class ChatCompletionChunkChoice:
-    """What one choice adds in a chunk."""
+    """What one choice adds in a chunk.
+
+    Attributes:
+        index (int): Which choice this continues.
+        delta (ChoiceDelta | None | Unset): What the choice adds; the vendor's chunk schema lets it be null or absent
+            (e.g. in a chunk that only ends the choice).
+        finish_reason (FinishReason | None | Unset): Null until the choice's last chunk, which says why generation
+            ended.
+        logprobs (ChoiceLogprobs | None | Unset):
+    """
 
     index: int
     """ Which choice this continues. """
@@ -34,6 +43,18 @@ class ChatCompletionChunkChoice:
     """ Null until the choice's last chunk, which says why generation ended. """
     logprobs: ChoiceLogprobs | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def __repr__(self) -> str:
+        # Only the fields that were given: a repr full of UNSET says nothing.
+        fields: list[tuple[str, object]] = [
+            ("index", self.index),
+            ("delta", self.delta),
+            ("finish_reason", self.finish_reason),
+            ("logprobs", self.logprobs),
+            ("additional_properties", self.additional_properties or UNSET),
+        ]
+        shown = ", ".join(f"{name}={value!r}" for name, value in fields if value is not UNSET)
+        return f"{type(self).__name__}({shown})"
 
     def to_dict(self) -> dict[str, Any]:
         index = self.index

@@ -18,13 +18,26 @@ if TYPE_CHECKING:
     from ..models.chat_completion_message_tool_call import ChatCompletionMessageToolCall
     from ..models.url_citation_annotation import UrlCitationAnnotation
 
+if TYPE_CHECKING:
+    from ..models.assistant_message import AssistantMessage
+
 
 T = TypeVar("T", bound="ChatCompletionMessage")
 
 
 @_attrs_define
 class ChatCompletionMessage:
-    """The message the model wrote."""
+    """The message the model wrote.
+
+    Attributes:
+        role (str): Who wrote it; the model answers as assistant.
+        content (None | str): The text of the reply; null when the model only calls tools.
+        refusal (None | str | Unset): A refusal the model gave instead of an answer.
+        tool_calls (list[ChatCompletionMessageCustomToolCall | ChatCompletionMessageToolCall] | None | Unset): Tools the
+            model asks the caller to run.
+        annotations (list[UrlCitationAnnotation] | None | Unset): Citations of web sources, when a search tool was used.
+        audio (ChatCompletionAudio | None | Unset):
+    """
 
     role: str
     """ Who wrote it; the model answers as assistant. """
@@ -40,6 +53,35 @@ class ChatCompletionMessage:
     """ Citations of web sources, when a search tool was used. """
     audio: ChatCompletionAudio | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def __repr__(self) -> str:
+        # Only the fields that were given: a repr full of UNSET says nothing.
+        fields: list[tuple[str, object]] = [
+            ("role", self.role),
+            ("content", self.content),
+            ("refusal", self.refusal),
+            ("tool_calls", self.tool_calls),
+            ("annotations", self.annotations),
+            ("audio", self.audio),
+            ("additional_properties", self.additional_properties or UNSET),
+        ]
+        shown = ", ".join(f"{name}={value!r}" for name, value in fields if value is not UNSET)
+        return f"{type(self).__name__}({shown})"
+
+    def to_param(self) -> AssistantMessage:
+        """This reply as a AssistantMessage, to append to the conversation; ValidationError if the API would not take it back.
+
+        Null fields and those the request does not take are dropped.
+        """
+        from ..models.assistant_message import AssistantMessage
+
+        return AssistantMessage.from_dict(
+            {
+                key: value
+                for key, value in self.to_dict().items()
+                if value is not None and key in AssistantMessage.json_fields
+            }
+        )
 
     def to_dict(self) -> dict[str, Any]:
         role = self.role

@@ -13,6 +13,7 @@ from .._validation import MISSING, ValidationError
 from ..models.chat_completion_message_custom_tool_call_type import (
     ChatCompletionMessageCustomToolCallType,
 )
+from ..types import UNSET
 
 if TYPE_CHECKING:
     from ..models.custom_tool_call import CustomToolCall
@@ -23,14 +24,31 @@ T = TypeVar("T", bound="ChatCompletionMessageCustomToolCall")
 
 @_attrs_define
 class ChatCompletionMessageCustomToolCall:
-    """A custom (free-form input) tool the model wants called."""
+    """A custom (free-form input) tool the model wants called.
+
+    Attributes:
+        id (str): Identifies the call.
+        type_ (ChatCompletionMessageCustomToolCallType): Always 'custom'.
+        custom (CustomToolCall): The custom tool to call and its input.
+    """
 
     id: str
     """ Identifies the call. """
-    type_: ChatCompletionMessageCustomToolCallType
     custom: CustomToolCall
     """ The custom tool to call and its input. """
+    type_: ChatCompletionMessageCustomToolCallType = "custom"
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def __repr__(self) -> str:
+        # Only the fields that were given: a repr full of UNSET says nothing.
+        fields: list[tuple[str, object]] = [
+            ("id", self.id),
+            ("type_", self.type_),
+            ("custom", self.custom),
+            ("additional_properties", self.additional_properties or UNSET),
+        ]
+        shown = ", ".join(f"{name}={value!r}" for name, value in fields if value is not UNSET)
+        return f"{type(self).__name__}({shown})"
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
@@ -76,7 +94,7 @@ class ChatCompletionMessageCustomToolCall:
         except ValidationError as _e:
             raise _v.at(_e, "custom", custom) from None
 
-        chat_completion_message_custom_tool_call = cls(id, type_, custom)
+        chat_completion_message_custom_tool_call = cls(id, custom, type_)
         if len(src_dict) > 3:
             extra = {key: value for key, value in src_dict.items() if key not in {"id", "type", "custom"}}
             chat_completion_message_custom_tool_call.additional_properties = extra

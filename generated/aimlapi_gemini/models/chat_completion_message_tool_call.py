@@ -13,6 +13,7 @@ from .._validation import MISSING, ValidationError
 from ..models.chat_completion_message_tool_call_type import (
     ChatCompletionMessageToolCallType,
 )
+from ..types import UNSET
 
 if TYPE_CHECKING:
     from ..models.function_call import FunctionCall
@@ -23,14 +24,31 @@ T = TypeVar("T", bound="ChatCompletionMessageToolCall")
 
 @_attrs_define
 class ChatCompletionMessageToolCall:
-    """A function the model wants called."""
+    """A function the model wants called.
+
+    Attributes:
+        id (str): Identifies the call; answer it with a tool message carrying this id.
+        type_ (ChatCompletionMessageToolCallType): Always 'function'.
+        function (FunctionCall): The function to call and its arguments.
+    """
 
     id: str
     """ Identifies the call; answer it with a tool message carrying this id. """
-    type_: ChatCompletionMessageToolCallType
     function: FunctionCall
     """ The function to call and its arguments. """
+    type_: ChatCompletionMessageToolCallType = "function"
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def __repr__(self) -> str:
+        # Only the fields that were given: a repr full of UNSET says nothing.
+        fields: list[tuple[str, object]] = [
+            ("id", self.id),
+            ("type_", self.type_),
+            ("function", self.function),
+            ("additional_properties", self.additional_properties or UNSET),
+        ]
+        shown = ", ".join(f"{name}={value!r}" for name, value in fields if value is not UNSET)
+        return f"{type(self).__name__}({shown})"
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
@@ -76,7 +94,7 @@ class ChatCompletionMessageToolCall:
         except ValidationError as _e:
             raise _v.at(_e, "function", function) from None
 
-        chat_completion_message_tool_call = cls(id, type_, function)
+        chat_completion_message_tool_call = cls(id, function, type_)
         if len(src_dict) > 3:
             extra = {key: value for key, value in src_dict.items() if key not in {"id", "type", "function"}}
             chat_completion_message_tool_call.additional_properties = extra

@@ -21,10 +21,23 @@ T = TypeVar("T", bound="ChatCompletionMeta")
 
 @_attrs_define
 class ChatCompletionMeta:
-    """Billing details the gateway adds."""
+    """Billing details the gateway adds.
+
+    Attributes:
+        usage (MetaUsage | None | Unset):
+    """
 
     usage: MetaUsage | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def __repr__(self) -> str:
+        # Only the fields that were given: a repr full of UNSET says nothing.
+        fields: list[tuple[str, object]] = [
+            ("usage", self.usage),
+            ("additional_properties", self.additional_properties or UNSET),
+        ]
+        shown = ", ".join(f"{name}={value!r}" for name, value in fields if value is not UNSET)
+        return f"{type(self).__name__}({shown})"
 
     def to_dict(self) -> dict[str, Any]:
         usage: dict[str, Any] | None | Unset

@@ -2,7 +2,7 @@
 # Do not edit: change the spec, overlay, config or templates, then `make generate`.
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -41,11 +41,35 @@ def _chat_completion_request_logit_bias(
 
 @_attrs_define
 class ChatCompletionRequest:
-    """A chat completion request for the gemini-pro model."""
+    """A chat completion request for the gemini-pro model.
+
+    Attributes:
+        model (ChatCompletionRequestModel | str): Which model answers.
+        messages (Sequence[AssistantMessage | FunctionMessage | SystemMessage | ToolMessage | UserMessage]): The
+            conversation so far, oldest first. Each entry is one of five message kinds, told apart by its role.
+        frequency_penalty (float | None | Unset): Positive values make the model less likely to repeat tokens in
+            proportion to how often they already appeared.
+        logit_bias (LogitBias | None | Unset): Per-token adjustments to the likelihood of being chosen, keyed by token
+            id.
+        max_tokens (int | Unset): Upper bound on the number of tokens generated for the reply. The server uses 512 when
+            it is not set.
+        presence_penalty (float | None | Unset): Positive values nudge the model towards new topics by penalising tokens
+            that already appeared at all.
+        stream (bool | Unset): Send the reply as server-sent events, piece by piece, instead of one JSON body. Off when
+            not set.
+        top_p (float | Unset): Nucleus sampling: only tokens within this cumulative probability mass are considered.
+        temperature (float | Unset): Sampling temperature; higher values give more varied replies, lower values more
+            focused ones.
+        stop (list[str] | None | str | Unset): Text (or up to several texts) at which generation stops; the stop text is
+            not included in the reply.
+        tools (Sequence[ChatCompletionTool] | Unset): Functions the model may ask to call.
+        tool_choice (NamedToolChoice | ToolChoiceMode | Unset): Whether and which tool the model must call: none, auto,
+            required, or one named function.
+    """
 
     model: ChatCompletionRequestModel | str
     """ Which model answers. """
-    messages: list[AssistantMessage | FunctionMessage | SystemMessage | ToolMessage | UserMessage]
+    messages: Sequence[AssistantMessage | FunctionMessage | SystemMessage | ToolMessage | UserMessage]
     """ The conversation so far, oldest first. Each entry is one of five message kinds, told apart by its role. """
     frequency_penalty: float | None | Unset = UNSET
     """ Positive values make the model less likely to repeat tokens in proportion to how often they already
@@ -66,11 +90,31 @@ class ChatCompletionRequest:
     """ Sampling temperature; higher values give more varied replies, lower values more focused ones. """
     stop: list[str] | None | str | Unset = UNSET
     """ Text (or up to several texts) at which generation stops; the stop text is not included in the reply. """
-    tools: list[ChatCompletionTool] | Unset = UNSET
+    tools: Sequence[ChatCompletionTool] | Unset = UNSET
     """ Functions the model may ask to call. """
     tool_choice: NamedToolChoice | ToolChoiceMode | Unset = UNSET
     """ Whether and which tool the model must call: none, auto, required, or one named function. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def __repr__(self) -> str:
+        # Only the fields that were given: a repr full of UNSET says nothing.
+        fields: list[tuple[str, object]] = [
+            ("model", self.model),
+            ("messages", self.messages),
+            ("frequency_penalty", self.frequency_penalty),
+            ("logit_bias", self.logit_bias),
+            ("max_tokens", self.max_tokens),
+            ("presence_penalty", self.presence_penalty),
+            ("stream", self.stream),
+            ("top_p", self.top_p),
+            ("temperature", self.temperature),
+            ("stop", self.stop),
+            ("tools", self.tools),
+            ("tool_choice", self.tool_choice),
+            ("additional_properties", self.additional_properties or UNSET),
+        ]
+        shown = ", ".join(f"{name}={value!r}" for name, value in fields if value is not UNSET)
+        return f"{type(self).__name__}({shown})"
 
     def to_dict(self) -> dict[str, Any]:
         model: str = self.model

@@ -22,6 +22,11 @@ class ChatCompletionStreamEvent:
     contentSchema are JSON Schema 2020-12 keywords: they keep their meaning when the pipeline turns the document into
     OpenAPI 3.1.)
 
+        Attributes:
+            data (str): A ChatCompletionChunk as JSON text, or [DONE] after the last chunk.
+            event (str | Unset): The event type; the API sends none, which SSE reads as "message".
+            id (str | Unset): The SSE event id (the API sends none).
+            retry (int | Unset): Milliseconds an SSE client waits before reconnecting (the API sends none).
     """
 
     data: str
@@ -33,6 +38,18 @@ class ChatCompletionStreamEvent:
     retry: int | Unset = UNSET
     """ Milliseconds an SSE client waits before reconnecting (the API sends none). """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def __repr__(self) -> str:
+        # Only the fields that were given: a repr full of UNSET says nothing.
+        fields: list[tuple[str, object]] = [
+            ("data", self.data),
+            ("event", self.event),
+            ("id", self.id),
+            ("retry", self.retry),
+            ("additional_properties", self.additional_properties or UNSET),
+        ]
+        shown = ", ".join(f"{name}={value!r}" for name, value in fields if value is not UNSET)
+        return f"{type(self).__name__}({shown})"
 
     def to_dict(self) -> dict[str, Any]:
         data = self.data

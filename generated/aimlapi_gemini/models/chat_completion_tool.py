@@ -10,6 +10,7 @@ from attrs import define as _attrs_define
 from .. import _validation as _v
 from .._validation import MISSING, ValidationError
 from ..models.chat_completion_tool_type import ChatCompletionToolType
+from ..types import UNSET
 
 if TYPE_CHECKING:
     from ..models.function_definition import FunctionDefinition
@@ -20,8 +21,23 @@ T = TypeVar("T", bound="ChatCompletionTool")
 
 @_attrs_define
 class ChatCompletionTool:
-    type_: ChatCompletionToolType
+    """
+    Attributes:
+        type_ (ChatCompletionToolType): Always 'function'.
+        function (FunctionDefinition):
+    """
+
     function: FunctionDefinition
+    type_: ChatCompletionToolType = "function"
+
+    def __repr__(self) -> str:
+        # Only the fields that were given: a repr full of UNSET says nothing.
+        fields: list[tuple[str, object]] = [
+            ("type_", self.type_),
+            ("function", self.function),
+        ]
+        shown = ", ".join(f"{name}={value!r}" for name, value in fields if value is not UNSET)
+        return f"{type(self).__name__}({shown})"
 
     def to_dict(self) -> dict[str, Any]:
         type_: str = self.type_
@@ -56,7 +72,7 @@ class ChatCompletionTool:
         except ValidationError as _e:
             raise _v.at(_e, "function", function) from None
 
-        chat_completion_tool = cls(type_, function)
+        chat_completion_tool = cls(function, type_)
         if len(src_dict) > 2:
             extra = {key: value for key, value in src_dict.items() if key not in {"type", "function"}}
             raise _v.unexpected(extra)

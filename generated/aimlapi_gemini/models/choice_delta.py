@@ -22,7 +22,14 @@ T = TypeVar("T", bound="ChoiceDelta")
 
 @_attrs_define
 class ChoiceDelta:
-    """The new part of the message; role only in the first chunk, and possibly empty in the last."""
+    """The new part of the message; role only in the first chunk, and possibly empty in the last.
+
+    Attributes:
+        role (ChoiceDeltaRole | Unset): Who writes; sent once, at the start.
+        content (None | str | Unset): The next piece of text.
+        refusal (None | str | Unset): The next piece of a refusal.
+        tool_calls (list[ChoiceDeltaToolCall] | None | Unset): The next pieces of tool calls, matched up by index.
+    """
 
     role: ChoiceDeltaRole | Unset = UNSET
     """ Who writes; sent once, at the start. """
@@ -33,6 +40,18 @@ class ChoiceDelta:
     tool_calls: list[ChoiceDeltaToolCall] | None | Unset = UNSET
     """ The next pieces of tool calls, matched up by index. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def __repr__(self) -> str:
+        # Only the fields that were given: a repr full of UNSET says nothing.
+        fields: list[tuple[str, object]] = [
+            ("role", self.role),
+            ("content", self.content),
+            ("refusal", self.refusal),
+            ("tool_calls", self.tool_calls),
+            ("additional_properties", self.additional_properties or UNSET),
+        ]
+        shown = ", ".join(f"{name}={value!r}" for name, value in fields if value is not UNSET)
+        return f"{type(self).__name__}({shown})"
 
     def to_dict(self) -> dict[str, Any]:
         role: str | Unset = UNSET

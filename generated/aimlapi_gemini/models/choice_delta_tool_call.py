@@ -22,7 +22,14 @@ T = TypeVar("T", bound="ChoiceDeltaToolCall")
 
 @_attrs_define
 class ChoiceDeltaToolCall:
-    """A piece of a tool call; id, type and name come first, arguments arrive in pieces."""
+    """A piece of a tool call; id, type and name come first, arguments arrive in pieces.
+
+    Attributes:
+        index (int): Which tool call this piece belongs to.
+        id (str | Unset): Identifies the call; sent with its first piece.
+        type_ (ChoiceDeltaToolCallType | Unset):
+        function (ChoiceDeltaToolCallFunction | Unset): A piece of the called function.
+    """
 
     index: int
     """ Which tool call this piece belongs to. """
@@ -32,6 +39,18 @@ class ChoiceDeltaToolCall:
     function: ChoiceDeltaToolCallFunction | Unset = UNSET
     """ A piece of the called function. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def __repr__(self) -> str:
+        # Only the fields that were given: a repr full of UNSET says nothing.
+        fields: list[tuple[str, object]] = [
+            ("index", self.index),
+            ("id", self.id),
+            ("type_", self.type_),
+            ("function", self.function),
+            ("additional_properties", self.additional_properties or UNSET),
+        ]
+        shown = ", ".join(f"{name}={value!r}" for name, value in fields if value is not UNSET)
+        return f"{type(self).__name__}({shown})"
 
     def to_dict(self) -> dict[str, Any]:
         index = self.index

@@ -16,13 +16,28 @@ T = TypeVar("T", bound="ChoiceDeltaToolCallFunction")
 
 @_attrs_define
 class ChoiceDeltaToolCallFunction:
-    """A piece of the called function."""
+    """A piece of the called function.
+
+    Attributes:
+        name (str | Unset): The function's name; sent with the first piece.
+        arguments (str | Unset): The next piece of the JSON arguments.
+    """
 
     name: str | Unset = UNSET
     """ The function's name; sent with the first piece. """
     arguments: str | Unset = UNSET
     """ The next piece of the JSON arguments. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def __repr__(self) -> str:
+        # Only the fields that were given: a repr full of UNSET says nothing.
+        fields: list[tuple[str, object]] = [
+            ("name", self.name),
+            ("arguments", self.arguments),
+            ("additional_properties", self.additional_properties or UNSET),
+        ]
+        shown = ", ".join(f"{name}={value!r}" for name, value in fields if value is not UNSET)
+        return f"{type(self).__name__}({shown})"
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name

@@ -10,6 +10,7 @@ from attrs import field as _attrs_field
 
 from .. import _validation as _v
 from .._validation import MISSING, ValidationError
+from ..types import UNSET
 
 if TYPE_CHECKING:
     from ..models.token_logprob import TokenLogprob
@@ -20,13 +21,28 @@ T = TypeVar("T", bound="ChoiceLogprobs")
 
 @_attrs_define
 class ChoiceLogprobs:
-    """Log probabilities of the generated tokens, when asked for."""
+    """Log probabilities of the generated tokens, when asked for.
+
+    Attributes:
+        content (list[TokenLogprob] | None): One entry per token of the content.
+        refusal (list[TokenLogprob] | None): One entry per token of the refusal.
+    """
 
     content: list[TokenLogprob] | None
     """ One entry per token of the content. """
     refusal: list[TokenLogprob] | None
     """ One entry per token of the refusal. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def __repr__(self) -> str:
+        # Only the fields that were given: a repr full of UNSET says nothing.
+        fields: list[tuple[str, object]] = [
+            ("content", self.content),
+            ("refusal", self.refusal),
+            ("additional_properties", self.additional_properties or UNSET),
+        ]
+        shown = ", ".join(f"{name}={value!r}" for name, value in fields if value is not UNSET)
+        return f"{type(self).__name__}({shown})"
 
     def to_dict(self) -> dict[str, Any]:
         content: list[dict[str, Any]] | None

@@ -16,7 +16,14 @@ T = TypeVar("T", bound="CompletionTokensDetails")
 
 @_attrs_define
 class CompletionTokensDetails:
-    """What the reply's tokens were spent on."""
+    """What the reply's tokens were spent on.
+
+    Attributes:
+        accepted_prediction_tokens (int | None | Unset): Predicted tokens that appeared in the reply.
+        audio_tokens (int | None | Unset): Tokens of generated audio.
+        reasoning_tokens (int | None | Unset): Tokens spent on reasoning.
+        rejected_prediction_tokens (int | None | Unset): Predicted tokens that did not appear but were still billed.
+    """
 
     accepted_prediction_tokens: int | None | Unset = UNSET
     """ Predicted tokens that appeared in the reply. """
@@ -27,6 +34,18 @@ class CompletionTokensDetails:
     rejected_prediction_tokens: int | None | Unset = UNSET
     """ Predicted tokens that did not appear but were still billed. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def __repr__(self) -> str:
+        # Only the fields that were given: a repr full of UNSET says nothing.
+        fields: list[tuple[str, object]] = [
+            ("accepted_prediction_tokens", self.accepted_prediction_tokens),
+            ("audio_tokens", self.audio_tokens),
+            ("reasoning_tokens", self.reasoning_tokens),
+            ("rejected_prediction_tokens", self.rejected_prediction_tokens),
+            ("additional_properties", self.additional_properties or UNSET),
+        ]
+        shown = ", ".join(f"{name}={value!r}" for name, value in fields if value is not UNSET)
+        return f"{type(self).__name__}({shown})"
 
     def to_dict(self) -> dict[str, Any]:
         accepted_prediction_tokens: int | None | Unset

@@ -22,7 +22,15 @@ T = TypeVar("T", bound="CompletionUsage")
 
 @_attrs_define
 class CompletionUsage:
-    """Token counts of the request and reply."""
+    """Token counts of the request and reply.
+
+    Attributes:
+        prompt_tokens (int): Tokens in the prompt (may be 0).
+        completion_tokens (int): Tokens in the reply.
+        total_tokens (int): Prompt and reply tokens together.
+        completion_tokens_details (CompletionTokensDetails | None | Unset):
+        prompt_tokens_details (None | PromptTokensDetails | Unset):
+    """
 
     prompt_tokens: int
     """ Tokens in the prompt (may be 0). """
@@ -33,6 +41,19 @@ class CompletionUsage:
     completion_tokens_details: CompletionTokensDetails | None | Unset = UNSET
     prompt_tokens_details: None | PromptTokensDetails | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def __repr__(self) -> str:
+        # Only the fields that were given: a repr full of UNSET says nothing.
+        fields: list[tuple[str, object]] = [
+            ("prompt_tokens", self.prompt_tokens),
+            ("completion_tokens", self.completion_tokens),
+            ("total_tokens", self.total_tokens),
+            ("completion_tokens_details", self.completion_tokens_details),
+            ("prompt_tokens_details", self.prompt_tokens_details),
+            ("additional_properties", self.additional_properties or UNSET),
+        ]
+        shown = ", ".join(f"{name}={value!r}" for name, value in fields if value is not UNSET)
+        return f"{type(self).__name__}({shown})"
 
     def to_dict(self) -> dict[str, Any]:
         prompt_tokens = self.prompt_tokens

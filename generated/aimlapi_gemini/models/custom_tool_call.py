@@ -10,19 +10,35 @@ from attrs import field as _attrs_field
 
 from .. import _validation as _v
 from .._validation import MISSING
+from ..types import UNSET
 
 T = TypeVar("T", bound="CustomToolCall")
 
 
 @_attrs_define
 class CustomToolCall:
-    """The custom tool to call and its input."""
+    """The custom tool to call and its input.
+
+    Attributes:
+        name (str): The custom tool's name.
+        input_ (str): The input the model produced for it.
+    """
 
     name: str
     """ The custom tool's name. """
     input_: str
     """ The input the model produced for it. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def __repr__(self) -> str:
+        # Only the fields that were given: a repr full of UNSET says nothing.
+        fields: list[tuple[str, object]] = [
+            ("name", self.name),
+            ("input_", self.input_),
+            ("additional_properties", self.additional_properties or UNSET),
+        ]
+        shown = ", ".join(f"{name}={value!r}" for name, value in fields if value is not UNSET)
+        return f"{type(self).__name__}({shown})"
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name

@@ -10,13 +10,22 @@ from attrs import field as _attrs_field
 
 from .. import _validation as _v
 from .._validation import MISSING
+from ..types import UNSET
 
 T = TypeVar("T", bound="ErrorResponse")
 
 
 @_attrs_define
 class ErrorResponse:
-    """The body of every error the gateway returns."""
+    """The body of every error the gateway returns.
+
+    Attributes:
+        message (str): What went wrong; for 400, starts with "Body validation error" and names the field.
+        path (str): The request path that failed.
+        request_id (str): Identifies the request; quote it to support.
+        status_code (int): The HTTP status, repeated.
+        timestamp (str): When it failed, as ISO 8601 text (e.g. 2025-04-09T16:51:08.984Z).
+    """
 
     message: str
     """ What went wrong; for 400, starts with "Body validation error" and names the field. """
@@ -29,6 +38,19 @@ class ErrorResponse:
     timestamp: str
     """ When it failed, as ISO 8601 text (e.g. 2025-04-09T16:51:08.984Z). """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def __repr__(self) -> str:
+        # Only the fields that were given: a repr full of UNSET says nothing.
+        fields: list[tuple[str, object]] = [
+            ("message", self.message),
+            ("path", self.path),
+            ("request_id", self.request_id),
+            ("status_code", self.status_code),
+            ("timestamp", self.timestamp),
+            ("additional_properties", self.additional_properties or UNSET),
+        ]
+        shown = ", ".join(f"{name}={value!r}" for name, value in fields if value is not UNSET)
+        return f"{type(self).__name__}({shown})"
 
     def to_dict(self) -> dict[str, Any]:
         message = self.message

@@ -10,19 +10,35 @@ from attrs import field as _attrs_field
 
 from .. import _validation as _v
 from .._validation import MISSING
+from ..types import UNSET
 
 T = TypeVar("T", bound="FunctionCall")
 
 
 @_attrs_define
 class FunctionCall:
-    """The function to call and its arguments."""
+    """The function to call and its arguments.
+
+    Attributes:
+        name (str): The function's name.
+        arguments (str): The arguments as a JSON text; it may be invalid or invent parameters, so check it before use.
+    """
 
     name: str
     """ The function's name. """
     arguments: str
     """ The arguments as a JSON text; it may be invalid or invent parameters, so check it before use. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def __repr__(self) -> str:
+        # Only the fields that were given: a repr full of UNSET says nothing.
+        fields: list[tuple[str, object]] = [
+            ("name", self.name),
+            ("arguments", self.arguments),
+            ("additional_properties", self.additional_properties or UNSET),
+        ]
+        shown = ", ".join(f"{name}={value!r}" for name, value in fields if value is not UNSET)
+        return f"{type(self).__name__}({shown})"
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name

@@ -30,6 +30,13 @@ def _function_definition_parameters(
 
 @_attrs_define
 class FunctionDefinition:
+    """
+    Attributes:
+        description (str): What the function does, so the model knows when to call it.
+        name (str): The function's name.
+        parameters (FunctionParameters | Unset): The function's arguments, described as a JSON Schema object.
+    """
+
     description: str
     """ What the function does, so the model knows when to call it. """
     name: str
@@ -38,6 +45,16 @@ class FunctionDefinition:
         default=UNSET, converter=_function_definition_parameters
     )
     """ The function's arguments, described as a JSON Schema object. """
+
+    def __repr__(self) -> str:
+        # Only the fields that were given: a repr full of UNSET says nothing.
+        fields: list[tuple[str, object]] = [
+            ("description", self.description),
+            ("name", self.name),
+            ("parameters", self.parameters),
+        ]
+        shown = ", ".join(f"{name}={value!r}" for name, value in fields if value is not UNSET)
+        return f"{type(self).__name__}({shown})"
 
     def to_dict(self) -> dict[str, Any]:
         description = self.description

@@ -10,19 +10,36 @@ from attrs import define as _attrs_define
 from .. import _validation as _v
 from .._validation import MISSING
 from ..models.function_message_role import FunctionMessageRole
+from ..types import UNSET
 
 T = TypeVar("T", bound="FunctionMessage")
 
 
 @_attrs_define
 class FunctionMessage:
-    """The result of a function call (the older form of tool results)."""
+    """The result of a function call (the older form of tool results).
 
-    role: FunctionMessageRole
+    Attributes:
+        role (FunctionMessageRole): Always 'function'.
+        content (str): What the function returned.
+        name (str): The name of the function that was called.
+    """
+
     content: str
     """ What the function returned. """
     name: str
     """ The name of the function that was called. """
+    role: FunctionMessageRole = "function"
+
+    def __repr__(self) -> str:
+        # Only the fields that were given: a repr full of UNSET says nothing.
+        fields: list[tuple[str, object]] = [
+            ("role", self.role),
+            ("content", self.content),
+            ("name", self.name),
+        ]
+        shown = ", ".join(f"{name}={value!r}" for name, value in fields if value is not UNSET)
+        return f"{type(self).__name__}({shown})"
 
     def to_dict(self) -> dict[str, Any]:
         role: str = self.role
@@ -65,7 +82,7 @@ class FunctionMessage:
         if type(name) is not str:
             name = _v.string(name, "name")
 
-        function_message = cls(role, content, name)
+        function_message = cls(content, name, role)
         if len(src_dict) > 3:
             extra = {key: value for key, value in src_dict.items() if key not in {"role", "content", "name"}}
             raise _v.unexpected(extra)

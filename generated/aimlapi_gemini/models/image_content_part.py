@@ -11,6 +11,7 @@ from attrs import field as _attrs_field
 from .. import _validation as _v
 from .._validation import MISSING, ValidationError
 from ..models.image_content_part_type import ImageContentPartType
+from ..types import UNSET
 
 if TYPE_CHECKING:
     from ..models.image_url import ImageUrl
@@ -21,12 +22,27 @@ T = TypeVar("T", bound="ImageContentPart")
 
 @_attrs_define
 class ImageContentPart:
-    """An image for the model to look at."""
+    """An image for the model to look at.
 
-    type_: ImageContentPartType
+    Attributes:
+        type_ (ImageContentPartType): Always 'image_url'.
+        image_url (ImageUrl): Where the image is and how closely to look at it.
+    """
+
     image_url: ImageUrl
     """ Where the image is and how closely to look at it. """
+    type_: ImageContentPartType = "image_url"
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def __repr__(self) -> str:
+        # Only the fields that were given: a repr full of UNSET says nothing.
+        fields: list[tuple[str, object]] = [
+            ("type_", self.type_),
+            ("image_url", self.image_url),
+            ("additional_properties", self.additional_properties or UNSET),
+        ]
+        shown = ", ".join(f"{name}={value!r}" for name, value in fields if value is not UNSET)
+        return f"{type(self).__name__}({shown})"
 
     def to_dict(self) -> dict[str, Any]:
         type_: str = self.type_
@@ -62,7 +78,7 @@ class ImageContentPart:
         except ValidationError as _e:
             raise _v.at(_e, "image_url", image_url) from None
 
-        image_content_part = cls(type_, image_url)
+        image_content_part = cls(image_url, type_)
         if len(src_dict) > 2:
             extra = {key: value for key, value in src_dict.items() if key not in {"type", "image_url"}}
             image_content_part.additional_properties = extra

@@ -18,13 +18,28 @@ T = TypeVar("T", bound="ImageUrl")
 
 @_attrs_define
 class ImageUrl:
-    """Where the image is and how closely to look at it."""
+    """Where the image is and how closely to look at it.
+
+    Attributes:
+        url (str): A web address or a data: URI holding the image.
+        detail (ImageUrlDetail | Unset): How much detail the model should take in.
+    """
 
     url: str
     """ A web address or a data: URI holding the image. """
     detail: ImageUrlDetail | Unset = UNSET
     """ How much detail the model should take in. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def __repr__(self) -> str:
+        # Only the fields that were given: a repr full of UNSET says nothing.
+        fields: list[tuple[str, object]] = [
+            ("url", self.url),
+            ("detail", self.detail),
+            ("additional_properties", self.additional_properties or UNSET),
+        ]
+        shown = ", ".join(f"{name}={value!r}" for name, value in fields if value is not UNSET)
+        return f"{type(self).__name__}({shown})"
 
     def to_dict(self) -> dict[str, Any]:
         url = self.url

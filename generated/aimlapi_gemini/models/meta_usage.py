@@ -10,19 +10,35 @@ from attrs import field as _attrs_field
 
 from .. import _validation as _v
 from .._validation import MISSING
+from ..types import UNSET
 
 T = TypeVar("T", bound="MetaUsage")
 
 
 @_attrs_define
 class MetaUsage:
-    """What the request cost."""
+    """What the request cost.
+
+    Attributes:
+        credits_used (float): Credits charged.
+        usd_spent (float): Money charged, in US dollars.
+    """
 
     credits_used: float
     """ Credits charged. """
     usd_spent: float
     """ Money charged, in US dollars. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def __repr__(self) -> str:
+        # Only the fields that were given: a repr full of UNSET says nothing.
+        fields: list[tuple[str, object]] = [
+            ("credits_used", self.credits_used),
+            ("usd_spent", self.usd_spent),
+            ("additional_properties", self.additional_properties or UNSET),
+        ]
+        shown = ", ".join(f"{name}={value!r}" for name, value in fields if value is not UNSET)
+        return f"{type(self).__name__}({shown})"
 
     def to_dict(self) -> dict[str, Any]:
         credits_used = self.credits_used

@@ -11,6 +11,7 @@ from attrs import field as _attrs_field
 from .. import _validation as _v
 from .._validation import MISSING, ValidationError
 from ..models.named_tool_choice_type import NamedToolChoiceType
+from ..types import UNSET
 
 if TYPE_CHECKING:
     from ..models.named_tool_choice_function import NamedToolChoiceFunction
@@ -21,9 +22,25 @@ T = TypeVar("T", bound="NamedToolChoice")
 
 @_attrs_define
 class NamedToolChoice:
-    type_: NamedToolChoiceType
+    """
+    Attributes:
+        type_ (NamedToolChoiceType): Always 'function'.
+        function (NamedToolChoiceFunction):
+    """
+
     function: NamedToolChoiceFunction
+    type_: NamedToolChoiceType = "function"
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def __repr__(self) -> str:
+        # Only the fields that were given: a repr full of UNSET says nothing.
+        fields: list[tuple[str, object]] = [
+            ("type_", self.type_),
+            ("function", self.function),
+            ("additional_properties", self.additional_properties or UNSET),
+        ]
+        shown = ", ".join(f"{name}={value!r}" for name, value in fields if value is not UNSET)
+        return f"{type(self).__name__}({shown})"
 
     def to_dict(self) -> dict[str, Any]:
         type_: str = self.type_
@@ -59,7 +76,7 @@ class NamedToolChoice:
         except ValidationError as _e:
             raise _v.at(_e, "function", function) from None
 
-        named_tool_choice = cls(type_, function)
+        named_tool_choice = cls(function, type_)
         if len(src_dict) > 2:
             extra = {key: value for key, value in src_dict.items() if key not in {"type", "function"}}
             named_tool_choice.additional_properties = extra

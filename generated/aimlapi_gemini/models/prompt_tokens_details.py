@@ -16,13 +16,28 @@ T = TypeVar("T", bound="PromptTokensDetails")
 
 @_attrs_define
 class PromptTokensDetails:
-    """What the prompt's tokens were."""
+    """What the prompt's tokens were.
+
+    Attributes:
+        audio_tokens (int | None | Unset): Tokens of audio input.
+        cached_tokens (int | None | Unset): Tokens served from the prompt cache.
+    """
 
     audio_tokens: int | None | Unset = UNSET
     """ Tokens of audio input. """
     cached_tokens: int | None | Unset = UNSET
     """ Tokens served from the prompt cache. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def __repr__(self) -> str:
+        # Only the fields that were given: a repr full of UNSET says nothing.
+        fields: list[tuple[str, object]] = [
+            ("audio_tokens", self.audio_tokens),
+            ("cached_tokens", self.cached_tokens),
+            ("additional_properties", self.additional_properties or UNSET),
+        ]
+        shown = ", ".join(f"{name}={value!r}" for name, value in fields if value is not UNSET)
+        return f"{type(self).__name__}({shown})"
 
     def to_dict(self) -> dict[str, Any]:
         audio_tokens: int | None | Unset

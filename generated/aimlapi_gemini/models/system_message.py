@@ -21,13 +21,29 @@ T = TypeVar("T", bound="SystemMessage")
 
 @_attrs_define
 class SystemMessage:
-    """Instructions that steer the model's behaviour for the whole conversation."""
+    """Instructions that steer the model's behaviour for the whole conversation.
 
-    role: SystemMessageRole
+    Attributes:
+        role (SystemMessageRole): Always 'system'.
+        content (list[TextContentPart] | str): The instructions, as plain text or as a list of text parts.
+        name (str | Unset): Optional name of the participant, to tell speakers with the same role apart.
+    """
+
     content: list[TextContentPart] | str
     """ The instructions, as plain text or as a list of text parts. """
+    role: SystemMessageRole = "system"
     name: str | Unset = UNSET
     """ Optional name of the participant, to tell speakers with the same role apart. """
+
+    def __repr__(self) -> str:
+        # Only the fields that were given: a repr full of UNSET says nothing.
+        fields: list[tuple[str, object]] = [
+            ("role", self.role),
+            ("content", self.content),
+            ("name", self.name),
+        ]
+        shown = ", ".join(f"{name}={value!r}" for name, value in fields if value is not UNSET)
+        return f"{type(self).__name__}({shown})"
 
     def to_dict(self) -> dict[str, Any]:
         role: str = self.role
@@ -81,7 +97,7 @@ class SystemMessage:
         if type(name) is not str and name is not UNSET:
             name = _v.string(name, "name")
 
-        system_message = cls(role, content, name)
+        system_message = cls(content, role, name)
         if len(src_dict) > 2 + (name is not UNSET):
             extra = {key: value for key, value in src_dict.items() if key not in {"role", "content", "name"}}
             raise _v.unexpected(extra)

@@ -11,18 +11,34 @@ from attrs import field as _attrs_field
 from .. import _validation as _v
 from .._validation import MISSING
 from ..models.text_content_part_type import TextContentPartType
+from ..types import UNSET
 
 T = TypeVar("T", bound="TextContentPart")
 
 
 @_attrs_define
 class TextContentPart:
-    """A piece of text inside a multi-part message."""
+    """A piece of text inside a multi-part message.
 
-    type_: TextContentPartType
+    Attributes:
+        type_ (TextContentPartType): Always 'text'.
+        text (str): The text itself.
+    """
+
     text: str
     """ The text itself. """
+    type_: TextContentPartType = "text"
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def __repr__(self) -> str:
+        # Only the fields that were given: a repr full of UNSET says nothing.
+        fields: list[tuple[str, object]] = [
+            ("type_", self.type_),
+            ("text", self.text),
+            ("additional_properties", self.additional_properties or UNSET),
+        ]
+        shown = ", ".join(f"{name}={value!r}" for name, value in fields if value is not UNSET)
+        return f"{type(self).__name__}({shown})"
 
     def to_dict(self) -> dict[str, Any]:
         type_: str = self.type_
@@ -56,7 +72,7 @@ class TextContentPart:
         if type(text) is not str:
             text = _v.string(text, "text")
 
-        text_content_part = cls(type_, text)
+        text_content_part = cls(text, type_)
         if len(src_dict) > 2:
             extra = {key: value for key, value in src_dict.items() if key not in {"type", "text"}}
             text_content_part.additional_properties = extra

@@ -21,7 +21,14 @@ T = TypeVar("T", bound="TokenLogprob")
 
 @_attrs_define
 class TokenLogprob:
-    """A generated token with its log probability and the likeliest alternatives."""
+    """A generated token with its log probability and the likeliest alternatives.
+
+    Attributes:
+        token (str): The token.
+        logprob (float): Its log probability (-9999.0 when very unlikely).
+        bytes_ (list[int] | None): The token's UTF-8 bytes; join them across tokens to rebuild split characters.
+        top_logprobs (list[TopLogprob] | None | Unset): The most likely tokens at this position.
+    """
 
     token: str
     """ The token. """
@@ -32,6 +39,18 @@ class TokenLogprob:
     top_logprobs: list[TopLogprob] | None | Unset = UNSET
     """ The most likely tokens at this position. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def __repr__(self) -> str:
+        # Only the fields that were given: a repr full of UNSET says nothing.
+        fields: list[tuple[str, object]] = [
+            ("token", self.token),
+            ("logprob", self.logprob),
+            ("bytes_", self.bytes_),
+            ("top_logprobs", self.top_logprobs),
+            ("additional_properties", self.additional_properties or UNSET),
+        ]
+        shown = ", ".join(f"{name}={value!r}" for name, value in fields if value is not UNSET)
+        return f"{type(self).__name__}({shown})"
 
     def to_dict(self) -> dict[str, Any]:
         token = self.token

@@ -11,6 +11,7 @@ from attrs import field as _attrs_field
 from .. import _validation as _v
 from .._validation import MISSING, ValidationError
 from ..models.tool_call_type import ToolCallType
+from ..types import UNSET
 
 if TYPE_CHECKING:
     from ..models.tool_call_function import ToolCallFunction
@@ -21,12 +22,30 @@ T = TypeVar("T", bound="ToolCall")
 
 @_attrs_define
 class ToolCall:
+    """
+    Attributes:
+        id (str): Identifies the call, so a tool message can answer it.
+        type_ (ToolCallType): Always 'function'.
+        function (ToolCallFunction): Which function, with which arguments.
+    """
+
     id: str
     """ Identifies the call, so a tool message can answer it. """
-    type_: ToolCallType
     function: ToolCallFunction
     """ Which function, with which arguments. """
+    type_: ToolCallType = "function"
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def __repr__(self) -> str:
+        # Only the fields that were given: a repr full of UNSET says nothing.
+        fields: list[tuple[str, object]] = [
+            ("id", self.id),
+            ("type_", self.type_),
+            ("function", self.function),
+            ("additional_properties", self.additional_properties or UNSET),
+        ]
+        shown = ", ".join(f"{name}={value!r}" for name, value in fields if value is not UNSET)
+        return f"{type(self).__name__}({shown})"
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
@@ -72,7 +91,7 @@ class ToolCall:
         except ValidationError as _e:
             raise _v.at(_e, "function", function) from None
 
-        tool_call = cls(id, type_, function)
+        tool_call = cls(id, function, type_)
         if len(src_dict) > 3:
             extra = {key: value for key, value in src_dict.items() if key not in {"id", "type", "function"}}
             tool_call.additional_properties = extra

@@ -9,18 +9,33 @@ from attrs import define as _attrs_define
 
 from .. import _validation as _v
 from .._validation import MISSING
+from ..types import UNSET
 
 T = TypeVar("T", bound="ToolCallFunction")
 
 
 @_attrs_define
 class ToolCallFunction:
-    """Which function, with which arguments."""
+    """Which function, with which arguments.
+
+    Attributes:
+        name (str): The function's name.
+        arguments (str): The arguments, JSON-encoded.
+    """
 
     name: str
     """ The function's name. """
     arguments: str
     """ The arguments, JSON-encoded. """
+
+    def __repr__(self) -> str:
+        # Only the fields that were given: a repr full of UNSET says nothing.
+        fields: list[tuple[str, object]] = [
+            ("name", self.name),
+            ("arguments", self.arguments),
+        ]
+        shown = ", ".join(f"{name}={value!r}" for name, value in fields if value is not UNSET)
+        return f"{type(self).__name__}({shown})"
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name

@@ -10,19 +10,36 @@ from attrs import define as _attrs_define
 from .. import _validation as _v
 from .._validation import MISSING
 from ..models.tool_message_role import ToolMessageRole
+from ..types import UNSET
 
 T = TypeVar("T", bound="ToolMessage")
 
 
 @_attrs_define
 class ToolMessage:
-    """The result of a tool call, sent back to the model."""
+    """The result of a tool call, sent back to the model.
 
-    role: ToolMessageRole
+    Attributes:
+        role (ToolMessageRole): Always 'tool'.
+        content (str): What the tool returned.
+        tool_call_id (str): The id of the tool call this message answers.
+    """
+
     content: str
     """ What the tool returned. """
     tool_call_id: str
     """ The id of the tool call this message answers. """
+    role: ToolMessageRole = "tool"
+
+    def __repr__(self) -> str:
+        # Only the fields that were given: a repr full of UNSET says nothing.
+        fields: list[tuple[str, object]] = [
+            ("role", self.role),
+            ("content", self.content),
+            ("tool_call_id", self.tool_call_id),
+        ]
+        shown = ", ".join(f"{name}={value!r}" for name, value in fields if value is not UNSET)
+        return f"{type(self).__name__}({shown})"
 
     def to_dict(self) -> dict[str, Any]:
         role: str = self.role
@@ -65,7 +82,7 @@ class ToolMessage:
         if type(tool_call_id) is not str:
             tool_call_id = _v.string(tool_call_id, "tool_call_id")
 
-        tool_message = cls(role, content, tool_call_id)
+        tool_message = cls(content, tool_call_id, role)
         if len(src_dict) > 3:
             extra = {
                 key: value

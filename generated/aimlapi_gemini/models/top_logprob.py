@@ -17,7 +17,13 @@ T = TypeVar("T", bound="TopLogprob")
 
 @_attrs_define
 class TopLogprob:
-    """An alternative token at one position."""
+    """An alternative token at one position.
+
+    Attributes:
+        token (str): The token.
+        logprob (float): Its log probability.
+        bytes_ (list[int] | None | Unset): The token's UTF-8 bytes.
+    """
 
     token: str
     """ The token. """
@@ -26,6 +32,17 @@ class TopLogprob:
     bytes_: list[int] | None | Unset = UNSET
     """ The token's UTF-8 bytes. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def __repr__(self) -> str:
+        # Only the fields that were given: a repr full of UNSET says nothing.
+        fields: list[tuple[str, object]] = [
+            ("token", self.token),
+            ("logprob", self.logprob),
+            ("bytes_", self.bytes_),
+            ("additional_properties", self.additional_properties or UNSET),
+        ]
+        shown = ", ".join(f"{name}={value!r}" for name, value in fields if value is not UNSET)
+        return f"{type(self).__name__}({shown})"
 
     def to_dict(self) -> dict[str, Any]:
         token = self.token

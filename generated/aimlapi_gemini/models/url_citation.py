@@ -10,13 +10,21 @@ from attrs import field as _attrs_field
 
 from .. import _validation as _v
 from .._validation import MISSING
+from ..types import UNSET
 
 T = TypeVar("T", bound="UrlCitation")
 
 
 @_attrs_define
 class UrlCitation:
-    """Where in the reply a web page is cited, and which page."""
+    """Where in the reply a web page is cited, and which page.
+
+    Attributes:
+        start_index (int): First character of the citation in the reply.
+        end_index (int): Last character of the citation in the reply.
+        title (str): The page's title.
+        url (str): The page's address.
+    """
 
     start_index: int
     """ First character of the citation in the reply. """
@@ -27,6 +35,18 @@ class UrlCitation:
     url: str
     """ The page's address. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def __repr__(self) -> str:
+        # Only the fields that were given: a repr full of UNSET says nothing.
+        fields: list[tuple[str, object]] = [
+            ("start_index", self.start_index),
+            ("end_index", self.end_index),
+            ("title", self.title),
+            ("url", self.url),
+            ("additional_properties", self.additional_properties or UNSET),
+        ]
+        shown = ", ".join(f"{name}={value!r}" for name, value in fields if value is not UNSET)
+        return f"{type(self).__name__}({shown})"
 
     def to_dict(self) -> dict[str, Any]:
         start_index = self.start_index

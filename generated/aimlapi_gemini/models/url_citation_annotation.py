@@ -13,6 +13,7 @@ from .._validation import MISSING, ValidationError
 from ..models.url_citation_annotation_type import (
     UrlCitationAnnotationType,
 )
+from ..types import UNSET
 
 if TYPE_CHECKING:
     from ..models.url_citation import UrlCitation
@@ -23,12 +24,27 @@ T = TypeVar("T", bound="UrlCitationAnnotation")
 
 @_attrs_define
 class UrlCitationAnnotation:
-    """A citation of a web page inside the reply."""
+    """A citation of a web page inside the reply.
 
-    type_: UrlCitationAnnotationType
+    Attributes:
+        type_ (UrlCitationAnnotationType): Always 'url_citation'.
+        url_citation (UrlCitation): Where in the reply a web page is cited, and which page.
+    """
+
     url_citation: UrlCitation
     """ Where in the reply a web page is cited, and which page. """
+    type_: UrlCitationAnnotationType = "url_citation"
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def __repr__(self) -> str:
+        # Only the fields that were given: a repr full of UNSET says nothing.
+        fields: list[tuple[str, object]] = [
+            ("type_", self.type_),
+            ("url_citation", self.url_citation),
+            ("additional_properties", self.additional_properties or UNSET),
+        ]
+        shown = ", ".join(f"{name}={value!r}" for name, value in fields if value is not UNSET)
+        return f"{type(self).__name__}({shown})"
 
     def to_dict(self) -> dict[str, Any]:
         type_: str = self.type_
@@ -64,7 +80,7 @@ class UrlCitationAnnotation:
         except ValidationError as _e:
             raise _v.at(_e, "url_citation", url_citation) from None
 
-        url_citation_annotation = cls(type_, url_citation)
+        url_citation_annotation = cls(url_citation, type_)
         if len(src_dict) > 2:
             extra = {key: value for key, value in src_dict.items() if key not in {"type", "url_citation"}}
             url_citation_annotation.additional_properties = extra

@@ -22,13 +22,30 @@ T = TypeVar("T", bound="UserMessage")
 
 @_attrs_define
 class UserMessage:
-    """A turn written by the end user; may mix text and images."""
+    """A turn written by the end user; may mix text and images.
 
-    role: UserMessageRole
+    Attributes:
+        role (UserMessageRole): Always 'user'.
+        content (list[ImageContentPart | TextContentPart] | str): The user's turn, as plain text or as a list of text
+            and image parts.
+        name (str | Unset): Optional name of the participant, to tell speakers with the same role apart.
+    """
+
     content: list[ImageContentPart | TextContentPart] | str
     """ The user's turn, as plain text or as a list of text and image parts. """
+    role: UserMessageRole = "user"
     name: str | Unset = UNSET
     """ Optional name of the participant, to tell speakers with the same role apart. """
+
+    def __repr__(self) -> str:
+        # Only the fields that were given: a repr full of UNSET says nothing.
+        fields: list[tuple[str, object]] = [
+            ("role", self.role),
+            ("content", self.content),
+            ("name", self.name),
+        ]
+        shown = ", ".join(f"{name}={value!r}" for name, value in fields if value is not UNSET)
+        return f"{type(self).__name__}({shown})"
 
     def to_dict(self) -> dict[str, Any]:
         role: str = self.role
@@ -103,7 +120,7 @@ class UserMessage:
         if type(name) is not str and name is not UNSET:
             name = _v.string(name, "name")
 
-        user_message = cls(role, content, name)
+        user_message = cls(content, role, name)
         if len(src_dict) > 2 + (name is not UNSET):
             extra = {key: value for key, value in src_dict.items() if key not in {"role", "content", "name"}}
             raise _v.unexpected(extra)
