@@ -5,6 +5,7 @@
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
 
+from ._resource import RawResponse
 from ._retry import Backoff
 from ._secret import Secret
 from ._streaming import AsyncStream, Stream
@@ -42,6 +43,7 @@ from .models import (
     ToolMessage,
     UserMessage,
 )
+from .resources import AIMLAPI, AsyncAIMLAPI
 from .types import Response
 
 # Optional: DefaultAioHttpClient needs the aiohttp extra. Imported on first use, so that the
@@ -65,6 +67,7 @@ except PackageNotFoundError:  # imported from a source tree that was never insta
 
 __all__ = [
     "__version__",
+    "AIMLAPI",
     "AimlApiError",
     "APIConnectionError",
     "APIError",
@@ -72,6 +75,7 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AssistantMessage",
+    "AsyncAIMLAPI",
     "AsyncStream",
     "AuthenticatedClient",
     "AuthenticationError",
@@ -90,6 +94,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RawResponse",
     "Response",
     "ResponseTooLargeError",
     "Secret",

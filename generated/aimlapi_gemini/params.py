@@ -29,7 +29,7 @@ class AssistantMessageParam(TypedDict, total=False):
 class ChatCompletionRequestParam(TypedDict, total=False):
     """A chat completion request for the gemini-pro model. (JSON shape of `ChatCompletionRequest`.)"""
 
-    model: Required[Literal["gemini-pro", "google/gemini-pro"]]
+    model: Required[Literal["gemini-pro", "google/gemini-pro"] | str]
     """Which model answers."""
     messages: Required[
         Sequence[

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import yaml
@@ -29,6 +29,9 @@ from .openapi31 import OPENAPI_31, OpenApiVersionError, upgrade_to_openapi_31
 from .overlay import apply_overlay
 from .spec_diff import Change, diff_specs
 from .transforms import hoist_titled_schemas, prune_components
+
+if TYPE_CHECKING:
+    from openapi_python_client import Project
 
 CODEGEN_DIR = Path(__file__).resolve().parent
 REPO_ROOT = CODEGEN_DIR.parent.parent
@@ -176,6 +179,86 @@ def _template_failure(exc: jinja2.UndefinedError) -> str:
 EXTRA_MODULES = {"params.py": "params.py.jinja"}
 
 
+# Templates of ours that the generator does not know: rendered with its parsed spec after it ran.
+OWN_TEMPLATES = {"_client.py.jinja": "_client.py", "resources.py.jinja": "resources.py"}
+
+
+@dataclass
+class ResourceNode:
+    """One resource of the OpenAI-SDK-shaped surface (``client.chat.completions``)."""
+
+    path: tuple[str, ...]
+    children: list[ResourceNode] = field(default_factory=list)
+    operations: list[tuple[str, str, Any]] = field(default_factory=list)
+    """(method name, tag: the functional module's package under api/, openapi_python_client Endpoint)."""
+
+    @property
+    def attribute(self) -> str:
+        return self.path[-1]
+
+    @property
+    def class_name(self) -> str:
+        return "".join(part.title().replace("_", "") for part in self.path)
+
+
+_VERSION_SEGMENT = re.compile(r"v\d+")
+
+
+def resource_place(path: str, operation_name: str) -> tuple[tuple[str, ...], str]:
+    """Where an operation goes on the client. The rule: the path's segments after the version
+    segment (``/v1``), without path parameters, are the resource (``/v1/chat/completions`` ->
+    ``chat.completions``); the operationId's first word is the method (``create_chat_completion``
+    -> ``create``); a last segment that is the method is an action on its parent
+    (``/v1/batches/{id}/cancel`` -> ``batches.cancel``)."""
+    segments = [s for s in path.strip("/").split("/") if s and not s.startswith("{")]
+    if segments and _VERSION_SEGMENT.fullmatch(segments[0]):
+        segments = segments[1:]
+    if not segments:
+        raise GenerationError(f"operation {operation_name} at {path}: no resource segment in its path")
+    resource = tuple(re.sub(r"\W", "_", segment).lower() for segment in segments)
+    method = operation_name.split("_")[0]
+    if len(resource) > 1 and resource[-1] == method:
+        resource = resource[:-1]  # an action segment: /v1/batches/{id}/cancel -> batches.cancel()
+    return resource, method
+
+
+def resource_tree(endpoints: Sequence[tuple[str, Any]]) -> ResourceNode:
+    """The client's resources (the root has path ()), each operation placed by ``resource_place``."""
+    root = ResourceNode(())
+    nodes: dict[tuple[str, ...], ResourceNode] = {(): root}
+    for tag, endpoint in endpoints:
+        resource, method = resource_place(endpoint.path.get_untrusted_value(), str(endpoint.name))
+        for depth in range(1, len(resource) + 1):
+            if resource[:depth] not in nodes:
+                nodes[resource[:depth]] = node = ResourceNode(resource[:depth])
+                nodes[resource[: depth - 1]].children.append(node)
+        node = nodes[resource]
+        if any(name == method for name, _, _ in node.operations):
+            raise GenerationError(
+                f"two operations are {'.'.join(resource)}.{method}(); rename one operationId"
+            )
+        node.operations.append((method, tag, endpoint))
+    return root
+
+
+def _walk(node: ResourceNode) -> list[ResourceNode]:
+    """Children before their parents, so each class is defined before the one that uses it."""
+    return [walked for child in node.children for walked in _walk(child)] + [node]
+
+
+def _render_own_templates(project: Project, package_dir: Path) -> None:
+    endpoints = [
+        (str(tag), endpoint)
+        for tag, collection in project.openapi.endpoint_collections_by_tag.items()
+        for endpoint in collection.endpoints
+    ]
+    tree = resource_tree(endpoints)
+    for template_name, output in OWN_TEMPLATES.items():
+        template = project.env.get_template(template_name)
+        text = template.render(root=tree, resources=_walk(tree)[:-1])
+        (package_dir / output).write_text(text, encoding="utf-8")
+
+
 def _run_generator(resolved_path: Path, package_dir: Path) -> None:
     from openapi_python_client import _get_project_for_url_or_path
     from openapi_python_client.config import Config, ConfigFile, MetaType
@@ -200,6 +283,8 @@ def _run_generator(resolved_path: Path, package_dir: Path) -> None:
             for module, template in EXTRA_MODULES.items():
                 text = project.env.get_template(template).render()
                 (project.package_dir / module).write_text(text, encoding="utf-8")
+            if not problems:
+                _render_own_templates(project, package_dir)
     except jinja2.UndefinedError as exc:
         raise GenerationError(f"a template stopped the generation: {_template_failure(exc)}") from exc
     if problems:

@@ -10,6 +10,7 @@ from aimlapi_gemini import errors
 from aimlapi_gemini.api.chat_completions import create_chat_completion
 
 PUBLIC = [
+    "AIMLAPI",
     "APIConnectionError",
     "APIError",
     "APIResponseValidationError",
@@ -17,6 +18,7 @@ PUBLIC = [
     "APITimeoutError",
     "AimlApiError",
     "AssistantMessage",
+    "AsyncAIMLAPI",
     "AsyncStream",
     "AuthenticatedClient",
     "AuthenticationError",
@@ -35,6 +37,7 @@ PUBLIC = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RawResponse",
     "Response",
     "ResponseTooLargeError",
     "Secret",

@@ -86,8 +86,7 @@ class ChatCompletionMessage:
     def to_dict(self) -> dict[str, Any]:
         role = self.role
 
-        content: None | str
-        content = self.content
+        content: None | str = self.content
 
         refusal: None | str | Unset
         if isinstance(self.refusal, Unset):

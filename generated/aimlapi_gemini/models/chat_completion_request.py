@@ -44,7 +44,7 @@ class ChatCompletionRequest:
     """A chat completion request for the gemini-pro model.
 
     Attributes:
-        model (ChatCompletionRequestModel): Which model answers.
+        model (ChatCompletionRequestModel | str): Which model answers.
         messages (Sequence[AssistantMessage | FunctionMessage | SystemMessage | ToolMessage | UserMessage]): The
             conversation so far, oldest first. Each entry is one of five message kinds, told apart by its role.
         frequency_penalty (float | None | Unset): Positive values make the model less likely to repeat tokens in
@@ -67,7 +67,7 @@ class ChatCompletionRequest:
             required, or one named function.
     """
 
-    model: ChatCompletionRequestModel
+    model: ChatCompletionRequestModel | str
     """ Which model answers. """
     messages: Sequence[AssistantMessage | FunctionMessage | SystemMessage | ToolMessage | UserMessage]
     """ The conversation so far, oldest first. Each entry is one of five message kinds, told apart by its role. """
@@ -207,8 +207,12 @@ class ChatCompletionRequest:
             model = src_dict["model"]
         except KeyError:
             model = MISSING
-        if not (type(model) is str and model in {"gemini-pro", "google/gemini-pro"}):
-            model = _v.enum(model, "model", ("gemini-pro", "google/gemini-pro"))
+        if type(model) is str and model in {"gemini-pro", "google/gemini-pro"}:
+            pass
+        elif type(model) is str:
+            pass
+        else:
+            model = _v.union(model, "model", ("string",), ("gemini-pro", "google/gemini-pro"))
 
         try:
             messages = src_dict["messages"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
-from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, Self, TypeVar
 
 import httpx
 
@@ -37,8 +37,6 @@ from ._response import raise_for_status, validation_error
 from ._sse import DEFAULT_MAX_EVENT_BYTES, EventTooLargeError, ServerSentEvent, SSEDecoder
 
 if TYPE_CHECKING:
-    from typing import Self
-
     from aimlapi_gemini.models import ChatCompletion
 
 __all__ = ["DEFAULT_MAX_EVENT_BYTES", "AsyncStream", "Stream", "aopen_stream", "open_stream"]
@@ -183,6 +181,13 @@ class Stream(_EventDecoder[T], Iterator[T]):
         return next(self._iterator)
 
     def _iterate(self) -> Generator[T, None, None]:
+        try:
+            yield from self._chunks()
+        finally:
+            # At the end, on an error or on close(): a stream used without `with` frees its connection.
+            self.response.close()
+
+    def _chunks(self) -> Generator[T, None, None]:
         decode = self._decode
         try:
             for raw in iter_decoded(self.response):  # gzip/deflate inflated in bounded steps
@@ -238,6 +243,12 @@ class Stream(_EventDecoder[T], Iterator[T]):
         before they saw a chunk); after a failure mid-stream, everything that arrived before it."""
         return None if self._accumulator is None else self._accumulator.snapshot()
 
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
 
 class AsyncStream(_EventDecoder[T], AsyncIterator[T]):
     """Async twin of Stream."""
@@ -280,8 +291,10 @@ class AsyncStream(_EventDecoder[T], AsyncIterator[T]):
         except (httpx.TransportError, httpx.DecodingError) as exc:
             raise self._interrupted(exc) from exc
         finally:
-            # An abandoned async generator is otherwise only closed by the garbage collector.
+            # An abandoned async generator is otherwise only closed by the garbage collector; the
+            # response is closed too, so a stream used without `async with` frees its connection.
             await body.aclose()
+            await self.response.aclose()
 
     async def aclose(self) -> None:
         await self._iterator.aclose()
@@ -314,6 +327,12 @@ class AsyncStream(_EventDecoder[T], AsyncIterator[T]):
     def current_completion_snapshot(self) -> dict[str, Any] | None:
         """As ``Stream.current_completion_snapshot``."""
         return None if self._accumulator is None else self._accumulator.snapshot()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
 
 
 def _accumulating(stream: Stream[Any] | AsyncStream[Any]) -> CompletionAccumulator:

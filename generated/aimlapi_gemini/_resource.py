@@ -1,0 +1,136 @@
+# Copied from scripts/codegen/runtime/_resource.py by `make generate`.
+# Do not edit here: edit the source there, then regenerate.
+"""What the generated resources (``client.chat.completions``...) share: keyword arguments into a
+request body, ``extra_body`` / ``extra_query``, streams that open at once, raw responses.
+
+The resources only arrange the functional layer (``api/<tag>/<operation>.py``): its ``_get_kwargs``
+builds the request, ``_base.send`` sends it, its ``_parsed_or_raise`` reads the answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Generic, TypeVar
+
+import httpx
+
+from ._base import RequestOptions, asend, send
+from ._body import aread_body, read_body
+from ._streaming import AsyncStream, Stream, _accepting_events, _is_event_stream, _read_failed, _reject
+
+__all__ = ["RawResponse", "aconnect_stream", "as_json_fields", "connect_stream", "with_extras"]
+
+T = TypeVar("T")
+
+
+def _jsonable(value: Any) -> Any:
+    # Models inside lists and mappings become their JSON fields, so the request model's validating
+    # from_dict sees one kind of input whether the caller wrote models or dict literals.
+    if hasattr(value, "to_dict") and not isinstance(value, Mapping):
+        return value.to_dict()
+    if isinstance(value, Mapping):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, Iterable) and not isinstance(value, str | bytes | bytearray):
+        return [_jsonable(item) for item in value]  # list keywords take any iterable
+    return value
+
+
+def as_json_fields(fields: Mapping[str, Any], unset: type) -> dict[str, Any]:
+    """The keyword arguments given (those of type ``unset`` left out), keyed by JSON name, as plain
+    JSON values."""
+    return {name: _jsonable(value) for name, value in fields.items() if not isinstance(value, unset)}
+
+
+def with_extras(
+    kwargs: dict[str, Any], extra_query: Mapping[str, object] | None, extra_body: Mapping[str, object] | None
+) -> dict[str, Any]:
+    """``extra_body`` merged into the JSON body (its keys win), ``extra_query`` into the query."""
+    if extra_body:
+        if not isinstance(kwargs.get("json"), dict):
+            raise TypeError("extra_body needs an operation whose body is a JSON object")
+        kwargs["json"] = {**kwargs["json"], **_jsonable(extra_body)}
+    if extra_query:
+        kwargs["params"] = {**kwargs.get("params", {}), **extra_query}
+    return kwargs
+
+
+def connect_stream(
+    http: httpx.Client,
+    kwargs: Mapping[str, Any],
+    options: RequestOptions,
+    parse: Callable[[Any], T],
+    expected: str,
+) -> Stream[T]:
+    """Open a stream now (retrying until the status line arrives); it closes itself when iterated to
+    the end or on error, and on leaving a ``with`` block or ``close()``."""
+    response = send(http, _accepting_events(kwargs), options, stream=True)
+    try:
+        if not (response.is_success and _is_event_stream(response)):
+            try:
+                read_body(response, options.max_response_bytes)
+            except httpx.TransportError as exc:
+                raise _read_failed(response, exc) from exc
+            _reject(response, expected)
+        return Stream(response, parse, expected, max_event_bytes=options.max_event_bytes)
+    except BaseException:
+        response.close()
+        raise
+
+
+async def aconnect_stream(
+    http: httpx.AsyncClient,
+    kwargs: Mapping[str, Any],
+    options: RequestOptions,
+    parse: Callable[[Any], T],
+    expected: str,
+) -> AsyncStream[T]:
+    """Async twin of ``connect_stream``."""
+    response = await asend(http, _accepting_events(kwargs), options, stream=True)
+    try:
+        if not (response.is_success and _is_event_stream(response)):
+            try:
+                await aread_body(response, options.max_response_bytes)
+            except httpx.TransportError as exc:
+                raise _read_failed(response, exc) from exc
+            _reject(response, expected)
+        return AsyncStream(response, parse, expected, max_event_bytes=options.max_event_bytes)
+    except BaseException:
+        await response.aclose()
+        raise
+
+
+class RawResponse(Generic[T]):
+    """A 2xx answer before parsing: ``status_code``, ``headers``, ``content``, ``http_response``;
+    ``parse()`` gives the model (APIResponseValidationError when the body does not fit). Non-2xx
+    answers raise APIStatusError as ``create`` does."""
+
+    def __init__(self, response: httpx.Response, parse: Callable[[httpx.Response], T]) -> None:
+        self.http_response = response
+        self._parse = parse
+        self._parsed: list[T] = []
+
+    @property
+    def status_code(self) -> int:
+        return self.http_response.status_code
+
+    @property
+    def headers(self) -> httpx.Headers:
+        return self.http_response.headers
+
+    @property
+    def content(self) -> bytes:
+        return self.http_response.content
+
+    @property
+    def request_id(self) -> str | None:
+        request_id: str | None = self.http_response.headers.get("x-request-id")
+        return request_id
+
+    def parse(self) -> T:
+        """The body as a model (parsed once)."""
+        if not self._parsed:
+            self._parsed.append(self._parse(self.http_response))
+        return self._parsed[0]
+
+    def __repr__(self) -> str:
+        return f"<RawResponse [{self.status_code}]>"

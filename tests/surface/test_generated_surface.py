@@ -1,0 +1,93 @@
+"""The surface is generated: a spec revision with a new request field and a new operation gets a
+new keyword and a new resource method, without a hand edit."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from codegen.pipeline import DEFAULT_OVERLAY, DEFAULT_SPEC, GenerationError, render, resource_place
+
+LIST_MODELS = {
+    "get": {
+        "operationId": "listModels",
+        "tags": ["Models"],
+        "summary": "List the models.",
+        "security": [{"bearer": []}],
+        "responses": {
+            "200": {
+                "description": "The models.",
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "title": "ModelList",
+                            "properties": {"data": {"type": "array", "items": {"type": "string"}}},
+                            "required": ["data"],
+                        }
+                    }
+                },
+            }
+        },
+    }
+}
+
+
+def test_the_placement_rule() -> None:
+    assert resource_place("/v1/chat/completions", "create_chat_completion") == (
+        ("chat", "completions"),
+        "create",
+    )
+    assert resource_place("/v1/models", "list_models") == (("models",), "list")
+    assert resource_place("/v2/batches/{batch_id}/cancel", "cancel_batch") == (("batches",), "cancel")
+    with pytest.raises(GenerationError, match="no resource segment"):
+        resource_place("/v1", "get_root")
+
+
+@pytest.mark.slow
+def test_a_new_field_and_a_new_operation_reach_the_surface(tmp_path: Path) -> None:
+    spec = json.loads(DEFAULT_SPEC.read_text())
+    spec["paths"]["/v1/models"] = LIST_MODELS
+    body = spec["paths"]["/v1/chat/completions"]["post"]["requestBody"]["content"]["application/json"]
+    body["schema"]["properties"]["seed"] = {"type": "integer", "description": "Makes sampling repeatable."}
+    (tmp_path / "spec.json").write_text(json.dumps(spec))
+    render(tmp_path / "spec.json", tmp_path / "generated", DEFAULT_OVERLAY)
+    code = """
+        import inspect, json
+        import httpx
+        from aimlapi_gemini import AIMLAPI
+
+        sent = []
+        def answer(request):
+            sent.append(request)
+            if request.url.path == "/v1/models":
+                return httpx.Response(200, json={"data": ["gemini-pro"]})
+            return httpx.Response(200, json={
+                "id": "x", "object": "chat.completion", "created": 1, "model": "gemini-pro",
+                "choices": [{"index": 0, "finish_reason": "stop",
+                             "message": {"role": "assistant", "content": "ok"}}],
+                "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
+
+        http_client = httpx.Client(transport=httpx.MockTransport(answer))
+        client = AIMLAPI(api_key="k", base_url="https://h.test/v1", http_client=http_client)
+        create = client.chat.completions.create
+        assert "seed" in inspect.signature(create).parameters
+        assert "seed: Makes sampling repeatable." in create.__doc__
+        create(model="gemini-pro", messages=[{"role": "user", "content": "hi"}], seed=7)
+        assert json.loads(sent[0].content)["seed"] == 7
+        print(client.models.list().data, sent[1].url)
+    """
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(tmp_path / "generated"), "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['gemini-pro'] https://h.test/v1/models"

@@ -1,0 +1,57 @@
+"""The new surface against the reference server (the spec's stand-in for the API)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from aimlapi_gemini import AIMLAPI, AsyncAIMLAPI, BadRequestError, ChatCompletion, UserMessage
+
+HELLO = [UserMessage(role="user", content="Hello")]
+
+
+def _client(server: Any, suffix: str = "/v1") -> AIMLAPI:
+    return AIMLAPI(api_key=server.api_key, base_url=server.base_url + suffix, max_retries=0)
+
+
+@pytest.mark.parametrize("suffix", ["", "/v1", "/v1/"])
+def test_one_question_with_and_without_v1(reference_server: Any, suffix: str) -> None:
+    with _client(reference_server, suffix) as client:
+        completion = client.chat.completions.create(model="gemini-pro", messages=HELLO, max_tokens=16)
+    assert isinstance(completion, ChatCompletion)
+    assert completion.choices[0].message.role == "assistant"
+
+
+def test_a_stream_without_with(reference_server: Any) -> None:
+    with _client(reference_server) as client:
+        stream = client.chat.completions.create(model="google/gemini-pro", messages=HELLO, stream=True)
+        chunks = list(stream)
+    assert chunks
+    assert stream.done
+    assert stream.response.is_closed
+
+
+def test_an_unknown_model_id_reaches_the_server(reference_server: Any) -> None:
+    with _client(reference_server) as client:
+        raw = client.chat.completions.with_raw_response.create(model="someone/else", messages=HELLO)
+    assert raw.status_code in (200, 201)
+    assert raw.parse().choices
+
+
+def test_what_the_server_rejects_is_its_typed_error(reference_server: Any) -> None:
+    with _client(reference_server) as client, pytest.raises(BadRequestError):
+        client.chat.completions.create(model="gemini-pro", messages=HELLO, extra_body={"max_tokens": 0})
+
+
+def test_the_async_client(reference_server: Any) -> None:
+    async def main() -> list[str]:
+        server = reference_server
+        async with AsyncAIMLAPI(api_key=server.api_key, base_url=server.base_url) as client:
+            stream = await client.chat.completions.create(model="gemini-pro", messages=HELLO, stream=True)
+            ids = [chunk.id async for chunk in stream]
+            completion = await client.chat.completions.create(model="gemini-pro", messages=HELLO)
+            return [*ids, completion.id]
+
+    assert len(asyncio.run(main())) >= 2
