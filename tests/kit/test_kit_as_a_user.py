@@ -293,3 +293,36 @@ def test_loopback_and_in_process_share_one_script(aimlapi_mock: MockAPI) -> None
         completion = create_chat_completion.sync(client=loopback, body=ask())
     assert completion.choices[0].message.content == "on loopback"
     assert len(aimlapi_mock.requests) == 2
+
+
+# ----- the OpenAI-SDK-shaped clients --------------------------------------------------------
+
+
+def test_the_aimlapi_client_gets_scripted_replies_plain_and_streamed(aimlapi_mock: MockAPI) -> None:
+    aimlapi_mock.reply(text="It is sunny.").reply(text="Now it rains.")
+    with aimlapi_mock.aimlapi() as client:
+        messages = [UserMessage(content="Weather?")]
+        completion = client.chat.completions.create(model="gemini-pro", messages=messages)
+        assert completion.choices[0].message.content == "It is sunny."
+        stream = client.chat.completions.create(model="gemini-pro", messages=messages, stream=True)
+        assert stream.get_final_completion().choices[0].message.content == "Now it rains."
+    assert [request.stream for request in aimlapi_mock.requests] == [False, True]
+
+
+def test_the_aimlapi_client_sees_a_scripted_failure_as_its_typed_error(aimlapi_mock: MockAPI) -> None:
+    aimlapi_mock.fail(status=400)
+    with aimlapi_mock.aimlapi(max_retries=0) as client, pytest.raises(BadRequestError):
+        client.chat.completions.create(model="gemini-pro", messages=[UserMessage(content="Hi")])
+
+
+def test_the_async_aimlapi_client_gets_scripted_replies(aimlapi_mock: MockAPI) -> None:
+    aimlapi_mock.reply(text="Async hello.")
+
+    async def ask() -> str | None:
+        async with aimlapi_mock.async_aimlapi() as client:
+            completion = await client.chat.completions.create(
+                model="gemini-pro", messages=[UserMessage(content="Hi")]
+            )
+            return completion.choices[0].message.content
+
+    assert asyncio.run(ask()) == "Async hello."

@@ -2,8 +2,9 @@
 # Do not edit here: edit the source there, then regenerate.
 """MockAPI: the reference server as a test double for code built on the client (aimlapi_gemini.testing).
 
-In-process for the package's own clients (`client()`, `async_client()`, or `transport` for any
-httpx client), on loopback (`base_url`, started on first use) for an HTTP stack of one's own.
+In-process for the package's own clients (`client()`, `async_client()`, the OpenAI-SDK-shaped
+`aimlapi()` and `async_aimlapi()`, or `transport` for any httpx client), on loopback (`base_url`,
+started on first use) for an HTTP stack of one's own.
 Both serve the same script: replies queued with `reply`, `reply_tool_call`, `fail`, `cut_stream`
 and `slow_stream` answer the next requests in order, each checked against the spec when queued
 (ScriptError says what breaks it); requests beyond the script get the deterministic replies.
@@ -15,7 +16,9 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self
 
-from aimlapi_gemini import AuthenticatedClient, ChatCompletionRequest
+import httpx
+
+from aimlapi_gemini import AIMLAPI, AsyncAIMLAPI, AuthenticatedClient, ChatCompletionRequest
 
 from .app import ReferenceApp, ServerConfig
 from .inprocess import InProcessTransport
@@ -102,6 +105,18 @@ class MockAPI:
     def async_client(self, **options: Any) -> AuthenticatedClient:
         """The same as client(): one AuthenticatedClient serves both; named for async code's sake."""
         return self.client(**options)
+
+    def aimlapi(self, **options: Any) -> AIMLAPI:
+        """An AIMLAPI client (``.chat.completions.create(...)``) served in-process; `options` go to it."""
+        http_client = httpx.Client(transport=self.transport)
+        return AIMLAPI(api_key=self.api_key, base_url=IN_PROCESS_BASE_URL, http_client=http_client, **options)
+
+    def async_aimlapi(self, **options: Any) -> AsyncAIMLAPI:
+        """Async twin of aimlapi(): an AsyncAIMLAPI client served in-process."""
+        http_client = httpx.AsyncClient(transport=self.transport)
+        return AsyncAIMLAPI(
+            api_key=self.api_key, base_url=IN_PROCESS_BASE_URL, http_client=http_client, **options
+        )
 
     @property
     def base_url(self) -> str:
