@@ -13,6 +13,7 @@ from typing import Literal, overload
 
 import httpx
 
+from . import params
 from ._base import asend, send
 from ._client import AsyncAPIClient, SyncAPIClient
 from ._request_body import as_model
@@ -68,7 +69,18 @@ class ChatCompletionsWithRawResponse(SyncAPIResource):
         self,
         *,
         model: ChatCompletionRequestModel | str,
-        messages: Iterable[AssistantMessage | FunctionMessage | SystemMessage | ToolMessage | UserMessage],
+        messages: Iterable[
+            AssistantMessage
+            | FunctionMessage
+            | SystemMessage
+            | ToolMessage
+            | UserMessage
+            | params.SystemMessageParam
+            | params.UserMessageParam
+            | params.ToolMessageParam
+            | params.FunctionMessageParam
+            | params.AssistantMessageParam
+        ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset = UNSET,
         max_tokens: int | Unset = UNSET,
@@ -76,8 +88,8 @@ class ChatCompletionsWithRawResponse(SyncAPIResource):
         top_p: float | Unset = UNSET,
         temperature: float | Unset = UNSET,
         stop: list[str] | None | str | Unset = UNSET,
-        tools: Iterable[ChatCompletionTool] | Unset = UNSET,
-        tool_choice: NamedToolChoice | ToolChoiceMode | Unset = UNSET,
+        tools: Iterable[ChatCompletionTool | params.ChatCompletionToolParam] | Unset = UNSET,
+        tool_choice: NamedToolChoice | ToolChoiceMode | Unset | params.NamedToolChoiceParam = UNSET,
         stream: Literal[False] = False,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -175,7 +187,18 @@ class ChatCompletions(SyncAPIResource):
         self,
         *,
         model: ChatCompletionRequestModel | str,
-        messages: Iterable[AssistantMessage | FunctionMessage | SystemMessage | ToolMessage | UserMessage],
+        messages: Iterable[
+            AssistantMessage
+            | FunctionMessage
+            | SystemMessage
+            | ToolMessage
+            | UserMessage
+            | params.SystemMessageParam
+            | params.UserMessageParam
+            | params.ToolMessageParam
+            | params.FunctionMessageParam
+            | params.AssistantMessageParam
+        ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset = UNSET,
         max_tokens: int | Unset = UNSET,
@@ -183,8 +206,8 @@ class ChatCompletions(SyncAPIResource):
         top_p: float | Unset = UNSET,
         temperature: float | Unset = UNSET,
         stop: list[str] | None | str | Unset = UNSET,
-        tools: Iterable[ChatCompletionTool] | Unset = UNSET,
-        tool_choice: NamedToolChoice | ToolChoiceMode | Unset = UNSET,
+        tools: Iterable[ChatCompletionTool | params.ChatCompletionToolParam] | Unset = UNSET,
+        tool_choice: NamedToolChoice | ToolChoiceMode | Unset | params.NamedToolChoiceParam = UNSET,
         stream: Literal[False] = False,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -199,7 +222,18 @@ class ChatCompletions(SyncAPIResource):
         self,
         *,
         model: ChatCompletionRequestModel | str,
-        messages: Iterable[AssistantMessage | FunctionMessage | SystemMessage | ToolMessage | UserMessage],
+        messages: Iterable[
+            AssistantMessage
+            | FunctionMessage
+            | SystemMessage
+            | ToolMessage
+            | UserMessage
+            | params.SystemMessageParam
+            | params.UserMessageParam
+            | params.ToolMessageParam
+            | params.FunctionMessageParam
+            | params.AssistantMessageParam
+        ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset = UNSET,
         max_tokens: int | Unset = UNSET,
@@ -207,8 +241,8 @@ class ChatCompletions(SyncAPIResource):
         top_p: float | Unset = UNSET,
         temperature: float | Unset = UNSET,
         stop: list[str] | None | str | Unset = UNSET,
-        tools: Iterable[ChatCompletionTool] | Unset = UNSET,
-        tool_choice: NamedToolChoice | ToolChoiceMode | Unset = UNSET,
+        tools: Iterable[ChatCompletionTool | params.ChatCompletionToolParam] | Unset = UNSET,
+        tool_choice: NamedToolChoice | ToolChoiceMode | Unset | params.NamedToolChoiceParam = UNSET,
         stream: Literal[True],
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -223,7 +257,18 @@ class ChatCompletions(SyncAPIResource):
         self,
         *,
         model: ChatCompletionRequestModel | str,
-        messages: Iterable[AssistantMessage | FunctionMessage | SystemMessage | ToolMessage | UserMessage],
+        messages: Iterable[
+            AssistantMessage
+            | FunctionMessage
+            | SystemMessage
+            | ToolMessage
+            | UserMessage
+            | params.SystemMessageParam
+            | params.UserMessageParam
+            | params.ToolMessageParam
+            | params.FunctionMessageParam
+            | params.AssistantMessageParam
+        ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset = UNSET,
         max_tokens: int | Unset = UNSET,
@@ -231,8 +276,8 @@ class ChatCompletions(SyncAPIResource):
         top_p: float | Unset = UNSET,
         temperature: float | Unset = UNSET,
         stop: list[str] | None | str | Unset = UNSET,
-        tools: Iterable[ChatCompletionTool] | Unset = UNSET,
-        tool_choice: NamedToolChoice | ToolChoiceMode | Unset = UNSET,
+        tools: Iterable[ChatCompletionTool | params.ChatCompletionToolParam] | Unset = UNSET,
+        tool_choice: NamedToolChoice | ToolChoiceMode | Unset | params.NamedToolChoiceParam = UNSET,
         stream: bool,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -246,7 +291,18 @@ class ChatCompletions(SyncAPIResource):
         self,
         *,
         model: ChatCompletionRequestModel | str,
-        messages: Iterable[AssistantMessage | FunctionMessage | SystemMessage | ToolMessage | UserMessage],
+        messages: Iterable[
+            AssistantMessage
+            | FunctionMessage
+            | SystemMessage
+            | ToolMessage
+            | UserMessage
+            | params.SystemMessageParam
+            | params.UserMessageParam
+            | params.ToolMessageParam
+            | params.FunctionMessageParam
+            | params.AssistantMessageParam
+        ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset = UNSET,
         max_tokens: int | Unset = UNSET,
@@ -254,8 +310,8 @@ class ChatCompletions(SyncAPIResource):
         top_p: float | Unset = UNSET,
         temperature: float | Unset = UNSET,
         stop: list[str] | None | str | Unset = UNSET,
-        tools: Iterable[ChatCompletionTool] | Unset = UNSET,
-        tool_choice: NamedToolChoice | ToolChoiceMode | Unset = UNSET,
+        tools: Iterable[ChatCompletionTool | params.ChatCompletionToolParam] | Unset = UNSET,
+        tool_choice: NamedToolChoice | ToolChoiceMode | Unset | params.NamedToolChoiceParam = UNSET,
         stream: bool = False,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -343,7 +399,18 @@ class AsyncChatCompletionsWithRawResponse(AsyncAPIResource):
         self,
         *,
         model: ChatCompletionRequestModel | str,
-        messages: Iterable[AssistantMessage | FunctionMessage | SystemMessage | ToolMessage | UserMessage],
+        messages: Iterable[
+            AssistantMessage
+            | FunctionMessage
+            | SystemMessage
+            | ToolMessage
+            | UserMessage
+            | params.SystemMessageParam
+            | params.UserMessageParam
+            | params.ToolMessageParam
+            | params.FunctionMessageParam
+            | params.AssistantMessageParam
+        ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset = UNSET,
         max_tokens: int | Unset = UNSET,
@@ -351,8 +418,8 @@ class AsyncChatCompletionsWithRawResponse(AsyncAPIResource):
         top_p: float | Unset = UNSET,
         temperature: float | Unset = UNSET,
         stop: list[str] | None | str | Unset = UNSET,
-        tools: Iterable[ChatCompletionTool] | Unset = UNSET,
-        tool_choice: NamedToolChoice | ToolChoiceMode | Unset = UNSET,
+        tools: Iterable[ChatCompletionTool | params.ChatCompletionToolParam] | Unset = UNSET,
+        tool_choice: NamedToolChoice | ToolChoiceMode | Unset | params.NamedToolChoiceParam = UNSET,
         stream: Literal[False] = False,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -450,7 +517,18 @@ class AsyncChatCompletions(AsyncAPIResource):
         self,
         *,
         model: ChatCompletionRequestModel | str,
-        messages: Iterable[AssistantMessage | FunctionMessage | SystemMessage | ToolMessage | UserMessage],
+        messages: Iterable[
+            AssistantMessage
+            | FunctionMessage
+            | SystemMessage
+            | ToolMessage
+            | UserMessage
+            | params.SystemMessageParam
+            | params.UserMessageParam
+            | params.ToolMessageParam
+            | params.FunctionMessageParam
+            | params.AssistantMessageParam
+        ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset = UNSET,
         max_tokens: int | Unset = UNSET,
@@ -458,8 +536,8 @@ class AsyncChatCompletions(AsyncAPIResource):
         top_p: float | Unset = UNSET,
         temperature: float | Unset = UNSET,
         stop: list[str] | None | str | Unset = UNSET,
-        tools: Iterable[ChatCompletionTool] | Unset = UNSET,
-        tool_choice: NamedToolChoice | ToolChoiceMode | Unset = UNSET,
+        tools: Iterable[ChatCompletionTool | params.ChatCompletionToolParam] | Unset = UNSET,
+        tool_choice: NamedToolChoice | ToolChoiceMode | Unset | params.NamedToolChoiceParam = UNSET,
         stream: Literal[False] = False,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -474,7 +552,18 @@ class AsyncChatCompletions(AsyncAPIResource):
         self,
         *,
         model: ChatCompletionRequestModel | str,
-        messages: Iterable[AssistantMessage | FunctionMessage | SystemMessage | ToolMessage | UserMessage],
+        messages: Iterable[
+            AssistantMessage
+            | FunctionMessage
+            | SystemMessage
+            | ToolMessage
+            | UserMessage
+            | params.SystemMessageParam
+            | params.UserMessageParam
+            | params.ToolMessageParam
+            | params.FunctionMessageParam
+            | params.AssistantMessageParam
+        ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset = UNSET,
         max_tokens: int | Unset = UNSET,
@@ -482,8 +571,8 @@ class AsyncChatCompletions(AsyncAPIResource):
         top_p: float | Unset = UNSET,
         temperature: float | Unset = UNSET,
         stop: list[str] | None | str | Unset = UNSET,
-        tools: Iterable[ChatCompletionTool] | Unset = UNSET,
-        tool_choice: NamedToolChoice | ToolChoiceMode | Unset = UNSET,
+        tools: Iterable[ChatCompletionTool | params.ChatCompletionToolParam] | Unset = UNSET,
+        tool_choice: NamedToolChoice | ToolChoiceMode | Unset | params.NamedToolChoiceParam = UNSET,
         stream: Literal[True],
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -498,7 +587,18 @@ class AsyncChatCompletions(AsyncAPIResource):
         self,
         *,
         model: ChatCompletionRequestModel | str,
-        messages: Iterable[AssistantMessage | FunctionMessage | SystemMessage | ToolMessage | UserMessage],
+        messages: Iterable[
+            AssistantMessage
+            | FunctionMessage
+            | SystemMessage
+            | ToolMessage
+            | UserMessage
+            | params.SystemMessageParam
+            | params.UserMessageParam
+            | params.ToolMessageParam
+            | params.FunctionMessageParam
+            | params.AssistantMessageParam
+        ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset = UNSET,
         max_tokens: int | Unset = UNSET,
@@ -506,8 +606,8 @@ class AsyncChatCompletions(AsyncAPIResource):
         top_p: float | Unset = UNSET,
         temperature: float | Unset = UNSET,
         stop: list[str] | None | str | Unset = UNSET,
-        tools: Iterable[ChatCompletionTool] | Unset = UNSET,
-        tool_choice: NamedToolChoice | ToolChoiceMode | Unset = UNSET,
+        tools: Iterable[ChatCompletionTool | params.ChatCompletionToolParam] | Unset = UNSET,
+        tool_choice: NamedToolChoice | ToolChoiceMode | Unset | params.NamedToolChoiceParam = UNSET,
         stream: bool,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -521,7 +621,18 @@ class AsyncChatCompletions(AsyncAPIResource):
         self,
         *,
         model: ChatCompletionRequestModel | str,
-        messages: Iterable[AssistantMessage | FunctionMessage | SystemMessage | ToolMessage | UserMessage],
+        messages: Iterable[
+            AssistantMessage
+            | FunctionMessage
+            | SystemMessage
+            | ToolMessage
+            | UserMessage
+            | params.SystemMessageParam
+            | params.UserMessageParam
+            | params.ToolMessageParam
+            | params.FunctionMessageParam
+            | params.AssistantMessageParam
+        ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset = UNSET,
         max_tokens: int | Unset = UNSET,
@@ -529,8 +640,8 @@ class AsyncChatCompletions(AsyncAPIResource):
         top_p: float | Unset = UNSET,
         temperature: float | Unset = UNSET,
         stop: list[str] | None | str | Unset = UNSET,
-        tools: Iterable[ChatCompletionTool] | Unset = UNSET,
-        tool_choice: NamedToolChoice | ToolChoiceMode | Unset = UNSET,
+        tools: Iterable[ChatCompletionTool | params.ChatCompletionToolParam] | Unset = UNSET,
+        tool_choice: NamedToolChoice | ToolChoiceMode | Unset | params.NamedToolChoiceParam = UNSET,
         stream: bool = False,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,

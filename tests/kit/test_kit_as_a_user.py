@@ -312,7 +312,8 @@ def test_the_aimlapi_client_gets_scripted_replies_plain_and_streamed(aimlapi_moc
 def test_the_aimlapi_client_sees_a_scripted_failure_as_its_typed_error(aimlapi_mock: MockAPI) -> None:
     aimlapi_mock.fail(status=400)
     with aimlapi_mock.aimlapi(max_retries=0) as client, pytest.raises(BadRequestError):
-        client.chat.completions.create(model="gemini-pro", messages=[UserMessage(content="Hi")])
+        # A dict literal type-checks as the TypedDict of its message kind (params.py).
+        client.chat.completions.create(model="gemini-pro", messages=[{"role": "user", "content": "Hi"}])
 
 
 def test_the_async_aimlapi_client_gets_scripted_replies(aimlapi_mock: MockAPI) -> None:

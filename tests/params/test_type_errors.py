@@ -27,6 +27,11 @@ messages.append({"role": "user", "content": 3})  # E: append
 messages.append({"role": "tool", "content": "42"})  # E: append
 tool: Tool = {"type": "function", "function": {"name": "f", "descripton": "d"}}  # E: "descripton"
 hot: Request = {"model": "gemini-pro", "messages": [], "temperature": "hot"}  # E: "temperature"
+
+from aimlapi_gemini import AIMLAPI
+client = AIMLAPI(api_key="k")
+client.chat.completions.create(model="gemini-pro", messages=[{"role": "user", "content": "hi"}])
+client.chat.completions.create(model="x", messages=[{"role": "usr", "content": "x"}])  # E: UserMessageParam
 """
 
 
