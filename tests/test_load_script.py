@@ -21,7 +21,8 @@ def test_load_script_prints_its_figures_and_verdicts() -> None:
     assert [(row[0], row[1], row[2]) for row in rows] == [("3", "12", "0"), ("6", "12", "0")]
     assert "PASS  0 errors at 6 connections (0)" in out
     assert "PASS  every slow-header socket cut (4/4)" in out
-    assert "PASS  100 MB chunked body refused (413)" in out
+    # 413, or a reset that discarded it (see load.abuse); never the whole body accepted.
+    assert "PASS  100 MB chunked body refused (" in out
     assert "PASS  X-Reply-Tokens: 10000000 refused (400)" in out
     assert "server peak RSS: " in out
     verdicts = [line for line in out.splitlines() if line.startswith(("PASS", "FAIL"))]
