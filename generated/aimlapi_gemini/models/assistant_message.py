@@ -111,7 +111,7 @@ class AssistantMessage:
             if type(tool_calls) is not list:
                 tool_calls = _v.array(tool_calls, "tool_calls")
             try:
-                tool_calls = [ToolCall.from_dict(tool_calls_item) for tool_calls_item in tool_calls]
+                tool_calls = list(map(ToolCall.from_dict, tool_calls))
             except ValidationError as _e:
                 raise _v.in_list(_e, "tool_calls", tool_calls, ToolCall.from_dict) from None
 

@@ -153,7 +153,7 @@ class ChatCompletion:
         if type(choices) is not list:
             choices = _v.array(choices, "choices")
         try:
-            choices = [ChatCompletionChoice.from_dict(choices_item) for choices_item in choices]
+            choices = list(map(ChatCompletionChoice.from_dict, choices))
         except ValidationError as _e:
             raise _v.in_list(_e, "choices", choices, ChatCompletionChoice.from_dict) from None
 

@@ -150,7 +150,7 @@ class ChatCompletionChunk:
         if type(choices) is not list:
             choices = _v.array(choices, "choices")
         try:
-            choices = [ChatCompletionChunkChoice.from_dict(choices_item) for choices_item in choices]
+            choices = list(map(ChatCompletionChunkChoice.from_dict, choices))
         except ValidationError as _e:
             raise _v.in_list(_e, "choices", choices, ChatCompletionChunkChoice.from_dict) from None
 

@@ -207,9 +207,7 @@ class ChatCompletionMessage:
             pass
         elif type(annotations) is list:
             try:
-                annotations = [
-                    UrlCitationAnnotation.from_dict(annotations_item) for annotations_item in annotations
-                ]
+                annotations = list(map(UrlCitationAnnotation.from_dict, annotations))
             except ValidationError as _e:
                 raise _v.in_list(_e, "annotations", annotations, UrlCitationAnnotation.from_dict) from None
 

@@ -352,7 +352,7 @@ class ChatCompletionRequest:
             if type(tools) is not list:
                 tools = _v.array(tools, "tools")
             try:
-                tools = [ChatCompletionTool.from_dict(tools_item) for tools_item in tools]
+                tools = list(map(ChatCompletionTool.from_dict, tools))
             except ValidationError as _e:
                 raise _v.in_list(_e, "tools", tools, ChatCompletionTool.from_dict) from None
 

@@ -125,9 +125,7 @@ class ChoiceDelta:
             pass
         elif type(tool_calls) is list:
             try:
-                tool_calls = [
-                    ChoiceDeltaToolCall.from_dict(tool_calls_item) for tool_calls_item in tool_calls
-                ]
+                tool_calls = list(map(ChoiceDeltaToolCall.from_dict, tool_calls))
             except ValidationError as _e:
                 raise _v.in_list(_e, "tool_calls", tool_calls, ChoiceDeltaToolCall.from_dict) from None
 

@@ -80,7 +80,7 @@ class ChoiceLogprobs:
             pass
         elif type(content) is list:
             try:
-                content = [TokenLogprob.from_dict(content_item) for content_item in content]
+                content = list(map(TokenLogprob.from_dict, content))
             except ValidationError as _e:
                 raise _v.in_list(_e, "content", content, TokenLogprob.from_dict) from None
 
@@ -95,7 +95,7 @@ class ChoiceLogprobs:
             pass
         elif type(refusal) is list:
             try:
-                refusal = [TokenLogprob.from_dict(refusal_item) for refusal_item in refusal]
+                refusal = list(map(TokenLogprob.from_dict, refusal))
             except ValidationError as _e:
                 raise _v.in_list(_e, "refusal", refusal, TokenLogprob.from_dict) from None
 

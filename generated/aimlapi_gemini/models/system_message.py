@@ -86,7 +86,7 @@ class SystemMessage:
             pass
         elif type(content) is list:
             try:
-                content = [TextContentPart.from_dict(content_item) for content_item in content]
+                content = list(map(TextContentPart.from_dict, content))
             except ValidationError as _e:
                 raise _v.in_list(_e, "content", content, TextContentPart.from_dict) from None
 

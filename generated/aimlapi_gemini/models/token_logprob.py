@@ -123,7 +123,7 @@ class TokenLogprob:
             pass
         elif type(top_logprobs) is list:
             try:
-                top_logprobs = [TopLogprob.from_dict(top_logprobs_item) for top_logprobs_item in top_logprobs]
+                top_logprobs = list(map(TopLogprob.from_dict, top_logprobs))
             except ValidationError as _e:
                 raise _v.in_list(_e, "top_logprobs", top_logprobs, TopLogprob.from_dict) from None
 
