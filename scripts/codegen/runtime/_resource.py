@@ -12,9 +12,7 @@ from typing import Any, Generic, TypeVar
 
 import httpx
 
-from ._base import RequestOptions, asend, send
-from ._body import aread_body, read_body
-from ._streaming import AsyncStream, Stream, _accepting_events, _is_event_stream, _read_failed, _reject
+from ._streaming import aconnect_stream, connect_stream
 
 __all__ = ["RawResponse", "aconnect_stream", "as_json_fields", "connect_stream", "with_extras"]
 
@@ -50,51 +48,6 @@ def with_extras(
     if extra_query:
         kwargs["params"] = {**kwargs.get("params", {}), **extra_query}
     return kwargs
-
-
-def connect_stream(
-    http: httpx.Client,
-    kwargs: Mapping[str, Any],
-    options: RequestOptions,
-    parse: Callable[[Any], T],
-    expected: str,
-) -> Stream[T]:
-    """Open a stream now (retrying until the status line arrives); it closes itself when iterated to
-    the end or on error, and on leaving a ``with`` block or ``close()``."""
-    response = send(http, _accepting_events(kwargs), options, stream=True)
-    try:
-        if not (response.is_success and _is_event_stream(response)):
-            try:
-                read_body(response, options.max_response_bytes)
-            except httpx.TransportError as exc:
-                raise _read_failed(response, exc) from exc
-            _reject(response, expected)
-        return Stream(response, parse, expected, max_event_bytes=options.max_event_bytes)
-    except BaseException:
-        response.close()
-        raise
-
-
-async def aconnect_stream(
-    http: httpx.AsyncClient,
-    kwargs: Mapping[str, Any],
-    options: RequestOptions,
-    parse: Callable[[Any], T],
-    expected: str,
-) -> AsyncStream[T]:
-    """Async twin of ``connect_stream``."""
-    response = await asend(http, _accepting_events(kwargs), options, stream=True)
-    try:
-        if not (response.is_success and _is_event_stream(response)):
-            try:
-                await aread_body(response, options.max_response_bytes)
-            except httpx.TransportError as exc:
-                raise _read_failed(response, exc) from exc
-            _reject(response, expected)
-        return AsyncStream(response, parse, expected, max_event_bytes=options.max_event_bytes)
-    except BaseException:
-        await response.aclose()
-        raise
 
 
 class RawResponse(Generic[T]):

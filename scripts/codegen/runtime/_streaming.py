@@ -39,7 +39,15 @@ from ._sse import DEFAULT_MAX_EVENT_BYTES, EventTooLargeError, ServerSentEvent, 
 if TYPE_CHECKING:
     from aimlapi_gemini.models import ChatCompletion
 
-__all__ = ["DEFAULT_MAX_EVENT_BYTES", "AsyncStream", "Stream", "aopen_stream", "open_stream"]
+__all__ = [
+    "DEFAULT_MAX_EVENT_BYTES",
+    "AsyncStream",
+    "Stream",
+    "aconnect_stream",
+    "aopen_stream",
+    "connect_stream",
+    "open_stream",
+]
 
 T = TypeVar("T")
 
@@ -382,6 +390,66 @@ def _read_failed(response: httpx.Response, exc: httpx.TransportError) -> APIConn
     )
 
 
+def connect_stream(
+    http: httpx.Client,
+    kwargs: Mapping[str, Any],
+    options: RequestOptions,
+    parse: Callable[[Any], T],
+    expected: str,
+    *,
+    max_event_bytes: int | None = None,
+) -> Stream[T]:
+    """Open a stream now (retrying until the status line arrives); it closes itself when iterated to
+    the end or on error, and on leaving a ``with`` block or ``close()``. ``max_event_bytes``: the
+    cap on one event, by default the options'."""
+    response = send(http, _accepting_events(kwargs), options, stream=True)
+    try:
+        if not (response.is_success and _is_event_stream(response)):
+            try:
+                read_body(response, options.max_response_bytes)
+            except httpx.TransportError as exc:
+                raise _read_failed(response, exc) from exc
+            _reject(response, expected)
+        return Stream(
+            response,
+            parse,
+            expected,
+            max_event_bytes=options.max_event_bytes if max_event_bytes is None else max_event_bytes,
+        )
+    except BaseException:
+        response.close()
+        raise
+
+
+async def aconnect_stream(
+    http: httpx.AsyncClient,
+    kwargs: Mapping[str, Any],
+    options: RequestOptions,
+    parse: Callable[[Any], T],
+    expected: str,
+    *,
+    max_event_bytes: int | None = None,
+) -> AsyncStream[T]:
+    """Async twin of ``connect_stream``."""
+    response = await asend(http, _accepting_events(kwargs), options, stream=True)
+    try:
+        if not (response.is_success and _is_event_stream(response)):
+            try:
+                await aread_body(response, options.max_response_bytes)
+            except httpx.TransportError as exc:
+                raise _read_failed(response, exc) from exc
+            _reject(response, expected)
+        return AsyncStream(
+            response,
+            parse,
+            expected,
+            max_event_bytes=options.max_event_bytes if max_event_bytes is None else max_event_bytes,
+        )
+    except BaseException:
+        await response.aclose()
+        raise
+
+
 @contextmanager
 def open_stream(
     http: httpx.Client,
@@ -393,21 +461,11 @@ def open_stream(
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
 ) -> Iterator[Stream[T]]:
     """Open the stream (retrying like any request until the status line arrives) and close it on exit."""
-    response = send(http, _accepting_events(kwargs), options, stream=True)
-    stream: Stream[T] | None = None
+    stream = connect_stream(http, kwargs, options, parse, expected, max_event_bytes=max_event_bytes)
     try:
-        if not (response.is_success and _is_event_stream(response)):
-            try:
-                read_body(response, options.max_response_bytes)
-            except httpx.TransportError as exc:
-                raise _read_failed(response, exc) from exc
-            _reject(response, expected)
-        stream = Stream(response, parse, expected, max_event_bytes=max_event_bytes)
         yield stream
     finally:
-        if stream is not None:
-            stream.close()
-        response.close()
+        stream.close()
 
 
 @asynccontextmanager
@@ -421,18 +479,8 @@ async def aopen_stream(
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
 ) -> AsyncIterator[AsyncStream[T]]:
     """Async twin of ``open_stream``."""
-    response = await asend(http, _accepting_events(kwargs), options, stream=True)
-    stream: AsyncStream[T] | None = None
+    stream = await aconnect_stream(http, kwargs, options, parse, expected, max_event_bytes=max_event_bytes)
     try:
-        if not (response.is_success and _is_event_stream(response)):
-            try:
-                await aread_body(response, options.max_response_bytes)
-            except httpx.TransportError as exc:
-                raise _read_failed(response, exc) from exc
-            _reject(response, expected)
-        stream = AsyncStream(response, parse, expected, max_event_bytes=max_event_bytes)
         yield stream
     finally:
-        if stream is not None:
-            await stream.aclose()
-        await response.aclose()
+        await stream.aclose()
