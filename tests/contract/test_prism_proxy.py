@@ -1,7 +1,7 @@
 """Portability: Stoplight Prism, a validator we did not write, reads generated/openapi.json as we do.
 
 The generated client's traffic goes through `prism proxy generated/openapi.json <server> --errors`
-(Prism pinned in scripts/install_prism.py, installed by `make setup`). With `--errors`, Prism
+(Prism pinned in scripts/npm_tools.py, installed by `make setup`). With `--errors`, Prism
 answers an invalid request itself (422, application/problem+json, never forwarded) and turns an
 invalid reply into a 500 problem with an `sl-violations` header; a clean exchange comes back
 untouched, without that header. Without `--errors`, Prism forwards everything and only adds the
@@ -41,7 +41,7 @@ import schemathesis
 from contract_kit.strategies import request_bodies
 from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
-from install_prism import prism_command
+from npm_tools import prism_command
 from schemathesis import GenerationMode
 from schemathesis.core import NotSet
 from schemathesis.core.parameters import ParameterLocation

@@ -1,0 +1,24 @@
+"""08_resumable_jsonl.py with the OpenAI SDK, pointed at the same API (for comparison)."""
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from openai import OpenAI
+
+questions, answers = Path(sys.argv[1]), Path(sys.argv[2])
+done = {json.loads(line)["id"] for line in answers.read_text().splitlines()} if answers.exists() else set()
+client = OpenAI(
+    api_key=os.environ["AIML_API_KEY"],
+    base_url=os.environ.get("AIML_API_BASE_URL", "https://api.aimlapi.com/v1"),
+)
+with questions.open() as lines, answers.open("a") as out:
+    for item in map(json.loads, lines):
+        if item["id"] in done:
+            continue
+        completion = client.chat.completions.create(
+            model="gemini-pro", messages=[{"role": "user", "content": item["question"]}]
+        )
+        out.write(json.dumps({"id": item["id"], "answer": completion.choices[0].message.content}) + "\n")
+        out.flush()
