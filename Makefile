@@ -9,7 +9,7 @@ NPM_TOOLS_STAMP := .tools/.installed
 PORT ?= 8000
 LIVE ?=
 
-.PHONY: help setup generate check-generated lint typecheck test serve demo contract-live bench profile load clean
+.PHONY: help setup generate check-generated lint typecheck test serve demo contract-live bench examples profile load clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-16s %s\n", $$1, $$2}'
@@ -36,12 +36,13 @@ generate: $(STAMP) ## Regenerate generated/ from spec/ (overlay, config, templat
 check-generated: $(STAMP) ## Fail if generated/ differs from a fresh regeneration
 	$(PY) scripts/generate.py --check
 
-lint: $(STAMP) ## ruff on the hand-written code
-	$(PY) -m ruff check scripts tests
-	$(PY) -m ruff format --check scripts tests
+lint: $(STAMP) ## ruff on the hand-written code (examples/ included)
+	$(PY) -m ruff check scripts tests examples
+	$(PY) -m ruff format --check scripts tests examples
 
-typecheck: $(STAMP) ## mypy --strict on generated code, scripts and tests
-	$(PY) -m mypy --strict generated/aimlapi_gemini scripts tests
+typecheck: $(STAMP) $(NPM_TOOLS_STAMP) ## mypy --strict on generated code, scripts, tests and examples; pyright strict on examples
+	$(PY) -m mypy --strict generated/aimlapi_gemini scripts tests examples
+	$(VENV)/bin/node .tools/pyright/node_modules/pyright/index.js --pythonpath $(PY)
 
 test: $(STAMP) $(NPM_TOOLS_STAMP) ## Run the whole test suite (drift check, types, lint, unit, contract)
 	$(PY) -m pytest
@@ -72,6 +73,9 @@ $(VENV)/.bench-installed: $(STAMP)
 
 bench: $(VENV)/.bench-installed ## Benchmarks vs raw httpx, the OpenAI SDK and the client at 655be1f (table + reports/bench.{json,png})
 	$(PY) scripts/bench.py
+
+examples: $(VENV)/.bench-installed ## Run examples/ and their OpenAI SDK twins against the reference server; table of line counts
+	$(PY) scripts/compare_examples.py
 
 PROFILE ?= per-call
 profile: $(VENV)/.bench-installed ## Profile the generated client in one bench section (PROFILE=per-call|parse|build|stream)

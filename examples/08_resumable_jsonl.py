@@ -25,3 +25,4 @@ with questions.open() as lines, answers.open("a") as out:
         )
         out.write(json.dumps({"id": item["id"], "answer": completion.choices[0].message.content}) + "\n")
         out.flush()  # an answer written is an answer kept, whatever happens next
+        print(f"{item['id']}: answered")

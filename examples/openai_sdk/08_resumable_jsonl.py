@@ -22,3 +22,4 @@ with questions.open() as lines, answers.open("a") as out:
         )
         out.write(json.dumps({"id": item["id"], "answer": completion.choices[0].message.content}) + "\n")
         out.flush()
+        print(f"{item['id']}: answered")

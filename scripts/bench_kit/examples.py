@@ -1,0 +1,183 @@
+"""`make examples`: examples/ and their OpenAI SDK twins (examples/openai_sdk/), run side by side
+against the reference server, with a table of their lengths.
+
+Each example runs as a user runs it, `python examples/NN_name.py`, in a child process whose
+environment points it at a fresh MockAPI on loopback (AIML_API_KEY, AIML_API_BASE_URL with the
+`/v1` the vendor documents; the twins read the same two variables). The twins need the bench
+extra (the `openai` package); the test suite runs only ours (tests/examples), and checks the
+lengths without the SDK.
+
+A length is `code_lines`: the lines holding code, so blank lines, comment-only lines and the
+module docstring do not count, on both sides alike.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import tokenize
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from aimlapi_gemini.testing import MockAPI
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES_DIR = ROOT / "examples"
+SDK_DIR = EXAMPLES_DIR / "openai_sdk"
+RUN_TIMEOUT = 60.0  # seconds for one example; each takes well under one here
+
+_NOT_CODE = frozenset(
+    {
+        tokenize.COMMENT,
+        tokenize.NL,
+        tokenize.NEWLINE,
+        tokenize.INDENT,
+        tokenize.DEDENT,
+        tokenize.ENCODING,
+        tokenize.ENDMARKER,
+    }
+)
+
+
+def code_lines(path: Path) -> int:
+    """How many lines of `path` hold code: not blank, not only a comment, not the module docstring."""
+    source = path.read_text(encoding="utf-8")
+    docstring: set[int] = set()
+    first = next(iter(ast.parse(source).body), None)
+    if (
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+    ):
+        docstring = set(range(first.lineno, (first.end_lineno or first.lineno) + 1))
+    lines: set[int] = set()
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type not in _NOT_CODE:
+            lines.update(range(token.start[0], token.end[0] + 1))
+    return len(lines - docstring)
+
+
+def example_paths() -> list[Path]:
+    """Our examples, in order: examples/NN_name.py."""
+    return sorted(EXAMPLES_DIR.glob("[0-9][0-9]_*.py"))
+
+
+def twin_of(example: Path) -> Path:
+    """The OpenAI SDK version of an example: the same file name under examples/openai_sdk/."""
+    return SDK_DIR / example.name
+
+
+def run_example(
+    path: Path, base_url: str, api_key: str, *args: str, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python <path> <args>` with only AIML_API_KEY and AIML_API_BASE_URL telling it where to go
+    (any AIML_* or OPENAI_* variable of the caller's is left out, so none can redirect it)."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("AIML_", "OPENAI_"))}
+    env |= {"AIML_API_KEY": api_key, "AIML_API_BASE_URL": base_url, "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run(
+        [sys.executable, str(path), *args],
+        env=env,
+        cwd=cwd or ROOT,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )
+
+
+# --- make examples -----------------------------------------------------------------------------
+
+QUESTIONS = [
+    {"id": "q1", "question": "What is the capital of Norway?"},
+    {"id": "q2", "question": "How far is the Moon?"},
+    {"id": "q3", "question": "Who wrote Peer Gynt?"},
+]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """What the server is scripted to answer for one example, and the arguments it is given."""
+
+    script: Callable[[MockAPI], object] = lambda mock: None
+    needs_files: bool = False
+
+
+def _errors_script(mock: MockAPI) -> None:
+    # 06_errors.py: the first question is answered, the second refused (400), the third rate
+    # limited with a wait past the clients' retry cap (the SDK retries it anyway: three 429s).
+    mock.reply(text="A haiku is a short poem.")
+    mock.fail(400, message="Body validation error: messages[0].content: too long")
+    for _ in range(3):
+        mock.fail(429, retry_after=300)
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "06_errors.py": Scenario(script=_errors_script),
+    "08_resumable_jsonl.py": Scenario(needs_files=True),
+}
+
+
+@dataclass(frozen=True)
+class Run:
+    returncode: int
+    seconds: float
+    last_line: str
+
+    @property
+    def verdict(self) -> str:
+        return f"{'ok' if self.returncode == 0 else f'exit {self.returncode}'} {self.seconds:.2f} s"
+
+
+def _run_once(path: Path) -> Run:
+    scenario = SCENARIOS.get(path.name, Scenario())
+    with MockAPI() as mock, tempfile.TemporaryDirectory() as tmp:
+        scenario.script(mock)
+        args: list[str] = []
+        if scenario.needs_files:
+            questions = Path(tmp) / "questions.jsonl"
+            questions.write_text("".join(json.dumps(q) + "\n" for q in QUESTIONS), encoding="utf-8")
+            args = [str(questions), str(Path(tmp) / "answers.jsonl")]
+        started = time.perf_counter()
+        completed = run_example(path, f"{mock.base_url}/v1", mock.api_key, *args)
+        seconds = time.perf_counter() - started
+    output = (completed.stdout.strip() or completed.stderr.strip()).splitlines()
+    return Run(completed.returncode, seconds, output[-1] if output else "")
+
+
+def main(argv: Sequence[str] = ()) -> int:
+    """Run every example and its twin; print the table; 1 if a run failed or ours is longer."""
+    del argv
+    try:
+        import openai  # noqa: F401  (only to say early what is missing)
+    except ImportError:
+        print("make examples needs the bench extra (the openai package): pip install -e '.[bench]'")
+        return 2
+    failures: list[str] = []
+    print(f"{'example':<24} {'ours':>5} {'SDK':>5}  {'ours ran':<14} {'SDK ran':<14} ours' last line")
+    total_ours = total_sdk = 0
+    for example in example_paths():
+        twin = twin_of(example)
+        ours_lines, sdk_lines = code_lines(example), code_lines(twin)
+        total_ours, total_sdk = total_ours + ours_lines, total_sdk + sdk_lines
+        ours, sdk = _run_once(example), _run_once(twin)
+        print(
+            f"{example.stem:<24} {ours_lines:>5} {sdk_lines:>5}  {ours.verdict:<14} {sdk.verdict:<14} "
+            f"{ours.last_line[:60]}"
+        )
+        if ours_lines > sdk_lines:
+            failures.append(f"{example.name} is longer than its SDK twin ({ours_lines} > {sdk_lines} lines)")
+        for path, run in ((example, ours), (twin, sdk)):
+            if run.returncode:
+                failures.append(f"{path.relative_to(ROOT)} exited {run.returncode}: {run.last_line}")
+    print(f"{'total':<24} {total_ours:>5} {total_sdk:>5}")
+    print("lines: code lines (no blank lines, comment-only lines or module docstring)")
+    for failure in failures:
+        print(f"FAIL  {failure}")
+    return 1 if failures else 0

@@ -1,0 +1,189 @@
+"""Each example of examples/ runs as a user runs it (`python examples/NN_name.py`, a child process
+with AIML_API_KEY and AIML_API_BASE_URL set) against the reference server on loopback, and what
+it prints is checked against what the server received and answered."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import httpx
+from bench_kit.examples import example_paths
+
+from aimlapi_gemini.models import (
+    AssistantMessage,
+    ImageContentPart,
+    SystemMessage,
+    TextContentPart,
+    ToolMessage,
+    UserMessage,
+)
+
+from .served import ExampleAPI
+
+
+def test_one_question_prints_the_reply_and_the_usage_the_server_counted(api: ExampleAPI) -> None:
+    lines = api.run_ok("01_one_question")
+
+    [request] = api.requests
+    assert request.max_tokens == 100
+    # The same body sent again gets the same deterministic reply: the numbers printed are its own.
+    again = httpx.post(
+        f"{api.server.base_url}/v1/chat/completions",
+        json=request.to_dict(),
+        headers={"Authorization": f"Bearer {api.server.api_key}"},
+    ).json()
+    usage = again["usage"]
+    assert lines == [
+        again["choices"][0]["message"]["content"],
+        f"tokens: {usage['prompt_tokens']} prompt + {usage['completion_tokens']} completion"
+        f" = {usage['total_tokens']}",
+    ]
+    assert usage["total_tokens"] > usage["prompt_tokens"] > 0
+
+
+def test_stream_prints_the_text_as_it_comes_and_the_final_finish_reason(api: ExampleAPI) -> None:
+    api.mock.reply(text="The keeper lit the lamp and the ships came home.", finish_reason="length")
+
+    lines = api.run_ok("02_stream")
+
+    assert lines == ["The keeper lit the lamp and the ships came home.", "finish_reason: length, 10 tokens"]
+    [request] = api.requests
+    assert request.stream is True
+
+
+def test_tool_call_round_trip_sends_the_tool_result_back_to_the_server(api: ExampleAPI) -> None:
+    api.mock.reply_tool_call(name="get_weather", arguments={"city": "Oslo"}, call_id="call_oslo")
+
+    lines = api.run_ok("03_tool_call")
+
+    first, second = api.requests
+    assert [tool.function.name for tool in first.tools or []] == ["get_weather"]
+    user, assistant, tool = second.messages
+    assert isinstance(user, UserMessage)
+    assert isinstance(assistant, AssistantMessage)  # the reply, replayed with its tool call
+    assert [
+        (call.id, call.function.name, json.loads(call.function.arguments))
+        for call in assistant.tool_calls or []
+    ] == [("call_oslo", "get_weather", {"city": "Oslo"})]
+    assert isinstance(tool, ToolMessage)
+    assert (tool.tool_call_id, tool.content) == ("call_oslo", "Sunny and 21 °C in Oslo")
+    # The reference server's answer to a tool result quotes it: the result reached it.
+    assert lines[0].startswith('The tool returned "Sunny and 21 °C in Oslo".')
+    assert len(lines) == 1
+
+
+def test_text_and_image_sends_both_parts_in_one_user_turn(api: ExampleAPI) -> None:
+    api.mock.reply(text="A mountain above a lake, in snow.")
+
+    lines = api.run_ok("04_text_and_image")
+
+    assert lines == ["A mountain above a lake, in snow."]
+    [request] = api.requests
+    [message] = request.messages
+    assert isinstance(message, UserMessage)
+    assert not isinstance(message.content, str)
+    text, image = message.content
+    assert isinstance(text, TextContentPart)
+    assert text.text == "What is in this picture?"
+    assert isinstance(image, ImageContentPart)
+    assert image.image_url.url.startswith("https://")
+    assert image.image_url.url.endswith(".jpg")
+
+
+def test_concurrent_calls_stay_within_the_limit_and_all_come_back(api: ExampleAPI) -> None:
+    api.watch.delay = 0.05  # each request is held, so calls that may overlap do
+
+    lines = api.run_ok("05_concurrent")
+
+    assert len(api.requests) == 100
+    assert len({request.messages[0].content for request in api.requests}) == 100  # 100 questions
+    assert 5 <= api.watch.peak <= 10  # concurrent, and never more than LIMIT = 10 in flight
+    total = sum(reply["usage"]["total_tokens"] for reply in api.watch.replies)
+    assert lines == [f"100 answers, {total} tokens"]
+
+
+def test_errors_a_400_skips_the_question_and_a_429_stops_with_the_advised_wait(api: ExampleAPI) -> None:
+    api.mock.fail(400, message="Body validation error: messages[0].content: too long")
+    api.mock.fail(429, retry_after=300)  # past the client's 120 s cap: not retried, handed over
+
+    lines = api.run_ok("06_errors")
+
+    refused = re.fullmatch(
+        r"refused \(400\): Body validation error: messages\[0\]\.content: too long, request id (\S+)",
+        lines[0],
+    )
+    limited = re.fullmatch(r"rate limited \(429\): retry in 300\.0 s, id (\S+)", lines[1])
+    assert refused, lines
+    assert limited, lines
+    assert len(lines) == 2  # the loop stopped at the 429: the third question was never asked
+    # The ids printed are the server's own, of the requests that carried those questions.
+    asked = [
+        json.loads(api.server.app.received_body(match.group(1)) or b"null")["messages"][0]["content"]
+        for match in (refused, limited)
+    ]
+    assert asked == ["What is a haiku?", "Write one about rain."]
+    assert len(api.requests) == 2
+    assert api.mock.pending == 0
+
+
+def test_multi_turn_sends_the_whole_conversation_each_time(api: ExampleAPI) -> None:
+    replies = ["Porto, for the river.", "The Algarve stays mild.", "Take the train, three hours."]
+    for reply in replies:
+        api.mock.reply(text=reply)
+
+    lines = api.run_ok("07_multi_turn")
+
+    questions = ["Where should I go in Portugal?", "And in winter?", "How do I get there from Lisbon?"]
+    assert lines == [line for q, r in zip(questions, replies, strict=True) for line in (f"> {q}", r, "")]
+    last = api.requests[-1].messages
+    assert isinstance(last[0], SystemMessage)
+    turns = [(type(m).__name__, m.content) for m in last[1:]]
+    assert turns == [
+        ("UserMessage", questions[0]),
+        ("AssistantMessage", replies[0]),
+        ("UserMessage", questions[1]),
+        ("AssistantMessage", replies[1]),
+        ("UserMessage", questions[2]),
+    ]
+
+
+def test_resumable_jsonl_run_skips_the_ids_already_answered(api: ExampleAPI, tmp_path: Path) -> None:
+    questions, answers = tmp_path / "questions.jsonl", tmp_path / "answers.jsonl"
+    items = [{"id": f"q{n}", "question": f"Question number {n}?"} for n in range(1, 5)]
+    questions.write_text("".join(json.dumps(item) + "\n" for item in items), encoding="utf-8")
+    api.mock.reply(text="One.").reply(text="Two.")
+    for _ in range(3):  # the third question meets an outage that outlasts the client's 2 retries
+        api.mock.fail(503, retry_after=0.01)
+
+    crashed = api.run("08_resumable_jsonl", str(questions), str(answers))
+
+    assert crashed.returncode == 1
+    assert "InternalServerError: HTTP 503" in crashed.stderr.splitlines()[-1]
+    assert crashed.stdout.splitlines() == ["q1: answered", "q2: answered"]
+    kept = [json.loads(line) for line in answers.read_text(encoding="utf-8").splitlines()]
+    assert kept == [{"id": "q1", "answer": "One."}, {"id": "q2", "answer": "Two."}]
+
+    api.mock.reset()
+    lines = api.run_ok("08_resumable_jsonl", str(questions), str(answers))
+
+    assert lines == ["q3: answered", "q4: answered"]
+    assert [r.messages[0].content for r in api.requests] == ["Question number 3?", "Question number 4?"]
+    final = [json.loads(line) for line in answers.read_text(encoding="utf-8").splitlines()]
+    assert [a["id"] for a in final] == ["q1", "q2", "q3", "q4"]
+    assert final[:2] == kept
+    assert all(
+        a["answer"].startswith(f'You wrote: "Question number {n}?"') for n, a in enumerate(final[2:], 3)
+    )
+
+    lines = api.run_ok("08_resumable_jsonl", str(questions), str(answers))
+
+    assert lines == []  # all done: nothing is asked again
+    assert len(api.requests) == 2
+
+
+def test_every_example_is_run_here() -> None:
+    tested = set(re.findall(r'"(\d\d_\w+)"', Path(__file__).read_text(encoding="utf-8")))
+    assert tested == {path.stem for path in example_paths()}
+    assert len(tested) == 8
