@@ -20,6 +20,7 @@ from aimlapi_gemini.errors import APIResponseValidationError
 from aimlapi_gemini.models import (
     AssistantMessage,
     ChatCompletion,
+    ChatCompletionMessageCustomToolCall,
     ChatCompletionMessageToolCall,
     ChatCompletionRequest,
     FunctionDefinition,
@@ -123,39 +124,10 @@ def test_a_built_request_sends_only_what_the_user_set() -> None:
 
 
 def _rich_completion() -> dict[str, Any]:
-    """A reply with the nested parts that can go wrong: tool calls, logprobs, usage details."""
-    return {
-        "id": "gen-1",
-        "object": "chat.completion",
-        "created": 1744217468,
-        "model": "google/gemini-pro",
-        "choices": [
-            {
-                "index": 0,
-                "finish_reason": "tool_calls",
-                "message": {
-                    "role": "assistant",
-                    "content": None,
-                    "tool_calls": [
-                        {"id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}"}},
-                        {"id": "call_2", "type": "function", "function": {"name": "g", "arguments": "{}"}},
-                    ],
-                },
-                "logprobs": {
-                    "content": [
-                        {
-                            "token": "a",
-                            "logprob": -0.5,
-                            "bytes": [97],
-                            "top_logprobs": [{"token": "a", "logprob": -0.5, "bytes": [97]}],
-                        }
-                    ],
-                    "refusal": None,
-                },
-            }
-        ],
-        "usage": {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3},
-    }
+    """A reply with the nested parts that can go wrong: a function and a custom tool call, logprobs,
+    usage details, nulls (the same document seeds tests/contract/test_client_accepts_exactly_schema.py)."""
+    document: dict[str, Any] = _fixture("rich_completion.json")
+    return document
 
 
 def _mutated(change: Any) -> dict[str, Any]:
@@ -299,8 +271,14 @@ def test_a_reply_that_fits_the_schema_parses_and_round_trips(change: Any, check:
     completion = ChatCompletion.from_dict(document)
     assert check(completion)
     assert completion.to_dict() == document
+    # each tool call is the model its `type` names
     assert all(
-        isinstance(call, ChatCompletionMessageToolCall)
+        isinstance(
+            call,
+            ChatCompletionMessageToolCall
+            if call.type_ == "function"
+            else ChatCompletionMessageCustomToolCall,
+        )
         for call in completion.choices[0].message.tool_calls or []
     )
 

@@ -35,6 +35,7 @@ from aimlapi_gemini.errors import APIResponseValidationError
 from aimlapi_gemini.models import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, ErrorResponse
 
 REPO = Path(__file__).resolve().parents[2]
+FIXTURES = REPO / "tests" / "fixtures"
 SPEC_URI = "urn:aimlapi-gemini:openapi"
 EXAMPLES_PER_MODEL = 220
 MUTANTS_PER_EXAMPLE = 3  # each example checks its seed and this many mutants of it
@@ -68,46 +69,8 @@ def _validator(name: str) -> Any:
 
 
 def _rich_completion() -> dict[str, Any]:
-    return {
-        "id": "gen-1",
-        "object": "chat.completion",
-        "created": 1744217468,
-        "model": "google/gemini-pro",
-        "system_fingerprint": None,
-        "choices": [
-            {
-                "index": 0,
-                "finish_reason": "tool_calls",
-                "message": {
-                    "role": "assistant",
-                    "content": None,
-                    "refusal": None,
-                    "tool_calls": [
-                        {"id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}"}},
-                        {"id": "call_2", "type": "custom", "custom": {"name": "g", "input": "x"}},
-                    ],
-                },
-                "logprobs": {
-                    "content": [
-                        {
-                            "token": "a",
-                            "logprob": -0.5,
-                            "bytes": [97],
-                            "top_logprobs": [{"token": "b", "logprob": -1, "bytes": None}],
-                        }
-                    ],
-                    "refusal": None,
-                },
-            }
-        ],
-        "usage": {
-            "prompt_tokens": 1,
-            "completion_tokens": 2,
-            "total_tokens": 3,
-            "completion_tokens_details": {"reasoning_tokens": 0},
-        },
-        "meta": {"usage": {"credits_used": 10, "usd_spent": 0.001}},
-    }
+    document: dict[str, Any] = json.loads((FIXTURES / "rich_completion.json").read_text(encoding="utf-8"))
+    return document
 
 
 def _rich_chunk() -> dict[str, Any]:
@@ -145,7 +108,7 @@ def _error() -> dict[str, Any]:
 
 SEEDS: dict[str, list[Any]] = {
     "ChatCompletion": [
-        json.loads((REPO / "tests" / "fixtures" / "docs_example_response.json").read_text(encoding="utf-8")),
+        json.loads((FIXTURES / "docs_example_response.json").read_text(encoding="utf-8")),
         _rich_completion(),
     ],
     "ChatCompletionChunk": [_rich_chunk()],
