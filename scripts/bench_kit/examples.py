@@ -17,11 +17,13 @@ import ast
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
 import time
 import tokenize
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -151,33 +153,63 @@ def _run_once(path: Path) -> Run:
     return Run(completed.returncode, seconds, output[-1] if output else "")
 
 
+def mypy_errors(paths: Sequence[Path]) -> Counter[str]:
+    """`mypy --strict` error count per file name (a name absent: no error)."""
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--no-incremental",
+            "--no-error-summary",
+            *map(str, paths),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    found = (re.match(r"(.+?):\d+: error:", line) for line in completed.stdout.splitlines())
+    return Counter(Path(match.group(1)).name for match in found if match)
+
+
+_ROW = "{:<20} {:>4} {:>4}  {:<11} {:<12} {:<12} {}"
+
+
 def main(argv: Sequence[str] = ()) -> int:
-    """Run every example and its twin; print the table; 1 if a run failed or ours is longer."""
+    """Run every example and its twin; print the table; 1 if one of ours is longer than its twin,
+    has a mypy --strict error, or a run failed."""
     del argv
     try:
         import openai  # noqa: F401  (only to say early what is missing)
     except ImportError:
         print("make examples needs the bench extra (the openai package): pip install -e '.[bench]'")
         return 2
+    examples = example_paths()
+    ours_typing, sdk_typing = mypy_errors(examples), mypy_errors([twin_of(path) for path in examples])
+    print(_ROW.format("example", "ours", "SDK", "mypy errors", "ours ran", "SDK ran", "ours' last line"))
     failures: list[str] = []
-    print(f"{'example':<24} {'ours':>5} {'SDK':>5}  {'ours ran':<14} {'SDK ran':<14} ours' last line")
-    total_ours = total_sdk = 0
-    for example in example_paths():
+    totals = [0, 0]
+    for example in examples:
         twin = twin_of(example)
-        ours_lines, sdk_lines = code_lines(example), code_lines(twin)
-        total_ours, total_sdk = total_ours + ours_lines, total_sdk + sdk_lines
+        lines = code_lines(example), code_lines(twin)
+        totals = [totals[0] + lines[0], totals[1] + lines[1]]
         ours, sdk = _run_once(example), _run_once(twin)
-        print(
-            f"{example.stem:<24} {ours_lines:>5} {sdk_lines:>5}  {ours.verdict:<14} {sdk.verdict:<14} "
-            f"{ours.last_line[:60]}"
-        )
-        if ours_lines > sdk_lines:
-            failures.append(f"{example.name} is longer than its SDK twin ({ours_lines} > {sdk_lines} lines)")
+        typing = f"{ours_typing[example.name]} / {sdk_typing[example.name]}"
+        print(_ROW.format(example.stem, *lines, typing, ours.verdict, sdk.verdict, ours.last_line[:50]))
+        if ours_typing[example.name]:
+            failures.append(f"{example.name}: {ours_typing[example.name]} mypy --strict errors")
+        if lines[0] > lines[1]:
+            failures.append(f"{example.name} is longer than its SDK twin ({lines[0]} > {lines[1]} lines)")
         for path, run in ((example, ours), (twin, sdk)):
             if run.returncode:
                 failures.append(f"{path.relative_to(ROOT)} exited {run.returncode}: {run.last_line}")
-    print(f"{'total':<24} {total_ours:>5} {total_sdk:>5}")
-    print("lines: code lines (no blank lines, comment-only lines or module docstring)")
+    print(_ROW.format("total", *totals, "", "", "", ""))
+    print("ours / SDK: code lines (not blank, not only a comment, not the module docstring);")
+    print(
+        "mypy errors: mypy --strict on ours / on the SDK twin, written as the SDK's documentation writes it"
+    )
     for failure in failures:
         print(f"FAIL  {failure}")
     return 1 if failures else 0
