@@ -75,9 +75,9 @@ class _EventDecoder(Generic[T]):
         self, response: httpx.Response, parse: Callable[[Any], T], expected: str, max_event_bytes: int
     ) -> None:
         self.response = response
-        self.chunks_received = 0
+        self.chunks_received: int = 0
         """How many chunks have been yielded so far."""
-        self.done = False
+        self.done: bool = False
         """Whether the server ended the stream properly with ``data: [DONE]``."""
         self._parse = parse
         self._expected = expected

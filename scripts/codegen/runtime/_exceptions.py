@@ -104,11 +104,11 @@ class APIStatusError(APIError):
     ) -> None:
         super().__init__(message, request=response.request)
         self.response = response
-        self.status_code = response.status_code
+        self.status_code: int = response.status_code
         self.body = body
-        self.text = response.text
+        self.text: str = response.text
         self.request_id = request_id
-        self.retry_after = retry_after(response.headers)
+        self.retry_after: float | None = retry_after(response.headers)
         """Seconds the server asked the client to wait (``Retry-After``/``retry-after-ms``), or None."""
 
 
@@ -163,7 +163,7 @@ class APIResponseValidationError(APIError):
     def __init__(self, message: str, *, response: httpx.Response, text: str) -> None:
         super().__init__(message, request=response.request)
         self.response = response
-        self.status_code = response.status_code
+        self.status_code: int = response.status_code
         self.text = text
 
 
