@@ -11,6 +11,7 @@ with client.chat.completions.create(
     messages=[{"role": "user", "content": "Tell me a short story about a lighthouse."}],
     max_tokens=200,
     stream=True,
+    extra_body={"stream_options": {"include_usage": True}},  # usage in the last chunk (not in the spec yet)
 ) as stream:
     for text in stream.text_deltas():  # choice 0's text pieces; the chunks are joined on the side
         print(text, end="", flush=True)

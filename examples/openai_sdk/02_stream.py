@@ -13,6 +13,7 @@ stream = client.chat.completions.create(
     messages=[{"role": "user", "content": "Tell me a short story about a lighthouse."}],
     max_tokens=200,
     stream=True,
+    stream_options={"include_usage": True},
 )
 finish_reason, tokens = None, None
 for chunk in stream:

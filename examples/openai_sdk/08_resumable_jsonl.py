@@ -8,12 +8,13 @@ from pathlib import Path
 from openai import OpenAI
 
 questions, answers = Path(sys.argv[1]), Path(sys.argv[2])
-done = {json.loads(line)["id"] for line in answers.read_text().splitlines()} if answers.exists() else set()
+answers.touch()  # a first run starts with no answers
+done = {json.loads(line)["id"] for line in answers.read_text(encoding="utf-8").splitlines()}
 client = OpenAI(
     api_key=os.environ["AIML_API_KEY"],
     base_url=os.environ.get("AIML_API_BASE_URL", "https://api.aimlapi.com/v1"),
 )
-with questions.open() as lines, answers.open("a") as out:
+with questions.open(encoding="utf-8") as lines, answers.open("a", encoding="utf-8") as out:
     for item in map(json.loads, lines):
         if item["id"] in done:
             continue
