@@ -113,11 +113,10 @@ class Scenario:
 
 def _errors_script(mock: MockAPI) -> None:
     # 06_errors.py: the first question is answered, the second refused (400), the third rate
-    # limited with a wait past the clients' retry cap (the SDK retries it anyway: three 429s).
+    # limited with a wait past what either client retries after.
     mock.reply(text="A haiku is a short poem.")
     mock.fail(400, message="Body validation error: messages[0].content: too long")
-    for _ in range(3):
-        mock.fail(429, retry_after=300)
+    mock.fail(429, retry_after=300)
 
 
 SCENARIOS: dict[str, Scenario] = {
