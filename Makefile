@@ -42,7 +42,7 @@ lint: $(STAMP) ## ruff on the hand-written code (examples/ included)
 
 typecheck: $(STAMP) $(NPM_TOOLS_STAMP) ## mypy --strict on generated code, scripts, tests and examples; pyright strict on examples
 	$(PY) -m mypy --strict generated/aimlapi_gemini scripts tests examples
-	$(VENV)/bin/node .tools/pyright/node_modules/pyright/index.js --pythonpath $(PY)
+	$(PY) scripts/npm_tools.py run pyright --pythonpath $(PY)
 
 test: $(STAMP) $(NPM_TOOLS_STAMP) ## Run the whole test suite (drift check, types, lint, unit, contract)
 	$(PY) -m pytest

