@@ -94,7 +94,7 @@ def test_text_and_image_sends_both_parts_in_one_user_turn(api: ExampleAPI) -> No
 
 
 def test_concurrent_calls_stay_within_the_limit_and_all_come_back(api: ExampleAPI) -> None:
-    api.watch.delay = 0.05  # each request is held, so calls that may overlap do
+    api.watch.delay = 0.1  # each request is held, so calls that may overlap do
 
     lines = api.run_ok("05_concurrent")
 
