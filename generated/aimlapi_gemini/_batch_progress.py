@@ -32,10 +32,11 @@ class ProgressBar:
         from tqdm import tqdm  # only here: tqdm is not imported unless a bar is drawn
 
         self._bar = tqdm(total=total, unit="line", file=stream or sys.stderr, dynamic_ncols=True)
-        self._skipped = 0
         self._last = 0.0
+        self._latest: tuple[BatchSummary, RateLimiter] | None = None
 
     def update(self, summary: BatchSummary, limiter: RateLimiter, *, force: bool = False) -> None:
+        self._latest = (summary, limiter)
         now = time.monotonic()
         if not force and now - self._last < _REFRESH:
             return
@@ -49,4 +50,7 @@ class ProgressBar:
         self._bar.refresh()
 
     def close(self) -> None:
+        """Draw the last state (updates are drawn at most every 0.2 s) and leave the bar on screen."""
+        if self._latest is not None:
+            self.update(*self._latest, force=True)
         self._bar.close()

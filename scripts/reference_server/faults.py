@@ -165,7 +165,8 @@ class Chaos:
             "retry-after-ms": "retry_after_ms",
             "seed": "seed",
         }
-        values: dict[str, float | int] = {}
+        values: dict[str, float] = {}
+        seed = 0
         for part in filter(None, (piece.strip() for piece in text.split(","))):
             key, _, value = part.partition("=")
             name = names.get(key.strip().lower())
@@ -174,10 +175,13 @@ class Chaos:
                     f"chaos: unknown setting {key.strip()!r}; expected one of {', '.join(names)}"
                 )
             try:
-                values[name] = int(value) if name == "seed" else float(value)
+                if name == "seed":
+                    seed = int(value)
+                else:
+                    values[name] = float(value)
             except ValueError:
                 raise ValueError(f"chaos: {key.strip()} must be a number, got {value.strip()!r}") from None
-        return cls(**values)  # type: ignore[arg-type]
+        return cls(seed=seed, **values)
 
 
 class ChaosDraw:

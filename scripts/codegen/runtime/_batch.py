@@ -315,8 +315,13 @@ async def arun_batch(
     limiter = RateLimiter(concurrency=concurrency, rpm=rpm, tpm=tpm, window=window)
     stop = stop if stop is not None else asyncio.Event()
     abort = _abort if _abort is not None else asyncio.Event()
-    own_client = client is None
-    http_client = client if client is not None else _default_client(base_url, concurrency)
+    if client is None:
+        http_client, own_pool = _default_client(base_url, concurrency), True
+    else:
+        # A copy, so the caller's client keeps its retries; a pool it has is shared, and one made
+        # here (on this event loop, which may not outlive the run) is closed at the end.
+        own_pool = client._async_client is None
+        http_client = client.with_options(max_retries=0)
     stats = ReadStats()
     items = read_items(
         source, shard=shard, done=state.done_ids(errors_only_retry=errors_only_retry), stats=stats
@@ -339,7 +344,7 @@ async def arun_batch(
             await _drive(run, items, concurrency, grace, abort)
         finally:
             summary.already_done, summary.other_shard = stats.already_done, stats.other_shard
-            if own_client:
+            if own_pool:
                 await http_client.get_async_httpx_client().aclose()
     summary.interrupted = stop.is_set() and run.strict_failure is None
     if errors_only_retry or summary.compacted:
