@@ -326,7 +326,24 @@ class OutputWriter:
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
     def write(self, record: Mapping[str, Any]) -> None:
-        data = memoryview((_ENCODER.encode(record) + "\n").encode("utf-8", "surrogatepass"))
+        self._write_bytes((_ENCODER.encode(record) + "\n").encode("utf-8", "surrogatepass"))
+
+    def write_response(
+        self, custom_id: str, status_code: int, request_id: str | None, content: bytes
+    ) -> None:
+        """A response line whose body is the server's JSON bytes as they came, when they are one
+        line of JSON text already (a compact object: the usual case), else re-encoded."""
+        if content[:1] != b"{" or b"\n" in content or b"\r" in content:
+            self.write(response_record(custom_id, status_code, request_id, json.loads(content)))
+            return
+        head = _ENCODER.encode(
+            {"custom_id": custom_id, "response": {"status_code": status_code, "request_id": request_id}}
+        )
+        # '{"custom_id":...,"response":{...,"request_id":...}}' -> the same with ',"body":<content>}}'
+        self._write_bytes(head[:-2].encode("utf-8", "surrogatepass") + b',"body":' + content + b"}}\n")
+
+    def _write_bytes(self, line: bytes) -> None:
+        data = memoryview(line)
         while data:  # a regular file takes it whole; the loop covers a partial write all the same
             written = os.write(self._fd, data)
             data = data[written:]

@@ -304,3 +304,19 @@ def test_import_aimlapi_gemini_does_not_load_the_batch_machinery() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.splitlines() == ["[]", "False True"]
+
+
+def test_a_reply_is_written_as_the_server_sent_it_when_it_is_one_line(tmp_path: Path) -> None:
+    target = tmp_path / "out.jsonl"
+    compact = b'{"id":"c1","note":"caf\\u00e9 \xc3\xa9","n":1.50}'
+    pretty = b'{\n  "id": "c2"\n}'
+    with OutputWriter(target) as writer:
+        writer.write_response("a", 200, "r1", compact)
+        writer.write_response("b", 200, None, pretty)
+    first, second = target.read_bytes().splitlines()
+    assert first.endswith(b',"body":' + compact + b"}}")  # byte for byte: 1.50 stays 1.50
+    assert json.loads(first) == {
+        "custom_id": "a",
+        "response": {"status_code": 200, "request_id": "r1", "body": json.loads(compact)},
+    }
+    assert json.loads(second)["response"] == {"status_code": 200, "request_id": None, "body": {"id": "c2"}}

@@ -15,7 +15,6 @@ run sends it. Nothing is written in halves, so the file is consistent however th
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 import threading
@@ -43,7 +42,6 @@ from ._batch_io import (
     compact_output,
     error_record,
     read_items,
-    response_record,
     scan_output,
 )
 from ._exceptions import AimlApiError, APIConnectionError, json_or_none, make_status_error
@@ -123,6 +121,15 @@ class BatchSummary:
 ProgressCallback = Callable[["BatchSummary", RateLimiter], None]
 
 
+@define(frozen=True, slots=True)
+class _Response:
+    """A 2xx reply validated as a ChatCompletion; its bytes go to the output as they came."""
+
+    status_code: int
+    request_id: str | None
+    content: bytes
+
+
 @define
 class _Run:
     client: AuthenticatedClient
@@ -149,12 +156,15 @@ class _Run:
                     self.stop.set()
                     return
             else:
-                record = await self.answer(item)
+                answer = await self.answer(item)
                 # No await between the answer and the write: a cancelled line has no line at all.
-                self.writer.write(record)
-                if "response" in record:
+                if isinstance(answer, _Response):
+                    self.writer.write_response(
+                        item.custom_id, answer.status_code, answer.request_id, answer.content
+                    )
                     self.summary.succeeded += 1
                 else:
+                    self.writer.write(answer)
                     self.summary.failed += 1
             if self.on_progress is not None:
                 self.on_progress(self.summary, self.limiter)
@@ -168,7 +178,8 @@ class _Run:
         if self.on_invalid is not None:
             self.on_invalid(item)
 
-    async def answer(self, item: BatchItem) -> dict[str, Any]:
+    async def answer(self, item: BatchItem) -> _Response | dict[str, Any]:
+        """The 2xx reply, or the error line after the retries."""
         headers = {"Idempotency-Key": f"aimlapi-gemini-{os.urandom(16).hex()}", "X-Retry-Count": "0"}
         attempt = 0
         while True:
@@ -200,7 +211,7 @@ class _Run:
                     self.limiter.release(permit, used_tokens=used)
                     self.limiter.succeeded()
                     self._count_tokens(usage.prompt_tokens, usage.completion_tokens, usage.total_tokens)
-                    return response_record(item.custom_id, code, request_id, json.loads(response.content))
+                    return _Response(code, request_id, response.content)
                 record, delay = self._failure(
                     item, response.content, response.headers, code, request_id, attempt
                 )
