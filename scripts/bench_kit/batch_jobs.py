@@ -1,4 +1,4 @@
-"""Section 6: a batch job of 2,000 lines, ``aimlapi_gemini.batch.arun_batch`` vs the script people
+"""Section 7: a batch job of 2,000 lines, ``aimlapi_gemini.batch.arun_batch`` vs the script people
 write by hand: ``asyncio.gather`` over raw httpx with a semaphore of the same size.
 
 Both read the same input file, send every line at the same concurrency on pools of the same size,
@@ -105,7 +105,7 @@ def bench_batch(base_url: str, lines: int, concurrency: int, rounds: int) -> lis
     label = f"{lines} lines, {concurrency} concurrent"
     return [
         Row(
-            "6 batch",
+            "7 batch",
             f"batch / raw httpx gather + semaphore ({label})",
             statistics.median(rates["batch"]),
             "lines/s",
@@ -118,7 +118,7 @@ def bench_batch(base_url: str, lines: int, concurrency: int, rounds: int) -> lis
             spread=spread,
         ),
         Row(
-            "6 batch",
+            "7 batch",
             f"raw httpx gather + semaphore lines/s ({label})",
             statistics.median(rates["raw gather"]),
             "lines/s",

@@ -16,6 +16,7 @@ from .async_calls import bench_async
 from .baseline import BASELINE_COMMIT
 from .batch_jobs import bench_batch
 from .generate_time import bench_generate
+from .import_time import bench_import
 from .measure import Row, withhold_wall_verdicts
 from .model_cost import bench_models
 from .payloads import API_KEY
@@ -24,7 +25,7 @@ from .profiling import PROFILES, profile
 from .report import REPORTS, print_table, write_reports
 from .streaming import bench_stream_cpu, bench_streaming
 
-SECTIONS = ("models", "generate", "per-call", "async", "stream", "stream-cpu", "batch")
+SECTIONS = ("models", "generate", "import", "per-call", "async", "stream", "stream-cpu", "batch")
 
 
 @contextmanager
@@ -66,6 +67,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "generate" in chosen:
         with _section("5 make generate wall time"):
             rows += bench_generate(3 if args.quick else 5)
+    if "import" in chosen:
+        with _section("6 import time"):
+            rows += bench_import(5 if args.quick else 15)
     if chosen & {"per-call", "async", "stream", "stream-cpu", "batch"}:
         with spawned(API_KEY, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as base_url:
             if "per-call" in chosen:
@@ -89,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         baseline_commit=args.baseline_commit,
                     )
             if "batch" in chosen:
-                with _section("6 batch job"):
+                with _section("7 batch job"):
                     rows += bench_batch(base_url, lines=2000, concurrency=16, rounds=3 if args.quick else 5)
     rows.sort(key=lambda r: r.section)
     machine += f", {os.getloadavg()[0]:.1f} at end"

@@ -129,7 +129,7 @@ def test_ctrl_c_finishes_the_lines_in_flight_and_leaves_a_consistent_file(
 def test_ctrl_c_past_the_grace_period_cancels_the_lines_in_flight(
     tmp_path: Path, make_server: ServerFactory
 ) -> None:
-    server = make_server(delay=2.0)
+    server = make_server(delay=3.0)
     ids = write_input(tmp_path / "in.jsonl", 8)
     target = tmp_path / "out.jsonl"
     process = subprocess.Popen(
@@ -146,7 +146,7 @@ def test_ctrl_c_past_the_grace_period_cancels_the_lines_in_flight(
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=30)
     assert process.returncode == 130, err
-    assert time.monotonic() - started < 1.9  # it did not wait for the 2 s replies
+    assert time.monotonic() - started < 2.5  # it did not wait for the 3 s replies
     assert "4 unfinished" in err
     assert lines_in(target) == 0
     resumed = run_cli(

@@ -22,7 +22,7 @@ from aimlapi_gemini._cli_args import Parser as _Parser
 from aimlapi_gemini._cli_args import base_url as _base_url
 from aimlapi_gemini._cli_args import seconds as _seconds
 from aimlapi_gemini._cli_args import text as _text
-from aimlapi_gemini._config import _package_version
+from aimlapi_gemini._version import __version__
 from aimlapi_gemini.api.chat_completions import create_chat_completion
 from aimlapi_gemini.client import AuthenticatedClient
 from aimlapi_gemini.errors import AimlApiError
@@ -61,7 +61,7 @@ def _temperature(value: str) -> float:
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Talk to the gemini-pro model of the AI/ML API.")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_package_version()}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     chat = commands.add_parser("chat", help="send one message and print the reply")
     chat.add_argument("prompt", type=_text, help=f"the user's message; {STDIN_PROMPT} reads it from stdin")
