@@ -245,54 +245,49 @@ def _record_id(raw: bytes) -> tuple[str, bool] | None:
 
 
 def scan_output(path: Path) -> OutputState:
-    """Read what an earlier run wrote (nothing when the file does not exist), repairing a torn
-    last line first; a broken line elsewhere is a BatchFileError (we never write one)."""
+    """Read what an earlier run wrote (nothing when the file does not exist). Every line must be
+    an output record (else BatchFileError, and the file is left as it is); only then is a torn
+    last line repaired: completed when it is a whole record, else cut off."""
     state = OutputState()
     if not path.exists():
         return state
-    _repair_tail(path, state)
+    offset = 0
+    tail: bytes | None = None
     with path.open("rb") as lines:
         for line_number, raw in enumerate(lines, start=1):
+            if not raw.endswith(b"\n"):  # only the last line can lack it
+                tail = raw
+                break
             record = _record_id(raw)
             if record is None:
                 raise BatchFileError(
                     f"{path}: line {line_number} is not a batch output line; fix or move the file"
                 )
-            custom_id, ok = record
-            if custom_id in state.answered:
-                state.superseded += 1
-            state.answered[custom_id] = ok
-            state.lines += 1
+            _count(state, record)
+            offset += len(raw)
+    if tail is not None:
+        _repair_tail(path, state, offset, tail)
     return state
 
 
-def _repair_tail(path: Path, state: OutputState) -> None:
-    size = path.stat().st_size
-    if size == 0:
-        return
+def _count(state: OutputState, record: tuple[str, bool]) -> None:
+    custom_id, ok = record
+    if custom_id in state.answered:
+        state.superseded += 1
+    state.answered[custom_id] = ok
+    state.lines += 1
+
+
+def _repair_tail(path: Path, state: OutputState, offset: int, tail: bytes) -> None:
+    record = _record_id(tail)
     with path.open("r+b") as file:
-        file.seek(size - 1)
-        if file.read(1) == b"\n":
-            return
-        # Find the start of the unterminated last line, reading backwards in blocks.
-        start, block = size, 65536
-        while start > 0:
-            begin = max(0, start - block)
-            file.seek(begin)
-            chunk = file.read(start - begin)
-            newline = chunk.rfind(b"\n")
-            if newline >= 0:
-                start = begin + newline + 1
-                break
-            start = begin
-        file.seek(start)
-        tail = file.read()
-        if _record_id(tail) is not None:
-            file.seek(size)
+        if record is not None:
+            file.seek(offset + len(tail))
             file.write(b"\n")
+            _count(state, record)
             state.repaired = f"completed the last line of {path} (it had no newline)"
         else:
-            file.truncate(start)
+            file.truncate(offset)
             state.repaired = (
                 f"removed a torn last line of {path} ({len(tail)} bytes, from an interrupted run)"
             )

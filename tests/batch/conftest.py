@@ -54,10 +54,14 @@ class Recorder:
         self.app = app
         self.delay = delay
         self.arrivals: list[float] = []
+        self.headers: list[dict[str, str]] = []
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] == ENDPOINT:
             self.arrivals.append(time.monotonic())
+            self.headers.append(
+                {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
+            )
             if self.delay:
                 await asyncio.sleep(self.delay)
         await self.app(scope, receive, send)

@@ -211,11 +211,14 @@ def test_a_missing_input_or_a_foreign_output_is_a_usage_error(
     assert missing.returncode == 2
     assert "no such input file" in missing.stderr
     write_input(tmp_path / "in.jsonl", 1)
-    (tmp_path / "notes.txt").write_text("my notes\n")
-    foreign = run_cli(server.base_url, "batch", str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "notes.txt"))
-    assert foreign.returncode == 2
-    assert "not a batch output line" in foreign.stderr
-    assert (tmp_path / "notes.txt").read_text() == "my notes\n"
+    for notes in ("my notes\n", "my notes\nno newline at the end"):
+        (tmp_path / "notes.txt").write_text(notes)
+        foreign = run_cli(
+            server.base_url, "batch", str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "notes.txt")
+        )
+        assert foreign.returncode == 2
+        assert "line 1 is not a batch output line" in foreign.stderr
+        assert (tmp_path / "notes.txt").read_text() == notes  # not appended to, not repaired
     assert not server.arrivals
 
 

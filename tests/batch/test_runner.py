@@ -114,6 +114,21 @@ def test_408_409_429_and_5xx_are_retried(tmp_path: Path, make_server: ServerFact
     assert (summary.succeeded, summary.retries, len(server.arrivals)) == (6, 4, 10)
 
 
+def test_a_line_keeps_one_idempotency_key_over_its_retries(
+    tmp_path: Path, make_server: ServerFactory
+) -> None:
+    server = make_server()
+    write_input(tmp_path / "in.jsonl", 2)
+    faults = {"X-Fault": "status=503;retry-after-ms=1", "X-Fault-Id": "key", "X-Fault-Times": "2"}
+    summary = run(server, tmp_path / "in.jsonl", tmp_path / "out.jsonl", concurrency=1, headers=faults)
+    assert (summary.succeeded, summary.retries) == (2, 2)
+    headers = server.recorder.headers
+    first_line = [h for h in headers if h["idempotency-key"] == headers[0]["idempotency-key"]]
+    assert [h["x-retry-count"] for h in first_line] == ["0", "1", "2"]
+    assert len({h["idempotency-key"] for h in headers}) == 2  # one key per line, not per attempt
+    assert all(h["idempotency-key"].startswith("aimlapi-gemini-") for h in headers)
+
+
 def test_a_connection_reset_is_retried_and_then_an_error_line(
     tmp_path: Path, make_server: ServerFactory
 ) -> None:
