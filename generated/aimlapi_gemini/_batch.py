@@ -54,6 +54,9 @@ from ._retry import Backoff, gives_up, is_retryable_status
 DEFAULT_CONCURRENCY = 16
 DEFAULT_MAX_RETRIES = 5
 DEFAULT_GRACE = 30.0
+# The key is wrong (401) or may not do this (403, e.g. no credits left): every other line would get
+# the same answer, so the run stops after the lines in flight, as on Ctrl-C.
+STOPPING_STATUSES = frozenset({401, 403})
 _KEPT_INVALID = 100
 
 
@@ -88,6 +91,9 @@ class BatchSummary:
     total_tokens: int = 0
     wall_time: float = 0.0
     interrupted: bool = False
+    """Stopped by ``stop`` (Ctrl-C) before the end of the input."""
+    stopped_by: str | None = None
+    """The error message of a 401/403 that stopped the run (STOPPING_STATUSES)."""
     repaired: str | None = None
     """What was done to a torn last line of the output, if there was one."""
     compacted: int = 0
@@ -102,7 +108,13 @@ class BatchSummary:
     @property
     def ok(self) -> bool:
         """Every line of this run was answered with a response."""
-        return self.failed == 0 and self.invalid == 0 and self.unfinished == 0 and not self.interrupted
+        return (
+            self.failed == 0
+            and self.invalid == 0
+            and self.unfinished == 0
+            and not self.interrupted
+            and self.stopped_by is None
+        )
 
     def line(self) -> str:
         """The summary in one line (the CLI prints it at the end)."""
@@ -117,7 +129,7 @@ class BatchSummary:
         tokens = (
             f"{self.total_tokens} tokens ({self.prompt_tokens} prompt, {self.completion_tokens} completion)"
         )
-        state = "interrupted" if self.interrupted else "done"
+        state = "interrupted" if self.interrupted else "stopped" if self.stopped_by else "done"
         return f"batch {state}: {', '.join(parts)}; {tokens}; {self.wall_time:.1f} s"
 
 
@@ -221,6 +233,9 @@ class _Run:
                 if code == 429:
                     self.limiter.rate_limited_for(permit, delay if delay is not None else 0.0)
                     self.summary.rate_limited += 1
+                elif code in STOPPING_STATUSES and self.summary.stopped_by is None:
+                    self.summary.stopped_by = record["error"]["message"]
+                    self.stop.set()
             if used is None:
                 self.limiter.release(permit)
             if delay is None or attempt >= self.max_retries:
@@ -360,7 +375,7 @@ async def arun_batch(
             summary.already_done, summary.other_shard = stats.already_done, stats.other_shard
             if own_pool:
                 await http_client.get_async_httpx_client().aclose()
-    summary.interrupted = stop.is_set() and run.strict_failure is None
+    summary.interrupted = stop.is_set() and run.strict_failure is None and summary.stopped_by is None
     if errors_only_retry or summary.compacted:
         after = scan_output(target)
         if after.superseded:

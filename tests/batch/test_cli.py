@@ -292,3 +292,58 @@ def test_the_chat_command_still_works_beside_batch(make_server: ServerFactory) -
         "--errors-only-retry",
     ):
         assert option in helped.stdout
+
+
+def test_a_wrong_key_stops_the_run_after_the_lines_in_flight(
+    tmp_path: Path, make_server: ServerFactory
+) -> None:
+    server = make_server()
+    write_input(tmp_path / "in.jsonl", 200)
+    result = subprocess.run(
+        batch_command(tmp_path / "in.jsonl", tmp_path / "out.jsonl", "--concurrency", "4"),
+        env=cli_env(server.base_url, key="not-the-key"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "error: stopped at HTTP 401" in result.stderr
+    assert "batch stopped" in result.stderr
+    records = output_lines(tmp_path / "out.jsonl")
+    assert 1 <= len(records) == len(server.arrivals) <= 8  # not 200 error lines
+    assert {record["error"]["status_code"] for record in records} == {401}
+
+
+def test_the_right_key_is_no_reason_to_stop(tmp_path: Path, make_server: ServerFactory) -> None:
+    server = make_server()
+    write_input(tmp_path / "in.jsonl", 20)
+    result = run_cli(server.base_url, "batch", str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "out.jsonl"))
+    assert result.returncode == 0
+    assert "stopped" not in result.stderr
+    assert len(output_lines(tmp_path / "out.jsonl")) == 20
+
+
+def test_no_key_or_no_output_directory_is_one_line(tmp_path: Path, make_server: ServerFactory) -> None:
+    server = make_server()
+    write_input(tmp_path / "in.jsonl", 2)
+    env = cli_env(server.base_url)
+    del env["AIML_API_KEY"]
+    keyless = subprocess.run(
+        batch_command(tmp_path / "in.jsonl", tmp_path / "out.jsonl"),
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert keyless.returncode == 2
+    assert "AIML_API_KEY" in keyless.stderr
+    assert keyless.stderr.count("\n") == 1
+    nowhere = run_cli(
+        server.base_url, "batch", str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "no" / "out.jsonl")
+    )
+    assert nowhere.returncode == 1
+    assert "No such file or directory" in nowhere.stderr
+    assert nowhere.stderr.count("\n") == 1
+    assert "Traceback" not in nowhere.stderr
+    assert not server.arrivals

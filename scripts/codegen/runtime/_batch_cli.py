@@ -3,7 +3,8 @@
 Exit codes: 0 every line of this run (and shard) was answered with a response; 1 some lines got
 an error line or were invalid and skipped (the summary says how many); 2 wrong usage (a bad
 option, no input file, an output file that is not a batch output, an invalid line with
-``--strict``, no usable key or base URL); 130 interrupted (Ctrl-C: the lines in flight were
+``--strict``, no usable key or base URL, or a 401/403 answer, which stops the run since every
+line would get it); 130 interrupted (Ctrl-C: the lines in flight were
 finished within ``--grace`` and the file is consistent; run again to go on).
 
 Invalid lines are reported on stderr as ``INPUT:LINE: reason``. The progress bar is drawn only when
@@ -140,6 +141,9 @@ def run(args: argparse.Namespace) -> int:
     except BatchFileError as exc:
         _say(f"error: {exc}")
         return EXIT_USAGE
+    except OSError as exc:  # the output cannot be created or written (no directory, disk full)
+        _say(f"error: {exc.strerror or exc}: {exc.filename or args.output}")
+        return EXIT_FAILED_LINES
     finally:
         if bar is not None:
             bar.close()
@@ -150,6 +154,9 @@ def run(args: argparse.Namespace) -> int:
             f"kept the last line of each custom_id in {args.output} ({summary.compacted} older lines removed)"
         )
     _say(summary.line())
+    if summary.stopped_by:
+        _say(f"error: stopped at {summary.stopped_by}; every other line would fail the same way")
+        return EXIT_USAGE
     if summary.interrupted:
         return EXIT_INTERRUPTED
     return 0 if summary.ok else EXIT_FAILED_LINES
