@@ -159,6 +159,8 @@ class _Run:
     strict: bool
     stop: asyncio.Event
     strict_failure: InvalidLine | None = None
+    sending: set[asyncio.Task[Any]] = field(factory=set)
+    """Workers whose line has been sent (a request or a retry wait in flight)."""
 
     async def worker(self, items: Iterator[BatchItem | InvalidLine]) -> None:
         # Items come from one generator shared by every worker; it never awaits, so no two take
@@ -171,7 +173,11 @@ class _Run:
                     self.stop.set()
                     return
             else:
-                answer = await self.answer(item)
+                try:
+                    answer = await self.answer(item)
+                finally:
+                    if (task := asyncio.current_task()) is not None:
+                        self.sending.discard(task)
                 # No await between the answer and the write: a cancelled line has no line at all.
                 if isinstance(answer, _Response):
                     self.writer.write_response(
@@ -199,6 +205,11 @@ class _Run:
         attempt = 0
         while True:
             permit = await self.limiter.acquire(item.estimated_tokens)
+            if attempt == 0:
+                # From here the line is in flight: a stop lets it finish (within the grace period).
+                task = asyncio.current_task()
+                if task is not None:
+                    self.sending.add(task)
             used: int | None = None
             try:
                 response = await create_chat_completion.asyncio_detailed(
@@ -396,10 +407,15 @@ async def _drive(
     try:
         await asyncio.wait({everything, stopping}, return_when=asyncio.FIRST_COMPLETED)
         if not everything.done():
-            # Stopped: no worker takes another line; give the ones in flight the grace period.
+            # Stopped: no worker takes another line. A line still waiting for the limiter was never
+            # sent: it goes now (the next run sends it); the ones in flight get the grace period.
+            for worker in workers:
+                if not worker.done() and worker not in run.sending:
+                    worker.cancel()
+                    run.summary.unfinished += 1
             await asyncio.wait({everything, aborting}, timeout=grace, return_when=asyncio.FIRST_COMPLETED)
         for worker in workers:
-            if not worker.done():
+            if not worker.done() and not worker.cancelled() and worker in run.sending:
                 worker.cancel()
                 run.summary.unfinished += 1
         with suppress(asyncio.CancelledError):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -295,6 +296,43 @@ def test_a_429_slows_everyone_down(tmp_path: Path, make_server: ServerFactory) -
     summary = run(server, tmp_path / "in.jsonl", tmp_path / "out.jsonl", concurrency=1, headers=faults)
     assert (summary.succeeded, summary.rate_limited) == (8, 1)
     assert server.arrivals[1] - server.arrivals[0] >= 0.3 - JITTER
+
+
+def test_a_stop_cancels_at_once_the_lines_still_waiting_for_the_limiter(
+    tmp_path: Path, make_server: ServerFactory
+) -> None:
+    server = make_server()
+    write_input(tmp_path / "in.jsonl", 20)
+    target = tmp_path / "out.jsonl"
+
+    async def go() -> tuple[BatchSummary, float]:
+        stop = asyncio.Event()
+        run = asyncio.create_task(
+            arun_batch(
+                tmp_path / "in.jsonl",
+                target,
+                client=client_for(server),
+                concurrency=4,
+                rpm=5,
+                window=30,
+                stop=stop,
+            )
+        )
+        while not target.exists() or target.read_bytes().count(b"\n") < 5:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)  # the other workers are queued at the limiter by now
+        stopped = time.monotonic()
+        stop.set()
+        summary = await run
+        return summary, time.monotonic() - stopped
+
+    summary, took = asyncio.run(go())
+    # Five sent and written; the four lines waiting for the rpm window were never sent and go at once
+    # rather than after the window (30 s) or the grace period (30 s).
+    assert (summary.succeeded, summary.unfinished, summary.interrupted) == (5, 4, True)
+    assert len(server.arrivals) == 5
+    assert len(ids_of(target)) == 5
+    assert took < 5
 
 
 def test_invalid_lines_are_reported_with_line_numbers_and_never_sent(
