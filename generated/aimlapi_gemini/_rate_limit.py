@@ -99,6 +99,8 @@ class RateLimiter:
                 if remaining + tokens <= self.tpm:
                     wait = max(wait, started + self.window - now)
                     break
+            else:  # larger than tpm on its own: it waits for the log to be empty
+                wait = max(wait, self._token_log[-1][0] + self.window - now)
         return max(wait, 0.0)
 
     def _take(self, now: float, tokens: float) -> Permit:

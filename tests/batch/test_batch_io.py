@@ -289,6 +289,8 @@ def test_a_request_larger_than_tpm_still_goes_when_nothing_else_is_counted() -> 
         limiter.release(permit, used_tokens=50)
         with pytest.raises(TimeoutError):  # the window is full now: the next one waits
             await asyncio.wait_for(limiter.acquire(5), timeout=0.1)
+        with pytest.raises(TimeoutError):  # and so does another one larger than tpm
+            await asyncio.wait_for(limiter.acquire(50), timeout=0.1)
 
     asyncio.run(scenario())
 
