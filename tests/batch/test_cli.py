@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from reference_server.faults import Chaos
+
 from .conftest import ServerFactory, cli_env, ids_of, output_lines, write_input
 
 
@@ -347,3 +349,24 @@ def test_no_key_or_no_output_directory_is_one_line(tmp_path: Path, make_server: 
     assert nowhere.stderr.count("\n") == 1
     assert "Traceback" not in nowhere.stderr
     assert not server.arrivals
+
+
+def test_errors_only_retry_from_the_command_line(tmp_path: Path, make_server: ServerFactory) -> None:
+    flaky = make_server(chaos=Chaos(server_errors=0.5, seed=2))
+    ids = write_input(tmp_path / "in.jsonl", 30)
+    target = str(tmp_path / "out.jsonl")
+    first = run_cli(flaky.base_url, "batch", str(tmp_path / "in.jsonl"), "-o", target, "--max-retries", "0")
+    failed = sum("error" in record for record in output_lines(tmp_path / "out.jsonl"))
+    assert first.returncode == 1
+    assert failed > 3
+    assert f"{failed} errors" in first.stderr
+    healthy = make_server()
+    retried = run_cli(
+        healthy.base_url, "batch", str(tmp_path / "in.jsonl"), "-o", target, "--errors-only-retry"
+    )
+    assert retried.returncode == 0, retried.stderr
+    assert f"({failed} older lines removed)" in retried.stderr
+    assert len(healthy.arrivals) == failed
+    records = output_lines(tmp_path / "out.jsonl")
+    assert Counter(record["custom_id"] for record in records) == Counter(ids)
+    assert all("response" in record for record in records)
