@@ -48,24 +48,36 @@ def add_parser(commands: Any) -> None:
     )
     batch.add_argument(
         "--concurrency",
+        metavar="N",
         type=whole_number(1),
         default=16,
         help="requests in flight at most (default %(default)s)",
     )
-    batch.add_argument("--rpm", type=whole_number(1), help="requests started per minute, never more")
     batch.add_argument(
-        "--tpm", type=whole_number(1), help="tokens per minute (estimated from each request), never more"
+        "--rpm", metavar="N", type=whole_number(1), help="requests started per minute, never more"
+    )
+    batch.add_argument(
+        "--tpm",
+        metavar="N",
+        type=whole_number(1),
+        help="tokens per minute (estimated from each request), never more",
     )
     batch.add_argument(
         "--max-retries",
+        metavar="N",
         type=whole_number(0),
         default=5,
         help="retries per line after 408, 409, 429, 5xx and connection errors (default %(default)s)",
     )
     batch.add_argument(
-        "--base-url", type=base_url, help="API address (default $AIML_API_BASE_URL, else the vendor's)"
+        "--base-url",
+        metavar="URL",
+        type=base_url,
+        help="API address (default $AIML_API_BASE_URL, else the vendor's)",
     )
-    batch.add_argument("--timeout", type=seconds, help="seconds to wait for each reply (default 600)")
+    batch.add_argument(
+        "--timeout", metavar="SECONDS", type=seconds, help="seconds to wait for each reply (default 600)"
+    )
     batch.add_argument(
         "--shard", type=_shard, metavar="K/N", help="take only shard K of N (split by a hash of custom_id)"
     )
@@ -77,6 +89,7 @@ def add_parser(commands: Any) -> None:
     batch.add_argument("--strict", action="store_true", help="stop at the first invalid input line")
     batch.add_argument(
         "--grace",
+        metavar="SECONDS",
         type=seconds,
         default=30.0,
         help="on Ctrl-C, seconds to let the lines in flight finish (default %(default)g)",
