@@ -52,7 +52,7 @@ def wait_for_lines(path: Path, count: int, process: subprocess.Popen[str], timeo
 def test_killed_twice_with_sigkill_then_resumed_every_id_exactly_once(
     tmp_path: Path, make_server: ServerFactory
 ) -> None:
-    server = make_server(delay=0.004)
+    server = make_server(delay=0.01)
     ids = write_input(tmp_path / "in.jsonl", 400)
     target = tmp_path / "out.jsonl"
     rng = random.Random(20261201)
