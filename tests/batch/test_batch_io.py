@@ -322,3 +322,20 @@ def test_a_reply_is_written_as_the_server_sent_it_when_it_is_one_line(tmp_path: 
         "response": {"status_code": 200, "request_id": "r1", "body": json.loads(compact)},
     }
     assert json.loads(second)["response"] == {"status_code": 200, "request_id": None, "body": {"id": "c2"}}
+
+
+def test_the_batch_module_exports_exactly_its_public_names() -> None:
+    from aimlapi_gemini import batch
+
+    assert sorted(batch.__all__) == [
+        "BatchFileError",
+        "BatchSummary",
+        "InvalidInputError",
+        "InvalidLine",
+        "Shard",
+        "arun_batch",
+        "estimate_tokens",
+        "run_batch",
+        "shard_of",
+    ]
+    assert all(hasattr(batch, name) for name in batch.__all__)
