@@ -1,27 +1,20 @@
-"""Answer every question of a JSONL file into another, resumably: run it again after a crash or
-Ctrl-C and the ids already answered are skipped.
+"""A resumable JSONL run: every request of one file answered into another, 8 at a time, at most
+600 a minute, each retried after a 429, a 5xx or a dropped connection. Run it again after a crash
+or Ctrl-C and only the ids not answered yet are sent.
 
-Input lines: {"id": "q1", "question": "..."}; output lines: {"id": "q1", "answer": "..."}.
-Run: AIML_API_KEY=... python examples/08_resumable_jsonl.py questions.jsonl answers.jsonl
+Input lines, the OpenAI Batch API's shape:
+  {"custom_id": "q1", "body": {"model": "gemini-pro", "messages": [{"role": "user", "content": "..."}]}}
+Output lines, in the order the answers came:
+  {"custom_id": "q1", "response": {"status_code": 200, "request_id": "...", "body": {a ChatCompletion}}}
+  {"custom_id": "q2", "error": {"status_code": 400, "request_id": "...", "message": "...", "body": {...}}}
+Run: AIML_API_KEY=... python examples/08_resumable_jsonl.py requests.jsonl answers.jsonl
+(the same as `aimlapi-gemini batch requests.jsonl -o answers.jsonl --concurrency 8 --rpm 600`).
 """
 
-import json
 import sys
-from pathlib import Path
 
-from aimlapi_gemini import AIMLAPI
+from aimlapi_gemini.batch import run_batch
 
-questions, answers = Path(sys.argv[1]), Path(sys.argv[2])
-answers.touch()  # a first run starts with no answers
-done = {json.loads(line)["id"] for line in answers.read_text(encoding="utf-8").splitlines()}
-client = AIMLAPI()
-with questions.open(encoding="utf-8") as lines, answers.open("a", encoding="utf-8") as out:
-    for item in map(json.loads, lines):
-        if item["id"] in done:
-            continue
-        completion = client.chat.completions.create(
-            model="gemini-pro", messages=[{"role": "user", "content": item["question"]}]
-        )
-        out.write(json.dumps({"id": item["id"], "answer": completion.choices[0].message.content}) + "\n")
-        out.flush()  # an answer written is an answer kept, whatever happens next
-        print(f"{item['id']}: answered")
+summary = run_batch(sys.argv[1], sys.argv[2], concurrency=8, rpm=600)
+print(summary.line())  # "4 ok, 0 errors, 0 invalid, 0 retries (0 rate-limited); 160 tokens (...); 0.1 s"
+sys.exit(0 if summary.ok else 1)

@@ -7,10 +7,11 @@ from __future__ import annotations
 import asyncio
 import json
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench_kit.examples import EXAMPLES_DIR, run_example
+from bench_kit.examples import EXAMPLES_DIR, ROOT, base_url_for, example_env, run_example
 
 from aimlapi_gemini.models import ChatCompletionRequest
 from reference_server import BackgroundServer, ReferenceApp
@@ -21,21 +22,41 @@ from reference_server.mock import MockAPI
 @dataclass
 class Watch:
     """ASGI middleware: requests in flight (and the most at once), an optional delay before each
-    request is served (so that concurrency shows), and every JSON reply body."""
+    request is served (so that concurrency shows), requests held unanswered past the first
+    `answer_first` (so that a run can be killed midway), and every JSON reply body."""
 
     delay: float = 0.0
+    answer_first: int | None = None
+    arrived: int = 0
     in_flight: int = 0
     peak: int = 0
     replies: list[dict[str, Any]] = field(default_factory=list)
 
     def reset(self) -> None:
-        self.delay, self.in_flight, self.peak = 0.0, 0, 0
+        self.delay, self.answer_first, self.arrived, self.in_flight, self.peak = 0.0, None, 0, 0, 0
         self.replies.clear()
+
+    def holding(self) -> bool:
+        return self.answer_first is not None
+
+    async def _held(self, send: Send) -> bool:
+        """Whether this request is held: it waits, unanswered, until `answer_first` is lifted, then
+        gets a bare 503 (its client is gone by then) without reaching the server."""
+        self.arrived += 1
+        if self.answer_first is None or self.arrived <= self.answer_first:
+            return False
+        while self.holding():
+            await asyncio.sleep(0.02)
+        await send({"type": "http.response.start", "status": 503, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+        return True
 
     def wrap(self, app: ReferenceApp) -> Any:
         async def watched(scope: Scope, receive: Receive, send: Send) -> None:
             if scope["type"] != "http" or scope["path"] != "/v1/chat/completions":
                 await app(scope, receive, send)
+                return
+            if await self._held(send):
                 return
             self.in_flight += 1  # one event loop: no lock needed
             self.peak = max(self.peak, self.in_flight)
@@ -71,8 +92,21 @@ class ExampleAPI:
 
     def run(self, name: str, *args: str) -> subprocess.CompletedProcess[str]:
         """`python examples/<name>.py <args>` against this server, as a user runs it."""
-        base_url = f"{self.server.base_url}/v1"  # the form the vendor documents
-        return run_example(EXAMPLES_DIR / f"{name}.py", base_url, self.server.api_key, *args)
+        path = EXAMPLES_DIR / f"{name}.py"
+        return run_example(path, base_url_for(path, self.server.base_url), self.server.api_key, *args)
+
+    def start(self, name: str, *args: str) -> subprocess.Popen[str]:
+        """The same, started in the background (to be killed)."""
+        path = EXAMPLES_DIR / f"{name}.py"
+        env = example_env(base_url_for(path, self.server.base_url), self.server.api_key)
+        return subprocess.Popen(
+            [sys.executable, str(path), *args],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
 
     def run_ok(self, name: str, *args: str) -> list[str]:
         completed = self.run(name, *args)

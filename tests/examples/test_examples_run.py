@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
+from typing import Any
 
 import httpx
-from bench_kit.examples import example_paths
+from bench_kit.examples import batch_line, example_paths
 
 from aimlapi_gemini.models import (
     AssistantMessage,
@@ -150,38 +152,52 @@ def test_multi_turn_sends_the_whole_conversation_each_time(api: ExampleAPI) -> N
     ]
 
 
-def test_resumable_jsonl_run_skips_the_ids_already_answered(api: ExampleAPI, tmp_path: Path) -> None:
-    questions, answers = tmp_path / "questions.jsonl", tmp_path / "answers.jsonl"
-    items = [{"id": f"q{n}", "question": f"Question number {n}?"} for n in range(1, 5)]
-    questions.write_text("".join(json.dumps(item) + "\n" for item in items), encoding="utf-8")
-    api.mock.reply(text="One.").reply(text="Two.")
-    for _ in range(3):  # the third question meets an outage that outlasts the client's 2 retries
-        api.mock.fail(503, retry_after=0.01)
-
-    crashed = api.run("08_resumable_jsonl", str(questions), str(answers))
-
-    assert crashed.returncode == 1
-    assert "InternalServerError: HTTP 503" in crashed.stderr.splitlines()[-1]
-    assert crashed.stdout.splitlines() == ["q1: answered", "q2: answered"]
-    kept = [json.loads(line) for line in answers.read_text(encoding="utf-8").splitlines()]
-    assert kept == [{"id": "q1", "answer": "One."}, {"id": "q2", "answer": "Two."}]
-
-    api.mock.reset()
-    lines = api.run_ok("08_resumable_jsonl", str(questions), str(answers))
-
-    assert lines == ["q3: answered", "q4: answered"]
-    assert [r.messages[0].content for r in api.requests] == ["Question number 3?", "Question number 4?"]
-    final = [json.loads(line) for line in answers.read_text(encoding="utf-8").splitlines()]
-    assert [a["id"] for a in final] == ["q1", "q2", "q3", "q4"]
-    assert final[:2] == kept
-    assert all(
-        a["answer"].startswith(f'You wrote: "Question number {n}?"') for n, a in enumerate(final[2:], 3)
+def _records(path: Path) -> list[dict[str, Any]]:
+    return (
+        [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
     )
 
-    lines = api.run_ok("08_resumable_jsonl", str(questions), str(answers))
 
-    assert lines == []  # all done: nothing is asked again
-    assert len(api.requests) == 2
+def test_resumable_jsonl_run_sends_only_the_ids_a_killed_run_left(api: ExampleAPI, tmp_path: Path) -> None:
+    requests, answers = tmp_path / "requests.jsonl", tmp_path / "answers.jsonl"
+    questions = {f"q{n}": f"Question number {n}?" for n in range(1, 7)}
+    text = "".join(json.dumps(batch_line(i, q)) + "\n" for i, q in questions.items())
+    requests.write_text(text, encoding="utf-8")
+    api.watch.answer_first = 2  # the other requests wait, unanswered, until the run is killed
+
+    run = api.start("08_resumable_jsonl", str(requests), str(answers))
+    try:
+        deadline = time.monotonic() + 30
+        while (len(_records(answers)) < 2 or api.watch.arrived < 6) and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        run.kill()  # a crash: no chance to finish or clean up
+        run.communicate()
+        api.watch.answer_first = None
+    first = _records(answers)
+    assert len(first) == 2
+    assert all(record["response"]["status_code"] == 200 for record in first)
+    answered = {record["custom_id"] for record in first}
+    api.mock.reset()
+
+    lines = api.run_ok("08_resumable_jsonl", str(requests), str(answers))
+
+    assert len(lines) == 1
+    assert lines[0].startswith("batch done: 4 ok, 0 errors, 0 invalid, 2 done before, 0 retries"), lines
+    left = {questions[i] for i in questions.keys() - answered}
+    assert {request.messages[0].content for request in api.requests} == left  # and nothing else
+    final = _records(answers)
+    assert final[:2] == first
+    assert sorted(record["custom_id"] for record in final) == sorted(questions)  # each id once
+    for record in final:
+        reply = record["response"]["body"]["choices"][0]["message"]["content"]
+        assert reply.startswith(f'You wrote: "{questions[record["custom_id"]]}"')
+
+    lines = api.run_ok("08_resumable_jsonl", str(requests), str(answers))
+
+    assert lines[0].startswith("batch done: 0 ok, 0 errors, 0 invalid, 6 done before"), lines
+    assert len(api.requests) == 4  # all done: nothing was sent again
+    assert _records(answers) == final
 
 
 def test_every_example_is_run_here() -> None:
