@@ -20,10 +20,11 @@ from ._secret import Secret
 from .client import AuthenticatedClient
 from .types import UNSET, Unset
 
-__all__ = ["AsyncAPIClient", "SyncAPIClient", "api_root"]
+__all__ = ["VERSION_PATH", "AsyncAPIClient", "SyncAPIClient", "api_root", "shown_base_url"]
 
-# The spec's paths start with the API version (/v1/chat/completions), while the vendor documents
-# the base URL with it (https://api.aimlapi.com/v1): the version is taken off the base URL.
+# The spec's paths start with the API version (VERSION_PATH, the segment every path shares), while the vendor and the OpenAI SDK show the base URL with it (https://api.aimlapi.com/v1):
+# the version is taken off the base URL given, for requests, and put back on the one shown.
+VERSION_PATH = "/v1"
 _VERSION_SUFFIX = re.compile(r"/v1/*$")
 
 
@@ -31,6 +32,11 @@ def api_root(base_url: str | httpx.URL) -> str:
     """``base_url`` without a trailing ``/v1`` (and slashes): where the spec's paths start."""
     text = checked_base_url(str(base_url)).rstrip("/")
     return _VERSION_SUFFIX.sub("", text + "/").rstrip("/")
+
+
+def shown_base_url(root: str) -> httpx.URL:
+    """The base URL as the OpenAI SDK shows it: the root, the version, a trailing slash."""
+    return httpx.URL(root + VERSION_PATH + "/")
 
 
 class _APIClient:
@@ -65,8 +71,9 @@ class _APIClient:
 
     @property
     def base_url(self) -> httpx.URL:
-        """Where requests go: the API root (the spec's paths, such as /v1/chat/completions, follow)."""
-        return httpx.URL(self.authenticated_client._base_url)
+        """The base URL as the OpenAI SDK shows it (``https://api.aimlapi.com/v1/``), whether or not
+        it was given with ``/v1``; requests go to the spec's paths under it, the version once."""
+        return shown_base_url(self.authenticated_client._base_url)
 
     @property
     def api_key(self) -> Secret:

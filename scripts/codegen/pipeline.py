@@ -241,6 +241,15 @@ def resource_tree(endpoints: Sequence[tuple[str, Any]]) -> ResourceNode:
     return root
 
 
+def version_prefix(paths: Sequence[str]) -> str:
+    """The version segment every path starts with (``/v1`` for ``/v1/chat/completions``), or ``""``
+    when they do not share one. The OpenAI-SDK-shaped clients show their base URL with it."""
+    firsts = {path.strip("/").split("/")[0] for path in paths}
+    if len(firsts) == 1 and _VERSION_SEGMENT.fullmatch(first := firsts.pop()):
+        return "/" + first
+    return ""
+
+
 def _walk(node: ResourceNode) -> list[ResourceNode]:
     """Children before their parents, so each class is defined before the one that uses it."""
     return [walked for child in node.children for walked in _walk(child)] + [node]
@@ -253,9 +262,10 @@ def _render_own_templates(project: Project, package_dir: Path) -> None:
         for endpoint in collection.endpoints
     ]
     tree = resource_tree(endpoints)
+    prefix = version_prefix([endpoint.path.get_untrusted_value() for _, endpoint in endpoints])
     for template_name, output in OWN_TEMPLATES.items():
         template = project.env.get_template(template_name)
-        text = template.render(root=tree, resources=_walk(tree)[:-1])
+        text = template.render(root=tree, resources=_walk(tree)[:-1], version_prefix=prefix)
         (package_dir / output).write_text(text, encoding="utf-8")
 
 

@@ -74,23 +74,56 @@ def test_the_base_url_with_or_without_v1_reaches_the_same_url(base_url: str) -> 
     assert str(api.requests[0].url) == "https://api.example.test/v1/chat/completions"
 
 
-def test_a_base_url_with_another_path_keeps_it() -> None:
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "https://api.example.test",
+        "https://api.example.test/",
+        "https://api.example.test/v1",
+        "https://api.example.test/v1/",
+        "https://api.example.test/v1//",
+    ],
+)
+def test_the_base_url_reads_with_v1_as_in_the_openai_sdk(base_url: str) -> None:
+    api = FakeAPI().script(Reply(json=completion_json()), Reply(json=completion_json()))
+    sync_client = _sync(api, base_url=base_url)
+    async_client = _async(api, base_url=base_url)
+    assert str(sync_client.base_url) == "https://api.example.test/v1/"
+    assert str(async_client.base_url) == "https://api.example.test/v1/"
+    assert sync_client.base_url.join("chat/completions") == "https://api.example.test/v1/chat/completions"
+    asyncio.run(async_client.chat.completions.create(model="gemini-pro", messages=HI))
+    assert [str(request.url) for request in api.requests] == ["https://api.example.test/v1/chat/completions"]
+
+
+def test_a_base_url_the_version_is_not_at_the_end_of_is_not_a_version() -> None:
+    # Only a trailing /v1 is the version: a /v1 elsewhere in the path is the gateway's own.
     api = FakeAPI().script(Reply(json=completion_json()))
-    _sync(api, base_url="https://gateway.test/aiml/v1").chat.completions.create(
-        model="gemini-pro", messages=HI
-    )
+    client = _sync(api, base_url="https://gateway.test/v1/aiml")
+    assert str(client.base_url) == "https://gateway.test/v1/aiml/v1/"
+    client.chat.completions.create(model="gemini-pro", messages=HI)
+    assert str(api.requests[0].url) == "https://gateway.test/v1/aiml/v1/chat/completions"
+
+
+@pytest.mark.parametrize("base_url", ["https://gateway.test/aiml/v1", "https://gateway.test/aiml"])
+def test_a_base_url_with_another_path_keeps_it(base_url: str) -> None:
+    api = FakeAPI().script(Reply(json=completion_json()))
+    client = _sync(api, base_url=base_url)
+    client.chat.completions.create(model="gemini-pro", messages=HI)
     assert str(api.requests[0].url) == "https://gateway.test/aiml/v1/chat/completions"
+    assert str(client.base_url) == "https://gateway.test/aiml/v1/"
 
 
 def test_settings_default_to_the_environment_and_the_vendor_url(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AIML_API_KEY", FAKE_KEY)
     monkeypatch.delenv("AIML_API_BASE_URL", raising=False)
     client = AIMLAPI()
-    assert str(client.base_url) == "https://api.aimlapi.com"
+    assert str(client.base_url) == "https://api.aimlapi.com/v1/"
     assert client.api_key.get_secret_value() == FAKE_KEY
     assert FAKE_KEY not in repr(client)
     monkeypatch.setenv("AIML_API_BASE_URL", "http://127.0.0.1:9/v1")
-    assert str(AsyncAIMLAPI().base_url) == "http://127.0.0.1:9"
+    assert str(AsyncAIMLAPI().base_url) == "http://127.0.0.1:9/v1/"
+    monkeypatch.setenv("AIML_API_BASE_URL", "http://127.0.0.1:9")
+    assert str(AsyncAIMLAPI().base_url) == "http://127.0.0.1:9/v1/"
 
 
 def test_no_key_anywhere_is_a_missing_key_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -223,7 +256,28 @@ def test_with_options_base_url_gets_its_own_pool_and_path() -> None:
     )
     moved.chat.completions.create(model="gemini-pro", messages=HI)
     assert str(api.requests[0].url) == "https://eu.example.test/v1/chat/completions"
-    assert str(client.base_url) == "https://api.example.test"
+    assert str(moved.base_url) == "https://eu.example.test/v1/"
+    assert str(client.base_url) == "https://api.example.test/v1/"
+
+
+@pytest.mark.parametrize("base_url", ["https://eu.example.test", "https://eu.example.test/v1/"])
+def test_with_options_keeps_the_base_url_as_shown_and_the_path_once(base_url: str) -> None:
+    api = FakeAPI().script(*[Reply(json=completion_json()) for _ in range(3)])
+    client = _sync(api)
+    same = client.with_options(max_retries=0)  # the same pool: the base URL is passed on as shown
+    assert str(same.base_url) == "https://api.example.test/v1/"
+    moved = client.with_options(
+        base_url=base_url, http_client=httpx.Client(transport=httpx.MockTransport(api.handler))
+    )
+    again = moved.with_options(timeout=3)
+    assert str(moved.base_url) == str(again.base_url) == "https://eu.example.test/v1/"
+    for each in (same, moved, again):
+        each.chat.completions.create(model="gemini-pro", messages=HI)
+    assert [str(request.url) for request in api.requests] == [
+        "https://api.example.test/v1/chat/completions",
+        "https://eu.example.test/v1/chat/completions",
+        "https://eu.example.test/v1/chat/completions",
+    ]
 
 
 def test_the_context_manager_and_close_close_the_pool() -> None:
