@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, Required, TypedDict
 
+from .models.chat_completion_message import ChatCompletionMessage
+
 
 class AssistantMessageParam(TypedDict, total=False):
     """An earlier reply of the model, replayed as context. (JSON shape of `AssistantMessage`.)"""
@@ -38,6 +40,7 @@ class ChatCompletionRequestParam(TypedDict, total=False):
             | ToolMessageParam
             | FunctionMessageParam
             | AssistantMessageParam
+            | ChatCompletionMessage
         ]
     ]
     """The conversation so far, oldest first. Each entry is one of five message kinds, told apart by its role."""
@@ -180,9 +183,14 @@ class UserMessageParam(TypedDict, total=False):
 
 
 ChatCompletionMessageParam = (
-    SystemMessageParam | UserMessageParam | ToolMessageParam | FunctionMessageParam | AssistantMessageParam
+    SystemMessageParam
+    | UserMessageParam
+    | ToolMessageParam
+    | FunctionMessageParam
+    | AssistantMessageParam
+    | ChatCompletionMessage
 )
-"""One item of `ChatCompletionRequest.messages`, as a dict."""
+"""One item of `ChatCompletionRequest.messages`, as a dict (or a reply the API takes back as one, as it is)."""
 
 __all__ = [
     "ChatCompletionMessageParam",

@@ -31,6 +31,7 @@ from .client import AuthenticatedClient
 from .models.assistant_message import AssistantMessage
 from .models.chat_completion import ChatCompletion
 from .models.chat_completion_chunk import ChatCompletionChunk
+from .models.chat_completion_message import ChatCompletionMessage
 from .models.chat_completion_request import ChatCompletionRequest
 from .models.chat_completion_request_model import (
     ChatCompletionRequestModel,
@@ -80,6 +81,7 @@ class ChatCompletionsWithRawResponse(SyncAPIResource):
             | params.ToolMessageParam
             | params.FunctionMessageParam
             | params.AssistantMessageParam
+            | ChatCompletionMessage
         ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset = UNSET,
@@ -198,6 +200,7 @@ class ChatCompletions(SyncAPIResource):
             | params.ToolMessageParam
             | params.FunctionMessageParam
             | params.AssistantMessageParam
+            | ChatCompletionMessage
         ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset = UNSET,
@@ -233,6 +236,7 @@ class ChatCompletions(SyncAPIResource):
             | params.ToolMessageParam
             | params.FunctionMessageParam
             | params.AssistantMessageParam
+            | ChatCompletionMessage
         ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset = UNSET,
@@ -268,6 +272,7 @@ class ChatCompletions(SyncAPIResource):
             | params.ToolMessageParam
             | params.FunctionMessageParam
             | params.AssistantMessageParam
+            | ChatCompletionMessage
         ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset = UNSET,
@@ -302,6 +307,7 @@ class ChatCompletions(SyncAPIResource):
             | params.ToolMessageParam
             | params.FunctionMessageParam
             | params.AssistantMessageParam
+            | ChatCompletionMessage
         ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset = UNSET,
@@ -410,6 +416,7 @@ class AsyncChatCompletionsWithRawResponse(AsyncAPIResource):
             | params.ToolMessageParam
             | params.FunctionMessageParam
             | params.AssistantMessageParam
+            | ChatCompletionMessage
         ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset = UNSET,
@@ -528,6 +535,7 @@ class AsyncChatCompletions(AsyncAPIResource):
             | params.ToolMessageParam
             | params.FunctionMessageParam
             | params.AssistantMessageParam
+            | ChatCompletionMessage
         ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset = UNSET,
@@ -563,6 +571,7 @@ class AsyncChatCompletions(AsyncAPIResource):
             | params.ToolMessageParam
             | params.FunctionMessageParam
             | params.AssistantMessageParam
+            | ChatCompletionMessage
         ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset = UNSET,
@@ -598,6 +607,7 @@ class AsyncChatCompletions(AsyncAPIResource):
             | params.ToolMessageParam
             | params.FunctionMessageParam
             | params.AssistantMessageParam
+            | ChatCompletionMessage
         ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset = UNSET,
@@ -632,6 +642,7 @@ class AsyncChatCompletions(AsyncAPIResource):
             | params.ToolMessageParam
             | params.FunctionMessageParam
             | params.AssistantMessageParam
+            | ChatCompletionMessage
         ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset = UNSET,

@@ -31,7 +31,12 @@ hot: Request = {"model": "gemini-pro", "messages": [], "temperature": "hot"}  # 
 from aimlapi_gemini import AIMLAPI
 client = AIMLAPI(api_key="k")
 client.chat.completions.create(model="gemini-pro", messages=[{"role": "user", "content": "hi"}])
-client.chat.completions.create(model="x", messages=[{"role": "usr", "content": "x"}])  # E: UserMessageParam
+client.chat.completions.create(model="x", messages=[{"role": "usr", "content": "x"}])  # E: [list-item]
+completion = client.chat.completions.create(model="gemini-pro", messages=messages)
+messages.append(completion.choices[0].message)
+messages.append(completion)  # E: append
+messages.append(completion.choices[0])  # E: append
+client.chat.completions.create(model="gemini-pro", messages=[completion])  # E: "ChatCompletion"; expected
 """
 
 

@@ -7,7 +7,7 @@ the model, the JSON path and the problem, before anything is sent.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Protocol, Self, TypeVar
 
 from ._validation import ValidationError
@@ -23,6 +23,24 @@ class _Model(Protocol):
 M = TypeVar("M", bound=_Model)
 
 
+def as_json(value: Any) -> Any:
+    """``value`` as plain JSON values: models inside mappings and iterables become their JSON
+    fields (any iterable a list), so a request model's validating from_dict sees one kind of input
+    whether the caller wrote models or dict literals. A reply the API takes back as a request
+    message (a model with ``to_param_dict``, from the spec's ``x-replay-as``) becomes that
+    message's fields, so ``messages.append(completion.choices[0].message)`` sends what the API takes."""
+    replay = getattr(value, "to_param_dict", None)
+    if replay is not None and not isinstance(value, Mapping):
+        return replay()
+    if hasattr(value, "to_dict") and not isinstance(value, Mapping):
+        return value.to_dict()
+    if isinstance(value, Mapping):
+        return {key: as_json(item) for key, item in value.items()}
+    if isinstance(value, Iterable) and not isinstance(value, str | bytes | bytearray):
+        return [as_json(item) for item in value]
+    return value
+
+
 def as_model(value: M | Mapping[str, Any], model: type[M]) -> M:
     """``value`` itself when it is a ``model``; a mapping parsed into one; else a clear error."""
     if isinstance(value, model):
@@ -33,6 +51,12 @@ def as_model(value: M | Mapping[str, Any], model: type[M]) -> M:
         )
     try:
         return model.from_dict(value)
+    except ValidationError:
+        # A mapping may hold models (a TypedDict body's messages may hold a reply): only then is
+        # it converted (as_json) and checked again, so a body of plain JSON pays nothing for it.
+        pass
+    try:
+        return model.from_dict(as_json(value))
     except ValidationError as exc:
         # `from None`: the generated parser's frames say nothing the message does not.
         raise exc.about(f"body is not a valid {model.__name__}") from None
