@@ -37,6 +37,11 @@ messages.append(completion.choices[0].message)
 messages.append(completion)  # E: append
 messages.append(completion.choices[0])  # E: append
 client.chat.completions.create(model="gemini-pro", messages=[completion])  # E: "ChatCompletion"; expected
+client.chat.completions.create(model="x", messages=messages, logit_bias={"42": -5})
+client.chat.completions.create(model="x", messages=messages, logit_bias={"42": "high"})  # E: "str": "float"
+client.chat.completions.create(model="x", messages=messages, logit_bias=["42"])  # E: [call-overload]
+client.chat.completions.create(model="x", messages=messages, stop=("a", "b"))
+client.chat.completions.create(model="x", messages=messages, stop=[1])  # E: List item 0 has incompatible type "int"
 """
 
 
