@@ -41,7 +41,7 @@ client.chat.completions.create(model="x", messages=messages, logit_bias={"42": -
 client.chat.completions.create(model="x", messages=messages, logit_bias={"42": "high"})  # E: "str": "float"
 client.chat.completions.create(model="x", messages=messages, logit_bias=["42"])  # E: [call-overload]
 client.chat.completions.create(model="x", messages=messages, stop=("a", "b"))
-client.chat.completions.create(model="x", messages=messages, stop=[1])  # E: List item 0 has incompatible type "int"
+client.chat.completions.create(model="x", messages=messages, stop=[1])  # E: type "int"; expected "str"
 """
 
 
