@@ -8,14 +8,14 @@ builds the request, ``_base.send`` sends it, its ``_parsed_or_raise`` reads the 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import httpx
 
 from ._request_body import as_json
 from ._streaming import aconnect_stream, connect_stream
 
-__all__ = ["RawResponse", "aconnect_stream", "as_json_fields", "connect_stream", "with_extras"]
+__all__ = ["RawResponse", "aconnect_stream", "as_json_fields", "connect_stream", "raw_stream", "with_extras"]
 
 T = TypeVar("T")
 
@@ -39,10 +39,25 @@ def with_extras(
     return kwargs
 
 
+class _Opened(Protocol):
+    @property
+    def response(self) -> httpx.Response: ...
+
+
+S = TypeVar("S", bound=_Opened)
+
+
+def raw_stream(stream: S) -> RawResponse[S]:
+    """An opened stream as a RawResponse: status, headers and request id now, ``parse()`` the stream."""
+    return RawResponse(stream.response, lambda _response: stream)
+
+
 class RawResponse(Generic[T]):
-    """A 2xx answer before parsing: ``status_code``, ``headers``, ``content``, ``http_response``;
-    ``parse()`` gives the model (APIResponseValidationError when the body does not fit). Non-2xx
-    answers raise APIStatusError as ``create`` does."""
+    """A 2xx answer before parsing: ``status_code``, ``headers``, ``request_id``, ``content``,
+    ``http_response``; ``parse()`` gives the model (APIResponseValidationError when the body does
+    not fit). For ``stream=True`` it comes once the status line is in: ``parse()`` gives the
+    Stream (read it, or close it: a ``with`` block), and the body is read through it, so
+    ``content`` raises httpx.ResponseNotRead. Non-2xx answers raise APIStatusError as ``create`` does."""
 
     def __init__(self, response: httpx.Response, parse: Callable[[httpx.Response], T]) -> None:
         self.http_response = response
