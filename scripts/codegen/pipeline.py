@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import version
@@ -50,6 +51,10 @@ RUFF_CONFIG = CODEGEN_DIR / "ruff.toml"
 PACKAGE = "aimlapi_gemini"
 RESOLVED_SPEC_NAME = "openapi.json"
 PROVENANCE_NAME = "PROVENANCE.json"
+PYPROJECT = REPO_ROOT / "pyproject.toml"
+# The package's long description (pyproject.toml's `readme`), rendered beside the package.
+PACKAGE_README_TEMPLATE = "package_readme.md.jinja"
+PACKAGE_README_NAME = "README.md"
 
 
 class GenerationError(RuntimeError):
@@ -302,6 +307,29 @@ def _run_generator(resolved_path: Path, package_dir: Path) -> None:
         raise GenerationError(f"openapi-python-client reported problems:\n{details}")
 
 
+def render_package_readme(resolved: dict[str, Any], out_dir: Path, pyproject: Path = PYPROJECT) -> None:
+    """The short README for pip users (the package index shows it), from the resolved spec and
+    pyproject.toml's [project] table, into ``out_dir``."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,  # Markdown, not HTML
+    )
+    project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
+    try:
+        text = env.get_template(PACKAGE_README_TEMPLATE).render(
+            spec=resolved, project=project, package=PACKAGE
+        )
+    except jinja2.UndefinedError as exc:
+        raise GenerationError(
+            f"{PACKAGE_README_TEMPLATE} stopped the generation: {_template_failure(exc)}"
+        ) from exc
+    (out_dir / PACKAGE_README_NAME).write_text(text, encoding="utf-8")
+
+
 def _ruff(*args: str) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "ruff", *args, "--config", str(RUFF_CONFIG), "--quiet"],
@@ -327,6 +355,7 @@ def render(spec_path: Path, out_dir: Path, overlay_path: Path = DEFAULT_OVERLAY)
     (package_dir / "py.typed").write_text("# Marker file for PEP 561\n", encoding="utf-8")
     _ruff("check", "--fix-only", "--exit-zero", str(package_dir))
     _ruff("format", str(package_dir))
+    render_package_readme(resolved, out_dir)
     (out_dir / PROVENANCE_NAME).write_text(_dump_json(provenance(spec_path, overlay_path)), encoding="utf-8")
 
 
