@@ -9,29 +9,29 @@ spec) subclass these. Every call goes through the functional layer's Authenticat
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any, Self
 
 import httpx
 
-from ._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, base_url_from_env, checked_base_url
+from ._config import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    base_url_from_env,
+    checked_base_url,
+    without_version,
+)
 from ._secret import Secret
-from .client import AuthenticatedClient
+from .client import VERSION_PATH, AuthenticatedClient
 from .types import UNSET, Unset
 
-__all__ = ["VERSION_PATH", "AsyncAPIClient", "SyncAPIClient", "api_root", "shown_base_url"]
-
-# The spec's paths start with the API version (VERSION_PATH, the segment every path shares), while the vendor and the OpenAI SDK show the base URL with it (https://api.aimlapi.com/v1):
-# the version is taken off the base URL given, for requests, and put back on the one shown.
-VERSION_PATH = "/v1"
-_VERSION_SUFFIX = re.compile(r"/v1/*$")
+__all__ = ["AsyncAPIClient", "SyncAPIClient", "api_root", "shown_base_url"]
 
 
 def api_root(base_url: str | httpx.URL) -> str:
-    """``base_url`` without a trailing ``/v1`` (and slashes): where the spec's paths start."""
-    text = checked_base_url(str(base_url)).rstrip("/")
-    return _VERSION_SUFFIX.sub("", text + "/").rstrip("/")
+    """``base_url`` checked, without trailing slashes and a trailing ``VERSION_PATH``: where the spec's
+    paths start (the clients show it with the version: ``shown_base_url``)."""
+    return without_version(checked_base_url(str(base_url)), VERSION_PATH)
 
 
 def shown_base_url(root: str) -> httpx.URL:
@@ -122,6 +122,7 @@ class _APIClient:
                 http_client=http_client,
             )
             return copy
+        self._open_pool()  # built now if no call made it yet, so that the copy shares it
         low = self.authenticated_client.with_options(
             timeout=timeout, max_retries=max_retries, headers=default_headers
         )
@@ -131,6 +132,9 @@ class _APIClient:
         return copy
 
     copy = with_options
+
+    def _open_pool(self) -> None:
+        raise NotImplementedError
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={str(self.base_url)!r})"
@@ -173,6 +177,9 @@ class SyncAPIClient(_APIClient):
         if http_client is not None:
             self.authenticated_client.set_httpx_client(http_client)
 
+    def _open_pool(self) -> None:
+        self.authenticated_client.get_httpx_client()
+
     def close(self) -> None:
         """Close the connection pool (shared with the copies made by ``with_options``)."""
         self.authenticated_client.get_httpx_client().close()
@@ -208,6 +215,9 @@ class AsyncAPIClient(_APIClient):
         )
         if http_client is not None:
             self.authenticated_client.set_async_httpx_client(http_client)
+
+    def _open_pool(self) -> None:
+        self.authenticated_client.get_async_httpx_client()
 
     async def aclose(self) -> None:
         """Close the connection pool (shared with the copies made by ``with_options``)."""

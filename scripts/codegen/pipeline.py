@@ -267,10 +267,9 @@ def _render_own_templates(project: Project, package_dir: Path) -> None:
         for endpoint in collection.endpoints
     ]
     tree = resource_tree(endpoints)
-    prefix = version_prefix([endpoint.path.get_untrusted_value() for _, endpoint in endpoints])
     for template_name, output in OWN_TEMPLATES.items():
         template = project.env.get_template(template_name)
-        text = template.render(root=tree, resources=_walk(tree)[:-1], version_prefix=prefix)
+        text = template.render(root=tree, resources=_walk(tree)[:-1])
         (package_dir / output).write_text(text, encoding="utf-8")
 
 
@@ -294,6 +293,15 @@ def _run_generator(resolved_path: Path, package_dir: Path) -> None:
         if isinstance(project, GeneratorError):
             problems: Sequence[GeneratorError] = [project]
         else:
+            # Every template may need the version the spec's paths start with (the clients take it
+            # off a base URL given with it, and AIMLAPI shows its base URL with it).
+            project.env.globals["version_path"] = version_prefix(
+                [
+                    endpoint.path.get_untrusted_value()
+                    for collection in project.openapi.endpoint_collections_by_tag.values()
+                    for endpoint in collection.endpoints
+                ]
+            )
             problems = project.build()
             for module, template in EXTRA_MODULES.items():
                 text = project.env.get_template(template).render()

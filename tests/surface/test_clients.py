@@ -35,6 +35,8 @@ from aimlapi_gemini import (
     UserMessage,
     ValidationError,
 )
+from aimlapi_gemini.api.chat_completions import create_chat_completion
+from aimlapi_gemini.client import AuthenticatedClient
 from aimlapi_gemini.models import ChoiceDelta
 
 HI = [UserMessage(role="user", content="hi")]
@@ -93,6 +95,27 @@ def test_the_base_url_reads_with_v1_as_in_the_openai_sdk(base_url: str) -> None:
     assert sync_client.base_url.join("chat/completions") == "https://api.example.test/v1/chat/completions"
     asyncio.run(async_client.chat.completions.create(model="gemini-pro", messages=HI))
     assert [str(request.url) for request in api.requests] == ["https://api.example.test/v1/chat/completions"]
+
+
+@pytest.mark.parametrize(
+    "base_url", ["https://api.example.test", "https://api.example.test/v1", "https://api.example.test/v1/"]
+)
+def test_the_functional_client_takes_both_spellings_too(
+    base_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The same $AIML_API_BASE_URL serves both layers (and the CLI), so it means the same in each.
+    api = FakeAPI().script(Reply(json=completion_json()), Reply(json=completion_json()))
+    fake = {"transport": httpx.MockTransport(api.handler)}
+    monkeypatch.setenv("AIML_API_BASE_URL", base_url)
+    for client in (
+        AuthenticatedClient(base_url=base_url, token=FAKE_KEY, httpx_args=fake),
+        AuthenticatedClient(token=FAKE_KEY, httpx_args=fake),  # from the environment
+    ):
+        with client:
+            create_chat_completion.sync(
+                client=client, body={"model": "gemini-pro", "messages": [{"role": "user", "content": "hi"}]}
+            )
+    assert [str(r.url) for r in api.requests] == ["https://api.example.test/v1/chat/completions"] * 2
 
 
 def test_a_base_url_the_version_is_not_at_the_end_of_is_not_a_version() -> None:
@@ -258,6 +281,21 @@ def test_with_options_base_url_gets_its_own_pool_and_path() -> None:
     assert str(api.requests[0].url) == "https://eu.example.test/v1/chat/completions"
     assert str(moved.base_url) == "https://eu.example.test/v1/"
     assert str(client.base_url) == "https://api.example.test/v1/"
+
+
+def test_a_copy_made_before_any_call_shares_the_pool_too() -> None:
+    sync_client = AIMLAPI(api_key=FAKE_KEY)
+    copy = sync_client.with_options(max_retries=5)
+    pool = sync_client.authenticated_client.get_httpx_client()
+    assert copy.authenticated_client.get_httpx_client() is pool
+    sync_client.close()
+    assert pool.is_closed
+    async_client = AsyncAIMLAPI(api_key=FAKE_KEY)
+    async_copy = async_client.with_options(timeout=3)
+    async_pool = async_client.authenticated_client.get_async_httpx_client()
+    assert async_copy.authenticated_client.get_async_httpx_client() is async_pool
+    asyncio.run(async_client.close())
+    assert async_pool.is_closed
 
 
 @pytest.mark.parametrize("base_url", ["https://eu.example.test", "https://eu.example.test/v1/"])
