@@ -2,7 +2,6 @@
 # Do not edit: change the spec, overlay, config or templates, then `make generate`.
 """A client library for accessing AI/ML Gateway"""
 
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
 
 from ._resource import RawResponse
@@ -10,6 +9,7 @@ from ._retry import Backoff
 from ._secret import Secret
 from ._streaming import AsyncStream, Stream
 from ._validation import ValidationError
+from ._version import __version__
 from .client import AuthenticatedClient, Client
 from .errors import (
     AimlApiError,
@@ -59,11 +59,6 @@ def __getattr__(name: str) -> object:
         return DefaultAioHttpClient
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-
-try:
-    __version__ = version("aimlapi-gemini")
-except PackageNotFoundError:  # imported from a source tree that was never installed
-    __version__ = "0.0.0"
 
 __all__ = [
     "__version__",

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import os
 import re
-from importlib.metadata import PackageNotFoundError, version
 
 import httpx
+
+from aimlapi_gemini._version import __version__
 
 from ._exceptions import ConfigurationError, MissingAPIKeyError
 from ._secret import Secret, header_problem
@@ -28,15 +29,8 @@ _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 
 
-def _package_version() -> str:
-    try:
-        return version("aimlapi-gemini")
-    except PackageNotFoundError:  # imported from a source tree that was never installed
-        return "0.0.0"
-
-
 # Says which client (and version) sent a request, for the vendor's logs and support questions.
-USER_AGENT = f"aimlapi-gemini/{_package_version()} python-httpx/{httpx.__version__}"
+USER_AGENT = f"aimlapi-gemini/{__version__} python-httpx/{httpx.__version__}"
 
 
 def base_url_from_env() -> str:

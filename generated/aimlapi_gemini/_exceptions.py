@@ -13,7 +13,6 @@ ones, decoded content, the bare request).
 
 from __future__ import annotations
 
-import json
 import pickle
 from typing import Any
 
@@ -21,6 +20,7 @@ import httpx
 
 from aimlapi_gemini.models.error_response import ErrorResponse
 
+from ._json import loads
 from ._retry import retry_after
 
 # What the generated from_dict methods raise on a body that does not fit the schema (RecursionError:
@@ -262,7 +262,7 @@ def one_line(text: str, limit: int = 300) -> str:
 
 def json_or_none(text: str) -> Any:
     try:
-        return json.loads(text)
+        return loads(text)
     except (ValueError, RecursionError):
         return None
 

@@ -4,6 +4,7 @@ One module per section, run in this order by runner.py (scripts/bench.py is its 
   model_cost.py   3. parse a large ChatCompletion / build + serialise a 1,000-message request,
                      without I/O, vs json.loads / json.dumps and vs the OpenAI SDK's own types;
   generate_time.py 5. `scripts/generate.py` wall time;
+  import_time.py  6. import time (CPU, fresh interpreters) vs the OpenAI SDK's;
   per_call.py     1. per-call latency of sequential calls: generated `sync` vs raw httpx vs the SDK;
   async_calls.py  2. async throughput of 200 concurrent calls: generated `asyncio` vs AsyncOpenAI
                      vs raw httpx;

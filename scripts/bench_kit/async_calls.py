@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .measure import Row, require_gc, rotations
+from .measure import Row, require_gc, rotations, spread
 from .payloads import API_KEY, request_body
 
 # Seconds; below the reference server's (uvicorn's) 5 s keep-alive timeout. On a quiet machine a
@@ -24,10 +24,6 @@ KEEPALIVE_EXPIRY = 2.0
 
 # Fewer rounds would not show the spread the issue asks for (#10 item 8: at least 5).
 MIN_ROUNDS = 5
-
-
-def _spread(values: list[float]) -> str:
-    return f"{min(values):.2f}-{max(values):.2f}"
 
 
 def bench_async(base_url: str, concurrency: int, rounds: int) -> list[Row]:
@@ -109,7 +105,7 @@ def bench_async(base_url: str, concurrency: int, rounds: int) -> list[Row]:
             target,
             ratio >= 1.0 if target else None,
             wall_time=True,
-            spread=_spread(ratios),
+            spread=spread(ratios),
         )
 
     def absolute(name: str, label: str) -> Row:
@@ -120,7 +116,7 @@ def bench_async(base_url: str, concurrency: int, rounds: int) -> list[Row]:
             statistics.median(values),
             "calls/s",
             wall_time=True,
-            spread=_spread(values),
+            spread=spread(values),
         )
 
     return [

@@ -54,6 +54,11 @@ def require_gc() -> None:
         raise RuntimeError("bench: the garbage collector is off; measure with it on, as users run")
 
 
+def spread(values: Sequence[float]) -> str:
+    """How a row shows the rounds' spread: min-max."""
+    return f"{min(values):.2f}-{max(values):.2f}"
+
+
 def rotations(names: Sequence[T], rounds: int) -> list[list[T]]:
     """The candidates' order for each round, rotated by one each time, so that no candidate is
     always first (after a pause, with cold caches) or always right after the same neighbour."""

@@ -15,6 +15,7 @@ from reference_server.runner import spawned
 from .async_calls import bench_async
 from .baseline import BASELINE_COMMIT
 from .generate_time import bench_generate
+from .import_time import bench_import
 from .measure import Row, withhold_wall_verdicts
 from .model_cost import bench_models
 from .payloads import API_KEY
@@ -23,7 +24,7 @@ from .profiling import PROFILES, profile
 from .report import REPORTS, print_table, write_reports
 from .streaming import bench_stream_cpu, bench_streaming
 
-SECTIONS = ("models", "generate", "per-call", "async", "stream", "stream-cpu")
+SECTIONS = ("models", "generate", "import", "per-call", "async", "stream", "stream-cpu")
 
 
 @contextmanager
@@ -65,6 +66,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "generate" in chosen:
         with _section("5 make generate wall time"):
             rows += bench_generate(3 if args.quick else 5)
+    if "import" in chosen:
+        with _section("6 import time"):
+            rows += bench_import(5 if args.quick else 15)
     if chosen & {"per-call", "async", "stream", "stream-cpu"}:
         with spawned(API_KEY, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as base_url:
             if "per-call" in chosen:

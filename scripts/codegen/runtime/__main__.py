@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn, TextIO, get_args
 
 import httpx
-from aimlapi_gemini._config import _package_version
+from aimlapi_gemini._version import __version__
 from aimlapi_gemini.api.chat_completions import create_chat_completion
 from aimlapi_gemini.client import AuthenticatedClient
 from aimlapi_gemini.errors import AimlApiError
@@ -112,7 +112,7 @@ def _base_url(value: str) -> str:
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Talk to the gemini-pro model of the AI/ML API.")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_package_version()}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     chat = commands.add_parser("chat", help="send one message and print the reply")
     chat.add_argument("prompt", type=_text, help=f"the user's message; {STDIN_PROMPT} reads it from stdin")

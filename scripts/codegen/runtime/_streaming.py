@@ -9,7 +9,6 @@ decoded, or one that ends without ``[DONE]`` raises, after every chunk before it
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Any, Generic, NoReturn, Self, TypeVar
@@ -33,6 +32,7 @@ from ._exceptions import (
     vendor_message,
     with_request_id,
 )
+from ._json import loads
 from ._response import raise_for_status, validation_error
 from ._sse import DEFAULT_MAX_EVENT_BYTES, EventTooLargeError, ServerSentEvent, SSEDecoder
 
@@ -54,16 +54,6 @@ T = TypeVar("T")
 _DONE = "[DONE]"
 # Deeply nested JSON makes json.loads (or a model's from_dict) recurse past the interpreter's limit.
 _CHUNK_ERRORS = (*PARSE_ERRORS, RecursionError)
-_raw_decode = json.JSONDecoder().raw_decode
-
-
-def _json(text: str) -> Any:
-    """``json.loads(text)``, faster for what servers send: a value with no whitespace around it."""
-    try:
-        value, end = _raw_decode(text)
-    except ValueError:
-        return json.loads(text)  # leading whitespace, or an error that json.loads then names
-    return value if end == len(text) else json.loads(text)
 
 
 class _EventDecoder(Generic[T]):
@@ -97,7 +87,7 @@ class _EventDecoder(Generic[T]):
             self.done = True
             return None
         try:
-            payload = _json(data)
+            payload = loads(data)
         except (ValueError, RecursionError) as exc:
             stripped = data.strip()
             if stripped == _DONE:  # "[DONE]" with spaces or line ends around it

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from ..._base import asend, send
+from ..._json import loads
 from ..._request_body import as_model
 from ..._response import http_status, parse_body, parse_or_none, raise_for_status
 from ..._streaming import AsyncStream, Stream, aopen_stream, open_stream
@@ -47,12 +48,12 @@ def _with_stream(kwargs: dict[str, Any], *, stream: bool) -> dict[str, Any]:
 
 def _parse_success(response: httpx.Response) -> ChatCompletion:
     if response.status_code == 200:
-        response_200 = ChatCompletion.from_dict(response.json())
+        response_200 = ChatCompletion.from_dict(loads(response.content))
 
         return response_200
 
     if response.status_code == 201:
-        response_201 = ChatCompletion.from_dict(response.json())
+        response_201 = ChatCompletion.from_dict(loads(response.content))
 
         return response_201
 
@@ -63,57 +64,57 @@ def _parse_response(response: httpx.Response) -> ChatCompletion | ErrorResponse 
     if response.is_success:
         return _parse_success(response)
     if response.status_code == 400:
-        response_400 = ErrorResponse.from_dict(response.json())
+        response_400 = ErrorResponse.from_dict(loads(response.content))
 
         return response_400
 
     if response.status_code == 401:
-        response_401 = ErrorResponse.from_dict(response.json())
+        response_401 = ErrorResponse.from_dict(loads(response.content))
 
         return response_401
 
     if response.status_code == 403:
-        response_403 = ErrorResponse.from_dict(response.json())
+        response_403 = ErrorResponse.from_dict(loads(response.content))
 
         return response_403
 
     if response.status_code == 404:
-        response_404 = ErrorResponse.from_dict(response.json())
+        response_404 = ErrorResponse.from_dict(loads(response.content))
 
         return response_404
 
     if response.status_code == 408:
-        response_408 = ErrorResponse.from_dict(response.json())
+        response_408 = ErrorResponse.from_dict(loads(response.content))
 
         return response_408
 
     if response.status_code == 413:
-        response_413 = ErrorResponse.from_dict(response.json())
+        response_413 = ErrorResponse.from_dict(loads(response.content))
 
         return response_413
 
     if response.status_code == 429:
-        response_429 = ErrorResponse.from_dict(response.json())
+        response_429 = ErrorResponse.from_dict(loads(response.content))
 
         return response_429
 
     if response.status_code == 500:
-        response_500 = ErrorResponse.from_dict(response.json())
+        response_500 = ErrorResponse.from_dict(loads(response.content))
 
         return response_500
 
     if response.status_code == 502:
-        response_502 = ErrorResponse.from_dict(response.json())
+        response_502 = ErrorResponse.from_dict(loads(response.content))
 
         return response_502
 
     if response.status_code == 503:
-        response_503 = ErrorResponse.from_dict(response.json())
+        response_503 = ErrorResponse.from_dict(loads(response.content))
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = ErrorResponse.from_dict(response.json())
+        response_504 = ErrorResponse.from_dict(loads(response.content))
 
         return response_504
 
