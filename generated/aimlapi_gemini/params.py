@@ -46,7 +46,7 @@ class ChatCompletionRequestParam(TypedDict, total=False):
     """The conversation so far, oldest first. Each entry is one of five message kinds, told apart by its role."""
     frequency_penalty: float | None
     """Positive values make the model less likely to repeat tokens in proportion to how often they already appeared."""
-    logit_bias: Mapping[str, Any] | None
+    logit_bias: Mapping[str, float] | None
     """Per-token adjustments to the likelihood of being chosen, keyed by token id."""
     max_tokens: int
     """Upper bound on the number of tokens generated for the reply. The server uses 512 when it is not set."""

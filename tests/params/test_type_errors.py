@@ -27,6 +27,7 @@ messages.append({"role": "user", "content": 3})  # E: append
 messages.append({"role": "tool", "content": "42"})  # E: append
 tool: Tool = {"type": "function", "function": {"name": "f", "descripton": "d"}}  # E: "descripton"
 hot: Request = {"model": "gemini-pro", "messages": [], "temperature": "hot"}  # E: "temperature"
+bias: Request = {"model": "gemini-pro", "messages": [], "logit_bias": {"42": "high"}}  # E: "str": "float"
 
 from aimlapi_gemini import AIMLAPI
 client = AIMLAPI(api_key="k")
