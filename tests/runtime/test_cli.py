@@ -191,9 +191,11 @@ def test_bad_usage_exits_2_in_process(capsys: pytest.CaptureFixture[str]) -> Non
     assert "--max-tokens" in capsys.readouterr().err
 
 
-def test_base_url_option_wins_over_the_environment(reference_server: BackgroundServer) -> None:
+@pytest.mark.parametrize("suffix", ["", "/v1", "/v1/"])
+def test_base_url_option_wins_over_the_environment(reference_server: BackgroundServer, suffix: str) -> None:
     env = cli_env("http://127.0.0.1:9", reference_server.api_key)  # nothing listens on port 9
-    result = run_cli("chat", "Hi", "--base-url", reference_server.base_url, env=env)
+    # With the vendor's spelling (.../v1) too: the version is sent once.
+    result = run_cli("chat", "Hi", "--base-url", reference_server.base_url + suffix, env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip()
 
