@@ -25,21 +25,31 @@ class _Model(Protocol):
 M = TypeVar("M", bound=_Model)
 
 
+# Values as_json passes through as they are (checked first: they are most of a body).
+_JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def as_json(value: Any) -> Any:
     """``value`` as plain JSON values: models inside mappings and iterables become their JSON
     fields (any iterable a list), so a request model's validating from_dict sees one kind of input
     whether the caller wrote models or dict literals. A reply the API takes back as a request
     message (a model with ``to_param_dict``, from the spec's ``x-replay-as``) becomes that
     message's fields, so ``messages.append(completion.choices[0].message)`` sends what the API takes."""
-    replay = getattr(value, "to_param_dict", None)
-    if replay is not None and not isinstance(value, Mapping):
-        return replay()
-    if hasattr(value, "to_dict") and not isinstance(value, Mapping):
-        return value.to_dict()
-    if isinstance(value, Mapping):
+    kind = type(value)
+    if kind in _JSON_SCALARS:
+        return value
+    if kind is dict or isinstance(value, Mapping):
         return {key: as_json(item) for key, item in value.items()}
-    if isinstance(value, Iterable) and not isinstance(value, str | bytes | bytearray):
+    if kind is list or kind is tuple:
         return [as_json(item) for item in value]
+    replay = getattr(value, "to_param_dict", None)
+    if replay is not None:
+        return replay()
+    to_dict = getattr(value, "to_dict", None)
+    if to_dict is not None:
+        return to_dict()
+    if isinstance(value, Iterable) and not isinstance(value, str | bytes | bytearray):
+        return [as_json(item) for item in value]  # list keywords take any iterable
     return value
 
 
