@@ -5,7 +5,15 @@ from __future__ import annotations
 import argparse
 
 from reference_server import ServerConfig, serve
+from reference_server.faults import Chaos
 from reference_server.limits import Limits
+
+
+def _chaos(text: str) -> Chaos:
+    try:
+        return Chaos.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -30,13 +38,19 @@ def main(argv: list[str] | None = None) -> None:
         metavar="SECONDS",
         help="close connections whose request headers take longer",
     )
+    parser.add_argument(
+        "--chaos",
+        type=_chaos,
+        metavar="429=P,5xx=P,retry-after-ms=MS,seed=N",
+        help="fail random requests without X-Fault (reference_server/faults.py)",
+    )
     args = parser.parse_args(argv)
     limits = Limits(max_body_bytes=args.max_body_bytes, header_timeout=args.header_timeout)
     print(f"reference server on http://{args.host}:{args.port} (key {args.api_key!r})", flush=True)
     serve(
         args.host,
         args.port,
-        ServerConfig(api_key=args.api_key, stream_delay=args.stream_delay, limits=limits),
+        ServerConfig(api_key=args.api_key, stream_delay=args.stream_delay, limits=limits, chaos=args.chaos),
     )
 
 

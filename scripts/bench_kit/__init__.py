@@ -10,7 +10,9 @@ One module per section, run in this order by runner.py (scripts/bench.py is its 
                      vs raw httpx;
   streaming.py    4. streaming: chunks/s vs the SDK and raw httpx-sse, client CPU per chunk vs the
                      client as it was at a baseline commit (baseline.py, stream_worker.py), peak
-                     memory over 10,000 vs 100,000 chunks.
+                     memory over 10,000 vs 100,000 chunks;
+  batch_jobs.py   7. a 2,000-line batch (aimlapi_gemini.batch) vs asyncio.gather + semaphore over
+                     raw httpx, both writing every output line as it comes.
 Shared: measure.py (Row, interleaved rounds), payloads.py (the bodies every client sends),
 report.py (table, reports/bench.json and .png), profiling.py (`make profile`).
 """

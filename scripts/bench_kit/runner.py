@@ -14,6 +14,7 @@ from reference_server.runner import spawned
 
 from .async_calls import bench_async
 from .baseline import BASELINE_COMMIT
+from .batch_jobs import bench_batch
 from .generate_time import bench_generate
 from .import_time import bench_import
 from .measure import Row, withhold_wall_verdicts
@@ -24,7 +25,7 @@ from .profiling import PROFILES, profile
 from .report import REPORTS, print_table, write_reports
 from .streaming import bench_stream_cpu, bench_streaming
 
-SECTIONS = ("models", "generate", "import", "per-call", "async", "stream", "stream-cpu")
+SECTIONS = ("models", "generate", "import", "per-call", "async", "stream", "stream-cpu", "batch")
 
 
 @contextmanager
@@ -69,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "import" in chosen:
         with _section("6 import time"):
             rows += bench_import(5 if args.quick else 15)
-    if chosen & {"per-call", "async", "stream", "stream-cpu"}:
+    if chosen & {"per-call", "async", "stream", "stream-cpu", "batch"}:
         with spawned(API_KEY, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as base_url:
             if "per-call" in chosen:
                 with _section("1 per-call latency"):
@@ -91,6 +92,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         rounds=5 if args.quick else 21,
                         baseline_commit=args.baseline_commit,
                     )
+            if "batch" in chosen:
+                with _section("7 batch job"):
+                    rows += bench_batch(base_url, lines=2000, concurrency=16, rounds=3 if args.quick else 5)
     rows.sort(key=lambda r: r.section)
     machine += f", {os.getloadavg()[0]:.1f} at end"
     if withhold_wall_verdicts(rows, load, os.cpu_count() or 1):

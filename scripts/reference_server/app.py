@@ -32,6 +32,8 @@ class ServerConfig:
     api_key: str = "test-key"
     stream_delay: float = 0.0
     limits: Limits = field(default_factory=Limits)
+    # Random 429s and 5xx for requests without X-Fault (faults.py, "Server-wide chaos").
+    chaos: faults.Chaos | None = None
 
 
 def _header_number(exchange: Exchange, name: str, kind: type[int] | type[float]) -> float | None:
@@ -67,6 +69,7 @@ class ReferenceApp:
         self.config = config or ServerConfig()
         self.operation = find_operation()
         self.fault_ledger = faults.FaultLedger()
+        self._chaos = None if self.config.chaos is None else faults.ChaosDraw(self.config.chaos)
         self._received: OrderedDict[str, bytes] = OrderedDict()
         self._received_bytes = 0
         # Replies a test has queued (script.py; the testing kit's MockAPI sets it), served first.
@@ -101,7 +104,7 @@ class ReferenceApp:
     def _fault(self, exchange: Exchange) -> faults.Fault | None:
         header = exchange.headers.get("x-fault")
         if header is None:
-            return None
+            return None if self._chaos is None else self._chaos.next_fault()
         fault = faults.parse_fault(header)
         applies = self.fault_ledger.applies(
             exchange.headers.get("x-fault-id"), exchange.headers.get("x-fault-times")

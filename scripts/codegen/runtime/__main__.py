@@ -1,4 +1,5 @@
-"""Command line: ``python -m aimlapi_gemini chat "Hello" [--stream] [--system TEXT] ...``.
+"""Command line: ``python -m aimlapi_gemini chat "Hello" [--stream] [--system TEXT] ...``, and
+``batch INPUT.jsonl -o OUTPUT.jsonl`` (``_batch_cli``: its options and exit codes).
 
 The key comes from AIML_API_KEY; ``-`` as the prompt reads it from standard input. Every failure is
 one line on stderr. Exit codes: 0 done; 1 the API failed, or the reply could not be printed; 2 wrong
@@ -10,13 +11,17 @@ from __future__ import annotations
 
 import argparse
 import io
-import math
 import os
 import sys
-from collections.abc import Callable, Sequence
-from typing import NoReturn, TextIO, get_args
+from collections.abc import Sequence
+from typing import TextIO, get_args
 
-import httpx
+from aimlapi_gemini import _batch_cli
+from aimlapi_gemini._cli_args import EXIT_USAGE, finite, whole_number
+from aimlapi_gemini._cli_args import Parser as _Parser
+from aimlapi_gemini._cli_args import base_url as _base_url
+from aimlapi_gemini._cli_args import seconds as _seconds
+from aimlapi_gemini._cli_args import text as _text
 from aimlapi_gemini._version import __version__
 from aimlapi_gemini.api.chat_completions import create_chat_completion
 from aimlapi_gemini.client import AuthenticatedClient
@@ -29,7 +34,6 @@ from aimlapi_gemini.models.user_message import UserMessage
 
 PROG = "aimlapi-gemini"
 EXIT_API_ERROR = 1
-EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 STDIN_PROMPT = "-"
 # The spec's bounds (ChatCompletionRequest.temperature and .max_tokens); tests compare them with
@@ -46,68 +50,13 @@ class OutputError(Exception):
     """The reply cannot be printed (stdout closed or failing); str(self) says why."""
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        # One line, like every other failure of this program (argparse would print the usage too).
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
-
-
-def _text(value: str) -> str:
-    # Arguments that are not UTF-8 arrive as lone surrogates (PEP 383) and could not be sent as JSON.
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise argparse.ArgumentTypeError("is not UTF-8 text") from None
-    return value
-
-
-def _finite(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
-    if not math.isfinite(number):
-        raise argparse.ArgumentTypeError(f"must be a finite number, got {value!r}")
-    return number
-
-
 def _temperature(value: str) -> float:
-    number = _finite(value)
+    number = finite(value)
     if not TEMPERATURE_MIN <= number <= TEMPERATURE_MAX:
         raise argparse.ArgumentTypeError(
             f"must be from {TEMPERATURE_MIN:g} to {TEMPERATURE_MAX:g}, got {value!r}"
         )
     return number
-
-
-def _seconds(value: str) -> float:
-    number = _finite(value)
-    if number <= 0:
-        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0, got {value!r}")
-    return number
-
-
-def _whole_number(minimum: int) -> Callable[[str], int]:
-    def parse(value: str) -> int:
-        try:
-            number = int(value)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
-        if number < minimum:
-            raise argparse.ArgumentTypeError(f"must be {minimum} or more, got {value!r}")
-        return number
-
-    return parse
-
-
-def _base_url(value: str) -> str:
-    try:
-        url = httpx.URL(value)
-    except httpx.InvalidURL as exc:
-        raise argparse.ArgumentTypeError(f"not a valid URL ({exc}): {value!r}") from None
-    if url.scheme not in ("http", "https") or not url.host:
-        raise argparse.ArgumentTypeError(f"must be an absolute http:// or https:// URL, got {value!r}")
-    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -129,7 +78,7 @@ def _parser() -> argparse.ArgumentParser:
         help=f"model id: {', '.join(known)} or any other the API serves (default %(default)s)",
     )
     chat.add_argument(
-        "--max-tokens", type=_whole_number(MAX_TOKENS_MIN), help="upper bound on the reply's length in tokens"
+        "--max-tokens", type=whole_number(MAX_TOKENS_MIN), help="upper bound on the reply's length in tokens"
     )
     chat.add_argument(
         "--temperature",
@@ -141,8 +90,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     chat.add_argument("--timeout", type=_seconds, help="seconds to wait for a reply (default 600)")
     chat.add_argument(
-        "--max-retries", type=_whole_number(0), help="retries after transient failures (default 2)"
+        "--max-retries", type=whole_number(0), help="retries after transient failures (default 2)"
     )
+    _batch_cli.add_parser(commands)
     return parser
 
 
@@ -257,7 +207,7 @@ def _silence_stdout() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return _run(args)
+        return _batch_cli.run(args) if args.command == "batch" else _run(args)
     except BrokenPipeError:
         _silence_stdout()
         print(f"{PROG}: stopped: the reader of standard output went away (broken pipe)", file=sys.stderr)

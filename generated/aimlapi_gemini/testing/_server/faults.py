@@ -39,10 +39,18 @@ Kinds (applied after routing and authentication):
     ErrorResponse (statusCode 500), then the stream ends without ``[DONE]``.
 
 A malformed X-Fault header gets a 400 ErrorResponse naming the header.
+
+Server-wide chaos (``ServerConfig(chaos=Chaos(...))``, ``serve.py --chaos 429=0.15,5xx=0.05``):
+every request without an X-Fault header fails at random, from one seeded generator, so a run is
+repeatable for a given order of arrival. ``rate_limited`` is the share answered 429 with
+``retry-after-ms: <retry_after_ms>``; ``server_errors`` the share answered 500, 502 or 503 (in
+turn). Batch and retry tests use it to see a client under a storm of failures (``Chaos.parse``
+reads the ``--chaos`` text: ``429=P``, ``5xx=P``, ``retry-after-ms=MS``, ``seed=N``).
 """
 
 from __future__ import annotations
 
+import random
 import threading
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -124,3 +132,76 @@ class FaultLedger:
         with self._lock:
             self._seen[fault_id] = self._seen.get(fault_id, 0) + 1
             return self._seen[fault_id] <= limit
+
+
+_CHAOS_STATUSES = (500, 502, 503)
+
+
+@dataclass(frozen=True)
+class Chaos:
+    """Random failures for every request without an X-Fault header (see the module docstring)."""
+
+    rate_limited: float = 0.0
+    server_errors: float = 0.0
+    retry_after_ms: float = 10.0
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("rate_limited", "server_errors"):
+            share = getattr(self, name)
+            if not 0.0 <= share <= 1.0:
+                raise ValueError(f"chaos: {name} must be a probability from 0 to 1, got {share!r}")
+        if self.rate_limited + self.server_errors > 1.0:
+            raise ValueError("chaos: the shares of 429 and 5xx add up to more than 1")
+        if not 0.0 <= self.retry_after_ms <= _LARGEST:
+            raise ValueError(
+                f"chaos: retry_after_ms must be from 0 to {_LARGEST:g}, got {self.retry_after_ms!r}"
+            )
+
+    @classmethod
+    def parse(cls, text: str) -> Chaos:
+        """``429=0.15,5xx=0.05,retry-after-ms=5,seed=1`` (every part optional)."""
+        names = {
+            "429": "rate_limited",
+            "5xx": "server_errors",
+            "retry-after-ms": "retry_after_ms",
+            "seed": "seed",
+        }
+        values: dict[str, float] = {}
+        seed = 0
+        for part in filter(None, (piece.strip() for piece in text.split(","))):
+            key, _, value = part.partition("=")
+            name = names.get(key.strip().lower())
+            if name is None:
+                raise ValueError(
+                    f"chaos: unknown setting {key.strip()!r}; expected one of {', '.join(names)}"
+                )
+            try:
+                if name == "seed":
+                    seed = int(value)
+                else:
+                    values[name] = float(value)
+            except ValueError:
+                raise ValueError(f"chaos: {key.strip()} must be a number, got {value.strip()!r}") from None
+        return cls(seed=seed, **values)
+
+
+class ChaosDraw:
+    """The seeded generator of one server: which request fails, and how."""
+
+    def __init__(self, chaos: Chaos) -> None:
+        self.chaos = chaos
+        self._random = random.Random(chaos.seed)
+        self._server_errors = 0
+        self._lock = threading.Lock()
+
+    def next_fault(self) -> Fault | None:
+        with self._lock:
+            roll = self._random.random()
+            if roll < self.chaos.rate_limited:
+                return Fault("status", 429.0, {"retry-after-ms": self.chaos.retry_after_ms})
+            if roll < self.chaos.rate_limited + self.chaos.server_errors:
+                status = _CHAOS_STATUSES[self._server_errors % len(_CHAOS_STATUSES)]
+                self._server_errors += 1
+                return Fault("status", float(status))
+        return None

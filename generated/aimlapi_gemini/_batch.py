@@ -1,0 +1,457 @@
+# Copied from scripts/codegen/runtime/_batch.py by `make generate`.
+# Do not edit here: edit the source there, then regenerate.
+"""The batch runner: every input line sent once through one shared limiter, every answer one
+output line (``_batch_io`` has the file formats, ``_rate_limit`` the limiter).
+
+Requests go through the async client with ``max_retries=0``; the runner retries itself (the
+client's statuses and transport errors, its ``Backoff`` and ``Retry-After`` rules), so that each
+retry waits for the limiter like a new request and a 429 pauses and slows every request, not
+only the one that got it. One ``Idempotency-Key`` per line serves all of its attempts.
+
+Stopping: ``stop`` (an ``asyncio.Event``; ``run_batch`` sets it on the first Ctrl-C) stops
+taking new lines; the ones in flight get ``grace`` seconds to finish and be written, then are
+cancelled (a second Ctrl-C cancels at once). A cancelled line has no output line, so the next
+run sends it. Nothing is written in halves, so the file is consistent however the run ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import suppress
+from pathlib import Path
+from typing import Any
+
+import httpx
+from attrs import define, field
+
+from aimlapi_gemini.api.chat_completions import create_chat_completion
+from aimlapi_gemini.client import AuthenticatedClient
+from aimlapi_gemini.models.chat_completion import ChatCompletion
+
+from ._base import _is_transient
+from ._batch_io import (
+    ENDPOINT,
+    BatchFileError,
+    BatchItem,
+    InvalidLine,
+    OutputWriter,
+    ReadStats,
+    Shard,
+    compact_output,
+    error_record,
+    read_items,
+    scan_output,
+)
+from ._exceptions import AimlApiError, APIConnectionError, json_or_none, make_status_error
+from ._rate_limit import RateLimiter
+from ._retry import Backoff, gives_up, is_retryable_status
+
+DEFAULT_CONCURRENCY = 16
+DEFAULT_MAX_RETRIES = 5
+DEFAULT_GRACE = 30.0
+# The key is wrong (401) or may not do this (403, e.g. no credits left): every other line would get
+# the same answer, so the run stops after the lines in flight, as on Ctrl-C.
+STOPPING_STATUSES = frozenset({401, 403})
+_KEPT_INVALID = 100
+
+
+class InvalidInputError(BatchFileError):
+    """``strict=True`` and an input line is invalid; ``line`` is the first one found."""
+
+    def __init__(self, path: Path, line: InvalidLine) -> None:
+        super().__init__(f"{path}: {line}")
+        self.line = line
+
+
+@define
+class BatchSummary:
+    """What one run did. Counts are lines of this run (and shard)."""
+
+    succeeded: int = 0
+    """Lines answered 2xx (a ``response`` line)."""
+    failed: int = 0
+    """Lines that got an ``error`` line after their retries (or at once: 4xx)."""
+    invalid: int = 0
+    """Input lines not sent (reported with their line numbers in ``invalid_lines``)."""
+    already_done: int = 0
+    """Lines skipped because the output answers them already (resume)."""
+    other_shard: int = 0
+    unfinished: int = 0
+    """Lines in flight when the run stopped and the grace period ran out (sent again next run)."""
+    retries: int = 0
+    rate_limited: int = 0
+    """429 answers seen (each slowed the whole run)."""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+    wall_time: float = 0.0
+    interrupted: bool = False
+    """Stopped by ``stop`` (Ctrl-C) before the end of the input."""
+    stopped_by: str | None = None
+    """The error message of a 401/403 that stopped the run (STOPPING_STATUSES)."""
+    repaired: str | None = None
+    """What was done to a torn last line of the output, if there was one."""
+    compacted: int = 0
+    """Superseded lines removed from the output (``errors_only_retry``: only the last line per id stays)."""
+    invalid_lines: list[InvalidLine] = field(factory=list)
+    """The first 100 invalid lines."""
+
+    @property
+    def finished(self) -> int:
+        return self.succeeded + self.failed + self.invalid
+
+    @property
+    def ok(self) -> bool:
+        """Every line of this run was answered with a response."""
+        return (
+            self.failed == 0
+            and self.invalid == 0
+            and self.unfinished == 0
+            and not self.interrupted
+            and self.stopped_by is None
+        )
+
+    def line(self) -> str:
+        """The summary in one line (the CLI prints it at the end)."""
+        parts = [f"{self.succeeded} ok", f"{self.failed} errors", f"{self.invalid} invalid"]
+        if self.already_done:
+            parts.append(f"{self.already_done} done before")
+        if self.other_shard:
+            parts.append(f"{self.other_shard} in other shards")
+        if self.unfinished:
+            parts.append(f"{self.unfinished} unfinished")
+        parts.append(f"{self.retries} retries ({self.rate_limited} rate-limited)")
+        tokens = (
+            f"{self.total_tokens} tokens ({self.prompt_tokens} prompt, {self.completion_tokens} completion)"
+        )
+        state = "interrupted" if self.interrupted else "stopped" if self.stopped_by else "done"
+        return f"batch {state}: {', '.join(parts)}; {tokens}; {self.wall_time:.1f} s"
+
+
+ProgressCallback = Callable[["BatchSummary", RateLimiter], None]
+
+
+@define(frozen=True, slots=True)
+class _Response:
+    """A 2xx reply validated as a ChatCompletion; its bytes go to the output as they came."""
+
+    status_code: int
+    request_id: str | None
+    content: bytes
+
+
+@define
+class _Run:
+    client: AuthenticatedClient
+    limiter: RateLimiter
+    writer: OutputWriter
+    summary: BatchSummary
+    max_retries: int
+    backoff: Backoff
+    timeout: float | None
+    on_invalid: Callable[[InvalidLine], None] | None
+    on_progress: ProgressCallback | None
+    strict: bool
+    stop: asyncio.Event
+    strict_failure: InvalidLine | None = None
+    sending: set[asyncio.Task[Any]] = field(factory=set)
+    """Workers whose line has been sent (a request or a retry wait in flight)."""
+
+    async def worker(self, items: Iterator[BatchItem | InvalidLine]) -> None:
+        # Items come from one generator shared by every worker; it never awaits, so no two take
+        # the same line.
+        for item in items:
+            if isinstance(item, InvalidLine):
+                self._invalid(item)
+                if self.strict:
+                    self.strict_failure = self.strict_failure or item
+                    self.stop.set()
+                    return
+            else:
+                try:
+                    answer = await self.answer(item)
+                finally:
+                    if (task := asyncio.current_task()) is not None:
+                        self.sending.discard(task)
+                # No await between the answer and the write: a cancelled line has no line at all.
+                if isinstance(answer, _Response):
+                    self.writer.write_response(
+                        item.custom_id, answer.status_code, answer.request_id, answer.content
+                    )
+                    self.summary.succeeded += 1
+                else:
+                    self.writer.write(answer)
+                    self.summary.failed += 1
+            if self.on_progress is not None:
+                self.on_progress(self.summary, self.limiter)
+            if self.stop.is_set():
+                return
+
+    def _invalid(self, item: InvalidLine) -> None:
+        self.summary.invalid += 1
+        if len(self.summary.invalid_lines) < _KEPT_INVALID:
+            self.summary.invalid_lines.append(item)
+        if self.on_invalid is not None:
+            self.on_invalid(item)
+
+    async def answer(self, item: BatchItem) -> _Response | dict[str, Any]:
+        """The 2xx reply, or the error line after the retries."""
+        headers = {"Idempotency-Key": f"aimlapi-gemini-{os.urandom(16).hex()}", "X-Retry-Count": "0"}
+        attempt = 0
+        while True:
+            permit = await self.limiter.acquire(item.estimated_tokens)
+            if attempt == 0:
+                # From here the line is in flight: a stop lets it finish (within the grace period).
+                task = asyncio.current_task()
+                if task is not None:
+                    self.sending.add(task)
+            used: int | None = None
+            try:
+                response = await create_chat_completion.asyncio_detailed(
+                    client=self.client,
+                    body=item.request,
+                    max_retries=0,
+                    extra_headers=headers,
+                    **({} if self.timeout is None else {"timeout": self.timeout}),
+                )
+            except APIConnectionError as exc:
+                # Transport failures: retried when transient (the client's own rule).
+                cause = exc.__cause__
+                retry = isinstance(cause, httpx.TransportError) and _is_transient(cause)
+                delay = self.backoff.delay(attempt) if retry else None
+                record = error_record(item.custom_id, None, None, exc.message, None)
+            except AimlApiError as exc:  # a body over the size cap, a Content-Encoding lie: final
+                self.limiter.release(permit)
+                return error_record(item.custom_id, None, None, str(exc), None)
+            else:
+                code = int(response.status_code)
+                request_id = response.headers.get("x-request-id")
+                if 200 <= code < 300 and isinstance(response.parsed, ChatCompletion):
+                    usage = response.parsed.usage
+                    used = usage.total_tokens
+                    self.limiter.release(permit, used_tokens=used)
+                    self.limiter.succeeded()
+                    self._count_tokens(usage.prompt_tokens, usage.completion_tokens, usage.total_tokens)
+                    return _Response(code, request_id, response.content)
+                record, delay = self._failure(
+                    item, response.content, response.headers, code, request_id, attempt
+                )
+                if code == 429:
+                    self.limiter.rate_limited_for(permit, delay if delay is not None else 0.0)
+                    self.summary.rate_limited += 1
+                elif code in STOPPING_STATUSES and self.summary.stopped_by is None:
+                    self.summary.stopped_by = record["error"]["message"]
+                    self.stop.set()
+            if used is None:
+                self.limiter.release(permit)
+            if delay is None or attempt >= self.max_retries:
+                return record
+            attempt += 1
+            self.summary.retries += 1
+            headers["X-Retry-Count"] = str(attempt)
+            await asyncio.sleep(delay)
+
+    def _failure(
+        self,
+        item: BatchItem,
+        content: bytes,
+        headers: Mapping[str, str],
+        code: int,
+        request_id: str | None,
+        attempt: int,
+    ) -> tuple[dict[str, Any], float | None]:
+        """The error line for a final answer, and the wait before a retry (None: no retry)."""
+        text = content.decode("utf-8", "replace")
+        data = json_or_none(text)
+        if 200 <= code < 300:
+            message = f"HTTP {code} body is not a valid ChatCompletion"
+            return error_record(
+                item.custom_id, code, request_id, message, data if data is not None else text
+            ), None
+        # make_status_error reads an httpx.Response; asyncio_detailed gave its parts.
+        request = httpx.Request("POST", ENDPOINT)
+        error = make_status_error(httpx.Response(code, headers=headers, content=content, request=request))
+        record = error_record(
+            item.custom_id,
+            code,
+            error.request_id or request_id,
+            error.message,
+            data if data is not None else text,
+        )
+        retry = is_retryable_status(code) and gives_up(headers) is None
+        return record, self.backoff.delay(attempt, headers) if retry else None
+
+    def _count_tokens(self, prompt: int, completion: int, total: int) -> None:
+        self.summary.prompt_tokens += prompt
+        self.summary.completion_tokens += completion
+        self.summary.total_tokens += total
+
+
+def _default_client(base_url: str | None, concurrency: int) -> AuthenticatedClient:
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    kwargs: dict[str, Any] = {"httpx_args": {"limits": limits}, "max_retries": 0}
+    if base_url is not None:
+        kwargs["base_url"] = base_url
+    return AuthenticatedClient(**kwargs)
+
+
+async def arun_batch(
+    input_path: str | os.PathLike[str],
+    output_path: str | os.PathLike[str],
+    *,
+    client: AuthenticatedClient | None = None,
+    base_url: str | None = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    rpm: int | None = None,
+    tpm: int | None = None,
+    window: float = 60.0,
+    max_retries: int = DEFAULT_MAX_RETRIES,
+    backoff: Backoff | None = None,
+    timeout: float | None = None,
+    shard: Shard | str | None = None,
+    errors_only_retry: bool = False,
+    strict: bool = False,
+    fsync: bool = False,
+    grace: float = DEFAULT_GRACE,
+    stop: asyncio.Event | None = None,
+    on_invalid: Callable[[InvalidLine], None] | None = None,
+    on_progress: ProgressCallback | None = None,
+    _abort: asyncio.Event | None = None,
+) -> BatchSummary:
+    """Send every line of ``input_path`` (JSON Lines; see ``aimlapi_gemini.batch``) and append one
+    answer line per ``custom_id`` to ``output_path``, skipping the ids it answers already.
+
+    ``client``: an ``AuthenticatedClient`` (its async pool, key, base URL, timeout); by default one
+    from ``$AIML_API_KEY`` and ``base_url`` (or ``$AIML_API_BASE_URL``) with a pool of
+    ``concurrency`` connections. ``rpm`` / ``tpm``: never more requests / estimated tokens started
+    in any ``window`` seconds. ``max_retries``: per line, after 408, 409, 429, 5xx and transient
+    transport errors. ``shard``: ``"K/N"`` or a ``Shard``. ``errors_only_retry``: send again only
+    the ids whose latest output line is an error; at the end only each id's last line stays.
+    ``strict``: an invalid line stops the run (``InvalidInputError`` after the lines in flight
+    are written); else it is skipped and reported to ``on_invalid``. ``fsync``: each line is also
+    on the disk before the next (slower; a ``kill -9`` loses nothing either way). ``stop``, ``grace``:
+    see the module docstring. ``on_progress`` is called after every line.
+
+    Raises ``BatchFileError`` when the output holds a line that is not a batch output line.
+    """
+    started = time.monotonic()
+    source, target = Path(input_path), Path(output_path)
+    if isinstance(shard, str):
+        shard = Shard.parse(shard)
+    if max_retries < 0:
+        raise ValueError(f"max_retries must be 0 or more, got {max_retries}")
+    if not source.is_file():
+        raise BatchFileError(f"{source}: no such input file")
+    summary = BatchSummary()
+    state = scan_output(target)
+    summary.repaired = state.repaired
+    if state.superseded:  # left by an --errors-only-retry run that was killed before compacting
+        summary.compacted += compact_output(target)
+    limiter = RateLimiter(concurrency=concurrency, rpm=rpm, tpm=tpm, window=window)
+    stop = stop if stop is not None else asyncio.Event()
+    abort = _abort if _abort is not None else asyncio.Event()
+    if client is None:
+        http_client, own_pool = _default_client(base_url, concurrency), True
+    else:
+        # A copy, so the caller's client keeps its retries; a pool it has is shared, and one made
+        # here (on this event loop, which may not outlive the run) is closed at the end.
+        own_pool = client._async_client is None
+        http_client = client.with_options(max_retries=0)
+    stats = ReadStats()
+    items = read_items(
+        source, shard=shard, done=state.done_ids(errors_only_retry=errors_only_retry), stats=stats
+    )
+    with OutputWriter(target, fsync=fsync) as writer:
+        run = _Run(
+            client=http_client,
+            limiter=limiter,
+            writer=writer,
+            summary=summary,
+            max_retries=max_retries,
+            backoff=backoff or Backoff(),
+            timeout=timeout,
+            on_invalid=on_invalid,
+            on_progress=on_progress,
+            strict=strict,
+            stop=stop,
+        )
+        try:
+            await _drive(run, items, concurrency, grace, abort)
+        finally:
+            summary.already_done, summary.other_shard = stats.already_done, stats.other_shard
+            if own_pool:
+                await http_client.get_async_httpx_client().aclose()
+    summary.interrupted = stop.is_set() and run.strict_failure is None and summary.stopped_by is None
+    if errors_only_retry or summary.compacted:
+        after = scan_output(target)
+        if after.superseded:
+            summary.compacted += compact_output(target)
+    summary.wall_time = time.monotonic() - started
+    if run.strict_failure is not None:
+        raise InvalidInputError(source, run.strict_failure)
+    return summary
+
+
+async def _drive(
+    run: _Run, items: Iterator[BatchItem | InvalidLine], concurrency: int, grace: float, abort: asyncio.Event
+) -> None:
+    workers = [asyncio.create_task(run.worker(items)) for _ in range(concurrency)]
+    everything: asyncio.Future[Any] = asyncio.gather(*workers)
+    stopping: asyncio.Future[Any] = asyncio.create_task(run.stop.wait())
+    aborting: asyncio.Future[Any] = asyncio.create_task(abort.wait())
+    try:
+        await asyncio.wait({everything, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if not everything.done():
+            # Stopped: no worker takes another line. A line still waiting for the limiter was never
+            # sent: it goes now (the next run sends it); the ones in flight get the grace period.
+            for worker in workers:
+                if not worker.done() and worker not in run.sending:
+                    worker.cancel()
+                    run.summary.unfinished += 1
+            await asyncio.wait({everything, aborting}, timeout=grace, return_when=asyncio.FIRST_COMPLETED)
+        for worker in workers:
+            if not worker.done() and not worker.cancelled() and worker in run.sending:
+                worker.cancel()
+                run.summary.unfinished += 1
+        with suppress(asyncio.CancelledError):
+            await everything
+    finally:
+        for task in (*workers, stopping, aborting):
+            task.cancel()
+        await asyncio.gather(*workers, stopping, aborting, return_exceptions=True)
+
+
+def run_batch(
+    input_path: str | os.PathLike[str], output_path: str | os.PathLike[str], **options: Any
+) -> BatchSummary:
+    """``arun_batch`` on a new event loop. In the main thread the first Ctrl-C (SIGINT) stops
+    taking lines and waits ``grace`` seconds for the ones in flight; a second one cancels them."""
+    return asyncio.run(_run_with_signals(input_path, output_path, options))
+
+
+async def _run_with_signals(
+    input_path: str | os.PathLike[str], output_path: str | os.PathLike[str], options: dict[str, Any]
+) -> BatchSummary:
+    stop = options.pop("stop", None) or asyncio.Event()
+    abort = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    handled = threading.current_thread() is threading.main_thread()
+
+    def interrupted() -> None:
+        (abort if stop.is_set() else stop).set()
+
+    if handled:
+        try:
+            loop.add_signal_handler(signal.SIGINT, interrupted)
+        except (NotImplementedError, RuntimeError):  # Windows' loops have no signal handlers
+            handled = False
+    try:
+        return await arun_batch(input_path, output_path, stop=stop, _abort=abort, **options)
+    finally:
+        if handled:
+            loop.remove_signal_handler(signal.SIGINT)

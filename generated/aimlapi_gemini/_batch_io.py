@@ -1,0 +1,396 @@
+# Copied from scripts/codegen/runtime/_batch_io.py by `make generate`.
+# Do not edit here: edit the source there, then regenerate.
+"""The files of a batch: input lines read lazily and checked, output lines written whole.
+
+Input (JSON Lines, UTF-8): each line is ``{"custom_id": "...", "body": {ChatCompletionRequest}}``
+(the OpenAI Batch API's shape; its ``method`` and ``url``, when present, must be ``POST`` and
+``/v1/chat/completions``), or a bare request body, whose ``custom_id`` is then its line number
+(``"1"`` for the first line). Blank lines are ignored. A line that is not JSON, not one of these
+shapes, whose body is no valid ``ChatCompletionRequest`` (the generated model's own checks) or
+whose ``custom_id`` came earlier is an ``InvalidLine`` naming its line number; it is never sent.
+
+Output (JSON Lines): one line per request, ``{"custom_id", "response": {"status_code",
+"request_id", "body"}}`` or ``{"custom_id", "error": {"status_code", "request_id", "message",
+"body"}}``. Each line goes to the file in one ``write`` on a descriptor opened with ``O_APPEND``
+(the kernel has it the moment the call returns, so a ``kill -9`` cannot lose or split it; with
+``fsync`` it is on the disk too). A line without its newline at the end of the file can only be
+left by an older crash or a hand edit: ``scan_output`` repairs it (completes it if it is a whole
+record, else cuts it off) before anything is appended.
+
+Shards: ``shard_of(custom_id, count)`` is a truncated SHA-256 of the id modulo the count, the
+same on every machine and Python version (``hash()`` is salted per process).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from attrs import define, field
+
+from aimlapi_gemini.models.chat_completion_request import ChatCompletionRequest
+
+from ._validation import ValidationError
+
+ENDPOINT = "/v1/chat/completions"
+# Tokens are estimated as the OpenAI cookbook does it: about four characters of text per token,
+# plus the reply's budget (max_tokens, else what the API gives a reply without one).
+CHARS_PER_TOKEN = 4
+DEFAULT_REPLY_TOKENS = 512
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+class BatchFileError(Exception):
+    """An input or output file that cannot be used as it is; str(self) names the file and line."""
+
+
+@define(frozen=True, slots=True)
+class BatchItem:
+    """One valid input line, ready to send."""
+
+    line_number: int
+    custom_id: str
+    request: ChatCompletionRequest
+    estimated_tokens: int
+
+
+@define(frozen=True, slots=True)
+class InvalidLine:
+    """An input line that is not sent; ``reason`` says why."""
+
+    line_number: int
+    reason: str
+    custom_id: str | None = None
+
+    def __str__(self) -> str:
+        named = f" (custom_id {self.custom_id!r})" if self.custom_id is not None else ""
+        return f"line {self.line_number}{named}: {self.reason}"
+
+
+@define(frozen=True, slots=True)
+class Shard:
+    """``--shard K/N``: this run takes the ids whose shard is ``index`` (1-based) of ``count``."""
+
+    index: int
+    count: int
+
+    def __attrs_post_init__(self) -> None:
+        if not 1 <= self.index <= self.count:
+            raise ValueError(f"shard must be K/N with 1 <= K <= N, got {self.index}/{self.count}")
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        index, slash, count = text.partition("/")
+        if not slash or not index.strip().isdigit() or not count.strip().isdigit():
+            raise ValueError(f"shard must be K/N (for example 1/3), got {text!r}")
+        return cls(int(index), int(count))
+
+    def takes(self, custom_id: str) -> bool:
+        return shard_of(custom_id, self.count) == self.index - 1
+
+
+def shard_of(custom_id: str, count: int) -> int:
+    """0-based shard of ``custom_id`` among ``count``: stable across machines and processes."""
+    digest = hashlib.sha256(custom_id.encode("utf-8", "surrogatepass")).digest()
+    return int.from_bytes(digest[:8], "big") % count
+
+
+def _text_chars(value: Any) -> int:
+    # Message contents are strings or lists of parts; count the text wherever it is.
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, list):
+        return sum(_text_chars(part) for part in value)
+    if isinstance(value, dict):
+        return _text_chars(value.get("text")) + _text_chars(value.get("content"))
+    return 0
+
+
+def estimate_tokens(body: Mapping[str, Any]) -> int:
+    """Tokens a request may use: its messages' text at CHARS_PER_TOKEN, plus its reply budget."""
+    messages = body.get("messages")
+    prompt = sum(_text_chars(message) for message in messages) if isinstance(messages, list) else 0
+    reply = body.get("max_tokens")
+    budget = reply if isinstance(reply, int) and not isinstance(reply, bool) else DEFAULT_REPLY_TOKENS
+    return -(-prompt // CHARS_PER_TOKEN) + budget
+
+
+@define
+class ReadStats:
+    """What the reader skipped without yielding (for the progress bar and the summary)."""
+
+    lines: int = 0
+    other_shard: int = 0
+    already_done: int = 0
+
+
+def _parse_line(line_number: int, raw: bytes) -> BatchItem | InvalidLine:
+    try:
+        data = json.loads(raw)
+    except UnicodeDecodeError as exc:
+        return InvalidLine(line_number, f"not UTF-8 text (byte {exc.start}: {exc.reason})")
+    except (ValueError, RecursionError) as exc:
+        return InvalidLine(line_number, f"not JSON ({exc})")
+    if not isinstance(data, dict):
+        return InvalidLine(line_number, f"expected a JSON object, got {type(data).__name__}")
+    if "body" in data:
+        custom_id = data.get("custom_id")
+        if not isinstance(custom_id, str) or not custom_id:
+            return InvalidLine(line_number, "custom_id must be a non-empty string")
+        method, url = data.get("method", "POST"), data.get("url", ENDPOINT)
+        if method != "POST" or url != ENDPOINT:
+            return InvalidLine(
+                line_number, f"method and url must be POST {ENDPOINT}, got {method} {url}", custom_id
+            )
+        body = data["body"]
+        if not isinstance(body, dict):
+            return InvalidLine(line_number, "body must be a JSON object", custom_id)
+    else:
+        custom_id, body = str(line_number), data
+    if body.get("stream") is True:
+        return InvalidLine(
+            line_number, "stream: true cannot be batched (the output holds whole replies)", custom_id
+        )
+    try:
+        request = ChatCompletionRequest.from_dict(body)
+    except ValidationError as exc:
+        return InvalidLine(
+            line_number, str(exc.about("body is not a valid ChatCompletionRequest")), custom_id
+        )
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError) as exc:
+        return InvalidLine(line_number, f"body is not a valid ChatCompletionRequest: {exc}", custom_id)
+    return BatchItem(line_number, custom_id, request, estimate_tokens(body))
+
+
+def read_items(
+    path: Path,
+    *,
+    shard: Shard | None = None,
+    done: Mapping[str, object] | frozenset[str] | set[str] = frozenset(),
+    stats: ReadStats | None = None,
+) -> Iterator[BatchItem | InvalidLine]:
+    """The input's lines of this shard that are not ``done``, one at a time (the file is never
+    held whole). An id seen twice is invalid the second time, even when done."""
+    stats = stats if stats is not None else ReadStats()
+    seen: set[str] = set()
+    with path.open("rb") as lines:
+        for line_number, raw in enumerate(lines, start=1):
+            if not raw.strip():
+                continue
+            stats.lines += 1
+            parsed = _parse_line(line_number, raw)
+            # A line without a usable id belongs to the shard of its line number, so that exactly
+            # one of the shards reports it.
+            key = parsed.custom_id if parsed.custom_id is not None else str(line_number)
+            if shard is not None and not shard.takes(key):
+                stats.other_shard += 1
+                continue
+            if isinstance(parsed, BatchItem):
+                if parsed.custom_id in seen:
+                    yield InvalidLine(line_number, "custom_id repeats an earlier line's", parsed.custom_id)
+                    continue
+                seen.add(parsed.custom_id)
+                if parsed.custom_id in done:
+                    stats.already_done += 1
+                    continue
+            yield parsed
+
+
+def count_lines(path: Path) -> int:
+    """Non-blank lines of a file, read in blocks (for the progress bar's total)."""
+    total = 0
+    with path.open("rb") as lines:
+        for raw in lines:
+            if raw.strip():
+                total += 1
+    return total
+
+
+# --- output ---------------------------------------------------------------------------------
+
+
+@define
+class OutputState:
+    """What the output file holds: per custom_id, whether its latest line is a response."""
+
+    answered: dict[str, bool] = field(factory=dict)
+    lines: int = 0
+    superseded: int = 0
+    """Lines an id's later line replaces (left by --errors-only-retry until compaction)."""
+    repaired: str | None = None
+    """What was done to a torn last line, if there was one."""
+
+    def done_ids(self, *, errors_only_retry: bool) -> Mapping[str, bool] | set[str]:
+        if not errors_only_retry:
+            return self.answered
+        return {custom_id for custom_id, ok in self.answered.items() if ok}
+
+
+def _record_id(raw: bytes) -> tuple[str, bool] | None:
+    """(custom_id, is a response) of an output line, or None when it is not one."""
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("custom_id"), str):
+        return None
+    if ("response" in data) == ("error" in data):
+        return None
+    return data["custom_id"], "response" in data
+
+
+def scan_output(path: Path) -> OutputState:
+    """Read what an earlier run wrote (nothing when the file does not exist). Every line must be
+    an output record (else BatchFileError, and the file is left as it is); only then is a torn
+    last line repaired: completed when it is a whole record, else cut off."""
+    state = OutputState()
+    if not path.exists():
+        return state
+    offset = 0
+    tail: bytes | None = None
+    with path.open("rb") as lines:
+        for line_number, raw in enumerate(lines, start=1):
+            if not raw.endswith(b"\n"):  # only the last line can lack it
+                tail = raw
+                break
+            record = _record_id(raw)
+            if record is None:
+                raise BatchFileError(
+                    f"{path}: line {line_number} is not a batch output line; fix or move the file"
+                )
+            _count(state, record)
+            offset += len(raw)
+    if tail is not None:
+        _repair_tail(path, state, offset, tail)
+    return state
+
+
+def _count(state: OutputState, record: tuple[str, bool]) -> None:
+    custom_id, ok = record
+    if custom_id in state.answered:
+        state.superseded += 1
+    state.answered[custom_id] = ok
+    state.lines += 1
+
+
+def _repair_tail(path: Path, state: OutputState, offset: int, tail: bytes) -> None:
+    record = _record_id(tail)
+    with path.open("r+b") as file:
+        if record is not None:
+            file.seek(offset + len(tail))
+            file.write(b"\n")
+            _count(state, record)
+            state.repaired = f"completed the last line of {path} (it had no newline)"
+        else:
+            file.truncate(offset)
+            state.repaired = (
+                f"removed a torn last line of {path} ({len(tail)} bytes, from an interrupted run)"
+            )
+        file.flush()
+        os.fsync(file.fileno())
+
+
+def response_record(custom_id: str, status_code: int, request_id: str | None, body: Any) -> dict[str, Any]:
+    return {
+        "custom_id": custom_id,
+        "response": {"status_code": status_code, "request_id": request_id, "body": body},
+    }
+
+
+def error_record(
+    custom_id: str, status_code: int | None, request_id: str | None, message: str, body: Any
+) -> dict[str, Any]:
+    return {
+        "custom_id": custom_id,
+        "error": {"status_code": status_code, "request_id": request_id, "message": message, "body": body},
+    }
+
+
+class OutputWriter:
+    """Appends whole lines: one ``os.write`` each on an ``O_APPEND`` descriptor (see module doc)."""
+
+    def __init__(self, path: Path, *, fsync: bool = False) -> None:
+        self.path = path
+        self.fsync = fsync
+        self.lines = 0
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+
+    def write(self, record: Mapping[str, Any]) -> None:
+        self._write_bytes((_ENCODER.encode(record) + "\n").encode("utf-8", "surrogatepass"))
+
+    def write_response(
+        self, custom_id: str, status_code: int, request_id: str | None, content: bytes
+    ) -> None:
+        """A response line whose body is the server's JSON bytes as they came, when they are one
+        line of JSON text already (a compact object: the usual case), else re-encoded."""
+        if content[:1] != b"{" or b"\n" in content or b"\r" in content:
+            self.write(response_record(custom_id, status_code, request_id, json.loads(content)))
+            return
+        head = _ENCODER.encode(
+            {"custom_id": custom_id, "response": {"status_code": status_code, "request_id": request_id}}
+        )
+        # '{"custom_id":...,"response":{...,"request_id":...}}' -> the same with ',"body":<content>}}'
+        self._write_bytes(head[:-2].encode("utf-8", "surrogatepass") + b',"body":' + content + b"}}\n")
+
+    def _write_bytes(self, line: bytes) -> None:
+        data = memoryview(line)
+        while data:  # a regular file takes it whole; the loop covers a partial write all the same
+            written = os.write(self._fd, data)
+            data = data[written:]
+        if self.fsync:
+            os.fsync(self._fd)
+        self.lines += 1
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    def __enter__(self) -> OutputWriter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def compact_output(path: Path) -> int:
+    """Keep only each custom_id's last line (last wins), replacing the file atomically (a temporary
+    file beside it, fsynced, then ``os.replace``). Returns how many lines were dropped."""
+    last: dict[str, int] = {}
+    with path.open("rb") as lines:
+        for index, raw in enumerate(lines):
+            record = _record_id(raw)
+            if record is not None:
+                last[record[0]] = index
+    dropped = 0
+    temporary = path.with_name(f".{path.name}.compacting")
+    with path.open("rb") as lines, temporary.open("wb") as kept:
+        for index, raw in enumerate(lines):
+            record = _record_id(raw)
+            if record is not None and last.get(record[0]) == index:
+                kept.write(raw)
+            else:
+                dropped += 1
+        kept.flush()
+        os.fsync(kept.fileno())
+    os.replace(temporary, path)
+    _fsync_directory(path.parent)
+    return dropped
+
+
+def _fsync_directory(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:  # not possible everywhere (Windows); the rename is still atomic
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

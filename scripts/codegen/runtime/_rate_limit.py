@@ -1,0 +1,165 @@
+"""The batch runner's limiter: how many requests may be in flight and when the next may start.
+
+Three limits, all shared by every request of one run (retries included):
+
+- ``rpm``: a sliding log of start times. A request starts only when fewer than ``rpm`` started in
+  the last ``window`` seconds, so no window of that length (60 s by default; tests pass a short
+  one) ever holds more than ``rpm`` starts. A fixed-window counter would allow 2x at the edges.
+- ``tpm``: the same log weighted by tokens, estimated from the request before it is sent and
+  corrected to the reply's ``usage.total_tokens`` when it arrives. A request estimated above
+  ``tpm`` on its own starts when the log is empty, so it cannot wait forever.
+- concurrency, adapted to the server (AIMD, as TCP does): a 429 halves the allowed number in
+  flight and pauses every start until its ``Retry-After`` has passed; each success adds
+  ``1/limit`` back, so it climbs by about one per round of requests up to ``concurrency``.
+  Only a 429 for a request started after the last cut cuts again: one burst of 429s (the
+  requests that were in flight together) counts as one signal, not as many halvings.
+
+Waiters queue on one FIFO lock, so the limits are granted in arrival order; with room to spare a
+start takes no lock at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable
+
+from attrs import define, field
+
+
+@define(eq=False)
+class Permit:
+    """One granted start: when, and the token entry it holds in the tpm log."""
+
+    started_at: float
+    tokens: list[float] | None = None  # [start time, tokens] in the tpm log, or None without tpm
+
+
+@define(eq=False)
+class RateLimiter:
+    """See the module docstring. ``clock`` is seconds on a monotonic clock."""
+
+    concurrency: int
+    rpm: int | None = None
+    tpm: int | None = None
+    window: float = 60.0
+    clock: Callable[[], float] = time.monotonic
+    min_concurrency: int = 1
+    limit: float = field(init=False)
+    """The number in flight currently allowed (``concurrency`` until the first 429)."""
+    in_flight: int = field(init=False, default=0)
+    paused_until: float = field(init=False, default=0.0)
+    rate_limited: int = field(init=False, default=0)
+    """How many 429s the run saw."""
+    _starts: deque[float] = field(init=False, factory=deque)
+    _token_log: deque[list[float]] = field(init=False, factory=deque)
+    _token_sum: float = field(init=False, default=0.0)
+    _last_cut: float = field(init=False, default=float("-inf"))
+    _gate: asyncio.Lock = field(init=False, factory=asyncio.Lock)
+    _released: asyncio.Event = field(init=False, factory=asyncio.Event)
+
+    def __attrs_post_init__(self) -> None:
+        if self.concurrency < 1:
+            raise ValueError(f"concurrency must be 1 or more, got {self.concurrency}")
+        for name in ("rpm", "tpm"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise ValueError(f"{name} must be 1 or more, got {value}")
+        if not self.window > 0:
+            raise ValueError(f"window must be above 0 seconds, got {self.window}")
+        self.limit = float(self.concurrency)
+
+    @property
+    def slots(self) -> int:
+        return max(self.min_concurrency, int(self.limit))
+
+    def _forget(self, now: float) -> None:
+        horizon = now - self.window
+        starts = self._starts
+        while starts and starts[0] <= horizon:
+            starts.popleft()
+        log = self._token_log
+        while log and log[0][0] <= horizon:
+            self._token_sum -= log.popleft()[1]
+
+    def _wait(self, now: float, tokens: float) -> float:
+        """Seconds until the time limits (pause, rpm, tpm) allow a start; 0 when they do now."""
+        self._forget(now)
+        wait = self.paused_until - now
+        if self.rpm is not None and len(self._starts) >= self.rpm:
+            wait = max(wait, self._starts[-self.rpm] + self.window - now)
+        if self.tpm is not None and self._token_log and self._token_sum + tokens > self.tpm:
+            # The first moment enough of the log has expired for this request to fit.
+            remaining = self._token_sum
+            for started, used in self._token_log:
+                remaining -= used
+                if remaining + tokens <= self.tpm:
+                    wait = max(wait, started + self.window - now)
+                    break
+            else:  # larger than tpm on its own: it waits for the log to be empty
+                wait = max(wait, self._token_log[-1][0] + self.window - now)
+        return max(wait, 0.0)
+
+    def _take(self, now: float, tokens: float) -> Permit:
+        self.in_flight += 1
+        if self.rpm is not None:
+            self._starts.append(now)
+        entry = None
+        if self.tpm is not None:
+            entry = [now, tokens]
+            self._token_log.append(entry)
+            self._token_sum += tokens
+        return Permit(started_at=now, tokens=entry)
+
+    async def acquire(self, tokens: float = 0.0) -> Permit:
+        """Wait until a request estimated at ``tokens`` may start, and count it as started."""
+        if not self._gate.locked() and self.in_flight < self.slots:
+            now = self.clock()
+            if self._wait(now, tokens) == 0:
+                return self._take(now, tokens)
+        async with self._gate:
+            while True:
+                now = self.clock()
+                wait = self._wait(now, tokens)
+                if self.in_flight >= self.slots:
+                    self._released.clear()
+                    await self._released.wait()
+                elif wait > 0:
+                    await asyncio.sleep(wait)
+                else:
+                    return self._take(now, tokens)
+
+    def release(self, permit: Permit, *, used_tokens: float | None = None) -> None:
+        """The request is over; ``used_tokens`` (the reply's usage) replaces its estimate."""
+        self.in_flight -= 1
+        self._released.set()
+        entry = permit.tokens
+        if entry is not None and used_tokens is not None and entry in self._token_log:
+            self._token_sum += used_tokens - entry[1]
+            entry[1] = used_tokens
+
+    def succeeded(self) -> None:
+        """Additive increase: about one more in flight per round of successes."""
+        if self.limit < self.concurrency:
+            self.limit = min(float(self.concurrency), self.limit + 1.0 / self.limit)
+
+    def rate_limited_for(self, permit: Permit, pause: float) -> None:
+        """A 429: pause every start for ``pause`` seconds and, once per burst, halve the limit."""
+        self.rate_limited += 1
+        now = self.clock()
+        self.paused_until = max(self.paused_until, now + pause)
+        if permit.started_at > self._last_cut:
+            self.limit = max(float(self.min_concurrency), self.limit / 2)
+            self._last_cut = now
+
+    def describe(self) -> str:
+        """The current limits in a few words (the progress bar shows them)."""
+        parts = [f"{self.in_flight}/{self.slots} in flight"]
+        if self.rpm is not None:
+            parts.append(f"rpm {self.rpm}")
+        if self.tpm is not None:
+            parts.append(f"tpm {self.tpm}")
+        if self.paused_until > self.clock():
+            parts.append("paused (429)")
+        return ", ".join(parts)

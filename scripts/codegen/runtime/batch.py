@@ -1,0 +1,34 @@
+"""Batch jobs: thousands of requests from a JSON Lines file, as fast as the limits allow,
+resumable, nothing lost. The command line is ``aimlapi-gemini batch INPUT.jsonl -o OUTPUT.jsonl``.
+
+```python
+from aimlapi_gemini.batch import run_batch
+
+summary = run_batch("requests.jsonl", "answers.jsonl", concurrency=32, rpm=600)
+print(summary.line())
+```
+
+Input lines: ``{"custom_id": "...", "body": {ChatCompletionRequest}}`` or a bare request body
+(its ``custom_id`` is then its line number). Output lines: ``{"custom_id", "response":
+{"status_code", "request_id", "body"}}`` or ``{"custom_id", "error": {"status_code",
+"request_id", "message", "body"}}``. Rerunning with the same output sends only the ids it does
+not answer yet. ``arun_batch`` is the same for a running event loop. The README's "Batch jobs"
+section has every option and guarantee.
+
+This module is not imported by ``import aimlapi_gemini`` (import time stays that of the client).
+"""
+
+from ._batch import BatchSummary, InvalidInputError, arun_batch, run_batch
+from ._batch_io import BatchFileError, InvalidLine, Shard, estimate_tokens, shard_of
+
+__all__ = [
+    "BatchFileError",
+    "BatchSummary",
+    "InvalidInputError",
+    "InvalidLine",
+    "Shard",
+    "arun_batch",
+    "estimate_tokens",
+    "run_batch",
+    "shard_of",
+]

@@ -1,0 +1,110 @@
+"""Loopback reference servers for the batch tests, and input files they write."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reference_server import BackgroundServer, ReferenceApp, ServerConfig
+from reference_server.exchange import Receive, Scope, Send
+from reference_server.faults import Chaos
+
+ENDPOINT = "/v1/chat/completions"
+
+
+def request_body(text: str, max_tokens: int = 5) -> dict[str, Any]:
+    return {"model": "gemini-pro", "messages": [{"role": "user", "content": text}], "max_tokens": max_tokens}
+
+
+def write_input(path: Path, count: int, *, prefix: str = "id", max_tokens: int = 5) -> list[str]:
+    """``count`` wrapped lines with ids ``<prefix>-<n>``; returns the ids in order."""
+    ids = [f"{prefix}-{n}" for n in range(count)]
+    with path.open("w", encoding="utf-8") as file:
+        for custom_id in ids:
+            line = {"custom_id": custom_id, "body": request_body(f"hello {custom_id}", max_tokens)}
+            file.write(json.dumps(line) + "\n")
+    return ids
+
+
+def output_lines(path: Path) -> list[dict[str, Any]]:
+    """Every line of an output file, each checked to be one whole JSON record."""
+    data = path.read_bytes()
+    assert not data or data.endswith(b"\n"), "the output ends in a torn line"
+    records = [json.loads(line) for line in data.splitlines()]
+    for record in records:
+        assert ("response" in record) != ("error" in record), record
+    return records
+
+
+def ids_of(path: Path) -> list[str]:
+    return [record["custom_id"] for record in output_lines(path)]
+
+
+class Recorder:
+    """ASGI middleware: the arrival time of every request to the endpoint, an optional delay first."""
+
+    def __init__(self, app: ReferenceApp, delay: float = 0.0) -> None:
+        self.app = app
+        self.delay = delay
+        self.arrivals: list[float] = []
+        self.headers: list[dict[str, str]] = []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == ENDPOINT:
+            self.arrivals.append(time.monotonic())
+            self.headers.append(
+                {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
+            )
+            if self.delay:
+                await asyncio.sleep(self.delay)
+        await self.app(scope, receive, send)
+
+
+class RecordedServer:
+    def __init__(self, server: BackgroundServer, recorder: Recorder) -> None:
+        self.server = server
+        self.recorder = recorder
+        self.base_url = server.base_url
+        self.api_key = server.api_key
+
+    @property
+    def arrivals(self) -> list[float]:
+        return self.recorder.arrivals
+
+
+ServerFactory = Callable[..., RecordedServer]
+
+
+@pytest.fixture
+def make_server() -> Iterator[ServerFactory]:
+    """``make_server(delay=..., chaos=Chaos(...))``: a reference server recording arrivals."""
+    started: list[BackgroundServer] = []
+
+    def make(*, delay: float = 0.0, chaos: Chaos | None = None) -> RecordedServer:
+        recorders: list[Recorder] = []
+
+        def wrap(app: ReferenceApp) -> Recorder:
+            recorders.append(Recorder(app, delay))
+            return recorders[0]
+
+        server = BackgroundServer(ServerConfig(chaos=chaos), middleware=wrap).start()
+        started.append(server)
+        return RecordedServer(server, recorders[0])
+
+    yield make
+    for server in started:
+        server.stop()
+
+
+def cli_env(base_url: str, key: str = "test-key") -> dict[str, str]:
+    env = {name: value for name, value in os.environ.items() if not name.startswith("AIML_API")}
+    env["AIML_API_BASE_URL"] = base_url
+    env["AIML_API_KEY"] = key
+    return env
