@@ -5,7 +5,7 @@ Run: AIML_API_KEY=... python examples/03_tool_call.py
 
 import json
 
-from aimlapi_gemini import AIMLAPI, AssistantMessage
+from aimlapi_gemini import AIMLAPI
 from aimlapi_gemini.params import ChatCompletionMessageParam, ChatCompletionToolParam
 
 
@@ -28,11 +28,9 @@ tools: list[ChatCompletionToolParam] = [
     }
 ]
 client = AIMLAPI()
-messages: list[ChatCompletionMessageParam | AssistantMessage] = [
-    {"role": "user", "content": "What is the weather in Oslo?"}
-]
+messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": "What is the weather in Oslo?"}]
 reply = client.chat.completions.create(model="gemini-pro", messages=messages, tools=tools).choices[0].message
-messages.append(reply.to_param())  # the assistant turn, tool calls included, goes back as it came
+messages.append(reply)  # the assistant turn, tool calls included, goes back as it came
 for call in reply.tool_calls or []:
     if call.type_ == "function":  # the other kind, "custom", carries free text instead of a function
         result = get_weather(**json.loads(call.function.arguments))

@@ -3,15 +3,13 @@
 Run: AIML_API_KEY=... python examples/07_multi_turn.py
 """
 
-from aimlapi_gemini import AIMLAPI, AssistantMessage
+from aimlapi_gemini import AIMLAPI
 from aimlapi_gemini.params import ChatCompletionMessageParam
 
 client = AIMLAPI()
-messages: list[ChatCompletionMessageParam | AssistantMessage] = [
-    {"role": "system", "content": "You are a terse travel guide."}
-]
+messages: list[ChatCompletionMessageParam] = [{"role": "system", "content": "You are a terse travel guide."}]
 for question in ["Where should I go in Portugal?", "And in winter?", "How do I get there from Lisbon?"]:
     messages.append({"role": "user", "content": question})
     reply = client.chat.completions.create(model="gemini-pro", messages=messages).choices[0].message
-    messages.append(reply.to_param())
+    messages.append(reply)
     print(f"> {question}\n{reply.content}\n")
