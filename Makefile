@@ -69,8 +69,8 @@ $(VENV)/.bench-installed: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	@touch $@
 
-bench: $(VENV)/.bench-installed ## Benchmarks vs raw httpx, the OpenAI SDK and the client at 655be1f (table + reports/bench.{json,png})
-	$(PY) scripts/bench.py
+bench: $(VENV)/.bench-installed ## Benchmarks vs raw httpx, the OpenAI SDK and the client at 655be1f (table + reports/bench.{json,png}; BENCH_ARGS="--only models")
+	$(PY) scripts/bench.py $(BENCH_ARGS)
 
 PROFILE ?= per-call
 profile: $(VENV)/.bench-installed ## Profile the generated client in one bench section (PROFILE=per-call|parse|build|stream)

@@ -102,3 +102,17 @@ def test_a_quiet_machine_judges_every_row() -> None:
     rows = _rows()
     assert not withhold_wall_verdicts(rows, load=0.3, cores=2)
     assert [row.passed for row in rows] == [True, False]
+
+
+def test_without_the_bench_extra_the_bench_says_how_to_install_it_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bench_kit import runner
+
+    monkeypatch.setattr(runner, "BENCH_EXTRA", {"json": "json", "no_such_module_for_the_bench": "nosuch-pkg"})
+    assert runner.main(["--only", "models"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "no nosuch-pkg" in err
+    assert "json" not in err.split("(")[1]  # installed modules are not listed
+    assert "make bench" in err

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import platform
 import subprocess
+import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -24,6 +26,14 @@ from .per_call import bench_per_call
 from .profiling import PROFILES, profile
 from .report import REPORTS, print_table, write_reports
 from .streaming import bench_stream_cpu, bench_streaming
+
+# The bench extra: what the baselines and the report need (`make bench` installs it).
+BENCH_EXTRA = {
+    "openai": "openai",
+    "httpx_sse": "httpx-sse",
+    "matplotlib": "matplotlib",
+    "pyinstrument": "pyinstrument",
+}
 
 SECTIONS = ("models", "generate", "import", "per-call", "async", "stream", "stream-cpu", "batch")
 
@@ -51,6 +61,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--only", choices=SECTIONS, action="append", help="run only this section (repeatable)"
     )
     args = parser.parse_args(argv)
+    missing = [package for module, package in BENCH_EXTRA.items() if importlib.util.find_spec(module) is None]
+    if missing:
+        print(
+            f"bench.py: the bench extra is not installed (no {', '.join(missing)}): run `make bench`"
+            " (it installs it), or `.venv/bin/pip install -e '.[dev,bench]'` first",
+            file=sys.stderr,
+        )
+        return 2
     if args.profile:
         profile(args.profile)
         return 0
