@@ -22,6 +22,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -345,9 +346,11 @@ class _Run:
             attempt += 1
             self.summary.retries += 1
             headers["X-Retry-Count"] = str(attempt)
-            await asyncio.sleep(delay)
+            # The wait ends early when the run stops: a retry is a new send, and none is sent then.
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self.stop.wait(), timeout=delay)
             if self.stopping():
-                return _DEFERRED  # a retry is a new send: none once the run stops
+                return _DEFERRED
 
     def _stop_run(self, reason: str) -> None:
         if self.summary.stopped_by is None:

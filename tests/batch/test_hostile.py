@@ -434,3 +434,44 @@ def test_the_cli_limits_are_the_runners() -> None:
         _batch.MAX_CONCURRENCY,
         _batch.DEFAULT_MAX_RETRIES,
     )
+
+
+def test_a_run_stopped_before_it_starts_sends_nothing(tmp_path: Path, make_server: ServerFactory) -> None:
+    # What a Ctrl-C during the scan of the output amounts to: the stop is there before any line.
+    server = make_server()
+    write_input(tmp_path / "in.jsonl", 40)
+
+    async def go() -> BatchSummary:
+        stop = asyncio.Event()
+        stop.set()
+        client = AuthenticatedClient(base_url=server.base_url, token=server.api_key)
+        return await arun_batch(tmp_path / "in.jsonl", tmp_path / "out.jsonl", client=client, stop=stop)
+
+    summary = asyncio.run(go())
+    assert summary.interrupted
+    assert (summary.succeeded, len(server.arrivals)) == (0, 0)
+
+
+def test_a_stop_cuts_a_retry_wait_short(tmp_path: Path, make_server: ServerFactory) -> None:
+    server = make_server()
+    write_input(tmp_path / "in.jsonl", 1)
+
+    async def go() -> tuple[BatchSummary, float]:
+        stop = asyncio.Event()
+        client = AuthenticatedClient(
+            base_url=server.base_url, token=server.api_key, headers={"X-Fault": "status=503;retry-after=60"}
+        )
+        running = asyncio.create_task(
+            arun_batch(tmp_path / "in.jsonl", tmp_path / "out.jsonl", client=client, stop=stop)
+        )
+        while not server.arrivals:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.1)  # in its 60 s wait now
+        stopped = time.monotonic()
+        stop.set()
+        return await running, time.monotonic() - stopped
+
+    summary, took = asyncio.run(go())
+    assert took < 5  # not the 60 s wait, nor the 30 s grace
+    assert (summary.unfinished, len(server.arrivals)) == (1, 1)
+    assert ids_of(tmp_path / "out.jsonl") == []
