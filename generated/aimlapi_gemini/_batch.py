@@ -66,6 +66,9 @@ DEFAULT_GRACE = 30.0
 # the same answer, so the run stops after the lines in flight, as on Ctrl-C.
 STOPPING_STATUSES = frozenset({401, 403})
 _KEPT_INVALID = 100
+# Connection failures of one line, with no attempt of the run ever connected, that stop the run:
+# three attempts span about 1.5 s of backoff, rather than a minute of retries for every line.
+UNREACHABLE_ATTEMPTS = 3
 
 
 class InvalidInputError(BatchFileError):
@@ -294,10 +297,11 @@ class _Run:
                     cause, (httpx.ConnectError, httpx.ConnectTimeout)
                 )
                 unreachable = isinstance(cause, (httpx.ConnectError, httpx.ConnectTimeout))
-                if unreachable and not self.reached and (delay is None or attempt >= self.max_retries):
-                    # A line spent its retries failing to connect and no attempt of the run ever
-                    # connected: a wrong base URL or a server that is down, which every other
-                    # line would meet the same way.
+                gave_up = delay is None or attempt + 1 >= min(self.max_retries + 1, UNREACHABLE_ATTEMPTS)
+                if unreachable and not self.reached and gave_up:
+                    # A line failed to connect UNREACHABLE_ATTEMPTS times (or all its attempts)
+                    # and no attempt of the run ever connected: a wrong base URL or a server
+                    # that is down, which every other line would meet the same way.
                     self.limiter.release(permit)
                     self._stop_run(f"no attempt reached the server: {exc.message}")
                     return _DEFERRED

@@ -409,22 +409,20 @@ def test_an_unreachable_server_stops_the_run_after_one_lines_retries(tmp_path: P
     assert summary.stopped_by is not None
     assert "no attempt reached the server" in summary.stopped_by
     assert ids_of(target) == []  # nothing answered: the next run sends every line
-    assert summary.retries <= 16 * 3  # the lines in flight, not all 200 of them
+    assert summary.retries <= 16 * 2  # three attempts of the lines in flight, not all 200 lines
     assert time.monotonic() - started < 30
 
 
-def test_the_cli_exits_2_on_an_unreachable_server(tmp_path: Path) -> None:
-    write_input(tmp_path / "in.jsonl", 20)
+def test_the_cli_exits_2_on_an_unreachable_server_after_three_attempts(tmp_path: Path) -> None:
+    write_input(tmp_path / "in.jsonl", 100)
+    started = time.monotonic()
     result = batch_cli(
-        f"http://127.0.0.1:{_closed_port()}",
-        str(tmp_path / "in.jsonl"),
-        "-o",
-        str(tmp_path / "o.jsonl"),
-        "--max-retries",
-        "1",
+        f"http://127.0.0.1:{_closed_port()}", str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "o.jsonl")
     )
     assert result.returncode == 2, result.stderr
     assert "no attempt reached the server" in result.stderr
+    assert "100 unfinished" not in result.stderr  # only the lines in flight were taken
+    assert time.monotonic() - started < 20  # default backoff: 0.5 s + 1 s, not ten retries a line
 
 
 def test_the_cli_limits_are_the_runners() -> None:
