@@ -273,77 +273,72 @@ class _Run:
         attempt = 0
         while True:
             permit = await self.limiter.acquire(item.estimated_tokens)
-            if attempt == 0:
-                # From here the line is in flight: a stop lets it finish (within the grace period).
-                task = asyncio.current_task()
-                if task is not None:
-                    self.sending.add(task)
-            used: int | None = None
             try:
-                response = await create_chat_completion.asyncio_detailed(
-                    client=self.client,
-                    body=item.request,
-                    max_retries=0,
-                    extra_headers=headers,
-                    **({} if self.timeout is None else {"timeout": self.timeout}),
-                )
-            except APIConnectionError as exc:
-                # Transport failures: retried when transient (the client's own rule).
-                cause = exc.__cause__
-                retry = isinstance(cause, httpx.TransportError) and _is_transient(cause)
-                delay = self.backoff.delay(attempt) if retry else None
-                record = error_record(item.custom_id, None, None, exc.message, None)
-                self.reached = self.reached or not isinstance(
-                    cause, (httpx.ConnectError, httpx.ConnectTimeout)
-                )
-                unreachable = isinstance(cause, (httpx.ConnectError, httpx.ConnectTimeout))
-                gave_up = delay is None or attempt + 1 >= min(self.max_retries + 1, UNREACHABLE_ATTEMPTS)
-                if unreachable and not self.reached and gave_up:
-                    # A line failed to connect UNREACHABLE_ATTEMPTS times (or all its attempts)
-                    # and no attempt of the run ever connected: a wrong base URL or a server
-                    # that is down, which every other line would meet the same way.
-                    self.limiter.release(permit)
-                    self._stop_run(f"no attempt reached the server: {exc.message}")
-                    return _DEFERRED
-            except AimlApiError as exc:  # a body over the size cap, a Content-Encoding lie: final
-                self.limiter.release(permit)
-                return error_record(item.custom_id, None, None, str(exc), None)
-            except BaseException:
-                self.limiter.release(permit)
-                raise
-            else:
-                self.reached = True
-                code = int(response.status_code)
-                request_id = response.headers.get("x-request-id")
-                if 200 <= code < 300 and isinstance(response.parsed, ChatCompletion):
-                    usage = response.parsed.usage
-                    used = usage.total_tokens
-                    self.limiter.release(permit, used_tokens=used)
-                    self.limiter.succeeded()
-                    self._count_tokens(usage.prompt_tokens, usage.completion_tokens, usage.total_tokens)
-                    return _Response(code, request_id, response.content)
-                record, delay = self._failure(
-                    item, response.content, response.headers, code, request_id, attempt
-                )
-                if code == 429:
-                    self.summary.rate_limited += 1
-                too_long = gives_up(response.headers) if is_retryable_status(code) else None
-                if too_long is not None:
-                    # The server asks for a pause longer than the client waits (MAX_RETRY_AFTER):
-                    # every other line would get the same answer, so the run stops; this line
-                    # has no output line and goes with the next run.
-                    self.limiter.rate_limited_for(permit, too_long)
-                    self.limiter.release(permit)
-                    self._stop_run(
-                        f"HTTP {code} with Retry-After {too_long:g} s, longer than the "
-                        f"{MAX_RETRY_AFTER:g} s the client waits ({record['error']['message']}); run again after it"
+                if attempt == 0:
+                    # From here the line is in flight: a stop lets it finish (within the grace period).
+                    task = asyncio.current_task()
+                    if task is not None:
+                        self.sending.add(task)
+                try:
+                    response = await create_chat_completion.asyncio_detailed(
+                        client=self.client,
+                        body=item.request,
+                        max_retries=0,
+                        extra_headers=headers,
+                        **({} if self.timeout is None else {"timeout": self.timeout}),
                     )
-                    return _DEFERRED
-                if code == 429:
-                    self.limiter.rate_limited_for(permit, delay if delay is not None else 0.0)
-                elif code in STOPPING_STATUSES:
-                    self._stop_run(record["error"]["message"])
-            if used is None:
+                except APIConnectionError as exc:
+                    # Transport failures: retried when transient (the client's own rule).
+                    cause = exc.__cause__
+                    retry = isinstance(cause, httpx.TransportError) and _is_transient(cause)
+                    delay = self.backoff.delay(attempt) if retry else None
+                    record = error_record(item.custom_id, None, None, exc.message, None)
+                    self.reached = self.reached or not isinstance(
+                        cause, (httpx.ConnectError, httpx.ConnectTimeout)
+                    )
+                    unreachable = isinstance(cause, (httpx.ConnectError, httpx.ConnectTimeout))
+                    gave_up = delay is None or attempt + 1 >= min(self.max_retries + 1, UNREACHABLE_ATTEMPTS)
+                    if unreachable and not self.reached and gave_up:
+                        # A line failed to connect UNREACHABLE_ATTEMPTS times (or all its attempts)
+                        # and no attempt of the run ever connected: a wrong base URL or a server
+                        # that is down, which every other line would meet the same way.
+                        self._stop_run(f"no attempt reached the server: {exc.message}")
+                        return _DEFERRED
+                except AimlApiError as exc:  # a body over the size cap, a Content-Encoding lie: final
+                    return error_record(item.custom_id, None, None, str(exc), None)
+                else:
+                    self.reached = True
+                    code = int(response.status_code)
+                    request_id = response.headers.get("x-request-id")
+                    if 200 <= code < 300 and isinstance(response.parsed, ChatCompletion):
+                        usage = response.parsed.usage
+                        self.limiter.release(permit, used_tokens=usage.total_tokens)
+                        self.limiter.succeeded()
+                        self._count_tokens(usage.prompt_tokens, usage.completion_tokens, usage.total_tokens)
+                        return _Response(code, request_id, response.content)
+                    record, delay = self._failure(
+                        item, response.content, response.headers, code, request_id, attempt
+                    )
+                    if code == 429:
+                        self.summary.rate_limited += 1
+                    too_long = gives_up(response.headers) if is_retryable_status(code) else None
+                    if too_long is not None:
+                        # The server asks for a pause longer than the client waits (MAX_RETRY_AFTER):
+                        # every other line would get the same answer, so the run stops; this line
+                        # has no output line and goes with the next run.
+                        self.limiter.rate_limited_for(permit, too_long)
+                        self._stop_run(
+                            f"HTTP {code} with Retry-After {too_long:g} s, longer than the "
+                            f"{MAX_RETRY_AFTER:g} s the client waits ({record['error']['message']}); run again after it"
+                        )
+                        return _DEFERRED
+                    if code == 429:
+                        self.limiter.rate_limited_for(permit, delay if delay is not None else 0.0)
+                    elif code in STOPPING_STATUSES:
+                        self._stop_run(record["error"]["message"])
+            finally:
+                # Whatever happened (an exception too), the permit goes back; releasing twice
+                # does nothing, so the success path's release with the reply's tokens wins.
                 self.limiter.release(permit)
             if delay is None or attempt >= self.max_retries:
                 return record

@@ -473,3 +473,25 @@ def test_a_stop_cuts_a_retry_wait_short(tmp_path: Path, make_server: ServerFacto
     assert took < 5  # not the 60 s wait, nor the 30 s grace
     assert (summary.unfinished, len(server.arrivals)) == (1, 1)
     assert ids_of(tmp_path / "out.jsonl") == []
+
+
+def test_a_line_that_raises_gives_its_rpm_slot_back(tmp_path: Path) -> None:
+    # Were the permit kept, rpm=2 would leave no room after two exploding lines: the run would hang.
+    def handler(request: httpx.Request) -> httpx.Response:
+        if b"explode" in request.content:
+            raise RuntimeError("boom")
+        return httpx.Response(200, json=completion_json())
+
+    lines = [wrapped("a", "explode"), wrapped("b", "explode"), wrapped("c", "fine")]
+    (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n")
+    transport = httpx.MockTransport(handler)
+    client = AuthenticatedClient(
+        base_url="http://127.0.0.1:9", token="k", httpx_args={"transport": transport}
+    )
+    summary = asyncio.run(
+        asyncio.wait_for(
+            arun_batch(tmp_path / "in.jsonl", tmp_path / "out.jsonl", client=client, rpm=2, window=0.2),
+            timeout=20,
+        )
+    )
+    assert (summary.succeeded, summary.failed) == (1, 2)
