@@ -9,28 +9,34 @@ spec) subclass these. Every call goes through the functional layer's Authenticat
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any, Self
 
 import httpx
 
-from ._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, base_url_from_env, checked_base_url
+from ._config import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    base_url_from_env,
+    checked_base_url,
+    without_version,
+)
 from ._secret import Secret
-from .client import AuthenticatedClient
+from .client import VERSION_PATH, AuthenticatedClient
 from .types import UNSET, Unset
 
-__all__ = ["AsyncAPIClient", "SyncAPIClient", "api_root"]
-
-# The spec's paths start with the API version (/v1/chat/completions), while the vendor documents
-# the base URL with it (https://api.aimlapi.com/v1): the version is taken off the base URL.
-_VERSION_SUFFIX = re.compile(r"/v1/*$")
+__all__ = ["AsyncAPIClient", "SyncAPIClient", "api_root", "shown_base_url"]
 
 
 def api_root(base_url: str | httpx.URL) -> str:
-    """``base_url`` without a trailing ``/v1`` (and slashes): where the spec's paths start."""
-    text = checked_base_url(str(base_url)).rstrip("/")
-    return _VERSION_SUFFIX.sub("", text + "/").rstrip("/")
+    """``base_url`` checked, without trailing slashes and a trailing ``VERSION_PATH``: where the spec's
+    paths start (the clients show it with the version: ``shown_base_url``)."""
+    return without_version(checked_base_url(str(base_url)), VERSION_PATH)
+
+
+def shown_base_url(root: str) -> httpx.URL:
+    """The base URL as the OpenAI SDK shows it: the root, the version, a trailing slash."""
+    return httpx.URL(root + VERSION_PATH + "/")
 
 
 class _APIClient:
@@ -65,8 +71,9 @@ class _APIClient:
 
     @property
     def base_url(self) -> httpx.URL:
-        """Where requests go: the API root (the spec's paths, such as /v1/chat/completions, follow)."""
-        return httpx.URL(self.authenticated_client._base_url)
+        """The base URL as the OpenAI SDK shows it (``https://api.aimlapi.com/v1/``), whether or not
+        it was given with ``/v1``; requests go to the spec's paths under it, the version once."""
+        return shown_base_url(self.authenticated_client._base_url)
 
     @property
     def api_key(self) -> Secret:
@@ -115,6 +122,7 @@ class _APIClient:
                 http_client=http_client,
             )
             return copy
+        self._open_pool()  # built now if no call made it yet, so that the copy shares it
         low = self.authenticated_client.with_options(
             timeout=timeout, max_retries=max_retries, headers=default_headers
         )
@@ -124,6 +132,9 @@ class _APIClient:
         return copy
 
     copy = with_options
+
+    def _open_pool(self) -> None:
+        raise NotImplementedError
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={str(self.base_url)!r})"
@@ -166,6 +177,9 @@ class SyncAPIClient(_APIClient):
         if http_client is not None:
             self.authenticated_client.set_httpx_client(http_client)
 
+    def _open_pool(self) -> None:
+        self.authenticated_client.get_httpx_client()
+
     def close(self) -> None:
         """Close the connection pool (shared with the copies made by ``with_options``)."""
         self.authenticated_client.get_httpx_client().close()
@@ -201,6 +215,9 @@ class AsyncAPIClient(_APIClient):
         )
         if http_client is not None:
             self.authenticated_client.set_async_httpx_client(http_client)
+
+    def _open_pool(self) -> None:
+        self.authenticated_client.get_async_httpx_client()
 
     async def aclose(self) -> None:
         """Close the connection pool (shared with the copies made by ``with_options``)."""

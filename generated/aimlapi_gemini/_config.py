@@ -37,6 +37,21 @@ def base_url_from_env() -> str:
     return os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
 
 
+def without_version(base_url: str, version_path: str) -> str:
+    """``base_url`` without trailing slashes and a trailing ``version_path`` (``/v1``): where the
+    spec's paths, which start with the version, go. The vendor documents its base URL with the
+    version (``https://api.aimlapi.com/v1``), so that spelling and the bare root reach the same URLs.
+    A URL that is not one is left for the validator to name."""
+    text = base_url.rstrip("/")
+    try:
+        path = httpx.URL(text).path
+    except (httpx.InvalidURL, TypeError):
+        return text
+    if version_path and path.endswith(version_path):
+        text = text[: -len(version_path)].rstrip("/")
+    return text
+
+
 def api_key_from_env() -> Secret:
     key = os.environ.get(API_KEY_ENV, "").strip()
     if not key:

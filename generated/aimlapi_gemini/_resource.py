@@ -9,34 +9,23 @@ builds the request, ``_base.send`` sends it, its ``_parsed_or_raise`` reads the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, Generic, Protocol, TypeVar
 
 import httpx
 
+from ._request_body import as_json
 from ._streaming import aconnect_stream, connect_stream
 
-__all__ = ["RawResponse", "aconnect_stream", "as_json_fields", "connect_stream", "with_extras"]
+__all__ = ["RawResponse", "aconnect_stream", "as_json_fields", "connect_stream", "raw_stream", "with_extras"]
 
 T = TypeVar("T")
-
-
-def _jsonable(value: Any) -> Any:
-    # Models inside lists and mappings become their JSON fields, so the request model's validating
-    # from_dict sees one kind of input whether the caller wrote models or dict literals.
-    if hasattr(value, "to_dict") and not isinstance(value, Mapping):
-        return value.to_dict()
-    if isinstance(value, Mapping):
-        return {key: _jsonable(item) for key, item in value.items()}
-    if isinstance(value, Iterable) and not isinstance(value, str | bytes | bytearray):
-        return [_jsonable(item) for item in value]  # list keywords take any iterable
-    return value
 
 
 def as_json_fields(fields: Mapping[str, Any], unset: type) -> dict[str, Any]:
     """The keyword arguments given (those of type ``unset`` left out), keyed by JSON name, as plain
     JSON values."""
-    return {name: _jsonable(value) for name, value in fields.items() if not isinstance(value, unset)}
+    return {name: as_json(value) for name, value in fields.items() if not isinstance(value, unset)}
 
 
 def with_extras(
@@ -46,16 +35,31 @@ def with_extras(
     if extra_body:
         if not isinstance(kwargs.get("json"), dict):
             raise TypeError("extra_body needs an operation whose body is a JSON object")
-        kwargs["json"] = {**kwargs["json"], **_jsonable(extra_body)}
+        kwargs["json"] = {**kwargs["json"], **as_json(extra_body)}
     if extra_query:
         kwargs["params"] = {**kwargs.get("params", {}), **extra_query}
     return kwargs
 
 
+class _Opened(Protocol):
+    @property
+    def response(self) -> httpx.Response: ...
+
+
+S = TypeVar("S", bound=_Opened)
+
+
+def raw_stream(stream: S) -> RawResponse[S]:
+    """An opened stream as a RawResponse: status, headers and request id now, ``parse()`` the stream."""
+    return RawResponse(stream.response, lambda _response: stream)
+
+
 class RawResponse(Generic[T]):
-    """A 2xx answer before parsing: ``status_code``, ``headers``, ``content``, ``http_response``;
-    ``parse()`` gives the model (APIResponseValidationError when the body does not fit). Non-2xx
-    answers raise APIStatusError as ``create`` does."""
+    """A 2xx answer before parsing: ``status_code``, ``headers``, ``request_id``, ``content``,
+    ``http_response``; ``parse()`` gives the model (APIResponseValidationError when the body does
+    not fit). For ``stream=True`` it comes once the status line is in: ``parse()`` gives the
+    Stream (read it, or close it: a ``with`` block), and the body is read through it, so
+    ``content`` raises httpx.ResponseNotRead. Non-2xx answers raise APIStatusError as ``create`` does."""
 
     def __init__(self, response: httpx.Response, parse: Callable[[httpx.Response], T]) -> None:
         self.http_response = response

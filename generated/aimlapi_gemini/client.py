@@ -22,6 +22,7 @@ from ._config import (
     base_url_from_env,
     checked_base_url,
     checked_header,
+    without_version,
 )
 from ._deadline import Deadline
 from ._retry import Backoff
@@ -40,6 +41,15 @@ def _check_headers(_instance: object, _attribute: object, headers: Mapping[str, 
 
 def _check_base_url(_instance: object, _attribute: object, base_url: str) -> None:
     checked_base_url(base_url)
+
+
+# The version every path of the spec starts with; a base URL given with it (as the vendor writes
+# it, https://api.aimlapi.com/v1) is taken back to the root, so the version is sent once.
+VERSION_PATH = "/v1"
+
+
+def _api_root(base_url: str) -> str:
+    return without_version(str(base_url), VERSION_PATH)
 
 
 def _check_auth_header_name(_instance: object, _attribute: object, name: str) -> None:
@@ -66,7 +76,8 @@ class Client:
 
     Every argument is optional and keyword-only except ``base_url``:
 
-        ``base_url``: where the API is; default ``$AIML_API_BASE_URL``, else https://api.aimlapi.com.
+        ``base_url``: where the API is; default ``$AIML_API_BASE_URL``, else https://api.aimlapi.com;
+        with or without a trailing ``/v1`` (the spec's paths start with it).
 
         ``timeout``: seconds (or an ``httpx.Timeout``) per request; default 600 s, 5 s to connect.
         ``None`` waits forever.
@@ -92,7 +103,9 @@ class Client:
     a ConfigurationError here, not a failure at the first call.
     """
 
-    _base_url: str = field(factory=base_url_from_env, alias="base_url", validator=_check_base_url)
+    _base_url: str = field(
+        factory=base_url_from_env, alias="base_url", converter=_api_root, validator=_check_base_url
+    )
     _cookies: dict[str, str] = field(factory=dict, kw_only=True, alias="cookies")
     _headers: dict[str, str] = field(
         factory=dict, kw_only=True, alias="headers", repr=_headers_repr, validator=_check_headers

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, Required, TypedDict
 
+from .models.chat_completion_message import ChatCompletionMessage
+
 
 class AssistantMessageParam(TypedDict, total=False):
     """An earlier reply of the model, replayed as context. (JSON shape of `AssistantMessage`.)"""
@@ -38,12 +40,13 @@ class ChatCompletionRequestParam(TypedDict, total=False):
             | ToolMessageParam
             | FunctionMessageParam
             | AssistantMessageParam
+            | ChatCompletionMessage
         ]
     ]
     """The conversation so far, oldest first. Each entry is one of five message kinds, told apart by its role."""
     frequency_penalty: float | None
     """Positive values make the model less likely to repeat tokens in proportion to how often they already appeared."""
-    logit_bias: Mapping[str, Any] | None
+    logit_bias: Mapping[str, float] | None
     """Per-token adjustments to the likelihood of being chosen, keyed by token id."""
     max_tokens: int
     """Upper bound on the number of tokens generated for the reply. The server uses 512 when it is not set."""
@@ -180,9 +183,14 @@ class UserMessageParam(TypedDict, total=False):
 
 
 ChatCompletionMessageParam = (
-    SystemMessageParam | UserMessageParam | ToolMessageParam | FunctionMessageParam | AssistantMessageParam
+    SystemMessageParam
+    | UserMessageParam
+    | ToolMessageParam
+    | FunctionMessageParam
+    | AssistantMessageParam
+    | ChatCompletionMessage
 )
-"""One item of `ChatCompletionRequest.messages`, as a dict."""
+"""One item of `ChatCompletionRequest.messages`, as a dict (or a reply the API takes back as one, as it is)."""
 
 __all__ = [
     "ChatCompletionMessageParam",

@@ -7,7 +7,7 @@ property a keyword. The functional API (``api/``) is the layer beneath; ``client
 is its client.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
 from typing import Literal, overload
 
@@ -22,6 +22,7 @@ from ._resource import (
     aconnect_stream,
     as_json_fields,
     connect_stream,
+    raw_stream,
     with_extras,
 )
 from ._response import raise_for_status
@@ -31,6 +32,7 @@ from .client import AuthenticatedClient
 from .models.assistant_message import AssistantMessage
 from .models.chat_completion import ChatCompletion
 from .models.chat_completion_chunk import ChatCompletionChunk
+from .models.chat_completion_message import ChatCompletionMessage
 from .models.chat_completion_request import ChatCompletionRequest
 from .models.chat_completion_request_model import (
     ChatCompletionRequestModel,
@@ -65,6 +67,7 @@ class AsyncAPIResource:
 class ChatCompletionsWithRawResponse(SyncAPIResource):
     """``chat.completions``'s operations, answering a RawResponse (status, headers, body)."""
 
+    @overload
     def create(
         self,
         *,
@@ -80,14 +83,15 @@ class ChatCompletionsWithRawResponse(SyncAPIResource):
             | params.ToolMessageParam
             | params.FunctionMessageParam
             | params.AssistantMessageParam
+            | ChatCompletionMessage
         ],
         frequency_penalty: float | None | Unset = UNSET,
-        logit_bias: LogitBias | None | Unset = UNSET,
+        logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
         max_tokens: int | Unset = UNSET,
         presence_penalty: float | None | Unset = UNSET,
         top_p: float | Unset = UNSET,
         temperature: float | Unset = UNSET,
-        stop: list[str] | None | str | Unset = UNSET,
+        stop: Sequence[str] | None | str | Unset = UNSET,
         tools: Iterable[ChatCompletionTool | params.ChatCompletionToolParam] | Unset = UNSET,
         tool_choice: NamedToolChoice | ToolChoiceMode | Unset | params.NamedToolChoiceParam = UNSET,
         stream: Literal[False] = False,
@@ -97,7 +101,114 @@ class ChatCompletionsWithRawResponse(SyncAPIResource):
         timeout: float | httpx.Timeout | None | Unset = UNSET,
         max_retries: int | Unset = UNSET,
         deadline: float | None = None,
-    ) -> RawResponse[ChatCompletion]:
+    ) -> RawResponse[ChatCompletion]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        model: ChatCompletionRequestModel | str,
+        messages: Iterable[
+            AssistantMessage
+            | FunctionMessage
+            | SystemMessage
+            | ToolMessage
+            | UserMessage
+            | params.SystemMessageParam
+            | params.UserMessageParam
+            | params.ToolMessageParam
+            | params.FunctionMessageParam
+            | params.AssistantMessageParam
+            | ChatCompletionMessage
+        ],
+        frequency_penalty: float | None | Unset = UNSET,
+        logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
+        max_tokens: int | Unset = UNSET,
+        presence_penalty: float | None | Unset = UNSET,
+        top_p: float | Unset = UNSET,
+        temperature: float | Unset = UNSET,
+        stop: Sequence[str] | None | str | Unset = UNSET,
+        tools: Iterable[ChatCompletionTool | params.ChatCompletionToolParam] | Unset = UNSET,
+        tool_choice: NamedToolChoice | ToolChoiceMode | Unset | params.NamedToolChoiceParam = UNSET,
+        stream: Literal[True],
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | None | Unset = UNSET,
+        max_retries: int | Unset = UNSET,
+        deadline: float | None = None,
+    ) -> RawResponse[Stream[ChatCompletionChunk]]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        model: ChatCompletionRequestModel | str,
+        messages: Iterable[
+            AssistantMessage
+            | FunctionMessage
+            | SystemMessage
+            | ToolMessage
+            | UserMessage
+            | params.SystemMessageParam
+            | params.UserMessageParam
+            | params.ToolMessageParam
+            | params.FunctionMessageParam
+            | params.AssistantMessageParam
+            | ChatCompletionMessage
+        ],
+        frequency_penalty: float | None | Unset = UNSET,
+        logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
+        max_tokens: int | Unset = UNSET,
+        presence_penalty: float | None | Unset = UNSET,
+        top_p: float | Unset = UNSET,
+        temperature: float | Unset = UNSET,
+        stop: Sequence[str] | None | str | Unset = UNSET,
+        tools: Iterable[ChatCompletionTool | params.ChatCompletionToolParam] | Unset = UNSET,
+        tool_choice: NamedToolChoice | ToolChoiceMode | Unset | params.NamedToolChoiceParam = UNSET,
+        stream: bool,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | None | Unset = UNSET,
+        max_retries: int | Unset = UNSET,
+        deadline: float | None = None,
+    ) -> RawResponse[ChatCompletion] | RawResponse[Stream[ChatCompletionChunk]]: ...
+
+    def create(
+        self,
+        *,
+        model: ChatCompletionRequestModel | str,
+        messages: Iterable[
+            AssistantMessage
+            | FunctionMessage
+            | SystemMessage
+            | ToolMessage
+            | UserMessage
+            | params.SystemMessageParam
+            | params.UserMessageParam
+            | params.ToolMessageParam
+            | params.FunctionMessageParam
+            | params.AssistantMessageParam
+            | ChatCompletionMessage
+        ],
+        frequency_penalty: float | None | Unset = UNSET,
+        logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
+        max_tokens: int | Unset = UNSET,
+        presence_penalty: float | None | Unset = UNSET,
+        top_p: float | Unset = UNSET,
+        temperature: float | Unset = UNSET,
+        stop: Sequence[str] | None | str | Unset = UNSET,
+        tools: Iterable[ChatCompletionTool | params.ChatCompletionToolParam] | Unset = UNSET,
+        tool_choice: NamedToolChoice | ToolChoiceMode | Unset | params.NamedToolChoiceParam = UNSET,
+        stream: bool = False,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | None | Unset = UNSET,
+        max_retries: int | Unset = UNSET,
+        deadline: float | None = None,
+    ) -> RawResponse[ChatCompletion] | RawResponse[Stream[ChatCompletionChunk]]:
         """Continue a conversation with the gemini-pro model.
 
         The functional form is ``create_chat_completion.sync(client=..., body=ChatCompletionRequest(...))``.
@@ -139,7 +250,9 @@ class ChatCompletionsWithRawResponse(SyncAPIResource):
             APIResponseValidationError: an answer that does not fit the spec.
 
         Returns:
-            RawResponse: status_code, headers, content; .parse() gives the ChatCompletion.
+            RawResponse: status_code, headers, request_id, content; .parse() gives the ChatCompletion.
+                With stream=True, as soon as the status line is in: status_code, headers, request_id;
+                .parse() gives the Stream of ChatCompletionChunk, not read yet (no content).
         """
 
         body = as_model(
@@ -164,12 +277,16 @@ class ChatCompletionsWithRawResponse(SyncAPIResource):
         kwargs = with_extras(
             _chat_completions_create_chat_completion._get_kwargs(body=body), extra_query, extra_body
         )
-        kwargs["json"]["stream"] = False
+        kwargs["json"]["stream"] = stream
 
         http = self._client.get_httpx_client()
-        response = send(
-            http, kwargs, self._client._request_options(http, timeout, max_retries, extra_headers, deadline)
-        )
+        options = self._client._request_options(http, timeout, max_retries, extra_headers, deadline)
+        if stream:
+            # The status line and headers are in; .parse() gives the stream, not read yet.
+            return raw_stream(
+                connect_stream(http, kwargs, options, ChatCompletionChunk.from_dict, "ChatCompletionChunk")
+            )
+        response = send(http, kwargs, options)
         raise_for_status(response)
         return RawResponse(response, _chat_completions_create_chat_completion._parsed_or_raise)
 
@@ -198,14 +315,15 @@ class ChatCompletions(SyncAPIResource):
             | params.ToolMessageParam
             | params.FunctionMessageParam
             | params.AssistantMessageParam
+            | ChatCompletionMessage
         ],
         frequency_penalty: float | None | Unset = UNSET,
-        logit_bias: LogitBias | None | Unset = UNSET,
+        logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
         max_tokens: int | Unset = UNSET,
         presence_penalty: float | None | Unset = UNSET,
         top_p: float | Unset = UNSET,
         temperature: float | Unset = UNSET,
-        stop: list[str] | None | str | Unset = UNSET,
+        stop: Sequence[str] | None | str | Unset = UNSET,
         tools: Iterable[ChatCompletionTool | params.ChatCompletionToolParam] | Unset = UNSET,
         tool_choice: NamedToolChoice | ToolChoiceMode | Unset | params.NamedToolChoiceParam = UNSET,
         stream: Literal[False] = False,
@@ -233,14 +351,15 @@ class ChatCompletions(SyncAPIResource):
             | params.ToolMessageParam
             | params.FunctionMessageParam
             | params.AssistantMessageParam
+            | ChatCompletionMessage
         ],
         frequency_penalty: float | None | Unset = UNSET,
-        logit_bias: LogitBias | None | Unset = UNSET,
+        logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
         max_tokens: int | Unset = UNSET,
         presence_penalty: float | None | Unset = UNSET,
         top_p: float | Unset = UNSET,
         temperature: float | Unset = UNSET,
-        stop: list[str] | None | str | Unset = UNSET,
+        stop: Sequence[str] | None | str | Unset = UNSET,
         tools: Iterable[ChatCompletionTool | params.ChatCompletionToolParam] | Unset = UNSET,
         tool_choice: NamedToolChoice | ToolChoiceMode | Unset | params.NamedToolChoiceParam = UNSET,
         stream: Literal[True],
@@ -268,14 +387,15 @@ class ChatCompletions(SyncAPIResource):
             | params.ToolMessageParam
             | params.FunctionMessageParam
             | params.AssistantMessageParam
+            | ChatCompletionMessage
         ],
         frequency_penalty: float | None | Unset = UNSET,
-        logit_bias: LogitBias | None | Unset = UNSET,
+        logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
         max_tokens: int | Unset = UNSET,
         presence_penalty: float | None | Unset = UNSET,
         top_p: float | Unset = UNSET,
         temperature: float | Unset = UNSET,
-        stop: list[str] | None | str | Unset = UNSET,
+        stop: Sequence[str] | None | str | Unset = UNSET,
         tools: Iterable[ChatCompletionTool | params.ChatCompletionToolParam] | Unset = UNSET,
         tool_choice: NamedToolChoice | ToolChoiceMode | Unset | params.NamedToolChoiceParam = UNSET,
         stream: bool,
@@ -302,14 +422,15 @@ class ChatCompletions(SyncAPIResource):
             | params.ToolMessageParam
             | params.FunctionMessageParam
             | params.AssistantMessageParam
+            | ChatCompletionMessage
         ],
         frequency_penalty: float | None | Unset = UNSET,
-        logit_bias: LogitBias | None | Unset = UNSET,
+        logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
         max_tokens: int | Unset = UNSET,
         presence_penalty: float | None | Unset = UNSET,
         top_p: float | Unset = UNSET,
         temperature: float | Unset = UNSET,
-        stop: list[str] | None | str | Unset = UNSET,
+        stop: Sequence[str] | None | str | Unset = UNSET,
         tools: Iterable[ChatCompletionTool | params.ChatCompletionToolParam] | Unset = UNSET,
         tool_choice: NamedToolChoice | ToolChoiceMode | Unset | params.NamedToolChoiceParam = UNSET,
         stream: bool = False,
@@ -395,6 +516,7 @@ class ChatCompletions(SyncAPIResource):
 class AsyncChatCompletionsWithRawResponse(AsyncAPIResource):
     """``chat.completions``'s operations, answering a RawResponse (status, headers, body)."""
 
+    @overload
     async def create(
         self,
         *,
@@ -410,14 +532,15 @@ class AsyncChatCompletionsWithRawResponse(AsyncAPIResource):
             | params.ToolMessageParam
             | params.FunctionMessageParam
             | params.AssistantMessageParam
+            | ChatCompletionMessage
         ],
         frequency_penalty: float | None | Unset = UNSET,
-        logit_bias: LogitBias | None | Unset = UNSET,
+        logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
         max_tokens: int | Unset = UNSET,
         presence_penalty: float | None | Unset = UNSET,
         top_p: float | Unset = UNSET,
         temperature: float | Unset = UNSET,
-        stop: list[str] | None | str | Unset = UNSET,
+        stop: Sequence[str] | None | str | Unset = UNSET,
         tools: Iterable[ChatCompletionTool | params.ChatCompletionToolParam] | Unset = UNSET,
         tool_choice: NamedToolChoice | ToolChoiceMode | Unset | params.NamedToolChoiceParam = UNSET,
         stream: Literal[False] = False,
@@ -427,7 +550,114 @@ class AsyncChatCompletionsWithRawResponse(AsyncAPIResource):
         timeout: float | httpx.Timeout | None | Unset = UNSET,
         max_retries: int | Unset = UNSET,
         deadline: float | None = None,
-    ) -> RawResponse[ChatCompletion]:
+    ) -> RawResponse[ChatCompletion]: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        model: ChatCompletionRequestModel | str,
+        messages: Iterable[
+            AssistantMessage
+            | FunctionMessage
+            | SystemMessage
+            | ToolMessage
+            | UserMessage
+            | params.SystemMessageParam
+            | params.UserMessageParam
+            | params.ToolMessageParam
+            | params.FunctionMessageParam
+            | params.AssistantMessageParam
+            | ChatCompletionMessage
+        ],
+        frequency_penalty: float | None | Unset = UNSET,
+        logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
+        max_tokens: int | Unset = UNSET,
+        presence_penalty: float | None | Unset = UNSET,
+        top_p: float | Unset = UNSET,
+        temperature: float | Unset = UNSET,
+        stop: Sequence[str] | None | str | Unset = UNSET,
+        tools: Iterable[ChatCompletionTool | params.ChatCompletionToolParam] | Unset = UNSET,
+        tool_choice: NamedToolChoice | ToolChoiceMode | Unset | params.NamedToolChoiceParam = UNSET,
+        stream: Literal[True],
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | None | Unset = UNSET,
+        max_retries: int | Unset = UNSET,
+        deadline: float | None = None,
+    ) -> RawResponse[AsyncStream[ChatCompletionChunk]]: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        model: ChatCompletionRequestModel | str,
+        messages: Iterable[
+            AssistantMessage
+            | FunctionMessage
+            | SystemMessage
+            | ToolMessage
+            | UserMessage
+            | params.SystemMessageParam
+            | params.UserMessageParam
+            | params.ToolMessageParam
+            | params.FunctionMessageParam
+            | params.AssistantMessageParam
+            | ChatCompletionMessage
+        ],
+        frequency_penalty: float | None | Unset = UNSET,
+        logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
+        max_tokens: int | Unset = UNSET,
+        presence_penalty: float | None | Unset = UNSET,
+        top_p: float | Unset = UNSET,
+        temperature: float | Unset = UNSET,
+        stop: Sequence[str] | None | str | Unset = UNSET,
+        tools: Iterable[ChatCompletionTool | params.ChatCompletionToolParam] | Unset = UNSET,
+        tool_choice: NamedToolChoice | ToolChoiceMode | Unset | params.NamedToolChoiceParam = UNSET,
+        stream: bool,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | None | Unset = UNSET,
+        max_retries: int | Unset = UNSET,
+        deadline: float | None = None,
+    ) -> RawResponse[ChatCompletion] | RawResponse[AsyncStream[ChatCompletionChunk]]: ...
+
+    async def create(
+        self,
+        *,
+        model: ChatCompletionRequestModel | str,
+        messages: Iterable[
+            AssistantMessage
+            | FunctionMessage
+            | SystemMessage
+            | ToolMessage
+            | UserMessage
+            | params.SystemMessageParam
+            | params.UserMessageParam
+            | params.ToolMessageParam
+            | params.FunctionMessageParam
+            | params.AssistantMessageParam
+            | ChatCompletionMessage
+        ],
+        frequency_penalty: float | None | Unset = UNSET,
+        logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
+        max_tokens: int | Unset = UNSET,
+        presence_penalty: float | None | Unset = UNSET,
+        top_p: float | Unset = UNSET,
+        temperature: float | Unset = UNSET,
+        stop: Sequence[str] | None | str | Unset = UNSET,
+        tools: Iterable[ChatCompletionTool | params.ChatCompletionToolParam] | Unset = UNSET,
+        tool_choice: NamedToolChoice | ToolChoiceMode | Unset | params.NamedToolChoiceParam = UNSET,
+        stream: bool = False,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | None | Unset = UNSET,
+        max_retries: int | Unset = UNSET,
+        deadline: float | None = None,
+    ) -> RawResponse[ChatCompletion] | RawResponse[AsyncStream[ChatCompletionChunk]]:
         """Continue a conversation with the gemini-pro model.
 
         The functional form is ``create_chat_completion.sync(client=..., body=ChatCompletionRequest(...))``.
@@ -469,7 +699,9 @@ class AsyncChatCompletionsWithRawResponse(AsyncAPIResource):
             APIResponseValidationError: an answer that does not fit the spec.
 
         Returns:
-            RawResponse: status_code, headers, content; .parse() gives the ChatCompletion.
+            RawResponse: status_code, headers, request_id, content; .parse() gives the ChatCompletion.
+                With stream=True, as soon as the status line is in: status_code, headers, request_id;
+                .parse() gives the AsyncStream of ChatCompletionChunk, not read yet (no content).
         """
 
         body = as_model(
@@ -494,12 +726,18 @@ class AsyncChatCompletionsWithRawResponse(AsyncAPIResource):
         kwargs = with_extras(
             _chat_completions_create_chat_completion._get_kwargs(body=body), extra_query, extra_body
         )
-        kwargs["json"]["stream"] = False
+        kwargs["json"]["stream"] = stream
 
         http = self._client.get_async_httpx_client()
-        response = await asend(
-            http, kwargs, self._client._request_options(http, timeout, max_retries, extra_headers, deadline)
-        )
+        options = self._client._request_options(http, timeout, max_retries, extra_headers, deadline)
+        if stream:
+            # The status line and headers are in; .parse() gives the stream, not read yet.
+            return raw_stream(
+                await aconnect_stream(
+                    http, kwargs, options, ChatCompletionChunk.from_dict, "ChatCompletionChunk"
+                )
+            )
+        response = await asend(http, kwargs, options)
         raise_for_status(response)
         return RawResponse(response, _chat_completions_create_chat_completion._parsed_or_raise)
 
@@ -528,14 +766,15 @@ class AsyncChatCompletions(AsyncAPIResource):
             | params.ToolMessageParam
             | params.FunctionMessageParam
             | params.AssistantMessageParam
+            | ChatCompletionMessage
         ],
         frequency_penalty: float | None | Unset = UNSET,
-        logit_bias: LogitBias | None | Unset = UNSET,
+        logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
         max_tokens: int | Unset = UNSET,
         presence_penalty: float | None | Unset = UNSET,
         top_p: float | Unset = UNSET,
         temperature: float | Unset = UNSET,
-        stop: list[str] | None | str | Unset = UNSET,
+        stop: Sequence[str] | None | str | Unset = UNSET,
         tools: Iterable[ChatCompletionTool | params.ChatCompletionToolParam] | Unset = UNSET,
         tool_choice: NamedToolChoice | ToolChoiceMode | Unset | params.NamedToolChoiceParam = UNSET,
         stream: Literal[False] = False,
@@ -563,14 +802,15 @@ class AsyncChatCompletions(AsyncAPIResource):
             | params.ToolMessageParam
             | params.FunctionMessageParam
             | params.AssistantMessageParam
+            | ChatCompletionMessage
         ],
         frequency_penalty: float | None | Unset = UNSET,
-        logit_bias: LogitBias | None | Unset = UNSET,
+        logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
         max_tokens: int | Unset = UNSET,
         presence_penalty: float | None | Unset = UNSET,
         top_p: float | Unset = UNSET,
         temperature: float | Unset = UNSET,
-        stop: list[str] | None | str | Unset = UNSET,
+        stop: Sequence[str] | None | str | Unset = UNSET,
         tools: Iterable[ChatCompletionTool | params.ChatCompletionToolParam] | Unset = UNSET,
         tool_choice: NamedToolChoice | ToolChoiceMode | Unset | params.NamedToolChoiceParam = UNSET,
         stream: Literal[True],
@@ -598,14 +838,15 @@ class AsyncChatCompletions(AsyncAPIResource):
             | params.ToolMessageParam
             | params.FunctionMessageParam
             | params.AssistantMessageParam
+            | ChatCompletionMessage
         ],
         frequency_penalty: float | None | Unset = UNSET,
-        logit_bias: LogitBias | None | Unset = UNSET,
+        logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
         max_tokens: int | Unset = UNSET,
         presence_penalty: float | None | Unset = UNSET,
         top_p: float | Unset = UNSET,
         temperature: float | Unset = UNSET,
-        stop: list[str] | None | str | Unset = UNSET,
+        stop: Sequence[str] | None | str | Unset = UNSET,
         tools: Iterable[ChatCompletionTool | params.ChatCompletionToolParam] | Unset = UNSET,
         tool_choice: NamedToolChoice | ToolChoiceMode | Unset | params.NamedToolChoiceParam = UNSET,
         stream: bool,
@@ -632,14 +873,15 @@ class AsyncChatCompletions(AsyncAPIResource):
             | params.ToolMessageParam
             | params.FunctionMessageParam
             | params.AssistantMessageParam
+            | ChatCompletionMessage
         ],
         frequency_penalty: float | None | Unset = UNSET,
-        logit_bias: LogitBias | None | Unset = UNSET,
+        logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
         max_tokens: int | Unset = UNSET,
         presence_penalty: float | None | Unset = UNSET,
         top_p: float | Unset = UNSET,
         temperature: float | Unset = UNSET,
-        stop: list[str] | None | str | Unset = UNSET,
+        stop: Sequence[str] | None | str | Unset = UNSET,
         tools: Iterable[ChatCompletionTool | params.ChatCompletionToolParam] | Unset = UNSET,
         tool_choice: NamedToolChoice | ToolChoiceMode | Unset | params.NamedToolChoiceParam = UNSET,
         stream: bool = False,

@@ -51,6 +51,10 @@ RUFF_CONFIG = CODEGEN_DIR / "ruff.toml"
 PACKAGE = "aimlapi_gemini"
 RESOLVED_SPEC_NAME = "openapi.json"
 PROVENANCE_NAME = "PROVENANCE.json"
+PYPROJECT = REPO_ROOT / "pyproject.toml"
+# The package's long description (pyproject.toml's `readme`), rendered beside the package.
+PACKAGE_README_TEMPLATE = "package_readme.md.jinja"
+PACKAGE_README_NAME = "README.md"
 
 
 class GenerationError(RuntimeError):
@@ -242,6 +246,15 @@ def resource_tree(endpoints: Sequence[tuple[str, Any]]) -> ResourceNode:
     return root
 
 
+def version_prefix(paths: Sequence[str]) -> str:
+    """The version segment every path starts with (``/v1`` for ``/v1/chat/completions``), or ``""``
+    when they do not share one. The OpenAI-SDK-shaped clients show their base URL with it."""
+    firsts = {path.strip("/").split("/")[0] for path in paths}
+    if len(firsts) == 1 and _VERSION_SEGMENT.fullmatch(first := firsts.pop()):
+        return "/" + first
+    return ""
+
+
 def _walk(node: ResourceNode) -> list[ResourceNode]:
     """Children before their parents, so each class is defined before the one that uses it."""
     return [walked for child in node.children for walked in _walk(child)] + [node]
@@ -294,6 +307,15 @@ def _run_generator(resolved_path: Path, package_dir: Path) -> None:
         if isinstance(project, GeneratorError):
             problems: Sequence[GeneratorError] = [project]
         else:
+            # Every template may need the version the spec's paths start with (the clients take it
+            # off a base URL given with it, and AIMLAPI shows its base URL with it).
+            project.env.globals["version_path"] = version_prefix(
+                [
+                    endpoint.path.get_untrusted_value()
+                    for collection in project.openapi.endpoint_collections_by_tag.values()
+                    for endpoint in collection.endpoints
+                ]
+            )
             problems = project.build()
             for module, template in EXTRA_MODULES.items():
                 text = project.env.get_template(template).render()
@@ -305,6 +327,29 @@ def _run_generator(resolved_path: Path, package_dir: Path) -> None:
     if problems:
         details = "\n".join(f"  - {p.header}: {p.detail or ''}".rstrip(": ") for p in problems)
         raise GenerationError(f"openapi-python-client reported problems:\n{details}")
+
+
+def render_package_readme(resolved: dict[str, Any], out_dir: Path, pyproject: Path = PYPROJECT) -> None:
+    """The short README for pip users (the package index shows it), from the resolved spec and
+    pyproject.toml's [project] table, into ``out_dir``."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,  # Markdown, not HTML
+    )
+    project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
+    try:
+        text = env.get_template(PACKAGE_README_TEMPLATE).render(
+            spec=resolved, project=project, package=PACKAGE
+        )
+    except jinja2.UndefinedError as exc:
+        raise GenerationError(
+            f"{PACKAGE_README_TEMPLATE} stopped the generation: {_template_failure(exc)}"
+        ) from exc
+    (out_dir / PACKAGE_README_NAME).write_text(text, encoding="utf-8")
 
 
 def _ruff(*args: str) -> None:
@@ -332,6 +377,7 @@ def render(spec_path: Path, out_dir: Path, overlay_path: Path = DEFAULT_OVERLAY)
     (package_dir / "py.typed").write_text("# Marker file for PEP 561\n", encoding="utf-8")
     _ruff("check", "--fix-only", "--exit-zero", str(package_dir))
     _ruff("format", str(package_dir))
+    render_package_readme(resolved, out_dir)
     (out_dir / PROVENANCE_NAME).write_text(_dump_json(provenance(spec_path, overlay_path)), encoding="utf-8")
 
 

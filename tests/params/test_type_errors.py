@@ -27,11 +27,22 @@ messages.append({"role": "user", "content": 3})  # E: append
 messages.append({"role": "tool", "content": "42"})  # E: append
 tool: Tool = {"type": "function", "function": {"name": "f", "descripton": "d"}}  # E: "descripton"
 hot: Request = {"model": "gemini-pro", "messages": [], "temperature": "hot"}  # E: "temperature"
+bias: Request = {"model": "gemini-pro", "messages": [], "logit_bias": {"42": "high"}}  # E: "str": "float"
 
 from aimlapi_gemini import AIMLAPI
 client = AIMLAPI(api_key="k")
 client.chat.completions.create(model="gemini-pro", messages=[{"role": "user", "content": "hi"}])
-client.chat.completions.create(model="x", messages=[{"role": "usr", "content": "x"}])  # E: UserMessageParam
+client.chat.completions.create(model="x", messages=[{"role": "usr", "content": "x"}])  # E: [list-item]
+completion = client.chat.completions.create(model="gemini-pro", messages=messages)
+messages.append(completion.choices[0].message)
+messages.append(completion)  # E: append
+messages.append(completion.choices[0])  # E: append
+client.chat.completions.create(model="gemini-pro", messages=[completion])  # E: "ChatCompletion"; expected
+client.chat.completions.create(model="x", messages=messages, logit_bias={"42": -5})
+client.chat.completions.create(model="x", messages=messages, logit_bias={"42": "high"})  # E: "str": "float"
+client.chat.completions.create(model="x", messages=messages, logit_bias=["42"])  # E: [call-overload]
+client.chat.completions.create(model="x", messages=messages, stop=("a", "b"))
+client.chat.completions.create(model="x", messages=messages, stop=[1])  # E: type "int"; expected "str"
 """
 
 

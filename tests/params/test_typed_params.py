@@ -7,7 +7,7 @@ test_type_errors.py, which runs mypy on deliberately wrong code and expects each
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal, assert_type
 
 from aimlapi_gemini import AuthenticatedClient
@@ -74,3 +74,5 @@ def test_field_types_follow_the_schema() -> None:
     body: ChatCompletionRequestParam = {"model": "gemini-pro", "messages": [user, reply]}
     assert_type(body["messages"], Sequence[ChatCompletionMessageParam])
     assert body["messages"][1] == {"role": "assistant", "content": None}
+    biased: ChatCompletionRequestParam = {**body, "logit_bias": {"42": -5, "7": 2.5}}
+    assert_type(biased["logit_bias"], Mapping[str, float] | None)

@@ -13,12 +13,14 @@ import sys
 import time
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 
 from aimlapi_gemini import __main__ as cli
 from aimlapi_gemini.__main__ import main
+from aimlapi_gemini.models.chat_completion_request_model import ChatCompletionRequestModel
+from aimlapi_gemini.testing import MockAPI
 from reference_server import BackgroundServer
 
 from .canned_server import CannedReply, canned_server
@@ -168,7 +170,6 @@ def test_options_in_range_are_sent(env: dict[str, str], option: list[str]) -> No
         (["--base-url", "http://[::1"], "not a valid URL"),
         (["--base-url", "api.aimlapi.com"], "absolute http"),
         (["--base-url", "ftp://127.0.0.1"], "absolute http"),
-        (["--model", "gpt-4"], "invalid choice"),
     ],
     ids=lambda value: " ".join(value) if isinstance(value, list) else "",
 )
@@ -190,11 +191,38 @@ def test_bad_usage_exits_2_in_process(capsys: pytest.CaptureFixture[str]) -> Non
     assert "--max-tokens" in capsys.readouterr().err
 
 
-def test_base_url_option_wins_over_the_environment(reference_server: BackgroundServer) -> None:
+@pytest.mark.parametrize("suffix", ["", "/v1", "/v1/"])
+def test_base_url_option_wins_over_the_environment(reference_server: BackgroundServer, suffix: str) -> None:
     env = cli_env("http://127.0.0.1:9", reference_server.api_key)  # nothing listens on port 9
-    result = run_cli("chat", "Hi", "--base-url", reference_server.base_url, env=env)
+    # With the vendor's spelling (.../v1) too: the version is sent once.
+    result = run_cli("chat", "Hi", "--base-url", reference_server.base_url + suffix, env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip()
+
+
+@pytest.mark.parametrize(
+    "model", ["gemini-pro", "google/gemini-pro", "my-org/a-model-the-spec-does-not-list"]
+)
+def test_model_takes_any_id_as_the_spec_does(
+    aimlapi_mock: MockAPI, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], model: str
+) -> None:
+    monkeypatch.setenv("AIML_API_KEY", aimlapi_mock.api_key)
+    monkeypatch.setenv("AIML_API_BASE_URL", aimlapi_mock.base_url)
+    aimlapi_mock.reply(text="Served.")
+    assert main(["chat", "Hi", "--model", model]) == 0
+    assert capsys.readouterr().out == "Served.\n"
+    assert [request.model for request in aimlapi_mock.requests] == [model]
+
+
+def test_help_suggests_the_known_model_ids(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["chat", "--help"])
+    assert caught.value.code == 0
+    shown = " ".join(capsys.readouterr().out.split())  # argparse wraps the help text
+    assert "--model ID" in shown
+    for known in get_args(ChatCompletionRequestModel):
+        assert known in shown
+    assert "or any other" in shown
 
 
 # --- text that is not UTF-8 ----------------------------------------------------------------------
@@ -202,8 +230,12 @@ def test_base_url_option_wins_over_the_environment(reference_server: BackgroundS
 
 @pytest.mark.parametrize(
     "args",
-    [["chat", b"caf\xe9 au lait"], ["chat", "Hi", "--system", b"\xff\xfe be brief"]],
-    ids=["prompt", "system"],
+    [
+        ["chat", b"caf\xe9 au lait"],
+        ["chat", "Hi", "--system", b"\xff\xfe be brief"],
+        ["chat", "Hi", "--model", b"gemini-\xff"],
+    ],
+    ids=["prompt", "system", "model"],
 )
 def test_arguments_that_are_not_utf8_are_usage_errors(args: list[str | bytes]) -> None:
     with canned_server(CannedReply(500)) as server:

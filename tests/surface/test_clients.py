@@ -35,6 +35,8 @@ from aimlapi_gemini import (
     UserMessage,
     ValidationError,
 )
+from aimlapi_gemini.api.chat_completions import create_chat_completion
+from aimlapi_gemini.client import AuthenticatedClient
 from aimlapi_gemini.models import ChoiceDelta
 
 HI = [UserMessage(role="user", content="hi")]
@@ -74,23 +76,77 @@ def test_the_base_url_with_or_without_v1_reaches_the_same_url(base_url: str) -> 
     assert str(api.requests[0].url) == "https://api.example.test/v1/chat/completions"
 
 
-def test_a_base_url_with_another_path_keeps_it() -> None:
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "https://api.example.test",
+        "https://api.example.test/",
+        "https://api.example.test/v1",
+        "https://api.example.test/v1/",
+        "https://api.example.test/v1//",
+    ],
+)
+def test_the_base_url_reads_with_v1_as_in_the_openai_sdk(base_url: str) -> None:
+    api = FakeAPI().script(Reply(json=completion_json()), Reply(json=completion_json()))
+    sync_client = _sync(api, base_url=base_url)
+    async_client = _async(api, base_url=base_url)
+    assert str(sync_client.base_url) == "https://api.example.test/v1/"
+    assert str(async_client.base_url) == "https://api.example.test/v1/"
+    assert sync_client.base_url.join("chat/completions") == "https://api.example.test/v1/chat/completions"
+    asyncio.run(async_client.chat.completions.create(model="gemini-pro", messages=HI))
+    assert [str(request.url) for request in api.requests] == ["https://api.example.test/v1/chat/completions"]
+
+
+@pytest.mark.parametrize(
+    "base_url", ["https://api.example.test", "https://api.example.test/v1", "https://api.example.test/v1/"]
+)
+def test_the_functional_client_takes_both_spellings_too(
+    base_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The same $AIML_API_BASE_URL serves both layers (and the CLI), so it means the same in each.
+    api = FakeAPI().script(Reply(json=completion_json()), Reply(json=completion_json()))
+    fake = {"transport": httpx.MockTransport(api.handler)}
+    monkeypatch.setenv("AIML_API_BASE_URL", base_url)
+    for client in (
+        AuthenticatedClient(base_url=base_url, token=FAKE_KEY, httpx_args=fake),
+        AuthenticatedClient(token=FAKE_KEY, httpx_args=fake),  # from the environment
+    ):
+        with client:
+            create_chat_completion.sync(
+                client=client, body={"model": "gemini-pro", "messages": [{"role": "user", "content": "hi"}]}
+            )
+    assert [str(r.url) for r in api.requests] == ["https://api.example.test/v1/chat/completions"] * 2
+
+
+def test_a_base_url_the_version_is_not_at_the_end_of_is_not_a_version() -> None:
+    # Only a trailing /v1 is the version: a /v1 elsewhere in the path is the gateway's own.
     api = FakeAPI().script(Reply(json=completion_json()))
-    _sync(api, base_url="https://gateway.test/aiml/v1").chat.completions.create(
-        model="gemini-pro", messages=HI
-    )
+    client = _sync(api, base_url="https://gateway.test/v1/aiml")
+    assert str(client.base_url) == "https://gateway.test/v1/aiml/v1/"
+    client.chat.completions.create(model="gemini-pro", messages=HI)
+    assert str(api.requests[0].url) == "https://gateway.test/v1/aiml/v1/chat/completions"
+
+
+@pytest.mark.parametrize("base_url", ["https://gateway.test/aiml/v1", "https://gateway.test/aiml"])
+def test_a_base_url_with_another_path_keeps_it(base_url: str) -> None:
+    api = FakeAPI().script(Reply(json=completion_json()))
+    client = _sync(api, base_url=base_url)
+    client.chat.completions.create(model="gemini-pro", messages=HI)
     assert str(api.requests[0].url) == "https://gateway.test/aiml/v1/chat/completions"
+    assert str(client.base_url) == "https://gateway.test/aiml/v1/"
 
 
 def test_settings_default_to_the_environment_and_the_vendor_url(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AIML_API_KEY", FAKE_KEY)
     monkeypatch.delenv("AIML_API_BASE_URL", raising=False)
     client = AIMLAPI()
-    assert str(client.base_url) == "https://api.aimlapi.com"
+    assert str(client.base_url) == "https://api.aimlapi.com/v1/"
     assert client.api_key.get_secret_value() == FAKE_KEY
     assert FAKE_KEY not in repr(client)
     monkeypatch.setenv("AIML_API_BASE_URL", "http://127.0.0.1:9/v1")
-    assert str(AsyncAIMLAPI().base_url) == "http://127.0.0.1:9"
+    assert str(AsyncAIMLAPI().base_url) == "http://127.0.0.1:9/v1/"
+    monkeypatch.setenv("AIML_API_BASE_URL", "http://127.0.0.1:9")
+    assert str(AsyncAIMLAPI().base_url) == "http://127.0.0.1:9/v1/"
 
 
 def test_no_key_anywhere_is_a_missing_key_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -223,7 +279,43 @@ def test_with_options_base_url_gets_its_own_pool_and_path() -> None:
     )
     moved.chat.completions.create(model="gemini-pro", messages=HI)
     assert str(api.requests[0].url) == "https://eu.example.test/v1/chat/completions"
-    assert str(client.base_url) == "https://api.example.test"
+    assert str(moved.base_url) == "https://eu.example.test/v1/"
+    assert str(client.base_url) == "https://api.example.test/v1/"
+
+
+def test_a_copy_made_before_any_call_shares_the_pool_too() -> None:
+    sync_client = AIMLAPI(api_key=FAKE_KEY)
+    copy = sync_client.with_options(max_retries=5)
+    pool = sync_client.authenticated_client.get_httpx_client()
+    assert copy.authenticated_client.get_httpx_client() is pool
+    sync_client.close()
+    assert pool.is_closed
+    async_client = AsyncAIMLAPI(api_key=FAKE_KEY)
+    async_copy = async_client.with_options(timeout=3)
+    async_pool = async_client.authenticated_client.get_async_httpx_client()
+    assert async_copy.authenticated_client.get_async_httpx_client() is async_pool
+    asyncio.run(async_client.close())
+    assert async_pool.is_closed
+
+
+@pytest.mark.parametrize("base_url", ["https://eu.example.test", "https://eu.example.test/v1/"])
+def test_with_options_keeps_the_base_url_as_shown_and_the_path_once(base_url: str) -> None:
+    api = FakeAPI().script(*[Reply(json=completion_json()) for _ in range(3)])
+    client = _sync(api)
+    same = client.with_options(max_retries=0)  # the same pool: the base URL is passed on as shown
+    assert str(same.base_url) == "https://api.example.test/v1/"
+    moved = client.with_options(
+        base_url=base_url, http_client=httpx.Client(transport=httpx.MockTransport(api.handler))
+    )
+    again = moved.with_options(timeout=3)
+    assert str(moved.base_url) == str(again.base_url) == "https://eu.example.test/v1/"
+    for each in (same, moved, again):
+        each.chat.completions.create(model="gemini-pro", messages=HI)
+    assert [str(request.url) for request in api.requests] == [
+        "https://api.example.test/v1/chat/completions",
+        "https://eu.example.test/v1/chat/completions",
+        "https://eu.example.test/v1/chat/completions",
+    ]
 
 
 def test_the_context_manager_and_close_close_the_pool() -> None:

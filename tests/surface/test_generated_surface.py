@@ -11,7 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from codegen.pipeline import DEFAULT_OVERLAY, DEFAULT_SPEC, GenerationError, render, resource_place
+from codegen.pipeline import (
+    DEFAULT_OVERLAY,
+    DEFAULT_SPEC,
+    GenerationError,
+    render,
+    resource_place,
+    version_prefix,
+)
 
 LIST_MODELS = {
     "get": {
@@ -47,6 +54,14 @@ def test_the_placement_rule() -> None:
     assert resource_place("/v2/batches/{batch_id}/cancel", "cancel_batch") == (("batches",), "cancel")
     with pytest.raises(GenerationError, match="no resource segment"):
         resource_place("/v1", "get_root")
+
+
+def test_the_version_shown_on_the_base_url_is_the_one_every_path_starts_with() -> None:
+    assert version_prefix(["/v1/chat/completions", "/v1/models"]) == "/v1"
+    assert version_prefix(["/v2/batches/{batch_id}/cancel"]) == "/v2"
+    assert version_prefix(["/v1/chat/completions", "/v2/models"]) == ""  # no one version
+    assert version_prefix(["/chat/completions"]) == ""
+    assert version_prefix(["/vision/chat"]) == ""
 
 
 @pytest.mark.slow

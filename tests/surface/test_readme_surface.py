@@ -1,8 +1,13 @@
-"""The README's AIMLAPI example runs as written against the reference server."""
+"""Every python block of the README's "Using the client" section runs as written against the
+reference server, and prints what it says it prints. (tests/test_readme.py runs the first one
+again with the base URL written without /v1.)"""
 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -11,17 +16,71 @@ from reference_server import BackgroundServer
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
+# What each block prints, by the heading it is under: a regex the whole output must match. A
+# block under a heading not listed here fails, so that every new block gets its check.
+PRINTS = {
+    # The reply with its token count, then the same reply streamed (the server echoes the question).
+    "Using the client": r"(?P<reply>.*Why is the sky blue\?.*) \d+\n(?P=reply)",
+    # The tool's result goes back and the model answers in words: not None, not the tool call.
+    "Conversations and tools": r"(?!None\n).+\n",
+    "Streams and helpers": r".*Tell me about the sea\..*\nstop \d+\n",
+    "Errors": r"invalid: temperature .*2.*\n401 \S+ .*\n",
+    "Per-call options, timeouts and retries": r".+\n20[01] \S+ \d+\n",
+    "Many concurrent calls: aiohttp": r"20 .*Question 0\?.*\n",
+    "The functional API beneath": r"(?P<reply>.*Why is the sky blue\?.*) \d+\n(?P=reply)",
+}
 
-def test_the_readme_aimlapi_example_runs(
-    reference_server: BackgroundServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+
+def _blocks() -> list[tuple[str, str]]:
+    """(heading, code) of each python block in "## Using the client", before the next ## section."""
     text = README.read_text(encoding="utf-8")
-    section = text[text.index("### The OpenAI-SDK-shaped client") :]
-    block = re.search(r"```python\n(.*?)```", section, flags=re.DOTALL)
-    assert block is not None
+    start = text.index("## Using the client\n")
+    section = text[start : text.index("\n## ", start + 1)]
+    found: list[tuple[str, str]] = []
+    heading = ""
+    for part in re.split(r"(^#{2,3} .*$)", section, flags=re.MULTILINE):
+        if re.match(r"#{2,3} ", part):
+            heading = part.lstrip("#").strip()
+            continue
+        for block in re.findall(r"^( *)```python\n(.*?)^\1```", part, flags=re.DOTALL | re.MULTILINE):
+            found.append((heading, textwrap.dedent(block[1])))
+    return found
+
+
+BLOCKS = _blocks()
+
+
+def test_the_section_has_the_blocks_this_test_checks() -> None:
+    assert [heading for heading, _ in BLOCKS] == list(PRINTS)
+
+
+@pytest.mark.parametrize(("heading", "code"), BLOCKS, ids=[heading for heading, _ in BLOCKS])
+def test_each_block_runs_against_the_reference_server(
+    reference_server: BackgroundServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    heading: str,
+    code: str,
+) -> None:
     monkeypatch.setenv("AIML_API_KEY", reference_server.api_key)
     monkeypatch.setenv("AIML_API_BASE_URL", reference_server.base_url + "/v1")
-    exec(compile(block.group(1), "README.md", "exec"), {"__name__": "readme_surface_example"})
-    reply, streamed = capsys.readouterr().out.split("\n", 1)
-    assert "Why is the sky blue?" in reply
-    assert streamed.strip() == reply.strip()
+    exec(compile(code, f"README.md ({heading})", "exec"), {"__name__": "readme_block"})
+    printed = capsys.readouterr().out
+    assert re.fullmatch(PRINTS[heading], printed), printed
+
+
+def test_the_blocks_type_check_under_mypy_strict(tmp_path: Path) -> None:
+    # What a user pastes into a strictly typed project type-checks as it is.
+    files = []
+    for number, (_, code) in enumerate(BLOCKS):
+        files.append(tmp_path / f"readme_block_{number}.py")
+        files[-1].write_text(code, encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", *map(str, files)],
+        cwd=README.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"no issues found in {len(BLOCKS)} source files" in result.stdout

@@ -68,6 +68,17 @@ class ChatCompletionMessage:
         shown = ", ".join(f"{name}={value!r}" for name, value in fields if value is not UNSET)
         return f"{type(self).__name__}({shown})"
 
+    def to_param_dict(self) -> dict[str, Any]:
+        """This reply's JSON as a AssistantMessage takes it, unchecked: null fields and those the request
+        does not take are dropped. The surface sends this where the reply is given as a message."""
+        from ..models.assistant_message import AssistantMessage
+
+        return {
+            key: value
+            for key, value in self.to_dict().items()
+            if value is not None and key in AssistantMessage.json_fields
+        }
+
     def to_param(self) -> AssistantMessage:
         """This reply as a AssistantMessage, to append to the conversation; ValidationError if the API would not take it back.
 
@@ -75,13 +86,7 @@ class ChatCompletionMessage:
         """
         from ..models.assistant_message import AssistantMessage
 
-        return AssistantMessage.from_dict(
-            {
-                key: value
-                for key, value in self.to_dict().items()
-                if value is not None and key in AssistantMessage.json_fields
-            }
-        )
+        return AssistantMessage.from_dict(self.to_param_dict())
 
     def to_dict(self) -> dict[str, Any]:
         role = self.role

@@ -67,8 +67,16 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("prompt", type=_text, help=f"the user's message; {STDIN_PROMPT} reads it from stdin")
     chat.add_argument("--stream", action="store_true", help="print the reply as it is generated")
     chat.add_argument("--system", type=_text, help="instructions for the model")
-    models: tuple[str, ...] = get_args(ChatCompletionRequestModel)
-    chat.add_argument("--model", choices=models, default=models[0], help="model id (default %(default)s)")
+    # Any id, as the spec's model field takes (the API answers an id it does not serve); the
+    # spec's known ids are suggested, not enforced.
+    known: tuple[str, ...] = get_args(ChatCompletionRequestModel)
+    chat.add_argument(
+        "--model",
+        type=_text,
+        default=known[0],
+        metavar="ID",
+        help=f"model id: {', '.join(known)} or any other the API serves (default %(default)s)",
+    )
     chat.add_argument(
         "--max-tokens", type=whole_number(MAX_TOKENS_MIN), help="upper bound on the reply's length in tokens"
     )

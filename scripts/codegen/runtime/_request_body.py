@@ -7,7 +7,7 @@ the model, the JSON path and the problem, before anything is sent.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Protocol, Self, TypeVar
 
 from ._validation import ValidationError
@@ -23,6 +23,34 @@ class _Model(Protocol):
 M = TypeVar("M", bound=_Model)
 
 
+# Values as_json passes through as they are (checked first: they are most of a body).
+_JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def as_json(value: Any) -> Any:
+    """``value`` as plain JSON values: models inside mappings and iterables become their JSON
+    fields (any iterable a list), so a request model's validating from_dict sees one kind of input
+    whether the caller wrote models or dict literals. A reply the API takes back as a request
+    message (a model with ``to_param_dict``, from the spec's ``x-replay-as``) becomes that
+    message's fields, so ``messages.append(completion.choices[0].message)`` sends what the API takes."""
+    kind = type(value)
+    if kind in _JSON_SCALARS:
+        return value
+    if kind is dict or isinstance(value, Mapping):
+        return {key: as_json(item) for key, item in value.items()}
+    if kind is list or kind is tuple:
+        return [as_json(item) for item in value]
+    replay = getattr(value, "to_param_dict", None)
+    if replay is not None:
+        return replay()
+    to_dict = getattr(value, "to_dict", None)
+    if to_dict is not None:
+        return to_dict()
+    if isinstance(value, Iterable) and not isinstance(value, str | bytes | bytearray):
+        return [as_json(item) for item in value]  # list keywords take any iterable
+    return value
+
+
 def as_model(value: M | Mapping[str, Any], model: type[M]) -> M:
     """``value`` itself when it is a ``model``; a mapping parsed into one; else a clear error."""
     if isinstance(value, model):
@@ -33,6 +61,12 @@ def as_model(value: M | Mapping[str, Any], model: type[M]) -> M:
         )
     try:
         return model.from_dict(value)
+    except ValidationError:
+        # A mapping may hold models (a TypedDict body's messages may hold a reply): only then is
+        # it converted (as_json) and checked again, so a body of plain JSON pays nothing for it.
+        pass
+    try:
+        return model.from_dict(as_json(value))
     except ValidationError as exc:
         # `from None`: the generated parser's frames say nothing the message does not.
         raise exc.about(f"body is not a valid {model.__name__}") from None
