@@ -44,20 +44,31 @@ from ._batch_io import (
     Shard,
     compact_output,
     error_record,
+    lock_output,
     read_items,
     scan_output,
 )
 from ._exceptions import AimlApiError, APIConnectionError, json_or_none, make_status_error
 from ._rate_limit import RateLimiter
-from ._retry import Backoff, gives_up, is_retryable_status
+from ._retry import MAX_RETRY_AFTER, Backoff, gives_up, is_retryable_status
 
 DEFAULT_CONCURRENCY = 16
-DEFAULT_MAX_RETRIES = 5
+# Ten retries: at a 20% failure rate a line fails all eleven attempts with odds 0.2**11, about one
+# in 50 million lines (five retries: 0.2**6, one in 16,000, so a 1,000-line run leaves an error
+# line about one time in sixteen). The backoff caps each wait at 8 s, so a line gives up after
+# about a minute at worst.
+DEFAULT_MAX_RETRIES = 10
+# Workers are tasks; far beyond what one connection pool serves well (see the README's bench), a
+# huge number only costs memory.
+MAX_CONCURRENCY = 1024
 DEFAULT_GRACE = 30.0
 # The key is wrong (401) or may not do this (403, e.g. no credits left): every other line would get
 # the same answer, so the run stops after the lines in flight, as on Ctrl-C.
 STOPPING_STATUSES = frozenset({401, 403})
 _KEPT_INVALID = 100
+# Connection failures of one line, with no attempt of the run ever connected, that stop the run:
+# three attempts span about 1.5 s of backoff, rather than a minute of retries for every line.
+UNREACHABLE_ATTEMPTS = 3
 
 
 class InvalidInputError(BatchFileError):
@@ -65,7 +76,12 @@ class InvalidInputError(BatchFileError):
 
     def __init__(self, path: Path, line: InvalidLine) -> None:
         super().__init__(f"{path}: {line}")
+        self.path = path
         self.line = line
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exception pickling passes self.args (the message) to __init__; ours takes the parts.
+        return (type(self), (self.path, self.line))
 
 
 @define
@@ -80,9 +96,14 @@ class BatchSummary:
     """Input lines not sent (reported with their line numbers in ``invalid_lines``)."""
     already_done: int = 0
     """Lines skipped because the output answers them already (resume)."""
+    failed_before: int = 0
+    """Of ``already_done``, the lines whose output line is an error (``errors_only_retry`` sends them again)."""
     other_shard: int = 0
     unfinished: int = 0
-    """Lines in flight when the run stopped and the grace period ran out (sent again next run)."""
+    """Lines taken from the input but left without an output line, so the next run sends them:
+    waiting for the limiter or for a retry when the run stopped, still in flight when the grace
+    period ran out, or answered with a Retry-After too long to wait. Lines never read are not
+    counted anywhere."""
     retries: int = 0
     rate_limited: int = 0
     """429 answers seen (each slowed the whole run)."""
@@ -93,7 +114,8 @@ class BatchSummary:
     interrupted: bool = False
     """Stopped by ``stop`` (Ctrl-C) before the end of the input."""
     stopped_by: str | None = None
-    """The error message of a 401/403 that stopped the run (STOPPING_STATUSES)."""
+    """Why the run stopped early: a 401/403's error message (STOPPING_STATUSES), a Retry-After
+    longer than the client waits, or a server no attempt could connect to."""
     repaired: str | None = None
     """What was done to a torn last line of the output, if there was one."""
     compacted: int = 0
@@ -110,6 +132,7 @@ class BatchSummary:
         """Every line of this run was answered with a response."""
         return (
             self.failed == 0
+            and self.failed_before == 0
             and self.invalid == 0
             and self.unfinished == 0
             and not self.interrupted
@@ -121,6 +144,8 @@ class BatchSummary:
         parts = [f"{self.succeeded} ok", f"{self.failed} errors", f"{self.invalid} invalid"]
         if self.already_done:
             parts.append(f"{self.already_done} done before")
+        if self.failed_before:
+            parts.append(f"{self.failed_before} of them errors (--errors-only-retry sends them again)")
         if self.other_shard:
             parts.append(f"{self.other_shard} in other shards")
         if self.unfinished:
@@ -145,6 +170,14 @@ class _Response:
     content: bytes
 
 
+@define(frozen=True, slots=True)
+class _Deferred:
+    """A line left without an output line (the next run sends it)."""
+
+
+_DEFERRED = _Deferred()
+
+
 @define
 class _Run:
     client: AuthenticatedClient
@@ -158,14 +191,40 @@ class _Run:
     on_progress: ProgressCallback | None
     strict: bool
     stop: asyncio.Event
+    concurrency: int = DEFAULT_CONCURRENCY
+    halted: list[bool] = field(factory=lambda: [False])
+    """Set by the SIGINT handler itself, so a Ctrl-C is seen before the event loop runs again."""
     strict_failure: InvalidLine | None = None
     sending: set[asyncio.Task[Any]] = field(factory=set)
     """Workers whose line has been sent (a request or a retry wait in flight)."""
+    workers: list[asyncio.Task[Any]] = field(factory=list)
+    idle: asyncio.Event = field(factory=asyncio.Event)
+    _active: int = 0
+    reached: bool = False
+    """Some attempt got an HTTP response (the server is there)."""
+
+    def stopping(self) -> bool:
+        return self.stop.is_set() or self.halted[0]
+
+    def spawn(self, items: Iterator[BatchItem | InvalidLine]) -> None:
+        task = asyncio.create_task(self.worker(items))
+        self.workers.append(task)
+        self._active += 1
+        task.add_done_callback(self._worker_done)
+
+    def _worker_done(self, _task: asyncio.Task[Any]) -> None:
+        self._active -= 1
+        if self._active == 0:
+            self.idle.set()
 
     async def worker(self, items: Iterator[BatchItem | InvalidLine]) -> None:
         # Items come from one generator shared by every worker; it never awaits, so no two take
-        # the same line.
-        for item in items:
+        # the same line. Nothing is taken once the run is stopping: with --strict no line after
+        # the invalid one is sent. Workers are started one per line taken, up to concurrency.
+        while not self.stopping():
+            item = next(items, None)
+            if item is None:
+                return
             if isinstance(item, InvalidLine):
                 self._invalid(item)
                 if self.strict:
@@ -173,8 +232,10 @@ class _Run:
                     self.stop.set()
                     return
             else:
+                if len(self.workers) < self.concurrency:
+                    self.spawn(items)
                 try:
-                    answer = await self.answer(item)
+                    answer = await self._answer_or_error(item)
                 finally:
                     if (task := asyncio.current_task()) is not None:
                         self.sending.discard(task)
@@ -184,13 +245,20 @@ class _Run:
                         item.custom_id, answer.status_code, answer.request_id, answer.content
                     )
                     self.summary.succeeded += 1
+                elif isinstance(answer, _Deferred):
+                    self.summary.unfinished += 1
                 else:
                     self.writer.write(answer)
                     self.summary.failed += 1
             if self.on_progress is not None:
                 self.on_progress(self.summary, self.limiter)
-            if self.stop.is_set():
-                return
+
+    async def _answer_or_error(self, item: BatchItem) -> _Response | _Deferred | dict[str, Any]:
+        try:
+            return await self.answer(item)
+        except Exception as exc:  # noqa: BLE001 - one line's surprise must not end the run
+            message = f"{type(exc).__name__}: {exc}"
+            return error_record(item.custom_id, None, None, message, None)
 
     def _invalid(self, item: InvalidLine) -> None:
         self.summary.invalid += 1
@@ -199,62 +267,94 @@ class _Run:
         if self.on_invalid is not None:
             self.on_invalid(item)
 
-    async def answer(self, item: BatchItem) -> _Response | dict[str, Any]:
-        """The 2xx reply, or the error line after the retries."""
+    async def answer(self, item: BatchItem) -> _Response | _Deferred | dict[str, Any]:
+        """The 2xx reply, or the error line after the retries (``_DEFERRED``: no line)."""
         headers = {"Idempotency-Key": f"aimlapi-gemini-{os.urandom(16).hex()}", "X-Retry-Count": "0"}
         attempt = 0
         while True:
             permit = await self.limiter.acquire(item.estimated_tokens)
-            if attempt == 0:
-                # From here the line is in flight: a stop lets it finish (within the grace period).
-                task = asyncio.current_task()
-                if task is not None:
-                    self.sending.add(task)
-            used: int | None = None
             try:
-                response = await create_chat_completion.asyncio_detailed(
-                    client=self.client,
-                    body=item.request,
-                    max_retries=0,
-                    extra_headers=headers,
-                    **({} if self.timeout is None else {"timeout": self.timeout}),
-                )
-            except APIConnectionError as exc:
-                # Transport failures: retried when transient (the client's own rule).
-                cause = exc.__cause__
-                retry = isinstance(cause, httpx.TransportError) and _is_transient(cause)
-                delay = self.backoff.delay(attempt) if retry else None
-                record = error_record(item.custom_id, None, None, exc.message, None)
-            except AimlApiError as exc:  # a body over the size cap, a Content-Encoding lie: final
-                self.limiter.release(permit)
-                return error_record(item.custom_id, None, None, str(exc), None)
-            else:
-                code = int(response.status_code)
-                request_id = response.headers.get("x-request-id")
-                if 200 <= code < 300 and isinstance(response.parsed, ChatCompletion):
-                    usage = response.parsed.usage
-                    used = usage.total_tokens
-                    self.limiter.release(permit, used_tokens=used)
-                    self.limiter.succeeded()
-                    self._count_tokens(usage.prompt_tokens, usage.completion_tokens, usage.total_tokens)
-                    return _Response(code, request_id, response.content)
-                record, delay = self._failure(
-                    item, response.content, response.headers, code, request_id, attempt
-                )
-                if code == 429:
-                    self.limiter.rate_limited_for(permit, delay if delay is not None else 0.0)
-                    self.summary.rate_limited += 1
-                elif code in STOPPING_STATUSES and self.summary.stopped_by is None:
-                    self.summary.stopped_by = record["error"]["message"]
-                    self.stop.set()
-            if used is None:
+                if attempt == 0:
+                    # From here the line is in flight: a stop lets it finish (within the grace period).
+                    task = asyncio.current_task()
+                    if task is not None:
+                        self.sending.add(task)
+                try:
+                    response = await create_chat_completion.asyncio_detailed(
+                        client=self.client,
+                        body=item.request,
+                        max_retries=0,
+                        extra_headers=headers,
+                        **({} if self.timeout is None else {"timeout": self.timeout}),
+                    )
+                except APIConnectionError as exc:
+                    # Transport failures: retried when transient (the client's own rule).
+                    cause = exc.__cause__
+                    retry = isinstance(cause, httpx.TransportError) and _is_transient(cause)
+                    delay = self.backoff.delay(attempt) if retry else None
+                    record = error_record(item.custom_id, None, None, exc.message, None)
+                    self.reached = self.reached or not isinstance(
+                        cause, (httpx.ConnectError, httpx.ConnectTimeout)
+                    )
+                    unreachable = isinstance(cause, (httpx.ConnectError, httpx.ConnectTimeout))
+                    gave_up = delay is None or attempt + 1 >= min(self.max_retries + 1, UNREACHABLE_ATTEMPTS)
+                    if unreachable and not self.reached and gave_up:
+                        # A line failed to connect UNREACHABLE_ATTEMPTS times (or all its attempts)
+                        # and no attempt of the run ever connected: a wrong base URL or a server
+                        # that is down, which every other line would meet the same way.
+                        self._stop_run(f"no attempt reached the server: {exc.message}")
+                        return _DEFERRED
+                except AimlApiError as exc:  # a body over the size cap, a Content-Encoding lie: final
+                    return error_record(item.custom_id, None, None, str(exc), None)
+                else:
+                    self.reached = True
+                    code = int(response.status_code)
+                    request_id = response.headers.get("x-request-id")
+                    if 200 <= code < 300 and isinstance(response.parsed, ChatCompletion):
+                        usage = response.parsed.usage
+                        self.limiter.release(permit, used_tokens=usage.total_tokens)
+                        self.limiter.succeeded()
+                        self._count_tokens(usage.prompt_tokens, usage.completion_tokens, usage.total_tokens)
+                        return _Response(code, request_id, response.content)
+                    record, delay = self._failure(
+                        item, response.content, response.headers, code, request_id, attempt
+                    )
+                    if code == 429:
+                        self.summary.rate_limited += 1
+                    too_long = gives_up(response.headers) if is_retryable_status(code) else None
+                    if too_long is not None:
+                        # The server asks for a pause longer than the client waits (MAX_RETRY_AFTER):
+                        # every other line would get the same answer, so the run stops; this line
+                        # has no output line and goes with the next run.
+                        self.limiter.rate_limited_for(permit, too_long)
+                        self._stop_run(
+                            f"HTTP {code} with Retry-After {too_long:g} s, longer than the "
+                            f"{MAX_RETRY_AFTER:g} s the client waits ({record['error']['message']}); run again after it"
+                        )
+                        return _DEFERRED
+                    if code == 429:
+                        self.limiter.rate_limited_for(permit, delay if delay is not None else 0.0)
+                    elif code in STOPPING_STATUSES:
+                        self._stop_run(record["error"]["message"])
+            finally:
+                # Whatever happened (an exception too), the permit goes back; releasing twice
+                # does nothing, so the success path's release with the reply's tokens wins.
                 self.limiter.release(permit)
             if delay is None or attempt >= self.max_retries:
                 return record
             attempt += 1
             self.summary.retries += 1
             headers["X-Retry-Count"] = str(attempt)
-            await asyncio.sleep(delay)
+            # The wait ends early when the run stops: a retry is a new send, and none is sent then.
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self.stop.wait(), timeout=delay)
+            if self.stopping():
+                return _DEFERRED
+
+    def _stop_run(self, reason: str) -> None:
+        if self.summary.stopped_by is None:
+            self.summary.stopped_by = reason
+        self.stop.set()
 
     def _failure(
         self,
@@ -322,6 +422,7 @@ async def arun_batch(
     on_invalid: Callable[[InvalidLine], None] | None = None,
     on_progress: ProgressCallback | None = None,
     _abort: asyncio.Event | None = None,
+    _halted: list[bool] | None = None,
 ) -> BatchSummary:
     """Send every line of ``input_path`` (JSON Lines; see ``aimlapi_gemini.batch``) and append one
     answer line per ``custom_id`` to ``output_path``, skipping the ids it answers already.
@@ -345,63 +446,72 @@ async def arun_batch(
         shard = Shard.parse(shard)
     if max_retries < 0:
         raise ValueError(f"max_retries must be 0 or more, got {max_retries}")
+    if not 1 <= concurrency <= MAX_CONCURRENCY:
+        raise ValueError(f"concurrency must be 1 to {MAX_CONCURRENCY}, got {concurrency}")
     if not source.is_file():
         raise BatchFileError(f"{source}: no such input file")
     summary = BatchSummary()
-    state = scan_output(target)
-    summary.repaired = state.repaired
-    if state.superseded:  # left by an --errors-only-retry run that was killed before compacting
-        summary.compacted += compact_output(target)
-    limiter = RateLimiter(concurrency=concurrency, rpm=rpm, tpm=tpm, window=window)
-    stop = stop if stop is not None else asyncio.Event()
-    abort = _abort if _abort is not None else asyncio.Event()
-    if client is None:
-        http_client, own_pool = _default_client(base_url, concurrency), True
-    else:
-        # A copy, so the caller's client keeps its retries; a pool it has is shared, and one made
-        # here (on this event loop, which may not outlive the run) is closed at the end.
-        own_pool = client._async_client is None
-        http_client = client.with_options(max_retries=0)
-    stats = ReadStats()
-    items = read_items(
-        source, shard=shard, done=state.done_ids(errors_only_retry=errors_only_retry), stats=stats
-    )
-    with OutputWriter(target, fsync=fsync) as writer:
-        run = _Run(
-            client=http_client,
-            limiter=limiter,
-            writer=writer,
-            summary=summary,
-            max_retries=max_retries,
-            backoff=backoff or Backoff(),
-            timeout=timeout,
-            on_invalid=on_invalid,
-            on_progress=on_progress,
-            strict=strict,
-            stop=stop,
-        )
-        try:
-            await _drive(run, items, concurrency, grace, abort)
-        finally:
-            summary.already_done, summary.other_shard = stats.already_done, stats.other_shard
-            if own_pool:
-                await http_client.get_async_httpx_client().aclose()
-    summary.interrupted = stop.is_set() and run.strict_failure is None and summary.stopped_by is None
-    if errors_only_retry or summary.compacted:
-        after = scan_output(target)
-        if after.superseded:
+    # A second run on the same output would send the same ids again: it is refused at once.
+    with lock_output(target):
+        state = scan_output(target)
+        summary.repaired = state.repaired
+        if state.superseded:  # left by an --errors-only-retry run that was killed before compacting
             summary.compacted += compact_output(target)
-    summary.wall_time = time.monotonic() - started
-    if run.strict_failure is not None:
-        raise InvalidInputError(source, run.strict_failure)
-    return summary
+        limiter = RateLimiter(concurrency=concurrency, rpm=rpm, tpm=tpm, window=window)
+        stop = stop if stop is not None else asyncio.Event()
+        abort = _abort if _abort is not None else asyncio.Event()
+        if client is None:
+            http_client, own_pool = _default_client(base_url, concurrency), True
+        else:
+            # A copy, so the caller's client keeps its retries; a pool it has is shared, and one made
+            # here (on this event loop, which may not outlive the run) is closed at the end.
+            own_pool = client._async_client is None
+            http_client = client.with_options(max_retries=0)
+        stats = ReadStats()
+        items = read_items(
+            source, shard=shard, done=state.done_ids(errors_only_retry=errors_only_retry), stats=stats
+        )
+        with OutputWriter(target, fsync=fsync) as writer:
+            run = _Run(
+                client=http_client,
+                limiter=limiter,
+                writer=writer,
+                summary=summary,
+                max_retries=max_retries,
+                backoff=backoff or Backoff(),
+                timeout=timeout,
+                on_invalid=on_invalid,
+                on_progress=on_progress,
+                strict=strict,
+                stop=stop,
+                concurrency=concurrency,
+                halted=_halted if _halted is not None else [False],
+            )
+            try:
+                await _drive(run, items, grace, abort)
+            finally:
+                summary.already_done, summary.other_shard = stats.already_done, stats.other_shard
+                summary.failed_before = stats.failed_before
+                if own_pool:
+                    await http_client.get_async_httpx_client().aclose()
+        summary.interrupted = run.stopping() and run.strict_failure is None and summary.stopped_by is None
+        if errors_only_retry or summary.compacted:
+            after = scan_output(target)
+            if after.superseded:
+                summary.compacted += compact_output(target)
+        summary.wall_time = time.monotonic() - started
+        if run.strict_failure is not None:
+            raise InvalidInputError(source, run.strict_failure)
+        return summary
 
 
 async def _drive(
-    run: _Run, items: Iterator[BatchItem | InvalidLine], concurrency: int, grace: float, abort: asyncio.Event
+    run: _Run, items: Iterator[BatchItem | InvalidLine], grace: float, abort: asyncio.Event
 ) -> None:
-    workers = [asyncio.create_task(run.worker(items)) for _ in range(concurrency)]
-    everything: asyncio.Future[Any] = asyncio.gather(*workers)
+    # One worker to begin with; each line taken starts another, up to the concurrency, so a
+    # 10-line input never has more than 11 tasks whatever --concurrency says.
+    run.spawn(items)
+    everything: asyncio.Future[Any] = asyncio.create_task(run.idle.wait())
     stopping: asyncio.Future[Any] = asyncio.create_task(run.stop.wait())
     aborting: asyncio.Future[Any] = asyncio.create_task(abort.wait())
     try:
@@ -409,21 +519,23 @@ async def _drive(
         if not everything.done():
             # Stopped: no worker takes another line. A line still waiting for the limiter was never
             # sent: it goes now (the next run sends it); the ones in flight get the grace period.
-            for worker in workers:
+            for worker in run.workers:
                 if not worker.done() and worker not in run.sending:
                     worker.cancel()
                     run.summary.unfinished += 1
             await asyncio.wait({everything, aborting}, timeout=grace, return_when=asyncio.FIRST_COMPLETED)
-        for worker in workers:
+        for worker in run.workers:
             if not worker.done() and not worker.cancelled() and worker in run.sending:
                 worker.cancel()
                 run.summary.unfinished += 1
-        with suppress(asyncio.CancelledError):
-            await everything
+        await asyncio.gather(*run.workers, return_exceptions=True)
+        for worker in run.workers:
+            if not worker.cancelled() and (error := worker.exception()) is not None:
+                raise error  # a fault of the runner itself (each line's own are error lines)
     finally:
-        for task in (*workers, stopping, aborting):
+        for task in (*run.workers, everything, stopping, aborting):
             task.cancel()
-        await asyncio.gather(*workers, stopping, aborting, return_exceptions=True)
+        await asyncio.gather(*run.workers, everything, stopping, aborting, return_exceptions=True)
 
 
 def run_batch(
@@ -439,19 +551,25 @@ async def _run_with_signals(
 ) -> BatchSummary:
     stop = options.pop("stop", None) or asyncio.Event()
     abort = asyncio.Event()
+    halted = [False]
     loop = asyncio.get_running_loop()
     handled = threading.current_thread() is threading.main_thread()
 
     def interrupted() -> None:
         (abort if stop.is_set() else stop).set()
 
+    def on_sigint(_signum: int, _frame: object) -> None:
+        # A Python-level handler runs at once, even while the output is scanned (no event loop
+        # turn then): the flag keeps every worker from taking a line; the events follow.
+        first = not halted[0]
+        halted[0] = True
+        loop.call_soon_threadsafe(interrupted if first or stop.is_set() else abort.set)
+
+    previous: Any = None
     if handled:
-        try:
-            loop.add_signal_handler(signal.SIGINT, interrupted)
-        except (NotImplementedError, RuntimeError):  # Windows' loops have no signal handlers
-            handled = False
+        previous = signal.signal(signal.SIGINT, on_sigint)
     try:
-        return await arun_batch(input_path, output_path, stop=stop, _abort=abort, **options)
+        return await arun_batch(input_path, output_path, stop=stop, _abort=abort, _halted=halted, **options)
     finally:
         if handled:
-            loop.remove_signal_handler(signal.SIGINT)
+            signal.signal(signal.SIGINT, previous)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,10 @@ from attrs import define, field
 
 from aimlapi_gemini.models.chat_completion_request import ChatCompletionRequest
 
+if sys.platform != "win32":
+    import fcntl
+
+from ._base import _JSON
 from ._validation import ValidationError
 
 ENDPOINT = "/v1/chat/completions"
@@ -43,6 +48,7 @@ CHARS_PER_TOKEN = 4
 DEFAULT_REPLY_TOKENS = 512
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+_ASCII_ENCODER = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False)
 
 
 class BatchFileError(Exception):
@@ -127,6 +133,17 @@ class ReadStats:
     lines: int = 0
     other_shard: int = 0
     already_done: int = 0
+    failed_before: int = 0
+    """Of ``already_done``, the ids whose output line is an error."""
+
+
+def _lone_surrogate(text: str) -> str | None:
+    """'a lone surrogate (U+D800 at character 3)' when ``text`` has one, else None."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return f"a lone surrogate (U+{ord(text[exc.start]):04X} at character {exc.start}), which UTF-8 cannot encode"
+    return None
 
 
 def _parse_line(line_number: int, raw: bytes) -> BatchItem | InvalidLine:
@@ -142,6 +159,10 @@ def _parse_line(line_number: int, raw: bytes) -> BatchItem | InvalidLine:
         custom_id = data.get("custom_id")
         if not isinstance(custom_id, str) or not custom_id:
             return InvalidLine(line_number, "custom_id must be a non-empty string")
+        if (surrogate := _lone_surrogate(custom_id)) is not None:
+            # It could only be written as bytes that are not UTF-8, or escaped into an id that
+            # differs from the input's: refused, so the output is always UTF-8 JSON.
+            return InvalidLine(line_number, f"custom_id holds {surrogate}", custom_id)
         method, url = data.get("method", "POST"), data.get("url", ENDPOINT)
         if method != "POST" or url != ENDPOINT:
             return InvalidLine(
@@ -164,6 +185,17 @@ def _parse_line(line_number: int, raw: bytes) -> BatchItem | InvalidLine:
         )
     except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError) as exc:
         return InvalidLine(line_number, f"body is not a valid ChatCompletionRequest: {exc}", custom_id)
+    try:
+        # Encoded as the client will send it: a lone surrogate ("\\ud800" in the input's JSON) is a
+        # valid Python string that UTF-8 cannot carry.
+        _JSON.encode(request.to_dict()).encode()
+    except UnicodeEncodeError as exc:
+        where = _lone_surrogate(exc.object) if isinstance(exc.object, str) else None
+        return InvalidLine(
+            line_number, f"body cannot be sent as JSON: it holds {where or exc.reason}", custom_id
+        )
+    except (ValueError, TypeError, RecursionError) as exc:
+        return InvalidLine(line_number, f"body cannot be sent as JSON: {exc}", custom_id)
     return BatchItem(line_number, custom_id, request, estimate_tokens(body))
 
 
@@ -197,6 +229,8 @@ def read_items(
                 seen.add(parsed.custom_id)
                 if parsed.custom_id in done:
                     stats.already_done += 1
+                    if isinstance(done, Mapping) and not done[parsed.custom_id]:
+                        stats.failed_before += 1
                     continue
             yield parsed
 
@@ -212,6 +246,42 @@ def count_lines(path: Path) -> int:
 
 
 # --- output ---------------------------------------------------------------------------------
+
+
+class OutputLock:
+    """An exclusive ``flock`` on ``.OUTPUT.lock`` beside the output, held for the whole run, so that
+    two runs never append to one file (each would send the ids the other is sending). A lock file
+    rather than the output itself: compaction replaces the output's inode. The lock file stays
+    (removing it would let a third run lock a new one while the second holds the old); the kernel
+    drops the lock when the process ends, however it ends."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path.with_name(f".{path.name}.lock")
+        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        if sys.platform == "win32":  # no flock: runs there are not kept from each other
+            return
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.close()
+            raise BatchFileError(
+                f"{path}: another batch run is writing to it (it holds {self.path}); wait for it or stop it"
+            ) from None
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    def __enter__(self) -> OutputLock:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def lock_output(path: Path) -> OutputLock:
+    return OutputLock(path)
 
 
 @define
@@ -311,6 +381,21 @@ def error_record(
     }
 
 
+def _splicable(content: bytes) -> bool:
+    """The reply's bytes are one line of UTF-8 JSON already. The client parsed them, but also
+    takes UTF-16 and UTF-32 (JSON's old encodings, whose ASCII has NUL bytes) and UTF-8 with
+    encoded surrogates; those are re-encoded, so the output stays one UTF-8 line per record."""
+    if content[:1] != b"{" or b"\n" in content or b"\r" in content or b"\x00" in content:
+        return False
+    if content.isascii():
+        return True
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 class OutputWriter:
     """Appends whole lines: one ``os.write`` each on an ``O_APPEND`` descriptor (see module doc)."""
 
@@ -321,21 +406,28 @@ class OutputWriter:
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
     def write(self, record: Mapping[str, Any]) -> None:
-        self._write_bytes((_ENCODER.encode(record) + "\n").encode("utf-8", "surrogatepass"))
+        text = _ENCODER.encode(record)
+        try:
+            line = text.encode("utf-8")
+        except UnicodeEncodeError:
+            # A lone surrogate (in a server's message or body): JSON's \\udXXX escapes say it in
+            # ASCII, so the line stays valid UTF-8 that every JSON reader takes.
+            line = _ASCII_ENCODER.encode(record).encode("ascii")
+        self._write_bytes(line + b"\n")
 
     def write_response(
         self, custom_id: str, status_code: int, request_id: str | None, content: bytes
     ) -> None:
         """A response line whose body is the server's JSON bytes as they came, when they are one
         line of JSON text already (a compact object: the usual case), else re-encoded."""
-        if content[:1] != b"{" or b"\n" in content or b"\r" in content:
+        if not _splicable(content):
             self.write(response_record(custom_id, status_code, request_id, json.loads(content)))
             return
         head = _ENCODER.encode(
             {"custom_id": custom_id, "response": {"status_code": status_code, "request_id": request_id}}
         )
         # '{"custom_id":...,"response":{...,"request_id":...}}' -> the same with ',"body":<content>}}'
-        self._write_bytes(head[:-2].encode("utf-8", "surrogatepass") + b',"body":' + content + b"}}\n")
+        self._write_bytes(head[:-2].encode("utf-8") + b',"body":' + content + b"}}\n")
 
     def _write_bytes(self, line: bytes) -> None:
         data = memoryview(line)

@@ -49,7 +49,7 @@ def seconds(value: str) -> float:
     return number
 
 
-def whole_number(minimum: int) -> Callable[[str], int]:
+def whole_number(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
     def parse(value: str) -> int:
         try:
             number = int(value)
@@ -57,6 +57,8 @@ def whole_number(minimum: int) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
         if number < minimum:
             raise argparse.ArgumentTypeError(f"must be {minimum} or more, got {value!r}")
+        if maximum is not None and number > maximum:
+            raise argparse.ArgumentTypeError(f"must be {maximum} or less, got {value!r}")
         return number
 
     return parse

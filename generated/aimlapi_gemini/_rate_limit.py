@@ -4,12 +4,18 @@
 
 Three limits, all shared by every request of one run (retries included):
 
-- ``rpm``: a sliding log of start times. A request starts only when fewer than ``rpm`` started in
-  the last ``window`` seconds, so no window of that length (60 s by default; tests pass a short
-  one) ever holds more than ``rpm`` starts. A fixed-window counter would allow 2x at the edges.
-- ``tpm``: the same log weighted by tokens, estimated from the request before it is sent and
-  corrected to the reply's ``usage.total_tokens`` when it arrives. A request estimated above
-  ``tpm`` on its own starts when the log is empty, so it cannot wait forever.
+- ``rpm``: a sliding log of requests. What the limit is about is when a request *arrives at the
+  server*, which the client cannot see: a granted request may still wait for a connection (a
+  cold pool opens them all at once, and they arrive late and bunched). So a request counts in
+  the window from the moment it is granted until ``window`` seconds after it ended (its reply, or
+  its failure, came back), the latest moment it can have arrived. A new request starts only when
+  fewer than ``rpm`` are counted, so any two arrivals ``rpm`` apart in order are more than
+  ``window`` apart at the server: no window of that length (60 s by default; tests pass a short
+  one) ever holds more than ``rpm`` arrivals. The cost is each request's latency added to its
+  60 s. A fixed-window counter would allow 2x at the edges.
+- ``tpm``: the same log weighted by tokens, estimated from the request while it is in flight and
+  logged at the reply's ``usage.total_tokens`` when it ends. A request estimated above ``tpm`` on
+  its own starts when nothing else is counted, so it cannot wait forever.
 - concurrency, adapted to the server (AIMD, as TCP does): a 429 halves the allowed number in
   flight and pauses every start until its ``Retry-After`` has passed; each success adds
   ``1/limit`` back, so it climbs by about one per round of requests up to ``concurrency``.
@@ -32,10 +38,11 @@ from attrs import define, field
 
 @define(eq=False)
 class Permit:
-    """One granted start: when, and the token entry it holds in the tpm log."""
+    """One granted start: when, and the tokens it was estimated at."""
 
     started_at: float
-    tokens: list[float] | None = None  # [start time, tokens] in the tpm log, or None without tpm
+    tokens: float = 0.0
+    released: bool = False
 
 
 @define(eq=False)
@@ -54,9 +61,11 @@ class RateLimiter:
     paused_until: float = field(init=False, default=0.0)
     rate_limited: int = field(init=False, default=0)
     """How many 429s the run saw."""
-    _starts: deque[float] = field(init=False, factory=deque)
-    _token_log: deque[list[float]] = field(init=False, factory=deque)
+    _ends: deque[float] = field(init=False, factory=deque)
+    """When each request of the window ended, in order (the requests in flight are ``in_flight``)."""
+    _token_log: deque[tuple[float, float]] = field(init=False, factory=deque)
     _token_sum: float = field(init=False, default=0.0)
+    _pending_tokens: float = field(init=False, default=0.0)
     _last_cut: float = field(init=False, default=float("-inf"))
     _gate: asyncio.Lock = field(init=False, factory=asyncio.Lock)
     _released: asyncio.Event = field(init=False, factory=asyncio.Event)
@@ -78,41 +87,46 @@ class RateLimiter:
 
     def _forget(self, now: float) -> None:
         horizon = now - self.window
-        starts = self._starts
-        while starts and starts[0] <= horizon:
-            starts.popleft()
+        ends = self._ends
+        while ends and ends[0] <= horizon:
+            ends.popleft()
         log = self._token_log
         while log and log[0][0] <= horizon:
             self._token_sum -= log.popleft()[1]
 
     def _wait(self, now: float, tokens: float) -> float:
-        """Seconds until the time limits (pause, rpm, tpm) allow a start; 0 when they do now."""
+        """Seconds until the time limits (pause, rpm, tpm) allow a start; 0 when they do now;
+        infinity when only a request in flight ending can make room."""
         self._forget(now)
         wait = self.paused_until - now
-        if self.rpm is not None and len(self._starts) >= self.rpm:
-            wait = max(wait, self._starts[-self.rpm] + self.window - now)
-        if self.tpm is not None and self._token_log and self._token_sum + tokens > self.tpm:
-            # The first moment enough of the log has expired for this request to fit.
-            remaining = self._token_sum
-            for started, used in self._token_log:
-                remaining -= used
-                if remaining + tokens <= self.tpm:
-                    wait = max(wait, started + self.window - now)
-                    break
-            else:  # larger than tpm on its own: it waits for the log to be empty
-                wait = max(wait, self._token_log[-1][0] + self.window - now)
+        if self.rpm is not None:
+            room = self.rpm - self.in_flight  # each one in flight counts until it ends
+            if room <= 0:
+                return float("inf")
+            if len(self._ends) >= room:
+                wait = max(wait, self._ends[-room] + self.window - now)
+        if self.tpm is not None:
+            held = self._pending_tokens
+            if held + self._token_sum + tokens > self.tpm:
+                if held + tokens <= self.tpm:
+                    # The first moment enough of the log has expired for this request to fit.
+                    remaining = self._token_sum
+                    for ended, used in self._token_log:
+                        remaining -= used
+                        if held + remaining + tokens <= self.tpm:
+                            wait = max(wait, ended + self.window - now)
+                            break
+                elif held > 0:
+                    return float("inf")
+                elif self._token_log:  # larger than tpm on its own: it waits for an empty log
+                    wait = max(wait, self._token_log[-1][0] + self.window - now)
         return max(wait, 0.0)
 
     def _take(self, now: float, tokens: float) -> Permit:
         self.in_flight += 1
-        if self.rpm is not None:
-            self._starts.append(now)
-        entry = None
         if self.tpm is not None:
-            entry = [now, tokens]
-            self._token_log.append(entry)
-            self._token_sum += tokens
-        return Permit(started_at=now, tokens=entry)
+            self._pending_tokens += tokens
+        return Permit(started_at=now, tokens=tokens)
 
     async def acquire(self, tokens: float = 0.0) -> Permit:
         """Wait until a request estimated at ``tokens`` may start, and count it as started."""
@@ -124,7 +138,7 @@ class RateLimiter:
             while True:
                 now = self.clock()
                 wait = self._wait(now, tokens)
-                if self.in_flight >= self.slots:
+                if self.in_flight >= self.slots or wait == float("inf"):
                     self._released.clear()
                     await self._released.wait()
                 elif wait > 0:
@@ -133,13 +147,21 @@ class RateLimiter:
                     return self._take(now, tokens)
 
     def release(self, permit: Permit, *, used_tokens: float | None = None) -> None:
-        """The request is over; ``used_tokens`` (the reply's usage) replaces its estimate."""
+        """The request is over (its reply or failure is here): from now its window runs.
+        ``used_tokens`` (the reply's usage) replaces its estimate. A second call does nothing."""
+        if permit.released:
+            return
+        permit.released = True
         self.in_flight -= 1
+        now = self.clock()
+        if self.rpm is not None:
+            self._ends.append(now)
+        if self.tpm is not None:
+            self._pending_tokens -= permit.tokens
+            used = permit.tokens if used_tokens is None else float(used_tokens)
+            self._token_log.append((now, used))
+            self._token_sum += used
         self._released.set()
-        entry = permit.tokens
-        if entry is not None and used_tokens is not None and entry in self._token_log:
-            self._token_sum += used_tokens - entry[1]
-            entry[1] = used_tokens
 
     def succeeded(self) -> None:
         """Additive increase: about one more in flight per round of successes."""

@@ -310,7 +310,7 @@ def test_a_wrong_key_stops_the_run_after_the_lines_in_flight(
         check=False,
     )
     assert result.returncode == 2, result.stderr
-    assert "error: stopped at HTTP 401" in result.stderr
+    assert "error: stopped: HTTP 401" in result.stderr
     assert "batch stopped" in result.stderr
     records = output_lines(tmp_path / "out.jsonl")
     assert 1 <= len(records) == len(server.arrivals) <= 8  # not 200 error lines

@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 from aimlapi_gemini import AuthenticatedClient, Backoff
-from aimlapi_gemini.api.chat_completions import create_chat_completion
 from aimlapi_gemini.batch import BatchSummary, Shard, arun_batch, run_batch
 from reference_server.faults import Chaos
 
@@ -33,26 +32,13 @@ def run(server: RecordedServer, source: Path, target: Path, **options: Any) -> B
     return asyncio.run(arun_batch(source, target, client=client_for(server, **headers), **options))
 
 
-def run_warm(server: RecordedServer, source: Path, target: Path, **options: Any) -> BatchSummary:
-    """``run`` on a pool whose connections are open already, so that no request of the batch waits
-    for a connection's setup: their arrival times then follow the start times closely."""
-
-    async def go() -> BatchSummary:
-        async with client_for(server) as client:
-            warm = [request_body("warm") for _ in range(options["concurrency"])]
-            await asyncio.gather(*(create_chat_completion.asyncio(client=client, body=body) for body in warm))
-            server.arrivals.clear()
-            return await arun_batch(source, target, client=client, backoff=FAST, **options)
-
-    return asyncio.run(go())
-
-
 def test_a_thousand_lines_under_chaos_are_each_answered_exactly_once(
     tmp_path: Path, make_server: ServerFactory
 ) -> None:
     server = make_server(chaos=Chaos(rate_limited=0.15, server_errors=0.05, retry_after_ms=2, seed=13))
     ids = write_input(tmp_path / "in.jsonl", 1000)
-    summary = run(server, tmp_path / "in.jsonl", tmp_path / "out.jsonl", concurrency=32, max_retries=12)
+    # The default max_retries (DEFAULT_MAX_RETRIES), as the CLI and the README have it.
+    summary = run(server, tmp_path / "in.jsonl", tmp_path / "out.jsonl", concurrency=32)
     records = output_lines(tmp_path / "out.jsonl")
     assert Counter(record["custom_id"] for record in records) == Counter(ids)
     assert all(record["response"]["status_code"] == 200 for record in records)
@@ -241,9 +227,10 @@ def sends_per_window(arrivals: list[float], window: float) -> int:
     return most
 
 
-# Arrival times lag the client's start times by a varying amount, even on warm connections: the
-# server's thread shares the GIL with the client's loop, and the machine may be busy.
-JITTER = 0.1
+# No tolerance: a request counts in the limiter's window until ``window`` seconds after its reply
+# came back, the latest it can have arrived, so arrivals rpm apart are more than a window apart
+# at the server, however late a cold pool delivers them. Cold pools and the default concurrency
+# (16 connections opened at once) are the hard case.
 
 
 def test_rpm_is_never_exceeded_in_any_window_at_the_server(
@@ -251,41 +238,35 @@ def test_rpm_is_never_exceeded_in_any_window_at_the_server(
 ) -> None:
     server = make_server()
     write_input(tmp_path / "in.jsonl", 25)
-    summary = run_warm(
-        server, tmp_path / "in.jsonl", tmp_path / "out.jsonl", concurrency=8, rpm=10, window=1.0
-    )
+    summary = run(server, tmp_path / "in.jsonl", tmp_path / "out.jsonl", rpm=10, window=1.0)
     assert summary.succeeded == 25
-    assert sends_per_window(server.arrivals, 1.0 - JITTER) <= 10
-    assert server.arrivals[-1] - server.arrivals[0] >= 2.0 - JITTER  # 25 starts need three windows
+    assert sends_per_window(server.arrivals, 1.0) <= 10
+    assert server.arrivals[-1] - server.arrivals[0] >= 2.0  # 25 starts need three windows
 
 
 def test_the_rpm_check_fails_without_the_limit(tmp_path: Path, make_server: ServerFactory) -> None:
     server = make_server()
     write_input(tmp_path / "in.jsonl", 25)
-    run_warm(server, tmp_path / "in.jsonl", tmp_path / "out.jsonl", concurrency=8)
-    assert sends_per_window(server.arrivals, 1.0 - JITTER) > 10
+    run(server, tmp_path / "in.jsonl", tmp_path / "out.jsonl")
+    assert sends_per_window(server.arrivals, 1.0) > 10
 
 
 def test_rpm_counts_the_retries_too(tmp_path: Path, make_server: ServerFactory) -> None:
     server = make_server(chaos=Chaos(server_errors=0.3, seed=8))
     write_input(tmp_path / "in.jsonl", 12)
-    summary = run_warm(
-        server, tmp_path / "in.jsonl", tmp_path / "out.jsonl", concurrency=8, rpm=8, window=1.0
-    )
+    summary = run(server, tmp_path / "in.jsonl", tmp_path / "out.jsonl", rpm=8, window=1.0)
     assert summary.retries > 0
-    assert sends_per_window(server.arrivals, 1.0 - JITTER) <= 8
+    assert sends_per_window(server.arrivals, 1.0) <= 8
 
 
 def test_tpm_is_never_exceeded_in_any_window(tmp_path: Path, make_server: ServerFactory) -> None:
     server = make_server()
     # "hello id-N" is 10 characters, 3 estimated tokens, plus max_tokens 20: 23 a request.
     write_input(tmp_path / "in.jsonl", 9, max_tokens=20)
-    summary = run_warm(
-        server, tmp_path / "in.jsonl", tmp_path / "out.jsonl", concurrency=8, tpm=70, window=1.0
-    )
+    summary = run(server, tmp_path / "in.jsonl", tmp_path / "out.jsonl", tpm=70, window=1.0)
     assert summary.succeeded == 9
-    assert sends_per_window(server.arrivals, 1.0 - JITTER) <= 3
-    assert server.arrivals[-1] - server.arrivals[0] >= 2.0 - JITTER
+    assert sends_per_window(server.arrivals, 1.0) <= 3
+    assert server.arrivals[-1] - server.arrivals[0] >= 2.0
 
 
 def test_a_429_slows_everyone_down(tmp_path: Path, make_server: ServerFactory) -> None:
@@ -295,7 +276,7 @@ def test_a_429_slows_everyone_down(tmp_path: Path, make_server: ServerFactory) -
     faults = {"X-Fault": "status=429;retry-after-ms=300", "X-Fault-Id": "slow", "X-Fault-Times": "1"}
     summary = run(server, tmp_path / "in.jsonl", tmp_path / "out.jsonl", concurrency=1, headers=faults)
     assert (summary.succeeded, summary.rate_limited) == (8, 1)
-    assert server.arrivals[1] - server.arrivals[0] >= 0.3 - JITTER
+    assert server.arrivals[1] - server.arrivals[0] >= 0.3
 
 
 def test_a_stop_cancels_at_once_the_lines_still_waiting_for_the_limiter(

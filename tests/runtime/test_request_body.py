@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 
-from aimlapi_gemini import ChatCompletionRequest, UserMessage
+from aimlapi_gemini import ChatCompletionRequest, UserMessage, ValidationError
 from aimlapi_gemini.api.chat_completions import create_chat_completion
 
-from .fakes import FakeAPI, Reply, completion_json
+from .fakes import BASE_URL, FAKE_KEY, FakeAPI, Reply, completion_json
 
 
 def test_a_dict_body_is_sent_exactly_like_the_model(fake_api: FakeAPI) -> None:
@@ -98,3 +99,58 @@ def test_a_valid_dict_with_every_kind_of_field_is_sent_as_given(fake_api: FakeAP
 def test_a_body_of_the_wrong_type_is_a_type_error_naming_both_types(fake_api: FakeAPI) -> None:
     with pytest.raises(TypeError, match=r"body must be a ChatCompletionRequest or a mapping .*, not list"):
         create_chat_completion.sync(client=fake_api.client(), body=[UserMessage(role="user", content="hi")])  # type: ignore[arg-type]
+
+
+# -- A model built by its constructor with mappings where models belong --------------------------
+
+
+def _model_with_mappings(content: object) -> ChatCompletionRequest:
+    # mypy is right to refuse these at the call site; at run time they reach to_dict, which calls
+    # .to_dict() on each message: the body is read field by field and checked instead.
+    messages: Any = [{"role": "system", "content": "be brief"}, UserMessage(content="hi")]
+    messages.append({"role": "user", "content": content})
+    return ChatCompletionRequest(model="gemini-pro", messages=messages)
+
+
+def test_a_model_holding_valid_mappings_is_sent_as_their_json(fake_api: FakeAPI) -> None:
+    client = fake_api.script(Reply(json=completion_json())).client()
+    create_chat_completion.sync(client=client, body=_model_with_mappings("and then?"))
+    assert fake_api.sent_json(0)["messages"] == [
+        {"role": "system", "content": "be brief"},
+        {"role": "user", "content": "hi"},
+        {"role": "user", "content": "and then?"},
+    ]
+
+
+def test_a_model_holding_an_invalid_mapping_is_a_validation_error_naming_it(fake_api: FakeAPI) -> None:
+    client = fake_api.script(Reply(json=completion_json())).client()
+    with pytest.raises(ValidationError) as caught:
+        create_chat_completion.sync(client=client, body=_model_with_mappings({"not": "text"}))
+    assert str(caught.value) == (
+        "body is not a valid ChatCompletionRequest: messages[2].content: expected string or array, got object"
+    )
+    assert caught.value.__traceback__ is not None
+    assert not fake_api.requests
+
+
+def test_a_nested_model_holding_a_mapping_goes_through_the_surface_too(fake_api: FakeAPI) -> None:
+    from aimlapi_gemini import AIMLAPI, AssistantMessage
+
+    fake_api.script(Reply(json=completion_json()), Reply(json=completion_json()))
+    transport = httpx.MockTransport(fake_api.handler)
+    client = AIMLAPI(api_key=FAKE_KEY, base_url=BASE_URL, http_client=httpx.Client(transport=transport))
+    call: Any = {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+    reply = AssistantMessage(content=None, tool_calls=[call])
+    client.chat.completions.create(model="gemini-pro", messages=[UserMessage(content="hi"), reply])
+    assert fake_api.sent_json(0)["messages"][1] == {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [call],
+    }
+    wrong_id: Any = {**call, "id": 7}
+    broken = AssistantMessage(content=None, tool_calls=[wrong_id])
+    with pytest.raises(
+        ValidationError, match=r"messages\[0\]\.tool_calls\[0\]\.id: expected string, got integer"
+    ):
+        client.chat.completions.create(model="gemini-pro", messages=[broken])
+    assert len(fake_api.requests) == 1

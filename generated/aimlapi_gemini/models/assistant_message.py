@@ -40,8 +40,17 @@ class AssistantMessage:
     """ A refusal the model gave instead of an answer. """
     name: str | Unset = UNSET
     """ Optional name of the participant, to tell speakers with the same role apart. """
+    # Attribute -> JSON field: what a body built with a mapping where a model belongs is read by
+    # (_request_body.as_json), so that it is checked like a mapping body instead of failing in to_dict.
+    json_names: ClassVar[Mapping[str, str]] = {
+        "role": "role",
+        "content": "content",
+        "tool_calls": "tool_calls",
+        "refusal": "refusal",
+        "name": "name",
+    }
     # The JSON fields this model takes (a reply's other fields are dropped by to_param()).
-    json_fields: ClassVar[frozenset[str]] = frozenset({"role", "content", "tool_calls", "refusal", "name"})
+    json_fields: ClassVar[frozenset[str]] = frozenset(json_names.values())
 
     def __repr__(self) -> str:
         # Only the fields that were given: a repr full of UNSET says nothing.

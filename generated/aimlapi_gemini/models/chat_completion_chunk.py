@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -54,6 +54,17 @@ class ChatCompletionChunk:
     system_fingerprint: None | str | Unset = UNSET
     """ Identifies the backend configuration that answered. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # Attribute -> JSON field: what a body built with a mapping where a model belongs is read by
+    # (_request_body.as_json), so that it is checked like a mapping body instead of failing in to_dict.
+    json_names: ClassVar[Mapping[str, str]] = {
+        "id": "id",
+        "object_": "object",
+        "created": "created",
+        "model": "model",
+        "choices": "choices",
+        "usage": "usage",
+        "system_fingerprint": "system_fingerprint",
+    }
 
     def __repr__(self) -> str:
         # Only the fields that were given: a repr full of UNSET says nothing.

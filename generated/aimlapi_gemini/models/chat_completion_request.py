@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -95,6 +95,22 @@ class ChatCompletionRequest:
     tool_choice: NamedToolChoice | ToolChoiceMode | Unset = UNSET
     """ Whether and which tool the model must call: none, auto, required, or one named function. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # Attribute -> JSON field: what a body built with a mapping where a model belongs is read by
+    # (_request_body.as_json), so that it is checked like a mapping body instead of failing in to_dict.
+    json_names: ClassVar[Mapping[str, str]] = {
+        "model": "model",
+        "messages": "messages",
+        "frequency_penalty": "frequency_penalty",
+        "logit_bias": "logit_bias",
+        "max_tokens": "max_tokens",
+        "presence_penalty": "presence_penalty",
+        "stream": "stream",
+        "top_p": "top_p",
+        "temperature": "temperature",
+        "stop": "stop",
+        "tools": "tools",
+        "tool_choice": "tool_choice",
+    }
 
     def __repr__(self) -> str:
         # Only the fields that were given: a repr full of UNSET says nothing.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -34,6 +34,14 @@ class CompletionTokensDetails:
     rejected_prediction_tokens: int | None | Unset = UNSET
     """ Predicted tokens that did not appear but were still billed. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # Attribute -> JSON field: what a body built with a mapping where a model belongs is read by
+    # (_request_body.as_json), so that it is checked like a mapping body instead of failing in to_dict.
+    json_names: ClassVar[Mapping[str, str]] = {
+        "accepted_prediction_tokens": "accepted_prediction_tokens",
+        "audio_tokens": "audio_tokens",
+        "reasoning_tokens": "reasoning_tokens",
+        "rejected_prediction_tokens": "rejected_prediction_tokens",
+    }
 
     def __repr__(self) -> str:
         # Only the fields that were given: a repr full of UNSET says nothing.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -41,6 +41,15 @@ class CompletionUsage:
     completion_tokens_details: CompletionTokensDetails | None | Unset = UNSET
     prompt_tokens_details: None | PromptTokensDetails | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # Attribute -> JSON field: what a body built with a mapping where a model belongs is read by
+    # (_request_body.as_json), so that it is checked like a mapping body instead of failing in to_dict.
+    json_names: ClassVar[Mapping[str, str]] = {
+        "prompt_tokens": "prompt_tokens",
+        "completion_tokens": "completion_tokens",
+        "total_tokens": "total_tokens",
+        "completion_tokens_details": "completion_tokens_details",
+        "prompt_tokens_details": "prompt_tokens_details",
+    }
 
     def __repr__(self) -> str:
         # Only the fields that were given: a repr full of UNSET says nothing.

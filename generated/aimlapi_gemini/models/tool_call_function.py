@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from attrs import define as _attrs_define
 
@@ -27,6 +27,9 @@ class ToolCallFunction:
     """ The function's name. """
     arguments: str
     """ The arguments, JSON-encoded. """
+    # Attribute -> JSON field: what a body built with a mapping where a model belongs is read by
+    # (_request_body.as_json), so that it is checked like a mapping body instead of failing in to_dict.
+    json_names: ClassVar[Mapping[str, str]] = {"name": "name", "arguments": "arguments"}
 
     def __repr__(self) -> str:
         # Only the fields that were given: a repr full of UNSET says nothing.

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol, Self, TypeVar
 
+from aimlapi_gemini.types import Unset
+
 from ._validation import ValidationError
 
 
@@ -45,10 +47,41 @@ def as_json(value: Any) -> Any:
         return replay()
     to_dict = getattr(value, "to_dict", None)
     if to_dict is not None:
-        return to_dict()
+        try:
+            return to_dict()
+        except (AttributeError, TypeError):
+            # A model built with a mapping (or another wrong value) where a model belongs:
+            # its fields one by one, for the validating from_dict to accept or name the path.
+            names: Mapping[str, str] | None = getattr(kind, "json_names", None)
+            if names is None:
+                raise
+            return _fields_of(value, names)
     if isinstance(value, Iterable) and not isinstance(value, str | bytes | bytearray):
         return [as_json(item) for item in value]  # list keywords take any iterable
     return value
+
+
+def _fields_of(model: Any, names: Mapping[str, str]) -> dict[str, Any]:
+    fields = {key: as_json(item) for key, item in getattr(model, "additional_properties", {}).items()}
+    for attribute, key in names.items():
+        item = getattr(model, attribute)
+        if not isinstance(item, Unset):
+            fields[key] = as_json(item)
+    return fields
+
+
+def checked_json(body: M, model: type[M]) -> dict[str, Any]:
+    """``body.to_dict()``; for a body whose constructor was given a mapping where a model belongs
+    (which to_dict cannot serialise), the same body read field by field and checked by
+    ``model.from_dict``: sent when it fits, else one ValidationError naming the path."""
+    try:
+        return body.to_dict()
+    except (AttributeError, TypeError):
+        pass
+    try:
+        return model.from_dict(as_json(body)).to_dict()
+    except ValidationError as exc:
+        raise exc.about(f"body is not a valid {model.__name__}") from None
 
 
 def as_model(value: M | Mapping[str, Any], model: type[M]) -> M:

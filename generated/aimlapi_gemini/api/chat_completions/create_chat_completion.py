@@ -8,7 +8,7 @@ import httpx
 
 from ..._base import asend, send
 from ..._json import loads
-from ..._request_body import as_model
+from ..._request_body import as_model, checked_json
 from ..._response import http_status, parse_body, parse_or_none, raise_for_status
 from ..._streaming import AsyncStream, Stream, aopen_stream, open_stream
 from ...client import AuthenticatedClient
@@ -31,8 +31,8 @@ def _get_kwargs(
     }
 
     body = as_model(body, ChatCompletionRequest)
-    _kwargs["json"] = body.to_dict()
-
+    # checked_json: a model built with a mapping where a model belongs is checked, not a traceback.
+    _kwargs["json"] = checked_json(body, ChatCompletionRequest)
     headers["Content-Type"] = "application/json"
 
     _kwargs["headers"] = headers
