@@ -1,0 +1,89 @@
+"""pyright in strict mode (beside mypy --strict, which checks tests/ itself) agrees on what the
+surface takes: a reply appended to a ``list[ChatCompletionMessageParam]``, plain dicts for the
+free-form object keywords, the types of raw streams; and on what it refuses, line by line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from npm_tools import pyright_command
+
+# Must pass strict: each line is something a user writes.
+VALID = """
+from typing import assert_type
+
+from aimlapi_gemini import AIMLAPI, AsyncAIMLAPI, AsyncStream, ChatCompletion, ChatCompletionChunk
+from aimlapi_gemini import RawResponse, Stream
+from aimlapi_gemini.models import LogitBias
+from aimlapi_gemini.params import ChatCompletionMessageParam, ChatCompletionRequestParam
+
+
+def sync_calls(client: AIMLAPI) -> ChatCompletionRequestParam:
+    messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hi"}]
+    completion = client.chat.completions.create(model="gemini-pro", messages=messages, logit_bias={"42": -5})
+    messages.append(completion.choices[0].message)
+    bias = LogitBias({"1": 2})
+    client.chat.completions.create(model="my/model", messages=messages, logit_bias=bias, stop=("a",))
+    raw = client.chat.completions.with_raw_response.create(model="gemini-pro", messages=messages, stream=True)
+    assert_type(raw, RawResponse[Stream[ChatCompletionChunk]])
+    assert_type(raw.parse(), Stream[ChatCompletionChunk])
+    plain = client.chat.completions.with_raw_response.create(model="m", messages=messages)
+    assert_type(plain.parse(), ChatCompletion)
+    return {"model": "gemini-pro", "messages": messages, "logit_bias": {"42": -5}}
+
+
+async def async_calls(client: AsyncAIMLAPI) -> None:
+    messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hi"}]
+    completion = await client.chat.completions.create(model="gemini-pro", messages=messages)
+    messages.append(completion.choices[0].message)
+    raw = await client.chat.completions.with_raw_response.create(model="m", messages=messages, stream=True)
+    assert_type(raw.parse(), AsyncStream[ChatCompletionChunk])
+"""
+
+# Each line that must be an error, tagged with words of pyright's message.
+WRONG = """
+from aimlapi_gemini import AIMLAPI
+from aimlapi_gemini.params import ChatCompletionMessageParam, ChatCompletionRequestParam
+
+
+def wrong(client: AIMLAPI) -> ChatCompletionRequestParam:
+    messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hi"}]
+    completion = client.chat.completions.create(model="gemini-pro", messages=messages)
+    messages.append(completion)  # E: "ChatCompletion" cannot be assigned
+    messages.append(completion.choices[0])  # E: "ChatCompletionChoice" cannot be assigned
+    client.chat.completions.create(model="m", messages=messages, logit_bias={"42": "high"})  # E: logit_bias
+    client.chat.completions.create(model="gemini-pro", messages=messages, stop=[1])  # E: stop
+    return {"model": "gemini-pro", "messages": [], "logit_bias": {"42": "x"}}  # E: is not assignable
+"""
+
+
+def _pyright(tmp_path: Path, source: str) -> dict[int, str]:
+    (tmp_path / "pyrightconfig.json").write_text(
+        json.dumps({"typeCheckingMode": "strict", "pythonVersion": "3.11"}), encoding="utf-8"
+    )
+    (tmp_path / "checked.py").write_text(source, encoding="utf-8")
+    command = [*pyright_command(), "--pythonpath", sys.executable, "--outputjson", "checked.py"]
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=False, timeout=300)
+    report = json.loads(result.stdout)
+    assert report["summary"]["filesAnalyzed"] == 1, report["summary"]
+    found: dict[int, str] = {}
+    for diagnostic in report["generalDiagnostics"]:
+        if diagnostic["severity"] == "error":
+            line = diagnostic["range"]["start"]["line"] + 1
+            found[line] = found.get(line, "") + diagnostic["message"]
+    return found
+
+
+def test_pyright_strict_takes_what_the_surface_takes(tmp_path: Path) -> None:
+    assert _pyright(tmp_path, VALID) == {}
+
+
+def test_pyright_strict_refuses_each_wrong_line(tmp_path: Path) -> None:
+    found = _pyright(tmp_path, WRONG)
+    expected = {n: line.split("# E: ")[1] for n, line in enumerate(WRONG.splitlines(), 1) if "# E: " in line}
+    assert set(found) == set(expected), found
+    for number, words in expected.items():
+        assert words in found[number], (WRONG.splitlines()[number - 1], found[number])
