@@ -17,6 +17,7 @@ from typing import assert_type
 
 from aimlapi_gemini import AIMLAPI, AsyncAIMLAPI, AsyncStream, ChatCompletion, ChatCompletionChunk
 from aimlapi_gemini import RawResponse, Stream
+from aimlapi_gemini.batch import run_batch
 from aimlapi_gemini.models import LogitBias
 from aimlapi_gemini.params import ChatCompletionMessageParam, ChatCompletionRequestParam
 
@@ -35,6 +36,10 @@ def sync_calls(client: AIMLAPI) -> ChatCompletionRequestParam:
     return {"model": "gemini-pro", "messages": messages, "logit_bias": {"42": -5}}
 
 
+def batch() -> bool:
+    return run_batch("in.jsonl", "out.jsonl", concurrency=8, rpm=600, shard="1/3").ok
+
+
 async def async_calls(client: AsyncAIMLAPI) -> None:
     messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hi"}]
     completion = await client.chat.completions.create(model="gemini-pro", messages=messages)
@@ -46,6 +51,7 @@ async def async_calls(client: AsyncAIMLAPI) -> None:
 # Each line that must be an error, tagged with words of pyright's message.
 WRONG = """
 from aimlapi_gemini import AIMLAPI
+from aimlapi_gemini.batch import run_batch
 from aimlapi_gemini.params import ChatCompletionMessageParam, ChatCompletionRequestParam
 
 
@@ -56,6 +62,7 @@ def wrong(client: AIMLAPI) -> ChatCompletionRequestParam:
     messages.append(completion.choices[0])  # E: "ChatCompletionChoice" cannot be assigned
     client.chat.completions.create(model="m", messages=messages, logit_bias={"42": "high"})  # E: logit_bias
     client.chat.completions.create(model="gemini-pro", messages=messages, stop=[1])  # E: stop
+    run_batch("in.jsonl", "out.jsonl", concurency=8)  # E: concurency
     return {"model": "gemini-pro", "messages": [], "logit_bias": {"42": "x"}}  # E: is not assignable
 """
 

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import httpx
 from aimlapi_gemini.api.chat_completions import create_chat_completion
@@ -535,8 +535,30 @@ async def _drive(
         await asyncio.gather(*run.workers, everything, stopping, aborting, return_exceptions=True)
 
 
+class BatchOptions(TypedDict, total=False):
+    """``run_batch``'s keywords: ``arun_batch``'s (see there), so type checkers check them too."""
+
+    client: AuthenticatedClient | None
+    base_url: str | None
+    concurrency: int
+    rpm: int | None
+    tpm: int | None
+    window: float
+    max_retries: int
+    backoff: Backoff | None
+    timeout: float | None
+    shard: Shard | str | None
+    errors_only_retry: bool
+    strict: bool
+    fsync: bool
+    grace: float
+    stop: asyncio.Event | None
+    on_invalid: Callable[[InvalidLine], None] | None
+    on_progress: ProgressCallback | None
+
+
 def run_batch(
-    input_path: str | os.PathLike[str], output_path: str | os.PathLike[str], **options: Any
+    input_path: str | os.PathLike[str], output_path: str | os.PathLike[str], **options: Unpack[BatchOptions]
 ) -> BatchSummary:
     """``arun_batch`` on a new event loop. In the main thread the first Ctrl-C (SIGINT) stops
     taking lines and waits ``grace`` seconds for the ones in flight; a second one cancels them."""
@@ -544,9 +566,10 @@ def run_batch(
 
 
 async def _run_with_signals(
-    input_path: str | os.PathLike[str], output_path: str | os.PathLike[str], options: dict[str, Any]
+    input_path: str | os.PathLike[str], output_path: str | os.PathLike[str], options: BatchOptions
 ) -> BatchSummary:
-    stop = options.pop("stop", None) or asyncio.Event()
+    stop = options.get("stop") or asyncio.Event()
+    options = {**options, "stop": stop}
     abort = asyncio.Event()
     halted = [False]
     loop = asyncio.get_running_loop()
@@ -566,7 +589,7 @@ async def _run_with_signals(
     if handled:
         previous = signal.signal(signal.SIGINT, on_sigint)
     try:
-        return await arun_batch(input_path, output_path, stop=stop, _abort=abort, _halted=halted, **options)
+        return await arun_batch(input_path, output_path, _abort=abort, _halted=halted, **options)
     finally:
         if handled:
             signal.signal(signal.SIGINT, previous)
