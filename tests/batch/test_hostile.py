@@ -16,6 +16,9 @@ from typing import Any
 import httpx
 import pytest
 
+# tests/runtime is the package `runtime` to pytest and `tests.runtime` to mypy: the fakes are typed there.
+from runtime.fakes import completion_json  # type: ignore[import-not-found]
+
 from aimlapi_gemini import AuthenticatedClient, Backoff, batch
 from aimlapi_gemini._batch import DEFAULT_MAX_RETRIES, MAX_CONCURRENCY
 from aimlapi_gemini._batch_io import InvalidLine, OutputWriter
@@ -24,24 +27,6 @@ from aimlapi_gemini.batch import BatchSummary, InvalidInputError, arun_batch
 from .conftest import RecordedServer, ServerFactory, cli_env, ids_of, output_lines, request_body, write_input
 
 FAST = Backoff(initial=0.005, maximum=0.02)
-
-
-def completion_json(content: str = "Hello there.") -> dict[str, Any]:
-    return {
-        "id": "gen-1",
-        "object": "chat.completion",
-        "created": 1744217468,
-        "model": "google/gemini-pro",
-        "choices": [
-            {
-                "index": 0,
-                "finish_reason": "stop",
-                "logprobs": None,
-                "message": {"role": "assistant", "content": content},
-            }
-        ],
-        "usage": {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3},
-    }
 
 
 def run(server: RecordedServer, source: Path, target: Path, **options: Any) -> BatchSummary:
