@@ -9,6 +9,7 @@ import pytest
 
 from aimlapi_gemini import ChatCompletionRequest, UserMessage, ValidationError
 from aimlapi_gemini.api.chat_completions import create_chat_completion
+from reference_server.validation import schema_errors
 
 from .fakes import BASE_URL, FAKE_KEY, FakeAPI, Reply, completion_json
 
@@ -104,6 +105,21 @@ def test_a_body_of_the_wrong_type_is_a_type_error_naming_both_types(fake_api: Fa
 # -- A model built by its constructor with mappings where models belong --------------------------
 
 
+REQUEST_SCHEMA = "#/components/schemas/ChatCompletionRequest"
+
+
+def _as_json_meant(content: object) -> dict[str, Any]:
+    """The JSON the caller of _model_with_mappings means, for the outside validator."""
+    return {
+        "model": "gemini-pro",
+        "messages": [
+            {"role": "system", "content": "be brief"},
+            {"role": "user", "content": "hi"},
+            {"role": "user", "content": content},
+        ],
+    }
+
+
 def _model_with_mappings(content: object) -> ChatCompletionRequest:
     # mypy is right to refuse these at the call site; at run time they reach to_dict, which calls
     # .to_dict() on each message: the body is read field by field and checked instead.
@@ -120,6 +136,9 @@ def test_a_model_holding_valid_mappings_is_sent_as_their_json(fake_api: FakeAPI)
         {"role": "user", "content": "hi"},
         {"role": "user", "content": "and then?"},
     ]
+    # jsonschema (the reference server's OAS 3.1 validator) agrees: what was sent fits the schema.
+    assert schema_errors(REQUEST_SCHEMA, fake_api.sent_json(0)) == []
+    assert fake_api.sent_json(0) == {**_as_json_meant("and then?"), "stream": False}
 
 
 def test_a_model_holding_an_invalid_mapping_is_a_validation_error_naming_it(fake_api: FakeAPI) -> None:
@@ -131,6 +150,9 @@ def test_a_model_holding_an_invalid_mapping_is_a_validation_error_naming_it(fake
     )
     assert caught.value.__traceback__ is not None
     assert not fake_api.requests
+    # ... and jsonschema refuses the same body, at the same place.
+    (error,) = schema_errors(REQUEST_SCHEMA, _as_json_meant({"not": "text"}))
+    assert list(error.absolute_path)[:2] == ["messages", 2]
 
 
 def test_a_nested_model_holding_a_mapping_goes_through_the_surface_too(fake_api: FakeAPI) -> None:
