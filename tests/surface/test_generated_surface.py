@@ -20,29 +20,12 @@ from codegen.pipeline import (
     version_prefix,
 )
 
-LIST_MODELS = {
-    "get": {
-        "operationId": "listModels",
-        "tags": ["Models"],
-        "summary": "List the models.",
-        "security": [{"bearer": []}],
-        "responses": {
-            "200": {
-                "description": "The models.",
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "title": "ModelList",
-                            "properties": {"data": {"type": "array", "items": {"type": "string"}}},
-                            "required": ["data"],
-                        }
-                    }
-                },
-            }
-        },
-    }
-}
+# A second operation (GET /v1/models), added to the spec to see what generation gives it.
+LIST_MODELS = json.loads(
+    (Path(__file__).resolve().parents[1] / "fixtures" / "list_models_operation.json").read_text(
+        encoding="utf-8"
+    )
+)
 
 
 def test_the_placement_rule() -> None:
