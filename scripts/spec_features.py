@@ -1,0 +1,233 @@
+"""What the resolved spec (generated/openapi.json) offers, so that the tests follow it.
+
+A new vendor revision may drop any optional part of the request (a field such as `logit_bias`, the
+image content part, the function message, tools, the model enum). Tests of such a part ask here
+whether it exists: `field_present`, `schema_present` and `role_present` answer True when the spec
+has it, and when it has not they assert that the generated client lacks it too (so an absent part
+is still a test that could fail, never a skip). Models that only some revisions have are taken with
+`optional_model(name)`, never imported by name. `example_value` picks a value a field accepts from
+its schema, for tests that need "some optional field".
+
+Only `model`, `messages` (system, user and assistant text) and the reply shapes are taken as always
+there. Importable by tests and mypy alike (scripts/ is on both paths).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import json
+from pathlib import Path
+from typing import Any
+
+import aimlapi_gemini.models
+import aimlapi_gemini.params
+import aimlapi_gemini.resources
+
+RESOLVED_SPEC = Path(__file__).resolve().parent.parent / "generated" / "openapi.json"
+REQUEST_SCHEMA = "ChatCompletionRequest"
+# What every revision has; tests may take these for granted.
+CORE_REQUEST_FIELDS = ("model", "messages")
+CORE_ROLES = ("system", "user", "assistant")
+# The model class of each message role, as the overlay names them (for roles a revision may drop).
+MESSAGE_CLASS_OF_ROLE = {
+    "system": "SystemMessage",
+    "user": "UserMessage",
+    "assistant": "AssistantMessage",
+    "tool": "ToolMessage",
+    "function": "FunctionMessage",
+}
+# Used when the spec names no model id (a revision without the enum takes any string).
+FALLBACK_MODEL_ID = "gemini-pro"
+
+
+@functools.cache
+def spec() -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(RESOLVED_SPEC.read_text(encoding="utf-8"))
+    return document
+
+
+def schemas() -> dict[str, Any]:
+    found: dict[str, Any] = spec()["components"]["schemas"]
+    return found
+
+
+def resolve(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema a `$ref` points to (followed until there is none), or the schema itself."""
+    while "$ref" in schema:
+        schema = schemas()[str(schema["$ref"]).rsplit("/", 1)[-1]]
+    return schema
+
+
+def has_schema(name: str) -> bool:
+    return name in schemas()
+
+
+def request_fields() -> tuple[str, ...]:
+    return tuple(schemas()[REQUEST_SCHEMA]["properties"])
+
+
+def has_request_field(name: str) -> bool:
+    return name in request_fields()
+
+
+def field_schema(name: str) -> dict[str, Any]:
+    return resolve(schemas()[REQUEST_SCHEMA]["properties"][name])
+
+
+def optional_fields() -> tuple[str, ...]:
+    """The request fields beyond `model` and `messages`, and `stream` (which the client sets itself)."""
+    return tuple(name for name in request_fields() if name not in (*CORE_REQUEST_FIELDS, "stream"))
+
+
+def message_roles() -> tuple[str, ...]:
+    """The roles a request message may have, in the spec's order."""
+    members = schemas()[REQUEST_SCHEMA]["properties"]["messages"]["items"]["oneOf"]
+    return tuple(str(resolve(member)["properties"]["role"]["enum"][0]) for member in members)
+
+
+def content_part_types(role: str) -> tuple[str, ...]:
+    """The `type` of each content part a message of `role` may hold in its list form."""
+    schema = resolve({"$ref": f"#/components/schemas/{MESSAGE_CLASS_OF_ROLE[role]}"})
+    found: list[str] = []
+    for branch in _alternatives(schema["properties"]["content"]):
+        if branch.get("type") == "array":
+            for part in _alternatives(branch["items"]):
+                found.append(str(part["properties"]["type"]["enum"][0]))
+    return tuple(found)
+
+
+def _alternatives(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    schema = resolve(schema)
+    members = schema.get("anyOf") or schema.get("oneOf")
+    if members is None:
+        return [schema]
+    return [resolved for member in members for resolved in _alternatives(member)]
+
+
+def model_ids() -> tuple[str, ...]:
+    """The model ids the spec lists (an enum, alone or as the first member of model's anyOf)."""
+    return tuple(
+        str(value)
+        for branch in _alternatives(schemas()[REQUEST_SCHEMA]["properties"]["model"])
+        for value in branch.get("enum", ())
+    )
+
+
+def model_id() -> str:
+    """A model id every request may carry: the first one the spec lists."""
+    listed = model_ids()
+    return listed[0] if listed else FALLBACK_MODEL_ID
+
+
+def create_keywords() -> frozenset[str]:
+    """The keywords of `AIMLAPI().chat.completions.create`."""
+    return frozenset(inspect.signature(aimlapi_gemini.resources.ChatCompletions.create).parameters)
+
+
+def field_present(name: str) -> bool:
+    """Whether the request has field `name`; when it has not, asserts the client lacks it everywhere."""
+    if has_request_field(name):
+        return True
+    model_fields = inspect.signature(aimlapi_gemini.models.ChatCompletionRequest).parameters
+    assert name not in model_fields, f"ChatCompletionRequest still takes {name!r}"
+    param_fields = aimlapi_gemini.params.ChatCompletionRequestParam.__annotations__
+    assert name not in param_fields, f"ChatCompletionRequestParam still has {name!r}"
+    assert name not in create_keywords(), f"create() still takes {name!r}"
+    return False
+
+
+def schema_present(name: str) -> bool:
+    """Whether the spec has schema `name`; when it has not, asserts the package has no such model."""
+    if has_schema(name):
+        assert hasattr(aimlapi_gemini.models, name), f"the spec has {name} but the package lacks it"
+        return True
+    assert not hasattr(aimlapi_gemini.models, name), f"the package still has {name}"
+    assert not hasattr(aimlapi_gemini.params, f"{name}Param"), f"params still has {name}Param"
+    return False
+
+
+def role_present(role: str) -> bool:
+    """Whether a request message may have `role`; when not, asserts the client has no model for it."""
+    if role in message_roles():
+        return True
+    schema_present(MESSAGE_CLASS_OF_ROLE[role])
+    return False
+
+
+def part_present(role: str, part_type: str) -> bool:
+    """Whether a `role` message's content may hold a `part_type` part; when not, that from_dict refuses it."""
+    if part_type in content_part_types(role):
+        return True
+    message = {"role": role, "content": [{"type": part_type}]}
+    try:
+        aimlapi_gemini.models.ChatCompletionRequest.from_dict({"model": model_id(), "messages": [message]})
+    except ValueError:
+        return False
+    raise AssertionError(f"a {role} message with a {part_type!r} part is still accepted")
+
+
+def optional_model(name: str) -> Any:
+    """The generated model `name`, which only some revisions have (assert `schema_present` first)."""
+    assert has_schema(name), f"the spec has no {name}; guard the test with schema_present"
+    return getattr(aimlapi_gemini.models, name)
+
+
+def example_value(field: str) -> Any:
+    """A value request field `field` accepts, picked from its schema (bounds, enums, types)."""
+    return _example(field_schema(field))
+
+
+def _example(schema: dict[str, Any]) -> Any:
+    schema = resolve(schema)
+    if "examples" in schema:
+        return schema["examples"][0]
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "const" in schema:
+        return schema["const"]
+    alternatives = [branch for branch in _alternatives(schema) if branch.get("type") != "null"]
+    if alternatives and alternatives[0] is not schema:
+        return _example(alternatives[0])
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next(k for k in kind if k != "null")
+    if kind in ("number", "integer"):
+        return _number_in(schema, integer=kind == "integer")
+    if kind == "boolean":
+        return True
+    if kind == "string":
+        return "x"
+    if kind == "array":
+        return [_example(schema.get("items", {}))]
+    if kind == "object" or "properties" in schema:
+        value = {name: _example(schema["properties"][name]) for name in schema.get("required", ())}
+        extra = schema.get("additionalProperties")
+        if not value and isinstance(extra, dict) and extra:
+            value["1"] = _example(extra)
+        return value
+    return "x"
+
+
+def _number_in(schema: dict[str, Any], *, integer: bool) -> int | float:
+    low = schema.get("minimum", schema.get("exclusiveMinimum"))
+    high = schema.get("maximum", schema.get("exclusiveMaximum"))
+    if low is not None and high is not None:
+        value: float = (low + high) / 2
+    elif low is not None:
+        value = low + 1
+    elif high is not None:
+        value = high - 1
+    else:
+        value = 1
+    return int(value) if integer else value
+
+
+def out_of_range_value(field: str) -> float | None:
+    """A number just past field `field`'s bounds (None when it has no bound)."""
+    schema = next(b for b in _alternatives(field_schema(field)) if b.get("type") != "null")
+    if "maximum" in schema:
+        return float(schema["maximum"]) + 1
+    if "minimum" in schema:
+        return float(schema["minimum"]) - 1
+    return None
