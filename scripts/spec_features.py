@@ -97,6 +97,18 @@ def content_part_types(role: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+def content_part_schemas(role: str) -> tuple[str, ...]:
+    """The schema names of the content parts a message of `role` may hold in its list form."""
+    schema = resolve({"$ref": f"#/components/schemas/{MESSAGE_CLASS_OF_ROLE[role]}"})
+    found: list[str] = []
+    for branch in _alternatives(schema["properties"]["content"]):
+        if branch.get("type") == "array":
+            items = branch["items"]
+            members = items.get("anyOf") or items.get("oneOf") or [items]
+            found.extend(str(member["$ref"]).rsplit("/", 1)[-1] for member in members if "$ref" in member)
+    return tuple(found)
+
+
 def _alternatives(schema: dict[str, Any]) -> list[dict[str, Any]]:
     schema = resolve(schema)
     members = schema.get("anyOf") or schema.get("oneOf")

@@ -1,8 +1,10 @@
 """The keywords whose JSON is an object or a list take what a user writes for it: a plain dict for a
 free-form object (``logit_bias={"42": -5}``, a tool's ``parameters``) beside the model, any sequence
-for a list inside a union (``stop``). mypy --strict checks this file with the rest of tests/ (the
-types are the point); the wrong values are in tests/params/test_type_errors.py, and at run time
-they are a ValidationError naming the field before anything is sent."""
+for a list inside a union (``stop``). Each keyword is tested where the spec has it (spec_features);
+where a revision drops it, the client must lack it too. The keywords are passed through a
+``dict[str, Any]`` so that this file type-checks against any revision; their static types are
+checked in tests/params (pyright/mypy on snippets). At run time a wrong value is a ValidationError
+naming the field before anything is sent."""
 
 from __future__ import annotations
 
@@ -11,22 +13,17 @@ from typing import Any
 
 import httpx
 import pytest
+import spec_features as spec
 
 # tests/runtime is the package `runtime` to pytest and `tests.runtime` to mypy: the fakes are typed there.
 from runtime.fakes import FAKE_KEY, FakeAPI, Reply, completion_json  # type: ignore[import-not-found]
 
 from aimlapi_gemini import AIMLAPI, AsyncAIMLAPI, ValidationError
-from aimlapi_gemini.models import (
-    ChatCompletionTool,
-    FunctionDefinition,
-    FunctionParameters,
-    LogitBias,
-    NamedToolChoice,
-    NamedToolChoiceFunction,
-)
+from aimlapi_gemini.params import UserMessageParam
 from aimlapi_gemini.testing import MockAPI
 
 SCHEMA = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
+HI: list[UserMessageParam] = [{"role": "user", "content": "hi"}]
 
 
 def _client(api: FakeAPI) -> AIMLAPI:
@@ -42,37 +39,39 @@ def _sent(api: FakeAPI, **keywords: Any) -> dict[str, Any]:
 
 
 def test_logit_bias_takes_a_plain_dict_and_the_model() -> None:
+    if not spec.field_present("logit_bias"):
+        return
     api = FakeAPI().script(Reply(json=completion_json()), Reply(json=completion_json()))
     client = _client(api)
-    bias: dict[str, int] = {"42": -5, "7": 100}
-    client.chat.completions.create(
-        model="gemini-pro", messages=[{"role": "user", "content": "hi"}], logit_bias=bias
-    )
+    bias: dict[str, Any] = {"logit_bias": {"42": -5, "7": 100}}
+    client.chat.completions.create(model="gemini-pro", messages=HI, **bias)
     assert api.sent_json()["logit_bias"] == {"42": -5, "7": 100}
-    client.chat.completions.create(
-        model="gemini-pro", messages=[{"role": "user", "content": "hi"}], logit_bias=LogitBias({"42": -5.5})
-    )
+    bias = {"logit_bias": spec.optional_model("LogitBias")({"42": -5.5})}
+    client.chat.completions.create(model="gemini-pro", messages=HI, **bias)
     assert api.sent_json(1)["logit_bias"] == {"42": -5.5}
 
 
 def test_a_tool_takes_its_parameters_as_a_plain_dict() -> None:
+    if not (spec.field_present("tools") and spec.field_present("tool_choice")):
+        return
+    tool, function = spec.optional_model("ChatCompletionTool"), spec.optional_model("FunctionDefinition")
+    named = spec.optional_model("NamedToolChoice")
     api = FakeAPI().script(Reply(json=completion_json()), Reply(json=completion_json()))
     client = _client(api)
-    client.chat.completions.create(
-        model="gemini-pro",
-        messages=[{"role": "user", "content": "hi"}],
-        tools=[ChatCompletionTool(function=FunctionDefinition(name="f", description="d", parameters=SCHEMA))],
-        tool_choice=NamedToolChoice(function=NamedToolChoiceFunction(name="f")),
-    )
-    client.chat.completions.create(
-        model="gemini-pro",
-        messages=[{"role": "user", "content": "hi"}],
-        tools=[
+    as_models: dict[str, Any] = {
+        "tools": [tool(function=function(name="f", description="d", parameters=SCHEMA))],
+        "tool_choice": named(function=spec.optional_model("NamedToolChoiceFunction")(name="f")),
+    }
+    client.chat.completions.create(model="gemini-pro", messages=HI, **as_models)
+    parameters = spec.optional_model("FunctionParameters")(SCHEMA)
+    as_dicts: dict[str, Any] = {
+        "tools": [
             {"type": "function", "function": {"name": "f", "description": "d", "parameters": SCHEMA}},
-            ChatCompletionTool(function=FunctionDefinition("d", "g", parameters=FunctionParameters(SCHEMA))),
+            tool(function=function("d", "g", parameters=parameters)),
         ],
-        tool_choice={"type": "function", "function": {"name": "f"}},
-    )
+        "tool_choice": {"type": "function", "function": {"name": "f"}},
+    }
+    client.chat.completions.create(model="gemini-pro", messages=HI, **as_dicts)
     first, second = api.sent_json(0), api.sent_json(1)
     assert first["tools"][0]["function"]["parameters"] == SCHEMA
     assert [tool["function"]["parameters"] for tool in second["tools"]] == [SCHEMA, SCHEMA]
@@ -80,35 +79,40 @@ def test_a_tool_takes_its_parameters_as_a_plain_dict() -> None:
 
 
 def test_stop_takes_any_sequence_of_texts_or_one_text() -> None:
+    if not spec.field_present("stop"):
+        return
     api = FakeAPI().script(*[Reply(json=completion_json()) for _ in range(3)])
     client = _client(api)
     for stop in (("END", "STOP"), ["END"], "END"):
-        client.chat.completions.create(
-            model="gemini-pro", messages=[{"role": "user", "content": "hi"}], stop=stop
-        )
+        keywords: dict[str, Any] = {"stop": stop}
+        client.chat.completions.create(model="gemini-pro", messages=HI, **keywords)
     assert [api.sent_json(n)["stop"] for n in range(3)] == [["END", "STOP"], ["END"], "END"]
 
 
+_ASYNC_KEYWORDS: dict[str, tuple[Any, Any]] = {
+    # keyword: (what the user passes, the JSON sent)
+    "logit_bias": ({"42": -5}, {"42": -5}),
+    "stop": (("END",), ["END"]),
+    "tools": (
+        [{"type": "function", "function": {"name": "f", "description": "d", "parameters": SCHEMA}}],
+        [{"type": "function", "function": {"name": "f", "description": "d", "parameters": SCHEMA}}],
+    ),
+}
+
+
 def test_the_async_client_takes_the_same(aimlapi_mock: MockAPI) -> None:
+    present = [keyword for keyword in _ASYNC_KEYWORDS if spec.field_present(keyword)]
+    keywords: dict[str, Any] = {keyword: _ASYNC_KEYWORDS[keyword][0] for keyword in present}
+
     async def ask() -> None:
         async with AsyncAIMLAPI(api_key=aimlapi_mock.api_key, base_url=aimlapi_mock.base_url) as client:
-            await client.chat.completions.create(
-                model="gemini-pro",
-                messages=[{"role": "user", "content": "hi"}],
-                logit_bias={"42": -5},
-                stop=("END",),
-                tools=[
-                    {"type": "function", "function": {"name": "f", "description": "d", "parameters": SCHEMA}}
-                ],
-            )
+            await client.chat.completions.create(model="gemini-pro", messages=HI, **keywords)
 
     asyncio.run(ask())  # the reference server validated the request against the spec
     sent = aimlapi_mock.requests[0].to_dict()
-    assert (sent["logit_bias"], sent["stop"], sent["tools"][0]["function"]["parameters"]) == (
-        {"42": -5},
-        ["END"],
-        SCHEMA,
-    )
+    assert {keyword: sent[keyword] for keyword in present} == {
+        keyword: _ASYNC_KEYWORDS[keyword][1] for keyword in present
+    }
 
 
 # --- the twins: values the spec does not take are refused, naming the field, before sending -----
@@ -141,10 +145,10 @@ def test_the_async_client_takes_the_same(aimlapi_mock: MockAPI) -> None:
 def test_object_keywords_the_spec_refuses_are_a_validation_error_naming_the_field(
     keywords: dict[str, Any], path: str
 ) -> None:
+    if not all(spec.field_present(keyword) for keyword in keywords):
+        return
     api = FakeAPI()
     with pytest.raises(ValidationError) as caught:
-        _client(api).chat.completions.create(
-            model="gemini-pro", messages=[{"role": "user", "content": "hi"}], **keywords
-        )
+        _client(api).chat.completions.create(model="gemini-pro", messages=HI, **keywords)
     assert caught.value.path.startswith(path), (caught.value.path, str(caught.value))
     assert api.requests == []
