@@ -9,6 +9,7 @@ from typing import Any, assert_type
 
 import httpx
 import pytest
+import spec_features as spec
 
 # tests/runtime is the package `runtime` to pytest and `tests.runtime` to mypy: the fakes are typed there.
 from runtime.fakes import (  # type: ignore[import-not-found]
@@ -161,17 +162,18 @@ def test_a_base_url_that_is_not_one_is_a_configuration_error() -> None:
 
 
 def test_keywords_become_the_json_body_and_the_key_a_bearer_header() -> None:
-    api = FakeAPI().script(Reply(json=completion_json("Hi!")))
-    completion = _sync(api).chat.completions.create(
-        model="gemini-pro", messages=HI, temperature=0.5, max_tokens=7
-    )
-    assert_type(completion, ChatCompletion)
+    # Some optional fields this revision of the spec has, with values their schemas take.
+    optional: dict[str, Any] = {field: spec.example_value(field) for field in spec.optional_fields()[:2]}
+    api = FakeAPI().script(Reply(json=completion_json("Hi!")), Reply(json=completion_json("Hi!")))
+    assert_type(_sync(api).chat.completions.create(model="gemini-pro", messages=HI), ChatCompletion)
+    # Keywords from a dict[str, Any] make the overload Any to mypy, hence the second call.
+    completion = _sync(api).chat.completions.create(model="gemini-pro", messages=HI, **optional)
+    assert isinstance(completion, ChatCompletion)
     assert completion.choices[0].message.content == "Hi!"
-    assert api.sent_json() == {
+    assert api.sent_json(1) == {
         "model": "gemini-pro",
         "messages": [{"role": "user", "content": "hi"}],
-        "temperature": 0.5,
-        "max_tokens": 7,
+        **optional,
         "stream": False,
     }
     assert api.requests[0].headers["authorization"] == f"Bearer {FAKE_KEY}"
@@ -185,8 +187,11 @@ def test_an_unknown_model_id_passes_through() -> None:
 
 def test_a_keyword_that_does_not_fit_the_spec_is_a_validation_error_and_nothing_is_sent() -> None:
     api = FakeAPI().script(Reply(json=completion_json()))
-    with pytest.raises(ValidationError, match="temperature"):
-        _sync(api).chat.completions.create(model="gemini-pro", messages=HI, temperature=5)
+    bounded = [field for field in spec.optional_fields() if spec.out_of_range_value(field) is not None]
+    for field in bounded[:1]:  # a number past a bound of some field this revision has
+        out_of_range: dict[str, Any] = {field: spec.out_of_range_value(field)}
+        with pytest.raises(ValidationError, match=field):
+            _sync(api).chat.completions.create(model="gemini-pro", messages=HI, **out_of_range)
     with pytest.raises(ValidationError, match="model"):
         _sync(api).chat.completions.create(model=3, messages=HI)  # type: ignore[call-overload]
     assert api.requests == []
