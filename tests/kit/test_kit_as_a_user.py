@@ -9,6 +9,7 @@ import time
 
 import httpx
 import pytest
+import spec_features as spec
 
 from aimlapi_gemini import (
     APIResponseValidationError,
@@ -177,13 +178,15 @@ def test_slow_stream_on_a_plain_request_waits_before_the_reply(aimlapi_mock: Moc
 
 def test_requests_are_captured_as_chat_completion_requests(aimlapi_mock: MockAPI) -> None:
     client = aimlapi_mock.client()
-    create_chat_completion.sync(client=client, body=ask("first", max_tokens=20, temperature=0.5))
+    # some optional fields this revision has, with values their schemas take
+    optional = {field: spec.example_value(field) for field in spec.optional_fields()[:2]}
+    create_chat_completion.sync(client=client, body=ask("first", **optional))
     streamed_text(client, ask("second"))
 
     first, second = aimlapi_mock.requests
     assert isinstance(first, ChatCompletionRequest)
     assert first.messages[0].content == "first"
-    assert (first.max_tokens, first.temperature) == (20, 0.5)
+    assert {field: first.to_dict()[field] for field in optional} == optional
     assert second.messages[0].content == "second"
     assert second.stream is True
 
@@ -191,8 +194,11 @@ def test_requests_are_captured_as_chat_completion_requests(aimlapi_mock: MockAPI
 def test_an_invalid_request_is_rejected_and_takes_no_scripted_reply(aimlapi_mock: MockAPI) -> None:
     aimlapi_mock.reply(text="for the valid request")
     bad = ask()
-    bad.temperature = 7.5  # the spec allows 0 to 2
-    with pytest.raises(BadRequestError, match="temperature"):
+    # a number past a bound of a field this revision has (or, without one, a model that is no string)
+    bounded = [field for field in spec.optional_fields() if spec.out_of_range_value(field) is not None]
+    field = bounded[0] if bounded else "model"
+    setattr(bad, field, spec.out_of_range_value(field) if bounded else 9)
+    with pytest.raises(BadRequestError, match=field):
         create_chat_completion.sync(client=aimlapi_mock.client(), body=bad)
     assert aimlapi_mock.pending == 1
     assert aimlapi_mock.requests == []

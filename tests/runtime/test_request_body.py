@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
+import spec_features as spec
 
 from aimlapi_gemini import ChatCompletionRequest, UserMessage, ValidationError
 from aimlapi_gemini.api.chat_completions import create_chat_completion
@@ -18,7 +20,8 @@ def test_a_dict_body_is_sent_exactly_like_the_model(fake_api: FakeAPI) -> None:
     body: dict[str, Any] = {
         "model": "gemini-pro",
         "messages": [{"role": "user", "content": "hi"}],
-        "temperature": 0.5,
+        # some optional field this revision has, with a value its schema takes
+        **{field: spec.example_value(field) for field in spec.optional_fields()[:1]},
     }
     client = fake_api.script(Reply(json=completion_json())).client()
     create_chat_completion.sync(client=client, body=body)
@@ -27,31 +30,46 @@ def test_a_dict_body_is_sent_exactly_like_the_model(fake_api: FakeAPI) -> None:
     assert fake_api.sent_json(0) == {**body, "stream": False}
 
 
+def _always() -> bool:
+    return True
+
+
+def _model_choices() -> str:
+    listed = "".join(f"{model_id!r}, " for model_id in spec.model_ids())
+    return f"one of {listed.removesuffix(', ')} or string" if listed else "string"
+
+
+# Each case with what of the spec it needs (absent parts are checked absent from the client), and
+# its message with the spec's lists filled in ({roles}, {models}).
 @pytest.mark.parametrize(
-    ("body", "message"),
+    ("body", "message", "in_spec"),
     [
         (
             {"model": "gemini-pro"},
             "body is not a valid ChatCompletionRequest: missing required field 'messages'",
+            _always,
         ),
         (
             {"model": "gemini-pro", "messages": [{"role": "robot", "content": "hi"}]},
-            "body is not a valid ChatCompletionRequest: messages[0].role: expected one of 'system', 'user',"
-            " 'tool', 'function', 'assistant', got 'robot'",
+            "body is not a valid ChatCompletionRequest:"
+            " messages[0].role: expected one of {roles}, got 'robot'",
+            _always,
         ),
         (
             {"model": "gemini-pro", "messages": [{"role": "tool", "content": "42"}]},
             "body is not a valid ChatCompletionRequest: messages[0]: missing required field 'tool_call_id'",
+            lambda: spec.role_present("tool"),
         ),
         (
             # Any model id is a string the API routes (see the overlay); a number is not one.
             {"model": 9, "messages": []},
-            "body is not a valid ChatCompletionRequest: model: expected one of 'gemini-pro',"
-            " 'google/gemini-pro' or string, got integer",
+            "body is not a valid ChatCompletionRequest: model: expected {models}, got integer",
+            _always,
         ),
         (
             {"model": "gemini-pro", "messages": [{"role": "user", "content": "hi"}], "temperature": "hot"},
             "body is not a valid ChatCompletionRequest: temperature: expected number, got string",
+            lambda: spec.field_present("temperature"),
         ),
         (
             {
@@ -62,12 +80,17 @@ def test_a_dict_body_is_sent_exactly_like_the_model(fake_api: FakeAPI) -> None:
             },
             "body is not a valid ChatCompletionRequest:"
             " messages[0].tool_calls[0]: missing required field 'function'",
+            lambda: spec.schema_present("ToolCall"),
         ),
     ],
 )
 def test_an_invalid_dict_names_the_path_and_the_problem_and_sends_nothing(
-    fake_api: FakeAPI, body: dict[str, Any], message: str
+    fake_api: FakeAPI, body: dict[str, Any], message: str, in_spec: Callable[[], bool]
 ) -> None:
+    if not in_spec():
+        return
+    roles = ", ".join(repr(role) for role in spec.message_roles())
+    message = message.replace("{roles}", roles).replace("{models}", _model_choices())
     with pytest.raises(ValueError, match=r"^body is not a valid ChatCompletionRequest: ") as excinfo:
         create_chat_completion.sync(client=fake_api.client(), body=body)
     assert str(excinfo.value) == message
@@ -81,18 +104,23 @@ def test_a_valid_dict_with_every_kind_of_field_is_sent_as_given(fake_api: FakeAP
         "model": "google/gemini-pro",
         "messages": [
             {"role": "system", "content": [{"type": "text", "text": "Be brief."}]},
-            {
-                "role": "assistant",
-                "content": "",
-                "tool_calls": [{"id": "c", "type": "function", "function": {"name": "f", "arguments": "{}"}}],
-            },
-            {"role": "tool", "content": "42", "tool_call_id": "c"},
+            {"role": "assistant", "content": ""},
         ],
+    }
+    # The optional parts, where this revision of the spec has them.
+    if spec.has_schema("ToolCall"):
+        body["messages"][1]["tool_calls"] = [
+            {"id": "c", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+        ]
+    if "tool" in spec.message_roles():
+        body["messages"].append({"role": "tool", "content": "42", "tool_call_id": "c"})
+    optional = {
         "temperature": 1,
         "max_tokens": 64.0,
         "stop": ["\n"],
         "tool_choice": {"type": "function", "function": {"name": "f"}},
     }
+    body |= {field: value for field, value in optional.items() if spec.has_request_field(field)}
     create_chat_completion.sync(client=fake_api.script(Reply(json=completion_json())).client(), body=body)
     assert fake_api.sent_json(0) == {**body, "stream": False}
 

@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 import pytest
+import spec_features as spec
 
 from aimlapi_gemini import AIMLAPI, AsyncAIMLAPI, BadRequestError, ChatCompletion, UserMessage
 
@@ -16,10 +17,21 @@ def _client(server: Any, suffix: str = "/v1") -> AIMLAPI:
     return AIMLAPI(api_key=server.api_key, base_url=server.base_url + suffix, max_retries=0)
 
 
+def _some_optional() -> dict[str, Any]:
+    """An optional field this revision of the spec has, with a value its schema takes."""
+    return {field: spec.example_value(field) for field in spec.optional_fields()[:1]}
+
+
+def _past_a_bound() -> dict[str, Any]:
+    """A number past a bound of a field this revision has (without one: a model that is no string)."""
+    bounded = [field for field in spec.optional_fields() if spec.out_of_range_value(field) is not None]
+    return {bounded[0]: spec.out_of_range_value(bounded[0])} if bounded else {"model": 9}
+
+
 @pytest.mark.parametrize("suffix", ["", "/v1", "/v1/"])
 def test_one_question_with_and_without_v1(reference_server: Any, suffix: str) -> None:
     with _client(reference_server, suffix) as client:
-        completion = client.chat.completions.create(model="gemini-pro", messages=HELLO, max_tokens=16)
+        completion = client.chat.completions.create(model="gemini-pro", messages=HELLO, **_some_optional())
     assert isinstance(completion, ChatCompletion)
     assert completion.choices[0].message.role == "assistant"
 
@@ -42,7 +54,7 @@ def test_an_unknown_model_id_reaches_the_server(reference_server: Any) -> None:
 
 def test_what_the_server_rejects_is_its_typed_error(reference_server: Any) -> None:
     with _client(reference_server) as client, pytest.raises(BadRequestError):
-        client.chat.completions.create(model="gemini-pro", messages=HELLO, extra_body={"max_tokens": 0})
+        client.chat.completions.create(model="gemini-pro", messages=HELLO, extra_body=_past_a_bound())
 
 
 def test_the_async_client(reference_server: Any) -> None:
