@@ -26,10 +26,18 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 import yaml
 
+from .normalize import fold_alias_paths, require_declared_auth
 from .openapi31 import OPENAPI_31, OpenApiVersionError, upgrade_to_openapi_31
-from .overlay import apply_overlay
+from .overlay import SkippedAction, apply_overlay_with_report
 from .spec_diff import Change, diff_specs
-from .transforms import hoist_titled_schemas, prune_components
+from .transforms import (
+    drop_dangling_replays,
+    hoist_titled_schemas,
+    infer_discriminators,
+    open_extensible_enums,
+    prune_components,
+    rename_invalid_components,
+)
 
 if TYPE_CHECKING:
     from openapi_python_client import Project
@@ -90,17 +98,49 @@ def validate_spec(document: dict[str, Any]) -> None:
         raise GenerationError(f"resolved spec is not valid OpenAPI at {where}: {exc.message}") from exc
 
 
-def resolve_spec(spec_path: Path, overlay_path: Path = DEFAULT_OVERLAY) -> dict[str, Any]:
-    """Return the document the client is generated from (and the tests validate against)."""
-    document = prune_components(load_document(spec_path))
-    document = apply_overlay(document, load_document(overlay_path))
-    document = hoist_titled_schemas(document)
+@dataclass
+class ResolveReport:
+    """What resolving a document had to say beside the document: the overlay actions skipped
+    because their shape is gone, and how the pipeline adapted the document's structure."""
+
+    skipped: tuple[SkippedAction, ...] = ()
+    notes: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        return [f"  overlay: {action.line()}" for action in self.skipped] + [
+            f"  structure: {note}" for note in self.notes
+        ]
+
+
+def resolve_spec_with_report(
+    spec_path: Path, overlay_path: Path = DEFAULT_OVERLAY
+) -> tuple[dict[str, Any], ResolveReport]:
+    """The document the client is generated from (and the tests validate against), and the report."""
+    report = ResolveReport()
+    document = require_declared_auth(load_document(spec_path), report.notes)
+    document = fold_alias_paths(prune_components(document))
+    for path, item in document["paths"].items():
+        for operation in item.values():
+            if isinstance(operation, dict) and operation.get("x-aliases"):
+                report.notes.append(f"{', '.join(operation['x-aliases'])} served as an alias of {path}")
+    overlaid = apply_overlay_with_report(document, load_document(overlay_path))
+    report.skipped = overlaid.skipped
+    document = open_extensible_enums(overlaid.document)
+    document = hoist_titled_schemas(document, report.notes)
+    document = rename_invalid_components(document, report.notes)
+    document = infer_discriminators(document)
+    document = drop_dangling_replays(document, report.notes)
     try:
         document = upgrade_to_openapi_31(document)
     except OpenApiVersionError as exc:
         raise GenerationError(str(exc)) from exc
     validate_spec(document)
-    return document
+    return document, report
+
+
+def resolve_spec(spec_path: Path, overlay_path: Path = DEFAULT_OVERLAY) -> dict[str, Any]:
+    """Return the document the client is generated from (and the tests validate against)."""
+    return resolve_spec_with_report(spec_path, overlay_path)[0]
 
 
 def _dump_json(data: Any) -> str:
@@ -363,9 +403,9 @@ def _ruff(*args: str) -> None:
         raise GenerationError(f"ruff {args[0]} failed:\n{result.stdout}{result.stderr}")
 
 
-def render(spec_path: Path, out_dir: Path, overlay_path: Path = DEFAULT_OVERLAY) -> None:
+def render(spec_path: Path, out_dir: Path, overlay_path: Path = DEFAULT_OVERLAY) -> ResolveReport:
     """Write the whole generated tree for ``spec_path`` into the empty directory ``out_dir``."""
-    resolved = resolve_spec(spec_path, overlay_path)
+    resolved, report = resolve_spec_with_report(spec_path, overlay_path)
     out_dir.mkdir(parents=True, exist_ok=True)
     resolved_path = out_dir / RESOLVED_SPEC_NAME
     resolved_path.write_text(_dump_json(resolved), encoding="utf-8")
@@ -379,6 +419,7 @@ def render(spec_path: Path, out_dir: Path, overlay_path: Path = DEFAULT_OVERLAY)
     _ruff("format", str(package_dir))
     render_package_readme(resolved, out_dir)
     (out_dir / PROVENANCE_NAME).write_text(_dump_json(provenance(spec_path, overlay_path)), encoding="utf-8")
+    return report
 
 
 @dataclass
@@ -389,6 +430,9 @@ class TreeDiff:
     # What the regeneration changed for users (spec and Python API), or None when there was no
     # previous generation to compare with; filled by regenerate().
     api_changes: list[Change] | None = None
+    # What resolving the spec reported (skipped overlay actions, structure notes); filled by
+    # regenerate() and check().
+    resolve_report: ResolveReport = field(default_factory=ResolveReport)
 
     def __bool__(self) -> bool:
         return bool(self.added or self.removed or self.changed)
@@ -430,8 +474,9 @@ def regenerate(spec_path: Path, out_dir: Path, overlay_path: Path = DEFAULT_OVER
     the files, and the API changes judged against the previous tree before it is replaced."""
     with tempfile.TemporaryDirectory(prefix="aimlapi-gen-") as tmp:
         fresh = Path(tmp) / "out"
-        render(spec_path, fresh, overlay_path)
+        report = render(spec_path, fresh, overlay_path)
         changes = diff_trees(out_dir, fresh)
+        changes.resolve_report = report
         changes.api_changes = judge_api_changes(out_dir, fresh) if out_dir.exists() else None
         if changes:
             if out_dir.exists():
