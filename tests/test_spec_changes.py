@@ -455,7 +455,7 @@ def test_command_fails_on_breaking_change_with_json_report(resolved: Document, t
             "after": 1,
             "breaking": True,
             "why": "maximum 2 -> 1: requests valid before may now be rejected",
-            "side": ["request"],
+            "side": "request",
         }
     ]
     assert "1 breaking change" in result.stderr

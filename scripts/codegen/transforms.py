@@ -6,6 +6,8 @@ import copy
 from collections.abc import Iterator
 from typing import Any
 
+from . import json_pointer
+
 _REF_PREFIX = "#/components/"
 
 
@@ -50,7 +52,7 @@ def prune_components(document: dict[str, Any]) -> dict[str, Any]:
         if not ref.startswith(_REF_PREFIX):
             continue
         kind, _, name = ref[len(_REF_PREFIX) :].partition("/")
-        name = name.replace("~1", "/").replace("~0", "~")
+        name = json_pointer.unescape(name)
         if (kind, name) in reachable or name not in components.get(kind, {}):
             continue
         reachable.add((kind, name))
