@@ -672,7 +672,8 @@ def test_property_moved_into_one_of_alternative_breaks_when_an_old_request_is_re
     old, new = _moved_into_one_of(stricter)
     moved = _only(diff_specs(old, new), "property-moved", "#/components/schemas/Tool/properties/function")
     assert moved.breaking
-    assert "rejected" in moved.why and "strict" in moved.why
+    assert "rejected" in moved.why
+    assert "strict" in moved.why
 
 
 def test_property_gone_from_every_alternative_is_still_removed() -> None:
@@ -839,7 +840,8 @@ def test_removed_request_field_is_reported_on_create_and_the_params_typeddict(tm
         "python-typeddict-key-removed",
         "aimlapi_gemini.params.ChatCompletionRequestParam.presence_penalty",
     )
-    assert keyword.breaking and key.breaking
+    assert keyword.breaking
+    assert key.breaking
     assert keyword.side == key.side == "python"
     assert all(c.breaking for c in changes)
 
@@ -854,5 +856,6 @@ def test_added_request_field_is_reported_as_not_breaking(tmp_path: Path) -> None
         "python-typeddict-key-added",
         "aimlapi_gemini.params.ChatCompletionRequestParam.presence_penalty",
     )
-    assert not keyword.breaking and not key.breaking
+    assert not keyword.breaking
+    assert not key.breaking
     assert not [c for c in changes if c.breaking], format_text(changes)

@@ -65,7 +65,7 @@ class AttrsInitExtension(griffe.Extension):
             return
         parameters = [griffe.Parameter("self", kind=griffe.ParameterKind.positional_or_keyword)]
         for member in cls.members.values():
-            if not _is_field(member):
+            if not isinstance(member, griffe.Attribute) or not _is_field(member):
                 continue
             value = member.value
             field_args = (
