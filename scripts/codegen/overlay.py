@@ -34,6 +34,8 @@ from jsonpath_rfc9535.segments import JSONPathRecursiveDescentSegment, JSONPathS
 from jsonpath_rfc9535.selectors import FilterSelector, IndexSelector, NameSelector, WildcardSelector
 from jsonpath_rfc9535.serialize import canonical_string
 
+from . import json_pointer
+
 # How many of a node's keys a hint lists when none is close to the missing one.
 _LISTED_KEYS = 8
 # Longer reasons are shortened to their first sentence in a report.
@@ -390,7 +392,7 @@ def _retarget_through_ref(
     ref: str, missing: JSONPathSegment, rest: Sequence[JSONPathSegment], document: Any
 ) -> str:
     """Suggest the same target below the referenced schema, and whether it matches there."""
-    steps = [step.replace("~1", "/").replace("~0", "~") for step in ref[2:].split("/")]
+    steps = [json_pointer.unescape(step) for step in ref[2:].split("/")]
     suggestion = "$" + "".join(f"[{canonical_string(step)}]" for step in steps)
     suggestion += "".join(str(segment) for segment in [missing, *rest])
     try:

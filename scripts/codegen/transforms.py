@@ -7,21 +7,13 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from . import json_pointer
+
 _REF_PREFIX = "#/components/"
 
 
 class SpecError(ValueError):
     """The document cannot be transformed as asked (e.g. two different schemas claim one name)."""
-
-
-def pointer_unescape(token: str) -> str:
-    """One JSON Pointer reference token as the name it stands for (RFC 6901)."""
-    return token.replace("~1", "/").replace("~0", "~")
-
-
-def pointer_escape(name: str) -> str:
-    """A name as one JSON Pointer reference token (RFC 6901)."""
-    return name.replace("~", "~0").replace("/", "~1")
 
 
 def resolve_local_ref(document: dict[str, Any], ref: str) -> Any:
@@ -30,7 +22,7 @@ def resolve_local_ref(document: dict[str, Any], ref: str) -> Any:
         return None
     node: Any = document
     for token in ref[2:].split("/"):
-        key = pointer_unescape(token)
+        key = json_pointer.unescape(token)
         if isinstance(node, dict) and key in node:
             node = node[key]
         elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
@@ -77,7 +69,7 @@ def prune_components(document: dict[str, Any]) -> dict[str, Any]:
         if not ref.startswith(_REF_PREFIX):
             continue
         kind, _, name = ref[len(_REF_PREFIX) :].partition("/")
-        name = pointer_unescape(name)
+        name = json_pointer.unescape(name)
         if (kind, name) in reachable or name not in components.get(kind, {}):
             continue
         reachable.add((kind, name))
@@ -132,7 +124,7 @@ def rename_invalid_components(document: dict[str, Any], notes: list[str] | None 
     if not renames:
         return result
     prefix = "#/components/schemas/"
-    by_ref = {prefix + pointer_escape(old): prefix + new for old, new in renames.items()}
+    by_ref = {prefix + json_pointer.escape(old): prefix + new for old, new in renames.items()}
 
     def visit(node: Any) -> None:
         if isinstance(node, dict):
