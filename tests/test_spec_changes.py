@@ -859,3 +859,29 @@ def test_added_request_field_is_reported_as_not_breaking(tmp_path: Path) -> None
     assert not keyword.breaking
     assert not key.breaking
     assert not [c for c in changes if c.breaking], format_text(changes)
+
+
+def _without_discriminator(resolved: Document, name: str) -> Document:
+    old = copy.deepcopy(resolved)
+    content = old["components"]["schemas"]["UserMessage"]["properties"]["content"]["anyOf"][1]["items"]
+    del content[name]
+    return old
+
+
+def test_a_discriminator_stating_the_tags_the_alternatives_require_is_not_breaking(
+    resolved: Document,
+) -> None:
+    old = _without_discriminator(resolved, "discriminator")
+    (change,) = [c for c in diff_specs(old, resolved) if c.change.startswith("discriminator")]
+    assert change.change == "discriminator-added"
+    assert not change.breaking
+
+
+def test_a_discriminator_mapping_a_tag_no_alternative_requires_is_breaking(resolved: Document) -> None:
+    old = _without_discriminator(resolved, "discriminator")
+    new = copy.deepcopy(resolved)
+    items = new["components"]["schemas"]["UserMessage"]["properties"]["content"]["anyOf"][1]["items"]
+    items["discriminator"]["mapping"]["picture"] = items["discriminator"]["mapping"].pop("image_url")
+    (change,) = [c for c in diff_specs(old, new) if c.change.startswith("discriminator")]
+    assert change.change == "discriminator-changed"
+    assert change.breaking

@@ -401,6 +401,12 @@ _RULES: tuple[Rule, ...] = (
         response=_yes("the server may send tags the client does not know"),
     ),
     Rule(
+        "discriminator-added",
+        "discriminator stated where the alternatives already require their distinct tag",
+        request=_no("validation ignores `discriminator`; it names a tag every alternative already requires"),
+        response=_no("the client already told the alternatives apart by that tag"),
+    ),
+    Rule(
         "discriminator-changed",
         "discriminator `propertyName` or an existing mapping changed",
         request=_yes("the tag that decides which model a value is changed"),

@@ -451,8 +451,28 @@ class Walker:
         if only_added:
             added = sorted(k for k in new_map if k not in old_map)
             self.record(here, "discriminator-mapping-added", old, new, side, detail=f"tags {added}")
+        elif old is None and self._states_required_tags(new_d):
+            self.record(here, "discriminator-added", old, new, side)
         else:
             self.record(here, "discriminator-changed", old, new, side)
+
+    def _states_required_tags(self, discriminator: Mapping[str, Any]) -> bool:
+        """Every mapped schema requires the property with exactly the tag that maps to it."""
+        key, mapping = discriminator.get("propertyName"), discriminator.get("mapping") or {}
+        if not isinstance(key, str) or not mapping:
+            return False
+        for tag, ref in mapping.items():
+            try:
+                target = json_pointer.resolve(self.new_doc, ref)
+            except (KeyError, IndexError, ValueError):
+                return False
+            prop = (target.get("properties") or {}).get(key) if isinstance(target, dict) else None
+            values = (
+                [prop["const"]] if isinstance(prop, dict) and "const" in prop else (prop or {}).get("enum")
+            )
+            if values != [tag] or key not in (target.get("required") or []):
+                return False
+        return True
 
 
 def _requirements(raw: Any) -> set[frozenset[str]]:
