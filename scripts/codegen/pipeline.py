@@ -28,6 +28,8 @@ import yaml
 
 from .openapi31 import OPENAPI_31, OpenApiVersionError, upgrade_to_openapi_31
 from .overlay import apply_overlay
+from . import template_plan
+from .errors import GenerationError
 from .spec_diff import Change, diff_specs
 from .transforms import hoist_titled_schemas, prune_components
 
@@ -55,10 +57,6 @@ PYPROJECT = REPO_ROOT / "pyproject.toml"
 # The package's long description (pyproject.toml's `readme`), rendered beside the package.
 PACKAGE_README_TEMPLATE = "package_readme.md.jinja"
 PACKAGE_README_NAME = "README.md"
-
-
-class GenerationError(RuntimeError):
-    """A pipeline step failed; the message names the step and the cause."""
 
 
 def load_document(path: Path) -> dict[str, Any]:
@@ -316,6 +314,8 @@ def _run_generator(resolved_path: Path, package_dir: Path) -> None:
                     for endpoint in collection.endpoints
                 ]
             )
+            # The plan's decisions (plan.py), as globals the templates render.
+            template_plan.install(project.env, resolved_path, project.openapi.models)
             problems = project.build()
             for module, template in EXTRA_MODULES.items():
                 text = project.env.get_template(template).render()
