@@ -271,15 +271,16 @@ Alternative = tuple[type[_Parses], tuple[str, ...], tuple[tuple[str, str], ...]]
 
 
 def _refusal(value: dict[str, Any], required: tuple[str, ...], literals: tuple[tuple[str, str], ...]) -> str:
-    """Why an object cannot be the model (cheaply, before parsing), or ""."""
-    for name in required:
-        if name not in value:
-            return f"missing required field {name!r}"
+    """Why an object cannot be the model (cheaply, before parsing), or "". A wrong single value
+    (a `type` naming another alternative) says more than a field that alternative lacks."""
     for name, allowed in literals:
-        found = value[name]
+        found = value.get(name, allowed)
         if found != allowed:
             shown = _shown(found) if isinstance(found, str) else json_type(found)
             return f"{_render((name,))}: expected {allowed!r}, got {shown}"
+    for name in required:
+        if name not in value:
+            return f"missing required field {name!r}"
     return ""
 
 

@@ -353,14 +353,47 @@ def render_package_readme(resolved: dict[str, Any], out_dir: Path, pyproject: Pa
 
 
 def _ruff(*args: str) -> None:
+    # Not --quiet: it hides ruff's own error messages too (a file that does not parse).
     result = subprocess.run(
-        [sys.executable, "-m", "ruff", *args, "--config", str(RUFF_CONFIG), "--quiet"],
+        [sys.executable, "-m", "ruff", *args, "--config", str(RUFF_CONFIG)],
         capture_output=True,
         text=True,
         check=False,
     )
     if result.returncode != 0:
-        raise GenerationError(f"ruff {args[0]} failed:\n{result.stdout}{result.stderr}")
+        raise GenerationError(f"ruff {args[0]} failed:\n{result.stdout}{result.stderr}".rstrip())
+
+
+def _template_of(relative: str) -> str:
+    """The template that renders the generated file at ``relative`` (its path in the package)."""
+    parts = relative.split("/")
+    if parts[0] == "models":
+        if parts[-1] == "__init__.py":
+            return "models_init.py.jinja"
+        return "model.py.jinja or an enum template, with property_templates/"
+    if parts[0] == "api":
+        if parts[-1] == "__init__.py":
+            return "api_init.py.jinja" if len(parts) == 2 else "endpoint_init.py.jinja"
+        return "endpoint_module.py.jinja, with property_templates/"
+    own = {output: template for template, output in OWN_TEMPLATES.items()}
+    return {**EXTRA_MODULES, **own, "__init__.py": "package_init.py.jinja"}.get(relative, f"{relative}.jinja")
+
+
+def check_syntax(package_dir: Path) -> None:
+    """Every generated module parses: a template that renders broken code stops the generation
+    here, naming the file, line and text (ruff would only say it cannot format the file)."""
+    for path in sorted(package_dir.rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        relative = path.relative_to(package_dir).as_posix()
+        try:
+            compile(source, relative, "exec", dont_inherit=True)
+        except SyntaxError as exc:
+            lines = source.splitlines()
+            text = lines[exc.lineno - 1].strip() if exc.lineno and exc.lineno <= len(lines) else ""
+            raise GenerationError(
+                f"generated {relative} does not parse (rendered from {_template_of(relative)}):"
+                f" line {exc.lineno}: {exc.msg}: {text}"
+            ) from exc
 
 
 def render(spec_path: Path, out_dir: Path, overlay_path: Path = DEFAULT_OVERLAY) -> None:
@@ -373,6 +406,7 @@ def render(spec_path: Path, out_dir: Path, overlay_path: Path = DEFAULT_OVERLAY)
     _run_generator(resolved_path, package_dir)
     for path in sorted(package_dir.rglob("*.py")):
         path.write_text(_GENERATED_HEADER + path.read_text(encoding="utf-8"), encoding="utf-8")
+    check_syntax(package_dir)
     copy_hand_written_modules(package_dir, resolved_path)
     (package_dir / "py.typed").write_text("# Marker file for PEP 561\n", encoding="utf-8")
     _ruff("check", "--fix-only", "--exit-zero", str(package_dir))
