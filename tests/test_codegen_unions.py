@@ -9,7 +9,6 @@ JSON, and a 2020-12 validator over the resolved spec agrees on every value.
 
 from __future__ import annotations
 
-import copy
 import json
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from codegen.pipeline import DEFAULT_OVERLAY, DEFAULT_SPEC, render
 
 REQUEST = "$..[?@.properties.messages.items && @.properties.model]"
 STRING = {"type": "string"}
+NAMES = ["lookup", "search"]
 
 
 def _object(required: dict[str, Any], **optional: Any) -> dict[str, Any]:
@@ -37,8 +37,8 @@ def _literal(value: str) -> dict[str, Any]:
 def _document(tmp: Path) -> tuple[Path, Path]:
     """The spec with the two unions, and the overlay with names for the alternatives it adds."""
     spec = json.loads(DEFAULT_SPEC.read_text())
-    spec = copy.deepcopy(spec)
-    request = spec["paths"]["/v1/chat/completions"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    body = spec["paths"]["/v1/chat/completions"]["post"]["requestBody"]
+    request = body["content"]["application/json"]["schema"]
     mode, named = request["properties"]["tool_choice"]["anyOf"]
     request["properties"]["tool_choice"] = {
         "anyOf": [
@@ -48,11 +48,16 @@ def _document(tmp: Path) -> tuple[Path, Path]:
                 {
                     "type": _literal("allowed_tools"),
                     "allowed_tools": _object(
-                        {"mode": {"type": "string", "enum": ["auto", "required"]}, "tools": {"type": "array", "items": {"type": "object"}}}
+                        {
+                            "mode": {"type": "string", "enum": ["auto", "required"]},
+                            "tools": {"type": "array", "items": {"type": "object"}},
+                        }
                     ),
                 }
             ),
-            _object({"type": _literal("function"), "function": {"type": "string", "enum": ["lookup", "search"]}}),
+            _object(
+                {"type": _literal("function"), "function": {"type": "string", "enum": ["lookup", "search"]}}
+            ),
             _object({"type": _literal("custom"), "custom": STRING}),
         ]
     }
@@ -71,7 +76,11 @@ def _document(tmp: Path) -> tuple[Path, Path]:
     fourth = f"{REQUEST}.properties.tool_choice.anyOf[3]"
     overlay["actions"] += [
         {"target": fourth, "description": "Name it.", "update": {"title": "FunctionNameChoice"}},
-        {"target": f"{fourth}.properties.function", "description": "Name it.", "update": {"title": "FunctionName"}},
+        {
+            "target": f"{fourth}.properties.function",
+            "description": "Name it.",
+            "update": {"title": "FunctionName"},
+        },
     ]
     overlay_path = tmp / "overlay.yaml"
     overlay_path.write_text(yaml.safe_dump(overlay))
@@ -99,7 +108,9 @@ for body in json.loads(sys.stdin.read()):
     except ValidationError as error:
         results.append({"path": error.path, "message": error.message})
     else:
-        results.append({"class": type(request.tool_choice).__name__, "tools": [type(t).__name__ for t in request.tools or []], "json": request.to_dict()})
+        tools = [type(tool).__name__ for tool in request.tools or []]
+        choice = type(request.tool_choice).__name__
+        results.append({"class": choice, "tools": tools, "json": request.to_dict()})
 print(json.dumps(results))
 """
 
@@ -171,7 +182,10 @@ INVALID_TOOL_CHOICES = [
         ],
     ),
     ({"type": "custom"}, ["ChatCompletionRequestToolChoiceType4: missing required field 'custom'"]),
-    ({"type": "custom", "custom": 5}, ["ChatCompletionRequestToolChoiceType4: custom: expected string, got integer"]),
+    (
+        {"type": "custom", "custom": 5},
+        ["ChatCompletionRequestToolChoiceType4: custom: expected string, got integer"],
+    ),
 ]
 
 

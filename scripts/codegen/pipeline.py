@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 import yaml
 
+from . import template_plan
+from .errors import GenerationError as GenerationError  # re-exported: callers catch it from here
 from .openapi31 import OPENAPI_31, OpenApiVersionError, upgrade_to_openapi_31
 from .overlay import apply_overlay
-from . import template_plan
-from .errors import GenerationError
 from .spec_diff import Change, diff_specs
 from .transforms import hoist_titled_schemas, prune_components
 
@@ -169,13 +169,6 @@ def copy_hand_written_modules(package_dir: Path, resolved_path: Path) -> None:
     _copy_modules(sorted(TESTING_KIT.glob("*.py")), testing_dir)
     _copy_modules(sorted(REFERENCE_SERVER.glob("*.py")), testing_dir / TESTING_SERVER_PACKAGE)
     shutil.copyfile(resolved_path, package_dir / RESOLVED_SPEC_NAME)
-
-
-def _template_failure(exc: jinja2.UndefinedError) -> str:
-    """The reason a template gave for failing. Jinja cannot raise, so our templates fail on
-    purpose by calling an undefined attribute named after the reason; other errors pass as is."""
-    match = re.search(r"has no attribute (['\"])(.*)\1$", str(exc), flags=re.DOTALL)
-    return match.group(2) if match else str(exc)
 
 
 # Our own templates, rendered once with the generator's parsed models after its own files.
@@ -323,7 +316,8 @@ def _run_generator(resolved_path: Path, package_dir: Path) -> None:
             if not problems:
                 _render_own_templates(project, package_dir)
     except jinja2.UndefinedError as exc:
-        raise GenerationError(f"a template stopped the generation: {_template_failure(exc)}") from exc
+        # A template's own mistake (a name it misspells); on purpose, templates call fail().
+        raise GenerationError(f"a template stopped the generation: {exc}") from exc
     if problems:
         details = "\n".join(f"  - {p.header}: {p.detail or ''}".rstrip(": ") for p in problems)
         raise GenerationError(f"openapi-python-client reported problems:\n{details}")
@@ -340,15 +334,14 @@ def render_package_readme(resolved: dict[str, Any], out_dir: Path, pyproject: Pa
         lstrip_blocks=True,
         autoescape=False,  # Markdown, not HTML
     )
+    env.globals["fail"] = template_plan.fail
     project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
     try:
         text = env.get_template(PACKAGE_README_TEMPLATE).render(
             spec=resolved, project=project, package=PACKAGE
         )
     except jinja2.UndefinedError as exc:
-        raise GenerationError(
-            f"{PACKAGE_README_TEMPLATE} stopped the generation: {_template_failure(exc)}"
-        ) from exc
+        raise GenerationError(f"{PACKAGE_README_TEMPLATE} stopped the generation: {exc}") from exc
     (out_dir / PACKAGE_README_NAME).write_text(text, encoding="utf-8")
 
 

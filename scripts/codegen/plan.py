@@ -189,5 +189,7 @@ def stream_chunk(
                             return models[ref]
             why = NO_CHUNK
     if streams:
-        raise GenerationError(f"no stream chunk model for {operation_name}'s 2xx text/event-stream response: {why}")
+        raise GenerationError(
+            f"no stream chunk model for {operation_name}'s 2xx text/event-stream response: {why}"
+        )
     return None

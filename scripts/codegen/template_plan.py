@@ -30,10 +30,14 @@ def model_facts(prop: Any) -> plan.ModelFacts | None:
     data = prop.data
     schema = {
         "required": [_text(name) for name in data.required or []],
-        "properties": {_text(name): {"enum": getattr(sub, "enum", None)} for name, sub in (data.properties or {}).items()},
+        "properties": {
+            _text(name): {"enum": getattr(sub, "enum", None)} for name, sub in (data.properties or {}).items()
+        },
     }
     return plan.ModelFacts(
-        name=str(prop.class_info.name), required=tuple(schema["required"]), literals=plan.required_literals(schema)
+        name=str(prop.class_info.name),
+        required=tuple(schema["required"]),
+        literals=plan.required_literals(schema),
     )
 
 
