@@ -1,7 +1,8 @@
 """The steps from a vendor document to the generated package, as plain functions.
 
 load -> prune unreachable components -> apply overlay -> name titled schemas -> OpenAPI 3.1
--> validate (3.1) -> openapi-python-client (pinned, our config and templates) -> wire in runtime modules
+-> validate (3.1) -> openapi-python-client (pinned, our config and templates, plan.py's decisions)
+-> compile every generated module -> wire in runtime modules
 and the testing kit (scripts/testing_kit + scripts/reference_server)
 -> ruff -> provenance.
 """
