@@ -1,7 +1,8 @@
 """The steps from a vendor document to the generated package, as plain functions.
 
 load -> prune unreachable components -> apply overlay -> name titled schemas -> OpenAPI 3.1
--> validate (3.1) -> openapi-python-client (pinned, our config and templates) -> wire in runtime modules
+-> validate (3.1) -> openapi-python-client (pinned, our config and templates, plan.py's decisions)
+-> compile every generated module -> wire in runtime modules
 and the testing kit (scripts/testing_kit + scripts/reference_server)
 -> ruff -> provenance.
 """
@@ -26,6 +27,8 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 import yaml
 
+from . import template_plan
+from .errors import GenerationError as GenerationError  # re-exported: callers catch it from here
 from .normalize import fold_alias_paths, require_declared_auth
 from .openapi31 import OPENAPI_31, OpenApiVersionError, upgrade_to_openapi_31
 from .overlay import SkippedAction, apply_overlay_with_report
@@ -63,10 +66,6 @@ PYPROJECT = REPO_ROOT / "pyproject.toml"
 # The package's long description (pyproject.toml's `readme`), rendered beside the package.
 PACKAGE_README_TEMPLATE = "package_readme.md.jinja"
 PACKAGE_README_NAME = "README.md"
-
-
-class GenerationError(RuntimeError):
-    """A pipeline step failed; the message names the step and the cause."""
 
 
 def load_document(path: Path) -> dict[str, Any]:
@@ -213,13 +212,6 @@ def copy_hand_written_modules(package_dir: Path, resolved_path: Path) -> None:
     shutil.copyfile(resolved_path, package_dir / RESOLVED_SPEC_NAME)
 
 
-def _template_failure(exc: jinja2.UndefinedError) -> str:
-    """The reason a template gave for failing. Jinja cannot raise, so our templates fail on
-    purpose by calling an undefined attribute named after the reason; other errors pass as is."""
-    match = re.search(r"has no attribute (['\"])(.*)\1$", str(exc), flags=re.DOTALL)
-    return match.group(2) if match else str(exc)
-
-
 # Our own templates, rendered once with the generator's parsed models after its own files.
 EXTRA_MODULES = {"params.py": "params.py.jinja", "_version.py": "version.py.jinja"}
 
@@ -356,6 +348,8 @@ def _run_generator(resolved_path: Path, package_dir: Path) -> None:
                     for endpoint in collection.endpoints
                 ]
             )
+            # The plan's decisions (plan.py), as globals the templates render.
+            template_plan.install(project.env, resolved_path, project.openapi.models)
             problems = project.build()
             for module, template in EXTRA_MODULES.items():
                 text = project.env.get_template(template).render()
@@ -363,7 +357,8 @@ def _run_generator(resolved_path: Path, package_dir: Path) -> None:
             if not problems:
                 _render_own_templates(project, package_dir)
     except jinja2.UndefinedError as exc:
-        raise GenerationError(f"a template stopped the generation: {_template_failure(exc)}") from exc
+        # A template's own mistake (a name it misspells); on purpose, templates call fail().
+        raise GenerationError(f"a template stopped the generation: {exc}") from exc
     if problems:
         details = "\n".join(f"  - {p.header}: {p.detail or ''}".rstrip(": ") for p in problems)
         raise GenerationError(f"openapi-python-client reported problems:\n{details}")
@@ -380,27 +375,59 @@ def render_package_readme(resolved: dict[str, Any], out_dir: Path, pyproject: Pa
         lstrip_blocks=True,
         autoescape=False,  # Markdown, not HTML
     )
+    env.globals["fail"] = template_plan.fail
     project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
     try:
         text = env.get_template(PACKAGE_README_TEMPLATE).render(
             spec=resolved, project=project, package=PACKAGE
         )
     except jinja2.UndefinedError as exc:
-        raise GenerationError(
-            f"{PACKAGE_README_TEMPLATE} stopped the generation: {_template_failure(exc)}"
-        ) from exc
+        raise GenerationError(f"{PACKAGE_README_TEMPLATE} stopped the generation: {exc}") from exc
     (out_dir / PACKAGE_README_NAME).write_text(text, encoding="utf-8")
 
 
 def _ruff(*args: str) -> None:
+    # Not --quiet: it hides ruff's own error messages too (a file that does not parse).
     result = subprocess.run(
-        [sys.executable, "-m", "ruff", *args, "--config", str(RUFF_CONFIG), "--quiet"],
+        [sys.executable, "-m", "ruff", *args, "--config", str(RUFF_CONFIG)],
         capture_output=True,
         text=True,
         check=False,
     )
     if result.returncode != 0:
-        raise GenerationError(f"ruff {args[0]} failed:\n{result.stdout}{result.stderr}")
+        raise GenerationError(f"ruff {args[0]} failed:\n{result.stdout}{result.stderr}".rstrip())
+
+
+def _template_of(relative: str) -> str:
+    """The template that renders the generated file at ``relative`` (its path in the package)."""
+    parts = relative.split("/")
+    if parts[0] == "models":
+        if parts[-1] == "__init__.py":
+            return "models_init.py.jinja"
+        return "model.py.jinja or an enum template, with property_templates/"
+    if parts[0] == "api":
+        if parts[-1] == "__init__.py":
+            return "api_init.py.jinja" if len(parts) == 2 else "endpoint_init.py.jinja"
+        return "endpoint_module.py.jinja, with property_templates/"
+    own = {output: template for template, output in OWN_TEMPLATES.items()}
+    return {**EXTRA_MODULES, **own, "__init__.py": "package_init.py.jinja"}.get(relative, f"{relative}.jinja")
+
+
+def check_syntax(package_dir: Path) -> None:
+    """Every generated module parses: a template that renders broken code stops the generation
+    here, naming the file, line and text (ruff would only say it cannot format the file)."""
+    for path in sorted(package_dir.rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        relative = path.relative_to(package_dir).as_posix()
+        try:
+            compile(source, relative, "exec", dont_inherit=True)
+        except SyntaxError as exc:
+            lines = source.splitlines()
+            text = lines[exc.lineno - 1].strip() if exc.lineno and exc.lineno <= len(lines) else ""
+            raise GenerationError(
+                f"generated {relative} does not parse (rendered from {_template_of(relative)}):"
+                f" line {exc.lineno}: {exc.msg}: {text}"
+            ) from exc
 
 
 def render(spec_path: Path, out_dir: Path, overlay_path: Path = DEFAULT_OVERLAY) -> ResolveReport:
@@ -413,6 +440,7 @@ def render(spec_path: Path, out_dir: Path, overlay_path: Path = DEFAULT_OVERLAY)
     _run_generator(resolved_path, package_dir)
     for path in sorted(package_dir.rglob("*.py")):
         path.write_text(_GENERATED_HEADER + path.read_text(encoding="utf-8"), encoding="utf-8")
+    check_syntax(package_dir)
     copy_hand_written_modules(package_dir, resolved_path)
     (package_dir / "py.typed").write_text("# Marker file for PEP 561\n", encoding="utf-8")
     _ruff("check", "--fix-only", "--exit-zero", str(package_dir))
