@@ -109,14 +109,45 @@ def _request_validator(resolved: Path) -> Callable[[dict[str, Any]], bool]:
     return lambda body: bool(validator.is_valid(body))
 
 
+def _built_user_message(
+    spec: dict[str, Any], valid: Callable[[dict[str, Any]], bool]
+) -> dict[str, Any] | None:
+    """A user message built from the spec's own message schema (a document whose user messages
+    take only audio parts, say), the smallest one the request takes."""
+    from codegen.spec_diff.examples import ExampleBuilder
+
+    request = spec["components"]["schemas"].get("ChatCompletionRequest", {})
+    items = request.get("properties", {}).get("messages", {}).get("items")
+    if items is None:
+        return None
+    for example in ExampleBuilder(spec).examples(items):
+        if (
+            isinstance(example, dict)
+            and example.get("role") == "user"
+            and valid({"model": "gemini-pro", "messages": [example]})
+        ):
+            return example
+    return None
+
+
 def smoke_inputs(resolved: Path) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """A user message the document takes (text, or a list of text parts) and the OpenAI function
     tool when the document takes one; None where it takes neither."""
     valid = _request_validator(resolved)
     model = "gemini-pro"
     message = next((m for m in USER_MESSAGES if valid({"model": model, "messages": [m]})), None)
+    if message is None:
+        message = _built_user_message(json.loads(resolved.read_text(encoding="utf-8")), valid)
     tool = None
-    if message is not None and valid({"model": model, "messages": [message], "tools": [FUNCTION_TOOL]}):
+    spec = json.loads(resolved.read_text(encoding="utf-8"))
+    takes_tools = "tools" in spec["components"]["schemas"].get("ChatCompletionRequest", {}).get(
+        "properties", {}
+    )
+    if (
+        takes_tools
+        and message is not None
+        and valid({"model": model, "messages": [message], "tools": [FUNCTION_TOOL]})
+    ):
         tool = FUNCTION_TOOL
     return message, tool
 
