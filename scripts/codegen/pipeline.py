@@ -29,6 +29,7 @@ import yaml
 from .openapi31 import OPENAPI_31, OpenApiVersionError, upgrade_to_openapi_31
 from .overlay import apply_overlay
 from .spec_diff import Change, diff_specs
+from .spec_facts import spec_facts
 from .transforms import hoist_titled_schemas, prune_components
 
 if TYPE_CHECKING:
@@ -181,7 +182,11 @@ def _template_failure(exc: jinja2.UndefinedError) -> str:
 
 
 # Our own templates, rendered once with the generator's parsed models after its own files.
-EXTRA_MODULES = {"params.py": "params.py.jinja", "_version.py": "version.py.jinja"}
+EXTRA_MODULES = {
+    "params.py": "params.py.jinja",
+    "_version.py": "version.py.jinja",
+    "_spec_facts.py": "spec_facts.py.jinja",
+}
 
 
 # Templates of ours that the generator does not know: rendered with its parsed spec after it ran.
@@ -316,6 +321,7 @@ def _run_generator(resolved_path: Path, package_dir: Path) -> None:
                     for endpoint in collection.endpoints
                 ]
             )
+            project.env.globals["facts"] = spec_facts(load_document(resolved_path))
             problems = project.build()
             for module, template in EXTRA_MODULES.items():
                 text = project.env.get_template(template).render()
@@ -343,7 +349,11 @@ def render_package_readme(resolved: dict[str, Any], out_dir: Path, pyproject: Pa
     project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
     try:
         text = env.get_template(PACKAGE_README_TEMPLATE).render(
-            spec=resolved, project=project, package=PACKAGE
+            spec=resolved,
+            project=project,
+            package=PACKAGE,
+            facts=spec_facts(resolved),
+            version_path=version_prefix(list(resolved["paths"])),
         )
     except jinja2.UndefinedError as exc:
         raise GenerationError(
