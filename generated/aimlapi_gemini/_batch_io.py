@@ -4,7 +4,8 @@
 
 Input (JSON Lines, UTF-8): each line is ``{"custom_id": "...", "body": {ChatCompletionRequest}}``
 (the OpenAI Batch API's shape; its ``method`` and ``url``, when present, must be the spec's chat
-operation's, ``POST`` and ``/v1/chat/completions`` today: ``_spec_facts.CHAT_METHOD``, ``CHAT_PATH``), or a bare request body, whose ``custom_id`` is then its line number
+operation's, ``POST`` and ``/v1/chat/completions`` today: ``_spec_facts.CHAT_METHOD``, ``CHAT_PATH``),
+or a bare request body, whose ``custom_id`` is then its line number
 (``"1"`` for the first line). Blank lines are ignored. A line that is not JSON, not one of these
 shapes, whose body is no valid ``ChatCompletionRequest`` (the generated model's own checks) or
 whose ``custom_id`` came earlier is an ``InvalidLine`` naming its line number; it is never sent.
