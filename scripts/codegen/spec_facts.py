@@ -136,7 +136,9 @@ def _is_http_bearer(scheme: Any) -> bool:
 
 
 def _scheme_auth(name: str, scheme: Any, why: str) -> Auth:
-    kind = scheme.get("type") if isinstance(scheme, dict) else None
+    if not isinstance(scheme, dict):
+        raise SpecFactsError(f"security scheme {name!r} is not an object")
+    kind = scheme.get("type")
     if _is_http_bearer(scheme):
         return Auth(BEARER_HEADER, BEARER_PREFIX, f"{why}: {name!r}, http bearer")
     if kind in ("oauth2", "openIdConnect"):  # their access tokens are bearer tokens (RFC 6750)
