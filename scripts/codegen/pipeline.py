@@ -33,6 +33,7 @@ from .normalize import fold_alias_paths, require_declared_auth
 from .openapi31 import OPENAPI_31, OpenApiVersionError, upgrade_to_openapi_31
 from .overlay import SkippedAction, apply_overlay_with_report
 from .spec_diff import Change, diff_specs
+from .spec_facts import spec_facts
 from .transforms import (
     drop_dangling_replays,
     hoist_titled_schemas,
@@ -213,7 +214,11 @@ def copy_hand_written_modules(package_dir: Path, resolved_path: Path) -> None:
 
 
 # Our own templates, rendered once with the generator's parsed models after its own files.
-EXTRA_MODULES = {"params.py": "params.py.jinja", "_version.py": "version.py.jinja"}
+EXTRA_MODULES = {
+    "params.py": "params.py.jinja",
+    "_version.py": "version.py.jinja",
+    "_spec_facts.py": "spec_facts.py.jinja",
+}
 
 
 # Templates of ours that the generator does not know: rendered with its parsed spec after it ran.
@@ -350,6 +355,7 @@ def _run_generator(resolved_path: Path, package_dir: Path) -> None:
             )
             # The plan's decisions (plan.py), as globals the templates render.
             template_plan.install(project.env, resolved_path, project.openapi.models)
+            project.env.globals["facts"] = spec_facts(load_document(resolved_path))
             problems = project.build()
             for module, template in EXTRA_MODULES.items():
                 text = project.env.get_template(template).render()
@@ -379,7 +385,11 @@ def render_package_readme(resolved: dict[str, Any], out_dir: Path, pyproject: Pa
     project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
     try:
         text = env.get_template(PACKAGE_README_TEMPLATE).render(
-            spec=resolved, project=project, package=PACKAGE
+            spec=resolved,
+            project=project,
+            package=PACKAGE,
+            facts=spec_facts(resolved),
+            version_path=version_prefix(list(resolved["paths"])),
         )
     except jinja2.UndefinedError as exc:
         raise GenerationError(f"{PACKAGE_README_TEMPLATE} stopped the generation: {exc}") from exc
