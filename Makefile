@@ -9,6 +9,7 @@ NPM_TOOLS_STAMP := .tools/.installed
 PORT ?= 8000
 LIVE ?=
 
+PHONY_EXTRA := vendor-sweep update-spec
 .PHONY: help setup generate check-generated lint typecheck test serve demo contract-live bench examples profile load clean
 
 help: ## List the targets
@@ -32,6 +33,11 @@ setup: $(STAMP) $(NPM_TOOLS_STAMP) ## Make .venv with the package (editable) and
 
 generate: $(STAMP) ## Regenerate generated/ from spec/ (overlay, config, templates in scripts/codegen)
 	$(PY) scripts/generate.py
+
+VENDOR_DIR ?= $(DIR)
+vendor-sweep: $(STAMP) ## Generate from every vendor document in DIR (overlay unchanged) and smoke each package through its testing kit; a table
+	@if [ -z "$(VENDOR_DIR)" ]; then echo "usage: make vendor-sweep DIR=path/to/vendor/documents"; exit 2; fi
+	$(PY) scripts/vendor_sweep.py "$(VENDOR_DIR)"
 
 check-generated: $(STAMP) ## Fail if generated/ differs from a fresh regeneration
 	$(PY) scripts/generate.py --check

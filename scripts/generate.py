@@ -48,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"generate: error: {exc}", file=sys.stderr)
         return 2
     summary = "\n".join(diff.lines()) if diff else "  no changes"
+    if diff.resolve_report.lines():
+        summary = "from the spec:\n" + "\n".join(diff.resolve_report.lines()) + "\nfiles:\n" + summary
     report = (
         format_text(diff.api_changes)
         if diff.api_changes is not None

@@ -31,11 +31,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # reference_server
 
 from reference_server.limits import Limits
 from reference_server.runner import free_port, raise_open_file_limit, spawn
+from reference_server.spec import credential_headers, find_operation, sample_model
 
 HOST = "127.0.0.1"
 API_KEY = "load-key"
-PATH = "/v1/chat/completions"
-BODY = json.dumps({"model": "gemini-pro", "messages": [{"role": "user", "content": "Hello there"}]}).encode()
+# The route and the key's header are the spec's, as the server serves them.
+PATH = find_operation().path
+CREDENTIALS = [f"{name}: {value}" for name, value in credential_headers(API_KEY).items()]
+BODY = json.dumps(
+    {"model": sample_model(), "messages": [{"role": "user", "content": "Hello there"}]}
+).encode()
 REQUEST_TIMEOUT = 30.0
 RSS_TARGET_MIB = 200
 ATTACK_RATIO_TARGET = 3.0
@@ -43,9 +48,9 @@ ATTACK_RATIO_TARGET = 3.0
 
 def request_bytes(headers: dict[str, str] | None = None, body: bytes = BODY) -> bytes:
     lines = [
-        f"POST {PATH} HTTP/1.1",
+        f"{find_operation().method} {PATH} HTTP/1.1",
         f"Host: {HOST}",
-        f"Authorization: Bearer {API_KEY}",
+        *CREDENTIALS,
         "Content-Type: application/json",
         f"Content-Length: {len(body)}",
         *(f"{name}: {value}" for name, value in (headers or {}).items()),
@@ -170,10 +175,9 @@ async def abuse(port: int) -> list[tuple[str, str, bool]]:
     """(what, outcome, as expected?) for oversized inputs."""
     outcomes: list[tuple[str, str, bool]] = []
     reader, writer = await asyncio.open_connection(HOST, port)
-    head = (
-        f"POST {PATH} HTTP/1.1\r\nHost: {HOST}\r\nAuthorization: Bearer {API_KEY}\r\n"
-        "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
-    ).encode()
+    lines = [f"{find_operation().method} {PATH} HTTP/1.1", f"Host: {HOST}", *CREDENTIALS]
+    lines += ["Content-Type: application/json", "Transfer-Encoding: chunked"]
+    head = ("\r\n".join(lines) + "\r\n\r\n").encode()
     chunk = b"a" * (1 << 20)
 
     async def send_100_mb() -> bool:

@@ -7,6 +7,7 @@ import argparse
 from reference_server import ServerConfig, serve
 from reference_server.faults import Chaos
 from reference_server.limits import Limits
+from reference_server.spec import find_operation
 
 
 def _chaos(text: str) -> Chaos:
@@ -17,10 +18,15 @@ def _chaos(text: str) -> Chaos:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Local reference server for POST /v1/chat/completions.")
+    operation = find_operation()
+    parser = argparse.ArgumentParser(
+        description=f"Local reference server for {operation.method} {operation.path}."
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--api-key", default="test-key", help="the bearer key clients must send")
+    parser.add_argument(
+        "--api-key", default="test-key", help="the key clients must send (in the spec's security scheme)"
+    )
     parser.add_argument(
         "--stream-delay",
         type=float,

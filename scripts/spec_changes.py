@@ -5,7 +5,7 @@ OLD and NEW are resolved documents (generated/openapi.json before and after). Wi
 --old-package/--new-package (the generated aimlapi_gemini directories of both), griffe's
 breaking changes of the public Python API join the report. --fail-on breaking exits 1 when any
 change is breaking (exit 2: an input cannot be read). The judging rules are in
-scripts/codegen/spec_diff.py and the README ("How changes are judged").
+scripts/codegen/spec_diff/rules.py and the README ("How changes are judged").
 """
 
 from __future__ import annotations

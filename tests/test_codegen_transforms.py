@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from codegen.overlay import OverlayError, OverlayProblems, apply_overlay
-from codegen.transforms import SpecError, hoist_titled_schemas, prune_components
+from codegen.overlay import OverlayError, OverlayProblems, apply_overlay, apply_overlay_with_report
+from codegen.transforms import hoist_titled_schemas, prune_components
 
 
 def _spec(schemas: dict[str, Any], body: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -139,7 +139,7 @@ class TestOverlayDiagnostics:
             {"target": "$.missing", "description": "First.", "update": {"x": 1}},
             {"target": "$.a", "update": {"b": {"c": 1}}},
             {"target": "$.a.b.c", "description": "Needs the update before.", "update": 2},
-            {"target": "$.gone", "description": "Last.", "remove": True},
+            {"target": "$.gone.x", "description": "Last.", "remove": True},
         )
         assert [p.number for p in error.problems] == [1, 4]
         assert [p.reason for p in error.problems] == ["First.", "Last."]
@@ -147,18 +147,20 @@ class TestOverlayDiagnostics:
         message = str(error)
         assert "2 of 4 overlay actions cannot be applied" in message
         assert "action #1: target $.missing" in message
-        assert "action #4: target $.gone" in message
+        assert "action #4: target $.gone.x" in message
         assert "action #3" not in message
 
     def test_an_overlay_that_applies_raises_nothing(self) -> None:
         result = apply_overlay({"a": {"b": 1}}, _overlay({"target": "$.a.b", "remove": True}))
         assert result == {"a": {}}
 
-    def test_a_remove_whose_target_is_gone_says_delete_the_action(self) -> None:
-        error = self._problems({"scheme": {"type": "http"}}, {"target": "$.scheme.in", "remove": True})
-        (problem,) = error.problems
-        assert problem.problem == "matches nothing: $['scheme'] has no member 'in'"
-        assert problem.hint == "the vendor may have fixed this upstream: delete the action"
+    def test_a_remove_whose_target_is_gone_is_skipped_as_nothing_to_remove(self) -> None:
+        result = apply_overlay_with_report(
+            {"scheme": {"type": "http"}}, _overlay({"target": "$.scheme.in", "remove": True})
+        )
+        assert result.document == {"scheme": {"type": "http"}}
+        (skipped,) = result.skipped
+        assert (skipped.number, skipped.gone) == (1, "$['scheme'] has no member 'in'")
 
     def test_a_remove_whose_parent_is_gone_points_at_what_moved_instead(self) -> None:
         """Only the removed node itself being gone means "fixed upstream"; a missing parent means it moved."""
@@ -194,18 +196,41 @@ class TestOverlayDiagnostics:
         assert "now a $ref to '#/components/schemas/Request'" in hint
         assert "retarget to $['components']['schemas']['Request']['properties']['model']" in hint
 
-    def test_a_filter_that_matches_no_member_says_how_many_it_tried(self) -> None:
+    def test_a_shape_a_filter_selects_that_is_gone_is_skipped_and_reported(self) -> None:
         document = {"oneOf": [{"role": "user"}, {"role": "tool"}]}
-        error = self._problems(
-            document, {"target": "$.oneOf[?@.role == 'function']", "update": {"title": "F"}}
+        result = apply_overlay_with_report(
+            document, _overlay({"target": "$.oneOf[?@.role == 'function']", "update": {"title": "F"}})
         )
-        (problem,) = error.problems
-        assert "has no member matching [?@['role'] == 'function']" in problem.problem
-        assert "none of its 2 members" in problem.hint
+        assert result.document == document
+        (skipped,) = result.skipped
+        assert "has no member matching [?@['role'] == 'function']" in skipped.gone
+        assert "action #1 skipped, its shape is gone" in skipped.line()
 
-    def test_a_descendant_that_matches_nowhere_is_reported(self) -> None:
-        error = self._problems({"a": {"b": {"c": 1}}}, {"target": "$..[?@.role == 'system']", "update": {}})
-        assert "no node below" in error.problems[0].hint
+    def test_a_descendant_shape_that_is_gone_is_skipped(self) -> None:
+        result = apply_overlay_with_report(
+            {"a": {"b": {"c": 1}}}, _overlay({"target": "$..[?@.role == 'system']", "update": {}})
+        )
+        assert [action.number for action in result.skipped] == [1]
+
+    def test_a_removed_property_is_skipped_but_a_missing_member_elsewhere_is_an_error(self) -> None:
+        document: dict[str, Any] = {"schema": {"properties": {"a": {}}, "items": {}}}
+        result = apply_overlay_with_report(
+            document, _overlay({"target": "$.schema.properties.gone", "update": {"title": "Gone"}})
+        )
+        assert [action.number for action in result.skipped] == [1]
+        error = self._problems(document, {"target": "$.schema.items.properties.a", "update": {"title": "A"}})
+        assert [p.number for p in error.problems] == [1]
+
+    def test_an_action_below_a_skipped_update_is_skipped_with_it(self) -> None:
+        result = apply_overlay_with_report(
+            {"properties": {}},
+            _overlay(
+                {"target": "$.properties.gone", "update": {"items": {"x": 1}}},
+                {"target": "$.properties.gone.items.x", "update": 2},
+            ),
+        )
+        assert [action.number for action in result.skipped] == [1, 2]
+        assert result.skipped[1].gone.endswith("(follows from action #1)")
 
     def test_an_action_below_a_failed_update_says_it_follows_from_it(self) -> None:
         error = self._problems(
@@ -270,7 +295,7 @@ class TestHoist:
         hoisted = hoist_titled_schemas(spec)
         assert list(hoisted["components"]["schemas"]) == ["Part"]
 
-    def test_different_schemas_with_one_title_are_an_error(self) -> None:
+    def test_a_second_different_schema_with_one_title_stays_inline_and_is_noted(self) -> None:
         spec = _spec(
             {},
             body={
@@ -281,5 +306,9 @@ class TestHoist:
                 },
             },
         )
-        with pytest.raises(SpecError, match="'Part'"):
-            hoist_titled_schemas(spec)
+        notes: list[str] = []
+        hoisted = hoist_titled_schemas(spec, notes)
+        body = hoisted["paths"]["/things"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+        assert body["properties"] == {"x": {"$ref": "#/components/schemas/Part"}, "y": {"type": "integer"}}
+        assert hoisted["components"]["schemas"]["Part"] == {"title": "Part", "type": "string"}
+        assert notes == ["a second, different schema titled 'Part' stays inline, unnamed"]

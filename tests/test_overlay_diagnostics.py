@@ -1,16 +1,16 @@
 """The overlay against vendor revisions built here from spec/gemini-pro.json.
 
-Restructured revisions (the same API said another way) must give the same client; revisions
-that change what the overlay corrects must fail with every affected action reported in one
-run, each with a hint; the current spec must give no diagnostics at all.
+Restructured revisions (the same API said another way, the operation at another path included)
+must give the same client; a revision that drops a shape the overlay names is generated without
+it, each skipped action reported; the current spec must give no diagnostics at all.
 """
 
 from __future__ import annotations
 
 import copy
 import json
-import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,8 +19,17 @@ import jsonpath_rfc9535 as jsonpath
 import pytest
 import yaml
 
-from codegen.overlay import OverlayProblems, apply_overlay
-from codegen.pipeline import DEFAULT_OVERLAY, DEFAULT_SPEC, PACKAGE, RESOLVED_SPEC_NAME, render, resolve_spec
+from codegen.normalize import fold_alias_paths
+from codegen.overlay import OverlayProblems, OverlayResult, apply_overlay, apply_overlay_with_report
+from codegen.pipeline import (
+    DEFAULT_OVERLAY,
+    DEFAULT_SPEC,
+    PACKAGE,
+    RESOLVED_SPEC_NAME,
+    render,
+    resolve_spec,
+    resolve_spec_with_report,
+)
 from codegen.transforms import prune_components
 
 REPO = Path(__file__).resolve().parent.parent
@@ -57,11 +66,9 @@ def _titled(title: str) -> Callable[[dict[str, Any]], bool]:
     return lambda action: isinstance(action.get("update"), dict) and action["update"].get("title") == title
 
 
-def _problems(document: dict[str, Any]) -> OverlayProblems:
-    """Apply the overlay as the pipeline does (to the pruned document) and return its error."""
-    with pytest.raises(OverlayProblems) as excinfo:
-        apply_overlay(prune_components(document), OVERLAY)
-    return excinfo.value
+def _applied(document: dict[str, Any]) -> OverlayResult:
+    """Apply the overlay as the pipeline does (to the pruned, normalised document)."""
+    return apply_overlay_with_report(fold_alias_paths(prune_components(document)), OVERLAY)
 
 
 def _package_files(out: Path) -> dict[str, bytes]:
@@ -162,13 +169,13 @@ def test_a_vendor_200_body_is_replaced_not_merged_into_ours(tmp_path: Path) -> N
 
 
 def test_the_current_spec_gives_no_overlay_diagnostics() -> None:
-    apply_overlay(prune_components(SPEC), OVERLAY)
+    assert _applied(SPEC).skipped == ()
 
 
 def test_each_naming_action_selects_only_what_it_means() -> None:
     """A descendant selector can match more than meant; on the current spec each title lands
     once, except the text part, which is one shape in system and user messages."""
-    document = prune_components(SPEC)
+    document = fold_alias_paths(prune_components(SPEC))
     counts: dict[str, int] = {}
     for action in ACTIONS:
         title = action.get("update", {}).get("title") if isinstance(action.get("update"), dict) else None
@@ -187,61 +194,74 @@ def _path_renamed(document: dict[str, Any]) -> None:
     document["paths"] = {"/v2/chat/completions": document["paths"].pop(PATH)}
 
 
-def test_a_renamed_path_reports_every_affected_action_in_one_run(tmp_path: Path) -> None:
-    spec = tmp_path / "revision.json"
-    spec.write_text(json.dumps(_revise(_path_renamed)), encoding="utf-8")
-    result = subprocess.run(
-        [*GENERATE, "--spec", str(spec), "--out", str(tmp_path / "out")],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 2
-    assert "Traceback" not in result.stderr
-    assert not (tmp_path / "out").exists()
-    naming_the_path = _action_numbers(lambda action: PATH in action["target"])
-    assert len(naming_the_path) >= 3, "operationId, and the responses' removal and update"
-    reported = [
-        int(line.split("#")[1].split(":")[0]) for line in result.stderr.splitlines() if " action #" in line
-    ]
-    assert reported == naming_the_path
-    for number in naming_the_path:
-        action = ACTIONS[number - 1]
-        block = result.stderr.split(f"action #{number}: ")[1].split("\n  action #")[0]
-        assert block.startswith(f"target {action['target']}\n")
-        assert " ".join(action["description"].split())[:60] in block
-        assert "'/v2/chat/completions'" in block.split("hint:")[1]
-    assert f"{len(naming_the_path)} of {len(ACTIONS)} overlay actions cannot be applied" in result.stderr
+def _alias_path_added(document: dict[str, Any]) -> None:
+    document["paths"]["/chat/completions"] = copy.deepcopy(document["paths"][PATH])
 
 
-def test_a_bearer_scheme_already_fixed_upstream_asks_to_delete_the_action() -> None:
+@pytest.mark.parametrize("change", [_path_renamed, _alias_path_added], ids=["path renamed", "alias path"])
+def test_the_operation_at_another_path_gets_every_correction(change: Revision) -> None:
+    result = _applied(_revise(change))
+    assert result.skipped == ()
+    (operation,) = [item["post"] for item in result.document["paths"].values()]
+    assert operation["operationId"] == "create_chat_completion"
+    assert set(operation["responses"]) >= {"200", "201", "400", "429"}
+
+
+def test_a_bearer_scheme_already_fixed_upstream_is_skipped_and_reported() -> None:
     def fixed(document: dict[str, Any]) -> None:
         del document["components"]["securitySchemes"]["access-token"]["in"]
 
-    (problem,) = _problems(_revise(fixed)).problems
-    assert [problem.number] == _action_numbers(lambda action: "securitySchemes" in action["target"])
-    assert problem.hint == "the vendor may have fixed this upstream: delete the action"
-    assert "`in`" in problem.reason
+    (skipped,) = _applied(_revise(fixed)).skipped
+    assert [skipped.number] == _action_numbers(lambda action: "securitySchemes" in action["target"])
+    assert skipped.gone.endswith("has no member 'in'")
+    assert "`in`" in skipped.reason
 
 
-def test_a_removed_property_the_overlay_names_is_reported_with_what_is_left() -> None:
+def test_a_removed_property_the_overlay_names_is_skipped_and_the_client_generated_without_it(
+    tmp_path: Path,
+) -> None:
     def removed(document: dict[str, Any]) -> None:
         del _request(document)["properties"]["logit_bias"]
 
-    (problem,) = _problems(_revise(removed)).problems
-    assert [problem.number] == _action_numbers(_titled("LogitBias"))
-    assert problem.problem.endswith("['properties'] has no member 'logit_bias'")
-    assert "'messages'" in problem.hint
+    (skipped,) = _applied(_revise(removed)).skipped
+    assert [skipped.number] == _action_numbers(_titled("LogitBias"))
+    assert skipped.gone.endswith("['properties'] has no member 'logit_bias'")
+    spec = tmp_path / "revision.json"
+    spec.write_text(json.dumps(_revise(removed)), encoding="utf-8")
+    resolved, report = resolve_spec_with_report(spec)
+    assert "LogitBias" not in resolved["components"]["schemas"]
+    assert [action.number for action in report.skipped] == [skipped.number]
 
 
-def test_a_dropped_message_kind_is_reported() -> None:
+def test_a_dropped_message_kind_is_skipped_and_the_discriminator_follows() -> None:
     def dropped(document: dict[str, Any]) -> None:
         items = _request(document)["properties"]["messages"]["items"]
         items["oneOf"] = [s for s in items["oneOf"] if s["properties"]["role"]["enum"] != ["function"]]
 
-    (problem,) = _problems(_revise(dropped)).problems
-    assert [problem.number] == _action_numbers(_titled("FunctionMessage"))
-    assert "no node below is the shape it selects" in problem.hint
+    (skipped,) = _applied(_revise(dropped)).skipped
+    assert [skipped.number] == _action_numbers(_titled("FunctionMessage"))
+    spec_path = Path(tempfile.mkdtemp()) / "revision.json"
+    spec_path.write_text(json.dumps(_revise(dropped)), encoding="utf-8")
+    resolved = resolve_spec(spec_path)
+    messages = _component(resolved, "ChatCompletionRequest")["properties"]["messages"]["items"]
+    assert sorted(messages["discriminator"]["mapping"]) == ["assistant", "system", "tool", "user"]
+    assert "FunctionMessage" not in resolved["components"]["schemas"]
+
+
+def test_a_correction_whose_shape_is_still_there_but_moved_is_an_error_with_a_hint() -> None:
+    """A tool's function is still there, but behind a $ref: the action naming its parameters
+    cannot apply to a shape that still exists, so it is an error with a hint, not a skip."""
+
+    def moved(document: dict[str, Any]) -> None:
+        tool = _request(document)["properties"]["tools"]["items"]
+        document["components"]["schemas"]["ToolFunction"] = tool["properties"]["function"]
+        tool["properties"]["function"] = {"$ref": "#/components/schemas/ToolFunction"}
+
+    with pytest.raises(OverlayProblems) as excinfo:
+        _applied(_revise(moved))
+    (problem,) = excinfo.value.problems
+    assert [problem.number] == _action_numbers(_titled("FunctionParameters"))
+    assert "now a $ref to '#/components/schemas/ToolFunction'" in problem.hint
 
 
 def _max_tokens_required(document: dict[str, Any]) -> None:

@@ -21,6 +21,7 @@ import pytest
 from codegen.pipeline import DEFAULT_SPEC, resolve_spec
 from codegen.python_api_diff import diff_packages
 from codegen.spec_diff import Change, diff_specs, format_text
+from codegen.spec_diff.rules import README_BEGIN, README_END, RULES, render_readme_table
 
 REPO = Path(__file__).resolve().parent.parent
 SPEC_CHANGES = [sys.executable, str(REPO / "scripts" / "spec_changes.py")]
@@ -455,7 +456,7 @@ def test_command_fails_on_breaking_change_with_json_report(resolved: Document, t
             "after": 1,
             "breaking": True,
             "why": "maximum 2 -> 1: requests valid before may now be rejected",
-            "side": ["request"],
+            "side": "request",
         }
     ]
     assert "1 breaking change" in result.stderr
@@ -597,3 +598,290 @@ def test_generate_into_a_new_directory_says_there_is_nothing_to_judge(tmp_path: 
     )
     assert result.returncode == 0, result.stderr
     assert f"API changes: not judged (no previous {out / 'openapi.json'} to compare with)" in result.stdout
+
+
+# ----- small documents: restructured schemas, security, the rules table ------------------------------
+
+SMALL_OPERATION = "#/paths/~1v1~1tools/post"
+
+
+def _small_doc(
+    components: Document, security: list[Document] | None = None, schemes: Document | None = None
+) -> Document:
+    """A one-operation OpenAPI 3.1 document whose request body is the component ``Tool``."""
+    operation: Document = {
+        "operationId": "use_tool",
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Tool"}}},
+        },
+        "responses": {"200": {"description": "ok"}},
+    }
+    if security is not None:
+        operation["security"] = security
+    document: Document = {
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/v1/tools": {"post": operation}},
+        "components": {"schemas": components},
+    }
+    if schemes is not None:
+        document["components"]["securitySchemes"] = schemes
+    return document
+
+
+_FUNCTION_TOOL: Document = {
+    "type": "object",
+    "properties": {
+        "type": {"type": "string", "enum": ["function"]},
+        "function": {
+            "type": "object",
+            "properties": {"name": {"type": "string"}, "strict": {"type": "boolean"}},
+            "required": ["name"],
+        },
+    },
+    "required": ["type", "function"],
+}
+_CUSTOM_TOOL: Document = {
+    "type": "object",
+    "properties": {"type": {"type": "string", "enum": ["custom"]}, "custom": {"type": "object"}},
+    "required": ["type", "custom"],
+}
+
+
+def _moved_into_one_of(first_alternative: Document) -> tuple[Document, Document]:
+    old = _small_doc({"Tool": copy.deepcopy(_FUNCTION_TOOL)})
+    new = _small_doc({"Tool": {"oneOf": [first_alternative, copy.deepcopy(_CUSTOM_TOOL)]}})
+    return old, new
+
+
+def test_property_moved_into_one_of_alternative_is_not_breaking_when_old_requests_still_fit() -> None:
+    old, new = _moved_into_one_of(copy.deepcopy(_FUNCTION_TOOL))
+    changes = diff_specs(old, new)
+    for name in ("type", "function"):
+        moved = _only(changes, "property-moved", f"#/components/schemas/Tool/properties/{name}")
+        assert not moved.breaking, format_text(changes)
+        assert "valid under the new one" in moved.why
+    assert not [c for c in changes if c.breaking], format_text(changes)
+    assert not [c for c in changes if c.change == "property-removed"], format_text(changes)
+
+
+def test_property_moved_into_one_of_alternative_breaks_when_an_old_request_is_rejected() -> None:
+    stricter = copy.deepcopy(_FUNCTION_TOOL)
+    stricter["properties"]["function"]["required"] = ["name", "strict"]  # old requests lack it
+    old, new = _moved_into_one_of(stricter)
+    moved = _only(diff_specs(old, new), "property-moved", "#/components/schemas/Tool/properties/function")
+    assert moved.breaking
+    assert "rejected" in moved.why
+    assert "strict" in moved.why
+
+
+def test_property_gone_from_every_alternative_is_still_removed() -> None:
+    without_function = copy.deepcopy(_FUNCTION_TOOL)
+    del without_function["properties"]["function"]
+    without_function["required"] = ["type"]
+    old, new = _moved_into_one_of(without_function)
+    removed = _only(diff_specs(old, new), "property-removed", "#/components/schemas/Tool/properties/function")
+    assert removed.breaking
+
+
+def _value_schema(alternatives: list[Document]) -> Document:
+    return {"type": "object", "properties": {"value": {"anyOf": alternatives}}}
+
+
+def test_alternative_folded_into_another_is_not_breaking() -> None:
+    old = _small_doc({"Tool": _value_schema([{"type": "string"}, {"type": "integer"}])})
+    new = _small_doc({"Tool": _value_schema([{"type": ["string", "integer"]}])})
+    changes = diff_specs(old, new)
+    removed = [c for c in changes if c.change == "alternative-removed"]
+    assert len(removed) == 2, format_text(changes)
+    assert not any(c.breaking for c in changes), format_text(changes)
+
+
+def test_alternative_removed_with_its_values_breaks() -> None:
+    old = _small_doc({"Tool": _value_schema([{"type": "string"}, {"type": "integer"}])})
+    new = _small_doc({"Tool": _value_schema([{"type": "string"}])})
+    change = _only(
+        diff_specs(old, new), "alternative-removed", "#/components/schemas/Tool/properties/value/anyOf/1"
+    )
+    assert change.breaking
+    assert "rejected" in change.why
+
+
+def test_one_of_alternative_added_that_old_values_also_match_breaks() -> None:
+    old = _small_doc({"Tool": {"oneOf": [copy.deepcopy(_FUNCTION_TOOL)]}})
+    overlapping = {"title": "Anything", "type": "object"}
+    new = _small_doc({"Tool": {"oneOf": [copy.deepcopy(_FUNCTION_TOOL), overlapping]}})
+    assert _only(diff_specs(old, new), "alternative-added", "#/components/schemas/Tool/oneOf/1").breaking
+    distinct = _small_doc({"Tool": {"oneOf": [copy.deepcopy(_FUNCTION_TOOL), copy.deepcopy(_CUSTOM_TOOL)]}})
+    assert not _only(
+        diff_specs(old, distinct), "alternative-added", "#/components/schemas/Tool/oneOf/1"
+    ).breaking
+
+
+_BEARER: Document = {"bearer": {"type": "http", "scheme": "bearer"}}
+
+
+def _with_security(security: list[Document] | None, schemes: Document | None = None) -> Document:
+    return _small_doc({"Tool": copy.deepcopy(_FUNCTION_TOOL)}, security, schemes)
+
+
+def test_security_newly_required_breaks_requests_and_dropping_it_does_not() -> None:
+    anonymous = _with_security(None)
+    authenticated = _with_security([{"bearer": []}], copy.deepcopy(_BEARER))
+    required = _only(
+        diff_specs(anonymous, authenticated), "security-newly-required", f"{SMALL_OPERATION}/security"
+    )
+    assert required.breaking
+    assert required.side == "request"
+    dropped = diff_specs(authenticated, anonymous)
+    assert not _only(dropped, "security-no-longer-required", f"{SMALL_OPERATION}/security").breaking
+    assert not [c for c in dropped if c.breaking], format_text(dropped)
+
+
+def test_security_alternative_removed_breaks_and_added_does_not() -> None:
+    schemes = {**copy.deepcopy(_BEARER), "key": {"type": "apiKey", "in": "header", "name": "X-Key"}}
+    both = _with_security([{"bearer": []}, {"key": []}], schemes)
+    bearer_only = _with_security([{"bearer": []}], schemes)
+    assert _only(
+        diff_specs(both, bearer_only), "security-requirement-removed", f"{SMALL_OPERATION}/security"
+    ).breaking
+    assert not _only(
+        diff_specs(bearer_only, both), "security-requirement-added", f"{SMALL_OPERATION}/security"
+    ).breaking
+
+
+def test_security_scheme_changed_breaks() -> None:
+    old = _with_security([{"bearer": []}], copy.deepcopy(_BEARER))
+    new = _with_security([{"bearer": []}], {"bearer": {"type": "apiKey", "in": "header", "name": "X-Key"}})
+    changes = diff_specs(old, new)
+    assert _only(changes, "security-scheme-changed", "#/components/securitySchemes/bearer").breaking
+    described = _with_security([{"bearer": []}], {"bearer": {**_BEARER["bearer"], "description": "Key."}})
+    assert diff_specs(old, described) == []
+
+
+def test_json_side_is_one_value(resolved: Document) -> None:
+    old = copy.deepcopy(resolved)
+    shared = {"type": "object", "properties": {"name": {"type": "string", "enum": ["a"]}}}
+    schemas = old["components"]["schemas"]
+    schemas["Shared"] = shared
+    schemas["ChatCompletionRequest"]["properties"]["shared"] = {"$ref": "#/components/schemas/Shared"}
+    schemas["ChatCompletion"]["properties"]["shared"] = {"$ref": "#/components/schemas/Shared"}
+    new = copy.deepcopy(old)
+    new["components"]["schemas"]["Shared"]["properties"]["name"]["enum"].append("b")
+    _operation_renamed(new)
+    sides = {c.change: c.as_dict()["side"] for c in diff_specs(old, new)}
+    assert sides == {"enum-value-added": "both", "operationId-changed": "operation"}
+
+
+def test_readme_rules_table_is_rendered_from_the_rules() -> None:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    start, end = text.index(README_BEGIN), text.index(README_END) + len(README_END)
+    assert text[start:end] == render_readme_table(), (
+        "README's rules table is stale: run .venv/bin/python scripts/change_rules_readme.py"
+    )
+
+
+def test_every_rule_is_rendered_in_the_readme_table() -> None:
+    table = render_readme_table()
+    missing = [r.kind for r in RULES.values() if f"| `{r.kind}` | {r.what} |" not in table]
+    assert missing == []
+
+
+# ----- the Python API: fields, keywords, TypedDict keys ------------------------------------------------
+
+
+def test_model_gaining_a_field_reports_no_class_var_change(tmp_path: Path) -> None:
+    new = _package_copy(tmp_path, "new")
+    usage = new / "models" / "completion_usage.py"
+    text = usage.read_text(encoding="utf-8")
+    marker = "    json_names: ClassVar[Mapping[str, str]] = {"
+    assert marker in text
+    usage.write_text(
+        text.replace(marker, "    seed: int | Unset = UNSET\n" + marker + '"seed": "seed", ', 1),
+        encoding="utf-8",
+    )
+    assert diff_packages(PACKAGE, new) == []
+    # Twin: a field's own default is part of the constructor and still reported.
+    usage.write_text(
+        usage.read_text(encoding="utf-8").replace("seed: int | Unset = UNSET", "seed: int | Unset = 1"),
+        encoding="utf-8",
+    )
+    base = _package_copy(tmp_path, "base")
+    (base / "models" / "completion_usage.py").write_text(
+        text.replace(marker, "    seed: int | Unset = UNSET\n" + marker + '"seed": "seed", ', 1),
+        encoding="utf-8",
+    )
+    changes = diff_packages(base, new)
+    assert [c.change for c in changes] == ["python-parameter-changed-default"], format_text(changes)
+    assert "json_names" not in format_text(changes)
+
+
+def _without_presence_penalty(tmp_path: Path) -> Path:
+    new = _package_copy(tmp_path, "new")
+    resources = new / "resources.py"
+    keyword = "        presence_penalty: float | None | Unset = UNSET,\n"
+    assert keyword in resources.read_text(encoding="utf-8")
+    resources.write_text(resources.read_text(encoding="utf-8").replace(keyword, ""), encoding="utf-8")
+    params = new / "params.py"
+    key = "    presence_penalty: float | None\n"
+    assert key in params.read_text(encoding="utf-8")
+    params.write_text(params.read_text(encoding="utf-8").replace(key, "", 1), encoding="utf-8")
+    return new
+
+
+def test_removed_request_field_is_reported_on_create_and_the_params_typeddict(tmp_path: Path) -> None:
+    changes = diff_packages(PACKAGE, _without_presence_penalty(tmp_path))
+    keyword = _only(
+        changes, "python-keyword-removed", "aimlapi_gemini.resources.ChatCompletions.create(presence_penalty)"
+    )
+    key = _only(
+        changes,
+        "python-typeddict-key-removed",
+        "aimlapi_gemini.params.ChatCompletionRequestParam.presence_penalty",
+    )
+    assert keyword.breaking
+    assert key.breaking
+    assert keyword.side == key.side == "python"
+    assert all(c.breaking for c in changes)
+
+
+def test_added_request_field_is_reported_as_not_breaking(tmp_path: Path) -> None:
+    changes = diff_packages(_without_presence_penalty(tmp_path), PACKAGE)
+    keyword = _only(
+        changes, "python-keyword-added", "aimlapi_gemini.resources.ChatCompletions.create(presence_penalty)"
+    )
+    key = _only(
+        changes,
+        "python-typeddict-key-added",
+        "aimlapi_gemini.params.ChatCompletionRequestParam.presence_penalty",
+    )
+    assert not keyword.breaking
+    assert not key.breaking
+    assert not [c for c in changes if c.breaking], format_text(changes)
+
+
+def _without_discriminator(resolved: Document, name: str) -> Document:
+    old = copy.deepcopy(resolved)
+    content = old["components"]["schemas"]["UserMessage"]["properties"]["content"]["anyOf"][1]["items"]
+    del content[name]
+    return old
+
+
+def test_a_discriminator_stating_the_tags_the_alternatives_require_is_not_breaking(
+    resolved: Document,
+) -> None:
+    old = _without_discriminator(resolved, "discriminator")
+    (change,) = [c for c in diff_specs(old, resolved) if c.change.startswith("discriminator")]
+    assert change.change == "discriminator-added"
+    assert not change.breaking
+
+
+def test_a_discriminator_mapping_a_tag_no_alternative_requires_is_breaking(resolved: Document) -> None:
+    old = _without_discriminator(resolved, "discriminator")
+    new = copy.deepcopy(resolved)
+    items = new["components"]["schemas"]["UserMessage"]["properties"]["content"]["anyOf"][1]["items"]
+    items["discriminator"]["mapping"]["picture"] = items["discriminator"]["mapping"].pop("image_url")
+    (change,) = [c for c in diff_specs(old, new) if c.change.startswith("discriminator")]
+    assert change.change == "discriminator-changed"
+    assert change.breaking

@@ -36,6 +36,7 @@ from aimlapi_gemini.models.chat_completion import ChatCompletion
 from ._base import _is_transient
 from ._batch_io import (
     ENDPOINT,
+    METHOD,
     BatchFileError,
     BatchItem,
     InvalidLine,
@@ -374,7 +375,7 @@ class _Run:
                 item.custom_id, code, request_id, message, data if data is not None else text
             ), None
         # make_status_error reads an httpx.Response; asyncio_detailed gave its parts.
-        request = httpx.Request("POST", ENDPOINT)
+        request = httpx.Request(METHOD, ENDPOINT)
         error = make_status_error(httpx.Response(code, headers=headers, content=content, request=request))
         record = error_record(
             item.custom_id,

@@ -3,8 +3,9 @@
 """The files of a batch: input lines read lazily and checked, output lines written whole.
 
 Input (JSON Lines, UTF-8): each line is ``{"custom_id": "...", "body": {ChatCompletionRequest}}``
-(the OpenAI Batch API's shape; its ``method`` and ``url``, when present, must be ``POST`` and
-``/v1/chat/completions``), or a bare request body, whose ``custom_id`` is then its line number
+(the OpenAI Batch API's shape; its ``method`` and ``url``, when present, must be the spec's chat
+operation's, ``POST`` and ``/v1/chat/completions`` today: ``_spec_facts.CHAT_METHOD``, ``CHAT_PATH``),
+or a bare request body, whose ``custom_id`` is then its line number
 (``"1"`` for the first line). Blank lines are ignored. A line that is not JSON, not one of these
 shapes, whose body is no valid ``ChatCompletionRequest`` (the generated model's own checks) or
 whose ``custom_id`` came earlier is an ``InvalidLine`` naming its line number; it is never sent.
@@ -33,6 +34,7 @@ from typing import Any
 
 from attrs import define, field
 
+from aimlapi_gemini._spec_facts import CHAT_METHOD, CHAT_PATH
 from aimlapi_gemini.models.chat_completion_request import ChatCompletionRequest
 
 if sys.platform != "win32":
@@ -41,7 +43,8 @@ if sys.platform != "win32":
 from ._base import _JSON
 from ._validation import ValidationError
 
-ENDPOINT = "/v1/chat/completions"
+# Where every line goes: the spec's chat operation.
+METHOD, ENDPOINT = CHAT_METHOD, CHAT_PATH
 # Tokens are estimated as the OpenAI cookbook does it: about four characters of text per token,
 # plus the reply's budget (max_tokens, else what the API gives a reply without one).
 CHARS_PER_TOKEN = 4
@@ -163,10 +166,10 @@ def _parse_line(line_number: int, raw: bytes) -> BatchItem | InvalidLine:
             # It could only be written as bytes that are not UTF-8, or escaped into an id that
             # differs from the input's: refused, so the output is always UTF-8 JSON.
             return InvalidLine(line_number, f"custom_id holds {surrogate}", custom_id)
-        method, url = data.get("method", "POST"), data.get("url", ENDPOINT)
-        if method != "POST" or url != ENDPOINT:
+        method, url = data.get("method", METHOD), data.get("url", ENDPOINT)
+        if method != METHOD or url != ENDPOINT:
             return InvalidLine(
-                line_number, f"method and url must be POST {ENDPOINT}, got {method} {url}", custom_id
+                line_number, f"method and url must be {METHOD} {ENDPOINT}, got {method} {url}", custom_id
             )
         body = data["body"]
         if not isinstance(body, dict):

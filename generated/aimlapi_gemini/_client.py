@@ -22,7 +22,8 @@ from ._config import (
     without_version,
 )
 from ._secret import Secret
-from .client import VERSION_PATH, AuthenticatedClient
+from ._spec_facts import VERSION_PATH
+from .client import AuthenticatedClient
 from .types import UNSET, Unset
 
 __all__ = ["AsyncAPIClient", "SyncAPIClient", "api_root", "shown_base_url"]
@@ -145,8 +146,8 @@ class SyncAPIClient(_APIClient):
 
     ``api_key``: default ``$AIML_API_KEY`` (MissingAPIKeyError when neither is set); kept as a Secret.
 
-    ``base_url``: default ``$AIML_API_BASE_URL``, else ``https://api.aimlapi.com/v1``; with or without
-    the trailing ``/v1``, the same URLs are reached.
+    ``base_url``: default ``$AIML_API_BASE_URL``, else ``https://api.aimlapi.com/v1`` (the spec's server);
+    with or without the trailing ``/v1``, the same URLs are reached.
 
     ``timeout``: seconds or an ``httpx.Timeout`` per request (default 600 s, 5 s to connect);
     ``max_retries``: retries after connection errors, 408, 409, 429 and 5xx (default 2);

@@ -9,6 +9,7 @@ import re
 
 import httpx
 
+from aimlapi_gemini._spec_facts import DEFAULT_BASE_URL as DEFAULT_BASE_URL  # the spec's server
 from aimlapi_gemini._version import __version__
 
 from ._exceptions import ConfigurationError, MissingAPIKeyError
@@ -19,7 +20,6 @@ from ._sse import (
 
 API_KEY_ENV = "AIML_API_KEY"
 BASE_URL_ENV = "AIML_API_BASE_URL"
-DEFAULT_BASE_URL = "https://api.aimlapi.com"
 # Like openai-python: replies can take minutes to generate, but an unreachable host should fail fast.
 DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
 DEFAULT_MAX_RETRIES = 2
@@ -40,7 +40,7 @@ def base_url_from_env() -> str:
 def without_version(base_url: str, version_path: str) -> str:
     """``base_url`` without trailing slashes and a trailing ``version_path`` (``/v1``): where the
     spec's paths, which start with the version, go. The vendor documents its base URL with the
-    version (``https://api.aimlapi.com/v1``), so that spelling and the bare root reach the same URLs.
+    version (``<server>/v1``), so that spelling and the bare root reach the same URLs.
     A URL that is not one is left for the validator to name."""
     text = base_url.rstrip("/")
     try:

@@ -27,6 +27,7 @@ from ._config import (
 from ._deadline import Deadline
 from ._retry import Backoff
 from ._secret import Secret, redact_headers
+from ._spec_facts import VERSION_PATH
 from .types import UNSET, Unset
 
 
@@ -43,17 +44,15 @@ def _check_base_url(_instance: object, _attribute: object, base_url: str) -> Non
     checked_base_url(base_url)
 
 
-# The version every path of the spec starts with; a base URL given with it (as the vendor writes
-# it, https://api.aimlapi.com/v1) is taken back to the root, so the version is sent once.
-VERSION_PATH = "/v1"
-
-
 def _api_root(base_url: str) -> str:
+    # The spec's paths start with VERSION_PATH; a base URL given with it (as the vendor writes it)
+    # is taken back to the root, so the version is sent once.
     return without_version(str(base_url), VERSION_PATH)
 
 
 def _check_auth_header_name(_instance: object, _attribute: object, name: str) -> None:
-    checked_header(name, "", "auth_header_name")
+    if name:  # empty: no credential is sent (the spec requires none)
+        checked_header(name, "", "auth_header_name")
 
 
 def _check_prefix(_instance: object, _attribute: object, prefix: str) -> None:
@@ -76,8 +75,8 @@ class Client:
 
     Every argument is optional and keyword-only except ``base_url``:
 
-        ``base_url``: where the API is; default ``$AIML_API_BASE_URL``, else https://api.aimlapi.com;
-        with or without a trailing ``/v1`` (the spec's paths start with it).
+        ``base_url``: where the API is; default ``$AIML_API_BASE_URL``, else https://api.aimlapi.com
+        (the spec's server); with or without a trailing ``/v1`` (the spec's paths start with it).
 
         ``timeout``: seconds (or an ``httpx.Timeout``) per request; default 600 s, 5 s to connect.
         ``None`` waits forever.
@@ -308,19 +307,23 @@ class AuthenticatedClient(Client):
         factory=api_key_from_env, converter=as_api_key, repr=False, on_setattr=_CHANGES_CREDENTIALS
     )
     """The API key (``token.get_secret_value()`` is the string)."""
+    # The defaults are the spec's security scheme (_spec_facts.AUTH_HEADER / AUTH_PREFIX), written
+    # out so that signatures and help() show them.
     prefix: str = field(
         default="Bearer", kw_only=True, validator=_check_prefix, on_setattr=_CHANGES_CREDENTIALS
     )
-    """The prefix to use for the Authorization header"""
+    """What goes before the key in the credential header; empty: the key alone"""
     auth_header_name: str = field(
         default="Authorization",
         kw_only=True,
         validator=_check_auth_header_name,
         on_setattr=_CHANGES_CREDENTIALS,
     )
-    """The name of the Authorization header"""
+    """The header the key is sent in; empty: the key is not sent"""
 
     def _secret_headers(self) -> dict[str, Secret]:
+        if not self.auth_header_name:
+            return {}
         key = self.token.get_secret_value()
         return {self.auth_header_name: Secret(f"{self.prefix} {key}" if self.prefix else key)}
 

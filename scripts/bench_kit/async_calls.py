@@ -11,8 +11,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from reference_server.spec import versioned_base_url
+
 from .measure import Row, require_gc, rotations, spread
-from .payloads import API_KEY, request_body
+from .payloads import API_KEY, CHAT_PATH, RAW_HEADERS, request_body
 
 # Seconds; below the reference server's (uvicorn's) 5 s keep-alive timeout. On a quiet machine a
 # pool is idle for less than this between its rounds; on a busy one the rounds after a longer
@@ -39,7 +41,6 @@ def bench_async(base_url: str, concurrency: int, rounds: int) -> list[Row]:
     body = {**request_body(), "stream": False}  # the same body from every client (see bench_per_call)
     payload = json.dumps(body).encode()
     request = ChatCompletionRequest.from_dict(body)
-    headers = {"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"}
 
     async def run() -> dict[str, list[float]]:
         # Same connection-pool size for everyone, so the comparison is about client overhead. Idle
@@ -56,7 +57,7 @@ def bench_async(base_url: str, concurrency: int, rounds: int) -> list[Row]:
             AuthenticatedClient(base_url=base_url, token=API_KEY, httpx_args={"limits": limits}) as ours,
             on_aiohttp,
             AsyncOpenAI(
-                base_url=f"{base_url}/v1",
+                base_url=versioned_base_url(base_url),
                 api_key=API_KEY,
                 # The SDK is built on httpx2: give it the same pool size through its own client type.
                 http_client=DefaultAsyncHttpx2Client(
@@ -66,7 +67,7 @@ def bench_async(base_url: str, concurrency: int, rounds: int) -> list[Row]:
         ):
 
             async def raw_call() -> object:
-                return (await raw.post("/v1/chat/completions", content=payload, headers=headers)).json()
+                return (await raw.post(CHAT_PATH, content=payload, headers=RAW_HEADERS)).json()
 
             candidates: dict[str, Callable[[], Any]] = {
                 "raw httpx": raw_call,

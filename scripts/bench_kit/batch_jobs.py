@@ -19,16 +19,14 @@ import time
 from pathlib import Path
 
 from .measure import Row, require_gc, rotations
-from .payloads import API_KEY
-
-ENDPOINT = "/v1/chat/completions"
+from .payloads import API_KEY, CHAT_PATH, MODEL, RAW_HEADERS
 
 
 def _write_input(path: Path, lines: int) -> None:
     with path.open("w", encoding="utf-8") as file:
         for n in range(lines):
             body = {
-                "model": "gemini-pro",
+                "model": MODEL,
                 "messages": [{"role": "user", "content": f"Summarise record {n} in one sentence."}],
                 "max_tokens": 16,
             }
@@ -38,7 +36,6 @@ def _write_input(path: Path, lines: int) -> None:
 async def _raw_gather(base_url: str, source: Path, target: Path, concurrency: int) -> int:
     import httpx
 
-    headers = {"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"}
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     semaphore = asyncio.Semaphore(concurrency)
     fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -47,7 +44,9 @@ async def _raw_gather(base_url: str, source: Path, target: Path, concurrency: in
 
             async def one(line: dict[str, object]) -> None:
                 async with semaphore:
-                    response = await http.post(ENDPOINT, content=json.dumps(line["body"]), headers=headers)
+                    response = await http.post(
+                        CHAT_PATH, content=json.dumps(line["body"]), headers=RAW_HEADERS
+                    )
                 record = {
                     "custom_id": line["custom_id"],
                     "response": {

@@ -3,7 +3,8 @@ against the reference server, with a table of their lengths.
 
 Each example runs as a user runs it, `python examples/NN_name.py`, in a child process whose
 environment points it at a fresh MockAPI on loopback (AIML_API_KEY, AIML_API_BASE_URL with the
-`/v1` the vendor documents; the twins read the same two variables). The twins need the bench
+version the spec's paths start with, `/v1`, as the vendor documents it; the twins read the same two
+variables). The twins need the bench
 extra (the `openai` package); the test suite runs only ours (tests/examples), and checks the
 lengths without the SDK.
 
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aimlapi_gemini.testing import MockAPI
+from reference_server.spec import sample_model, versioned_base_url
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES_DIR = ROOT / "examples"
@@ -84,10 +86,10 @@ def example_env(base_url: str, api_key: str) -> dict[str, str]:
 
 
 def base_url_for(example: Path, server: str) -> str:
-    """The AIML_API_BASE_URL an example (ours or its twin) is given: the server with the `/v1` the
-    vendor documents, which both clients take."""
+    """The AIML_API_BASE_URL an example (ours or its twin) is given: the server with the version
+    the vendor documents (the spec's, `/v1`), which both clients take."""
     del example  # every example alike
-    return f"{server}/v1"
+    return versioned_base_url(server)
 
 
 def run_example(path: Path, base_url: str, api_key: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -110,7 +112,7 @@ QUESTIONS = ["What is the capital of Norway?", "How far is the Moon?", "Who wrot
 
 def batch_line(custom_id: str, question: str) -> dict[str, object]:
     """One input line of 08_resumable_jsonl.py (the OpenAI Batch API's shape)."""
-    body = {"model": "gemini-pro", "messages": [{"role": "user", "content": question}]}
+    body = {"model": sample_model(), "messages": [{"role": "user", "content": question}]}
     return {"custom_id": custom_id, "body": body}
 
 

@@ -1,12 +1,18 @@
 """What the clients send and parse: the same bodies for every client, since the server's reply
-depends on the body."""
+depends on the body; where and with which key header raw clients send them (the spec's)."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from reference_server.spec import credential_headers, find_operation, sample_model
+
 API_KEY = "bench-key"
+# The spec's chat path and key header, for the raw httpx baselines.
+CHAT_PATH = find_operation().path
+RAW_HEADERS = {**credential_headers(API_KEY), "Content-Type": "application/json"}
+MODEL = sample_model()
 
 
 def request_body(messages: int = 1) -> dict[str, Any]:
@@ -38,7 +44,7 @@ def request_body(messages: int = 1) -> dict[str, Any]:
         },
     ]
     chosen = [kinds[1]] if messages == 1 else [kinds[i % len(kinds)] for i in range(messages)]
-    return {"model": "gemini-pro", "messages": chosen, "max_tokens": 64, "temperature": 0.7}
+    return {"model": MODEL, "messages": chosen, "max_tokens": 64, "temperature": 0.7}
 
 
 def typed_request(messages: int) -> Any:
@@ -74,7 +80,7 @@ def typed_request(messages: int) -> Any:
         )
 
     return m.ChatCompletionRequest(
-        model="gemini-pro", messages=[make(i) for i in range(messages)], max_tokens=64, temperature=0.7
+        model=MODEL, messages=[make(i) for i in range(messages)], max_tokens=64, temperature=0.7
     )
 
 

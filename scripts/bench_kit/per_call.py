@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import statistics
 
+from reference_server.spec import versioned_base_url
+
 from .measure import ISSUE_9_TARGET, Row, interleaved_samples
-from .payloads import API_KEY, request_body
+from .payloads import API_KEY, CHAT_PATH, RAW_HEADERS, request_body
 
 # Issue #9 item 7: the generated client adds at most 2% to a call made with raw httpx.
 RAW_HTTPX_LIMIT = 1.02
@@ -26,17 +28,14 @@ def bench_per_call(base_url: str, calls: int, rounds: int) -> list[Row]:
     body = {**request_body(), "stream": False}
     payload = json.dumps(body).encode()
     request = ChatCompletionRequest.from_dict(body)
-    headers = {"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"}
     with (
         httpx.Client(base_url=base_url) as raw,
         AuthenticatedClient(base_url=base_url, token=API_KEY) as ours,
-        OpenAI(base_url=f"{base_url}/v1", api_key=API_KEY) as sdk,
+        OpenAI(base_url=versioned_base_url(base_url), api_key=API_KEY) as sdk,
     ):
         samples = interleaved_samples(
             {
-                "raw httpx": lambda: raw.post(
-                    "/v1/chat/completions", content=payload, headers=headers
-                ).json(),
+                "raw httpx": lambda: raw.post(CHAT_PATH, content=payload, headers=RAW_HEADERS).json(),
                 "generated": lambda: create_chat_completion.sync(client=ours, body=request),
                 "openai": lambda: sdk.chat.completions.create(**body),
             },

@@ -8,9 +8,11 @@ import statistics
 import tracemalloc
 from collections.abc import Callable
 
+from reference_server.spec import versioned_base_url
+
 from .baseline import CURRENT_TREE, StreamWorker, tree_at
 from .measure import ISSUE_9_TARGET, Row, Samples, interleaved_samples, require_gc, rotations
-from .payloads import API_KEY, request_body
+from .payloads import API_KEY, CHAT_PATH, RAW_HEADERS, request_body
 
 # Issue #9 item 7: the client spends at least 1.3x less CPU per chunk than at the baseline commit.
 CPU_SPEEDUP_TARGET = 1.3
@@ -37,13 +39,13 @@ def bench_streaming(base_url: str, chunks: int, memory_chunks: int, rounds: int)
         AuthenticatedClient(
             base_url=base_url, token=API_KEY, headers={"X-Reply-Tokens": str(chunks)}
         ) as ours,
-        OpenAI(base_url=f"{base_url}/v1", api_key=API_KEY) as sdk,
+        OpenAI(base_url=versioned_base_url(base_url), api_key=API_KEY) as sdk,
     ):
 
         def raw_sse() -> int:
-            headers = {"Authorization": f"Bearer {API_KEY}", "X-Reply-Tokens": str(chunks)}
+            headers = {**RAW_HEADERS, "X-Reply-Tokens": str(chunks)}
             with connect_sse(
-                raw, "POST", "/v1/chat/completions", json={**body, "stream": True}, headers=headers
+                raw, "POST", CHAT_PATH, json={**body, "stream": True}, headers=headers
             ) as source:
                 n = 0
                 for event in source.iter_sse():

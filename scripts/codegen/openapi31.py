@@ -31,6 +31,8 @@ import copy
 from collections.abc import Iterator
 from typing import Any
 
+from . import json_pointer
+
 OPENAPI_31 = "3.1.0"
 JSON_SCHEMA_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 
@@ -61,7 +63,7 @@ class OpenApiVersionError(ValueError):
 
 
 def _pointer(path: tuple[str | int, ...]) -> str:
-    return "/" + "/".join(str(part).replace("~", "~0").replace("/", "~1") for part in path)
+    return json_pointer.join(*path)
 
 
 def _subschemas(schema: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ...], Any]]:

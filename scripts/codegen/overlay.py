@@ -8,10 +8,17 @@ semantics are ours:
   arrays are appended to, anything else is replaced.
 * ``remove: true`` deletes every matched node from its parent.
 
-Our one extension of strictness: an action whose target matches nothing is an error, so a
-vendor revision that moves things around cannot silently drop a correction. Every action is
-checked before failing (a failed action is skipped and the rest still apply), and the error
-lists each problem with a hint, so a maintainer fixes the overlay in one pass.
+An action whose target matches nothing is judged by where the target stops matching:
+
+* the shape it selects is gone (a property the vendor removed, no node of the kind a filter or
+  descendant selector looks for, or the very node a ``remove`` deletes): the action is *skipped* and reported
+  (``OverlayResult.skipped``), since a shape that is gone needs no correction; so is every later
+  action that only fails because a skipped one did not add what it targets;
+* anything else means the structure around a shape that still exists changed (a member the
+  target walks through is not there): that is an *error*, so a vendor revision that moves things
+  around cannot silently drop a correction. Every action is checked before failing (a failed
+  action is skipped and the rest still apply), and the error lists each problem with a hint, so a
+  maintainer fixes the overlay in one pass.
 """
 
 from __future__ import annotations
@@ -26,6 +33,8 @@ import jsonpath_rfc9535 as jsonpath
 from jsonpath_rfc9535.segments import JSONPathRecursiveDescentSegment, JSONPathSegment
 from jsonpath_rfc9535.selectors import FilterSelector, IndexSelector, NameSelector, WildcardSelector
 from jsonpath_rfc9535.serialize import canonical_string
+
+from . import json_pointer
 
 # How many of a node's keys a hint lists when none is close to the missing one.
 _LISTED_KEYS = 8
@@ -54,6 +63,26 @@ class OverlayProblem:
         if self.reason:
             lines.append(f"  reason:  {_brief(self.reason)}")
         return [*lines, f"  problem: {self.problem}", f"  hint:    {self.hint}"]
+
+
+@dataclass(frozen=True)
+class SkippedAction:
+    """An action whose shape is gone from the document, so it had nothing to correct."""
+
+    number: int
+    target: str
+    reason: str
+    gone: str
+    """What is gone, e.g. ``$['paths'][...]['properties'] has no member 'logit_bias'``."""
+
+    def line(self) -> str:
+        return f"action #{self.number} skipped, its shape is gone: {self.gone} ({_brief(self.reason)})"
+
+
+@dataclass(frozen=True)
+class OverlayResult:
+    document: dict[str, Any]
+    skipped: tuple[SkippedAction, ...]
 
 
 class OverlayProblems(OverlayError):
@@ -145,16 +174,24 @@ def _validate(overlay: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 
 def apply_overlay(document: dict[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
-    """Apply ``overlay``'s actions in order to a copy of ``document`` and return it.
+    """``apply_overlay_with_report``'s document (skipped actions are not reported)."""
+    return apply_overlay_with_report(document, overlay).document
 
-    Raises ``OverlayProblems`` naming every action that matches nothing or has an invalid
-    target, after trying all of them (the actions that do match still apply in between, so a
-    later action that relies on an earlier one is checked against the document it expects).
+
+def apply_overlay_with_report(document: dict[str, Any], overlay: Mapping[str, Any]) -> OverlayResult:
+    """Apply ``overlay``'s actions in order to a copy of ``document``.
+
+    Returns the document and the actions skipped because their shape is gone. Raises
+    ``OverlayProblems`` naming every other action that matches nothing or has an invalid target,
+    after trying all of them (the actions that do match still apply in between, so a later
+    action that relies on an earlier one is checked against the document it expects).
     """
     actions = _validate(overlay)
     result = copy.deepcopy(document)
     problems: list[OverlayProblem] = []
-    failed_updates: list[tuple[int, str, Any]] = []  # (number, canonical target, update)
+    skipped: list[SkippedAction] = []
+    # Updates that did not apply: (number, canonical target, update, skipped because gone).
+    failed_updates: list[tuple[int, str, Any, bool]] = []
     for index, action in enumerate(actions):
         number, target, reason = index + 1, action["target"], _reason(action)
         try:
@@ -169,10 +206,25 @@ def apply_overlay(document: dict[str, Any], overlay: Mapping[str, Any]) -> dict[
             continue
         if not nodes:
             miss = _explain_no_match(query.segments, result, removes=action.get("remove") is True)
-            hint = miss.hint + _depends_on(str(query), failed_updates)
-            problems.append(OverlayProblem(number, target, reason, miss.problem, hint))
+            cause = _depends_on(str(query), failed_updates)
+            gone = miss.gone if cause is None else cause[1]
+            if gone:
+                follows = f" (follows from action #{cause[0]})" if cause is not None else ""
+                skipped.append(
+                    SkippedAction(
+                        number, target, reason, miss.problem.removeprefix("matches nothing: ") + follows
+                    )
+                )
+            else:
+                hint = miss.hint
+                if cause is not None:
+                    hint += (
+                        f" (this follows from action #{cause[0]}, whose update would have added it:"
+                        " fix that one first)"
+                    )
+                problems.append(OverlayProblem(number, target, reason, miss.problem, hint))
             if "update" in action:
-                failed_updates.append((number, str(query), action["update"]))
+                failed_updates.append((number, str(query), action["update"], gone))
             continue
         if "update" in action:
             for node in nodes:
@@ -199,7 +251,7 @@ def apply_overlay(document: dict[str, Any], overlay: Mapping[str, Any]) -> dict[
                 del parent[node.location[-1]]
     if problems:
         raise OverlayProblems(problems, len(actions))
-    return result
+    return OverlayResult(result, tuple(skipped))
 
 
 def _resolve(document: Any, location: tuple[int | str, ...]) -> Any:
@@ -209,10 +261,12 @@ def _resolve(document: Any, location: tuple[int | str, ...]) -> Any:
     return node
 
 
-def _depends_on(canonical_target: str, failed_updates: Sequence[tuple[int, str, Any]]) -> str:
-    """A note when an earlier failed update would have added what this target selects: then
-    this action only fails because that one did."""
-    for number, prefix, update in reversed(failed_updates):
+def _depends_on(
+    canonical_target: str, failed_updates: Sequence[tuple[int, str, Any, bool]]
+) -> tuple[int, bool] | None:
+    """The earlier failed update that would have added what this target selects, if any (then
+    this action only fails because that one did): its number, and whether it was skipped."""
+    for number, prefix, update, gone in reversed(failed_updates):
         rest = canonical_target[len(prefix) :]
         if not canonical_target.startswith(prefix) or not rest.startswith("["):
             continue
@@ -221,10 +275,8 @@ def _depends_on(canonical_target: str, failed_updates: Sequence[tuple[int, str, 
         except jsonpath.JSONPathError:
             continue
         if inside_update:
-            return (
-                f" (this follows from action #{number}, whose update would have added it: fix that one first)"
-            )
-    return ""
+            return number, gone
+    return None
 
 
 def _path(segments: Sequence[JSONPathSegment]) -> str:
@@ -235,6 +287,8 @@ def _path(segments: Sequence[JSONPathSegment]) -> str:
 class _Miss:
     problem: str
     hint: str
+    gone: bool = False
+    """The shape the target selects is gone (skip the action), rather than moved (an error)."""
 
 
 def _explain_no_match(segments: Sequence[JSONPathSegment], document: Any, *, removes: bool) -> _Miss:
@@ -254,11 +308,27 @@ def _explain_no_match(segments: Sequence[JSONPathSegment], document: Any, *, rem
     where = nodes[0].path() if len(nodes) == 1 else f"{at} ({len(nodes)} nodes)"
     problem = f"matches nothing: {where} has no {_selector_text(missing)}"
     if removes and not rest:
-        return _Miss(problem, "the vendor may have fixed this upstream: delete the action")
+        return _Miss(problem, "nothing left to remove", gone=True)
+    if _selects_a_shape(missing) or (matched and _names_member(matched[-1], "properties")):
+        # A filter or descendant selector picks a shape by its structure, and a member of
+        # `properties` is one property: when none is there, the vendor removed that shape.
+        return _Miss(problem, "the shape is gone", gone=True)
     hint = _nearest(nodes.values(), missing, rest, document)
     if _path(segments).startswith("$['components']"):
         hint += " (components no operation references are pruned before the overlay applies)"
     return _Miss(problem, hint)
+
+
+def _selects_a_shape(segment: JSONPathSegment) -> bool:
+    return isinstance(segment, JSONPathRecursiveDescentSegment) or any(
+        isinstance(selector, FilterSelector) for selector in segment.selectors
+    )
+
+
+def _names_member(segment: JSONPathSegment, name: str) -> bool:
+    return not isinstance(segment, JSONPathRecursiveDescentSegment) and any(
+        isinstance(selector, NameSelector) and selector.name == name for selector in segment.selectors
+    )
 
 
 def _selector_text(segment: JSONPathSegment) -> str:
@@ -322,7 +392,7 @@ def _retarget_through_ref(
     ref: str, missing: JSONPathSegment, rest: Sequence[JSONPathSegment], document: Any
 ) -> str:
     """Suggest the same target below the referenced schema, and whether it matches there."""
-    steps = [step.replace("~1", "/").replace("~0", "~") for step in ref[2:].split("/")]
+    steps = [json_pointer.unescape(step) for step in ref[2:].split("/")]
     suggestion = "$" + "".join(f"[{canonical_string(step)}]" for step in steps)
     suggestion += "".join(str(segment) for segment in [missing, *rest])
     try:

@@ -1,7 +1,8 @@
 """The steps from a vendor document to the generated package, as plain functions.
 
 load -> prune unreachable components -> apply overlay -> name titled schemas -> OpenAPI 3.1
--> validate (3.1) -> openapi-python-client (pinned, our config and templates) -> wire in runtime modules
+-> validate (3.1) -> openapi-python-client (pinned, our config and templates, plan.py's decisions)
+-> compile every generated module -> wire in runtime modules
 and the testing kit (scripts/testing_kit + scripts/reference_server)
 -> ruff -> provenance.
 """
@@ -26,10 +27,21 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 import yaml
 
+from . import template_plan
+from .errors import GenerationError as GenerationError  # re-exported: callers catch it from here
+from .normalize import fold_alias_paths, require_declared_auth
 from .openapi31 import OPENAPI_31, OpenApiVersionError, upgrade_to_openapi_31
-from .overlay import apply_overlay
+from .overlay import SkippedAction, apply_overlay_with_report
 from .spec_diff import Change, diff_specs
-from .transforms import hoist_titled_schemas, prune_components
+from .spec_facts import spec_facts
+from .transforms import (
+    drop_dangling_replays,
+    hoist_titled_schemas,
+    infer_discriminators,
+    open_extensible_enums,
+    prune_components,
+    rename_invalid_components,
+)
 
 if TYPE_CHECKING:
     from openapi_python_client import Project
@@ -55,10 +67,6 @@ PYPROJECT = REPO_ROOT / "pyproject.toml"
 # The package's long description (pyproject.toml's `readme`), rendered beside the package.
 PACKAGE_README_TEMPLATE = "package_readme.md.jinja"
 PACKAGE_README_NAME = "README.md"
-
-
-class GenerationError(RuntimeError):
-    """A pipeline step failed; the message names the step and the cause."""
 
 
 def load_document(path: Path) -> dict[str, Any]:
@@ -90,17 +98,49 @@ def validate_spec(document: dict[str, Any]) -> None:
         raise GenerationError(f"resolved spec is not valid OpenAPI at {where}: {exc.message}") from exc
 
 
-def resolve_spec(spec_path: Path, overlay_path: Path = DEFAULT_OVERLAY) -> dict[str, Any]:
-    """Return the document the client is generated from (and the tests validate against)."""
-    document = prune_components(load_document(spec_path))
-    document = apply_overlay(document, load_document(overlay_path))
-    document = hoist_titled_schemas(document)
+@dataclass
+class ResolveReport:
+    """What resolving a document had to say beside the document: the overlay actions skipped
+    because their shape is gone, and how the pipeline adapted the document's structure."""
+
+    skipped: tuple[SkippedAction, ...] = ()
+    notes: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        return [f"  overlay: {action.line()}" for action in self.skipped] + [
+            f"  structure: {note}" for note in self.notes
+        ]
+
+
+def resolve_spec_with_report(
+    spec_path: Path, overlay_path: Path = DEFAULT_OVERLAY
+) -> tuple[dict[str, Any], ResolveReport]:
+    """The document the client is generated from (and the tests validate against), and the report."""
+    report = ResolveReport()
+    document = require_declared_auth(load_document(spec_path), report.notes)
+    document = fold_alias_paths(prune_components(document))
+    for path, item in document["paths"].items():
+        for operation in item.values():
+            if isinstance(operation, dict) and operation.get("x-aliases"):
+                report.notes.append(f"{', '.join(operation['x-aliases'])} served as an alias of {path}")
+    overlaid = apply_overlay_with_report(document, load_document(overlay_path))
+    report.skipped = overlaid.skipped
+    document = open_extensible_enums(overlaid.document)
+    document = hoist_titled_schemas(document, report.notes)
+    document = rename_invalid_components(document, report.notes)
+    document = infer_discriminators(document)
+    document = drop_dangling_replays(document, report.notes)
     try:
         document = upgrade_to_openapi_31(document)
     except OpenApiVersionError as exc:
         raise GenerationError(str(exc)) from exc
     validate_spec(document)
-    return document
+    return document, report
+
+
+def resolve_spec(spec_path: Path, overlay_path: Path = DEFAULT_OVERLAY) -> dict[str, Any]:
+    """Return the document the client is generated from (and the tests validate against)."""
+    return resolve_spec_with_report(spec_path, overlay_path)[0]
 
 
 def _dump_json(data: Any) -> str:
@@ -173,15 +213,12 @@ def copy_hand_written_modules(package_dir: Path, resolved_path: Path) -> None:
     shutil.copyfile(resolved_path, package_dir / RESOLVED_SPEC_NAME)
 
 
-def _template_failure(exc: jinja2.UndefinedError) -> str:
-    """The reason a template gave for failing. Jinja cannot raise, so our templates fail on
-    purpose by calling an undefined attribute named after the reason; other errors pass as is."""
-    match = re.search(r"has no attribute (['\"])(.*)\1$", str(exc), flags=re.DOTALL)
-    return match.group(2) if match else str(exc)
-
-
 # Our own templates, rendered once with the generator's parsed models after its own files.
-EXTRA_MODULES = {"params.py": "params.py.jinja", "_version.py": "version.py.jinja"}
+EXTRA_MODULES = {
+    "params.py": "params.py.jinja",
+    "_version.py": "version.py.jinja",
+    "_spec_facts.py": "spec_facts.py.jinja",
+}
 
 
 # Templates of ours that the generator does not know: rendered with its parsed spec after it ran.
@@ -316,6 +353,9 @@ def _run_generator(resolved_path: Path, package_dir: Path) -> None:
                     for endpoint in collection.endpoints
                 ]
             )
+            # The plan's decisions (plan.py), as globals the templates render.
+            template_plan.install(project.env, resolved_path, project.openapi.models)
+            project.env.globals["facts"] = spec_facts(load_document(resolved_path))
             problems = project.build()
             for module, template in EXTRA_MODULES.items():
                 text = project.env.get_template(template).render()
@@ -323,7 +363,8 @@ def _run_generator(resolved_path: Path, package_dir: Path) -> None:
             if not problems:
                 _render_own_templates(project, package_dir)
     except jinja2.UndefinedError as exc:
-        raise GenerationError(f"a template stopped the generation: {_template_failure(exc)}") from exc
+        # A template's own mistake (a name it misspells); on purpose, templates call fail().
+        raise GenerationError(f"a template stopped the generation: {exc}") from exc
     if problems:
         details = "\n".join(f"  - {p.header}: {p.detail or ''}".rstrip(": ") for p in problems)
         raise GenerationError(f"openapi-python-client reported problems:\n{details}")
@@ -340,32 +381,68 @@ def render_package_readme(resolved: dict[str, Any], out_dir: Path, pyproject: Pa
         lstrip_blocks=True,
         autoescape=False,  # Markdown, not HTML
     )
+    env.globals["fail"] = template_plan.fail
     project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
     try:
         text = env.get_template(PACKAGE_README_TEMPLATE).render(
-            spec=resolved, project=project, package=PACKAGE
+            spec=resolved,
+            project=project,
+            package=PACKAGE,
+            facts=spec_facts(resolved),
+            version_path=version_prefix(list(resolved["paths"])),
         )
     except jinja2.UndefinedError as exc:
-        raise GenerationError(
-            f"{PACKAGE_README_TEMPLATE} stopped the generation: {_template_failure(exc)}"
-        ) from exc
+        raise GenerationError(f"{PACKAGE_README_TEMPLATE} stopped the generation: {exc}") from exc
     (out_dir / PACKAGE_README_NAME).write_text(text, encoding="utf-8")
 
 
 def _ruff(*args: str) -> None:
+    # Not --quiet: it hides ruff's own error messages too (a file that does not parse).
     result = subprocess.run(
-        [sys.executable, "-m", "ruff", *args, "--config", str(RUFF_CONFIG), "--quiet"],
+        [sys.executable, "-m", "ruff", *args, "--config", str(RUFF_CONFIG)],
         capture_output=True,
         text=True,
         check=False,
     )
     if result.returncode != 0:
-        raise GenerationError(f"ruff {args[0]} failed:\n{result.stdout}{result.stderr}")
+        raise GenerationError(f"ruff {args[0]} failed:\n{result.stdout}{result.stderr}".rstrip())
 
 
-def render(spec_path: Path, out_dir: Path, overlay_path: Path = DEFAULT_OVERLAY) -> None:
+def _template_of(relative: str) -> str:
+    """The template that renders the generated file at ``relative`` (its path in the package)."""
+    parts = relative.split("/")
+    if parts[0] == "models":
+        if parts[-1] == "__init__.py":
+            return "models_init.py.jinja"
+        return "model.py.jinja or an enum template, with property_templates/"
+    if parts[0] == "api":
+        if parts[-1] == "__init__.py":
+            return "api_init.py.jinja" if len(parts) == 2 else "endpoint_init.py.jinja"
+        return "endpoint_module.py.jinja, with property_templates/"
+    own = {output: template for template, output in OWN_TEMPLATES.items()}
+    return {**EXTRA_MODULES, **own, "__init__.py": "package_init.py.jinja"}.get(relative, f"{relative}.jinja")
+
+
+def check_syntax(package_dir: Path) -> None:
+    """Every generated module parses: a template that renders broken code stops the generation
+    here, naming the file, line and text (ruff would only say it cannot format the file)."""
+    for path in sorted(package_dir.rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        relative = path.relative_to(package_dir).as_posix()
+        try:
+            compile(source, relative, "exec", dont_inherit=True)
+        except SyntaxError as exc:
+            lines = source.splitlines()
+            text = lines[exc.lineno - 1].strip() if exc.lineno and exc.lineno <= len(lines) else ""
+            raise GenerationError(
+                f"generated {relative} does not parse (rendered from {_template_of(relative)}):"
+                f" line {exc.lineno}: {exc.msg}: {text}"
+            ) from exc
+
+
+def render(spec_path: Path, out_dir: Path, overlay_path: Path = DEFAULT_OVERLAY) -> ResolveReport:
     """Write the whole generated tree for ``spec_path`` into the empty directory ``out_dir``."""
-    resolved = resolve_spec(spec_path, overlay_path)
+    resolved, report = resolve_spec_with_report(spec_path, overlay_path)
     out_dir.mkdir(parents=True, exist_ok=True)
     resolved_path = out_dir / RESOLVED_SPEC_NAME
     resolved_path.write_text(_dump_json(resolved), encoding="utf-8")
@@ -373,12 +450,14 @@ def render(spec_path: Path, out_dir: Path, overlay_path: Path = DEFAULT_OVERLAY)
     _run_generator(resolved_path, package_dir)
     for path in sorted(package_dir.rglob("*.py")):
         path.write_text(_GENERATED_HEADER + path.read_text(encoding="utf-8"), encoding="utf-8")
+    check_syntax(package_dir)
     copy_hand_written_modules(package_dir, resolved_path)
     (package_dir / "py.typed").write_text("# Marker file for PEP 561\n", encoding="utf-8")
     _ruff("check", "--fix-only", "--exit-zero", str(package_dir))
     _ruff("format", str(package_dir))
     render_package_readme(resolved, out_dir)
     (out_dir / PROVENANCE_NAME).write_text(_dump_json(provenance(spec_path, overlay_path)), encoding="utf-8")
+    return report
 
 
 @dataclass
@@ -389,6 +468,9 @@ class TreeDiff:
     # What the regeneration changed for users (spec and Python API), or None when there was no
     # previous generation to compare with; filled by regenerate().
     api_changes: list[Change] | None = None
+    # What resolving the spec reported (skipped overlay actions, structure notes); filled by
+    # regenerate() and check().
+    resolve_report: ResolveReport = field(default_factory=ResolveReport)
 
     def __bool__(self) -> bool:
         return bool(self.added or self.removed or self.changed)
@@ -430,8 +512,9 @@ def regenerate(spec_path: Path, out_dir: Path, overlay_path: Path = DEFAULT_OVER
     the files, and the API changes judged against the previous tree before it is replaced."""
     with tempfile.TemporaryDirectory(prefix="aimlapi-gen-") as tmp:
         fresh = Path(tmp) / "out"
-        render(spec_path, fresh, overlay_path)
+        report = render(spec_path, fresh, overlay_path)
         changes = diff_trees(out_dir, fresh)
+        changes.resolve_report = report
         changes.api_changes = judge_api_changes(out_dir, fresh) if out_dir.exists() else None
         if changes:
             if out_dir.exists():

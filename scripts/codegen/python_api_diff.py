@@ -27,6 +27,31 @@ def _call_arguments(value: object) -> dict[str, str]:
     return {}
 
 
+def _is_attrs_class(cls: griffe.Object | griffe.Alias) -> bool:
+    return isinstance(cls, griffe.Class) and (
+        any(
+            isinstance(d.value, griffe.Expr) and d.value.canonical_path in _ATTRS_CLASS_DECORATORS
+            for d in cls.decorators
+        )
+        or any(
+            isinstance(d.value, griffe.ExprCall)
+            and d.value.function.canonical_path in _ATTRS_CLASS_DECORATORS
+            for d in cls.decorators
+        )
+    )
+
+
+def _is_field(member: griffe.Object | griffe.Alias) -> bool:
+    """An attrs field: annotated, set per instance. A ``ClassVar`` (griffe labels it a class
+    attribute only, like the models' ``json_names``) or a property is not one."""
+    return (
+        isinstance(member, griffe.Attribute)
+        and member.annotation is not None
+        and "instance-attribute" in member.labels
+        and "property" not in member.labels
+    )
+
+
 class AttrsInitExtension(griffe.Extension):
     """Give every attrs class the ``__init__`` attrs writes for it, so griffe compares constructors.
 
@@ -36,23 +61,11 @@ class AttrsInitExtension(griffe.Extension):
     """
 
     def on_class_members(self, *, cls: griffe.Class, **kwargs: object) -> None:
-        decorated = any(
-            isinstance(d.value, griffe.Expr) and d.value.canonical_path in _ATTRS_CLASS_DECORATORS
-            for d in cls.decorators
-        ) or any(
-            isinstance(d.value, griffe.ExprCall)
-            and d.value.function.canonical_path in _ATTRS_CLASS_DECORATORS
-            for d in cls.decorators
-        )
-        if not decorated or "__init__" in cls.members:
+        if not _is_attrs_class(cls) or "__init__" in cls.members:
             return
         parameters = [griffe.Parameter("self", kind=griffe.ParameterKind.positional_or_keyword)]
         for member in cls.members.values():
-            if (
-                not isinstance(member, griffe.Attribute)
-                or member.annotation is None
-                or "property" in member.labels
-            ):
+            if not isinstance(member, griffe.Attribute) or not _is_field(member):
                 continue
             value = member.value
             field_args = (
@@ -141,8 +154,118 @@ def _lookup(package: griffe.Object | griffe.Alias, path: str) -> griffe.Object |
     return member
 
 
+def _judged_elsewhere(breakage: griffe.Breakage) -> bool:
+    """A breakage this module reports in its own terms, or one users cannot meet: a model's
+    ``ClassVar`` (``json_names`` changes whenever a field is added) and the params TypedDicts' keys
+    (``typeddict_key_changes`` reports them as keys, with their additions)."""
+    obj, parent = breakage.obj, breakage.obj.parent
+    if not isinstance(obj, griffe.Attribute) or not isinstance(parent, griffe.Class):
+        return False
+    return (_is_attrs_class(parent) and not _is_field(obj)) or _is_typeddict(parent)
+
+
+def _is_typeddict(cls: griffe.Class) -> bool:
+    return any(str(base).rsplit(".", 1)[-1] == "TypedDict" for base in cls.bases)
+
+
+def _module_classes(package: griffe.Object | griffe.Alias, name: str) -> dict[str, griffe.Class]:
+    module = package.members.get(name)
+    return dict(module.classes) if isinstance(module, griffe.Module) else {}
+
+
+def _python_change(
+    location: str, kind: str, before: object, after: object, breaking: bool, why: str
+) -> Change:  # noqa: PLR0913, PLR0917 (the fields of one Change)
+    return Change(location, kind, before, after, breaking, why, sides=("python",))
+
+
+def keyword_changes(old: griffe.Object | griffe.Alias, new: griffe.Object | griffe.Alias) -> list[Change]:
+    """Keywords of the resources' methods (``client.chat.completions.create(...)``), the surface
+    users call. griffe skips these: the resource classes are reached through ``AIMLAPI().chat``,
+    not exported, so griffe does not count them as public."""
+    changes: list[Change] = []
+    old_classes, new_classes = _module_classes(old, "resources"), _module_classes(new, "resources")
+    for class_name in sorted(old_classes.keys() & new_classes.keys()):
+        old_methods, new_methods = old_classes[class_name].functions, new_classes[class_name].functions
+        for method in sorted(m for m in old_methods.keys() & new_methods.keys() if not m.startswith("_")):
+            before = {p.name: p for p in old_methods[method].parameters if p.name != "self"}
+            after = {p.name: p for p in new_methods[method].parameters if p.name != "self"}
+            path = new_methods[method].path
+            for name in sorted(before.keys() - after.keys()):
+                changes.append(
+                    _python_change(
+                        f"{path}({name})",
+                        "python-keyword-removed",
+                        _value(before[name]),
+                        None,
+                        True,
+                        f"calls passing {name}= fail with a TypeError",
+                    )
+                )
+            for name in sorted(after.keys() - before.keys()):
+                required = after[name].default is None and not after[name].kind.name.startswith("var")
+                changes.append(
+                    _python_change(
+                        f"{path}({name})",
+                        "python-keyword-added-required" if required else "python-keyword-added",
+                        None,
+                        _value(after[name]),
+                        required,
+                        f"every call must now pass {name}="
+                        if required
+                        else "a new keyword; existing calls are unaffected",
+                    )
+                )
+    return changes
+
+
+def typeddict_key_changes(
+    old: griffe.Object | griffe.Alias, new: griffe.Object | griffe.Alias
+) -> list[Change]:
+    """Keys of the request TypedDicts (``aimlapi_gemini.params``): what a dict literal may hold."""
+    changes: list[Change] = []
+    old_classes, new_classes = _module_classes(old, "params"), _module_classes(new, "params")
+    for class_name in sorted(old_classes.keys() & new_classes.keys()):
+        old_cls, new_cls = old_classes[class_name], new_classes[class_name]
+        if not (_is_typeddict(old_cls) and _is_typeddict(new_cls)):
+            continue
+        before, after = old_cls.attributes, new_cls.attributes
+        for name in sorted(before.keys() - after.keys()):
+            changes.append(
+                _python_change(
+                    before[name].path,
+                    "python-typeddict-key-removed",
+                    str(before[name].annotation),
+                    None,
+                    True,
+                    f"dict literals holding {name!r} no longer type-check",
+                )
+            )
+        total = getattr(new_cls, "keywords", {}).get("total") != "False"
+        for name in sorted(after.keys() - before.keys()):
+            annotation = str(after[name].annotation)
+            required = annotation.startswith("Required[") or (
+                total and not annotation.startswith("NotRequired[")
+            )
+            changes.append(
+                _python_change(
+                    after[name].path,
+                    "python-typeddict-key-added-required" if required else "python-typeddict-key-added",
+                    None,
+                    annotation,
+                    required,
+                    f"dict literals without {name!r} no longer type-check"
+                    if required
+                    else "a new optional key",
+                )
+            )
+    return changes
+
+
 def diff_packages(old_dir: Path, new_dir: Path) -> list[Change]:
-    """griffe's breaking changes from the package at ``old_dir`` to the one at ``new_dir``.
+    """The public Python API's changes from the package at ``old_dir`` to the one at ``new_dir``:
+    griffe's breaking changes, plus the resources' keywords and the params TypedDicts' keys
+    (removed: breaking; added: breaking only when required).
 
     Moved positional parameters of one function are reported once, as the old and new order."""
     old, new = load_package(old_dir), load_package(new_dir)
@@ -150,6 +273,8 @@ def diff_packages(old_dir: Path, new_dir: Path) -> list[Change]:
     moved: set[str] = set()
     for breakage in griffe.find_breaking_changes(old, new):
         kind = breakage.kind
+        if _judged_elsewhere(breakage):
+            continue
         if kind is griffe.BreakageKind.PARAMETER_MOVED:
             moved.add(breakage.obj.path)
             continue
@@ -177,4 +302,7 @@ def diff_packages(old_dir: Path, new_dir: Path) -> list[Change]:
                 sides=("python",),
             )
         )
+    reported = {c.location for c in changes}
+    changes += [c for c in keyword_changes(old, new) if c.location not in reported]
+    changes += typeddict_key_changes(old, new)
     return sorted(changes, key=lambda c: (c.location, c.change))

@@ -3,14 +3,33 @@
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterator
 from typing import Any
+
+from . import json_pointer
 
 _REF_PREFIX = "#/components/"
 
 
 class SpecError(ValueError):
     """The document cannot be transformed as asked (e.g. two different schemas claim one name)."""
+
+
+def resolve_local_ref(document: dict[str, Any], ref: str) -> Any:
+    """The node a ``#/...`` reference points at, or None when it points at nothing."""
+    if not ref.startswith("#/"):
+        return None
+    node: Any = document
+    for token in ref[2:].split("/"):
+        key = json_pointer.unescape(token)
+        if isinstance(node, dict) and key in node:
+            node = node[key]
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        else:
+            return None
+    return node
 
 
 def _refs(node: Any) -> Iterator[str]:
@@ -50,7 +69,7 @@ def prune_components(document: dict[str, Any]) -> dict[str, Any]:
         if not ref.startswith(_REF_PREFIX):
             continue
         kind, _, name = ref[len(_REF_PREFIX) :].partition("/")
-        name = name.replace("~1", "/").replace("~0", "~")
+        name = json_pointer.unescape(name)
         if (kind, name) in reachable or name not in components.get(kind, {}):
             continue
         reachable.add((kind, name))
@@ -70,13 +89,74 @@ def prune_components(document: dict[str, Any]) -> dict[str, Any]:
 _SCHEMA_KEYS = {"type", "properties", "items", "anyOf", "oneOf", "allOf", "enum", "additionalProperties"}
 
 
-def hoist_titled_schemas(document: dict[str, Any]) -> dict[str, Any]:
+_COMPONENT_NAME = re.compile(r"[A-Za-z0-9._-]+")
+
+
+def component_name(text: str) -> str:
+    """``text`` as a component name OpenAPI allows (letters, digits, ``.``, ``-``, ``_``) and a class name reads
+    well from: already valid names stay; others are their alphanumeric words, capitalised and
+    joined (``anthropic/claude-sonnet-5`` -> ``AnthropicClaudeSonnet5``)."""
+    if _COMPONENT_NAME.fullmatch(text):
+        return text
+    words = re.findall(r"[A-Za-z0-9]+", text)
+    name = "".join(word[:1].upper() + word[1:] for word in words)
+    return name if name else "Schema"
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    candidate, number = name, 2
+    while candidate in taken:
+        candidate, number = f"{name}{number}", number + 1
+    return candidate
+
+
+def rename_invalid_components(document: dict[str, Any], notes: list[str] | None = None) -> dict[str, Any]:
+    """Give every schema component whose name OpenAPI does not allow (vendor names such as
+    ``anthropic/claude-sonnet-5``) a valid one, and rewrite the references to it."""
+    result = copy.deepcopy(document)
+    schemas: dict[str, Any] = result.get("components", {}).get("schemas", {})
+    renames: dict[str, str] = {}
+    taken = {name for name in schemas if _COMPONENT_NAME.fullmatch(name)}
+    for name in list(schemas):
+        if not _COMPONENT_NAME.fullmatch(name):
+            renames[name] = new = _unique(component_name(name), taken)
+            taken.add(new)
+    if not renames:
+        return result
+    prefix = "#/components/schemas/"
+    by_ref = {prefix + json_pointer.escape(old): prefix + new for old, new in renames.items()}
+
+    def visit(node: Any) -> None:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref in by_ref:
+                node["$ref"] = by_ref[ref]
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    visit(result)
+    result["components"]["schemas"] = {renames.get(name, name): value for name, value in schemas.items()}
+    if notes is not None:
+        notes.extend(
+            f"schema {old!r} is named {new!r} (not a valid component name)" for old, new in renames.items()
+        )
+    return result
+
+
+def hoist_titled_schemas(document: dict[str, Any], notes: list[str] | None = None) -> dict[str, Any]:
     """Move every inline schema that has a ``title`` into ``components/schemas/<title>``.
 
     The overlay names inline schemas by giving them a title (portable: other tools use titles
     too); this turns each into a named component referenced by ``$ref``, so the resolved spec
     and the generated models share one vocabulary. Inner schemas are hoisted first, so a
-    component refers to its named parts. Two different schemas with one title are an error.
+    component refers to its named parts. A title that is not a valid component name is made one
+    (``component_name``). When different schemas carry one title (vendor documents have a second
+    shape under a name the overlay gives), the first in document order takes it and the others
+    stay inline without the title (the generator then names them by where they are), as does an
+    inline schema titled like a component that is already there; ``notes`` gets a line for each.
     """
     result = copy.deepcopy(document)
     schemas: dict[str, Any] = result.setdefault("components", {}).setdefault("schemas", {})
@@ -94,14 +174,140 @@ def hoist_titled_schemas(document: dict[str, Any]) -> dict[str, Any]:
         title = node.get("title")
         if is_component_root or not isinstance(title, str) or not (_SCHEMA_KEYS & node.keys()):
             return node
-        existing = schemas.get(title)
+        name = component_name(title)
+        existing = schemas.get(name)
         if existing is not None and existing != node:
-            raise SpecError(f"two different inline schemas are both titled {title!r}")
-        schemas[title] = node
-        return {"$ref": f"#/components/schemas/{title}"}
+            del node["title"]
+            if notes is not None:
+                notes.append(f"a second, different schema titled {title!r} stays inline, unnamed")
+            return node
+        schemas[name] = node
+        return {"$ref": f"#/components/schemas/{name}"}
 
     result["paths"] = visit(result.get("paths", {}))
     for name in list(schemas):
         schemas[name] = visit(schemas[name], is_component_root=True)
     result["components"]["schemas"] = dict(sorted(schemas.items()))
+    return result
+
+
+EXTENSIBLE_ENUM_KEY = "x-extensible-enum"
+
+
+def open_extensible_enums(document: dict[str, Any]) -> dict[str, Any]:
+    """A schema marked ``x-extensible-enum: <Name>`` lists known values of an open set: it becomes
+    ``anyOf: [<Name>: those values, any string]``, so clients suggest the known values (a Literal)
+    and still send any other. The values are the document's own, followed by any the marking
+    added (the overlay adds, never replaces: Overlay 1.0 appends to arrays), without repeats."""
+    result = copy.deepcopy(document)
+
+    def visit(node: Any) -> None:
+        if isinstance(node, dict):
+            for value in node.values():
+                visit(value)
+            name = node.get(EXTENSIBLE_ENUM_KEY)
+            if isinstance(name, str) and isinstance(node.get("enum"), list):
+                values = list(dict.fromkeys(node.pop("enum")))
+                del node[EXTENSIBLE_ENUM_KEY]
+                known: dict[str, Any] = {
+                    "title": name,
+                    "description": "The values the document names; others are sent as they are.",
+                    "type": "string",
+                    "enum": values,
+                }
+                node.pop("type", None)
+                node["anyOf"] = [known, {"type": "string"}]
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    visit(result)
+    return result
+
+
+def _single_value(schema: Any) -> Any:
+    """The one value ``schema`` allows (``const``, or a one-member ``enum``), or None."""
+    if not isinstance(schema, dict):
+        return None
+    if "const" in schema:
+        return schema["const"]
+    enum = schema.get("enum")
+    return enum[0] if isinstance(enum, list) and len(enum) == 1 else None
+
+
+def discriminator_of(document: dict[str, Any], alternatives: list[Any]) -> tuple[str, dict[str, str]] | None:
+    """The property that tells ``alternatives`` apart, when they are all ``$ref``s to object
+    schemas that each require it with one string value, distinct per alternative: its name and the
+    value -> reference mapping. The first such property of the first alternative wins."""
+    if len(alternatives) < 2 or not all(isinstance(a, dict) and set(a) == {"$ref"} for a in alternatives):
+        return None
+    targets = [resolve_local_ref(document, a["$ref"]) for a in alternatives]
+    if not all(isinstance(t, dict) and isinstance(t.get("properties"), dict) for t in targets):
+        return None
+    for key in targets[0].get("required") or []:
+        values = []
+        for target in targets:
+            value = _single_value(target["properties"].get(key))
+            if not isinstance(value, str) or key not in (target.get("required") or []):
+                break
+            values.append(value)
+        else:
+            if len(set(values)) == len(values):
+                return key, {value: a["$ref"] for value, a in zip(values, alternatives, strict=True)}
+    return None
+
+
+def infer_discriminators(document: dict[str, Any]) -> dict[str, Any]:
+    """Say, as an OpenAPI ``discriminator``, what tells the members of a ``oneOf``/``anyOf`` of
+    named object schemas apart (``discriminator_of``: a message's ``role``, a part's ``type``), for
+    the tools that honour one. A discriminator the document states is kept when every value it
+    maps reaches a schema; one that names a schema that is gone is replaced or dropped."""
+    result = copy.deepcopy(document)
+
+    def visit(node: Any) -> None:
+        if isinstance(node, dict):
+            for value in node.values():
+                visit(value)
+            for keyword in ("oneOf", "anyOf"):
+                alternatives = node.get(keyword)
+                if not isinstance(alternatives, list):
+                    continue
+                stated = node.get("discriminator")
+                if isinstance(stated, dict) and all(
+                    resolve_local_ref(result, ref) is not None
+                    for ref in (stated.get("mapping") or {}).values()
+                ):
+                    continue
+                found = discriminator_of(result, alternatives)
+                if found is None:
+                    node.pop("discriminator", None)
+                else:
+                    node["discriminator"] = {"propertyName": found[0], "mapping": found[1]}
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    visit(result)
+    return result
+
+
+REPLAY_KEY = "x-replay-as"
+
+
+def drop_dangling_replays(document: dict[str, Any], notes: list[str] | None = None) -> dict[str, Any]:
+    """Remove an ``x-replay-as`` whose request schema is gone (the vendor removed that message
+    shape): the reply is then not taken back as a request message, and ``notes`` says so."""
+    result = copy.deepcopy(document)
+    schemas: dict[str, Any] = result.get("components", {}).get("schemas", {})
+    for name, schema in schemas.items():
+        if (
+            isinstance(schema, dict)
+            and isinstance(schema.get(REPLAY_KEY), str)
+            and schema[REPLAY_KEY] not in schemas
+        ):
+            if notes is not None:
+                notes.append(
+                    f"{name} is not replayed as {schema[REPLAY_KEY]}, which the document no longer has"
+                )
+            del schema[REPLAY_KEY]
     return result

@@ -41,4 +41,7 @@ class Target:
 
     @property
     def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.api_key}"}
+        """The key in the header the spec's security scheme names."""
+        from reference_server.spec import credential_headers
+
+        return credential_headers(self.api_key)

@@ -17,7 +17,7 @@ from .exchange import BodyTooLarge, Exchange, Receive, Scope, Send
 from .limits import LimitError, Limits, check_structure, limit_text, parse_json_limited
 from .replies import ReplyPlan, plan_reply
 from .script import ReplyScript
-from .spec import find_operation
+from .spec import credential_headers, find_operation
 from .streaming import StreamCut, sse, stream_body
 from .validation import BodyError, check_request_body
 
@@ -63,11 +63,16 @@ def _retry_headers(fault: faults.Fault) -> dict[str, str]:
 
 
 class ReferenceApp:
-    """ASGI app answering POST /v1/chat/completions like the vendor's gateway (see package docs)."""
+    """ASGI app answering the spec's operation (POST /v1/chat/completions today) like the vendor's
+    gateway (see package docs): its route is the spec's path, its key check the spec's scheme."""
 
     def __init__(self, config: ServerConfig | None = None) -> None:
         self.config = config or ServerConfig()
         self.operation = find_operation()
+        # Lower-case names, as the exchange holds them.
+        self._credentials = {
+            name.lower(): value for name, value in credential_headers(self.config.api_key).items()
+        }
         self.fault_ledger = faults.FaultLedger()
         self._chaos = None if self.config.chaos is None else faults.ChaosDraw(self.config.chaos)
         self._received: OrderedDict[str, bytes] = OrderedDict()
@@ -91,7 +96,7 @@ class ReferenceApp:
         elif exchange.scope["method"] != self.operation.method:
             allow = {"allow": self.operation.method}
             await exchange.send_error(405, f"Method {exchange.scope['method']} not allowed", allow)
-        elif exchange.headers.get("authorization", "").partition(" ")[::2] != ("Bearer", self.config.api_key):
+        elif any(exchange.headers.get(name) != value for name, value in self._credentials.items()):
             await exchange.send_error(401, "Missing or invalid API key")
         else:
             try:

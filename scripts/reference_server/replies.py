@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from itertools import cycle, islice
 from typing import Any
 
+from aimlapi_gemini._spec_facts import MODEL_IDS
+
 from .arguments import example_arguments
 
-MODEL = "google/gemini-pro"
 DEFAULT_MAX_TOKENS = 512
 _BASE_CREATED = 1_744_217_468
 _FILLER = (
@@ -49,6 +50,7 @@ class ReplyPlan:
     tool_calls: tuple[ToolCallPlan, ...]
     finish_reason: str
     prompt_tokens: int
+    model: str
 
     @property
     def content(self) -> str | None:
@@ -80,7 +82,7 @@ class ReplyPlan:
             "id": self.completion_id,
             "object": "chat.completion",
             "created": self.created,
-            "model": MODEL,
+            "model": self.model,
             "choices": [{"index": 0, "message": message, "finish_reason": self.finish_reason}],
             "usage": self.usage(),
         }
@@ -161,6 +163,12 @@ def _chosen_tool(body: Mapping[str, Any]) -> tuple[str, Any] | None:
     return tool["name"], tool.get("parameters")
 
 
+def reported_model(requested: str) -> str:
+    """The model a reply names: the spec's id that is `requested` with a provider in front, as the
+    vendor answers `google/gemini-pro` to `gemini-pro`; else `requested` itself."""
+    return next((model for model in MODEL_IDS if model.endswith("/" + requested)), requested)
+
+
 def plan_reply(body: Mapping[str, Any], reply_tokens: int | None = None) -> ReplyPlan:
     """Plan the reply to a schema-valid request body."""
     # `stream` only changes the framing, so streamed and whole replies carry the same text.
@@ -171,13 +179,14 @@ def plan_reply(body: Mapping[str, Any], reply_tokens: int | None = None) -> Repl
     completion_id = "chatcmpl-" + digest.hex()[:29]
     created = _BASE_CREATED + int.from_bytes(digest[2:6]) % 10_000_000
     prompt_tokens = sum(len(message_text(m).split()) for m in messages)
+    model = reported_model(str(body["model"]))
 
     tool = _chosen_tool(body)
     if tool is not None:
         name, parameters = tool
         arguments = json.dumps(example_arguments(parameters, _last_user_text(messages)))
         call = ToolCallPlan(id="call_" + digest.hex()[29:53], name=name, arguments=arguments)
-        return ReplyPlan(completion_id, created, (), (call,), "tool_calls", prompt_tokens)
+        return ReplyPlan(completion_id, created, (), (call,), "tool_calls", prompt_tokens, model)
 
     # X-Reply-Tokens is capped only by an explicit max_tokens, not by the 512 default, so that
     # long-stream tests need not know about the default.
@@ -187,4 +196,4 @@ def plan_reply(body: Mapping[str, Any], reply_tokens: int | None = None) -> Repl
     text = " ".join(islice(_words(messages, digest), min(wanted, max_tokens)))
     text, stopped = _cut_at_stop(text, body.get("stop"))
     finish = "length" if not stopped and wanted > max_tokens else "stop"
-    return ReplyPlan(completion_id, created, _pieces(text), (), finish, prompt_tokens)
+    return ReplyPlan(completion_id, created, _pieces(text), (), finish, prompt_tokens, model)

@@ -7,7 +7,7 @@ import json
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
-from .replies import MODEL, ReplyPlan
+from .replies import ReplyPlan
 
 DONE = b"data: [DONE]\n\n"
 # Without a delay nobody can observe event boundaries, so events go out in batches of about
@@ -30,7 +30,9 @@ class _Chunks:
 
     def __init__(self, plan: ReplyPlan) -> None:
         envelope = {"id": plan.completion_id, "object": "chat.completion.chunk", "created": plan.created}
-        self._head = json.dumps({**envelope, "model": MODEL})[:-1] + ', "choices": [{"index": 0, "delta": '
+        self._head = (
+            json.dumps({**envelope, "model": plan.model})[:-1] + ', "choices": [{"index": 0, "delta": '
+        )
 
     def event(self, delta: dict[str, Any], finish_reason: str | None = None, **extra: Any) -> bytes:
         rest = "".join(f", {json.dumps(key)}: {json.dumps(value)}" for key, value in extra.items())

@@ -17,6 +17,7 @@ from aimlapi_gemini.models import ChatCompletionRequest
 from reference_server import BackgroundServer, ReferenceApp
 from reference_server.exchange import Message, Receive, Scope, Send
 from reference_server.mock import MockAPI
+from reference_server.spec import find_operation
 
 
 @dataclass
@@ -53,7 +54,7 @@ class Watch:
 
     def wrap(self, app: ReferenceApp) -> Any:
         async def watched(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] != "http" or scope["path"] != "/v1/chat/completions":
+            if scope["type"] != "http" or scope["path"] != find_operation().path:
                 await app(scope, receive, send)
                 return
             if await self._held(send):

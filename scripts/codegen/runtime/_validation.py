@@ -264,6 +264,42 @@ class _Parses(Protocol):
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self: ...
 
 
+Alternative = tuple[type[_Parses], tuple[str, ...], tuple[tuple[str, str], ...]]
+"""A model a union may hold: its class, its required fields, and those with one allowed value."""
+
+
+def _refusal(value: dict[str, Any], required: tuple[str, ...], literals: tuple[tuple[str, str], ...]) -> str:
+    """Why an object cannot be the model (cheaply, before parsing), or "". A wrong single value
+    (a `type` naming another alternative) says more than a field that alternative lacks."""
+    for name, allowed in literals:
+        found = value.get(name, allowed)
+        if found != allowed:
+            shown = _shown(found) if isinstance(found, str) else json_type(found)
+            return f"{_render((name,))}: expected {allowed!r}, got {shown}"
+    for name in required:
+        if name not in value:
+            return f"missing required field {name!r}"
+    return ""
+
+
+def first_model(value: dict[str, Any], where: Segment, alternatives: tuple[Alternative, ...]) -> Any:
+    """An object in a union of models no one property tells apart (``anyOf``): the first model
+    that parses it. Models whose required fields or single-valued fields the object lacks are
+    passed over without parsing. When none fits, one error at ``where`` says what each refused."""
+    refusals: list[str] = []
+    for model, required, literals in alternatives:
+        refusal = _refusal(value, required, literals)
+        if not refusal:
+            try:
+                return model.from_dict(value)
+            except ValidationError as error:
+                refusal = f"{error.path}: {error.message}" if error.path else error.message
+        refusals.append(f"{model.__name__}: {refusal}")
+    raise ValidationError(
+        f"matches none of the {len(alternatives)} object alternatives ({'; '.join(refusals)})", (where,)
+    )
+
+
 M = TypeVar("M", bound=_Parses)
 
 

@@ -25,12 +25,15 @@ from typing import Any
 from . import faults
 from .errors import error_body
 from .replies import ReplyPlan, ToolCallPlan, _pieces, plan_reply
-from .spec import find_operation, load_spec
+from .spec import find_operation, load_spec, sample_model
 from .streaming import events
 from .validation import BodyError, check_request_body
 
 _SCHEMAS = "#/components/schemas/"
-_SAMPLE_REQUEST: dict[str, Any] = {"model": "gemini-pro", "messages": [{"role": "user", "content": "Hello"}]}
+_SAMPLE_REQUEST: dict[str, Any] = {
+    "model": sample_model(),
+    "messages": [{"role": "user", "content": "Hello"}],
+}
 
 
 class ScriptError(AssertionError):

@@ -4,7 +4,10 @@
 
 `make generate` writes it as generated/openapi.json and as package data (aimlapi_gemini/openapi.json),
 so this server under scripts/ and its copy inside the package (aimlapi_gemini.testing) read the
-same document, found through the installed package rather than a path into a checkout.
+same document, found through the installed package rather than a path into a checkout. Its routes
+are the paths of the operations there; how a key is sent, and the model ids, are the facts
+`make generate` read from that same document (aimlapi_gemini._spec_facts), so the server, the
+package's clients and the scripts that call the server raw (`make load`, the bench) agree.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from aimlapi_gemini._spec_facts import AUTH_HEADER, AUTH_PREFIX, MODEL_IDS, VERSION_PATH
 
 # A regular (unzipped) install, editable or not, has the file on disk; schemathesis and Prism need a path.
 SPEC_PATH = Path(str(resources.files("aimlapi_gemini").joinpath("openapi.json")))
@@ -29,6 +34,25 @@ class Operation:
     method: str
     # JSON pointer to the request body schema inside the spec, usable as a `$ref`.
     request_schema_ref: str
+
+
+def credential_headers(api_key: str) -> dict[str, str]:
+    """The header that carries `api_key`, as the spec's security scheme sends it (the package's
+    clients send the same): `Authorization: Bearer <key>` for a bearer scheme; {} for none."""
+    if not AUTH_HEADER:
+        return {}
+    return {AUTH_HEADER: f"{AUTH_PREFIX} {api_key}" if AUTH_PREFIX else api_key}
+
+
+def versioned_base_url(root: str) -> str:
+    """`root` (a server's scheme and host) with the version segment the spec's paths start with:
+    the base URL as the vendor documents it, which the OpenAI SDK and our examples are given."""
+    return root.rstrip("/") + VERSION_PATH
+
+
+def sample_model() -> str:
+    """A model id for requests that only need a valid one: the first the spec names."""
+    return MODEL_IDS[0] if MODEL_IDS else "any-model"  # the spec lists none: any string is valid
 
 
 @functools.cache

@@ -1,0 +1,245 @@
+#!/usr/bin/env python3
+"""Regenerate the client from every vendor document in a folder and smoke each package:
+`scripts/vendor_sweep.py DIR [--overlay PATH] [--keep DIR]`.
+
+For each `*.json`/`*.yaml` under DIR (recursively), it generates with the overlay as it is into a
+temporary directory, then, in a fresh interpreter with that package first on the path, drives
+it through its own testing kit (`aimlapi_gemini.testing.MockAPI`, in process, no socket): a
+`create`, a stream read with `text_deltas()` and `get_final_completion()`, and a tool call where
+the document has `tools`. It prints one row per document and exits 1 when any document neither
+works nor is refused with a report (a traceback, a hang, a package that does not import).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from codegen.pipeline import DEFAULT_OVERLAY, PACKAGE
+
+REPO = Path(__file__).resolve().parent.parent
+GENERATE_TIMEOUT = 300.0
+SMOKE_TIMEOUT = 120.0
+GENERATE = [sys.executable, str(REPO / "scripts" / "generate.py")]
+
+# Runs inside the generated package's own interpreter; argv[1] says whether to try tools.
+SMOKE = textwrap.dedent(
+    """
+    import json, sys
+    from aimlapi_gemini.testing import MockAPI
+
+    model = "gemini-pro"
+    messages = [json.loads(sys.argv[2])]
+    with MockAPI() as mock:
+        client = mock.aimlapi()
+        reply = client.chat.completions.create(model=model, messages=messages)
+        assert reply.choices[0].message.content, "create: no text in the reply"
+        with client.chat.completions.create(model=model, messages=messages, stream=True) as stream:
+            text = "".join(stream.text_deltas())
+            final = stream.get_final_completion()
+        assert text and final.choices[0].message.content == text, "stream: text and final differ"
+        steps = ["create", "stream"]
+        if sys.argv[1] != "-":
+            mock.reply_tool_call(name="get_weather", arguments={"city": "Oslo"})
+            tool = json.loads(sys.argv[1])
+            called = client.chat.completions.create(model=model, messages=messages, tools=[tool])
+            call = (called.choices[0].message.tool_calls or [None])[0]
+            assert call is not None and call.function.name == "get_weather", "tool call: none came back"
+            steps.append("tool call")
+    print(" + ".join(steps))
+    """
+)
+
+
+@dataclass
+class Row:
+    document: str
+    outcome: str  # works | refused | FAILED
+    detail: str
+    seconds: float
+
+
+def _first_lines(text: str, count: int = 1) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return " / ".join(lines[:count]) if lines else "(no output)"
+
+
+USER_MESSAGES: list[dict[str, Any]] = [
+    {"role": "user", "content": "Hello"},
+    {"role": "user", "content": [{"type": "text", "text": "Hello"}]},
+]
+FUNCTION_TOOL: dict[str, Any] = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "The weather in a city.",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+    },
+}
+
+
+def _request_validator(resolved: Path) -> Callable[[dict[str, Any]], bool]:
+    """Whether a request body is valid for the resolved spec's chat operation (JSON Schema 2020-12)."""
+    from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
+    from referencing import Registry
+    from referencing.jsonschema import DRAFT202012
+
+    spec = json.loads(resolved.read_text(encoding="utf-8"))
+    (operation,) = [
+        item["post"]
+        for item in spec["paths"].values()
+        if isinstance(item.get("post"), dict) and item["post"].get("x-chat-completions")
+    ]
+    schema = operation["requestBody"]["content"]["application/json"]["schema"]
+    registry: Registry[Any] = Registry().with_resource("urn:spec", DRAFT202012.create_resource(spec))
+    ref = schema["$ref"].replace("#", "urn:spec#", 1) if "$ref" in schema else None
+    validator = Draft202012Validator({"$ref": ref} if ref else schema, registry=registry)
+    return lambda body: bool(validator.is_valid(body))
+
+
+def _built_user_message(
+    spec: dict[str, Any], valid: Callable[[dict[str, Any]], bool]
+) -> dict[str, Any] | None:
+    """A user message built from the spec's own message schema (a document whose user messages
+    take only audio parts, say), the smallest one the request takes."""
+    from codegen.spec_diff.examples import ExampleBuilder
+
+    request = spec["components"]["schemas"].get("ChatCompletionRequest", {})
+    items = request.get("properties", {}).get("messages", {}).get("items")
+    if items is None:
+        return None
+    for example in ExampleBuilder(spec).examples(items):
+        if (
+            isinstance(example, dict)
+            and example.get("role") == "user"
+            and valid({"model": "gemini-pro", "messages": [example]})
+        ):
+            return example
+    return None
+
+
+def smoke_inputs(resolved: Path) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """A user message the document takes (text, or a list of text parts) and the OpenAI function
+    tool when the document takes one; None where it takes neither."""
+    valid = _request_validator(resolved)
+    model = "gemini-pro"
+    message = next((m for m in USER_MESSAGES if valid({"model": model, "messages": [m]})), None)
+    if message is None:
+        message = _built_user_message(json.loads(resolved.read_text(encoding="utf-8")), valid)
+    tool = None
+    spec = json.loads(resolved.read_text(encoding="utf-8"))
+    takes_tools = "tools" in spec["components"]["schemas"].get("ChatCompletionRequest", {}).get(
+        "properties", {}
+    )
+    if (
+        takes_tools
+        and message is not None
+        and valid({"model": model, "messages": [message], "tools": [FUNCTION_TOOL]})
+    ):
+        tool = FUNCTION_TOOL
+    return message, tool
+
+
+def sweep_one(document: Path, overlay: Path, work: Path) -> Row:
+    started = time.perf_counter()
+    out = work / "out"
+    try:
+        generated = subprocess.run(
+            [
+                sys.executable,
+                str(REPO / "scripts" / "generate.py"),
+                "--spec",
+                str(document),
+                "--out",
+                str(out),
+                "--overlay",
+                str(overlay),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=GENERATE_TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return Row(
+            document.name, "FAILED", f"generation hung past {GENERATE_TIMEOUT:.0f} s", GENERATE_TIMEOUT
+        )
+    if generated.returncode != 0:
+        broken = "Traceback" in generated.stderr or generated.returncode != 2
+        report = generated.stderr.removeprefix("generate: error: ")
+        return Row(
+            document.name,
+            "FAILED" if broken else "refused",
+            _first_lines(report),
+            time.perf_counter() - started,
+        )
+    message, tool = smoke_inputs(out / "openapi.json")
+    if message is None:
+        return Row(
+            document.name, "FAILED", "the spec takes no plain user message", time.perf_counter() - started
+        )
+    env = {**os.environ, "PYTHONPATH": str(out), "PYTHONDONTWRITEBYTECODE": "1"}
+    try:
+        smoke = subprocess.run(
+            [sys.executable, "-c", SMOKE, json.dumps(tool) if tool else "-", json.dumps(message)],
+            capture_output=True,
+            text=True,
+            timeout=SMOKE_TIMEOUT,
+            env=env,
+            cwd=work,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return Row(document.name, "FAILED", f"smoke test hung past {SMOKE_TIMEOUT:.0f} s", SMOKE_TIMEOUT)
+    elapsed = time.perf_counter() - started
+    if smoke.returncode != 0:
+        tail = smoke.stderr.strip().splitlines()[-1:] or ["(no output)"]
+        return Row(document.name, "FAILED", f"smoke: {tail[0]}", elapsed)
+    detail = smoke.stdout.strip() + ("" if tool else " (no function tools in this document)")
+    return Row(document.name, "works", detail, elapsed)
+
+
+def documents_in(folder: Path) -> list[Path]:
+    found = [p for p in folder.rglob("*") if p.is_file() and p.suffix in {".json", ".yaml", ".yml"}]
+    return sorted(found, key=lambda p: p.relative_to(folder).as_posix())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("folder", type=Path, help="a folder of vendor OpenAPI documents")
+    parser.add_argument("--overlay", type=Path, default=DEFAULT_OVERLAY, help="Overlay 1.0 document")
+    args = parser.parse_args(argv)
+    documents = documents_in(args.folder)
+    if not documents:
+        print(f"vendor-sweep: no .json or .yaml documents under {args.folder}", file=sys.stderr)
+        return 2
+    rows = []
+    for document in documents:
+        with tempfile.TemporaryDirectory(prefix="aimlapi-sweep-") as tmp:
+            row = sweep_one(document, args.overlay, Path(tmp))
+        rows.append(row)
+        print(f"{row.outcome:8} {row.seconds:5.1f} s  {row.document}: {row.detail}", flush=True)
+    counts = {
+        outcome: sum(row.outcome == outcome for row in rows) for outcome in ("works", "refused", "FAILED")
+    }
+    print(
+        f"\n{len(rows)} documents: {counts['works']} work, {counts['refused']} refused with a report,"
+        f" {counts['FAILED']} failed ({PACKAGE} generated with {args.overlay.name} unchanged)"
+    )
+    return 1 if counts["FAILED"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,211 @@
+"""The structures real vendor documents use, each in a small document built here: alias paths,
+documents that are not chat completions, no security requirement, component names that are not
+valid, discriminators inferred from the shapes there are, open enums, replays of gone schemas."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from codegen.normalize import (
+    ALIASES_KEY,
+    MARKER_KEY,
+    NotAChatDocumentError,
+    fold_alias_paths,
+    require_declared_auth,
+)
+from codegen.transforms import (
+    component_name,
+    drop_dangling_replays,
+    infer_discriminators,
+    open_extensible_enums,
+    rename_invalid_components,
+)
+
+CHAT_BODY: dict[str, Any] = {
+    "type": "object",
+    "properties": {"model": {"type": "string"}, "messages": {"type": "array", "items": {"type": "object"}}},
+    "required": ["model", "messages"],
+}
+
+
+def _operation(body: dict[str, Any], operation_id: str = "op") -> dict[str, Any]:
+    return {
+        "operationId": operation_id,
+        "requestBody": {"content": {"application/json": {"schema": copy.deepcopy(body)}}},
+        "responses": {"200": {"description": "ok"}},
+    }
+
+
+def _document(paths: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"openapi": "3.0.0", "info": {"title": "t", "version": "1"}, "paths": paths, **extra}
+
+
+class TestChatOperation:
+    def test_an_alias_path_is_folded_into_the_versioned_one(self) -> None:
+        document = _document(
+            {
+                "/chat/completions": {"post": _operation(CHAT_BODY, "alias")},
+                "/v1/chat/completions": {"post": _operation(CHAT_BODY, "main")},
+                "/v1/models": {"get": {"responses": {"200": {"description": "ok"}}}},
+            }
+        )
+        folded = fold_alias_paths(document)
+        assert sorted(folded["paths"]) == ["/v1/chat/completions", "/v1/models"]
+        operation = folded["paths"]["/v1/chat/completions"]["post"]
+        assert operation[ALIASES_KEY] == ["/chat/completions"]
+        assert operation[MARKER_KEY] is True
+        assert "/chat/completions" in document["paths"], "the input is not modified"
+
+    def test_a_single_chat_operation_is_marked_and_gets_no_aliases(self) -> None:
+        folded = fold_alias_paths(_document({"/v2/chat/completions": {"post": _operation(CHAT_BODY)}}))
+        operation = folded["paths"]["/v2/chat/completions"]["post"]
+        assert operation[MARKER_KEY] is True
+        assert ALIASES_KEY not in operation
+
+    def test_a_request_body_behind_a_ref_is_found(self) -> None:
+        operation = {
+            "requestBody": {
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Req"}}}
+            },
+            "responses": {},
+        }
+        document = _document({"/v1/chat": {"post": operation}}, components={"schemas": {"Req": CHAT_BODY}})
+        assert fold_alias_paths(document)["paths"]["/v1/chat"]["post"][MARKER_KEY] is True
+
+    def test_a_document_that_is_not_chat_completions_is_refused_in_one_line(self) -> None:
+        body = {"type": "object", "properties": {"model": {"type": "string"}, "input": {"type": "string"}}}
+        with pytest.raises(NotAChatDocumentError) as excinfo:
+            fold_alias_paths(_document({"/v1/responses": {"post": _operation(body)}}))
+        message = str(excinfo.value)
+        assert "\n" not in message
+        assert message.startswith("not a chat-completions document")
+        assert "POST /v1/responses" in message
+
+
+class TestSecurity:
+    def test_no_requirement_requires_the_declared_bearer_scheme(self) -> None:
+        schemes = {
+            "key": {"type": "apiKey", "in": "header", "name": "X"},
+            "tok": {"type": "http", "scheme": "bearer"},
+        }
+        notes: list[str] = []
+        result = require_declared_auth(_document({}, components={"securitySchemes": schemes}), notes)
+        assert result["security"] == [{"tok": []}]
+        assert "'tok'" in notes[0]
+
+    def test_no_scheme_at_all_gets_the_documented_bearer_scheme(self) -> None:
+        notes: list[str] = []
+        result = require_declared_auth(_document({}), notes)
+        (requirement,) = result["security"]
+        (name,) = requirement
+        assert result["components"]["securitySchemes"][name]["scheme"] == "bearer"
+        assert "declares none" in notes[0]
+
+    def test_a_stated_requirement_is_left_as_it_is(self) -> None:
+        operation = {**_operation(CHAT_BODY), "security": [{"tok": []}]}
+        document = _document({"/v1/chat": {"post": operation}})
+        assert require_declared_auth(document) is document
+
+
+class TestNames:
+    @pytest.mark.parametrize(
+        ("text", "name"),
+        [
+            ("anthropic/claude-sonnet-5", "AnthropicClaudeSonnet5"),
+            ("Qwen/Qwen2.5-72B", "QwenQwen2572B"),
+            ("Already_Valid-1.0", "Already_Valid-1.0"),
+            ("///", "Schema"),
+        ],
+    )
+    def test_component_name(self, text: str, name: str) -> None:
+        assert component_name(text) == name
+
+    def test_invalid_component_names_are_renamed_with_their_references(self) -> None:
+        document = _document(
+            {"/x": {"post": {"requestBody": {"$ref": "#/components/schemas/a~1b"}}}},
+            components={"schemas": {"a/b": {"type": "string"}, "AB": {"type": "integer"}}},
+        )
+        notes: list[str] = []
+        renamed = rename_invalid_components(document, notes)
+        assert sorted(renamed["components"]["schemas"]) == ["AB", "AB2"]
+        assert renamed["paths"]["/x"]["post"]["requestBody"] == {"$ref": "#/components/schemas/AB2"}
+        assert notes == ["schema 'a/b' is named 'AB2' (not a valid component name)"]
+
+
+def _tagged(value: str, key: str = "type") -> dict[str, Any]:
+    return {"type": "object", "properties": {key: {"type": "string", "enum": [value]}}, "required": [key]}
+
+
+class TestDiscriminators:
+    def _union(self, schemas: dict[str, Any], stated: dict[str, Any] | None = None) -> dict[str, Any]:
+        union: dict[str, Any] = {"oneOf": [{"$ref": f"#/components/schemas/{name}"} for name in schemas]}
+        if stated is not None:
+            union["discriminator"] = stated
+        return _document({}, components={"schemas": {**schemas, "Union": union}})
+
+    def test_one_distinct_required_value_per_alternative_is_a_discriminator(self) -> None:
+        result = infer_discriminators(self._union({"A": _tagged("a"), "B": _tagged("b")}))
+        assert result["components"]["schemas"]["Union"]["discriminator"] == {
+            "propertyName": "type",
+            "mapping": {"a": "#/components/schemas/A", "b": "#/components/schemas/B"},
+        }
+
+    @pytest.mark.parametrize(
+        "schemas",
+        [
+            {"A": _tagged("a"), "B": _tagged("a")},  # the same value twice
+            {"A": _tagged("a"), "B": {"type": "object", "properties": {"type": {"type": "string"}}}},
+            {"A": _tagged("a"), "B": {**_tagged("b"), "required": []}},  # not required in B
+        ],
+        ids=["shared value", "no single value", "not required"],
+    )
+    def test_without_such_a_property_there_is_none(self, schemas: dict[str, Any]) -> None:
+        result = infer_discriminators(self._union(schemas))
+        assert "discriminator" not in result["components"]["schemas"]["Union"]
+
+    def test_a_stated_mapping_to_a_gone_schema_is_replaced_from_the_shapes_there_are(self) -> None:
+        stated = {
+            "propertyName": "type",
+            "mapping": {"a": "#/components/schemas/A", "f": "#/components/schemas/F"},
+        }
+        result = infer_discriminators(self._union({"A": _tagged("a"), "B": _tagged("b")}, stated))
+        mapping = result["components"]["schemas"]["Union"]["discriminator"]["mapping"]
+        assert mapping == {"a": "#/components/schemas/A", "b": "#/components/schemas/B"}
+
+
+class TestOpenEnums:
+    def test_the_documents_values_come_first_and_the_added_ones_follow_once(self) -> None:
+        schema = {
+            "type": "string",
+            "enum": ["vendor-id", "gemini-pro", "google/gemini-pro"],
+            "x-extensible-enum": "Known",
+        }
+        result = open_extensible_enums({"s": schema})["s"]
+        known, anything = result["anyOf"]
+        assert known["title"] == "Known"
+        assert known["enum"] == ["vendor-id", "gemini-pro", "google/gemini-pro"]
+        assert anything == {"type": "string"}
+        assert "enum" not in result
+        assert "x-extensible-enum" not in result
+
+    def test_repeated_values_are_listed_once(self) -> None:
+        schema = {"enum": ["gemini-pro", "gemini-pro", "google/gemini-pro"], "x-extensible-enum": "Known"}
+        assert open_extensible_enums({"s": schema})["s"]["anyOf"][0]["enum"] == [
+            "gemini-pro",
+            "google/gemini-pro",
+        ]
+
+
+def test_a_replay_naming_a_gone_schema_is_dropped_and_one_naming_a_schema_that_is_there_kept() -> None:
+    schemas = {
+        "Reply": {"type": "object", "x-replay-as": "Gone"},
+        "Other": {"type": "object", "x-replay-as": "Reply"},
+    }
+    notes: list[str] = []
+    result = drop_dangling_replays(_document({}, components={"schemas": schemas}), notes)
+    assert "x-replay-as" not in result["components"]["schemas"]["Reply"]
+    assert result["components"]["schemas"]["Other"]["x-replay-as"] == "Reply"
+    assert notes == ["Reply is not replayed as Gone, which the document no longer has"]

@@ -1,0 +1,245 @@
+"""Unions of several object models that no one property tells apart, as vendor documents have them.
+
+A small document made here from the committed spec: `tool_choice` is an anyOf of a string enum and
+four objects, two of which share `type: function`; `tools` items are an anyOf of a oneOf of two
+objects and a third object. The generated package parses each alternative, refuses a value that is
+none with one error naming the path and every refusal, serialises what it parsed back to the same
+JSON, and a 2020-12 validator over the resolved spec agrees on every value.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from codegen.pipeline import DEFAULT_OVERLAY, DEFAULT_SPEC, render
+
+REQUEST = "$..[?@.properties.messages.items && @.properties.model]"
+STRING = {"type": "string"}
+NAMES = ["lookup", "search"]
+
+
+def _object(required: dict[str, Any], **optional: Any) -> dict[str, Any]:
+    return {"type": "object", "properties": {**required, **optional}, "required": list(required)}
+
+
+def _literal(value: str) -> dict[str, Any]:
+    return {"type": "string", "enum": [value]}
+
+
+def _document(tmp: Path) -> tuple[Path, Path]:
+    """The spec with the two unions, and the overlay with names for the alternatives it adds."""
+    spec = json.loads(DEFAULT_SPEC.read_text())
+    body = spec["paths"]["/v1/chat/completions"]["post"]["requestBody"]
+    request = body["content"]["application/json"]["schema"]
+    mode, named = request["properties"]["tool_choice"]["anyOf"]
+    request["properties"]["tool_choice"] = {
+        "anyOf": [
+            mode,
+            named,
+            _object(
+                {
+                    "type": _literal("allowed_tools"),
+                    "allowed_tools": _object(
+                        {
+                            "mode": {"type": "string", "enum": ["auto", "required"]},
+                            "tools": {"type": "array", "items": {"type": "object"}},
+                        }
+                    ),
+                }
+            ),
+            _object(
+                {"type": _literal("function"), "function": {"type": "string", "enum": ["lookup", "search"]}}
+            ),
+            _object({"type": _literal("custom"), "custom": STRING}),
+        ]
+    }
+    tool = request["properties"]["tools"]["items"]
+    request["properties"]["tools"]["items"] = {
+        "anyOf": [
+            {"oneOf": [tool, _object({"type": _literal("web_search")})]},
+            _object({"type": {"type": "string", "minLength": 1}}),
+        ]
+    }
+    spec_path = tmp / "spec.json"
+    spec_path.write_text(json.dumps(spec))
+    overlay = yaml.safe_load(DEFAULT_OVERLAY.read_text())
+    # The overlay names every `type: function` alternative of tool_choice NamedToolChoice; the
+    # second one gets its own names after that.
+    fourth = f"{REQUEST}.properties.tool_choice.anyOf[3]"
+    overlay["actions"] += [
+        {"target": fourth, "description": "Name it.", "update": {"title": "FunctionNameChoice"}},
+        {
+            "target": f"{fourth}.properties.function",
+            "description": "Name it.",
+            "update": {"title": "FunctionName"},
+        },
+    ]
+    overlay_path = tmp / "overlay.yaml"
+    overlay_path.write_text(yaml.safe_dump(overlay))
+    return spec_path, overlay_path
+
+
+@pytest.fixture(scope="module")
+def union_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("unions")
+    spec, overlay = _document(tmp)
+    out = tmp / "out"
+    render(spec, out, overlay)
+    return out
+
+
+PARSE = """
+import json, sys
+from aimlapi_gemini.models import ChatCompletionRequest
+from aimlapi_gemini import ValidationError
+
+results = []
+for body in json.loads(sys.stdin.read()):
+    try:
+        request = ChatCompletionRequest.from_dict(body)
+    except ValidationError as error:
+        results.append({"path": error.path, "message": error.message})
+    else:
+        tools = [type(tool).__name__ for tool in request.tools or []]
+        choice = type(request.tool_choice).__name__
+        results.append({"class": choice, "tools": tools, "json": request.to_dict()})
+print(json.dumps(results))
+"""
+
+
+def _parse_in_package(out: Path, bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each body through the generated package's ChatCompletionRequest.from_dict (in a fresh interpreter)."""
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(PARSE)],
+        input=json.dumps(bodies),
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(out), "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    parsed: list[dict[str, Any]] = json.loads(result.stdout)
+    return parsed
+
+
+def _request_validator(out: Path) -> Any:
+    from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    resolved = json.loads((out / "openapi.json").read_text())
+    resource: Resource[Any] = Resource.from_contents(resolved, default_specification=DRAFT202012)
+    registry: Registry[Any] = Registry().with_resource("urn:spec", resource)
+    pointer = "/paths/~1v1~1chat~1completions/post/requestBody/content/application~1json/schema"
+    return Draft202012Validator({"$ref": f"urn:spec#{pointer}"}, registry=registry)
+
+
+def _body(**fields: Any) -> dict[str, Any]:
+    return {"model": "google/gemini-2.5-pro", "messages": [{"role": "user", "content": "hi"}], **fields}
+
+
+FUNCTION_TOOL = {"type": "function", "function": {"name": "lookup", "description": "Look a word up."}}
+VALID_TOOL_CHOICES = {
+    "ToolChoiceMode": "auto",
+    "NamedToolChoice": {"type": "function", "function": {"name": "lookup"}},
+    "ChatCompletionRequestToolChoiceType2": {
+        "type": "allowed_tools",
+        "allowed_tools": {"mode": "auto", "tools": [FUNCTION_TOOL]},
+    },
+    "FunctionNameChoice": {"type": "function", "function": "search"},
+    "ChatCompletionRequestToolChoiceType4": {"type": "custom", "custom": "grammar"},
+}
+
+
+def test_each_alternative_of_an_untagged_union_parses_and_serialises_back(union_tree: Path) -> None:
+    bodies = [_body(tool_choice=choice) for choice in VALID_TOOL_CHOICES.values()]
+    results = _parse_in_package(union_tree, bodies)
+    assert [r.get("class", r) for r in results] == [
+        "str" if name == "ToolChoiceMode" else name for name in VALID_TOOL_CHOICES
+    ]
+    assert [r["json"] for r in results] == bodies
+    validator = _request_validator(union_tree)
+    assert all(validator.is_valid(body) for body in bodies)
+
+
+INVALID_TOOL_CHOICES = [
+    # a function name none of the alternatives takes: the object is neither of the `function` ones
+    (
+        {"type": "function", "function": "delete"},
+        [
+            "NamedToolChoice: function: expected object, got string",
+            "ChatCompletionRequestToolChoiceType2: type: expected 'allowed_tools', got 'function'",
+            "FunctionNameChoice: function: expected one of 'lookup', 'search', got 'delete'",
+            "ChatCompletionRequestToolChoiceType4: type: expected 'custom', got 'function'",
+        ],
+    ),
+    ({"type": "custom"}, ["ChatCompletionRequestToolChoiceType4: missing required field 'custom'"]),
+    (
+        {"type": "custom", "custom": 5},
+        ["ChatCompletionRequestToolChoiceType4: custom: expected string, got integer"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("choice", "refusals"), INVALID_TOOL_CHOICES)
+def test_a_value_no_alternative_takes_is_one_error_listing_each_refusal(
+    union_tree: Path, choice: dict[str, Any], refusals: list[str]
+) -> None:
+    body = _body(tool_choice=choice)
+    [result] = _parse_in_package(union_tree, [body])
+    assert result["path"] == "tool_choice"
+    assert result["message"].startswith("matches none of the 4 object alternatives")
+    for refusal in refusals:
+        assert refusal in result["message"]
+    assert not _request_validator(union_tree).is_valid(body)
+
+
+VALID_TOOLS = [FUNCTION_TOOL, {"type": "web_search"}, {"type": "code_interpreter"}]
+
+
+def test_a_union_nested_in_a_union_parses_each_alternative(union_tree: Path) -> None:
+    body = _body(tools=VALID_TOOLS)
+    [result] = _parse_in_package(union_tree, [body])
+    assert result["tools"] == [
+        "ChatCompletionTool",
+        "ChatCompletionRequestToolsItemType0Type1",
+        "ChatCompletionRequestToolsItemType1",
+    ]
+    assert result["json"] == body
+    assert _request_validator(union_tree).is_valid(body)
+
+
+@pytest.mark.parametrize("tool", [{"type": 5}, {"name": "lookup"}])
+def test_a_union_nested_in_a_union_refuses_what_none_takes_at_its_index(
+    union_tree: Path, tool: dict[str, Any]
+) -> None:
+    body = _body(tools=[FUNCTION_TOOL, tool])
+    [result] = _parse_in_package(union_tree, [body])
+    assert result["path"] == "tools[1]"
+    assert result["message"].startswith("matches none of the 3 object alternatives")
+    assert "ChatCompletionTool: " in result["message"]
+    assert "ChatCompletionRequestToolsItemType1: " in result["message"]
+    assert not _request_validator(union_tree).is_valid(body)
+
+
+def test_the_generated_union_package_type_checks(union_tree: Path) -> None:
+    """The untagged unions' code and the TypedDicts beside them (a tools item alias that would
+    shadow ChatCompletionToolParam is ChatCompletionToolUnionParam) pass mypy --strict."""
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "aimlapi_gemini"],
+        cwd=union_tree,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout
+    params = (union_tree / "aimlapi_gemini" / "params.py").read_text()
+    assert "ChatCompletionToolUnionParam = (" in params
