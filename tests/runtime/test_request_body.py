@@ -184,23 +184,20 @@ def test_a_model_holding_an_invalid_mapping_is_a_validation_error_naming_it(fake
 
 
 def test_a_nested_model_holding_a_mapping_goes_through_the_surface_too(fake_api: FakeAPI) -> None:
-    from aimlapi_gemini import AIMLAPI, AssistantMessage
+    from aimlapi_gemini import AIMLAPI, SystemMessage
 
     fake_api.script(Reply(json=completion_json()), Reply(json=completion_json()))
     transport = httpx.MockTransport(fake_api.handler)
     client = AIMLAPI(api_key=FAKE_KEY, base_url=BASE_URL, http_client=httpx.Client(transport=transport))
-    call: Any = {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
-    reply = AssistantMessage(content=None, tool_calls=[call])
-    client.chat.completions.create(model="gemini-pro", messages=[UserMessage(content="hi"), reply])
-    assert fake_api.sent_json(0)["messages"][1] == {
-        "role": "assistant",
-        "content": None,
-        "tool_calls": [call],
-    }
-    wrong_id: Any = {**call, "id": 7}
-    broken = AssistantMessage(content=None, tool_calls=[wrong_id])
+    # A text part: the one content part every revision's system message takes.
+    part: Any = {"type": "text", "text": "be brief"}
+    instructions = SystemMessage(content=[part])
+    client.chat.completions.create(model="gemini-pro", messages=[UserMessage(content="hi"), instructions])
+    assert fake_api.sent_json(0)["messages"][1] == {"role": "system", "content": [part]}
+    wrong_text: Any = {**part, "text": 7}
+    broken = SystemMessage(content=[wrong_text])
     with pytest.raises(
-        ValidationError, match=r"messages\[0\]\.tool_calls\[0\]\.id: expected string, got integer"
+        ValidationError, match=r"messages\[0\]\.content\[0\]\.text: expected string, got integer"
     ):
         client.chat.completions.create(model="gemini-pro", messages=[broken])
     assert len(fake_api.requests) == 1
