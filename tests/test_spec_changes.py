@@ -48,6 +48,12 @@ def _request_body(document: Document) -> Document:
     return schema
 
 
+def _optional_field(vendor: Document) -> str:
+    """A request field this revision has and does not require (the tests follow the spec)."""
+    body = _request_body(vendor)
+    return next(str(name) for name in body["properties"] if name not in body.get("required", ()))
+
+
 def _revised(vendor: Document, tmp_path: Path, edit: Callable[[Document], None]) -> Document:
     """Resolve a copy of the vendor document with ``edit`` applied, as the pipeline would."""
     revision = copy.deepcopy(vendor)
@@ -80,12 +86,13 @@ def test_path_renamed_is_a_removed_and_an_added_operation(resolved: Document) ->
     assert len(changes) == 2, format_text(changes)
 
 
-def test_max_tokens_newly_required_breaks_requests(
+def test_an_optional_field_newly_required_breaks_requests(
     vendor: Document, resolved: Document, tmp_path: Path
 ) -> None:
-    new = _revised(vendor, tmp_path, lambda d: _request_body(d)["required"].append("max_tokens"))
+    field = _optional_field(vendor)
+    new = _revised(vendor, tmp_path, lambda d: _request_body(d)["required"].append(field))
     changes = diff_specs(resolved, new)
-    change = _only(changes, "newly-required", f"{REQUEST}/properties/max_tokens")
+    change = _only(changes, "newly-required", f"{REQUEST}/properties/{field}")
     assert change.breaking
     assert change.sides == ("request",)
     assert (change.before, change.after) == (False, True)
@@ -124,23 +131,17 @@ def test_request_property_removed_breaks(vendor: Document, resolved: Document, t
     assert len(changes) == 1, format_text(changes)
 
 
-def _tool_choice_modes(document: Document) -> list[str]:
-    modes: list[str] = _request_body(document)["properties"]["tool_choice"]["anyOf"][0]["enum"]
-    return modes
+def test_request_enum_value_removed_breaks_and_added_does_not(resolved: Document) -> None:
+    # The model ids: the one request enum every revision has (the overlay names them).
+    new = copy.deepcopy(resolved)
+    ids: list[str] = new["components"]["schemas"]["ChatCompletionRequestModel"]["enum"]
+    gone = ids.pop()
+    ids.append("any")
 
-
-def test_request_enum_value_removed_breaks_and_added_does_not(
-    vendor: Document, resolved: Document, tmp_path: Path
-) -> None:
-    def edit(document: Document) -> None:
-        modes = _tool_choice_modes(document)
-        modes.remove("required")
-        modes.append("any")
-
-    changes = diff_specs(resolved, _revised(vendor, tmp_path, edit))
-    modes = "#/components/schemas/ToolChoiceMode/enum"
-    removed = _only(changes, "enum-value-removed", f'{modes}/"required"')
-    added = _only(changes, "enum-value-added", f'{modes}/"any"')
+    changes = diff_specs(resolved, new)
+    ids_at = "#/components/schemas/ChatCompletionRequestModel/enum"
+    removed = _only(changes, "enum-value-removed", f'{ids_at}/"{gone.replace("/", "~1")}"')
+    added = _only(changes, "enum-value-added", f'{ids_at}/"any"')
     assert removed.breaking
     assert not added.breaking
     assert len(changes) == 2, format_text(changes)
@@ -563,7 +564,8 @@ def test_command_joins_python_api_changes_into_the_report(tmp_path: Path) -> Non
 @pytest.mark.slow
 def test_generate_prints_the_report_after_the_file_list(vendor: Document, tmp_path: Path) -> None:
     revision = copy.deepcopy(vendor)
-    _request_body(revision)["required"].append("max_tokens")
+    field = _optional_field(vendor)
+    _request_body(revision)["required"].append(field)
     spec = _write(tmp_path, "revision.json", revision)
     out = tmp_path / "generated"
     shutil.copytree(REPO / "generated", out, ignore=shutil.ignore_patterns("__pycache__"))
@@ -574,12 +576,12 @@ def test_generate_prints_the_report_after_the_file_list(vendor: Document, tmp_pa
     report_at = lines.index(next(line for line in lines if line.startswith("API changes:")))
     assert "  changed: aimlapi_gemini/models/chat_completion_request.py" in lines[:report_at]
     report = "\n".join(lines[report_at:])
-    assert f"BREAKING newly-required [request] at {REQUEST}/properties/max_tokens: false -> true" in report, (
+    assert f"BREAKING newly-required [request] at {REQUEST}/properties/{field}: false -> true" in report, (
         result.stdout
     )
     assert (
         "BREAKING python-parameter-changed-required [python] at "
-        "aimlapi_gemini.models.chat_completion_request.ChatCompletionRequest.__init__(max_tokens)" in report
+        f"aimlapi_gemini.models.chat_completion_request.ChatCompletionRequest.__init__({field})" in report
     ), result.stdout
     # The tree was replaced only after it was judged: running again finds nothing new.
     again = subprocess.run(generate, capture_output=True, text=True, check=False, cwd=REPO)
@@ -862,10 +864,17 @@ def test_added_request_field_is_reported_as_not_breaking(tmp_path: Path) -> None
 
 
 def _without_discriminator(resolved: Document, name: str) -> Document:
+    # The messages' discriminator: every revision has several roles (content parts may be one).
     old = copy.deepcopy(resolved)
-    content = old["components"]["schemas"]["UserMessage"]["properties"]["content"]["anyOf"][1]["items"]
-    del content[name]
+    del _message_items(old)[name]
     return old
+
+
+def _message_items(document: Document) -> Document:
+    items: Document = document["components"]["schemas"]["ChatCompletionRequest"]["properties"]["messages"][
+        "items"
+    ]
+    return items
 
 
 def test_a_discriminator_stating_the_tags_the_alternatives_require_is_not_breaking(
@@ -880,8 +889,8 @@ def test_a_discriminator_stating_the_tags_the_alternatives_require_is_not_breaki
 def test_a_discriminator_mapping_a_tag_no_alternative_requires_is_breaking(resolved: Document) -> None:
     old = _without_discriminator(resolved, "discriminator")
     new = copy.deepcopy(resolved)
-    items = new["components"]["schemas"]["UserMessage"]["properties"]["content"]["anyOf"][1]["items"]
-    items["discriminator"]["mapping"]["picture"] = items["discriminator"]["mapping"].pop("image_url")
+    mapping = _message_items(new)["discriminator"]["mapping"]
+    mapping["robot"] = mapping.pop(next(iter(mapping)))
     (change,) = [c for c in diff_specs(old, new) if c.change.startswith("discriminator")]
     assert change.change == "discriminator-changed"
     assert change.breaking
