@@ -572,6 +572,10 @@ def test_help_lists_the_fields_with_their_descriptions() -> None:
 def test_to_param_keeps_text_and_tool_calls_and_drops_what_the_request_rejects() -> None:
     from aimlapi_gemini.models import ChatCompletionMessage
 
+    text = ChatCompletionMessage.from_dict({"role": "assistant", "content": "hello"}).to_param()
+    assert text.to_dict() == {"role": "assistant", "content": "hello"}
+    if not spec.schema_present("ToolCall"):  # requests that replay no tool calls
+        return
     reply = ChatCompletionMessage.from_dict(
         {
             "role": "assistant",
@@ -587,8 +591,6 @@ def test_to_param_keeps_text_and_tool_calls_and_drops_what_the_request_rejects()
         "role": "assistant",
         "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}],
     }
-    text = ChatCompletionMessage.from_dict({"role": "assistant", "content": "hello"}).to_param()
-    assert text.to_dict() == {"role": "assistant", "content": "hello"}
 
 
 def test_to_param_rejects_a_reply_the_request_cannot_take() -> None:
