@@ -1,10 +1,11 @@
 """Unions of several object models that no one property tells apart, as vendor documents have them.
 
-A small document made here from the committed spec: `tool_choice` is an anyOf of a string enum and
-four objects, two of which share `type: function`; `tools` items are an anyOf of a oneOf of two
-objects and a third object. The generated package parses each alternative, refuses a value that is
-none with one error naming the path and every refusal, serialises what it parsed back to the same
-JSON, and a 2020-12 validator over the resolved spec agrees on every value.
+A small document made here from the committed spec, its tools and tool_choice written here (so a
+revision without them changes nothing): `tool_choice` is an anyOf of a string enum and four
+objects, two of which share `type: function`; `tools` items are an anyOf of a oneOf of two objects
+and a third object. The generated package parses each alternative, refuses a value that is none
+with one error naming the path and every refusal, serialises what it parsed back to the same JSON,
+and a 2020-12 validator over the resolved spec agrees on every value.
 """
 
 from __future__ import annotations
@@ -39,7 +40,14 @@ def _document(tmp: Path) -> tuple[Path, Path]:
     spec = json.loads(DEFAULT_SPEC.read_text())
     body = spec["paths"]["/v1/chat/completions"]["post"]["requestBody"]
     request = body["content"]["application/json"]["schema"]
-    mode, named = request["properties"]["tool_choice"]["anyOf"]
+    # The function tool, the modes and the named choice as the 2025 document has them, so that
+    # the overlay's names apply whatever the committed revision has.
+    mode = {"type": "string", "enum": ["none", "auto", "required"]}
+    named = _object({"type": _literal("function"), "function": _object({"name": STRING})})
+    function = _object({"description": STRING, "name": STRING}, parameters={"type": "object"})
+    tool = {
+        **_object({"type": _literal("function"), "function": {**function, "additionalProperties": False}})
+    }
     request["properties"]["tool_choice"] = {
         "anyOf": [
             mode,
@@ -61,7 +69,7 @@ def _document(tmp: Path) -> tuple[Path, Path]:
             _object({"type": _literal("custom"), "custom": STRING}),
         ]
     }
-    tool = request["properties"]["tools"]["items"]
+    request["properties"]["tools"] = {"type": "array"}
     request["properties"]["tools"]["items"] = {
         "anyOf": [
             {"oneOf": [tool, _object({"type": _literal("web_search")})]},
