@@ -2,13 +2,16 @@
 
 Restructured revisions (the same API said another way, the operation at another path included)
 must give the same client; a revision that drops a shape the overlay names is generated without
-it, each skipped action reported; the current spec must give no diagnostics at all.
+it, each skipped action reported. The revisions are built from what the committed spec has (the
+field, message kind or enum they change is picked from it), and what the committed spec itself
+already lacks (a correction skipped on it) is the baseline the other revisions are judged against.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import re
 import sys
 import tempfile
 from collections.abc import Callable
@@ -20,7 +23,13 @@ import pytest
 import yaml
 
 from codegen.normalize import fold_alias_paths
-from codegen.overlay import OverlayProblems, OverlayResult, apply_overlay, apply_overlay_with_report
+from codegen.overlay import (
+    OverlayProblems,
+    OverlayResult,
+    SkippedAction,
+    apply_overlay,
+    apply_overlay_with_report,
+)
 from codegen.pipeline import (
     DEFAULT_OVERLAY,
     DEFAULT_SPEC,
@@ -168,13 +177,37 @@ def test_a_vendor_200_body_is_replaced_not_merged_into_ours(tmp_path: Path) -> N
 # ----- the twin: the current spec -----------------------------------------------------------
 
 
-def test_the_current_spec_gives_no_overlay_diagnostics() -> None:
-    assert _applied(SPEC).skipped == ()
+def _title(action: dict[str, Any]) -> str | None:
+    update = action.get("update")
+    return update.get("title") if isinstance(update, dict) else None
+
+
+def _skipped_on_the_current_spec() -> frozenset[int]:
+    return frozenset(skipped.number for skipped in _applied(SPEC).skipped)
+
+
+def _new_skips(result: OverlayResult) -> tuple[SkippedAction, ...]:
+    """What a revision skips beyond what the current spec already lacks."""
+    baseline = _skipped_on_the_current_spec()
+    return tuple(skipped for skipped in result.skipped if skipped.number not in baseline)
+
+
+def test_the_current_spec_skips_only_corrections_of_shapes_it_lacks() -> None:
+    """Each naming action either names a schema of the resolved spec or was skipped, its shape gone
+    (a revision that dropped it; the action stays for the revisions that have it)."""
+    skipped = _skipped_on_the_current_spec()
+    schemas = resolve_spec(DEFAULT_SPEC)["components"]["schemas"]
+    for number, action in enumerate(ACTIONS, start=1):
+        title = _title(action)
+        if title is not None:
+            assert (title in schemas) is (number not in skipped), (number, title)
+    assert all(item.gone for item in _applied(SPEC).skipped)
 
 
 def test_each_naming_action_selects_only_what_it_means() -> None:
     """A descendant selector can match more than meant; on the current spec each title lands
-    once, except the text part, which is one shape in system and user messages."""
+    once, except the text part, which is one shape in system and user messages (and the titles
+    of shapes the current spec lacks, which land nowhere)."""
     document = fold_alias_paths(prune_components(SPEC))
     counts: dict[str, int] = {}
     for action in ACTIONS:
@@ -184,7 +217,11 @@ def test_each_naming_action_selects_only_what_it_means() -> None:
         document = apply_overlay(document, {"overlay": "1.0.0", "actions": [action]})
     assert counts.pop("TextContentPart") == 2
     assert len(counts) > 10
-    assert set(counts.values()) == {1}, counts
+    lacking = {_title(ACTIONS[number - 1]) for number in _skipped_on_the_current_spec()}
+    assert {title: count for title, count in counts.items() if title not in lacking} == {
+        title: 1 for title in counts if title not in lacking
+    }
+    assert all(counts[title] == 0 for title in lacking if title in counts), counts
 
 
 # ----- revisions the overlay must report ----------------------------------------------------
@@ -201,7 +238,7 @@ def _alias_path_added(document: dict[str, Any]) -> None:
 @pytest.mark.parametrize("change", [_path_renamed, _alias_path_added], ids=["path renamed", "alias path"])
 def test_the_operation_at_another_path_gets_every_correction(change: Revision) -> None:
     result = _applied(_revise(change))
-    assert result.skipped == ()
+    assert _new_skips(result) == ()
     (operation,) = [item["post"] for item in result.document["paths"].values()]
     assert operation["operationId"] == "create_chat_completion"
     assert set(operation["responses"]) >= {"200", "201", "400", "429"}
@@ -211,46 +248,81 @@ def test_a_bearer_scheme_already_fixed_upstream_is_skipped_and_reported() -> Non
     def fixed(document: dict[str, Any]) -> None:
         del document["components"]["securitySchemes"]["access-token"]["in"]
 
-    (skipped,) = _applied(_revise(fixed)).skipped
+    (skipped,) = _new_skips(_applied(_revise(fixed)))
     assert [skipped.number] == _action_numbers(lambda action: "securitySchemes" in action["target"])
     assert skipped.gone.endswith("has no member 'in'")
     assert "`in`" in skipped.reason
 
 
+def _names_property(name: str) -> Callable[[dict[str, Any]], bool]:
+    pattern = re.compile(rf"\.properties\.{name}(?![A-Za-z0-9_])")
+    return lambda action: bool(pattern.search(action["target"]))
+
+
+def _property_the_overlay_names() -> str:
+    """The first optional request property of the current spec that overlay actions correct."""
+    return next(
+        str(name)
+        for name in _request(SPEC)["properties"]
+        if name not in ("model", "messages") and _action_numbers(_names_property(name))
+    )
+
+
 def test_a_removed_property_the_overlay_names_is_skipped_and_the_client_generated_without_it(
     tmp_path: Path,
 ) -> None:
-    def removed(document: dict[str, Any]) -> None:
-        del _request(document)["properties"]["logit_bias"]
+    name = _property_the_overlay_names()
 
-    (skipped,) = _applied(_revise(removed)).skipped
-    assert [skipped.number] == _action_numbers(_titled("LogitBias"))
-    assert skipped.gone.endswith("['properties'] has no member 'logit_bias'")
+    def removed(document: dict[str, Any]) -> None:
+        del _request(document)["properties"][name]
+
+    skipped = _new_skips(_applied(_revise(removed)))
+    assert [item.number for item in skipped] == _action_numbers(_names_property(name))
+    assert all(item.gone.endswith(f"['properties'] has no member '{name}'") for item in skipped)
     spec = tmp_path / "revision.json"
     spec.write_text(json.dumps(_revise(removed)), encoding="utf-8")
     resolved, report = resolve_spec_with_report(spec)
-    assert "LogitBias" not in resolved["components"]["schemas"]
-    assert [action.number for action in report.skipped] == [skipped.number]
+    assert name not in _component(resolved, "ChatCompletionRequest")["properties"]
+    for item in skipped:
+        assert _title(ACTIONS[item.number - 1]) not in resolved["components"]["schemas"]
+    assert {action.number for action in report.skipped} - _skipped_on_the_current_spec() == {
+        item.number for item in skipped
+    }
+
+
+# The message kinds beyond system, user and assistant, with the title the overlay gives them.
+OPTIONAL_MESSAGE_KINDS = {"function": "FunctionMessage", "tool": "ToolMessage"}
 
 
 def test_a_dropped_message_kind_is_skipped_and_the_discriminator_follows() -> None:
+    roles = [
+        item["properties"]["role"]["enum"][0]
+        for item in _request(SPEC)["properties"]["messages"]["items"]["oneOf"]
+    ]
+    role = next(role for role in OPTIONAL_MESSAGE_KINDS if role in roles)
+
     def dropped(document: dict[str, Any]) -> None:
         items = _request(document)["properties"]["messages"]["items"]
-        items["oneOf"] = [s for s in items["oneOf"] if s["properties"]["role"]["enum"] != ["function"]]
+        items["oneOf"] = [s for s in items["oneOf"] if s["properties"]["role"]["enum"] != [role]]
 
-    (skipped,) = _applied(_revise(dropped)).skipped
-    assert [skipped.number] == _action_numbers(_titled("FunctionMessage"))
+    (skipped,) = _new_skips(_applied(_revise(dropped)))
+    assert [skipped.number] == _action_numbers(_titled(OPTIONAL_MESSAGE_KINDS[role]))
     spec_path = Path(tempfile.mkdtemp()) / "revision.json"
     spec_path.write_text(json.dumps(_revise(dropped)), encoding="utf-8")
     resolved = resolve_spec(spec_path)
     messages = _component(resolved, "ChatCompletionRequest")["properties"]["messages"]["items"]
-    assert sorted(messages["discriminator"]["mapping"]) == ["assistant", "system", "tool", "user"]
-    assert "FunctionMessage" not in resolved["components"]["schemas"]
+    assert sorted(messages["discriminator"]["mapping"]) == sorted(r for r in roles if r != role)
+    assert OPTIONAL_MESSAGE_KINDS[role] not in resolved["components"]["schemas"]
 
 
 def test_a_correction_whose_shape_is_still_there_but_moved_is_an_error_with_a_hint() -> None:
     """A tool's function is still there, but behind a $ref: the action naming its parameters
     cannot apply to a shape that still exists, so it is an error with a hint, not a skip."""
+
+    if "tools" not in _request(SPEC)["properties"]:
+        # A revision without tools: the action has nothing to find, moved or not.
+        assert set(_action_numbers(_titled("FunctionParameters"))) <= _skipped_on_the_current_spec()
+        return
 
     def moved(document: dict[str, Any]) -> None:
         tool = _request(document)["properties"]["tools"]["items"]
@@ -264,30 +336,68 @@ def test_a_correction_whose_shape_is_still_there_but_moved_is_an_error_with_a_hi
     assert "now a $ref to '#/components/schemas/ToolFunction'" in problem.hint
 
 
-def _max_tokens_required(document: dict[str, Any]) -> None:
-    _request(document).setdefault("required", []).append("max_tokens")
+def _request_fields(predicate: Callable[[dict[str, Any]], bool]) -> list[str]:
+    """The request properties of the current spec whose schema satisfies the predicate."""
+    fields = _request(SPEC)["properties"]
+    return [name for name in fields if name not in ("model", "messages") and predicate(fields[name])]
 
 
-def _temperature_narrowed(document: dict[str, Any]) -> None:
-    _request(document)["properties"]["temperature"]["maximum"] = 1
+def _any(schema: dict[str, Any]) -> bool:
+    return True
+
+
+# The fields each revision below changes, picked from the current spec by what they must have.
+OPTIONAL = [name for name in _request_fields(_any) if name not in _request(SPEC).get("required", ())]
+BOUNDED = _request_fields(lambda schema: "maximum" in schema)
+DESCRIBED = _request_fields(lambda schema: "description" in schema)
+UNNAMED = [name for name in _request_fields(_any) if not _action_numbers(_names_property(name))]
+
+
+def _first_optional_required(document: dict[str, Any]) -> None:
+    _request(document).setdefault("required", []).append(OPTIONAL[0])
+
+
+def _bounded_range_narrowed(document: dict[str, Any]) -> None:
+    schema = _request(document)["properties"][BOUNDED[0]]
+    schema["maximum"] = schema["maximum"] - 1
 
 
 def _unnamed_property_removed(document: dict[str, Any]) -> None:
-    del _request(document)["properties"]["top_p"]
-
-
-def _enum_value_removed_and_added(document: dict[str, Any]) -> None:
-    user = next(
-        shape
-        for shape in _request(document)["properties"]["messages"]["items"]["oneOf"]
-        if shape["properties"]["role"]["enum"] == ["user"]
-    )
-    image_url = user["properties"]["content"]["anyOf"][1]["items"]["anyOf"][0]["properties"]["image_url"]
-    image_url["properties"]["detail"]["enum"] = ["low", "high", "original"]
+    del _request(document)["properties"][UNNAMED[0]]
 
 
 def _description_changed(document: dict[str, Any]) -> None:
-    _request(document)["properties"]["temperature"]["description"] = "How random the reply is."
+    _request(document)["properties"][DESCRIBED[0]]["description"] = "Reworded."
+
+
+def _string_enums(schema: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], list[str]]]:
+    """Every string enum of two or more values under a schema, with where it is (roles and part
+    types, one value each, are what the overlay tells shapes apart by, so they are not among them)."""
+    found: list[tuple[tuple[str, ...], list[str]]] = []
+    if isinstance(schema, dict):
+        if schema.get("type") == "string" and len(schema.get("enum", ())) >= 2:
+            found.append((path, schema["enum"]))
+        for key, value in schema.items():
+            found += _string_enums(value, (*path, key))
+    elif isinstance(schema, list):
+        for index, value in enumerate(schema):
+            found += _string_enums(value, (*path, str(index)))
+    return found
+
+
+ENUMS = _string_enums(_request(SPEC))
+
+
+def _enum_value_removed_and_added(document: dict[str, Any]) -> None:
+    where, _ = ENUMS[0]
+    schema: Any = _request(document)
+    for key in where:
+        schema = schema[int(key)] if isinstance(schema, list) else schema[key]
+    schema["enum"] = [*schema["enum"][:-1], "original"]
+
+
+def _has_enum(resolved: dict[str, Any], values: list[str]) -> bool:
+    return json.dumps(values) in json.dumps(resolved)
 
 
 def _component(resolved: dict[str, Any], name: str) -> dict[str, Any]:
@@ -296,33 +406,39 @@ def _component(resolved: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 # Each revision with what the resolved spec must then say (the change came through).
-CHANGED_BUT_NOT_FOR_THE_OVERLAY: dict[str, tuple[Revision, Callable[[dict[str, Any]], bool]]] = {
-    "max_tokens newly required": (
-        _max_tokens_required,
-        lambda spec: "max_tokens" in _component(spec, "ChatCompletionRequest")["required"],
-    ),
-    "temperature range narrowed": (
-        _temperature_narrowed,
-        lambda spec: _component(spec, "ChatCompletionRequest")["properties"]["temperature"]["maximum"] == 1,
-    ),
-    "a request property the overlay does not touch removed": (
-        _unnamed_property_removed,
-        lambda spec: "top_p" not in _component(spec, "ChatCompletionRequest")["properties"],
-    ),
-    "an enum value removed and one added": (
-        _enum_value_removed_and_added,
+CHANGED_BUT_NOT_FOR_THE_OVERLAY: dict[str, tuple[Revision, Callable[[dict[str, Any]], bool]]] = {}
+# Each entry where the current spec has what it changes (a field with a bound, an enum, ...).
+if OPTIONAL:
+    CHANGED_BUT_NOT_FOR_THE_OVERLAY[f"{OPTIONAL[0]} newly required"] = (
+        _first_optional_required,
+        lambda spec: OPTIONAL[0] in _component(spec, "ChatCompletionRequest")["required"],
+    )
+if BOUNDED:
+    CHANGED_BUT_NOT_FOR_THE_OVERLAY[f"{BOUNDED[0]} range narrowed"] = (
+        _bounded_range_narrowed,
         lambda spec: (
-            _component(spec, "ImageUrl")["properties"]["detail"]["enum"] == ["low", "high", "original"]
+            _component(spec, "ChatCompletionRequest")["properties"][BOUNDED[0]]["maximum"]
+            == _request(SPEC)["properties"][BOUNDED[0]]["maximum"] - 1
         ),
-    ),
-    "a description-only change": (
+    )
+if UNNAMED:
+    CHANGED_BUT_NOT_FOR_THE_OVERLAY["a request property the overlay does not touch removed"] = (
+        _unnamed_property_removed,
+        lambda spec: UNNAMED[0] not in _component(spec, "ChatCompletionRequest")["properties"],
+    )
+if ENUMS:
+    CHANGED_BUT_NOT_FOR_THE_OVERLAY["an enum value removed and one added"] = (
+        _enum_value_removed_and_added,
+        lambda spec: _has_enum(spec, [*ENUMS[0][1][:-1], "original"]),
+    )
+if DESCRIBED:
+    CHANGED_BUT_NOT_FOR_THE_OVERLAY["a description-only change"] = (
         _description_changed,
         lambda spec: (
-            _component(spec, "ChatCompletionRequest")["properties"]["temperature"]["description"]
-            == "How random the reply is."
+            _component(spec, "ChatCompletionRequest")["properties"][DESCRIBED[0]]["description"]
+            == "Reworded."
         ),
-    ),
-}
+    )
 
 
 @pytest.mark.parametrize(
