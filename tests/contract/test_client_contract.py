@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+import spec_features as spec
 from contract_kit.strategies import component_values, request_bodies
 from contract_kit.target import Target
 from hypothesis import HealthCheck, given, settings
@@ -135,10 +136,13 @@ def test_client_reply_from_the_server_validates(client: AuthenticatedClient) -> 
 
 
 def test_client_error_reply_round_trips(client: AuthenticatedClient) -> None:
-    # max_tokens must be >= 1, so the server rejects this (built directly: from_dict would refuse
-    # it before sending). The vendor writes timestamps like "2025-04-09T16:51:08.984Z"; the parsed
-    # error must give back exactly what was sent.
-    body = ChatCompletionRequest(model="gemini-pro", messages=[], max_tokens=0)
+    # A number past a bound of a field this revision has (without one, a model that is no string),
+    # so the server rejects it (built directly: from_dict would refuse it before sending). The
+    # vendor writes timestamps like "2025-04-09T16:51:08.984Z"; the parsed error must give back
+    # exactly what was sent.
+    bounded = [field for field in spec.optional_fields() if spec.out_of_range_value(field) is not None]
+    wrong: dict[str, Any] = {bounded[0]: spec.out_of_range_value(bounded[0])} if bounded else {"model": 9}
+    body = ChatCompletionRequest(**{"model": "gemini-pro", "messages": [], **wrong})
     response = create_chat_completion.sync_detailed(client=client, body=body)
     assert response.status_code == 400
     assert isinstance(response.parsed, ErrorResponse)
@@ -163,6 +167,10 @@ def test_a_tool_call_reply_goes_back_into_the_conversation_unchanged(
     client: AuthenticatedClient, wire: WireRecorder
 ) -> None:
     """The reply's message (content null beside tool_calls) is the next request's assistant message."""
+    if not (
+        spec.field_present("tools") and spec.field_present("tool_choice") and spec.schema_present("ToolCall")
+    ):
+        return
     asking = {
         "model": "gemini-pro",
         "messages": [{"role": "user", "content": "What is the capital of France?"}],
