@@ -69,7 +69,7 @@ def test_other_conversations_get_other_replies(reference_server: BackgroundServe
 
 
 def test_max_tokens_truncates_with_length(reference_server: BackgroundServer) -> None:
-    if not (spec.field_present("max_tokens")):
+    if not spec.field_present("max_tokens"):
         return
     choice = post(reference_server, {**HELLO, "max_tokens": 3}).json()["choices"][0]
     assert len(choice["message"]["content"].split()) == 3
@@ -77,7 +77,7 @@ def test_max_tokens_truncates_with_length(reference_server: BackgroundServer) ->
 
 
 def test_stop_cuts_before_the_stop_text(reference_server: BackgroundServer) -> None:
-    if not (spec.field_present("stop")):
+    if not spec.field_present("stop"):
         return
     full = post(reference_server, HELLO).json()["choices"][0]["message"]["content"]
     choice = post(reference_server, {**HELLO, "stop": ["France"]}).json()["choices"][0]
@@ -86,7 +86,7 @@ def test_stop_cuts_before_the_stop_text(reference_server: BackgroundServer) -> N
 
 
 def test_tools_give_tool_calls_with_arguments_from_the_schema(reference_server: BackgroundServer) -> None:
-    if not (spec.field_present("tools")):
+    if not spec.field_present("tools"):
         return
     reply = post(reference_server, {**HELLO, "tools": [TOOL]}).json()
     assert_valid("ChatCompletion", reply)
@@ -117,7 +117,7 @@ def test_tool_choice(reference_server: BackgroundServer, tool_choice: object, ca
 
 
 def test_reply_tokens_header_forces_the_length(reference_server: BackgroundServer) -> None:
-    if not (spec.field_present("max_tokens")):
+    if not spec.field_present("max_tokens"):
         return
     content = post(reference_server, HELLO, **{"X-Reply-Tokens": "250"}).json()["choices"][0]["message"]
     assert len(content["content"].split()) == 250
@@ -145,7 +145,7 @@ def test_stream_has_role_chunk_token_chunks_final_chunk_and_done(reference_serve
 
 
 def test_streamed_tool_call_comes_in_pieces(reference_server: BackgroundServer) -> None:
-    if not (spec.field_present("tools")):
+    if not spec.field_present("tools"):
         return
     data = sse_data(post(reference_server, {**HELLO, "stream": True, "tools": [TOOL]}))
     deltas = [json.loads(item)["choices"][0]["delta"] for item in data[:-1]]
@@ -278,7 +278,7 @@ def test_an_assistant_message_content_of_another_type_is_still_rejected(
 
 
 def test_max_tokens_as_a_whole_float_is_an_integer(reference_server: BackgroundServer) -> None:
-    if not (spec.field_present("max_tokens")):
+    if not spec.field_present("max_tokens"):
         return
     # JSON Schema 2020-12: "1.0" is an integer (a number with a zero fractional part).
     response = post(reference_server, {**HELLO, "max_tokens": 1.0})
@@ -295,7 +295,7 @@ def test_max_tokens_as_a_whole_float_is_an_integer(reference_server: BackgroundS
 def test_max_tokens_that_is_not_a_whole_number_is_rejected(
     reference_server: BackgroundServer, max_tokens: object
 ) -> None:
-    if not (spec.field_present("max_tokens")):
+    if not spec.field_present("max_tokens"):
         return
     response = post(reference_server, {**HELLO, "max_tokens": max_tokens})
     assert response.status_code == 400
