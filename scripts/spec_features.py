@@ -37,6 +37,10 @@ MESSAGE_CLASS_OF_ROLE = {
     "tool": "ToolMessage",
     "function": "FunctionMessage",
 }
+# Complete parts of the kinds a revision may drop (for checking the client refuses them then).
+KNOWN_PART_EXAMPLES: dict[str, dict[str, Any]] = {
+    "image_url": {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}},
+}
 # Used when the spec names no model id (a revision without the enum takes any string).
 FALLBACK_MODEL_ID = "gemini-pro"
 
@@ -171,7 +175,9 @@ def part_present(role: str, part_type: str) -> bool:
     """Whether a `role` message's content may hold a `part_type` part; when not, that from_dict refuses it."""
     if part_type in content_part_types(role):
         return True
-    message = {"role": role, "content": [{"type": part_type}]}
+    # A part as complete as the 2025 document defines it, so only its type can be refused.
+    part = KNOWN_PART_EXAMPLES.get(part_type, {"type": part_type})
+    message = {"role": role, "content": [part]}
     try:
         aimlapi_gemini.models.ChatCompletionRequest.from_dict({"model": model_id(), "messages": [message]})
     except ValueError:
