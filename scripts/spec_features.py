@@ -28,7 +28,6 @@ RESOLVED_SPEC = Path(__file__).resolve().parent.parent / "generated" / "openapi.
 REQUEST_SCHEMA = "ChatCompletionRequest"
 # What every revision has; tests may take these for granted.
 CORE_REQUEST_FIELDS = ("model", "messages")
-CORE_ROLES = ("system", "user", "assistant")
 # The model class of each message role, as the overlay names them (for roles a revision may drop).
 MESSAGE_CLASS_OF_ROLE = {
     "system": "SystemMessage",
