@@ -158,6 +158,28 @@ def _tree_files(root: Path) -> list[Path]:
     return [p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
 
 
+def _pipeline_sources() -> list[Path]:
+    """The codegen's own Python that shapes the output (the change report's modules do not)."""
+    return [
+        path
+        for path in CODEGEN_DIR.rglob("*.py")
+        if "__pycache__" not in path.parts
+        and not path.is_relative_to(RUNTIME)
+        and not path.is_relative_to(CODEGEN_DIR / "spec_diff")
+        and path.name != "python_api_diff.py"
+    ]
+
+
+def stale_inputs(out_dir: Path = DEFAULT_OUT) -> list[str]:
+    """The inputs that changed since ``out_dir`` was generated (its PROVENANCE.json), by name."""
+    try:
+        recorded = json.loads((out_dir / PROVENANCE_NAME).read_text(encoding="utf-8"))["inputs"]
+    except (OSError, ValueError, KeyError):
+        return ["PROVENANCE.json"]
+    current = provenance(DEFAULT_SPEC, DEFAULT_OVERLAY)["inputs"]
+    return [name for name, facts in current.items() if recorded.get(name) != facts]
+
+
 def provenance(spec_path: Path, overlay_path: Path) -> dict[str, Any]:
     return {
         "generator": f"openapi-python-client {version('openapi-python-client')}",
@@ -171,6 +193,7 @@ def provenance(spec_path: Path, overlay_path: Path) -> dict[str, Any]:
             "config": {"file": CONFIG.name, "sha256": _hash_files([CONFIG, RUFF_CONFIG], CODEGEN_DIR)},
             "templates": {"sha256": _hash_files(_tree_files(TEMPLATES), TEMPLATES)},
             "runtime": {"sha256": _hash_files(_tree_files(RUNTIME), RUNTIME)},
+            "pipeline": {"sha256": _hash_files(_pipeline_sources(), CODEGEN_DIR)},
             "testing_kit": {"sha256": _hash_files(_kit_sources(), REPO_ROOT)},
         },
         "regenerate": "make generate",
