@@ -91,7 +91,7 @@ with MockAPI(api_key="kit-key") as mock:
     except ValidationError as exc:
         print("no model:", exc)
     try:
-        client.chat.completions.create(messages=hello)  # type: ignore[call-overload]
+        client.chat.completions.create(messages=hello)
     except TypeError as exc:
         print("no keyword:", exc)
     print("sent after the refusals", len(sent))
@@ -173,7 +173,7 @@ with MockAPI(api_key="kit-key") as mock:
     for path in sent:
         print("sent", path)
     try:
-        client.chat.completions.create(model="gemini-pro", messages=hello)  # type: ignore[call-overload]
+        client.chat.completions.create(model="gemini-pro", messages=hello)
     except TypeError as exc:
         print("missing:", exc)
     try:
@@ -181,7 +181,7 @@ with MockAPI(api_key="kit-key") as mock:
     except ValidationError as exc:
         print("empty:", exc)
     try:
-        client.chat.completions.create(deployment=None, model="gemini-pro", messages=hello)  # type: ignore[call-overload]
+        client.chat.completions.create(deployment=None, model="gemini-pro", messages=hello)
     except ValidationError as exc:
         print("none:", exc)
     print("sent after the refusals", len(sent))

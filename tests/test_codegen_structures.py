@@ -215,9 +215,13 @@ def test_a_replay_naming_a_gone_schema_is_dropped_and_one_naming_a_schema_that_i
 
 class TestPathParameters:
     @staticmethod
-    def _deployment(body: dict[str, Any], name: str, path: str = "/openai/deployments/{%s}") -> dict[str, Any]:
+    def _deployment(
+        body: dict[str, Any], name: str, path: str = "/openai/deployments/{%s}"
+    ) -> dict[str, Any]:
         operation = _operation(body)
-        operation["parameters"] = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}]
+        operation["parameters"] = [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        ]
         return _document({path % name: {"post": operation}})
 
     def test_a_path_parameter_named_like_a_body_property_makes_the_body_require_it(self) -> None:
@@ -253,7 +257,9 @@ class TestPathParameters:
             components={
                 "parameters": {"Model": {"name": "model", "in": "path", "required": True}},
                 "requestBodies": {
-                    "Chat": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Req"}}}}
+                    "Chat": {
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Req"}}}
+                    }
                 },
                 "schemas": {"Req": {**CHAT_BODY, "required": ["messages"]}},
             },

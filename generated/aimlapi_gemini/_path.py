@@ -25,7 +25,7 @@ def path_segment(name: str, value: object) -> str:
     """``value`` of the path parameter ``name`` as its percent-encoded segment."""
     if isinstance(value, bool):
         text = "true" if value else "false"  # as JSON writes it, not Python's True
-    elif isinstance(value, str | int | float) and not isinstance(value, Unset):
+    elif isinstance(value, str | int | float):
         text = str(value)
     else:
         shown = "no value" if value is None or isinstance(value, Unset) else type(value).__name__

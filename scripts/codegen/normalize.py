@@ -9,6 +9,10 @@ structure (a POST whose JSON request body has a ``messages`` property), marks it
 none in one line, and folds alias paths into the operation they repeat, so that the overlay, the
 generator and the reference server each see one operation, and the aliases are kept as data
 (``x-aliases`` on the operation) for the server that must still answer them.
+
+Some documents put the model in the path (``POST /openai/deployments/{model}``, Azure OpenAI's
+style) while the body has a ``model`` too: ``require_path_properties`` makes such a body require
+the property, which the client then fills the path from (one value, given once).
 """
 
 from __future__ import annotations
@@ -173,12 +177,18 @@ def _resolved(document: dict[str, Any], node: Any) -> Any:
     return node
 
 
-def _path_parameter_names(document: dict[str, Any], item: dict[str, Any], operation: dict[str, Any]) -> list[str]:
+def _path_parameter_names(
+    document: dict[str, Any], item: dict[str, Any], operation: dict[str, Any]
+) -> list[str]:
     """The names of the operation's path parameters (its own and its path item's)."""
     names: list[str] = []
     for parameter in [*(item.get("parameters") or []), *(operation.get("parameters") or [])]:
         parameter = _resolved(document, parameter)
-        if isinstance(parameter, dict) and parameter.get("in") == "path" and isinstance(parameter.get("name"), str):
+        if (
+            isinstance(parameter, dict)
+            and parameter.get("in") == "path"
+            and isinstance(parameter.get("name"), str)
+        ):
             if parameter["name"] not in names:
                 names.append(parameter["name"])
     return names

@@ -43,7 +43,9 @@ def test_a_value_that_cannot_fill_a_segment_is_refused_naming_the_parameter(valu
 
 def test_a_template_is_filled_from_values_by_name() -> None:
     template = "/openai/deployments/{model}/chat/{kind}"
-    assert fill_path(template, {"model": "a/b", "kind": "x", "other": 1}) == "/openai/deployments/a%2Fb/chat/x"
+    assert (
+        fill_path(template, {"model": "a/b", "kind": "x", "other": 1}) == "/openai/deployments/a%2Fb/chat/x"
+    )
     assert is_templated(template)
 
 

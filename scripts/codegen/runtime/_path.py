@@ -23,11 +23,13 @@ def path_segment(name: str, value: object) -> str:
     """``value`` of the path parameter ``name`` as its percent-encoded segment."""
     if isinstance(value, bool):
         text = "true" if value else "false"  # as JSON writes it, not Python's True
-    elif isinstance(value, str | int | float) and not isinstance(value, Unset):
+    elif isinstance(value, str | int | float):
         text = str(value)
     else:
         shown = "no value" if value is None or isinstance(value, Unset) else type(value).__name__
-        raise ValidationError(f"the path needs a text or a number here, got {shown}", (name,), "path parameter")
+        raise ValidationError(
+            f"the path needs a text or a number here, got {shown}", (name,), "path parameter"
+        )
     if not text:
         raise ValidationError("the path needs a value here, got an empty text", (name,), "path parameter")
     return quote(text, safe="")
