@@ -29,11 +29,11 @@ import yaml
 
 from . import template_plan
 from .errors import GenerationError as GenerationError  # re-exported: callers catch it from here
-from .normalize import fold_alias_paths, require_declared_auth
+from .normalize import fold_alias_paths, require_declared_auth, require_path_properties
 from .openapi31 import OPENAPI_31, OpenApiVersionError, upgrade_to_openapi_31
 from .overlay import SkippedAction, apply_overlay_with_report
 from .spec_diff import Change, diff_specs
-from .spec_facts import spec_facts
+from .spec_facts import CHAT_OPERATION_ID, spec_facts
 from .transforms import (
     drop_dangling_replays,
     hoist_titled_schemas,
@@ -130,6 +130,7 @@ def resolve_spec_with_report(
     document = rename_invalid_components(document, report.notes)
     document = infer_discriminators(document)
     document = drop_dangling_replays(document, report.notes)
+    document = require_path_properties(document, report.notes)
     try:
         document = upgrade_to_openapi_31(document)
     except OpenApiVersionError as exc:
@@ -269,12 +270,20 @@ class ResourceNode:
 _VERSION_SEGMENT = re.compile(r"v\d+")
 
 
+# The chat-completions operation's place, wherever its path is: the OpenAI SDK's, which the Azure
+# OpenAI SDK keeps for /openai/deployments/{deployment}/chat/completions.
+CHAT_PLACE: tuple[tuple[str, ...], str] = (("chat", "completions"), "create")
+
+
 def resource_place(path: str, operation_name: str) -> tuple[tuple[str, ...], str]:
-    """Where an operation goes on the client. The rule: the path's segments after the version
-    segment (``/v1``), without path parameters, are the resource (``/v1/chat/completions`` ->
-    ``chat.completions``); the operationId's first word is the method (``create_chat_completion``
-    -> ``create``); a last segment that is the method is an action on its parent
+    """Where an operation goes on the client. The chat-completions operation (operationId
+    ``create_chat_completion``) is ``chat.completions.create`` whatever its path. For the others,
+    the rule: the path's segments after the version segment (``/v1``), without path parameters,
+    are the resource (``/v1/models`` -> ``models``); the operationId's first word is the method
+    (``list_models`` -> ``list``); a last segment that is the method is an action on its parent
     (``/v1/batches/{id}/cancel`` -> ``batches.cancel``)."""
+    if operation_name == CHAT_OPERATION_ID:
+        return CHAT_PLACE
     segments = [s for s in path.strip("/").split("/") if s and not s.startswith("{")]
     if segments and _VERSION_SEGMENT.fullmatch(segments[0]):
         segments = segments[1:]
