@@ -9,8 +9,7 @@ NPM_TOOLS_STAMP := .tools/.installed
 PORT ?= 8000
 LIVE ?=
 
-PHONY_EXTRA := vendor-sweep update-spec
-.PHONY: help setup generate check-generated lint typecheck test serve demo contract-live bench examples profile load clean
+.PHONY: help setup generate update-spec vendor-sweep check-generated lint typecheck test serve demo contract-live bench examples profile load clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-16s %s\n", $$1, $$2}'
@@ -33,6 +32,10 @@ setup: $(STAMP) $(NPM_TOOLS_STAMP) ## Make .venv with the package (editable) and
 
 generate: $(STAMP) ## Regenerate generated/ from spec/ (overlay, config, templates in scripts/codegen)
 	$(PY) scripts/generate.py
+
+update-spec: $(STAMP) $(NPM_TOOLS_STAMP) ## Take a vendor revision: SPEC=path into spec/, regenerate, change report, contract suites, what next
+	@if [ -z "$(SPEC)" ]; then echo "usage: make update-spec SPEC=path/to/vendor-document.json"; exit 2; fi
+	$(PY) scripts/update_spec.py "$(SPEC)"
 
 VENDOR_DIR ?= $(DIR)
 vendor-sweep: $(STAMP) ## Generate from every vendor document in DIR (overlay unchanged) and smoke each package through its testing kit; a table

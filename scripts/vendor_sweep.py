@@ -38,6 +38,7 @@ GENERATE = [sys.executable, str(REPO / "scripts" / "generate.py")]
 SMOKE = textwrap.dedent(
     """
     import json, sys
+    import aimlapi_gemini.__main__, aimlapi_gemini.batch  # the CLI and the batch import the operation
     from aimlapi_gemini.testing import MockAPI
 
     model = "gemini-pro"

@@ -6,7 +6,19 @@ from collections.abc import Iterator
 
 import pytest
 
+from codegen.pipeline import stale_inputs
 from reference_server import BackgroundServer
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Tests import the generated package, a copy of the sources: when the copy is older than the
+    sources (an edited runtime module, template, spec...), stop at once rather than test old code."""
+    stale = stale_inputs()
+    if stale:
+        pytest.exit(
+            f"generated/ is stale ({', '.join(stale)} changed since it was generated): run `make generate`",
+            returncode=1,
+        )
 
 
 @pytest.fixture(scope="session")

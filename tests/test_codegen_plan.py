@@ -198,3 +198,20 @@ def test_an_event_stream_that_names_no_chunk_model_stops_the_generation(
     assert str(raised.value) == (
         f"no stream chunk model for create_x's 2xx text/event-stream response: {reason}"
     )
+
+
+# --- path parameters ---------------------------------------------------------------------
+
+
+def test_a_path_parameter_named_like_a_body_property_is_filled_from_the_body() -> None:
+    decided = plan.path_parameters(["model"], ["messages", "model", "stream"])
+    assert decided == plan.PathParameters(from_body=("model",), own=())
+
+
+def test_a_path_parameter_no_body_property_names_is_the_callers() -> None:
+    decided = plan.path_parameters(["deployment", "model"], ["messages", "model"])
+    assert decided == plan.PathParameters(from_body=("model",), own=("deployment",))
+
+
+def test_without_one_json_object_body_every_path_parameter_is_the_callers() -> None:
+    assert plan.path_parameters(["model"], None) == plan.PathParameters(from_body=(), own=("model",))

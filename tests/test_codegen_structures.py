@@ -1,6 +1,7 @@
 """The structures real vendor documents use, each in a small document built here: alias paths,
 documents that are not chat completions, no security requirement, component names that are not
-valid, discriminators inferred from the shapes there are, open enums, replays of gone schemas."""
+valid, discriminators inferred from the shapes there are, open enums, replays of gone schemas,
+path parameters that are a body property."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from codegen.normalize import (
     NotAChatDocumentError,
     fold_alias_paths,
     require_declared_auth,
+    require_path_properties,
 )
 from codegen.transforms import (
     component_name,
@@ -209,3 +211,59 @@ def test_a_replay_naming_a_gone_schema_is_dropped_and_one_naming_a_schema_that_i
     assert "x-replay-as" not in result["components"]["schemas"]["Reply"]
     assert result["components"]["schemas"]["Other"]["x-replay-as"] == "Reply"
     assert notes == ["Reply is not replayed as Gone, which the document no longer has"]
+
+
+class TestPathParameters:
+    @staticmethod
+    def _deployment(
+        body: dict[str, Any], name: str, path: str = "/openai/deployments/{%s}"
+    ) -> dict[str, Any]:
+        operation = _operation(body)
+        operation["parameters"] = [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        ]
+        return _document({path % name: {"post": operation}})
+
+    def test_a_path_parameter_named_like_a_body_property_makes_the_body_require_it(self) -> None:
+        body = {**CHAT_BODY, "required": ["messages"]}
+        document = self._deployment(body, "model")
+        notes: list[str] = []
+        result = require_path_properties(document, notes)
+        operation = result["paths"]["/openai/deployments/{model}"]["post"]
+        schema = operation["requestBody"]["content"]["application/json"]["schema"]
+        assert schema["required"] == ["messages", "model"]
+        assert operation["requestBody"]["required"] is True
+        assert notes == [
+            "POST /openai/deployments/{model}: path parameter 'model' is the request body's property of"
+            " that name: the body requires it and the client fills the path from it"
+        ]
+        original = document["paths"]["/openai/deployments/{model}"]["post"]
+        assert original["requestBody"]["content"]["application/json"]["schema"]["required"] == ["messages"]
+
+    def test_a_path_parameter_no_body_property_names_is_left_to_the_caller(self) -> None:
+        document = self._deployment(CHAT_BODY, "deployment", "/openai/deployments/{%s}/chat/completions")
+        notes: list[str] = []
+        assert require_path_properties(document, notes) == document
+        assert notes == []
+
+    def test_parameters_and_bodies_behind_refs_are_followed(self) -> None:
+        operation = {
+            "parameters": [{"$ref": "#/components/parameters/Model"}],
+            "requestBody": {"$ref": "#/components/requestBodies/Chat"},
+            "responses": {},
+        }
+        document = _document(
+            {"/openai/deployments/{model}": {"post": operation}},
+            components={
+                "parameters": {"Model": {"name": "model", "in": "path", "required": True}},
+                "requestBodies": {
+                    "Chat": {
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Req"}}}
+                    }
+                },
+                "schemas": {"Req": {**CHAT_BODY, "required": ["messages"]}},
+            },
+        )
+        result = require_path_properties(document, [])
+        assert result["components"]["schemas"]["Req"]["required"] == ["messages", "model"]
+        assert result["components"]["requestBodies"]["Chat"]["required"] is True

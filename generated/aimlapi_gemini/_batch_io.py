@@ -4,8 +4,10 @@
 
 Input (JSON Lines, UTF-8): each line is ``{"custom_id": "...", "body": {ChatCompletionRequest}}``
 (the OpenAI Batch API's shape; its ``method`` and ``url``, when present, must be the spec's chat
-operation's, ``POST`` and ``/v1/chat/completions`` today: ``_spec_facts.CHAT_METHOD``, ``CHAT_PATH``),
-or a bare request body, whose ``custom_id`` is then its line number
+operation's, ``POST`` and ``/v1/chat/completions`` today: ``_spec_facts.CHAT_METHOD``, ``CHAT_PATH``;
+a path with parameters filled from the body, ``/openai/deployments/{model}``, is the endpoint as
+the spec writes it, or as the line's body fills it, ``/openai/deployments/cohere%2Fcommand-r-plus``:
+each line goes to the path its own body fills), or a bare request body, whose ``custom_id`` is then its line number
 (``"1"`` for the first line). Blank lines are ignored. A line that is not JSON, not one of these
 shapes, whose body is no valid ``ChatCompletionRequest`` (the generated model's own checks) or
 whose ``custom_id`` came earlier is an ``InvalidLine`` naming its line number; it is never sent.
@@ -41,10 +43,12 @@ if sys.platform != "win32":
     import fcntl
 
 from ._base import _JSON
+from ._path import fill_path, is_templated
 from ._validation import ValidationError
 
 # Where every line goes: the spec's chat operation.
 METHOD, ENDPOINT = CHAT_METHOD, CHAT_PATH
+_FILLED = " (or as the line's body fills it)" if is_templated(ENDPOINT) else ""
 # Tokens are estimated as the OpenAI cookbook does it: about four characters of text per token,
 # plus the reply's budget (max_tokens, else what the API gives a reply without one).
 CHARS_PER_TOKEN = 4
@@ -149,6 +153,19 @@ def _lone_surrogate(text: str) -> str | None:
     return None
 
 
+def _is_endpoint(url: object, body: object) -> bool:
+    """A line's ``url``: the chat operation's path as the spec writes it, or, when that path has
+    parameters (which the client fills from the body), the path the line's body fills."""
+    if url == ENDPOINT:
+        return True
+    if not _FILLED or not isinstance(url, str) or not isinstance(body, dict):
+        return False
+    try:
+        return url == fill_path(ENDPOINT, body)
+    except ValidationError:
+        return False
+
+
 def _parse_line(line_number: int, raw: bytes) -> BatchItem | InvalidLine:
     try:
         data = json.loads(raw)
@@ -167,9 +184,11 @@ def _parse_line(line_number: int, raw: bytes) -> BatchItem | InvalidLine:
             # differs from the input's: refused, so the output is always UTF-8 JSON.
             return InvalidLine(line_number, f"custom_id holds {surrogate}", custom_id)
         method, url = data.get("method", METHOD), data.get("url", ENDPOINT)
-        if method != METHOD or url != ENDPOINT:
+        if method != METHOD or not _is_endpoint(url, data["body"]):
             return InvalidLine(
-                line_number, f"method and url must be {METHOD} {ENDPOINT}, got {method} {url}", custom_id
+                line_number,
+                f"method and url must be {METHOD} {ENDPOINT}{_FILLED}, got {method} {url}",
+                custom_id,
             )
         body = data["body"]
         if not isinstance(body, dict):

@@ -9,6 +9,10 @@ structure (a POST whose JSON request body has a ``messages`` property), marks it
 none in one line, and folds alias paths into the operation they repeat, so that the overlay, the
 generator and the reference server each see one operation, and the aliases are kept as data
 (``x-aliases`` on the operation) for the server that must still answer them.
+
+Some documents put the model in the path (``POST /openai/deployments/{model}``, Azure OpenAI's
+style) while the body has a ``model`` too: ``require_path_properties`` makes such a body require
+the property, which the client then fills the path from (one value, given once).
 """
 
 from __future__ import annotations
@@ -158,4 +162,66 @@ def fold_alias_paths(document: dict[str, Any]) -> dict[str, Any]:
             del paths[alias.path]
     operation = paths[keep.path][keep.method]
     operation[ALIASES_KEY] = sorted(alias.path for alias in aliases)
+    return result
+
+
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def _resolved(document: dict[str, Any], node: Any) -> Any:
+    """``node`` with its local ``$ref`` followed (a node of ``document`` itself, so changes stick)."""
+    seen: set[str] = set()
+    while isinstance(node, dict) and isinstance(ref := node.get("$ref"), str) and ref not in seen:
+        seen.add(ref)
+        node = resolve_local_ref(document, ref)
+    return node
+
+
+def _path_parameter_names(
+    document: dict[str, Any], item: dict[str, Any], operation: dict[str, Any]
+) -> list[str]:
+    """The names of the operation's path parameters (its own and its path item's)."""
+    names: list[str] = []
+    for parameter in [*(item.get("parameters") or []), *(operation.get("parameters") or [])]:
+        parameter = _resolved(document, parameter)
+        if (
+            isinstance(parameter, dict)
+            and parameter.get("in") == "path"
+            and isinstance(parameter.get("name"), str)
+        ):
+            if parameter["name"] not in names:
+                names.append(parameter["name"])
+    return names
+
+
+def require_path_properties(document: dict[str, Any], notes: list[str] | None = None) -> dict[str, Any]:
+    """A path parameter named like a property of its operation's JSON request body is that property
+    (``POST /openai/deployments/{model}`` with a body that has ``model``, as Azure OpenAI's
+    deployments are named by the model): one value, given once, in the body, and the client fills
+    the path from it. So the body must carry it: the property becomes required (and the body with
+    it). ``notes`` says which. Other path parameters are left as they are: the caller gives them."""
+    result = copy.deepcopy(document)
+    for path, item in (result.get("paths") or {}).items():
+        if not isinstance(item, dict):
+            continue
+        for method in _METHODS:
+            operation = item.get(method)
+            if not isinstance(operation, dict):
+                continue
+            names = _path_parameter_names(result, item, operation)
+            body = _resolved(result, operation.get("requestBody"))
+            schema = _request_schema(result, operation) if names else None
+            properties = (schema.get("properties") or {}) if schema is not None else {}
+            bound = [name for name in names if name in properties]
+            if not bound or not isinstance(body, dict) or schema is None:
+                continue
+            required = list(schema.get("required") or [])
+            schema["required"] = required + [name for name in bound if name not in required]
+            body["required"] = True
+            if notes is not None:
+                listed = ", ".join(repr(name) for name in bound)
+                notes.append(
+                    f"{method.upper()} {path}: path parameter {listed} is the request body's property of that"
+                    " name: the body requires it and the client fills the path from it"
+                )
     return result

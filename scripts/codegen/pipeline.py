@@ -29,11 +29,11 @@ import yaml
 
 from . import template_plan
 from .errors import GenerationError as GenerationError  # re-exported: callers catch it from here
-from .normalize import fold_alias_paths, require_declared_auth
+from .normalize import fold_alias_paths, require_declared_auth, require_path_properties
 from .openapi31 import OPENAPI_31, OpenApiVersionError, upgrade_to_openapi_31
 from .overlay import SkippedAction, apply_overlay_with_report
 from .spec_diff import Change, diff_specs
-from .spec_facts import spec_facts
+from .spec_facts import CHAT_OPERATION_ID, spec_facts
 from .transforms import (
     drop_dangling_replays,
     hoist_titled_schemas,
@@ -130,6 +130,7 @@ def resolve_spec_with_report(
     document = rename_invalid_components(document, report.notes)
     document = infer_discriminators(document)
     document = drop_dangling_replays(document, report.notes)
+    document = require_path_properties(document, report.notes)
     try:
         document = upgrade_to_openapi_31(document)
     except OpenApiVersionError as exc:
@@ -158,6 +159,28 @@ def _tree_files(root: Path) -> list[Path]:
     return [p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
 
 
+def _pipeline_sources() -> list[Path]:
+    """The codegen's own Python that shapes the output (the change report's modules do not)."""
+    return [
+        path
+        for path in CODEGEN_DIR.rglob("*.py")
+        if "__pycache__" not in path.parts
+        and not path.is_relative_to(RUNTIME)
+        and not path.is_relative_to(CODEGEN_DIR / "spec_diff")
+        and path.name != "python_api_diff.py"
+    ]
+
+
+def stale_inputs(out_dir: Path = DEFAULT_OUT) -> list[str]:
+    """The inputs that changed since ``out_dir`` was generated (its PROVENANCE.json), by name."""
+    try:
+        recorded = json.loads((out_dir / PROVENANCE_NAME).read_text(encoding="utf-8"))["inputs"]
+    except (OSError, ValueError, KeyError):
+        return ["PROVENANCE.json"]
+    current = provenance(DEFAULT_SPEC, DEFAULT_OVERLAY)["inputs"]
+    return [name for name, facts in current.items() if recorded.get(name) != facts]
+
+
 def provenance(spec_path: Path, overlay_path: Path) -> dict[str, Any]:
     return {
         "generator": f"openapi-python-client {version('openapi-python-client')}",
@@ -171,6 +194,7 @@ def provenance(spec_path: Path, overlay_path: Path) -> dict[str, Any]:
             "config": {"file": CONFIG.name, "sha256": _hash_files([CONFIG, RUFF_CONFIG], CODEGEN_DIR)},
             "templates": {"sha256": _hash_files(_tree_files(TEMPLATES), TEMPLATES)},
             "runtime": {"sha256": _hash_files(_tree_files(RUNTIME), RUNTIME)},
+            "pipeline": {"sha256": _hash_files(_pipeline_sources(), CODEGEN_DIR)},
             "testing_kit": {"sha256": _hash_files(_kit_sources(), REPO_ROOT)},
         },
         "regenerate": "make generate",
@@ -246,12 +270,20 @@ class ResourceNode:
 _VERSION_SEGMENT = re.compile(r"v\d+")
 
 
+# The chat-completions operation's place, wherever its path is: the OpenAI SDK's, which the Azure
+# OpenAI SDK keeps for /openai/deployments/{deployment}/chat/completions.
+CHAT_PLACE: tuple[tuple[str, ...], str] = (("chat", "completions"), "create")
+
+
 def resource_place(path: str, operation_name: str) -> tuple[tuple[str, ...], str]:
-    """Where an operation goes on the client. The rule: the path's segments after the version
-    segment (``/v1``), without path parameters, are the resource (``/v1/chat/completions`` ->
-    ``chat.completions``); the operationId's first word is the method (``create_chat_completion``
-    -> ``create``); a last segment that is the method is an action on its parent
+    """Where an operation goes on the client. The chat-completions operation (operationId
+    ``create_chat_completion``) is ``chat.completions.create`` whatever its path. For the others,
+    the rule: the path's segments after the version segment (``/v1``), without path parameters,
+    are the resource (``/v1/models`` -> ``models``); the operationId's first word is the method
+    (``list_models`` -> ``list``); a last segment that is the method is an action on its parent
     (``/v1/batches/{id}/cancel`` -> ``batches.cancel``)."""
+    if operation_name == CHAT_OPERATION_ID:
+        return CHAT_PLACE
     segments = [s for s in path.strip("/").split("/") if s and not s.startswith("{")]
     if segments and _VERSION_SEGMENT.fullmatch(segments[0]):
         segments = segments[1:]

@@ -7,8 +7,10 @@ templates. ``install`` registers the globals on the generator's Jinja environmen
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -70,9 +72,50 @@ class StreamChunks:
         )
 
 
+@dataclass(frozen=True)
+class EndpointPath:
+    """``plan.path_parameters`` of an endpoint, in the generator's objects."""
+
+    from_body: tuple[tuple[str, str], ...]
+    """(its name in ``endpoint.path``'s template, the body's JSON property) per parameter filled
+    from the body."""
+    own: tuple[Any, ...]
+    """The generator's properties of the parameters the caller gives."""
+    functional: Any
+    """The endpoint as the functional layer's signature sees it: without the parameters filled
+    from the body (the body carries them)."""
+
+
+def _body_properties(endpoint: Any) -> list[str] | None:
+    """The JSON names of the properties of the endpoint's body, when it is one required JSON model."""
+    bodies = endpoint.bodies
+    if len(bodies) != 1 or bodies[0].body_type != "json":
+        return None
+    prop = bodies[0].prop
+    if prop.template != MODEL_TEMPLATE or not prop.required:
+        return None
+    return [_text(sub.name) for sub in (prop.required_properties or []) + (prop.optional_properties or [])]
+
+
+def endpoint_path(endpoint: Any) -> EndpointPath:
+    """Which of ``endpoint``'s path parameters the body fills and which the caller gives."""
+    parameters = {_text(parameter.name): parameter for parameter in endpoint.path_parameters}
+    decided = plan.path_parameters(list(parameters), _body_properties(endpoint))
+    functional = endpoint
+    if decided.from_body:
+        functional = copy.copy(endpoint)
+        functional.path_parameters = [parameters[name] for name in decided.own]
+    return EndpointPath(
+        from_body=tuple((str(parameters[name].python_name), name) for name in decided.from_body),
+        own=tuple(parameters[name] for name in decided.own),
+        functional=functional,
+    )
+
+
 def install(env: Any, resolved_path: Path, models: Any) -> None:
     """Register the plan's globals on the generator's Jinja environment ``env``."""
     env.globals["fail"] = fail
     env.globals["model_facts"] = model_facts
     env.globals["union_discriminator"] = union_discriminator
+    env.globals["endpoint_path"] = endpoint_path
     env.globals["stream_chunk"] = StreamChunks(json.loads(resolved_path.read_text(encoding="utf-8")), models)

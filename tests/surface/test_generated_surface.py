@@ -39,6 +39,29 @@ def test_the_placement_rule() -> None:
         resource_place("/v1", "get_root")
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/openai/deployments/{model}",
+        "/openai/deployments/{deployment}/chat/completions",  # the Azure OpenAI SDK's path
+        "/v1/chat/completions",
+    ],
+)
+def test_the_chat_completions_operation_is_chat_completions_create_wherever_its_path_is(path: str) -> None:
+    assert resource_place(path, "create_chat_completion") == (("chat", "completions"), "create")
+
+
+def test_another_operation_at_a_deployment_path_keeps_the_path_rule() -> None:
+    assert resource_place("/openai/deployments/{model}", "create_deployment") == (
+        ("openai", "deployments"),
+        "create",
+    )
+    assert resource_place("/openai/deployments/{model}", "get_chat_completion") == (
+        ("openai", "deployments"),
+        "get",
+    )
+
+
 def test_the_version_shown_on_the_base_url_is_the_one_every_path_starts_with() -> None:
     assert version_prefix(["/v1/chat/completions", "/v1/models"]) == "/v1"
     assert version_prefix(["/v2/batches/{batch_id}/cancel"]) == "/v2"

@@ -186,7 +186,9 @@ class ChatCompletionMessage:
         if tool_calls is UNSET or tool_calls is None:
             pass
         elif type(tool_calls) is list:
-            tool_calls_items: list[ChatCompletionMessageCustomToolCall | ChatCompletionMessageToolCall] = []
+            tool_calls_type_0_item_list: list[
+                ChatCompletionMessageCustomToolCall | ChatCompletionMessageToolCall
+            ] = []
             try:
                 for tool_calls_item in tool_calls:
                     if type(tool_calls_item) is dict:
@@ -195,24 +197,31 @@ class ChatCompletionMessage:
                             try:
                                 tool_calls_item = ChatCompletionMessageToolCall.from_dict(tool_calls_item)
                             except ValidationError as _e:
-                                raise _e.within(len(tool_calls_items)) from None
+                                raise _e.within(len(tool_calls_type_0_item_list)) from None
                         elif tool_calls_item_tag == "custom":
                             try:
                                 tool_calls_item = ChatCompletionMessageCustomToolCall.from_dict(
                                     tool_calls_item
                                 )
                             except ValidationError as _e:
-                                raise _e.within(len(tool_calls_items)) from None
+                                raise _e.within(len(tool_calls_type_0_item_list)) from None
                         else:
-                            _v.tag(tool_calls_item, len(tool_calls_items), "type", ("function", "custom"))
+                            _v.tag(
+                                tool_calls_item,
+                                len(tool_calls_type_0_item_list),
+                                "type",
+                                ("function", "custom"),
+                            )
 
                     else:
-                        _v.tag(tool_calls_item, len(tool_calls_items), "type", ("function", "custom"))
+                        _v.tag(
+                            tool_calls_item, len(tool_calls_type_0_item_list), "type", ("function", "custom")
+                        )
 
-                    tool_calls_items.append(tool_calls_item)
+                    tool_calls_type_0_item_list.append(tool_calls_item)
             except ValidationError as _e:
                 raise _e.within("tool_calls") from None
-            tool_calls = tool_calls_items
+            tool_calls = tool_calls_type_0_item_list
 
         else:
             tool_calls = _v.union(tool_calls, "tool_calls", ("null", "array"))

@@ -236,7 +236,7 @@ class ChatCompletionRequest:
             messages = MISSING
         if type(messages) is not list:
             messages = _v.array(messages, "messages")
-        messages_items: list[
+        messages_item_list: list[
             AssistantMessage | FunctionMessage | SystemMessage | ToolMessage | UserMessage
         ] = []
         try:
@@ -247,31 +247,31 @@ class ChatCompletionRequest:
                         try:
                             messages_item = SystemMessage.from_dict(messages_item)
                         except ValidationError as _e:
-                            raise _e.within(len(messages_items)) from None
+                            raise _e.within(len(messages_item_list)) from None
                     elif messages_item_tag == "user":
                         try:
                             messages_item = UserMessage.from_dict(messages_item)
                         except ValidationError as _e:
-                            raise _e.within(len(messages_items)) from None
+                            raise _e.within(len(messages_item_list)) from None
                     elif messages_item_tag == "tool":
                         try:
                             messages_item = ToolMessage.from_dict(messages_item)
                         except ValidationError as _e:
-                            raise _e.within(len(messages_items)) from None
+                            raise _e.within(len(messages_item_list)) from None
                     elif messages_item_tag == "function":
                         try:
                             messages_item = FunctionMessage.from_dict(messages_item)
                         except ValidationError as _e:
-                            raise _e.within(len(messages_items)) from None
+                            raise _e.within(len(messages_item_list)) from None
                     elif messages_item_tag == "assistant":
                         try:
                             messages_item = AssistantMessage.from_dict(messages_item)
                         except ValidationError as _e:
-                            raise _e.within(len(messages_items)) from None
+                            raise _e.within(len(messages_item_list)) from None
                     else:
                         _v.tag(
                             messages_item,
-                            len(messages_items),
+                            len(messages_item_list),
                             "role",
                             ("system", "user", "tool", "function", "assistant"),
                         )
@@ -279,15 +279,15 @@ class ChatCompletionRequest:
                 else:
                     _v.tag(
                         messages_item,
-                        len(messages_items),
+                        len(messages_item_list),
                         "role",
                         ("system", "user", "tool", "function", "assistant"),
                     )
 
-                messages_items.append(messages_item)
+                messages_item_list.append(messages_item)
         except ValidationError as _e:
             raise _e.within("messages") from None
-        messages = messages_items
+        messages = messages_item_list
 
         frequency_penalty = src_dict.get("frequency_penalty", UNSET)
         if frequency_penalty is UNSET or frequency_penalty is None:

@@ -90,7 +90,7 @@ class UserMessage:
         if type(content) is str:
             pass
         elif type(content) is list:
-            content_items: list[ImageContentPart | TextContentPart] = []
+            content_type_1_item_list: list[ImageContentPart | TextContentPart] = []
             try:
                 for content_item in content:
                     if type(content_item) is dict:
@@ -99,22 +99,22 @@ class UserMessage:
                             try:
                                 content_item = ImageContentPart.from_dict(content_item)
                             except ValidationError as _e:
-                                raise _e.within(len(content_items)) from None
+                                raise _e.within(len(content_type_1_item_list)) from None
                         elif content_item_tag == "text":
                             try:
                                 content_item = TextContentPart.from_dict(content_item)
                             except ValidationError as _e:
-                                raise _e.within(len(content_items)) from None
+                                raise _e.within(len(content_type_1_item_list)) from None
                         else:
-                            _v.tag(content_item, len(content_items), "type", ("image_url", "text"))
+                            _v.tag(content_item, len(content_type_1_item_list), "type", ("image_url", "text"))
 
                     else:
-                        _v.tag(content_item, len(content_items), "type", ("image_url", "text"))
+                        _v.tag(content_item, len(content_type_1_item_list), "type", ("image_url", "text"))
 
-                    content_items.append(content_item)
+                    content_type_1_item_list.append(content_item)
             except ValidationError as _e:
                 raise _e.within("content") from None
-            content = content_items
+            content = content_type_1_item_list
 
         else:
             content = _v.union(content, "content", ("string", "array"))

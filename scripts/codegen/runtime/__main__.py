@@ -14,7 +14,7 @@ import io
 import os
 import sys
 from collections.abc import Sequence
-from typing import TextIO, get_args
+from typing import Any, TextIO
 
 from aimlapi_gemini import _batch_cli
 from aimlapi_gemini._cli_args import EXIT_USAGE, finite, whole_number
@@ -22,24 +22,21 @@ from aimlapi_gemini._cli_args import Parser as _Parser
 from aimlapi_gemini._cli_args import base_url as _base_url
 from aimlapi_gemini._cli_args import seconds as _seconds
 from aimlapi_gemini._cli_args import text as _text
+from aimlapi_gemini._spec_facts import MODEL_IDS
+from aimlapi_gemini._validation import ValidationError
 from aimlapi_gemini._version import __version__
 from aimlapi_gemini.api.chat_completions import create_chat_completion
 from aimlapi_gemini.client import AuthenticatedClient
 from aimlapi_gemini.errors import AimlApiError
 from aimlapi_gemini.models.chat_completion import ChatCompletion
 from aimlapi_gemini.models.chat_completion_request import ChatCompletionRequest
-from aimlapi_gemini.models.chat_completion_request_model import ChatCompletionRequestModel
-from aimlapi_gemini.models.system_message import SystemMessage
-from aimlapi_gemini.models.user_message import UserMessage
 
 PROG = "aimlapi-gemini"
 EXIT_API_ERROR = 1
 EXIT_INTERRUPTED = 130
 STDIN_PROMPT = "-"
-# The spec's bounds (ChatCompletionRequest.temperature and .max_tokens); tests compare them with
-# generated/openapi.json, so that a value the API would reject is a usage error before any call.
-TEMPERATURE_MIN, TEMPERATURE_MAX = 0.0, 2.0
-MAX_TOKENS_MIN = 1
+# A model id to send when none is given and the spec names none.
+FALLBACK_MODEL = "gemini-pro"
 
 
 class UsageError(Exception):
@@ -48,15 +45,6 @@ class UsageError(Exception):
 
 class OutputError(Exception):
     """The reply cannot be printed (stdout closed or failing); str(self) says why."""
-
-
-def _temperature(value: str) -> float:
-    number = finite(value)
-    if not TEMPERATURE_MIN <= number <= TEMPERATURE_MAX:
-        raise argparse.ArgumentTypeError(
-            f"must be from {TEMPERATURE_MIN:g} to {TEMPERATURE_MAX:g}, got {value!r}"
-        )
-    return number
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -69,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--system", type=_text, help="instructions for the model")
     # Any id, as the spec's model field takes (the API answers an id it does not serve); the
     # spec's known ids are suggested, not enforced.
-    known: tuple[str, ...] = get_args(ChatCompletionRequestModel)
+    known = MODEL_IDS or (FALLBACK_MODEL,)
     chat.add_argument(
         "--model",
         type=_text,
@@ -77,14 +65,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar="ID",
         help=f"model id: {', '.join(known)} or any other the API serves (default %(default)s)",
     )
+    # Their ranges are the spec's: the request is checked against it before anything is sent.
     chat.add_argument(
-        "--max-tokens", type=whole_number(MAX_TOKENS_MIN), help="upper bound on the reply's length in tokens"
+        "--max-tokens", type=whole_number(0), help="upper bound on the reply's length in tokens"
     )
-    chat.add_argument(
-        "--temperature",
-        type=_temperature,
-        help=f"sampling temperature, {TEMPERATURE_MIN:g} to {TEMPERATURE_MAX:g}",
-    )
+    chat.add_argument("--temperature", type=finite, help="sampling temperature (the spec says its range)")
     chat.add_argument(
         "--base-url", type=_base_url, help="API address (default $AIML_API_BASE_URL, else the vendor's)"
     )
@@ -106,17 +91,30 @@ def _read_stdin() -> str:
         raise UsageError(f"standard input is not UTF-8 text (byte {exc.start}: {exc.reason})") from None
 
 
+# The options that become request fields, by the field's JSON name.
+_FIELD_OPTIONS = {"max_tokens": "--max-tokens", "temperature": "--temperature"}
+
+
 def _request(args: argparse.Namespace) -> ChatCompletionRequest:
+    """The request body, as a mapping checked against the spec: the message shapes, fields and
+    ranges are the spec's, so a value the API would refuse is a usage error before any call."""
     prompt = _read_stdin() if args.prompt == STDIN_PROMPT else args.prompt
-    messages: list[SystemMessage | UserMessage] = [UserMessage(content=prompt)]
+    messages: list[dict[str, str]] = [{"role": "user", "content": prompt}]
     if args.system:
-        messages.insert(0, SystemMessage(content=args.system))
-    request = ChatCompletionRequest(model=args.model, messages=messages)
-    if args.max_tokens is not None:
-        request.max_tokens = args.max_tokens
-    if args.temperature is not None:
-        request.temperature = args.temperature
-    return request
+        messages.insert(0, {"role": "system", "content": args.system})
+    body: dict[str, Any] = {"model": args.model, "messages": messages}
+    for field, option in _FIELD_OPTIONS.items():
+        value = getattr(args, field)
+        if value is None:
+            continue
+        if field not in ChatCompletionRequest.json_names.values():
+            raise UsageError(f"{option}: this API's requests have no {field} field")
+        body[field] = value
+    try:
+        return ChatCompletionRequest.from_dict(body)
+    except ValidationError as exc:
+        flag = next((o for f, o in _FIELD_OPTIONS.items() if exc.path.startswith(f)), None)
+        raise UsageError(f"{flag}: {exc}" if flag else f"the request does not fit the API: {exc}") from None
 
 
 def _client(args: argparse.Namespace) -> AuthenticatedClient:

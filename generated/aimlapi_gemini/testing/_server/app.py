@@ -18,6 +18,7 @@ from .errors import error_body, html_error_page, new_request_id
 from .exchange import BodyTooLarge, Exchange, Receive, Scope, Send
 from .limits import LimitError, Limits, check_structure, limit_text, parse_json_limited
 from .replies import ReplyPlan, plan_reply
+from .routing import PathRoute
 from .script import ReplyScript
 from .spec import credential_headers, find_operation
 from .streaming import StreamCut, sse, stream_body
@@ -66,11 +67,13 @@ def _retry_headers(fault: faults.Fault) -> dict[str, str]:
 
 class ReferenceApp:
     """ASGI app answering the spec's operation (POST /v1/chat/completions today) like the vendor's
-    gateway (see package docs): its route is the spec's path, its key check the spec's scheme."""
+    gateway (see package docs): its route is the spec's path (a templated one answers any value of
+    its parameters: routing.py), its key check the spec's scheme."""
 
     def __init__(self, config: ServerConfig | None = None) -> None:
         self.config = config or ServerConfig()
         self.operation = find_operation()
+        self.route = PathRoute(self.operation.path)
         # Lower-case names, as the exchange holds them.
         self._credentials = {
             name.lower(): value for name, value in credential_headers(self.config.api_key).items()
@@ -93,7 +96,7 @@ class ReferenceApp:
             await self._handle(Exchange(scope, receive, send, new_request_id()))
 
     async def _handle(self, exchange: Exchange) -> None:
-        if exchange.scope["path"] != self.operation.path:
+        if not self.route.matches(exchange.scope):
             await exchange.send_error(404, f"Cannot {exchange.scope['method']} {exchange.scope['path']}")
         elif exchange.scope["method"] != self.operation.method:
             allow = {"allow": self.operation.method}

@@ -1,0 +1,215 @@
+"""Vendor revisions built here from spec/gemini-pro.json with the structures the vendor's newer
+documents use, each regenerated with spec/overlay.yaml unchanged and driven through its own
+testing kit by the vendor sweep (scripts/vendor_sweep.py), as `make vendor-sweep` does.
+
+A revision either works (create, stream, a tool call where it takes function tools) or is refused
+in one line that says why; never a traceback, a hang or a package that does not import.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from vendor_sweep import sweep_one
+
+from codegen.pipeline import DEFAULT_OVERLAY, DEFAULT_SPEC, resolve_spec_with_report
+
+REPO = Path(__file__).resolve().parent.parent
+UPDATE_SPEC = [sys.executable, str(REPO / "scripts" / "update_spec.py")]
+PATH = "/v1/chat/completions"
+SPEC: dict[str, Any] = json.loads(DEFAULT_SPEC.read_text(encoding="utf-8"))
+
+pytestmark = pytest.mark.slow
+
+
+def _request(document: dict[str, Any], path: str = PATH) -> dict[str, Any]:
+    schema: dict[str, Any] = document["paths"][path]["post"]["requestBody"]["content"]["application/json"][
+        "schema"
+    ]
+    return schema
+
+
+def _message(document: dict[str, Any], role: str) -> dict[str, Any]:
+    shapes: list[dict[str, Any]] = _request(document)["properties"]["messages"]["items"]["oneOf"]
+    return next(shape for shape in shapes if shape["properties"]["role"]["enum"] == [role])
+
+
+def _newer_revision(document: dict[str, Any]) -> None:
+    """Everything the vendor's 2026 chat documents do differently, at once."""
+    request = _request(document)
+    # Shapes the overlay names are gone: the function message, logit_bias, image parts, stop.
+    items = request["properties"]["messages"]["items"]
+    items["oneOf"] = [s for s in items["oneOf"] if s["properties"]["role"]["enum"] != ["function"]]
+    for name in ("logit_bias", "stop"):
+        del request["properties"][name]
+    user_content = _message(document, "user")["properties"]["content"]
+    user_content["anyOf"][1]["items"] = {
+        "anyOf": [p for p in user_content["anyOf"][1]["items"]["anyOf"] if "image_url" not in p["properties"]]
+    }
+    # Tool calls as a oneOf of a function call and a custom call.
+    assistant = _message(document, "assistant")
+    function_call = assistant["properties"]["tool_calls"]["items"]
+    custom_call = {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string"},
+            "type": {"type": "string", "enum": ["custom"]},
+            "custom": {
+                "type": "object",
+                "properties": {"name": {"type": "string"}, "input": {"type": "string"}},
+            },
+        },
+        "required": ["id", "type", "custom"],
+    }
+    assistant["properties"]["tool_calls"]["items"] = {"oneOf": [function_call, custom_call]}
+    # A second `function` shape in tool_choice, and a union of objects no tag tells apart.
+    request["properties"]["tool_choice"]["anyOf"] += [
+        {
+            "type": "object",
+            "properties": {
+                "type": {"type": "string", "enum": ["function"]},
+                "function": {"type": "string", "enum": ["name"]},
+            },
+            "required": ["type", "function"],
+        },
+        {
+            "type": "object",
+            "properties": {
+                "type": {"type": "string", "enum": ["allowed_tools"]},
+                "allowed_tools": {"type": "object", "properties": {"tools": {"type": "array", "items": {}}}},
+            },
+            "required": ["type", "allowed_tools"],
+        },
+    ]
+    # A component whose name is not a valid component name, and a list of any items in a union.
+    document["components"]["schemas"]["vendor/response-format"] = {
+        "type": "object",
+        "properties": {
+            "type": {"type": "string", "enum": ["json_schema"]},
+            "schema": {"anyOf": [{"type": "string"}, {"type": "array", "items": {}}]},
+        },
+        "required": ["type"],
+    }
+    request["properties"]["response_format"] = {"$ref": "#/components/schemas/vendor~1response-format"}
+    # The model ids are another model's; no security requirement; an alias path; a 200 body.
+    request["properties"]["model"] = {"type": "string", "enum": ["vendor/other-model"]}
+    operation = document["paths"][PATH]["post"]
+    del operation["security"]
+    operation["responses"] = {"200": {"description": "OK"}}
+    document["paths"]["/chat/completions"] = {"post": copy.deepcopy(operation)}
+
+
+def _write(tmp_path: Path, change: Callable[[dict[str, Any]], None]) -> Path:
+    document = copy.deepcopy(SPEC)
+    change(document)
+    path = tmp_path / "vendor" / "revision.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
+def test_a_newer_revision_resolves_with_every_adaptation_reported(tmp_path: Path) -> None:
+    resolved, report = resolve_spec_with_report(_write(tmp_path, _newer_revision))
+    assert list(resolved["paths"]) == [PATH]
+    schemas = resolved["components"]["schemas"]
+    assert "FunctionMessage" not in schemas
+    assert "LogitBias" not in schemas
+    assert schemas["ChatCompletionRequestModel"]["enum"] == [
+        "vendor/other-model",
+        "gemini-pro",
+        "google/gemini-pro",
+    ]
+    assert "VendorResponseFormat" in schemas
+    skipped = {action.reason for action in report.skipped}
+    assert {"Name the function result message shape.", "Name the token-id to bias map."} <= skipped
+    notes = "\n".join(report.notes)
+    assert "/chat/completions served as an alias of /v1/chat/completions" in notes
+    assert "'vendor/response-format' is named 'VendorResponseFormat'" in notes
+    assert "requires no authentication" in notes
+    messages = schemas["ChatCompletionRequest"]["properties"]["messages"]["items"]
+    assert sorted(messages["discriminator"]["mapping"]) == ["assistant", "system", "tool", "user"]
+
+
+def test_a_newer_revision_works_through_its_testing_kit(tmp_path: Path) -> None:
+    row = sweep_one(_write(tmp_path, _newer_revision), DEFAULT_OVERLAY, tmp_path)
+    assert (row.outcome, row.detail) == ("works", "create + stream + tool call")
+
+
+def _not_chat(document: dict[str, Any]) -> None:
+    operation = document["paths"].pop(PATH)
+    body = _request({"paths": {PATH: operation}})
+    body["properties"]["input"] = body["properties"].pop("messages")
+    body["required"] = ["model", "input"]
+    document["paths"]["/v1/responses"] = operation
+
+
+def test_a_document_that_is_not_chat_completions_is_refused_in_one_line(tmp_path: Path) -> None:
+    row = sweep_one(_write(tmp_path, _not_chat), DEFAULT_OVERLAY, tmp_path)
+    assert row.outcome == "refused"
+    assert row.detail.startswith("not a chat-completions document")
+    assert "POST /v1/responses" in row.detail
+
+
+def test_the_sweep_prints_a_table_and_fails_only_on_a_broken_document(tmp_path: Path) -> None:
+    folder = _write(tmp_path, _not_chat).parent
+    (folder / "broken.json").write_text("{not json", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "vendor_sweep.py"), str(folder)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("refused"), result.stdout
+    assert "broken.json" in lines[0]
+    assert lines[1].startswith("refused")
+    assert "revision.json" in lines[1]
+    assert "Traceback" not in result.stdout + result.stderr
+    assert lines[-1].startswith("2 documents: 0 work, 2 refused with a report, 0 failed")
+    assert result.returncode == 0
+
+
+def _update_spec(
+    tmp_path: Path, document: Path, *extra: str
+) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """`make update-spec` on a copy of spec/ and generated/ (its hidden --spec and --out options)."""
+    spec = tmp_path / "spec" / "gemini-pro.json"
+    spec.parent.mkdir()
+    spec.write_bytes(DEFAULT_SPEC.read_bytes())
+    result = subprocess.run(
+        [*UPDATE_SPEC, str(document), "--spec", str(spec), "--out", str(tmp_path / "generated"), *extra],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    return result, spec
+
+
+def test_update_spec_takes_a_newer_revision_and_says_what_to_do_next(tmp_path: Path) -> None:
+    document = _write(tmp_path, _newer_revision)
+    result, spec = _update_spec(tmp_path, document, "--no-tests")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(spec.read_text(encoding="utf-8")) == json.loads(document.read_text(encoding="utf-8"))
+    assert (tmp_path / "generated" / "aimlapi_gemini" / "_spec_facts.py").is_file()
+    assert "overlay: action #" in result.stdout
+    assert "skipped, its shape is gone" in result.stdout
+    assert result.stdout.splitlines()[-1].startswith("next: run `make test`")
+
+
+def test_update_spec_refuses_a_document_it_cannot_take_and_leaves_spec_as_it_was(tmp_path: Path) -> None:
+    result, spec = _update_spec(tmp_path, _write(tmp_path, _not_chat))
+    assert result.returncode == 2
+    assert "not a chat-completions document" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert spec.read_bytes() == DEFAULT_SPEC.read_bytes()
+    assert not (tmp_path / "generated").exists()
+    assert result.stdout.splitlines()[-1].startswith("next: fix what is listed above")
