@@ -21,10 +21,12 @@ from hypothesis import HealthCheck, settings
 from reference_server import app
 
 # Fuzzing-phase examples, shared by the two modes; the coverage phase adds ~435 deterministic
-# cases on top, so the main run makes ~1,100 (checked at module teardown).
+# cases on top for today's spec, so the main run makes ~1,100. The coverage phase shrinks with the
+# spec (a revision without tools has fewer fields to cover), so the floor checked at module
+# teardown is the fuzzing examples alone.
 MAIN_EXAMPLES = 700
 LOOPBACK_EXAMPLES = 60
-MINIMUM_MAIN_CASES = 1_000
+MINIMUM_MAIN_CASES = MAIN_EXAMPLES
 
 
 def _schema(max_examples: int, app: object = None) -> schemathesis.BaseSchema:
