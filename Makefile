@@ -38,9 +38,9 @@ update-spec: $(STAMP) $(NPM_TOOLS_STAMP) ## Take a vendor revision: SPEC=path in
 	$(PY) scripts/update_spec.py "$(SPEC)"
 
 VENDOR_DIR ?= $(DIR)
-vendor-sweep: $(STAMP) ## Generate from every vendor document in DIR (overlay unchanged) and smoke each package through its testing kit; a table
+vendor-sweep: $(STAMP) ## Generate from every vendor document in DIR (overlay unchanged), smoke each through its testing kit (SWEEP_ARGS=--typecheck: mypy too); a table
 	@if [ -z "$(VENDOR_DIR)" ]; then echo "usage: make vendor-sweep DIR=path/to/vendor/documents"; exit 2; fi
-	$(PY) scripts/vendor_sweep.py "$(VENDOR_DIR)"
+	$(PY) scripts/vendor_sweep.py "$(VENDOR_DIR)" $(SWEEP_ARGS)
 
 check-generated: $(STAMP) ## Fail if generated/ differs from a fresh regeneration
 	$(PY) scripts/generate.py --check

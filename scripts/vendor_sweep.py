@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Regenerate the client from every vendor document in a folder and smoke each package:
-`scripts/vendor_sweep.py DIR [--overlay PATH] [--keep DIR]`.
+`scripts/vendor_sweep.py DIR [--overlay PATH] [--typecheck]`.
 
 For each `*.json`/`*.yaml` under DIR (recursively), it generates with the overlay as it is into a
 temporary directory, then, in a fresh interpreter with that package first on the path, drives
 it through its own testing kit (`aimlapi_gemini.testing.MockAPI`, in process, no socket): a
 `create`, a stream read with `text_deltas()` and `get_final_completion()`, and a tool call where
-the document has `tools`. It prints one row per document and exits 1 when any document neither
-works nor is refused with a report (a traceback, a hang, a package that does not import).
+the document takes function tools (with --typecheck, mypy --strict on the package too). It prints
+one row per document and exits 1 when any document neither works nor is refused with a report (a
+traceback, a hang, a package that does not import or type-check).
 """
 
 from __future__ import annotations
@@ -153,7 +154,7 @@ def smoke_inputs(resolved: Path) -> tuple[dict[str, Any] | None, dict[str, Any] 
     return message, tool
 
 
-def sweep_one(document: Path, overlay: Path, work: Path) -> Row:
+def sweep_one(document: Path, overlay: Path, work: Path, typecheck: bool = False) -> Row:
     started = time.perf_counter()
     out = work / "out"
     try:
@@ -208,7 +209,20 @@ def sweep_one(document: Path, overlay: Path, work: Path) -> Row:
     if smoke.returncode != 0:
         tail = smoke.stderr.strip().splitlines()[-1:] or ["(no output)"]
         return Row(document.name, "FAILED", f"smoke: {tail[0]}", elapsed)
-    detail = smoke.stdout.strip() + ("" if tool else " (no function tools in this document)")
+    detail = smoke.stdout.strip()
+    if typecheck:
+        checked = subprocess.run(
+            [sys.executable, "-m", "mypy", "--strict", "--no-incremental", PACKAGE],
+            capture_output=True,
+            text=True,
+            cwd=out,
+            check=False,
+        )
+        if checked.returncode != 0:
+            return Row(document.name, "FAILED", f"mypy --strict: {_first_lines(checked.stdout)}", elapsed)
+        detail += " + mypy --strict"
+        elapsed = time.perf_counter() - started
+    detail += "" if tool else " (no function tools in this document)"
     return Row(document.name, "works", detail, elapsed)
 
 
@@ -221,6 +235,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("folder", type=Path, help="a folder of vendor OpenAPI documents")
     parser.add_argument("--overlay", type=Path, default=DEFAULT_OVERLAY, help="Overlay 1.0 document")
+    parser.add_argument(
+        "--typecheck",
+        action="store_true",
+        help="also run mypy --strict on each package (about a minute each)",
+    )
     args = parser.parse_args(argv)
     documents = documents_in(args.folder)
     if not documents:
@@ -229,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for document in documents:
         with tempfile.TemporaryDirectory(prefix="aimlapi-sweep-") as tmp:
-            row = sweep_one(document, args.overlay, Path(tmp))
+            row = sweep_one(document, args.overlay, Path(tmp), typecheck=args.typecheck)
         rows.append(row)
         print(f"{row.outcome:8} {row.seconds:5.1f} s  {row.document}: {row.detail}", flush=True)
     counts = {

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -26,3 +31,29 @@ def reference_server() -> Iterator[BackgroundServer]:
     """The reference server on a free 127.0.0.1 port; has `.base_url`, `.api_key` and `.app`."""
     with BackgroundServer() as server:
         yield server
+
+
+RunInPackage = Callable[[Path, str], list[str]]
+
+
+@pytest.fixture
+def run_in_package(tmp_path: Path) -> RunInPackage:
+    """Run Python code in a fresh interpreter whose sys.path starts with a regenerated tree (``out``,
+    holding ``aimlapi_gemini``), without the caller's AIML_* settings; its stdout lines."""
+
+    def run(out: Path, code: str) -> list[str]:
+        env = {key: value for key, value in os.environ.items() if not key.startswith("AIML_")}
+        env["PYTHONPATH"] = str(out)  # before the installed package on sys.path
+        result = subprocess.run(
+            [sys.executable, "-c", textwrap.dedent(code)],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            check=False,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.splitlines()
+
+    return run

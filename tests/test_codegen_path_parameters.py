@@ -10,10 +10,7 @@ Its twin, a parameter no body property names (``{deployment}``), is a required k
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -37,22 +34,6 @@ def _spec_at(tmp_path: Path, path: str, parameter: str, *, model_required: bool)
     spec_path = tmp_path / "spec.json"
     spec_path.write_text(json.dumps(spec), encoding="utf-8")
     return spec_path
-
-
-def _run(out: Path, tmp_path: Path, code: str) -> list[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIML_")}
-    env["PYTHONPATH"] = str(out)  # before the installed package on sys.path
-    result = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        check=False,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout.splitlines()
 
 
 # In a child interpreter whose sys.path starts with the regenerated package.
@@ -114,13 +95,15 @@ with MockAPI(api_key="kit-key") as mock:
 """
 
 
-def test_a_path_parameter_named_like_a_body_property_is_filled_from_the_body(tmp_path: Path) -> None:
+def test_a_path_parameter_named_like_a_body_property_is_filled_from_the_body(
+    tmp_path: Path, run_in_package: Callable[[Path, str], list[str]]
+) -> None:
     spec_path = _spec_at(tmp_path, "/openai/deployments/{model}", "model", model_required=False)
     out = tmp_path / "generated"
     report = render(spec_path, out, DEFAULT_OVERLAY)
     assert any("path parameter 'model' is the request body's property" in note for note in report.notes)
 
-    lines = _run(out, tmp_path, _FILLED_FROM_MODEL)
+    lines = run_in_package(out, _FILLED_FROM_MODEL)
 
     assert lines == [
         "create created",
@@ -188,7 +171,9 @@ with MockAPI(api_key="kit-key") as mock:
 """
 
 
-def test_a_path_parameter_no_body_property_names_is_a_required_keyword(tmp_path: Path) -> None:
+def test_a_path_parameter_no_body_property_names_is_a_required_keyword(
+    tmp_path: Path, run_in_package: Callable[[Path, str], list[str]]
+) -> None:
     spec_path = _spec_at(
         tmp_path, "/openai/deployments/{deployment}/chat/completions", "deployment", model_required=True
     )
@@ -196,7 +181,7 @@ def test_a_path_parameter_no_body_property_names_is_a_required_keyword(tmp_path:
     report = render(spec_path, out, DEFAULT_OVERLAY)
     assert not any("path parameter" in note for note in report.notes)
 
-    lines = _run(out, tmp_path, _OWN_KEYWORD)
+    lines = run_in_package(out, _OWN_KEYWORD)
 
     assert lines == [
         "keyword KEYWORD_ONLY True",

@@ -1,19 +1,21 @@
 # Copied from scripts/codegen/runtime/_base.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
-"""Send one API request: retry transient failures with backoff, and turn every httpx failure into
-APIConnectionError / APITimeoutError (or the body's own typed errors). Status codes are left to the
-caller, which decides whether they raise (``sync``) or are returned (``sync_detailed``).
+"""Send one API request: the retry engine. Each attempt's outcome goes to the retry policy
+(``_retry.decide``: which statuses and errors are retried, how long to wait first), the call's
+deadline caps it, and every httpx failure becomes APIConnectionError / APITimeoutError (or the
+body's own typed errors). Status codes are left to the caller, which decides whether they raise
+(``sync``) or are returned (``sync_detailed``).
 
 Every attempt carries ``X-Retry-Count`` (0 on the first) and the call's one ``Idempotency-Key``.
+The batch runs its lines through ``asend`` too, with ``AttemptHooks``: its limiter before each
+attempt, its run-wide rules after each outcome, its stop event in the waits.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 from weakref import WeakKeyDictionary
 
 import httpx
@@ -23,15 +25,11 @@ from . import _retry
 from ._body import aread_body, read_body
 from ._deadline import Deadline
 from ._exceptions import APIConnectionError, APITimeoutError
-from ._retry import IDEMPOTENCY_KEY_HEADER, RETRY_COUNT_HEADER, Backoff, gives_up, is_retryable_status
+from ._json import dumps
+from ._retry import IDEMPOTENCY_KEY_HEADER, RETRY_COUNT_HEADER, Backoff, Decision, decide
 from ._secret import REDACTED, Secret, redact_headers
 
 logger = logging.getLogger("aimlapi_gemini")
-
-_IDEMPOTENCY_KEY_LOWER = IDEMPOTENCY_KEY_HEADER.lower()
-
-# What httpx's json= does, with the encoder built once instead of on every request.
-_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 # Per pool, the absolute URL of each path it was sent to: given a relative path, httpx parses and
 # joins it with the base URL on every request, a noticeable part of a call's own cost.
@@ -69,14 +67,25 @@ class RequestOptions:
     deadline: Deadline | None = None
 
 
-def _idempotency_key(options: RequestOptions) -> str | None:
-    """A new key for this call, or None when the caller passed their own."""
-    if options.extra_headers and any(
-        name.lower() == _IDEMPOTENCY_KEY_LOWER for name in options.extra_headers
-    ):
-        return None
-    # 128 random bits, like a UUID4, without building a UUID object on every call.
-    return f"aimlapi-gemini-{os.urandom(16).hex()}"
+class AttemptHooks(Protocol):
+    """What a caller running many calls together (the batch) does around each attempt of one call.
+    A hook ends the call by raising: the exception goes to ``asend``'s caller, a response is closed."""
+
+    async def before_attempt(self, attempt: int) -> None:
+        """Before attempt ``attempt`` (0 for the first) is built and sent."""
+
+    def after_attempt(
+        self,
+        attempt: int,
+        request: httpx.Request,
+        outcome: httpx.Response | httpx.RequestError,
+        decision: Decision,
+    ) -> None:
+        """With each attempt's outcome (a response, its body read; or the httpx error) and what the
+        policy decided about it; ``decision.retry`` false: the call ends with this outcome."""
+
+    async def wait(self, seconds: float) -> None:
+        """The wait before a retry, instead of ``_retry.asleep``."""
 
 
 def _absolute_url(http: httpx.Client | httpx.AsyncClient, path: str) -> httpx.URL:
@@ -118,7 +127,7 @@ def _build(
         request_kwargs["url"] = _absolute_url(http, kwargs["url"])
     if "json" in kwargs:
         try:
-            request_kwargs["content"] = _JSON.encode(request_kwargs.pop("json")).encode()
+            request_kwargs["content"] = dumps(request_kwargs.pop("json")).encode()
         except ValueError as exc:  # NaN or infinity: JSON has no way to say them
             raise ValueError(f"the request body cannot be sent as JSON: {exc}") from None
         if not any(name.lower() == "content-type" for name in headers):
@@ -140,56 +149,41 @@ def _build(
     return request
 
 
-def _is_transient(exc: httpx.TransportError) -> bool:
-    # Timeouts, refused/reset connections and servers hanging up are worth another try; a bad URL
-    # or an unsupported scheme is not.
-    return isinstance(exc, httpx.TimeoutException | httpx.NetworkError | httpx.RemoteProtocolError)
-
-
-def _retry_delay(
+def _decision(
     attempt: int,
     options: RequestOptions,
     request: httpx.Request,
-    outcome: httpx.Response | httpx.TransportError,
-) -> float | None:
-    """Seconds to wait before the next attempt, or None when this outcome is final."""
-    if attempt >= options.max_retries:
-        return None
-    if isinstance(outcome, httpx.Response):
-        if not is_retryable_status(outcome.status_code):
-            return None
-        if (advised := gives_up(outcome.headers)) is not None:
+    outcome: httpx.Response | httpx.RequestError,
+) -> Decision:
+    """The retry policy's decision (``_retry.decide``), the call's deadline applied, logged."""
+    decision = decide(outcome, attempt, options.max_retries, options.backoff)
+    if not decision.retry:
+        if decision.refused_wait is not None:
             logger.info(
                 "not retrying %s %s: the server asks to wait %.0f s, more than %.0f s",
                 request.method,
                 request.url,
-                advised,
+                decision.refused_wait,
                 _retry.MAX_RETRY_AFTER,
             )
-            return None
-        delay = options.backoff.delay(attempt, outcome.headers)
-        reason = f"HTTP {outcome.status_code}"
-    else:
-        if not _is_transient(outcome):
-            return None
-        delay = options.backoff.delay(attempt)
-        reason = type(outcome).__name__
-    if options.deadline is not None and options.deadline.remaining() <= delay:
+        return decision
+    if options.deadline is not None and options.deadline.remaining() <= decision.wait:
         logger.info("not retrying %s %s: the call's deadline comes first", request.method, request.url)
-        return None
+        return Decision(wait=decision.wait)
     logger.info(
         "retrying %s %s in %.2f s (retry %d of %d) after %s",
         request.method,
         request.url,
-        delay,
+        decision.wait,
         attempt + 1,
         options.max_retries,
-        reason,
+        f"HTTP {outcome.status_code}" if isinstance(outcome, httpx.Response) else type(outcome).__name__,
     )
-    return delay
+    return decision
 
 
-def _connection_error(exc: httpx.RequestError, request: httpx.Request) -> APIConnectionError:
+def connection_error(exc: httpx.RequestError, request: httpx.Request) -> APIConnectionError:
+    """The typed error of a request that got no (usable) response."""
     where = f"{request.method} {request.url}"
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(f"request timed out ({type(exc).__name__}): {where}", request=request)
@@ -200,17 +194,23 @@ def _connection_error(exc: httpx.RequestError, request: httpx.Request) -> APICon
     return APIConnectionError(f"{kind}: {detail}: {where}", request=request)
 
 
-def _transport_failure(
-    exc: httpx.TransportError, attempt: int, options: RequestOptions, request: httpx.Request
+def _failure(
+    exc: httpx.RequestError,
+    attempt: int,
+    options: RequestOptions,
+    request: httpx.Request,
+    hooks: AttemptHooks | None,
 ) -> float:
     """The wait before the next attempt after ``exc``; raises the typed error when there is none."""
     deadline = options.deadline
     if deadline is not None and isinstance(exc, httpx.TimeoutException) and deadline.remaining() <= 0.05:
         raise deadline.exceeded(request, "waiting for the response") from exc
-    delay = _retry_delay(attempt, options, request, exc)
-    if delay is None:
-        raise _connection_error(exc, request) from exc
-    return delay
+    decision = _decision(attempt, options, request, exc)
+    if hooks is not None:
+        hooks.after_attempt(attempt, request, exc, decision)
+    if not decision.retry:
+        raise connection_error(exc, request) from exc
+    return decision.wait
 
 
 def send(
@@ -218,7 +218,7 @@ def send(
 ) -> httpx.Response:
     """The final response (any status) after retries, its body read (at most
     ``options.max_response_bytes``); with ``stream`` the body is left unread."""
-    idempotency_key = _idempotency_key(options)
+    idempotency_key = _retry.idempotency_key(options.extra_headers)
     deadline = options.deadline
     attempt = 0
     while True:
@@ -231,29 +231,34 @@ def send(
                 deadline.guard(response)
             if not stream:
                 read_body(response, options.max_response_bytes)
-        except httpx.TransportError as exc:
-            delay = _transport_failure(exc, attempt, options, request)
-        except httpx.RequestError as exc:  # TooManyRedirects, DecodingError: no retry helps
-            raise _connection_error(exc, request) from exc
+        except httpx.RequestError as exc:  # no response: retried when transient, else typed
+            delay = _failure(exc, attempt, options, request, None)
         else:
             logger.debug("response %s %s: HTTP %d", request.method, request.url, response.status_code)
-            wait = _retry_delay(attempt, options, request, response)
-            if wait is None:
+            decision = _decision(attempt, options, request, response)
+            if not decision.retry:
                 return response
-            delay = wait
+            delay = decision.wait
             response.close()
         _retry.sleep(delay)
         attempt += 1
 
 
 async def asend(
-    http: httpx.AsyncClient, kwargs: Mapping[str, Any], options: RequestOptions, *, stream: bool = False
+    http: httpx.AsyncClient,
+    kwargs: Mapping[str, Any],
+    options: RequestOptions,
+    *,
+    stream: bool = False,
+    hooks: AttemptHooks | None = None,
 ) -> httpx.Response:
-    """Async twin of ``send``."""
-    idempotency_key = _idempotency_key(options)
+    """Async twin of ``send``; ``hooks`` (the batch's) run around each attempt."""
+    idempotency_key = _retry.idempotency_key(options.extra_headers)
     deadline = options.deadline
     attempt = 0
     while True:
+        if hooks is not None:
+            await hooks.before_attempt(attempt)
         request = _build(http, kwargs, options, attempt, idempotency_key)
         try:
             if deadline is not None and deadline.passed():
@@ -263,16 +268,23 @@ async def asend(
                 deadline.guard(response)
             if not stream:
                 await aread_body(response, options.max_response_bytes)
-        except httpx.TransportError as exc:
-            delay = _transport_failure(exc, attempt, options, request)
-        except httpx.RequestError as exc:  # TooManyRedirects, DecodingError: no retry helps
-            raise _connection_error(exc, request) from exc
+        except httpx.RequestError as exc:  # no response: retried when transient, else typed
+            delay = _failure(exc, attempt, options, request, hooks)
         else:
             logger.debug("response %s %s: HTTP %d", request.method, request.url, response.status_code)
-            wait = _retry_delay(attempt, options, request, response)
-            if wait is None:
+            decision = _decision(attempt, options, request, response)
+            if hooks is not None:
+                try:
+                    hooks.after_attempt(attempt, request, response, decision)
+                except BaseException:
+                    await response.aclose()
+                    raise
+            if not decision.retry:
                 return response
-            delay = wait
+            delay = decision.wait
             await response.aclose()
-        await _retry.asleep(delay)
+        if hooks is None:
+            await _retry.asleep(delay)
+        else:
+            await hooks.wait(delay)
         attempt += 1

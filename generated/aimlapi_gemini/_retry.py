@@ -1,6 +1,9 @@
 # Copied from scripts/codegen/runtime/_retry.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
-"""When to retry a request and how long to wait first.
+"""The retry policy, in one place: which outcomes are retried, how long to wait first (backoff,
+``Retry-After`` and when it means "do not retry"), and the headers that tell a server an attempt
+is a retry (``X-Retry-Count``, one ``Idempotency-Key`` per call). ``_base.send`` / ``asend`` run
+it for every call, the batch's included (through their hooks).
 
 ``sleep`` and ``asleep`` are looked up on this module at every retry, so tests (or callers
 with their own scheduler) can replace them.
@@ -9,12 +12,14 @@ with their own scheduler) can replace them.
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
+import httpx
 from attrs import define, field, validators
 
 # Statuses worth another attempt: request timeout, conflict (often a lock), rate limit, server errors.
@@ -30,6 +35,21 @@ RETRY_COUNT_HEADER = "X-Retry-Count"
 # httpapi-idempotency-key draft; servers may ignore it) can run a retried POST only once. A value the
 # caller passes in extra_headers is used instead of a generated one.
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+_IDEMPOTENCY_KEY_LOWER = IDEMPOTENCY_KEY_HEADER.lower()
+
+
+def idempotency_key(extra_headers: Mapping[str, str]) -> str | None:
+    """A new key for one call, or None when the caller's own headers carry one."""
+    if extra_headers and any(name.lower() == _IDEMPOTENCY_KEY_LOWER for name in extra_headers):
+        return None
+    # 128 random bits, like a UUID4, without building a UUID object on every call.
+    return f"aimlapi-gemini-{os.urandom(16).hex()}"
+
+
+def is_transient(exc: httpx.RequestError) -> bool:
+    """Timeouts, refused/reset connections and servers hanging up are worth another try; a bad URL,
+    an unsupported scheme, too many redirects or an undecodable body are not."""
+    return isinstance(exc, httpx.TimeoutException | httpx.NetworkError | httpx.RemoteProtocolError)
 
 
 def is_retryable_status(status_code: int) -> bool:
@@ -109,6 +129,41 @@ class Backoff:
         # The exponent is capped so that a huge max_retries cannot overflow the float.
         computed = min(self.initial * self.factor ** min(retry, 64), self.maximum)
         return computed * (1 - self.jitter * rand())
+
+
+@define(frozen=True, slots=True)
+class Decision:
+    """What the policy makes of one attempt's outcome."""
+
+    retry: bool = False
+    """Another attempt follows, after ``wait`` seconds."""
+    wait: float = 0.0
+    """The wait a retryable outcome calls for (a usable ``Retry-After``, else the backoff), also when
+    no attempt is left; 0 when no retry helps (a 2xx, a 4xx, a bad URL...)."""
+    refused_wait: float | None = None
+    """The server's ``Retry-After`` when it is above MAX_RETRY_AFTER: no retry, whatever is left."""
+
+
+FINAL = Decision()
+"""An outcome no retry helps: the call's answer."""
+
+
+def decide(
+    outcome: httpx.Response | httpx.RequestError, attempt: int, max_retries: int, backoff: Backoff
+) -> Decision:
+    """The policy's decision after attempt number ``attempt`` (0 for the first) of a call allowed
+    ``max_retries`` retries."""
+    if isinstance(outcome, httpx.Response):
+        if not is_retryable_status(outcome.status_code):
+            return FINAL  # the usual answer (a 2xx) costs one set lookup and a comparison
+        if (advised := gives_up(outcome.headers)) is not None:
+            return Decision(refused_wait=advised)
+        wait = backoff.delay(attempt, outcome.headers)
+    elif is_transient(outcome):
+        wait = backoff.delay(attempt)
+    else:
+        return FINAL
+    return Decision(retry=attempt < max_retries, wait=wait)
 
 
 def sleep(seconds: float) -> None:

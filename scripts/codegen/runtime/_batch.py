@@ -1,10 +1,11 @@
 """The batch runner: every input line sent once through one shared limiter, every answer one
 output line (``_batch_io`` has the file formats, ``_rate_limit`` the limiter).
 
-Requests go through the async client with ``max_retries=0``; the runner retries itself (the
-client's statuses and transport errors, its ``Backoff`` and ``Retry-After`` rules), so that each
-retry waits for the limiter like a new request and a 429 pauses and slows every request, not
-only the one that got it. One ``Idempotency-Key`` per line serves all of its attempts.
+Each line is one call of the client's retry engine (``_base.asend``: its statuses and transport
+errors, ``Backoff``, ``Retry-After``, one ``Idempotency-Key`` for all of the line's attempts) with
+the run's hooks (``_LineAttempts``): each attempt waits for the limiter like a new request, a 429
+pauses and slows every request, not only the one that got it, a stop cuts a retry's wait short,
+and an answer every other line would get too stops the run.
 
 Stopping: ``stop`` (an ``asyncio.Event``; ``run_batch`` sets it on the first Ctrl-C) stops
 taking new lines; the ones in flight get ``grace`` seconds to finish and be written, then are
@@ -19,21 +20,24 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from pathlib import Path
 from typing import Any, TypedDict, Unpack
 
 import httpx
+
+# The client's retry engine and policy imported as the generated client imports them, so that the
+# options it builds and the Backoff it takes are the very classes the engine's signatures name.
+from aimlapi_gemini._base import asend, connection_error
+from aimlapi_gemini._retry import MAX_RETRY_AFTER, Backoff, Decision
 from aimlapi_gemini.api.chat_completions import create_chat_completion
 from aimlapi_gemini.client import AuthenticatedClient
 from aimlapi_gemini.models.chat_completion import ChatCompletion
+from aimlapi_gemini.types import UNSET
 from attrs import define, field
 
-from ._base import _is_transient
 from ._batch_io import (
-    ENDPOINT,
-    METHOD,
     BatchFileError,
     BatchItem,
     InvalidLine,
@@ -47,8 +51,8 @@ from ._batch_io import (
     scan_output,
 )
 from ._exceptions import AimlApiError, APIConnectionError, json_or_none, make_status_error
-from ._rate_limit import RateLimiter
-from ._retry import MAX_RETRY_AFTER, Backoff, gives_up, is_retryable_status
+from ._rate_limit import Permit, RateLimiter
+from ._response import parse_or_none
 
 DEFAULT_CONCURRENCY = 16
 # Ten retries: at a 20% failure rate a line fails all eleven attempts with odds 0.2**11, about one
@@ -182,9 +186,6 @@ class _Run:
     limiter: RateLimiter
     writer: OutputWriter
     summary: BatchSummary
-    max_retries: int
-    backoff: Backoff
-    timeout: float | None
     on_invalid: Callable[[InvalidLine], None] | None
     on_progress: ProgressCallback | None
     strict: bool
@@ -267,122 +268,40 @@ class _Run:
 
     async def answer(self, item: BatchItem) -> _Response | _Deferred | dict[str, Any]:
         """The 2xx reply, or the error line after the retries (``_DEFERRED``: no line)."""
-        headers = {"Idempotency-Key": f"aimlapi-gemini-{os.urandom(16).hex()}", "X-Retry-Count": "0"}
-        attempt = 0
-        while True:
-            permit = await self.limiter.acquire(item.estimated_tokens)
+        attempts = _LineAttempts(self, item.estimated_tokens)
+        http = self.client.get_async_httpx_client()
+        kwargs = create_chat_completion._with_stream(
+            create_chat_completion._get_kwargs(body=item.request), stream=False
+        )
+        try:
             try:
-                if attempt == 0:
-                    # From here the line is in flight: a stop lets it finish (within the grace period).
-                    task = asyncio.current_task()
-                    if task is not None:
-                        self.sending.add(task)
-                try:
-                    response = await create_chat_completion.asyncio_detailed(
-                        client=self.client,
-                        body=item.request,
-                        max_retries=0,
-                        extra_headers=headers,
-                        **({} if self.timeout is None else {"timeout": self.timeout}),
-                    )
-                except APIConnectionError as exc:
-                    # Transport failures: retried when transient (the client's own rule).
-                    cause = exc.__cause__
-                    retry = isinstance(cause, httpx.TransportError) and _is_transient(cause)
-                    delay = self.backoff.delay(attempt) if retry else None
-                    record = error_record(item.custom_id, None, None, exc.message, None)
-                    self.reached = self.reached or not isinstance(
-                        cause, (httpx.ConnectError, httpx.ConnectTimeout)
-                    )
-                    unreachable = isinstance(cause, (httpx.ConnectError, httpx.ConnectTimeout))
-                    gave_up = delay is None or attempt + 1 >= min(self.max_retries + 1, UNREACHABLE_ATTEMPTS)
-                    if unreachable and not self.reached and gave_up:
-                        # A line failed to connect UNREACHABLE_ATTEMPTS times (or all its attempts)
-                        # and no attempt of the run ever connected: a wrong base URL or a server
-                        # that is down, which every other line would meet the same way.
-                        self._stop_run(f"no attempt reached the server: {exc.message}")
-                        return _DEFERRED
-                except AimlApiError as exc:  # a body over the size cap, a Content-Encoding lie: final
-                    return error_record(item.custom_id, None, None, str(exc), None)
-                else:
-                    self.reached = True
-                    code = int(response.status_code)
-                    request_id = response.headers.get("x-request-id")
-                    if 200 <= code < 300 and isinstance(response.parsed, ChatCompletion):
-                        usage = response.parsed.usage
-                        self.limiter.release(permit, used_tokens=usage.total_tokens)
-                        self.limiter.succeeded()
-                        self._count_tokens(usage.prompt_tokens, usage.completion_tokens, usage.total_tokens)
-                        return _Response(code, request_id, response.content)
-                    record, delay = self._failure(
-                        item, response.content, response.headers, code, request_id, attempt
-                    )
-                    if code == 429:
-                        self.summary.rate_limited += 1
-                    too_long = gives_up(response.headers) if is_retryable_status(code) else None
-                    if too_long is not None:
-                        # The server asks for a pause longer than the client waits (MAX_RETRY_AFTER):
-                        # every other line would get the same answer, so the run stops; this line
-                        # has no output line and goes with the next run.
-                        self.limiter.rate_limited_for(permit, too_long)
-                        self._stop_run(
-                            f"HTTP {code} with Retry-After {too_long:g} s, longer than the "
-                            f"{MAX_RETRY_AFTER:g} s the client waits ({record['error']['message']}); run again after it"
-                        )
-                        return _DEFERRED
-                    if code == 429:
-                        self.limiter.rate_limited_for(permit, delay if delay is not None else 0.0)
-                    elif code in STOPPING_STATUSES:
-                        self._stop_run(record["error"]["message"])
-            finally:
-                # Whatever happened (an exception too), the permit goes back; releasing twice
-                # does nothing, so the success path's release with the reply's tokens wins.
-                self.limiter.release(permit)
-            if delay is None or attempt >= self.max_retries:
-                return record
-            attempt += 1
-            self.summary.retries += 1
-            headers["X-Retry-Count"] = str(attempt)
-            # The wait ends early when the run stops: a retry is a new send, and none is sent then.
-            with suppress(TimeoutError):
-                await asyncio.wait_for(self.stop.wait(), timeout=delay)
-            if self.stopping():
+                response = await asend(http, kwargs, self.client._request_options(http), hooks=attempts)
+            except _Unfinished:
                 return _DEFERRED
+            except APIConnectionError as exc:  # no response after the retries
+                return error_record(item.custom_id, None, None, exc.message, None)
+            except AimlApiError as exc:  # a body over the size cap, a Content-Encoding lie: final
+                return error_record(item.custom_id, None, None, str(exc), None)
+            code = response.status_code
+            request_id = response.headers.get("x-request-id")
+            if 200 <= code < 300:
+                parsed = parse_or_none(response, create_chat_completion._parse_success)
+                if isinstance(parsed, ChatCompletion):
+                    usage = parsed.usage
+                    attempts.release(used_tokens=usage.total_tokens)
+                    self.limiter.succeeded()
+                    self._count_tokens(usage.prompt_tokens, usage.completion_tokens, usage.total_tokens)
+                    return _Response(code, request_id, response.content)
+            return _error_line(item.custom_id, response, request_id)
+        finally:
+            # Whatever happened (an exception too), the permit goes back; releasing twice
+            # does nothing, so the success path's release with the reply's tokens wins.
+            attempts.release()
 
-    def _stop_run(self, reason: str) -> None:
+    def stop_run(self, reason: str) -> None:
         if self.summary.stopped_by is None:
             self.summary.stopped_by = reason
         self.stop.set()
-
-    def _failure(
-        self,
-        item: BatchItem,
-        content: bytes,
-        headers: Mapping[str, str],
-        code: int,
-        request_id: str | None,
-        attempt: int,
-    ) -> tuple[dict[str, Any], float | None]:
-        """The error line for a final answer, and the wait before a retry (None: no retry)."""
-        text = content.decode("utf-8", "replace")
-        data = json_or_none(text)
-        if 200 <= code < 300:
-            message = f"HTTP {code} body is not a valid ChatCompletion"
-            return error_record(
-                item.custom_id, code, request_id, message, data if data is not None else text
-            ), None
-        # make_status_error reads an httpx.Response; asyncio_detailed gave its parts.
-        request = httpx.Request(METHOD, ENDPOINT)
-        error = make_status_error(httpx.Response(code, headers=headers, content=content, request=request))
-        record = error_record(
-            item.custom_id,
-            code,
-            error.request_id or request_id,
-            error.message,
-            data if data is not None else text,
-        )
-        retry = is_retryable_status(code) and gives_up(headers) is None
-        return record, self.backoff.delay(attempt, headers) if retry else None
 
     def _count_tokens(self, prompt: int, completion: int, total: int) -> None:
         self.summary.prompt_tokens += prompt
@@ -390,9 +309,104 @@ class _Run:
         self.summary.total_tokens += total
 
 
+class _Unfinished(Exception):
+    """Ends a line without an output line (the next run sends it); raised by its hooks."""
+
+
+@define(eq=False)
+class _LineAttempts:
+    """The run's hooks on the retry engine (``_base.AttemptHooks``) for the attempts of one line."""
+
+    run: _Run
+    tokens: float
+    permit: Permit | None = None
+    """The limiter's grant for the attempt in flight."""
+
+    async def before_attempt(self, attempt: int) -> None:
+        self.permit = await self.run.limiter.acquire(self.tokens)
+        if attempt == 0:
+            # From here the line is in flight: a stop lets it finish (within the grace period).
+            task = asyncio.current_task()
+            if task is not None:
+                self.run.sending.add(task)
+
+    def after_attempt(
+        self,
+        attempt: int,
+        request: httpx.Request,
+        outcome: httpx.Response | httpx.RequestError,
+        decision: Decision,
+    ) -> None:
+        run = self.run
+        if isinstance(outcome, httpx.Response):
+            run.reached = True
+            code = outcome.status_code
+            if code == 429:
+                run.summary.rate_limited += 1
+            if decision.refused_wait is not None:
+                # The server asks for a pause longer than the client waits (MAX_RETRY_AFTER): every
+                # other line would get the same answer, so the run stops; this line has no output
+                # line and goes with the next run.
+                if self.permit is not None:
+                    run.limiter.rate_limited_for(self.permit, decision.refused_wait)
+                run.stop_run(
+                    f"HTTP {code} with Retry-After {decision.refused_wait:g} s, longer than the "
+                    f"{MAX_RETRY_AFTER:g} s the client waits ({make_status_error(outcome).message});"
+                    " run again after it"
+                )
+                raise _Unfinished
+            if code == 429 and self.permit is not None:
+                run.limiter.rate_limited_for(self.permit, decision.wait)  # a pause and a cut for all
+            elif code in STOPPING_STATUSES:
+                run.stop_run(make_status_error(outcome).message)  # this line still gets its error line
+        else:
+            unreachable = isinstance(outcome, httpx.ConnectError | httpx.ConnectTimeout)
+            run.reached = run.reached or not unreachable
+            if (
+                unreachable
+                and not run.reached
+                and (not decision.retry or attempt + 1 >= UNREACHABLE_ATTEMPTS)
+            ):
+                # A line failed to connect UNREACHABLE_ATTEMPTS times (or all its attempts) and no
+                # attempt of the run ever connected: a wrong base URL or a server that is down,
+                # which every other line would meet the same way.
+                message = connection_error(outcome, request).message
+                run.stop_run(f"no attempt reached the server: {message}")
+                raise _Unfinished
+        if decision.retry:
+            self.release()  # the wait holds no place in flight; the window runs from now
+
+    async def wait(self, seconds: float) -> None:
+        run = self.run
+        run.summary.retries += 1
+        # The wait ends early when the run stops: a retry is a new send, and none is sent then.
+        with suppress(TimeoutError):
+            await asyncio.wait_for(run.stop.wait(), timeout=seconds)
+        if run.stopping():
+            raise _Unfinished
+
+    def release(self, *, used_tokens: float | None = None) -> None:
+        if self.permit is not None:
+            self.run.limiter.release(self.permit, used_tokens=used_tokens)
+
+
+def _error_line(custom_id: str, response: httpx.Response, request_id: str | None) -> dict[str, Any]:
+    """The error line of a final answer that is not a ChatCompletion."""
+    code = response.status_code
+    text = response.content.decode("utf-8", "replace")
+    data = json_or_none(text)
+    body = data if data is not None else text
+    if 200 <= code < 300:
+        return error_record(
+            custom_id, code, request_id, f"HTTP {code} body is not a valid ChatCompletion", body
+        )
+    error = make_status_error(response)
+    return error_record(custom_id, code, error.request_id or request_id, error.message, body)
+
+
 def _default_client(base_url: str | None, concurrency: int) -> AuthenticatedClient:
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    kwargs: dict[str, Any] = {"httpx_args": {"limits": limits}, "max_retries": 0}
+    kwargs: dict[str, Any] = {"httpx_args": {"limits": limits}}
     if base_url is not None:
         kwargs["base_url"] = base_url
     return AuthenticatedClient(**kwargs)
@@ -459,12 +473,17 @@ async def arun_batch(
         stop = stop if stop is not None else asyncio.Event()
         abort = _abort if _abort is not None else asyncio.Event()
         if client is None:
-            http_client, own_pool = _default_client(base_url, concurrency), True
+            client, own_pool = _default_client(base_url, concurrency), True
         else:
-            # A copy, so the caller's client keeps its retries; a pool it has is shared, and one made
-            # here (on this event loop, which may not outlive the run) is closed at the end.
             own_pool = client._async_client is None
-            http_client = client.with_options(max_retries=0)
+        # A copy with the run's retries, backoff and timeout, so the caller's client keeps its own; a
+        # pool it has is shared, and one made here (on this event loop, which may not outlive the
+        # run) is closed at the end.
+        http_client = client.with_options(
+            max_retries=max_retries,
+            backoff=backoff or Backoff(),
+            timeout=UNSET if timeout is None else timeout,
+        )
         stats = ReadStats()
         items = read_items(
             source, shard=shard, done=state.done_ids(errors_only_retry=errors_only_retry), stats=stats
@@ -475,9 +494,6 @@ async def arun_batch(
                 limiter=limiter,
                 writer=writer,
                 summary=summary,
-                max_retries=max_retries,
-                backoff=backoff or Backoff(),
-                timeout=timeout,
                 on_invalid=on_invalid,
                 on_progress=on_progress,
                 strict=strict,

@@ -39,7 +39,7 @@ from attrs import define, field
 if sys.platform != "win32":
     import fcntl
 
-from ._base import _JSON
+from ._json import dumps, dumps_ascii
 from ._path import fill_path, is_templated
 from ._validation import ValidationError
 
@@ -50,9 +50,6 @@ _FILLED = " (or as the line's body fills it)" if is_templated(ENDPOINT) else ""
 # plus the reply's budget (max_tokens, else what the API gives a reply without one).
 CHARS_PER_TOKEN = 4
 DEFAULT_REPLY_TOKENS = 512
-
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-_ASCII_ENCODER = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False)
 
 
 class BatchFileError(Exception):
@@ -207,7 +204,7 @@ def _parse_line(line_number: int, raw: bytes) -> BatchItem | InvalidLine:
     try:
         # Encoded as the client will send it: a lone surrogate ("\\ud800" in the input's JSON) is a
         # valid Python string that UTF-8 cannot carry.
-        _JSON.encode(request.to_dict()).encode()
+        dumps(request.to_dict()).encode()
     except UnicodeEncodeError as exc:
         where = _lone_surrogate(exc.object) if isinstance(exc.object, str) else None
         return InvalidLine(
@@ -425,13 +422,13 @@ class OutputWriter:
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
     def write(self, record: Mapping[str, Any]) -> None:
-        text = _ENCODER.encode(record)
+        text = dumps(record)
         try:
             line = text.encode("utf-8")
         except UnicodeEncodeError:
             # A lone surrogate (in a server's message or body): JSON's \\udXXX escapes say it in
             # ASCII, so the line stays valid UTF-8 that every JSON reader takes.
-            line = _ASCII_ENCODER.encode(record).encode("ascii")
+            line = dumps_ascii(record).encode("ascii")
         self._write_bytes(line + b"\n")
 
     def write_response(
@@ -442,7 +439,7 @@ class OutputWriter:
         if not _splicable(content):
             self.write(response_record(custom_id, status_code, request_id, json.loads(content)))
             return
-        head = _ENCODER.encode(
+        head = dumps(
             {"custom_id": custom_id, "response": {"status_code": status_code, "request_id": request_id}}
         )
         # '{"custom_id":...,"response":{...,"request_id":...}}' -> the same with ',"body":<content>}}'
