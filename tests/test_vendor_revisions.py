@@ -314,3 +314,14 @@ def test_the_spec_following_tests_pass_on_a_client_regenerated_from_a_revision(
     assert result.returncode == 0, result.stdout[-4000:]
     assert " passed" in result.stdout.splitlines()[-1]
     assert "skipped" not in result.stdout.splitlines()[-1]
+
+
+def _max_tokens_required(document: dict[str, Any]) -> None:
+    _request(document)["required"].append("max_tokens")
+
+
+def test_a_revision_that_requires_another_field_is_smoked_with_a_value_from_its_schema(
+    tmp_path: Path,
+) -> None:
+    row = sweep_one(_write(tmp_path, _max_tokens_required), DEFAULT_OVERLAY, tmp_path)
+    assert row.outcome == "works", row.detail
