@@ -23,6 +23,7 @@ from codegen.transforms import (
     drop_dangling_replays,
     infer_discriminators,
     make_room_for,
+    name_tagged_alternatives,
     open_extensible_enums,
     overlay_component_names,
     rename_invalid_components,
@@ -296,3 +297,41 @@ def test_a_vendor_schema_named_like_one_the_overlay_adds_is_renamed_and_one_name
         "the document's schema 'ChatCompletion' is named 'VendorChatCompletion'"
         " (the overlay adds its own 'ChatCompletion')"
     ]
+
+
+def _role_shape(role: str, title: str | None = None) -> dict[str, Any]:
+    shape: dict[str, Any] = _tagged(role, key="role")
+    if title is not None:
+        shape["title"] = title
+    return shape
+
+
+def test_an_unnamed_shape_beside_named_siblings_is_named_like_them() -> None:
+    union = {
+        "oneOf": [
+            _role_shape("system", "SystemMessage"),
+            _role_shape("developer"),
+            _role_shape("user", "UserMessage"),
+        ]
+    }
+    notes: list[str] = []
+    named = name_tagged_alternatives({"u": union}, notes)["u"]["oneOf"]
+    assert [shape.get("title") for shape in named] == ["SystemMessage", "DeveloperMessage", "UserMessage"]
+    assert notes == ["the role 'developer' shape is named 'DeveloperMessage', like its siblings"]
+
+
+@pytest.mark.parametrize(
+    "members",
+    [
+        [_role_shape("system"), _role_shape("developer")],  # no named sibling to follow
+        [
+            _role_shape("system", "Instructions"),
+            _role_shape("developer"),
+        ],  # the sibling's name is not tag + suffix
+        [_role_shape("system", "SystemMessage"), _role_shape("system")],  # the tag does not tell them apart
+    ],
+    ids=["no named sibling", "no shared pattern", "shared tag"],
+)
+def test_without_a_pattern_to_follow_an_unnamed_shape_stays_unnamed(members: list[dict[str, Any]]) -> None:
+    named = name_tagged_alternatives({"u": {"anyOf": members}})["u"]["anyOf"]
+    assert [shape.get("title") for shape in named] == [shape.get("title") for shape in members]

@@ -39,6 +39,7 @@ from .transforms import (
     hoist_titled_schemas,
     infer_discriminators,
     make_room_for,
+    name_tagged_alternatives,
     open_extensible_enums,
     overlay_component_names,
     prune_components,
@@ -130,6 +131,7 @@ def resolve_spec_with_report(
     overlaid = apply_overlay_with_report(document, overlay)
     report.skipped = overlaid.skipped
     document = open_extensible_enums(overlaid.document)
+    document = name_tagged_alternatives(document, report.notes)
     document = hoist_titled_schemas(document, report.notes)
     document = rename_invalid_components(document, report.notes)
     document = infer_discriminators(document)

@@ -228,6 +228,75 @@ def hoist_titled_schemas(document: dict[str, Any], notes: list[str] | None = Non
     return result
 
 
+def _pascal(text: str) -> str:
+    return "".join(word[:1].upper() + word[1:] for word in re.findall(r"[A-Za-z0-9]+", text))
+
+
+def name_tagged_alternatives(document: dict[str, Any], notes: list[str] | None = None) -> dict[str, Any]:
+    """Title the unnamed members of a ``oneOf``/``anyOf`` after their tag, the way their named
+    siblings are titled: where every inline member requires one property with one string value
+    (a message's ``role``) and each titled member's title is that value followed by one shared
+    suffix (``SystemMessage``, ``UserMessage``: ``Message``), an untitled member with the tag
+    ``developer`` becomes ``DeveloperMessage``. Then the union is one of named schemas, and its
+    discriminator can be inferred; a revision's new message kind gets a name that reads like the
+    others. Runs before the titles are hoisted."""
+    result = copy.deepcopy(document)
+
+    def tag_of(member: Any, key: str) -> str | None:
+        if not isinstance(member, dict) or key not in (member.get("required") or []):
+            return None
+        value = _single_value((member.get("properties") or {}).get(key))
+        return value if isinstance(value, str) else None
+
+    def visit(node: Any) -> None:
+        if isinstance(node, dict):
+            for value in node.values():
+                visit(value)
+            for keyword in ("oneOf", "anyOf"):
+                members = node.get(keyword)
+                if isinstance(members, list) and len(members) > 1:
+                    _name_members(members)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    def _name_members(members: list[Any]) -> None:
+        if not all(isinstance(m, dict) and "properties" in m for m in members):
+            return
+        for key in members[0].get("required") or []:
+            tags = [tag_of(member, key) for member in members]
+            if None in tags or len(set(tags)) != len(tags):
+                continue
+            titled = [
+                (m["title"], t) for m, t in zip(members, tags, strict=True) if isinstance(m.get("title"), str)
+            ]
+            suffixes = {
+                title[len(_pascal(str(tag))) :]
+                for title, tag in titled
+                if title.startswith(_pascal(str(tag)))
+            }
+            if (
+                not titled
+                or len(suffixes) != 1
+                or len(titled) != sum(1 for title, tag in titled if title.startswith(_pascal(str(tag))))
+            ):
+                return
+            (suffix,) = suffixes
+            taken = {title for title, _ in titled}
+            for member, tag in zip(members, tags, strict=True):
+                if not isinstance(member.get("title"), str):
+                    name = _pascal(str(tag)) + suffix
+                    if name and name not in taken:
+                        member["title"] = name
+                        taken.add(name)
+                        if notes is not None:
+                            notes.append(f"the {key} {tag!r} shape is named {name!r}, like its siblings")
+            return
+
+    visit(result)
+    return result
+
+
 EXTENSIBLE_ENUM_KEY = "x-extensible-enum"
 
 
