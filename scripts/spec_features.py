@@ -8,6 +8,10 @@ is still a test that could fail, never a skip). Models that only some revisions 
 `optional_model(name)`, never imported by name. `example_value` picks a value a field accepts from
 its schema, for tests that need "some optional field".
 
+Code written against the package (examples/, the README's checked blocks, the bench's payloads)
+names the features it needs as strings (`has_feature("field:tools")`, `feature_present(...)`), so
+what uses a dropped part can be left out of type checks and runs (scripts/checked_code.py).
+
 Only `model`, `messages` (system, user and assistant text) and the reply shapes are taken as always
 there. Importable by tests and mypy alike (scripts/ is on both paths).
 """
@@ -17,6 +21,7 @@ from __future__ import annotations
 import functools
 import inspect
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -182,6 +187,65 @@ def part_present(role: str, part_type: str) -> bool:
     except ValueError:
         return False
     raise AssertionError(f"a {role} message with a {part_type!r} part is still accepted")
+
+
+def message_fields(role: str) -> tuple[str, ...]:
+    """The properties a request message of `role` may have."""
+    schema = resolve({"$ref": f"#/components/schemas/{MESSAGE_CLASS_OF_ROLE[role]}"})
+    return tuple(schema["properties"])
+
+
+# A feature, as code that uses the package names what it needs: `field:NAME` (a request field),
+# `role:ROLE` (a message role), `part:ROLE:TYPE` (a content part of that role's messages),
+# `message_field:ROLE:NAME` (a property of that role's messages), `schema:NAME` (a generated model).
+FEATURE_KINDS = ("field", "role", "part", "message_field", "schema")
+
+
+def has_feature(feature: str) -> bool:
+    """Whether the spec has `feature` (one of FEATURE_KINDS, see above); only reads the spec."""
+    kind, _, rest = feature.partition(":")
+    if kind == "field":
+        return has_request_field(rest)
+    if kind == "role":
+        return rest in message_roles()
+    if kind == "part":
+        role, _, part_type = rest.partition(":")
+        return role in message_roles() and part_type in content_part_types(role)
+    if kind == "message_field":
+        role, _, name = rest.partition(":")
+        return role in message_roles() and name in message_fields(role)
+    if kind == "schema":
+        return has_schema(rest)
+    raise ValueError(f"unknown feature {feature!r}: the kinds are {', '.join(FEATURE_KINDS)}")
+
+
+def feature_present(feature: str) -> bool:
+    """`has_feature`, and when the spec lacks `feature`, asserts the generated client lacks it too."""
+    kind, _, rest = feature.partition(":")
+    if kind == "field":
+        return field_present(rest)
+    if kind == "role":
+        return role_present(rest)
+    if kind == "part":
+        role, _, part_type = rest.partition(":")
+        return role_present(role) and part_present(role, part_type)
+    if kind == "message_field":
+        role, _, name = rest.partition(":")
+        if not role_present(role):
+            return False
+        if name in message_fields(role):
+            return True
+        model = getattr(aimlapi_gemini.models, MESSAGE_CLASS_OF_ROLE[role])
+        assert name not in inspect.signature(model).parameters, f"{model.__name__} still takes {name!r}"
+        return False
+    if kind == "schema":
+        return schema_present(rest)
+    raise ValueError(f"unknown feature {feature!r}: the kinds are {', '.join(FEATURE_KINDS)}")
+
+
+def missing_features(needs: Iterable[str]) -> tuple[str, ...]:
+    """The features of `needs` the spec lacks, in order (none: code needing them all can be checked)."""
+    return tuple(feature for feature in needs if not has_feature(feature))
 
 
 def optional_model(name: str) -> Any:
