@@ -18,6 +18,7 @@ there. Importable by tests and mypy alike (scripts/ is on both paths).
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 import json
@@ -246,6 +247,56 @@ def feature_present(feature: str) -> bool:
 def missing_features(needs: Iterable[str]) -> tuple[str, ...]:
     """The features of `needs` the spec lacks, in order (none: code needing them all can be checked)."""
     return tuple(feature for feature in needs if not has_feature(feature))
+
+
+def without_feature(feature: str) -> dict[str, Any]:
+    """A copy of the resolved spec as a revision without `feature` resolves (its request field,
+    message kind, content part, message property or model gone), for tests of code that follows
+    the spec: `monkeypatch.setattr(spec_features, "spec", lambda: without_feature(...))`."""
+    document = copy.deepcopy(spec())
+    found: dict[str, Any] = document["components"]["schemas"]
+
+    def local(schema: dict[str, Any]) -> dict[str, Any]:
+        while "$ref" in schema:
+            schema = found[str(schema["$ref"]).rsplit("/", 1)[-1]]
+        return schema
+
+    def message(role: str) -> dict[str, Any]:
+        return local({"$ref": f"#/components/schemas/{MESSAGE_CLASS_OF_ROLE[role]}"})
+
+    kind, _, rest = feature.partition(":")
+    if kind == "field":
+        found[REQUEST_SCHEMA]["properties"].pop(rest, None)
+    elif kind == "role":
+        items = found[REQUEST_SCHEMA]["properties"]["messages"]["items"]
+        items["oneOf"] = [m for m in items["oneOf"] if local(m)["properties"]["role"]["enum"] != [rest]]
+        found.pop(MESSAGE_CLASS_OF_ROLE[rest], None)
+    elif kind == "part":
+        role, _, part_type = rest.partition(":")
+        content = message(role)["properties"]["content"]
+        kept_branches = []
+        for branch in content.get("anyOf", [content]):
+            array = local(branch)
+            if array.get("type") == "array":
+                items = array["items"]
+                members = [
+                    member
+                    for member in items.get("anyOf") or items.get("oneOf") or [items]
+                    if local(member)["properties"]["type"]["enum"] != [part_type]
+                ]
+                if not members:
+                    continue  # no part left: no list form
+                array["items"] = {"anyOf": members}
+            kept_branches.append(branch)
+        content["anyOf"] = kept_branches
+    elif kind == "message_field":
+        role, _, name = rest.partition(":")
+        message(role)["properties"].pop(name, None)
+    elif kind == "schema":
+        found.pop(rest, None)
+    else:
+        raise ValueError(f"unknown feature {feature!r}: the kinds are {', '.join(FEATURE_KINDS)}")
+    return document
 
 
 def optional_model(name: str) -> Any:
