@@ -118,6 +118,26 @@ def content_part_schemas(role: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+def replayed_tool_call_types() -> tuple[str, ...]:
+    """The `type` of each tool call an assistant request message may carry (none without one)."""
+    if "assistant" not in message_roles():
+        return ()
+    assistant = resolve({"$ref": f"#/components/schemas/{MESSAGE_CLASS_OF_ROLE['assistant']}"})
+    calls = assistant["properties"].get("tool_calls")
+    if calls is None:
+        return ()
+    items = next(
+        branch["items"]
+        for branch in _alternatives(calls)
+        if branch.get("type") in ("array", ["array", "null"])
+    )
+    return tuple(
+        str(call["properties"]["type"]["enum"][0])
+        for call in _alternatives(items)
+        if "enum" in call.get("properties", {}).get("type", {})
+    )
+
+
 def _alternatives(schema: dict[str, Any]) -> list[dict[str, Any]]:
     schema = resolve(schema)
     members = schema.get("anyOf") or schema.get("oneOf")

@@ -44,11 +44,13 @@ SMOKE = textwrap.dedent(
 
     model = "gemini-pro"
     messages = [json.loads(sys.argv[2])]
+    required = json.loads(sys.argv[3])  # the other fields the document requires
     with MockAPI() as mock:
         client = mock.aimlapi()
-        reply = client.chat.completions.create(model=model, messages=messages)
+        reply = client.chat.completions.create(model=model, messages=messages, **required)
         assert reply.choices[0].message.content, "create: no text in the reply"
-        with client.chat.completions.create(model=model, messages=messages, stream=True) as stream:
+        streamed = client.chat.completions.create(model=model, messages=messages, stream=True, **required)
+        with streamed as stream:
             text = "".join(stream.text_deltas())
             final = stream.get_final_completion()
         assert text and final.choices[0].message.content == text, "stream: text and final differ"
@@ -56,7 +58,7 @@ SMOKE = textwrap.dedent(
         if sys.argv[1] != "-":
             mock.reply_tool_call(name="get_weather", arguments={"city": "Oslo"})
             tool = json.loads(sys.argv[1])
-            called = client.chat.completions.create(model=model, messages=messages, tools=[tool])
+            called = client.chat.completions.create(model=model, messages=messages, tools=[tool], **required)
             call = (called.choices[0].message.tool_calls or [None])[0]
             assert call is not None and call.function.name == "get_weather", "tool call: none came back"
             steps.append("tool call")
@@ -132,26 +134,43 @@ def _built_user_message(
     return None
 
 
-def smoke_inputs(resolved: Path) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """A user message the document takes (text, or a list of text parts) and the OpenAI function
-    tool when the document takes one; None where it takes neither."""
+@dataclass(frozen=True)
+class SmokeInputs:
+    message: dict[str, Any] | None
+    """A user message the document takes (text, a list of text parts, or one built from its schema)."""
+    tool: dict[str, Any] | None
+    """The OpenAI function tool, when the document takes one."""
+    required: dict[str, Any]
+    """A value for each other field the document requires (built from its schema)."""
+
+
+def smoke_inputs(resolved: Path) -> SmokeInputs:
+    """What the smoke test sends: the fields every chat request has, and what this document needs."""
+    from codegen.spec_diff.examples import ExampleBuilder
+
+    spec = json.loads(resolved.read_text(encoding="utf-8"))
+    request = spec["components"]["schemas"].get("ChatCompletionRequest", {})
+    properties = request.get("properties", {})
+    builder = ExampleBuilder(spec)
+    required: dict[str, Any] = {}
+    for name in request.get("required", []):
+        if name not in ("model", "messages", "stream") and name in properties:
+            examples = builder.examples(properties[name])
+            if examples:
+                required[name] = examples[0]
     valid = _request_validator(resolved)
     model = "gemini-pro"
-    message = next((m for m in USER_MESSAGES if valid({"model": model, "messages": [m]})), None)
+    message = next((m for m in USER_MESSAGES if valid({"model": model, "messages": [m], **required})), None)
     if message is None:
-        message = _built_user_message(json.loads(resolved.read_text(encoding="utf-8")), valid)
+        message = _built_user_message(spec, lambda body: valid({**body, **required}))
     tool = None
-    spec = json.loads(resolved.read_text(encoding="utf-8"))
-    takes_tools = "tools" in spec["components"]["schemas"].get("ChatCompletionRequest", {}).get(
-        "properties", {}
-    )
     if (
-        takes_tools
+        "tools" in properties
         and message is not None
-        and valid({"model": model, "messages": [message], "tools": [FUNCTION_TOOL]})
+        and valid({"model": model, "messages": [message], "tools": [FUNCTION_TOOL], **required})
     ):
         tool = FUNCTION_TOOL
-    return message, tool
+    return SmokeInputs(message, tool, required)
 
 
 def sweep_one(document: Path, overlay: Path, work: Path, typecheck: bool = False) -> Row:
@@ -187,7 +206,8 @@ def sweep_one(document: Path, overlay: Path, work: Path, typecheck: bool = False
             _first_lines(report),
             time.perf_counter() - started,
         )
-    message, tool = smoke_inputs(out / "openapi.json")
+    inputs = smoke_inputs(out / "openapi.json")
+    message, tool = inputs.message, inputs.tool
     if message is None:
         return Row(
             document.name, "FAILED", "the spec takes no plain user message", time.perf_counter() - started
@@ -195,7 +215,14 @@ def sweep_one(document: Path, overlay: Path, work: Path, typecheck: bool = False
     env = {**os.environ, "PYTHONPATH": str(out), "PYTHONDONTWRITEBYTECODE": "1"}
     try:
         smoke = subprocess.run(
-            [sys.executable, "-c", SMOKE, json.dumps(tool) if tool else "-", json.dumps(message)],
+            [
+                sys.executable,
+                "-c",
+                SMOKE,
+                json.dumps(tool) if tool else "-",
+                json.dumps(message),
+                json.dumps(inputs.required),
+            ],
             capture_output=True,
             text=True,
             timeout=SMOKE_TIMEOUT,

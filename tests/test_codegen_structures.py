@@ -22,7 +22,9 @@ from codegen.transforms import (
     component_name,
     drop_dangling_replays,
     infer_discriminators,
+    make_room_for,
     open_extensible_enums,
+    overlay_component_names,
     rename_invalid_components,
 )
 
@@ -267,3 +269,30 @@ class TestPathParameters:
         result = require_path_properties(document, [])
         assert result["components"]["schemas"]["Req"]["required"] == ["messages", "model"]
         assert result["components"]["requestBodies"]["Chat"]["required"] is True
+
+
+def test_a_vendor_schema_named_like_one_the_overlay_adds_is_renamed_and_one_named_otherwise_kept() -> None:
+    overlay = {
+        "actions": [
+            {
+                "target": "$",
+                "update": {"components": {"schemas": {"ChatCompletion": {}, "ErrorResponse": {}}}},
+            },
+            {"target": "$.paths", "update": {"components": {"schemas": {"NotAtTheRoot": {}}}}},
+        ]
+    }
+    assert overlay_component_names(overlay) == {"ChatCompletion", "ErrorResponse"}
+    document = _document(
+        {"/x": {"post": {"requestBody": {"$ref": "#/components/schemas/ChatCompletion"}}}},
+        components={"schemas": {"ChatCompletion": {"type": "string"}, "Other": {"type": "integer"}}},
+    )
+    notes: list[str] = []
+    renamed = make_room_for(document, overlay_component_names(overlay), notes)
+    assert sorted(renamed["components"]["schemas"]) == ["Other", "VendorChatCompletion"]
+    assert renamed["paths"]["/x"]["post"]["requestBody"] == {
+        "$ref": "#/components/schemas/VendorChatCompletion"
+    }
+    assert notes == [
+        "the document's schema 'ChatCompletion' is named 'VendorChatCompletion'"
+        " (the overlay adds its own 'ChatCompletion')"
+    ]

@@ -315,7 +315,7 @@ def test_python_values_that_serialise_as_the_json_type_are_accepted_in_plain_for
 
 
 def _model_type_error() -> str:
-    listed = spec.model_ids()
+    listed = sorted(spec.model_ids())  # an error lists a Literal's values in sorted order
     if not listed:
         return "model: expected string, got integer"
     return "model: expected one of " + ", ".join(map(repr, listed)) + " or string, got integer"

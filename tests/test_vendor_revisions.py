@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -229,3 +231,97 @@ def test_update_spec_refuses_a_document_it_cannot_take_and_leaves_spec_as_it_was
     assert spec.read_bytes() == DEFAULT_SPEC.read_bytes()
     assert not (tmp_path / "generated").exists()
     assert result.stdout.splitlines()[-1].startswith("next: fix what is listed above")
+
+
+def _without_tools(document: dict[str, Any]) -> None:
+    """A newer revision for a model that calls no tools: no tools, tool_choice, tool message or
+    assistant tool calls, and max_completion_tokens beside max_tokens."""
+    _newer_revision(document)
+    request = _request(document)
+    for name in ("tools", "tool_choice"):
+        request["properties"].pop(name, None)
+    items = request["properties"]["messages"]["items"]
+    items["oneOf"] = [s for s in items["oneOf"] if s["properties"]["role"]["enum"] != ["tool"]]
+    _message(document, "assistant")["properties"].pop("tool_calls", None)
+    request["properties"]["max_completion_tokens"] = {"type": "integer", "minimum": 1}
+
+
+# The tests that take what they exercise from the spec (scripts/spec_features.py), run on a
+# regenerated client as a maintainer's `make test` would after `make update-spec`.
+SPEC_FOLLOWING_TESTS = [
+    "tests/test_models.py",
+    "tests/params",
+    "tests/runtime/test_public_api.py",
+    "tests/runtime/test_request_body.py",
+    "tests/runtime/test_stream_helpers.py",
+    "tests/runtime/test_cli.py",
+    "tests/surface/test_clients.py",
+    "tests/surface/test_reply_goes_back.py",
+    "tests/surface/test_object_keywords.py",
+    "tests/kit/test_kit_as_a_user.py",
+    "tests/test_reference_server.py",
+]
+# What a checkout holds that the spec-following tests read (no virtual environment: this one's).
+CHECKOUT = ["scripts", "tests", "spec", "pyproject.toml"]
+
+
+@pytest.mark.parametrize(
+    "revision", [_newer_revision, _without_tools], ids=["2026 revision", "without tools"]
+)
+def test_the_spec_following_tests_pass_on_a_client_regenerated_from_a_revision(
+    tmp_path: Path, revision: Callable[[dict[str, Any]], None]
+) -> None:
+    checkout = tmp_path / "checkout"
+    for name in CHECKOUT:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, checkout / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copyfile(source, checkout / name)
+    spec = checkout / "spec" / "gemini-pro.json"
+    document = copy.deepcopy(SPEC)
+    revision(document)
+    spec.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    generated = subprocess.run(
+        [sys.executable, str(checkout / "scripts" / "generate.py")],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert generated.returncode == 0, generated.stderr
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("AIML_", "CONTRACT_"))}
+    env["PYTHONPATH"] = str(checkout / "generated")  # the regenerated package before the installed one
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-m",
+            "not slow",
+            *SPEC_FOLLOWING_TESTS,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=checkout,
+        env=env,
+        check=False,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert " passed" in result.stdout.splitlines()[-1]
+    assert "skipped" not in result.stdout.splitlines()[-1]
+
+
+def _max_tokens_required(document: dict[str, Any]) -> None:
+    _request(document)["required"].append("max_tokens")
+
+
+def test_a_revision_that_requires_another_field_is_smoked_with_a_value_from_its_schema(
+    tmp_path: Path,
+) -> None:
+    row = sweep_one(_write(tmp_path, _max_tokens_required), DEFAULT_OVERLAY, tmp_path)
+    assert row.outcome == "works", row.detail

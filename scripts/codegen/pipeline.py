@@ -38,7 +38,9 @@ from .transforms import (
     drop_dangling_replays,
     hoist_titled_schemas,
     infer_discriminators,
+    make_room_for,
     open_extensible_enums,
+    overlay_component_names,
     prune_components,
     rename_invalid_components,
 )
@@ -123,7 +125,9 @@ def resolve_spec_with_report(
         for operation in item.values():
             if isinstance(operation, dict) and operation.get("x-aliases"):
                 report.notes.append(f"{', '.join(operation['x-aliases'])} served as an alias of {path}")
-    overlaid = apply_overlay_with_report(document, load_document(overlay_path))
+    overlay = load_document(overlay_path)
+    document = make_room_for(document, overlay_component_names(overlay), report.notes)
+    overlaid = apply_overlay_with_report(document, overlay)
     report.skipped = overlaid.skipped
     document = open_extensible_enums(overlaid.document)
     document = hoist_titled_schemas(document, report.notes)

@@ -110,19 +110,12 @@ def _unique(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def rename_invalid_components(document: dict[str, Any], notes: list[str] | None = None) -> dict[str, Any]:
-    """Give every schema component whose name OpenAPI does not allow (vendor names such as
-    ``anthropic/claude-sonnet-5``) a valid one, and rewrite the references to it."""
+def _rename_components(document: dict[str, Any], renames: dict[str, str]) -> dict[str, Any]:
+    """``document`` with the schema components renamed as ``renames`` says, references included."""
     result = copy.deepcopy(document)
-    schemas: dict[str, Any] = result.get("components", {}).get("schemas", {})
-    renames: dict[str, str] = {}
-    taken = {name for name in schemas if _COMPONENT_NAME.fullmatch(name)}
-    for name in list(schemas):
-        if not _COMPONENT_NAME.fullmatch(name):
-            renames[name] = new = _unique(component_name(name), taken)
-            taken.add(new)
     if not renames:
         return result
+    schemas: dict[str, Any] = result["components"]["schemas"]
     prefix = "#/components/schemas/"
     by_ref = {prefix + json_pointer.escape(old): prefix + new for old, new in renames.items()}
 
@@ -139,11 +132,55 @@ def rename_invalid_components(document: dict[str, Any], notes: list[str] | None 
 
     visit(result)
     result["components"]["schemas"] = {renames.get(name, name): value for name, value in schemas.items()}
+    return result
+
+
+def rename_invalid_components(document: dict[str, Any], notes: list[str] | None = None) -> dict[str, Any]:
+    """Give every schema component whose name OpenAPI does not allow (vendor names such as
+    ``anthropic/claude-sonnet-5``) a valid one, and rewrite the references to it."""
+    schemas: dict[str, Any] = document.get("components", {}).get("schemas", {})
+    renames: dict[str, str] = {}
+    taken = {name for name in schemas if _COMPONENT_NAME.fullmatch(name)}
+    for name in list(schemas):
+        if not _COMPONENT_NAME.fullmatch(name):
+            renames[name] = new = _unique(component_name(name), taken)
+            taken.add(new)
     if notes is not None:
         notes.extend(
             f"schema {old!r} is named {new!r} (not a valid component name)" for old, new in renames.items()
         )
-    return result
+    return _rename_components(document, renames)
+
+
+def overlay_component_names(overlay: dict[str, Any]) -> set[str]:
+    """The schema components an overlay adds with a root update (``target: $``)."""
+    names: set[str] = set()
+    for action in overlay.get("actions") or []:
+        update = action.get("update") if isinstance(action, dict) and action.get("target") == "$" else None
+        if isinstance(update, dict):
+            names |= set(((update.get("components") or {}).get("schemas") or {}).keys())
+    return names
+
+
+def make_room_for(
+    document: dict[str, Any], names: set[str], notes: list[str] | None = None
+) -> dict[str, Any]:
+    """Rename the document's schema components that have a name in ``names`` (the overlay adds
+    schemas of those names at the root: merged into a vendor schema of the same name, the two
+    would make one schema neither meant), prefixing ``Vendor``; references follow."""
+    schemas: dict[str, Any] = document.get("components", {}).get("schemas", {})
+    taken = set(schemas) | names
+    renames: dict[str, str] = {}
+    for name in schemas:
+        if name in names:
+            renames[name] = new = _unique("Vendor" + name, taken)
+            taken.add(new)
+    if notes is not None:
+        notes.extend(
+            f"the document's schema {old!r} is named {new!r} (the overlay adds its own {old!r})"
+            for old, new in renames.items()
+        )
+    return _rename_components(document, renames)
 
 
 def hoist_titled_schemas(document: dict[str, Any], notes: list[str] | None = None) -> dict[str, Any]:

@@ -35,7 +35,8 @@ def _always() -> bool:
 
 
 def _model_choices() -> str:
-    listed = "".join(f"{model_id!r}, " for model_id in spec.model_ids())
+    # An error lists a Literal's values in sorted order.
+    listed = "".join(f"{model_id!r}, " for model_id in sorted(spec.model_ids()))
     return f"one of {listed.removesuffix(', ')} or string" if listed else "string"
 
 
