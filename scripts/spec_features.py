@@ -8,15 +8,21 @@ is still a test that could fail, never a skip). Models that only some revisions 
 `optional_model(name)`, never imported by name. `example_value` picks a value a field accepts from
 its schema, for tests that need "some optional field".
 
+Code written against the package (examples/, the README's checked blocks, the bench's payloads)
+names the features it needs as strings (`has_feature("field:tools")`, `feature_present(...)`), so
+what uses a dropped part can be left out of type checks and runs (scripts/checked_code.py).
+
 Only `model`, `messages` (system, user and assistant text) and the reply shapes are taken as always
 there. Importable by tests and mypy alike (scripts/ is on both paths).
 """
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -202,6 +208,115 @@ def part_present(role: str, part_type: str) -> bool:
     except ValueError:
         return False
     raise AssertionError(f"a {role} message with a {part_type!r} part is still accepted")
+
+
+def message_fields(role: str) -> tuple[str, ...]:
+    """The properties a request message of `role` may have."""
+    schema = resolve({"$ref": f"#/components/schemas/{MESSAGE_CLASS_OF_ROLE[role]}"})
+    return tuple(schema["properties"])
+
+
+# A feature, as code that uses the package names what it needs: `field:NAME` (a request field),
+# `role:ROLE` (a message role), `part:ROLE:TYPE` (a content part of that role's messages),
+# `message_field:ROLE:NAME` (a property of that role's messages), `schema:NAME` (a generated model).
+FEATURE_KINDS = ("field", "role", "part", "message_field", "schema")
+
+
+def has_feature(feature: str) -> bool:
+    """Whether the spec has `feature` (one of FEATURE_KINDS, see above); only reads the spec."""
+    kind, _, rest = feature.partition(":")
+    if kind == "field":
+        return has_request_field(rest)
+    if kind == "role":
+        return rest in message_roles()
+    if kind == "part":
+        role, _, part_type = rest.partition(":")
+        return role in message_roles() and part_type in content_part_types(role)
+    if kind == "message_field":
+        role, _, name = rest.partition(":")
+        return role in message_roles() and name in message_fields(role)
+    if kind == "schema":
+        return has_schema(rest)
+    raise ValueError(f"unknown feature {feature!r}: the kinds are {', '.join(FEATURE_KINDS)}")
+
+
+def feature_present(feature: str) -> bool:
+    """`has_feature`, and when the spec lacks `feature`, asserts the generated client lacks it too."""
+    kind, _, rest = feature.partition(":")
+    if kind == "field":
+        return field_present(rest)
+    if kind == "role":
+        return role_present(rest)
+    if kind == "part":
+        role, _, part_type = rest.partition(":")
+        return role_present(role) and part_present(role, part_type)
+    if kind == "message_field":
+        role, _, name = rest.partition(":")
+        if not role_present(role):
+            return False
+        if name in message_fields(role):
+            return True
+        model = getattr(aimlapi_gemini.models, MESSAGE_CLASS_OF_ROLE[role])
+        assert name not in inspect.signature(model).parameters, f"{model.__name__} still takes {name!r}"
+        return False
+    if kind == "schema":
+        return schema_present(rest)
+    raise ValueError(f"unknown feature {feature!r}: the kinds are {', '.join(FEATURE_KINDS)}")
+
+
+def missing_features(needs: Iterable[str]) -> tuple[str, ...]:
+    """The features of `needs` the spec lacks, in order (none: code needing them all can be checked)."""
+    return tuple(feature for feature in needs if not has_feature(feature))
+
+
+def without_feature(feature: str) -> dict[str, Any]:
+    """A copy of the resolved spec as a revision without `feature` resolves (its request field,
+    message kind, content part, message property or model gone), for tests of code that follows
+    the spec: `monkeypatch.setattr(spec_features, "spec", lambda: without_feature(...))`."""
+    document = copy.deepcopy(spec())
+    found: dict[str, Any] = document["components"]["schemas"]
+
+    def local(schema: dict[str, Any]) -> dict[str, Any]:
+        while "$ref" in schema:
+            schema = found[str(schema["$ref"]).rsplit("/", 1)[-1]]
+        return schema
+
+    def message(role: str) -> dict[str, Any]:
+        return local({"$ref": f"#/components/schemas/{MESSAGE_CLASS_OF_ROLE[role]}"})
+
+    kind, _, rest = feature.partition(":")
+    if kind == "field":
+        found[REQUEST_SCHEMA]["properties"].pop(rest, None)
+    elif kind == "role":
+        items = found[REQUEST_SCHEMA]["properties"]["messages"]["items"]
+        items["oneOf"] = [m for m in items["oneOf"] if local(m)["properties"]["role"]["enum"] != [rest]]
+        found.pop(MESSAGE_CLASS_OF_ROLE[rest], None)
+    elif kind == "part":
+        role, _, part_type = rest.partition(":")
+        content = message(role)["properties"]["content"]
+        kept_branches = []
+        for branch in content.get("anyOf", [content]):
+            array = local(branch)
+            if array.get("type") == "array":
+                items = array["items"]
+                members = [
+                    member
+                    for member in items.get("anyOf") or items.get("oneOf") or [items]
+                    if local(member)["properties"]["type"]["enum"] != [part_type]
+                ]
+                if not members:
+                    continue  # no part left: no list form
+                array["items"] = {"anyOf": members}
+            kept_branches.append(branch)
+        content["anyOf"] = kept_branches
+    elif kind == "message_field":
+        role, _, name = rest.partition(":")
+        message(role)["properties"].pop(name, None)
+    elif kind == "schema":
+        found.pop(rest, None)
+    else:
+        raise ValueError(f"unknown feature {feature!r}: the kinds are {', '.join(FEATURE_KINDS)}")
+    return document
 
 
 def optional_model(name: str) -> Any:

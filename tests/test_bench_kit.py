@@ -9,12 +9,15 @@ import shutil
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import spec_features as spec
 from bench_kit.baseline import CURRENT_TREE, StreamWorker
 from bench_kit.measure import Row, Samples, interleaved_samples, require_gc, rotations, withhold_wall_verdicts
-from bench_kit.payloads import request_body
+from bench_kit.payloads import KIND_NEEDS, message_kinds, request_body, typed_request
 
+from aimlapi_gemini.models import ChatCompletionRequest
 from reference_server import BackgroundServer
 
 
@@ -116,3 +119,64 @@ def test_without_the_bench_extra_the_bench_says_how_to_install_it_in_one_line(
     assert "no nosuch-pkg" in err
     assert "json" not in err.split("(")[1]  # installed modules are not listed
     assert "make bench" in err
+
+
+def _shown(body: dict[str, Any]) -> set[str]:
+    """The features a body shows (as spec_features names them): its keys, roles and part types."""
+    found = {f"field:{key}" for key in body}
+    for message in body["messages"]:
+        found.add(f"role:{message['role']}")
+        if isinstance(message["content"], list):
+            found |= {f"part:{message['role']}:{part['type']}" for part in message["content"]}
+        found |= {f"message_field:{message['role']}:{key}" for key in message}
+    return found
+
+
+def test_the_payloads_are_one_conversation_the_spec_takes_in_both_forms() -> None:
+    body = request_body(12)
+    assert ChatCompletionRequest.from_dict(body).to_dict() == body  # valid for this spec, as it is
+    assert typed_request(12).to_dict() == body  # the typed build sends the very same body
+    assert typed_request(1).to_dict() == request_body()
+    assert _shown(request_body()) <= _shown(body)
+    kinds = message_kinds()
+    assert kinds == tuple(kind for kind, needs in KIND_NEEDS.items() if all(map(spec.has_feature, needs)))
+    assert [m["role"] for m in body["messages"]] == [
+        kinds[i % len(kinds)].removesuffix("_image") for i in range(12)
+    ]
+
+
+@pytest.fixture
+def fresh_kinds() -> Iterator[None]:
+    message_kinds.cache_clear()  # it holds what the spec of the moment takes
+    try:
+        yield
+    finally:
+        message_kinds.cache_clear()
+
+
+# What vendor revisions drop: message kinds, the image part, tool calls, request fields.
+@pytest.mark.usefixtures("fresh_kinds")
+@pytest.mark.parametrize(
+    "feature",
+    [
+        "role:function",
+        "role:tool",
+        "part:user:image_url",
+        "message_field:assistant:tool_calls",
+        "field:max_tokens",
+        "field:temperature",
+    ],
+)
+def test_what_the_spec_lacks_is_left_out_of_both_payloads(
+    monkeypatch: pytest.MonkeyPatch, feature: str
+) -> None:
+    assert (feature in _shown(request_body(12))) == spec.has_feature(feature)
+    without = spec.without_feature(feature)
+    monkeypatch.setattr(spec, "spec", lambda: without)
+    message_kinds.cache_clear()
+
+    body = request_body(12)
+
+    assert feature not in _shown(body)
+    assert len(body["messages"]) == 12
+    assert typed_request(12).to_dict() == body

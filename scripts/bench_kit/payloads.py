@@ -1,10 +1,17 @@
 """What the clients send and parse: the same bodies for every client, since the server's reply
-depends on the body; where and with which key header raw clients send them (the spec's)."""
+depends on the body; where and with which key header raw clients send them (the spec's). The
+bodies hold only what the spec has (scripts/spec_features.py), so the bench runs, and this module
+type-checks, whatever a vendor revision drops."""
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
+from collections.abc import Callable
 from typing import Any
+
+from spec_features import has_request_field, missing_features, optional_model
 
 from reference_server.spec import credential_headers, find_operation, sample_model
 
@@ -15,72 +22,122 @@ RAW_HEADERS = {**credential_headers(API_KEY), "Content-Type": "application/json"
 MODEL = sample_model()
 
 
+SYSTEM_TEXT = "You are brief and exact."
+QUESTION = "What is the capital of France, and why is it famous?"
+# The conversation's message kinds, in order, each with the spec features it needs
+# (spec_features.has_feature): a kind the spec lacks is left out of the conversation, so the bench
+# runs whatever a vendor revision drops. The committed spec has all six.
+KIND_NEEDS: dict[str, frozenset[str]] = {
+    "system": frozenset(),
+    "user": frozenset(),
+    "assistant": frozenset(
+        {"message_field:assistant:tool_calls", "schema:ToolCall", "schema:ToolCallFunction"}
+    ),
+    "tool": frozenset({"role:tool"}),
+    "function": frozenset({"role:function"}),
+    "user_image": frozenset({"part:user:image_url", "schema:ImageContentPart", "schema:ImageUrl"}),
+}
+_BODIES: dict[str, dict[str, Any]] = {
+    "system": {"role": "system", "content": SYSTEM_TEXT},
+    "user": {"role": "user", "content": QUESTION},
+    "assistant": {
+        "role": "assistant",
+        "content": "Let me look that up.",
+        "tool_calls": [
+            {
+                "id": "call_1",
+                "type": "function",
+                "function": {"name": "lookup", "arguments": '{"q": "Paris"}'},
+            }
+        ],
+    },
+    "tool": {"role": "tool", "content": '{"answer": "Paris"}', "tool_call_id": "call_1"},
+    "function": {"role": "function", "content": "Paris", "name": "lookup"},
+    "user_image": {
+        "role": "user",
+        "content": [
+            {"type": "text", "text": "And what is in this picture?"},
+            {"type": "image_url", "image_url": {"url": "https://example.com/eiffel.png", "detail": "low"}},
+        ],
+    },
+}
+# Sent with every request, where the spec has the field.
+OPTIONS: dict[str, Any] = {"max_tokens": 64, "temperature": 0.7}
+
+
+@functools.cache  # the spec is read once; the bench's build row times typed_request as a whole
+def message_kinds() -> tuple[str, ...]:
+    """The kinds of KIND_NEEDS this spec takes, in order."""
+    return tuple(kind for kind, needs in KIND_NEEDS.items() if not missing_features(needs))
+
+
+def _options() -> dict[str, Any]:
+    return {name: value for name, value in OPTIONS.items() if has_request_field(name)}
+
+
 def request_body(messages: int = 1) -> dict[str, Any]:
-    kinds: list[dict[str, Any]] = [
-        {"role": "system", "content": "You are brief and exact."},
-        {"role": "user", "content": "What is the capital of France, and why is it famous?"},
-        {
-            "role": "assistant",
-            "content": "Let me look that up.",
-            "tool_calls": [
-                {
-                    "id": "call_1",
-                    "type": "function",
-                    "function": {"name": "lookup", "arguments": '{"q": "Paris"}'},
-                }
+    """A request with one question, or a conversation of `messages` cycling through the kinds."""
+    kinds = ("user",) if messages == 1 else message_kinds()
+    bodies = [copy.deepcopy(_BODIES[kind]) for kind in kinds]  # each call its own, as callers may edit
+    chosen = [bodies[i % len(bodies)] for i in range(messages)]
+    return {"model": MODEL, "messages": chosen, **_options()}
+
+
+def _typed_makers() -> dict[str, Callable[[], Any]]:
+    """Per kind this spec takes, a function building its message with the generated models'
+    constructors. The models only some revisions have are looked up by name (optional_model), once,
+    so that this module type-checks whatever the spec drops."""
+    from aimlapi_gemini import models as m
+
+    kinds = message_kinds()
+    makers: dict[str, Callable[[], Any]] = {
+        "system": lambda: m.SystemMessage(role="system", content=SYSTEM_TEXT),
+        "user": lambda: m.UserMessage(role="user", content=QUESTION),
+    }
+    if "assistant" in kinds:
+        tool_call, call_function = optional_model("ToolCall"), optional_model("ToolCallFunction")
+        assistant: Any = m.AssistantMessage  # takes tool_calls only where the spec has them
+
+        def assistant_message() -> Any:
+            call = tool_call(
+                id="call_1",
+                type_="function",
+                function=call_function(name="lookup", arguments='{"q": "Paris"}'),
+            )
+            return assistant(role="assistant", content="Let me look that up.", tool_calls=[call])
+
+        makers["assistant"] = assistant_message
+    if "tool" in kinds:
+        tool_message = optional_model("ToolMessage")
+        makers["tool"] = lambda: tool_message(
+            role="tool", content='{"answer": "Paris"}', tool_call_id="call_1"
+        )
+    if "function" in kinds:
+        function_message = optional_model("FunctionMessage")
+        makers["function"] = lambda: function_message(role="function", content="Paris", name="lookup")
+    if "user_image" in kinds:
+        image_part, image_url = optional_model("ImageContentPart"), optional_model("ImageUrl")
+        makers["user_image"] = lambda: m.UserMessage(
+            role="user",
+            content=[
+                m.TextContentPart(type_="text", text="And what is in this picture?"),
+                image_part(
+                    type_="image_url", image_url=image_url(url="https://example.com/eiffel.png", detail="low")
+                ),
             ],
-        },
-        {"role": "tool", "content": '{"answer": "Paris"}', "tool_call_id": "call_1"},
-        {"role": "function", "content": "Paris", "name": "lookup"},
-        {
-            "role": "user",
-            "content": [
-                {"type": "text", "text": "And what is in this picture?"},
-                {
-                    "type": "image_url",
-                    "image_url": {"url": "https://example.com/eiffel.png", "detail": "low"},
-                },
-            ],
-        },
-    ]
-    chosen = [kinds[1]] if messages == 1 else [kinds[i % len(kinds)] for i in range(messages)]
-    return {"model": MODEL, "messages": chosen, "max_tokens": 64, "temperature": 0.7}
+        )
+    return makers
 
 
 def typed_request(messages: int) -> Any:
     """The same conversation as ``request_body(messages)``, built from the generated models."""
     from aimlapi_gemini import models as m
 
-    def make(i: int) -> Any:
-        kind = i % 6
-        if kind == 0:
-            return m.SystemMessage(role="system", content="You are brief and exact.")
-        if kind == 1:
-            return m.UserMessage(role="user", content="What is the capital of France, and why is it famous?")
-        if kind == 2:
-            call = m.ToolCall(
-                id="call_1",
-                type_="function",
-                function=m.ToolCallFunction(name="lookup", arguments='{"q": "Paris"}'),
-            )
-            return m.AssistantMessage(role="assistant", content="Let me look that up.", tool_calls=[call])
-        if kind == 3:
-            return m.ToolMessage(role="tool", content='{"answer": "Paris"}', tool_call_id="call_1")
-        if kind == 4:
-            return m.FunctionMessage(role="function", content="Paris", name="lookup")
-        return m.UserMessage(
-            role="user",
-            content=[
-                m.TextContentPart(type_="text", text="And what is in this picture?"),
-                m.ImageContentPart(
-                    type_="image_url",
-                    image_url=m.ImageUrl(url="https://example.com/eiffel.png", detail="low"),
-                ),
-            ],
-        )
-
+    makers = _typed_makers()
+    kinds = [makers[kind] for kind in (("user",) if messages == 1 else message_kinds())]
+    options: Any = _options()  # the keywords the request model takes for this spec
     return m.ChatCompletionRequest(
-        model=MODEL, messages=[make(i) for i in range(messages)], max_tokens=64, temperature=0.7
+        model=MODEL, messages=[kinds[i % len(kinds)]() for i in range(messages)], **options
     )
 
 

@@ -11,7 +11,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench_kit.examples import EXAMPLES_DIR, ROOT, base_url_for, example_env, run_example
+from bench_kit.examples import base_url_for, example_env, run_example
+from checked_code import EXAMPLES_DIR, ROOT, left_out_examples
 
 from aimlapi_gemini.models import ChatCompletionRequest
 from reference_server import BackgroundServer, ReferenceApp
@@ -79,6 +80,13 @@ class Watch:
         return watched
 
 
+def left_out(name: str) -> bool:
+    """Whether example `name` is left out for this spec: it uses a feature the spec lacks
+    (scripts/checked_code.py; test_checked_code.py asserts the features are gone from the client).
+    Its test then has nothing to run."""
+    return f"{name}.py" in left_out_examples()
+
+
 @dataclass
 class ExampleAPI:
     """One test's view: script replies on `mock`, run an example, read what the server saw."""
@@ -93,11 +101,13 @@ class ExampleAPI:
 
     def run(self, name: str, *args: str) -> subprocess.CompletedProcess[str]:
         """`python examples/<name>.py <args>` against this server, as a user runs it."""
+        assert not left_out(name), f"{name} uses a feature this spec lacks: its test must not run it"
         path = EXAMPLES_DIR / f"{name}.py"
         return run_example(path, base_url_for(path, self.server.base_url), self.server.api_key, *args)
 
     def start(self, name: str, *args: str) -> subprocess.Popen[str]:
         """The same, started in the background (to be killed)."""
+        assert not left_out(name), f"{name} uses a feature this spec lacks: its test must not run it"
         path = EXAMPLES_DIR / f"{name}.py"
         env = example_env(base_url_for(path, self.server.base_url), self.server.api_key)
         return subprocess.Popen(

@@ -1,7 +1,8 @@
 """examples/ without running it: each example is no longer than its OpenAI SDK twin (counted
 without the SDK), and pyright in strict mode passes on it (mypy --strict does too:
 tests/test_quality.py checks examples/ with the rest of the tree), while the same strict run
-finds the errors of deliberately wrong code."""
+finds the errors of deliberately wrong code. Type checks take the examples whose spec features the
+spec has (scripts/checked_code.py; test_checked_code.py asserts which are left out)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from bench_kit.examples import ROOT, SDK_DIR, code_lines, example_paths, twin_of
+from bench_kit.examples import SDK_DIR, code_lines, twin_of
+from checked_code import ROOT, checked_examples, example_paths
 from npm_tools import pyright_command
+from typecheck_targets import example_targets
 
 
 def test_there_are_eight_examples_each_with_an_sdk_twin() -> None:
@@ -55,12 +58,18 @@ def _pyright(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
 
 
 def test_pyright_strict_passes_on_the_examples() -> None:
-    result = _pyright()  # the [tool.pyright] settings of pyproject.toml: examples/, strict
+    # The examples `make typecheck` gives pyright (those whose spec features the spec has), with the
+    # [tool.pyright] settings of pyproject.toml: strict.
+    targets = example_targets()
+    result = _pyright(*targets)
     report = json.loads(result.stdout)
     checked = {Path(d["file"]).name for d in report["generalDiagnostics"]}
     assert report["summary"]["errorCount"] == 0, json.dumps(report["generalDiagnostics"], indent=1)
     assert result.returncode == 0, result.stderr
-    assert report["summary"]["filesAnalyzed"] == len(example_paths()), (report["summary"], checked)
+    assert report["summary"]["filesAnalyzed"] == len(targets) == len(checked_examples()), (
+        report["summary"],
+        checked,
+    )
 
 
 # Each line that must be an error in strict mode, tagged with a word of pyright's message.

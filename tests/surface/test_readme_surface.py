@@ -1,20 +1,20 @@
 """Every python block of the README's "Using the client" section runs as written against the
-reference server, and prints what it says it prints. (tests/test_readme.py runs the first one
-again with the base URL written without /v1.)"""
+reference server, prints what it says it prints and type-checks under mypy --strict
+(tests/test_readme.py runs the first one again with the base URL written without /v1). A block
+that uses a feature this spec lacks is left out (scripts/checked_code.py, asserted exact by
+tests/examples/test_checked_code.py)."""
 
 from __future__ import annotations
 
 import re
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
+from checked_code import README, checked_readme_blocks, readme_blocks
 
 from reference_server import BackgroundServer
-
-README = Path(__file__).resolve().parents[2] / "README.md"
 
 # What each block prints, by the heading it is under: a regex the whole output must match. A
 # block under a heading not listed here fails, so that every new block gets its check.
@@ -31,30 +31,17 @@ PRINTS = {
 }
 
 
-def _blocks() -> list[tuple[str, str]]:
-    """(heading, code) of each python block in "## Using the client", before the next ## section."""
-    text = README.read_text(encoding="utf-8")
-    start = text.index("## Using the client\n")
-    section = text[start : text.index("\n## ", start + 1)]
-    found: list[tuple[str, str]] = []
-    heading = ""
-    for part in re.split(r"(^#{2,3} .*$)", section, flags=re.MULTILINE):
-        if re.match(r"#{2,3} ", part):
-            heading = part.lstrip("#").strip()
-            continue
-        for block in re.findall(r"^( *)```python\n(.*?)^\1```", part, flags=re.DOTALL | re.MULTILINE):
-            found.append((heading, textwrap.dedent(block[1])))
-    return found
-
-
-BLOCKS = _blocks()
+BLOCKS = readme_blocks()
+# The blocks whose spec features the spec has; the others are left out (test_checked_code.py
+# asserts it is exact; none on the committed spec).
+CHECKED = checked_readme_blocks()
 
 
 def test_the_section_has_the_blocks_this_test_checks() -> None:
     assert [heading for heading, _ in BLOCKS] == list(PRINTS)
 
 
-@pytest.mark.parametrize(("heading", "code"), BLOCKS, ids=[heading for heading, _ in BLOCKS])
+@pytest.mark.parametrize(("heading", "code"), CHECKED, ids=[heading for heading, _ in CHECKED])
 def test_each_block_runs_against_the_reference_server(
     reference_server: BackgroundServer,
     monkeypatch: pytest.MonkeyPatch,
@@ -72,7 +59,7 @@ def test_each_block_runs_against_the_reference_server(
 def test_the_blocks_type_check_under_mypy_strict(tmp_path: Path) -> None:
     # What a user pastes into a strictly typed project type-checks as it is.
     files = []
-    for number, (_, code) in enumerate(BLOCKS):
+    for number, (_, code) in enumerate(CHECKED):
         files.append(tmp_path / f"readme_block_{number}.py")
         files[-1].write_text(code, encoding="utf-8")
     result = subprocess.run(
@@ -83,4 +70,4 @@ def test_the_blocks_type_check_under_mypy_strict(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert f"no issues found in {len(BLOCKS)} source files" in result.stdout
+    assert f"no issues found in {len(CHECKED)} source files" in result.stdout

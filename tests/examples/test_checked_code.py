@@ -1,0 +1,168 @@
+"""scripts/checked_code.py leaves out of type checks and runs exactly the examples and README blocks
+that use a feature the spec lacks: every need it lists shows in the code's text, no code uses an
+optional feature it does not list, and what is left out is what needs a feature the generated
+client lacks (so, on the committed spec, nothing). Dropping each listed feature from the resolved
+spec leaves out exactly the code that uses it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import spec_features as spec
+from bench_kit.examples import twin_of
+from checked_code import (
+    EXAMPLE_NEEDS,
+    README_BLOCK_NEEDS,
+    checked_examples,
+    checked_readme_blocks,
+    example_paths,
+    left_out_examples,
+    left_out_readme_blocks,
+    readme_blocks,
+)
+from typecheck_targets import MYPY_TREES, example_targets, mypy_targets
+
+ALWAYS_THERE_ROLES = ("system", "user", "assistant")
+
+
+def uses(feature: str, code: str) -> bool:
+    """Whether `code` shows it uses `feature`: a request field as a keyword (`max_tokens=`) or a
+    dict key, a role in a message dict or by its model, a content part by its type, a message
+    property by name, a model by its name or its TypedDict's (`ChatCompletionToolParam`)."""
+    kind, _, rest = feature.partition(":")
+    name = re.escape(rest.rpartition(":")[2])
+    patterns = {
+        "field": rf'\b{name}=|"{name}":',
+        "role": rf'"role":\s*"{name}"|\b{spec.MESSAGE_CLASS_OF_ROLE.get(rest, rest)}\b',
+        "part": rf'"type":\s*"{name}"',
+        "message_field": rf"\b{name}\b",
+        "schema": rf"\b{name}(Param)?\b",
+    }
+    return re.search(patterns[kind], code) is not None
+
+
+def _ours() -> list[tuple[str, str, frozenset[str]]]:
+    """(label, text, needs) of each example and each README block."""
+    found = [
+        (path.name, path.read_text(encoding="utf-8"), EXAMPLE_NEEDS[path.name]) for path in example_paths()
+    ]
+    found += [(f"README: {heading}", code, README_BLOCK_NEEDS[heading]) for heading, code in readme_blocks()]
+    return found
+
+
+OURS = _ours()
+# The OpenAI SDK twins are left out with their example (`make examples`): they may use no more.
+TWINS = [
+    (f"openai_sdk/{path.name}", twin_of(path).read_text(encoding="utf-8"), EXAMPLE_NEEDS[path.name])
+    for path in example_paths()
+]
+LISTED = sorted(set().union(*EXAMPLE_NEEDS.values(), *README_BLOCK_NEEDS.values()))
+
+
+def _optional_features() -> set[str]:
+    """The features code may use that a revision may drop: the listed ones, and those of this spec
+    (its optional request fields, message kinds beyond the three always there, content parts
+    beyond text)."""
+    found = set(LISTED) | {f"field:{name}" for name in spec.optional_fields()}
+    roles = [role for role in spec.message_roles() if role not in ALWAYS_THERE_ROLES]
+    found |= {f"role:{role}" for role in roles}
+    for role in spec.message_roles():
+        found |= {f"part:{role}:{kind}" for kind in spec.content_part_types(role) if kind != "text"}
+    return found
+
+
+def test_the_tables_name_every_example_and_block_and_only_known_features() -> None:
+    assert sorted(EXAMPLE_NEEDS) == [path.name for path in example_paths()]
+    assert list(README_BLOCK_NEEDS) == [heading for heading, _ in readme_blocks()]
+    for feature in LISTED:
+        spec.has_feature(feature)  # raises for a kind it does not know
+
+
+def test_an_unknown_kind_of_feature_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown feature 'flag:tools'"):
+        spec.has_feature("flag:tools")
+    with pytest.raises(ValueError, match="unknown feature"):
+        spec.feature_present("tools")
+
+
+@pytest.mark.parametrize(("label", "text", "needs"), OURS, ids=[label for label, _, _ in OURS])
+def test_each_listed_need_shows_in_the_code(label: str, text: str, needs: frozenset[str]) -> None:
+    assert {feature for feature in needs if not uses(feature, text)} == set(), label
+
+
+@pytest.mark.parametrize(
+    ("label", "text", "needs"), OURS + TWINS, ids=[label for label, _, _ in OURS + TWINS]
+)
+def test_no_code_uses_an_optional_feature_it_does_not_list(
+    label: str, text: str, needs: frozenset[str]
+) -> None:
+    assert {feature for feature in _optional_features() if uses(feature, text)} <= needs, label
+
+
+def test_uses_tells_code_that_uses_a_feature_from_code_that_does_not() -> None:
+    assert uses("field:max_tokens", 'create(model="m", messages=m, max_tokens=5)')
+    assert uses("field:max_tokens", '{"model": "m", "max_tokens": 5}')
+    assert not uses("field:max_tokens", 'create(model="m", messages=m, temperature=1)')
+    assert not uses("field:n", "for n in range(3): print(n)")
+    assert uses("role:tool", '{"role": "tool", "tool_call_id": "1", "content": "x"}')
+    assert uses("role:function", 'FunctionMessage(content="x", name="f")')
+    assert not uses("role:tool", '{"role": "user", "content": "tools"}')
+    assert uses("part:user:image_url", '{"type": "image_url", "image_url": {"url": u}}')
+    assert not uses("part:user:image_url", '{"type": "text", "text": "image_url"}')
+    assert uses("schema:ChatCompletionTool", "tools: list[ChatCompletionToolParam] = []")
+    assert not uses("schema:ChatCompletionTool", "from x import ChatCompletionToolChoice")
+
+
+def _absent(features: list[str]) -> set[str]:
+    # feature_present asserts that the generated client lacks what the spec lacks.
+    return {feature for feature in features if not spec.feature_present(feature)}
+
+
+def test_what_is_left_out_is_exactly_what_uses_a_feature_the_client_lacks() -> None:
+    absent = _absent(LISTED)
+    expected_examples = {
+        name: tuple(sorted(needs & absent)) for name, needs in EXAMPLE_NEEDS.items() if needs & absent
+    }
+    expected_blocks = {
+        heading: tuple(sorted(needs & absent))
+        for heading, needs in README_BLOCK_NEEDS.items()
+        if needs & absent
+    }
+    # On the committed spec nothing is absent, so these say that nothing is left out.
+    assert left_out_examples() == expected_examples
+    assert left_out_readme_blocks() == expected_blocks
+    assert [path.name for path in checked_examples()] == [
+        path.name for path in example_paths() if path.name not in expected_examples
+    ]
+    assert [heading for heading, _ in checked_readme_blocks()] == [
+        heading for heading, _ in readme_blocks() if heading not in expected_blocks
+    ]
+
+
+def test_the_type_checks_take_the_checked_examples() -> None:
+    checked = [f"examples/{path.name}" for path in checked_examples()]
+    assert example_targets() == checked
+    assert mypy_targets() == [*MYPY_TREES, *checked]
+    assert all(Path(target).name in EXAMPLE_NEEDS for target in checked)
+
+
+@pytest.mark.parametrize("feature", LISTED)
+def test_a_spec_without_a_feature_leaves_out_exactly_the_code_using_it(
+    monkeypatch: pytest.MonkeyPatch, feature: str
+) -> None:
+    already = _absent(LISTED)
+    without = spec.without_feature(feature)
+    monkeypatch.setattr(spec, "spec", lambda: without)
+    assert not spec.has_feature(feature)
+    gone = already | {feature}
+    assert left_out_examples() == {
+        name: tuple(sorted(needs & gone)) for name, needs in EXAMPLE_NEEDS.items() if needs & gone
+    }
+    assert left_out_readme_blocks() == {
+        heading: tuple(sorted(needs & gone)) for heading, needs in README_BLOCK_NEEDS.items() if needs & gone
+    }
+    assert {path.name for path in checked_examples()}.isdisjoint(
+        name for name, needs in EXAMPLE_NEEDS.items() if feature in needs
+    )
