@@ -95,6 +95,20 @@ def message_roles() -> tuple[str, ...]:
     return tuple(str(resolve(member)["properties"]["role"]["enum"][0]) for member in members)
 
 
+def message_class_names() -> dict[str, str]:
+    """The model class of each request message role: its schema's name, or for a kind the spec
+    leaves inline (no overlay title), the name the generator gives it by place."""
+    members = schemas()[REQUEST_SCHEMA]["properties"]["messages"]["items"]["oneOf"]
+    return {
+        str(resolve(member)["properties"]["role"]["enum"][0]): (
+            str(member["$ref"]).rsplit("/", 1)[-1]
+            if "$ref" in member
+            else f"{REQUEST_SCHEMA}MessagesItemType{index}"
+        )
+        for index, member in enumerate(members)
+    }
+
+
 def content_part_types(role: str) -> tuple[str, ...]:
     """The `type` of each content part a message of `role` may hold in its list form."""
     schema = resolve({"$ref": f"#/components/schemas/{MESSAGE_CLASS_OF_ROLE[role]}"})
@@ -107,14 +121,23 @@ def content_part_types(role: str) -> tuple[str, ...]:
 
 
 def content_part_schemas(role: str) -> tuple[str, ...]:
-    """The schema names of the content parts a message of `role` may hold in its list form."""
-    schema = resolve({"$ref": f"#/components/schemas/{MESSAGE_CLASS_OF_ROLE[role]}"})
+    """The model names of the content parts a message of `role` may hold in its list form: a
+    named schema's name, or for a part the spec leaves inline (no overlay title), the name the
+    generator gives it by place (`<Message>ContentType<branch>ItemType<member>`)."""
+    message = MESSAGE_CLASS_OF_ROLE[role]
+    content = resolve({"$ref": f"#/components/schemas/{message}"})["properties"]["content"]
+    branches = content.get("anyOf") or content.get("oneOf") or [content]
     found: list[str] = []
-    for branch in _alternatives(schema["properties"]["content"]):
-        if branch.get("type") == "array":
-            items = branch["items"]
-            members = items.get("anyOf") or items.get("oneOf") or [items]
-            found.extend(str(member["$ref"]).rsplit("/", 1)[-1] for member in members if "$ref" in member)
+    for branch_index, branch in enumerate(branches):
+        if resolve(branch).get("type") != "array":
+            continue
+        items = resolve(branch)["items"]
+        members = items.get("anyOf") or items.get("oneOf") or [items]
+        for member_index, member in enumerate(members):
+            if "$ref" in member:
+                found.append(str(member["$ref"]).rsplit("/", 1)[-1])
+            else:
+                found.append(f"{message}ContentType{branch_index}ItemType{member_index}")
     return tuple(found)
 
 
@@ -373,6 +396,32 @@ def _number_in(schema: dict[str, Any], *, integer: bool) -> int | float:
     else:
         value = 1
     return int(value) if integer else value
+
+
+def message_schema(role: str) -> dict[str, Any]:
+    """The schema of a request message of `role` (a named model's, or inline in the messages union)."""
+    for member in schemas()[REQUEST_SCHEMA]["properties"]["messages"]["items"]["oneOf"]:
+        schema = resolve(member)
+        if schema["properties"]["role"]["enum"] == [role]:
+            return schema
+    raise KeyError(f"the spec has no {role} message")
+
+
+def number_bounds(field: str) -> tuple[bool, float | None, float | None] | None:
+    """Whether request field `field` is an integer, and its minimum and maximum (None for a field
+    that is no number or has neither bound; exclusive bounds are left to their own tests)."""
+    for branch in _alternatives(field_schema(field)):
+        kind = branch.get("type")
+        kinds = set(kind) if isinstance(kind, list) else {kind}
+        if kinds & {"number", "integer"} and ("minimum" in branch or "maximum" in branch):
+            return "integer" in kinds, branch.get("minimum"), branch.get("maximum")
+    return None
+
+
+def bounded_fields() -> dict[str, tuple[bool, float | None, float | None]]:
+    """The optional request fields with a numeric bound, each with what `number_bounds` says."""
+    found = {field: number_bounds(field) for field in optional_fields()}
+    return {field: bounds for field, bounds in found.items() if bounds is not None}
 
 
 def out_of_range_value(field: str) -> float | None:

@@ -22,7 +22,7 @@ import jsonpath_rfc9535 as jsonpath
 import pytest
 import yaml
 
-from codegen.normalize import fold_alias_paths
+from codegen.normalize import fold_alias_paths, require_declared_auth
 from codegen.overlay import (
     OverlayProblems,
     OverlayResult,
@@ -76,8 +76,16 @@ def _titled(title: str) -> Callable[[dict[str, Any]], bool]:
 
 
 def _applied(document: dict[str, Any]) -> OverlayResult:
-    """Apply the overlay as the pipeline does (to the pruned, normalised document)."""
-    return apply_overlay_with_report(fold_alias_paths(prune_components(document)), OVERLAY)
+    """Apply the overlay as the pipeline does (to the pruned, normalised document, its key required)."""
+    return apply_overlay_with_report(
+        fold_alias_paths(prune_components(require_declared_auth(document))), OVERLAY
+    )
+
+
+def _schemas(document: dict[str, Any]) -> dict[str, Any]:
+    """The document's component schemas (created when a revision has none)."""
+    found: dict[str, Any] = document.setdefault("components", {}).setdefault("schemas", {})
+    return found
 
 
 def _package_files(out: Path) -> dict[str, bytes]:
@@ -104,7 +112,7 @@ def baseline(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
 
 def _request_behind_ref(document: dict[str, Any]) -> None:
     content = _operation(document)["requestBody"]["content"]["application/json"]
-    document["components"]["schemas"]["ChatCompletionsDto"] = content["schema"]
+    _schemas(document)["ChatCompletionsDto"] = content["schema"]
     content["schema"] = {"$ref": "#/components/schemas/ChatCompletionsDto"}
 
 
@@ -136,8 +144,8 @@ def _200_with_its_own_body(document: dict[str, Any]) -> None:
 def _look_alike_schemas_nothing_references(document: dict[str, Any]) -> None:
     """Unreferenced components shaped like what the overlay's descendant selectors look for:
     the pipeline prunes them before the overlay applies, so they must not be titled."""
-    document["components"]["schemas"]["LegacyChatDto"] = copy.deepcopy(_request(document))
-    document["components"]["schemas"]["LegacySystemMessage"] = {
+    _schemas(document)["LegacyChatDto"] = copy.deepcopy(_request(document))
+    _schemas(document)["LegacySystemMessage"] = {
         "type": "object",
         "properties": {"role": {"type": "string", "enum": ["system"]}, "content": {"type": "string"}},
     }
@@ -204,18 +212,46 @@ def test_the_current_spec_skips_only_corrections_of_shapes_it_lacks() -> None:
     assert all(item.gone for item in _applied(SPEC).skipped)
 
 
+def _local(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema a local `$ref` points to (followed until there is none), or the schema itself."""
+    while "$ref" in schema:
+        schema = _schemas(document)[str(schema["$ref"]).rsplit("/", 1)[-1]]
+    return schema
+
+
+def _branches(document: dict[str, Any], schema: dict[str, Any]) -> list[dict[str, Any]]:
+    schema = _local(document, schema)
+    members = schema.get("anyOf") or schema.get("oneOf")
+    return [schema] if members is None else [_local(document, member) for member in members]
+
+
+def _message_kinds_with_text_parts(document: dict[str, Any]) -> list[str]:
+    """The roles whose content may be a list holding a text part (read without the overlay)."""
+    found = []
+    for kind in _branches(document, _request(document)["properties"]["messages"]["items"]):
+        for content in _branches(document, kind["properties"].get("content", {})):
+            parts = _branches(document, content["items"]) if content.get("type") == "array" else []
+            if any(
+                part.get("properties", {}).get("type", {}).get("enum", [None])[0] == "text" for part in parts
+            ):
+                found.append(str(kind["properties"]["role"]["enum"][0]))
+    return found
+
+
 def test_each_naming_action_selects_only_what_it_means() -> None:
     """A descendant selector can match more than meant; on the current spec each title lands
-    once, except the text part, which is one shape in system and user messages (and the titles
-    of shapes the current spec lacks, which land nowhere)."""
-    document = fold_alias_paths(prune_components(SPEC))
+    once, except the text part, which is one shape in each message kind whose content takes a list
+    of text parts (and the titles of shapes the current spec lacks, which land nowhere)."""
+    document = fold_alias_paths(prune_components(require_declared_auth(SPEC)))
+    kinds_with_text_parts = _message_kinds_with_text_parts(document)
     counts: dict[str, int] = {}
     for action in ACTIONS:
         title = action.get("update", {}).get("title") if isinstance(action.get("update"), dict) else None
         if title is not None:
             counts[title] = len(jsonpath.find(action["target"], document))
         document = apply_overlay(document, {"overlay": "1.0.0", "actions": [action]})
-    assert counts.pop("TextContentPart") == 2
+    assert len(kinds_with_text_parts) >= 2, kinds_with_text_parts
+    assert counts.pop("TextContentPart") == len(kinds_with_text_parts)
     assert len(counts) > 10
     lacking = {_title(ACTIONS[number - 1]) for number in _skipped_on_the_current_spec()}
     assert {title: count for title, count in counts.items() if title not in lacking} == {
@@ -244,12 +280,40 @@ def test_the_operation_at_another_path_gets_every_correction(change: Revision) -
     assert set(operation["responses"]) >= {"200", "201", "400", "429"}
 
 
-def test_a_bearer_scheme_already_fixed_upstream_is_skipped_and_reported() -> None:
-    def fixed(document: dict[str, Any]) -> None:
-        del document["components"]["securitySchemes"]["access-token"]["in"]
+def _bearer_scheme(document: dict[str, Any]) -> dict[str, Any]:
+    """The document's http bearer scheme; one is declared and required when it has none."""
+    schemes: dict[str, Any] = document.setdefault("components", {}).setdefault("securitySchemes", {})
+    for scheme in schemes.values():
+        if isinstance(scheme, dict) and scheme.get("type") == "http":
+            return scheme
+    schemes["access-token"] = {"type": "http", "scheme": "bearer"}
+    document["security"] = [{"access-token": []}]
+    found: dict[str, Any] = schemes["access-token"]
+    return found
 
-    (skipped,) = _new_skips(_applied(_revise(fixed)))
-    assert [skipped.number] == _action_numbers(lambda action: "securitySchemes" in action["target"])
+
+def _bearer_scheme_with_in(document: dict[str, Any]) -> None:
+    _bearer_scheme(document)["in"] = "header"
+
+
+def _bearer_scheme_without_in(document: dict[str, Any]) -> None:
+    _bearer_scheme(document).pop("in", None)
+
+
+SCHEME_ACTIONS = _action_numbers(lambda action: "securitySchemes" in action["target"])
+
+
+def test_a_bearer_scheme_carrying_in_is_corrected() -> None:
+    result = _applied(_revise(_bearer_scheme_with_in))
+    assert SCHEME_ACTIONS
+    assert not [item for item in result.skipped if item.number in SCHEME_ACTIONS]
+    schemes = result.document["components"]["securitySchemes"].values()
+    assert [scheme for scheme in schemes if scheme.get("type") == "http" and "in" in scheme] == []
+
+
+def test_a_bearer_scheme_already_fixed_upstream_is_skipped_and_reported() -> None:
+    result = _applied(_revise(_bearer_scheme_without_in))
+    (skipped,) = [item for item in result.skipped if item.number in SCHEME_ACTIONS]
     assert skipped.gone.endswith("has no member 'in'")
     assert "`in`" in skipped.reason
 
@@ -295,15 +359,17 @@ OPTIONAL_MESSAGE_KINDS = {"function": "FunctionMessage", "tool": "ToolMessage"}
 
 
 def test_a_dropped_message_kind_is_skipped_and_the_discriminator_follows() -> None:
+    spec = copy.deepcopy(SPEC)
     roles = [
         item["properties"]["role"]["enum"][0]
-        for item in _request(SPEC)["properties"]["messages"]["items"]["oneOf"]
+        for item in _branches(spec, _request(spec)["properties"]["messages"]["items"])
     ]
     role = next(role for role in OPTIONAL_MESSAGE_KINDS if role in roles)
 
     def dropped(document: dict[str, Any]) -> None:
         items = _request(document)["properties"]["messages"]["items"]
-        items["oneOf"] = [s for s in items["oneOf"] if s["properties"]["role"]["enum"] != [role]]
+        key = "oneOf" if "oneOf" in items else "anyOf"
+        items[key] = [s for s in items[key] if _local(document, s)["properties"]["role"]["enum"] != [role]]
 
     (skipped,) = _new_skips(_applied(_revise(dropped)))
     assert [skipped.number] == _action_numbers(_titled(OPTIONAL_MESSAGE_KINDS[role]))
@@ -326,7 +392,7 @@ def test_a_correction_whose_shape_is_still_there_but_moved_is_an_error_with_a_hi
 
     def moved(document: dict[str, Any]) -> None:
         tool = _request(document)["properties"]["tools"]["items"]
-        document["components"]["schemas"]["ToolFunction"] = tool["properties"]["function"]
+        _schemas(document)["ToolFunction"] = tool["properties"]["function"]
         tool["properties"]["function"] = {"$ref": "#/components/schemas/ToolFunction"}
 
     with pytest.raises(OverlayProblems) as excinfo:

@@ -70,7 +70,10 @@ def test_the_long_description_quick_start_runs_against_the_reference_server(
     exec(compile(blocks[0], "package README", "exec"), {"__name__": "package_readme_example"})
     reply, streamed, tokens = capsys.readouterr().out.rstrip("\n").split("\n")
     assert "Why is the sky blue?" in reply  # the reference server echoes the question
-    assert streamed == reply
+    # The same words: how many the server sends depends on the whole body (model id, max_tokens,
+    # stream), so one reply may run longer than the other.
+    assert streamed.startswith(reply) or reply.startswith(streamed), (reply, streamed)
+    assert "Why is the sky blue?" in streamed
     count, word = tokens.split()
     assert (int(count) > 0, word) == (True, "tokens")
 

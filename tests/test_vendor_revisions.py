@@ -38,9 +38,54 @@ def _request(document: dict[str, Any], path: str = PATH) -> dict[str, Any]:
     return schema
 
 
+def _schemas(document: dict[str, Any]) -> dict[str, Any]:
+    """The document's component schemas (created when a revision has none)."""
+    found: dict[str, Any] = document.setdefault("components", {}).setdefault("schemas", {})
+    return found
+
+
+def _local(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema a local `$ref` points to (followed until there is none), or the schema itself."""
+    while "$ref" in schema:
+        schema = _schemas(document)[str(schema["$ref"]).rsplit("/", 1)[-1]]
+    return schema
+
+
+def _kinds_key(document: dict[str, Any]) -> str:
+    """Whether the message kinds are a oneOf or an anyOf of the document's messages items."""
+    return "oneOf" if "oneOf" in _request(document)["properties"]["messages"]["items"] else "anyOf"
+
+
+def _role(document: dict[str, Any], shape: dict[str, Any]) -> str:
+    return str(_local(document, shape)["properties"]["role"]["enum"][0])
+
+
+def _roles(document: dict[str, Any]) -> list[str]:
+    items = _request(document)["properties"]["messages"]["items"]
+    return [_role(document, shape) for shape in items[_kinds_key(document)]]
+
+
+def _drop_role(document: dict[str, Any], role: str) -> None:
+    items = _request(document)["properties"]["messages"]["items"]
+    key = _kinds_key(document)
+    items[key] = [shape for shape in items[key] if _role(document, shape) != role]
+
+
 def _message(document: dict[str, Any], role: str) -> dict[str, Any]:
-    shapes: list[dict[str, Any]] = _request(document)["properties"]["messages"]["items"]["oneOf"]
-    return next(shape for shape in shapes if shape["properties"]["role"]["enum"] == [role])
+    shapes: list[dict[str, Any]] = _request(document)["properties"]["messages"]["items"][_kinds_key(document)]
+    return next(_local(document, shape) for shape in shapes if _role(document, shape) == role)
+
+
+def _drop_image_parts(document: dict[str, Any], role: str) -> None:
+    """The image parts gone from a `role` message's list form of content (where it has one)."""
+    content = _local(document, _message(document, role)["properties"]["content"])
+    for member in content.get("anyOf") or content.get("oneOf") or [content]:
+        branch = _local(document, member)
+        if branch.get("type") == "array":
+            parts = _local(document, branch["items"])
+            members = parts.get("anyOf") or parts.get("oneOf") or [parts]
+            kept = [p for p in members if "image_url" not in _local(document, p).get("properties", {})]
+            branch["items"] = {"anyOf": kept}
 
 
 def _tool_shapes_changed(request: dict[str, Any], assistant: dict[str, Any]) -> None:
@@ -88,17 +133,13 @@ def _newer_revision(document: dict[str, Any]) -> None:
     spec has: a shape it already lacks stays gone, tool shapes change where it has them)."""
     request = _request(document)
     # Shapes the overlay names are gone: the function message, logit_bias, image parts, stop.
-    items = request["properties"]["messages"]["items"]
-    items["oneOf"] = [s for s in items["oneOf"] if s["properties"]["role"]["enum"] != ["function"]]
+    _drop_role(document, "function")
     for name in ("logit_bias", "stop"):
         request["properties"].pop(name, None)
-    parts = _message(document, "user")["properties"]["content"]["anyOf"][1]["items"]
-    kept = [p for p in parts.get("anyOf", [parts]) if "image_url" not in p["properties"]]
-    _message(document, "user")["properties"]["content"]["anyOf"][1]["items"] = {"anyOf": kept}
+    _drop_image_parts(document, "user")
     _tool_shapes_changed(request, _message(document, "assistant"))
     # A component whose name is not a valid component name, and a list of any items in a union.
-    # A component whose name is not a valid component name, and a list of any items in a union.
-    document["components"]["schemas"]["vendor/response-format"] = {
+    _schemas(document)["vendor/response-format"] = {
         "type": "object",
         "properties": {
             "type": {"type": "string", "enum": ["json_schema"]},
@@ -110,7 +151,8 @@ def _newer_revision(document: dict[str, Any]) -> None:
     # The model ids are another model's; no security requirement; an alias path; a 200 body.
     request["properties"]["model"] = {"type": "string", "enum": ["vendor/other-model"]}
     operation = document["paths"][PATH]["post"]
-    del operation["security"]
+    operation.pop("security", None)
+    document.pop("security", None)
     operation["responses"] = {"200": {"description": "OK"}}
     document["paths"]["/chat/completions"] = {"post": copy.deepcopy(operation)}
 
@@ -143,10 +185,7 @@ def test_a_newer_revision_resolves_with_every_adaptation_reported(tmp_path: Path
     assert "'vendor/response-format' is named 'VendorResponseFormat'" in notes
     assert "requires no authentication" in notes
     messages = schemas["ChatCompletionRequest"]["properties"]["messages"]["items"]
-    roles = [
-        kind["properties"]["role"]["enum"][0]
-        for kind in _request(SPEC)["properties"]["messages"]["items"]["oneOf"]
-    ]
+    roles = _roles(copy.deepcopy(SPEC))
     assert sorted(messages["discriminator"]["mapping"]) == sorted(
         role for role in roles if role != "function"
     )
@@ -161,7 +200,13 @@ def test_a_newer_revision_works_through_its_testing_kit(tmp_path: Path) -> None:
 
 
 def _not_chat(document: dict[str, Any]) -> None:
+    """The chat operation (and any alias path of it) is a responses operation instead."""
     operation = document["paths"].pop(PATH)
+    document["paths"] = {
+        path: item
+        for path, item in document["paths"].items()
+        if "messages" not in json.dumps(item.get("post", {}).get("requestBody", {}))
+    }
     body = _request({"paths": {PATH: operation}})
     body["properties"]["input"] = body["properties"].pop("messages")
     body["required"] = ["model", "input"]
@@ -240,8 +285,7 @@ def _without_tools(document: dict[str, Any]) -> None:
     request = _request(document)
     for name in ("tools", "tool_choice"):
         request["properties"].pop(name, None)
-    items = request["properties"]["messages"]["items"]
-    items["oneOf"] = [s for s in items["oneOf"] if s["properties"]["role"]["enum"] != ["tool"]]
+    _drop_role(document, "tool")
     _message(document, "assistant")["properties"].pop("tool_calls", None)
     request["properties"]["max_completion_tokens"] = {"type": "integer", "minimum": 1}
 

@@ -27,9 +27,10 @@ LINES: list[tuple[str | None, str]] = [
     ("tools", "from aimlapi_gemini.params import ChatCompletionToolParam as Tool"),
     (ALWAYS, 'messages: list[Message] = [{"role": "user", "content": "hi"}]'),
     (
-        ALWAYS,
+        "max_tokens",
         'typo: Request = {"model": "gemini-pro", "messages": messages, "max_token": 5}  # E: "max_token"',
     ),
+    (ALWAYS, 'unknown: Request = {"model": "gemini-pro", "messages": messages, "colour": 5}  # E: "colour"'),
     (ALWAYS, 'no_messages: Request = {"model": "gemini-pro"}  # E: "messages"'),
     (ALWAYS, 'messages.append({"role": "usr", "content": "hi"})  # E: append'),
     (ALWAYS, 'messages.append({"role": "user", "content": 3})  # E: append'),

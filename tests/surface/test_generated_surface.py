@@ -3,11 +3,13 @@ new keyword and a new resource method, without a hand edit."""
 
 from __future__ import annotations
 
+import copy
 import json
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,6 +28,20 @@ LIST_MODELS = json.loads(
         encoding="utf-8"
     )
 )
+
+
+def _with_list_models(spec: dict[str, Any]) -> dict[str, Any]:
+    """The spec with GET /v1/models added, requiring the key as the chat operation does (the
+    fixture's own scheme name is not one every revision declares; with no requirement anywhere,
+    the pipeline requires the key document-wide)."""
+    operation = copy.deepcopy(LIST_MODELS)
+    requirement = spec["paths"]["/v1/chat/completions"]["post"].get("security", spec.get("security"))
+    if requirement is None:
+        operation["get"].pop("security", None)
+    else:
+        operation["get"]["security"] = copy.deepcopy(requirement)
+    spec["paths"]["/v1/models"] = operation
+    return spec
 
 
 def test_the_placement_rule() -> None:
@@ -70,12 +86,17 @@ def test_the_version_shown_on_the_base_url_is_the_one_every_path_starts_with() -
     assert version_prefix(["/vision/chat"]) == ""
 
 
+# A request field no revision has (`seed`, the obvious one, is in some already).
+NEW_FIELD = "sampling_seed"
+
+
 @pytest.mark.slow
 def test_a_new_field_and_a_new_operation_reach_the_surface(tmp_path: Path) -> None:
     spec = json.loads(DEFAULT_SPEC.read_text())
-    spec["paths"]["/v1/models"] = LIST_MODELS
+    spec = _with_list_models(spec)
     body = spec["paths"]["/v1/chat/completions"]["post"]["requestBody"]["content"]["application/json"]
-    body["schema"]["properties"]["seed"] = {"type": "integer", "description": "Makes sampling repeatable."}
+    assert NEW_FIELD not in body["schema"]["properties"]
+    body["schema"]["properties"][NEW_FIELD] = {"type": "integer", "description": "Makes sampling repeatable."}
     (tmp_path / "spec.json").write_text(json.dumps(spec))
     render(tmp_path / "spec.json", tmp_path / "generated", DEFAULT_OVERLAY)
     code = """
@@ -97,10 +118,10 @@ def test_a_new_field_and_a_new_operation_reach_the_surface(tmp_path: Path) -> No
         http_client = httpx.Client(transport=httpx.MockTransport(answer))
         client = AIMLAPI(api_key="k", base_url="https://h.test/v1", http_client=http_client)
         create = client.chat.completions.create
-        assert "seed" in inspect.signature(create).parameters
-        assert "seed: Makes sampling repeatable." in create.__doc__
-        create(model="gemini-pro", messages=[{"role": "user", "content": "hi"}], seed=7)
-        assert json.loads(sent[0].content)["seed"] == 7
+        assert "sampling_seed" in inspect.signature(create).parameters
+        assert "sampling_seed: Makes sampling repeatable." in create.__doc__
+        create(model="gemini-pro", messages=[{"role": "user", "content": "hi"}], sampling_seed=7)
+        assert json.loads(sent[0].content)["sampling_seed"] == 7
         print(client.models.list().data, sent[1].url)
     """
     result = subprocess.run(

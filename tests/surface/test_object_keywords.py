@@ -67,7 +67,7 @@ def test_a_tool_takes_its_parameters_as_a_plain_dict() -> None:
     as_dicts: dict[str, Any] = {
         "tools": [
             {"type": "function", "function": {"name": "f", "description": "d", "parameters": SCHEMA}},
-            tool(function=function("d", "g", parameters=parameters)),
+            tool(function=function(name="g", description="d", parameters=parameters)),
         ],
         "tool_choice": {"type": "function", "function": {"name": "f"}},
     }

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pytest
+import spec_features
 
 from aimlapi_gemini import AIMLAPI, AsyncAIMLAPI, AsyncStream, ChatCompletion, ChatCompletionChunk, Stream
 from aimlapi_gemini.resources import (
@@ -60,25 +61,54 @@ def test_every_request_property_is_a_keyword_and_nothing_else_is(function: Calla
         assert has_default == (name not in schema.get("required", [])), name
 
 
+def _description(name: str) -> str | None:
+    """The description the spec gives request property `name` (on it or on the schema it refers to)."""
+    declared = _request_schema()["properties"][name]
+    prop = (
+        SPEC["components"]["schemas"][declared["$ref"].rsplit("/", 1)[-1]] if "$ref" in declared else declared
+    )
+    description = declared.get("description", prop.get("description"))
+    return None if description is None else str(description)
+
+
+def _first_words(description: str) -> str:
+    return " ".join(description.split()[:6])
+
+
 @pytest.mark.parametrize("function", CREATES.values(), ids=CREATES.keys())
 def test_each_keyword_is_documented_with_the_specs_description(function: Callable[..., Any]) -> None:
+    """Each keyword is listed under Args; with the spec's description where the spec gives one."""
     doc = " ".join((function.__doc__ or "").split())
-    for name, declared in _request_schema()["properties"].items():
-        prop = (
-            SPEC["components"]["schemas"][declared["$ref"].rsplit("/", 1)[-1]]
-            if "$ref" in declared
-            else declared
-        )
-        first_words = " ".join(prop["description"].split()[:6])
-        assert f"{name}: {first_words}" in doc, name
+    described = 0
+    for name in _request_schema()["properties"]:
+        description = _description(name)
+        if description is None:
+            assert re.search(rf"(^| ){name}:", doc), name
+        else:
+            described += 1
+            assert f"{name}: {_first_words(description)}" in doc, name
+    assert described, "the spec describes no request property"
 
 
 def test_help_shows_the_keywords_and_their_descriptions() -> None:
     text = pydoc.render_doc(AIMLAPI(api_key="k").chat.completions.create, renderer=pydoc.plaintext)  # type: ignore[attr-defined]
-    assert re.search(r"temperature: float \| .*Unset = ", text)
-    assert "Sampling temperature" in text
+    flat = " ".join(text.split())
+    for name in _request_schema()["properties"]:
+        description = _description(name)
+        if description is not None:
+            assert _first_words(description) in flat, name
+    if spec_features.field_present("temperature"):
+        assert re.search(r"temperature: float \| .*Unset = ", text)
     # The known ids are suggested, any other string is accepted.
-    assert "model: Union[Literal['gemini-pro', 'google/gemini-pro'], str]" in text
+    known = ", ".join(repr(value) for value in typing.get_args(typing.get_args(_model_annotation())[0]))
+    if spec_features.model_ids():
+        assert f"model: Union[Literal[{known}], str]" in text
+    else:
+        assert "model: str" in text
+
+
+def _model_annotation() -> Any:
+    return _keywords(ChatCompletions.create)["model"].annotation
 
 
 def test_the_stream_overloads_say_what_each_flag_returns() -> None:
@@ -95,10 +125,17 @@ def test_the_stream_overloads_say_what_each_flag_returns() -> None:
 
 
 def test_model_suggests_the_known_ids_and_takes_any_string() -> None:
-    annotation = _keywords(ChatCompletions.create)["model"].annotation
-    assert typing.get_args(annotation) == (Literal["gemini-pro", "google/gemini-pro"], str)
-    known = _request_schema()["properties"]["model"]["anyOf"][0]["$ref"].rsplit("/", 1)[-1]
-    assert SPEC["components"]["schemas"][known]["enum"] == ["gemini-pro", "google/gemini-pro"]
+    """The ids the spec lists (the overlay adds gemini-pro's own) are suggested; any string goes."""
+    annotation = _model_annotation()
+    ids = spec_features.model_ids()
+    if not ids:
+        assert annotation is str
+        return
+    assert {"gemini-pro", "google/gemini-pro"} <= set(ids)
+    suggested, other = typing.get_args(annotation)
+    assert other is str
+    assert typing.get_origin(suggested) is Literal
+    assert sorted(typing.get_args(suggested)) == sorted(ids)
 
 
 def test_the_clients_have_the_resources_of_the_spec_paths() -> None:
