@@ -109,9 +109,15 @@ def message_class_names() -> dict[str, str]:
     }
 
 
+def class_of_role(role: str) -> str:
+    """The model class of a request message of `role`: the spec's (`message_class_names`) where it
+    has that role, else the name the overlay gives it (for a role a revision dropped)."""
+    return message_class_names().get(role) or MESSAGE_CLASS_OF_ROLE[role]
+
+
 def content_part_types(role: str) -> tuple[str, ...]:
     """The `type` of each content part a message of `role` may hold in its list form."""
-    schema = resolve({"$ref": f"#/components/schemas/{MESSAGE_CLASS_OF_ROLE[role]}"})
+    schema = message_schema(role)
     found: list[str] = []
     for branch in _alternatives(schema["properties"]["content"]):
         if branch.get("type") == "array":
@@ -124,8 +130,8 @@ def content_part_schemas(role: str) -> tuple[str, ...]:
     """The model names of the content parts a message of `role` may hold in its list form: a
     named schema's name, or for a part the spec leaves inline (no overlay title), the name the
     generator gives it by place (`<Message>ContentType<branch>ItemType<member>`)."""
-    message = MESSAGE_CLASS_OF_ROLE[role]
-    content = resolve({"$ref": f"#/components/schemas/{message}"})["properties"]["content"]
+    message = class_of_role(role)
+    content = message_schema(role)["properties"]["content"]
     branches = content.get("anyOf") or content.get("oneOf") or [content]
     found: list[str] = []
     for branch_index, branch in enumerate(branches):
@@ -145,7 +151,7 @@ def replayed_tool_call_types() -> tuple[str, ...]:
     """The `type` of each tool call an assistant request message may carry (none without one)."""
     if "assistant" not in message_roles():
         return ()
-    assistant = resolve({"$ref": f"#/components/schemas/{MESSAGE_CLASS_OF_ROLE['assistant']}"})
+    assistant = message_schema("assistant")
     calls = assistant["properties"].get("tool_calls")
     if calls is None:
         return ()
@@ -215,7 +221,7 @@ def role_present(role: str) -> bool:
     """Whether a request message may have `role`; when not, asserts the client has no model for it."""
     if role in message_roles():
         return True
-    schema_present(MESSAGE_CLASS_OF_ROLE[role])
+    schema_present(class_of_role(role))
     return False
 
 
@@ -235,8 +241,7 @@ def part_present(role: str, part_type: str) -> bool:
 
 def message_fields(role: str) -> tuple[str, ...]:
     """The properties a request message of `role` may have."""
-    schema = resolve({"$ref": f"#/components/schemas/{MESSAGE_CLASS_OF_ROLE[role]}"})
-    return tuple(schema["properties"])
+    return tuple(message_schema(role)["properties"])
 
 
 # A feature, as code that uses the package names what it needs: `field:NAME` (a request field),
@@ -279,7 +284,7 @@ def feature_present(feature: str) -> bool:
             return False
         if name in message_fields(role):
             return True
-        model = getattr(aimlapi_gemini.models, MESSAGE_CLASS_OF_ROLE[role])
+        model = getattr(aimlapi_gemini.models, class_of_role(role))
         assert name not in inspect.signature(model).parameters, f"{model.__name__} still takes {name!r}"
         return False
     if kind == "schema":
@@ -305,7 +310,7 @@ def without_feature(feature: str) -> dict[str, Any]:
         return schema
 
     def message(role: str) -> dict[str, Any]:
-        return local({"$ref": f"#/components/schemas/{MESSAGE_CLASS_OF_ROLE[role]}"})
+        return local({"$ref": f"#/components/schemas/{class_of_role(role)}"})
 
     kind, _, rest = feature.partition(":")
     if kind == "field":
@@ -313,7 +318,7 @@ def without_feature(feature: str) -> dict[str, Any]:
     elif kind == "role":
         items = found[REQUEST_SCHEMA]["properties"]["messages"]["items"]
         items["oneOf"] = [m for m in items["oneOf"] if local(m)["properties"]["role"]["enum"] != [rest]]
-        found.pop(MESSAGE_CLASS_OF_ROLE[rest], None)
+        found.pop(class_of_role(rest), None)
     elif kind == "part":
         role, _, part_type = rest.partition(":")
         content = message(role)["properties"]["content"]
