@@ -33,6 +33,9 @@ def uses(feature: str, code: str) -> bool:
     property by name, a model by its name or its TypedDict's (`ChatCompletionToolParam`)."""
     kind, _, rest = feature.partition(":")
     name = re.escape(rest.rpartition(":")[2])
+    if kind == "field":
+        # A field sent through extra_body goes unchecked, whatever the spec says of it.
+        code = re.sub(r"extra_body=\{[^\n]*\}", "", code)
     patterns = {
         "field": rf'\b{name}=|"{name}":',
         "role": rf'"role":\s*"{name}"|\b{spec.MESSAGE_CLASS_OF_ROLE.get(rest, rest)}\b',
@@ -98,7 +101,12 @@ def test_each_listed_need_shows_in_the_code(label: str, text: str, needs: frozen
 def test_no_code_uses_an_optional_feature_it_does_not_list(
     label: str, text: str, needs: frozenset[str]
 ) -> None:
-    assert {feature for feature in _optional_features() if uses(feature, text)} <= needs, label
+    used = {feature for feature in _optional_features() if uses(feature, text)}
+    if label.startswith("openai_sdk/"):
+        # A twin's keywords are the OpenAI SDK's, sent to a server that takes unknown fields: only
+        # what it sends by its shape (roles, parts, models) depends on this spec.
+        used = {feature for feature in used if not feature.startswith("field:")}
+    assert used <= needs, label
 
 
 def test_uses_tells_code_that_uses_a_feature_from_code_that_does_not() -> None:
