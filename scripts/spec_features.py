@@ -437,3 +437,25 @@ def out_of_range_value(field: str) -> float | None:
     if "minimum" in schema:
         return float(schema["minimum"]) - 1
     return None
+
+
+# A second operation (GET /v1/models), which tests add to a vendor document to see what generation
+# gives a new operation (tests/fixtures/list_models_operation.json).
+LIST_MODELS_FIXTURE = (
+    Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "list_models_operation.json"
+)
+
+
+def with_list_models(document: dict[str, Any]) -> dict[str, Any]:
+    """The vendor `document` with GET /v1/models added, requiring the key as the chat operation
+    does (the fixture's own scheme name is not one every revision declares; with no requirement
+    anywhere, the pipeline requires the key document-wide)."""
+    operation = json.loads(LIST_MODELS_FIXTURE.read_text(encoding="utf-8"))
+    chat = document["paths"]["/v1/chat/completions"]["post"]
+    requirement = chat.get("security", document.get("security"))
+    if requirement is None:
+        operation["get"].pop("security", None)
+    else:
+        operation["get"]["security"] = copy.deepcopy(requirement)
+    document["paths"]["/v1/models"] = operation
+    return document

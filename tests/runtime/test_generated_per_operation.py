@@ -3,7 +3,6 @@ operation gets retries and typed errors too, and only event-stream operations ge
 
 from __future__ import annotations
 
-import copy
 import json
 import subprocess
 import sys
@@ -12,30 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import spec_features
 import yaml
 
 from codegen.pipeline import DEFAULT_OVERLAY, DEFAULT_SPEC, render
-
-# A second operation (GET /v1/models), added to the spec to see what generation gives it.
-LIST_MODELS = json.loads(
-    (Path(__file__).resolve().parents[1] / "fixtures" / "list_models_operation.json").read_text(
-        encoding="utf-8"
-    )
-)
-
-
-def _with_list_models(spec: dict[str, Any]) -> dict[str, Any]:
-    """The spec with GET /v1/models added, requiring the key as the chat operation does (the
-    fixture's own scheme name is not one every revision declares; with no requirement anywhere,
-    the pipeline requires the key document-wide)."""
-    operation = copy.deepcopy(LIST_MODELS)
-    requirement = spec["paths"]["/v1/chat/completions"]["post"].get("security", spec.get("security"))
-    if requirement is None:
-        operation["get"].pop("security", None)
-    else:
-        operation["get"]["security"] = copy.deepcopy(requirement)
-    spec["paths"]["/v1/models"] = operation
-    return spec
 
 
 def _without_event_streams(node: Any) -> Any:
@@ -66,7 +45,7 @@ def changed_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     text/event-stream for chat completions."""
     tmp = tmp_path_factory.mktemp("revision")
     spec = json.loads(DEFAULT_SPEC.read_text())
-    spec = _with_list_models(spec)
+    spec = spec_features.with_list_models(spec)
     (tmp / "spec.json").write_text(json.dumps(spec))
     overlay = _without_event_streams(yaml.safe_load(DEFAULT_OVERLAY.read_text()))
     (tmp / "overlay.yaml").write_text(yaml.safe_dump(overlay))

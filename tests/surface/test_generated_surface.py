@@ -3,15 +3,14 @@ new keyword and a new resource method, without a hand edit."""
 
 from __future__ import annotations
 
-import copy
 import json
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
-from typing import Any
 
 import pytest
+import spec_features
 
 from codegen.pipeline import (
     DEFAULT_OVERLAY,
@@ -21,27 +20,6 @@ from codegen.pipeline import (
     resource_place,
     version_prefix,
 )
-
-# A second operation (GET /v1/models), added to the spec to see what generation gives it.
-LIST_MODELS = json.loads(
-    (Path(__file__).resolve().parents[1] / "fixtures" / "list_models_operation.json").read_text(
-        encoding="utf-8"
-    )
-)
-
-
-def _with_list_models(spec: dict[str, Any]) -> dict[str, Any]:
-    """The spec with GET /v1/models added, requiring the key as the chat operation does (the
-    fixture's own scheme name is not one every revision declares; with no requirement anywhere,
-    the pipeline requires the key document-wide)."""
-    operation = copy.deepcopy(LIST_MODELS)
-    requirement = spec["paths"]["/v1/chat/completions"]["post"].get("security", spec.get("security"))
-    if requirement is None:
-        operation["get"].pop("security", None)
-    else:
-        operation["get"]["security"] = copy.deepcopy(requirement)
-    spec["paths"]["/v1/models"] = operation
-    return spec
 
 
 def test_the_placement_rule() -> None:
@@ -93,7 +71,7 @@ NEW_FIELD = "sampling_seed"
 @pytest.mark.slow
 def test_a_new_field_and_a_new_operation_reach_the_surface(tmp_path: Path) -> None:
     spec = json.loads(DEFAULT_SPEC.read_text())
-    spec = _with_list_models(spec)
+    spec = spec_features.with_list_models(spec)
     body = spec["paths"]["/v1/chat/completions"]["post"]["requestBody"]["content"]["application/json"]
     assert NEW_FIELD not in body["schema"]["properties"]
     body["schema"]["properties"][NEW_FIELD] = {"type": "integer", "description": "Makes sampling repeatable."}
