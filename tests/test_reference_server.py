@@ -300,3 +300,21 @@ def test_max_tokens_that_is_not_a_whole_number_is_rejected(
     response = post(reference_server, {**HELLO, "max_tokens": max_tokens})
     assert response.status_code == 400
     assert response.json()["message"].startswith("Body validation error: max_tokens: expected")
+
+
+def test_a_request_with_tools_of_other_kinds_is_answered_in_words_and_a_function_tool_is_called() -> None:
+    """A revision may take custom tools and tool choices that name no function object: the server
+    calls function tools only, and answers the others in words instead of failing."""
+    from reference_server.replies import _chosen_tool
+
+    messages = [{"role": "user", "content": "hi"}]
+    custom = {"type": "custom", "custom": {"name": "grep"}}
+    assert _chosen_tool({"messages": messages, "tools": [custom]}) is None
+    assert (
+        _chosen_tool({"messages": messages, "tool_choice": {"type": "function", "function": "name"}}) is None
+    )
+    weather = {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}
+    assert _chosen_tool({"messages": messages, "tools": [custom, weather]}) == (
+        "get_weather",
+        {"type": "object"},
+    )

@@ -146,12 +146,21 @@ def _pieces(text: str) -> tuple[str, ...]:
 
 def _chosen_tool(body: Mapping[str, Any]) -> tuple[str, Any] | None:
     """Which function to call, with its parameter schema, or None for a text reply."""
-    tools = [t["function"] for t in body.get("tools") or []]
+    # Function tools only: a revision may also take other kinds (custom tools, allowed_tools
+    # choices), which this server answers in words.
+    tools = [
+        t["function"]
+        for t in body.get("tools") or []
+        if isinstance(t, Mapping) and isinstance(t.get("function"), Mapping) and "name" in t["function"]
+    ]
     choice = body.get("tool_choice")
     if choice == "none":
         return None
-    if isinstance(choice, dict):
-        name = choice["function"]["name"]
+    if isinstance(choice, Mapping):
+        function = choice.get("function")
+        if not (isinstance(function, Mapping) and isinstance(function.get("name"), str)):
+            return None
+        name = function["name"]
         return name, next((t.get("parameters") for t in tools if t["name"] == name), None)
     if not tools:
         return None
