@@ -186,3 +186,22 @@ class TestDocument:
     def test_other_versions_are_refused(self, version: str) -> None:
         with pytest.raises(OpenApiVersionError, match=r"expected 3\.0\.x"):
             upgrade_to_openapi_31(_document({}, version=version))
+
+
+def test_a_union_member_that_says_only_nullable_is_null_and_one_that_says_more_is_kept() -> None:
+    document = {
+        "openapi": "3.0.0",
+        "info": {"title": "t", "version": "1"},
+        "paths": {},
+        "components": {
+            "schemas": {
+                "Content": {"anyOf": [{"type": "string"}, {"nullable": True, "description": "none"}]},
+                "Other": {"anyOf": [{"type": "string"}, {"nullable": True, "minLength": 1}]},
+            }
+        },
+    }
+    schemas = upgrade_to_openapi_31(document)["components"]["schemas"]
+    assert schemas["Content"]["anyOf"][1] == {"description": "none", "type": "null"}
+    assert Draft202012Validator(schemas["Content"]).is_valid(None)
+    assert not Draft202012Validator(schemas["Content"]).is_valid(5)
+    assert schemas["Other"]["anyOf"][1] == {"minLength": 1}  # more than nullable: kept (null admitted)

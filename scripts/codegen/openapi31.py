@@ -9,7 +9,8 @@ The conversion keeps what the 3.0 author meant:
   without a ``type``, next to ``anyOf``/``oneOf`` it adds a ``{"type": "null"}`` alternative,
   next to ``$ref``/``allOf`` (or an ``enum``/``const`` that excludes null) the schema becomes
   ``anyOf: [<schema>, {"type": "null"}]``. A schema with neither admits null already.
-  ``nullable: false`` says nothing and goes.
+  ``nullable: false`` says nothing and goes. A member of an ``anyOf``/``oneOf`` that says only
+  ``nullable: true`` (it would admit anything) is the ``{"type": "null"}`` its author meant.
 * ``example: v`` becomes ``examples: [v]`` (schemas only; media types and parameters keep
   their ``example``, which 3.1 still has).
 * Boolean ``exclusiveMinimum``/``exclusiveMaximum`` become the numeric bound they qualify.
@@ -139,7 +140,24 @@ def _add_null(schema: dict[str, Any]) -> dict[str, Any]:
     return {**outer, "anyOf": [schema, dict(_NULL)]}
 
 
+def _means_null(member: Any) -> bool:
+    """A union member that says only ``nullable: true`` (the vendor's way of adding null to an
+    ``anyOf``): read literally it admits anything, which no author of such a member means."""
+    return (
+        isinstance(member, dict)
+        and member.get("nullable") is True
+        and all(key == "nullable" or key in _ANNOTATIONS for key in member)
+    )
+
+
 def _upgrade_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    for key in ("anyOf", "oneOf"):
+        members = schema.get(key)
+        if isinstance(members, list) and len(members) > 1:
+            schema[key] = [
+                {**{k: v for k, v in m.items() if k in _ANNOTATIONS}, **_NULL} if _means_null(m) else m
+                for m in members
+            ]
     for path, child in list(_subschemas(schema)):
         if isinstance(child, dict):
             container: Any = schema
