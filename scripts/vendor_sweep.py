@@ -94,23 +94,19 @@ FUNCTION_TOOL: dict[str, Any] = {
 }
 
 
-def _request_validator(resolved: Path) -> Callable[[dict[str, Any]], bool]:
-    """Whether a request body is valid for the resolved spec's chat operation (JSON Schema 2020-12)."""
-    from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
-    from referencing import Registry
-    from referencing.jsonschema import DRAFT202012
+def _request_validator(spec: dict[str, Any]) -> Callable[[dict[str, Any]], bool]:
+    """Whether a request body is valid for the resolved spec's chat operation (JSON Schema 2020-12,
+    with the change report's validator, whose $refs resolve in the whole document)."""
+    from codegen.spec_diff.examples import NEW_URI, validator
 
-    spec = json.loads(resolved.read_text(encoding="utf-8"))
     (operation,) = [
         item["post"]
         for item in spec["paths"].values()
         if isinstance(item.get("post"), dict) and item["post"].get("x-chat-completions")
     ]
     schema = operation["requestBody"]["content"]["application/json"]["schema"]
-    registry: Registry[Any] = Registry().with_resource("urn:spec", DRAFT202012.create_resource(spec))
-    ref = schema["$ref"].replace("#", "urn:spec#", 1) if "$ref" in schema else None
-    validator = Draft202012Validator({"$ref": ref} if ref else schema, registry=registry)
-    return lambda body: bool(validator.is_valid(body))
+    checker = validator(schema, spec, NEW_URI)
+    return lambda body: bool(checker.is_valid(body))
 
 
 def _built_user_message(
@@ -158,7 +154,7 @@ def smoke_inputs(resolved: Path) -> SmokeInputs:
             examples = builder.examples(properties[name])
             if examples:
                 required[name] = examples[0]
-    valid = _request_validator(resolved)
+    valid = _request_validator(spec)
     model = "gemini-pro"
     message = next((m for m in USER_MESSAGES if valid({"model": model, "messages": [m], **required})), None)
     if message is None:
