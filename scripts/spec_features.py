@@ -84,6 +84,15 @@ def field_schema(name: str) -> dict[str, Any]:
     return resolve(schemas()[REQUEST_SCHEMA]["properties"][name])
 
 
+def field_accepts(name: str, value: Any) -> bool:
+    """Whether the spec's schema of request field `name` takes `value`, by an outside 2020-12
+    validator (the oracle a test's "refused" case must agree with)."""
+    from codegen.spec_diff.examples import validator
+
+    schema = schemas()[REQUEST_SCHEMA]["properties"][name]
+    return bool(validator(schema, spec(), "urn:aimlapi-spec").is_valid(value))
+
+
 def optional_fields() -> tuple[str, ...]:
     """The request fields beyond `model` and `messages`, and `stream` (which the client sets itself)."""
     return tuple(name for name in request_fields() if name not in (*CORE_REQUEST_FIELDS, "stream"))

@@ -391,7 +391,8 @@ def test_a_correction_whose_shape_is_still_there_but_moved_is_an_error_with_a_hi
         return
 
     def moved(document: dict[str, Any]) -> None:
-        tool = _request(document)["properties"]["tools"]["items"]
+        tool = _function_tool(_request(document)["properties"]["tools"])
+        assert tool is not None, "the spec's tools hold no function tool"
         _schemas(document)["ToolFunction"] = tool["properties"]["function"]
         tool["properties"]["function"] = {"$ref": "#/components/schemas/ToolFunction"}
 
@@ -400,6 +401,25 @@ def test_a_correction_whose_shape_is_still_there_but_moved_is_an_error_with_a_hi
     (problem,) = excinfo.value.problems
     assert [problem.number] == _action_numbers(_titled("FunctionParameters"))
     assert "now a $ref to '#/components/schemas/ToolFunction'" in problem.hint
+
+
+def _function_tool(node: Any) -> dict[str, Any] | None:
+    """The function tool's object schema wherever the tools' schema holds it (a revision may put
+    it inside unions)."""
+    if isinstance(node, dict):
+        properties = node.get("properties") or {}
+        if "function" in properties and (properties.get("type") or {}).get("enum", [None])[0] == "function":
+            return node
+        children: list[Any] = list(node.values())
+    elif isinstance(node, list):
+        children = node
+    else:
+        children = []
+    for child in children:
+        found = _function_tool(child) if isinstance(child, (dict, list)) else None
+        if found is not None:
+            return found
+    return None
 
 
 def _request_fields(predicate: Callable[[dict[str, Any]], bool]) -> list[str]:
