@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_kit, reference_server
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_kit
 
 from bench_kit.examples import main
 

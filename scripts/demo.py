@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 
 import httpx
 
-from reference_server.runner import spawned
+from aimlapi_gemini.testing._server.runner import spawned
 
 PROMPT = "Say hello to the demo in one short sentence."
 LOCAL_KEY = "test-key"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`make load`: the reference server under load and abuse, on loopback, in bounded loops.
 
-The server runs in its own process (reference_server.runner.spawn); the load comes from raw
+The server runs in its own process (aimlapi_gemini.testing._server.runner.spawn); the load comes from raw
 asyncio sockets in this one (HTTP/1.1 keep-alive, one request at a time per connection), so the
 client's own overhead stays small next to the server's. Phases:
 
@@ -27,11 +27,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # reference_server
-
-from reference_server.limits import Limits
-from reference_server.runner import free_port, raise_open_file_limit, spawn
-from reference_server.spec import credential_headers, find_operation, sample_model
+from aimlapi_gemini.testing._server.limits import Limits
+from aimlapi_gemini.testing._server.runner import free_port, raise_open_file_limit, spawn
+from aimlapi_gemini.testing._server.spec import credential_headers, find_operation, sample_model
 
 HOST = "127.0.0.1"
 API_KEY = "load-key"

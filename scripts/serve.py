@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from reference_server import ServerConfig, serve
-from reference_server.faults import Chaos
-from reference_server.limits import Limits
-from reference_server.spec import find_operation
+from aimlapi_gemini.testing._server import ServerConfig, serve
+from aimlapi_gemini.testing._server.faults import Chaos
+from aimlapi_gemini.testing._server.limits import Limits
+from aimlapi_gemini.testing._server.spec import find_operation
 
 
 def _chaos(text: str) -> Chaos:
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> None:
         "--chaos",
         type=_chaos,
         metavar="429=P,5xx=P,retry-after-ms=MS,seed=N",
-        help="fail random requests without X-Fault (reference_server/faults.py)",
+        help="fail random requests without X-Fault (the testing kit's _server/faults.py)",
     )
     args = parser.parse_args(argv)
     limits = Limits(max_body_bytes=args.max_body_bytes, header_timeout=args.header_timeout)

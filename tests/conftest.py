@@ -1,4 +1,4 @@
-"""Shared fixtures: the local reference server (scripts/reference_server) on loopback."""
+"""Shared fixtures: the local reference server (the testing kit's _server) on loopback."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from aimlapi_gemini.testing._server import BackgroundServer
 from codegen.pipeline import stale_inputs
-from reference_server import BackgroundServer
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

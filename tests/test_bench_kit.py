@@ -18,7 +18,7 @@ from bench_kit.measure import Row, Samples, interleaved_samples, require_gc, rot
 from bench_kit.payloads import KIND_NEEDS, message_kinds, request_body, typed_request
 
 from aimlapi_gemini.models import ChatCompletionRequest
-from reference_server import BackgroundServer
+from aimlapi_gemini.testing._server import BackgroundServer
 
 
 def test_every_candidate_leads_equally_often_and_each_round_has_all() -> None:

@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 import yaml
 
+from codegen import pipeline
+from codegen.errors import GenerationError
 from codegen.pipeline import (
     DEFAULT_OUT,
     DEFAULT_OVERLAY,
@@ -103,19 +105,39 @@ def test_regenerating_twice_changes_nothing_the_second_time(tmp_path: Path) -> N
     assert "no changes" in second.stdout
 
 
-def test_the_testing_kit_is_copied_from_its_one_source_with_the_spec_it_reads(fresh_tree: Path) -> None:
+def test_every_hand_written_module_is_copied_to_its_place_in_the_package(fresh_tree: Path) -> None:
+    """scripts/package/aimlapi_gemini/ is shaped like the package: each module lands at the same
+    relative place (the runtime at the root, the testing kit and its reference server below
+    testing/), under a header naming its source; the spec the server reads ships as package data."""
     package = fresh_tree / "aimlapi_gemini"
-    sources = [*sorted((REPO / "scripts" / "testing_kit").glob("*.py"))]
-    server = sorted((REPO / "scripts" / "reference_server").glob("*.py"))
-    copies = [package / "testing" / s.name for s in sources] + [
-        package / "testing" / "_server" / s.name for s in server
-    ]
-    assert {p.name for p in server} >= {"app.py", "script.py", "mock.py", "inprocess.py", "spec.py"}
-    for source, copy in zip([*sources, *server], copies, strict=True):
-        header = copy.read_text(encoding="utf-8").splitlines()[0]
+    source_root = REPO / "scripts" / "package" / "aimlapi_gemini"
+    sources = sorted(p for p in source_root.rglob("*.py") if "__pycache__" not in p.parts)
+    places = {source.relative_to(source_root).as_posix() for source in sources}
+    assert {"_base.py", "testing/plugin.py", "testing/_server/app.py", "testing/_server/mock.py"} <= places
+    for source in sources:
+        copy = package / source.relative_to(source_root)
+        header, second, *_ = copy.read_text(encoding="utf-8").splitlines()
         assert header == f"# Copied from {source.relative_to(REPO).as_posix()} by `make generate`."
-    # the reference server, in scripts/ and in the package alike, reads the spec shipped as package data
+        assert second.startswith("# Do not edit here")
     assert (package / "openapi.json").read_bytes() == (fresh_tree / "openapi.json").read_bytes()
+
+
+def test_a_hand_written_module_that_would_replace_a_generated_one_stops_the_generation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hand_written = tmp_path / "aimlapi_gemini"
+    (hand_written / "models").mkdir(parents=True)
+    (hand_written / "models" / "chat_completion.py").write_text("X = 1\n", encoding="utf-8")
+    monkeypatch.setattr(pipeline, "HAND_WRITTEN", hand_written)
+    package = tmp_path / "out" / "aimlapi_gemini"
+    (package / "models").mkdir(parents=True)
+    (package / "models" / "chat_completion.py").write_text("# generated\n", encoding="utf-8")
+    resolved = tmp_path / "openapi.json"
+    resolved.write_text("{}", encoding="utf-8")
+    overwritten = "would overwrite the generated aimlapi_gemini/models/chat_completion.py"
+    with pytest.raises(GenerationError, match=overwritten):
+        pipeline.copy_hand_written_modules(package, resolved)
+    assert (package / "models" / "chat_completion.py").read_text(encoding="utf-8") == "# generated\n"
 
 
 def test_provenance_records_input_hashes_and_generator(fresh_tree: Path) -> None:
@@ -126,9 +148,8 @@ def test_provenance_records_input_hashes_and_generator(fresh_tree: Path) -> None
         "overlay",
         "config",
         "templates",
-        "runtime",
+        "hand_written",
         "pipeline",
-        "testing_kit",
     }
     assert all(len(item["sha256"]) == 64 for item in provenance["inputs"].values())
     header = (fresh_tree / "aimlapi_gemini" / "models" / "chat_completion.py").read_text().splitlines()[0]
@@ -388,8 +409,8 @@ def test_the_committed_tree_is_not_stale_and_a_changed_input_is_named(tmp_path: 
     its sources stops the run with the inputs that changed."""
     assert stale_inputs() == []
     recorded = json.loads((DEFAULT_OUT / PROVENANCE_NAME).read_text(encoding="utf-8"))
-    recorded["inputs"]["runtime"]["sha256"] = "0" * 64
+    recorded["inputs"]["hand_written"]["sha256"] = "0" * 64
     recorded["inputs"]["templates"]["sha256"] = "0" * 64
     (tmp_path / PROVENANCE_NAME).write_text(json.dumps(recorded), encoding="utf-8")
-    assert stale_inputs(tmp_path) == ["templates", "runtime"]
+    assert stale_inputs(tmp_path) == ["templates", "hand_written"]
     assert stale_inputs(tmp_path / "nothing-here") == [PROVENANCE_NAME]

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from aimlapi_gemini.testing._server import BackgroundServer
 from codegen.pipeline import DEFAULT_OUT, GenerationError, render_package_readme, resolve_spec
-from reference_server import BackgroundServer
 
 REPO = Path(__file__).resolve().parent.parent
 PACKAGE_README = DEFAULT_OUT / "README.md"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from checked_code import left_out_readme_blocks, readme_blocks
 
-from reference_server import BackgroundServer
+from aimlapi_gemini.testing._server import BackgroundServer
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

@@ -9,8 +9,8 @@ import httpx
 import pytest
 import spec_features as spec
 
-from reference_server import BackgroundServer
-from reference_server.validation import schema_errors
+from aimlapi_gemini.testing._server import BackgroundServer
+from aimlapi_gemini.testing._server.validation import schema_errors
 
 PATH = "/v1/chat/completions"
 HELLO: dict[str, Any] = {
@@ -305,7 +305,7 @@ def test_max_tokens_that_is_not_a_whole_number_is_rejected(
 def test_a_request_with_tools_of_other_kinds_is_answered_in_words_and_a_function_tool_is_called() -> None:
     """A revision may take custom tools and tool choices that name no function object: the server
     calls function tools only, and answers the others in words instead of failing."""
-    from reference_server.replies import _chosen_tool
+    from aimlapi_gemini.testing._server.replies import _chosen_tool
 
     messages = [{"role": "user", "content": "hi"}]
     custom = {"type": "custom", "custom": {"name": "grep"}}

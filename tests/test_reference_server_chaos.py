@@ -1,4 +1,4 @@
-"""The reference server's server-wide chaos (reference_server/faults.py, "Server-wide chaos")."""
+"""The reference server's server-wide chaos (_server/faults.py, "Server-wide chaos")."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from reference_server import BackgroundServer, ServerConfig
-from reference_server.faults import Chaos, ChaosDraw
+from aimlapi_gemini.testing._server import BackgroundServer, ServerConfig
+from aimlapi_gemini.testing._server.faults import Chaos, ChaosDraw
 
 PATH = "/v1/chat/completions"
 HELLO: dict[str, Any] = {"model": "gemini-pro", "messages": [{"role": "user", "content": "Hi there"}]}
@@ -76,7 +76,7 @@ def test_serve_py_takes_chaos() -> None:
     import subprocess
     import sys
 
-    from reference_server.runner import SERVE_SCRIPT
+    from aimlapi_gemini.testing._server.runner import SERVE_SCRIPT
 
     bad = subprocess.run(
         [sys.executable, str(SERVE_SCRIPT), "--chaos", "429=2"],

@@ -1,4 +1,4 @@
-"""The X-Fault header contract of the reference server (see reference_server/faults.py)."""
+"""The X-Fault header contract of the reference server (see the server's faults.py)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from reference_server import BackgroundServer, spawn
-from reference_server.runner import free_port
+from aimlapi_gemini.testing._server import BackgroundServer, spawn
+from aimlapi_gemini.testing._server.runner import free_port
 
 PATH = "/v1/chat/completions"
 HELLO: dict[str, Any] = {"model": "gemini-pro", "messages": [{"role": "user", "content": "Hi there"}]}

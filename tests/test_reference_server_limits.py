@@ -1,4 +1,4 @@
-"""The reference server's limits (reference_server/limits.py): each one gives a vendor-shaped
+"""The reference server's limits (_server/limits.py): each one gives a vendor-shaped
 error naming the limit, and a request just inside it is served normally."""
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
-from reference_server import BackgroundServer, ServerConfig
-from reference_server.limits import Limits
-from reference_server.spec import find_operation, load_spec
-from reference_server.validation import schema_errors
+from aimlapi_gemini.testing._server import BackgroundServer, ServerConfig
+from aimlapi_gemini.testing._server.limits import Limits
+from aimlapi_gemini.testing._server.spec import find_operation, load_spec
+from aimlapi_gemini.testing._server.validation import schema_errors
 
 PATH = "/v1/chat/completions"
 SMALL = Limits(

@@ -1,4 +1,4 @@
-"""The reference server's routes (reference_server/routing.py): a templated path answers any
+"""The reference server's routes (_server/routing.py): a templated path answers any
 value of its parameters, one segment each, read off the raw path."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from reference_server.routing import PathRoute
+from aimlapi_gemini.testing._server.routing import PathRoute
 
 
 def _scope(raw_path: bytes | None, path: str) -> dict[str, Any]:

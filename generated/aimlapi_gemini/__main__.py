@@ -1,4 +1,4 @@
-# Copied from scripts/codegen/runtime/__main__.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/__main__.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """Command line: ``python -m aimlapi_gemini chat "Hello" [--stream] [--system TEXT] ...``, and
 ``batch INPUT.jsonl -o OUTPUT.jsonl`` (``_batch_cli``: its options and exit codes).

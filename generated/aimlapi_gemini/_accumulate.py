@@ -1,4 +1,4 @@
-# Copied from scripts/codegen/runtime/_accumulate.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/_accumulate.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """Join the chunks of a streamed chat completion into the dict of the whole ``ChatCompletion``.
 
@@ -12,17 +12,15 @@ first piece that has them and the arguments concatenated. The result is a plain 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 
+from aimlapi_gemini.models import ChatCompletion
 from aimlapi_gemini.types import Unset
 
 from ._exceptions import PARSE_ERRORS
 from ._response import validation_error
-
-if TYPE_CHECKING:
-    from aimlapi_gemini.models import ChatCompletion
 
 __all__ = ["CompletionAccumulator", "final_completion"]
 
@@ -184,8 +182,6 @@ class CompletionAccumulator:
 def final_completion(accumulator: CompletionAccumulator, response: httpx.Response) -> ChatCompletion:
     """The joined completion, validated by ``ChatCompletion.from_dict``; a join that does not fit
     (no chunk, no usage, a choice without finish_reason) is ``APIResponseValidationError``."""
-    from aimlapi_gemini.models import ChatCompletion  # here: the models import the runtime, not the other way
-
     joined = accumulator.snapshot()
     try:
         if joined is None:

@@ -1,4 +1,4 @@
-# Copied from scripts/codegen/runtime/_aiohttp.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/_aiohttp.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """``DefaultAioHttpClient``: an ``httpx.AsyncClient`` whose transport is aiohttp (httpx-aiohttp).
 

@@ -1,4 +1,4 @@
-# Copied from scripts/codegen/runtime/_base.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/_base.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """Send one API request: the retry engine. Each attempt's outcome goes to the retry policy
 (``_retry.decide``: which statuses and errors are retried, how long to wait first), the call's

@@ -1,4 +1,4 @@
-# Copied from scripts/codegen/runtime/_batch.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/_batch.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """The batch runner: every input line sent once through one shared limiter, every answer one
 output line (``_batch_io`` has the file formats, ``_rate_limit`` the limiter).
@@ -101,7 +101,8 @@ class BatchSummary:
     already_done: int = 0
     """Lines skipped because the output answers them already (resume)."""
     failed_before: int = 0
-    """Of ``already_done``, the lines whose output line is an error (``errors_only_retry`` sends them again)."""
+    """Of ``already_done``, the lines whose output line is an error (``errors_only_retry`` sends
+    them again)."""
     other_shard: int = 0
     unfinished: int = 0
     """Lines taken from the input but left without an output line, so the next run sends them:
@@ -257,7 +258,7 @@ class _Run:
     async def _answer_or_error(self, item: BatchItem) -> _Response | _Deferred | dict[str, Any]:
         try:
             return await self.answer(item)
-        except Exception as exc:  # noqa: BLE001 - one line's surprise must not end the run
+        except Exception as exc:  # one line's surprise must not end the run
             message = f"{type(exc).__name__}: {exc}"
             return error_record(item.custom_id, None, None, message, None)
 

@@ -1,4 +1,4 @@
-# Copied from scripts/codegen/runtime/_batch_cli.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/_batch_cli.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """``aimlapi-gemini batch INPUT.jsonl -o OUTPUT.jsonl``: the command line of ``aimlapi_gemini.batch``.
 

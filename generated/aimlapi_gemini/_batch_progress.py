@@ -1,4 +1,4 @@
-# Copied from scripts/codegen/runtime/_batch_progress.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/_batch_progress.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """The batch's progress bar (tqdm), shown only when stdout and stderr are both terminals.
 
@@ -44,8 +44,9 @@ class ProgressBar:
         self._last = now
         handled = summary.finished + summary.already_done + summary.other_shard
         self._bar.n = handled
+        counts = f"ok {summary.succeeded}, errors {summary.failed}, invalid {summary.invalid}"
         self._bar.set_postfix_str(
-            f"ok {summary.succeeded}, errors {summary.failed}, invalid {summary.invalid}; {limiter.describe()}",
+            f"{counts}; {limiter.describe()}",
             refresh=False,
         )
         self._bar.refresh()

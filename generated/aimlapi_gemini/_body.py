@@ -1,4 +1,4 @@
-# Copied from scripts/codegen/runtime/_body.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/_body.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """Read a whole response body without letting the server decide how much memory it takes.
 

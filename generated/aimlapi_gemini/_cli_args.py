@@ -1,4 +1,4 @@
-# Copied from scripts/codegen/runtime/_cli_args.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/_cli_args.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """Argument types shared by the command line's subcommands (``__main__``, ``_batch_cli``).
 

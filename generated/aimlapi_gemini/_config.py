@@ -1,4 +1,4 @@
-# Copied from scripts/codegen/runtime/_config.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/_config.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """Defaults for every client, and the environment variables that override them."""
 
@@ -9,13 +9,15 @@ import re
 
 import httpx
 
-from aimlapi_gemini._spec_facts import DEFAULT_BASE_URL as DEFAULT_BASE_URL  # the spec's server
+from aimlapi_gemini._spec_facts import (  # the spec's server, re-exported
+    DEFAULT_BASE_URL as DEFAULT_BASE_URL,  # noqa: PLC0414
+)
 from aimlapi_gemini._version import __version__
 
 from ._exceptions import ConfigurationError, MissingAPIKeyError
 from ._secret import Secret, header_problem
 from ._sse import (
-    DEFAULT_MAX_EVENT_BYTES as DEFAULT_MAX_EVENT_BYTES,
+    DEFAULT_MAX_EVENT_BYTES as DEFAULT_MAX_EVENT_BYTES,  # noqa: PLC0414
 )  # one event (16 MiB); the SSE decoder enforces it
 
 API_KEY_ENV = "AIML_API_KEY"

@@ -1,4 +1,4 @@
-# Copied from scripts/codegen/runtime/_deadline.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/_deadline.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """A per-call ``deadline``: seconds for the whole call, its retries, the waits between them and, for a
 stream, every byte of it.

@@ -1,4 +1,4 @@
-# Copied from scripts/codegen/runtime/_exceptions.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/_exceptions.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """The exception classes and how an error response becomes one (``errors`` is the public module).
 
@@ -75,7 +75,7 @@ class AimlApiError(Exception):
             kept = _picklable(value)
             try:
                 pickle.dumps(kept)
-            except Exception:  # noqa: BLE001  (anything that does not pickle is left out)
+            except Exception:  # anything that does not pickle is left out
                 continue
             state[name] = kept
         return _restore, (type(self), self.args), state

@@ -1,4 +1,4 @@
-# Copied from scripts/codegen/runtime/_json.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/_json.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """JSON of the API: decoding response bodies and stream events, encoding request bodies.
 

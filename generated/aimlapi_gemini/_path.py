@@ -1,4 +1,4 @@
-# Copied from scripts/codegen/runtime/_path.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/_path.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """Path parameters: a value -> its segment of the request's path (``/openai/deployments/{model}``).
 

@@ -1,4 +1,4 @@
-# Copied from scripts/codegen/runtime/_rate_limit.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/_rate_limit.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """The batch runner's limiter: how many requests may be in flight and when the next may start.
 

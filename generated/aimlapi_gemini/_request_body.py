@@ -1,4 +1,4 @@
-# Copied from scripts/codegen/runtime/_request_body.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/_request_body.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """Accept a request body as its model or as a plain mapping of its JSON fields.
 

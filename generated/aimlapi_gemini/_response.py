@@ -1,4 +1,4 @@
-# Copied from scripts/codegen/runtime/_response.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/_response.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """Turn a finished response into a model or a typed error.
 

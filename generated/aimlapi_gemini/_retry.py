@@ -1,4 +1,4 @@
-# Copied from scripts/codegen/runtime/_retry.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/_retry.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """The retry policy, in one place: which outcomes are retried, how long to wait first (backoff,
 ``Retry-After`` and when it means "do not retry"), and the headers that tell a server an attempt
@@ -12,6 +12,7 @@ with their own scheduler) can replace them.
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import random
 import time
@@ -83,7 +84,7 @@ def _number(text: str) -> float | None:
         value = float(text)
     except ValueError:
         return None
-    return value if value == value else None  # NaN is not a delay
+    return None if math.isnan(value) else value  # NaN is not a delay
 
 
 def _seconds_until(http_date: str, now: datetime) -> float | None:
@@ -123,9 +124,9 @@ class Backoff:
         """Seconds to wait before retry number ``retry`` (0 for the first); the server's own
         Retry-After hint wins when it is above 0 and at most MAX_RETRY_AFTER. ``Retry-After: 0`` or a
         date already past still waits the computed backoff, so that retries never come back to back."""
-        if headers is not None and (hinted := retry_after(headers, now)) is not None:
-            if 0 < hinted <= MAX_RETRY_AFTER:
-                return hinted
+        hinted = retry_after(headers, now) if headers is not None else None
+        if hinted is not None and 0 < hinted <= MAX_RETRY_AFTER:
+            return hinted
         # The exponent is capped so that a huge max_retries cannot overflow the float.
         computed = min(self.initial * self.factor ** min(retry, 64), self.maximum)
         return computed * (1 - self.jitter * rand())

@@ -1,4 +1,4 @@
-# Copied from scripts/codegen/runtime/_secret.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/_secret.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """Keeping the API key out of reprs, tracebacks and logs.
 

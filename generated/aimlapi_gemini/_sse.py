@@ -1,4 +1,4 @@
-# Copied from scripts/codegen/runtime/_sse.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/_sse.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """Server-sent events decoding: bytes in, events out, by the WHATWG HTML "event stream" rules.
 
@@ -199,7 +199,6 @@ class SSEDecoder:
         elif name == b"id":
             if b"\0" not in value:
                 self._id_buffer = value.decode("utf-8", "replace")
-        elif name == b"retry":
-            if value.isdigit():  # ASCII digits only, as bytes.isdigit checks
-                self.retry = int(value)
+        elif name == b"retry" and value.isdigit():  # ASCII digits only, as bytes.isdigit checks
+            self.retry = int(value)
         # Any other field name is ignored.

@@ -1,4 +1,4 @@
-# Copied from scripts/codegen/runtime/_streaming.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/_streaming.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """Typed iterators over a ``text/event-stream`` response.
 

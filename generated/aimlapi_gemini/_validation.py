@@ -1,4 +1,4 @@
-# Copied from scripts/codegen/runtime/_validation.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/_validation.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """The slow path of the generated ``from_dict`` methods: one error type naming the JSON path.
 

@@ -1,4 +1,4 @@
-# Copied from scripts/codegen/runtime/batch.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/batch.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """Batch jobs: thousands of requests from a JSON Lines file, as fast as the limits allow,
 resumable, nothing lost. The command line is ``aimlapi-gemini batch INPUT.jsonl -o OUTPUT.jsonl``.

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from reference_server.spec import versioned_base_url
+from aimlapi_gemini.testing._server.spec import versioned_base_url
 
 from .measure import Row, require_gc, rotations, spread
 from .payloads import API_KEY, CHAT_PATH, RAW_HEADERS, request_body

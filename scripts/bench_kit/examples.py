@@ -35,7 +35,7 @@ from pathlib import Path
 from checked_code import EXAMPLES_DIR, ROOT, checked_examples, left_out_examples
 
 from aimlapi_gemini.testing import MockAPI
-from reference_server.spec import sample_model, versioned_base_url
+from aimlapi_gemini.testing._server.spec import sample_model, versioned_base_url
 
 SDK_DIR = EXAMPLES_DIR / "openai_sdk"
 RUN_TIMEOUT = 60.0  # seconds for one example; each takes well under one here

@@ -13,7 +13,7 @@ from typing import Any
 
 from spec_features import has_request_field, missing_features, optional_model
 
-from reference_server.spec import credential_headers, find_operation, sample_model
+from aimlapi_gemini.testing._server.spec import credential_headers, find_operation, sample_model
 
 API_KEY = "bench-key"
 # The spec's chat path and key header, for the raw httpx baselines.

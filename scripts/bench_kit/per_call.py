@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import statistics
 
-from reference_server.spec import versioned_base_url
+from aimlapi_gemini.testing._server.spec import versioned_base_url
 
 from .measure import ISSUE_9_TARGET, Row, interleaved_samples
 from .payloads import API_KEY, CHAT_PATH, RAW_HEADERS, request_body

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from reference_server.runner import spawned
+from aimlapi_gemini.testing._server.runner import spawned
 
 from .payloads import API_KEY, large_completion, request_body, typed_request
 

@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from reference_server.runner import spawned
+from aimlapi_gemini.testing._server.runner import spawned
 
 from .async_calls import bench_async
 from .baseline import BASELINE_COMMIT

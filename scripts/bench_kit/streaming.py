@@ -8,7 +8,7 @@ import statistics
 import tracemalloc
 from collections.abc import Callable
 
-from reference_server.spec import versioned_base_url
+from aimlapi_gemini.testing._server.spec import versioned_base_url
 
 from .baseline import CURRENT_TREE, StreamWorker, tree_at
 from .measure import ISSUE_9_TARGET, Row, Samples, interleaved_samples, require_gc, rotations

@@ -2,9 +2,8 @@
 
 load -> prune unreachable components -> apply overlay -> name titled schemas -> OpenAPI 3.1
 -> validate (3.1) -> openapi-python-client (pinned, our config and templates, plan.py's decisions)
--> compile every generated module -> wire in runtime modules
-and the testing kit (scripts/testing_kit + scripts/reference_server)
--> ruff -> provenance.
+-> compile every generated module -> copy the hand-written modules in
+(scripts/package/aimlapi_gemini/, a tree shaped like the package) -> ruff -> provenance.
 """
 
 from __future__ import annotations
@@ -56,14 +55,11 @@ DEFAULT_OVERLAY = REPO_ROOT / "spec" / "overlay.yaml"
 DEFAULT_OUT = REPO_ROOT / "generated"
 CONFIG = CODEGEN_DIR / "config.yaml"
 TEMPLATES = CODEGEN_DIR / "templates"
-RUNTIME = CODEGEN_DIR / "runtime"
-# The testing kit (aimlapi_gemini.testing): its public modules, and the reference server they serve.
-TESTING_KIT = REPO_ROOT / "scripts" / "testing_kit"
-REFERENCE_SERVER = REPO_ROOT / "scripts" / "reference_server"
-TESTING_PACKAGE = "testing"
-TESTING_SERVER_PACKAGE = "_server"
-RUFF_CONFIG = CODEGEN_DIR / "ruff.toml"
 PACKAGE = "aimlapi_gemini"
+# Every hand-written module of the package, at the place it has in the package: the runtime at its
+# root, the testing kit in testing/, the reference server the kit serves in testing/_server/.
+HAND_WRITTEN = REPO_ROOT / "scripts" / "package" / PACKAGE
+RUFF_CONFIG = CODEGEN_DIR / "ruff.toml"
 RESOLVED_SPEC_NAME = "openapi.json"
 PROVENANCE_NAME = "PROVENANCE.json"
 PYPROJECT = REPO_ROOT / "pyproject.toml"
@@ -171,7 +167,6 @@ def _pipeline_sources() -> list[Path]:
         path
         for path in CODEGEN_DIR.rglob("*.py")
         if "__pycache__" not in path.parts
-        and not path.is_relative_to(RUNTIME)
         and not path.is_relative_to(CODEGEN_DIR / "spec_diff")
         and path.name != "python_api_diff.py"
     ]
@@ -199,9 +194,8 @@ def provenance(spec_path: Path, overlay_path: Path) -> dict[str, Any]:
             },
             "config": {"file": CONFIG.name, "sha256": _hash_files([CONFIG, RUFF_CONFIG], CODEGEN_DIR)},
             "templates": {"sha256": _hash_files(_tree_files(TEMPLATES), TEMPLATES)},
-            "runtime": {"sha256": _hash_files(_tree_files(RUNTIME), RUNTIME)},
+            "hand_written": {"sha256": _hash_files(hand_written_modules(), HAND_WRITTEN)},
             "pipeline": {"sha256": _hash_files(_pipeline_sources(), CODEGEN_DIR)},
-            "testing_kit": {"sha256": _hash_files(_kit_sources(), REPO_ROOT)},
         },
         "regenerate": "make generate",
     }
@@ -220,26 +214,24 @@ def _copied_header(source: Path) -> str:
     )
 
 
-def _kit_sources() -> list[Path]:
-    return sorted(TESTING_KIT.glob("*.py")) + sorted(REFERENCE_SERVER.glob("*.py"))
-
-
-def _copy_modules(sources: list[Path], into: Path) -> None:
-    into.mkdir(parents=True, exist_ok=True)
-    for source in sources:
-        (into / source.name).write_text(
-            _copied_header(source) + source.read_text(encoding="utf-8"), encoding="utf-8"
-        )
+def hand_written_modules() -> list[Path]:
+    """The modules of the hand-written tree, sorted (caches left out)."""
+    return sorted(path for path in HAND_WRITTEN.rglob("*.py") if "__pycache__" not in path.parts)
 
 
 def copy_hand_written_modules(package_dir: Path, resolved_path: Path) -> None:
-    """The runtime modules into the package; the testing kit into ``testing/`` with the reference
-    server (one source: scripts/reference_server) in ``testing/_server/``, and the resolved spec
-    as package data, which that server reads (reference_server/spec.py)."""
-    _copy_modules(sorted(RUNTIME.glob("*.py")), package_dir)
-    testing_dir = package_dir / TESTING_PACKAGE
-    _copy_modules(sorted(TESTING_KIT.glob("*.py")), testing_dir)
-    _copy_modules(sorted(REFERENCE_SERVER.glob("*.py")), testing_dir / TESTING_SERVER_PACKAGE)
+    """Each hand-written module to its place in the package, and the resolved spec as package data
+    (the testing kit's reference server reads it: testing/_server/spec.py). A module that would
+    replace one the generator wrote stops the generation: the two would be one name for two things."""
+    for source in hand_written_modules():
+        target = package_dir / source.relative_to(HAND_WRITTEN)
+        if target.exists():
+            raise GenerationError(
+                f"the hand-written {source.relative_to(HAND_WRITTEN).as_posix()} would overwrite the generated "
+                f"{target.relative_to(package_dir.parent).as_posix()}; rename the hand-written module"
+            )
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(_copied_header(source) + source.read_text(encoding="utf-8"), encoding="utf-8")
     shutil.copyfile(resolved_path, package_dir / RESOLVED_SPEC_NAME)
 
 

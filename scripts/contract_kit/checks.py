@@ -16,7 +16,7 @@ from schemathesis import BaseSchema, Case, CheckContext, Response
 from schemathesis.core.deserialization import DeserializationContext, deserialize_response
 from schemathesis.core.transport import is_event_stream
 
-from reference_server.spec import SPEC_PATH
+from aimlapi_gemini.testing._server.spec import SPEC_PATH
 
 DONE = "[DONE]"
 

@@ -14,7 +14,7 @@ import schemathesis
 from hypothesis import strategies as st
 from schemathesis import BaseSchema
 
-from reference_server.spec import find_operation, load_spec
+from aimlapi_gemini.testing._server.spec import find_operation, load_spec
 
 
 @functools.cache

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from reference_server import BackgroundServer
+    from aimlapi_gemini.testing._server import BackgroundServer
 
 LIVE_URL_VARIABLE = "CONTRACT_BASE_URL"
 LIVE_KEY_VARIABLE = "AIML_API_KEY"
@@ -42,6 +42,6 @@ class Target:
     @property
     def headers(self) -> dict[str, str]:
         """The key in the header the spec's security scheme names."""
-        from reference_server.spec import credential_headers
+        from aimlapi_gemini.testing._server.spec import credential_headers
 
         return credential_headers(self.api_key)

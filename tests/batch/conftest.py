@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from reference_server import BackgroundServer, ReferenceApp, ServerConfig
-from reference_server.exchange import Receive, Scope, Send
-from reference_server.faults import Chaos
+from aimlapi_gemini.testing._server import BackgroundServer, ReferenceApp, ServerConfig
+from aimlapi_gemini.testing._server.exchange import Receive, Scope, Send
+from aimlapi_gemini.testing._server.faults import Chaos
 
 ENDPOINT = "/v1/chat/completions"
 

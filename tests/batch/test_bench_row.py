@@ -10,7 +10,7 @@ from pathlib import Path
 from bench_kit.batch_jobs import _batch, _raw_gather, _write_input
 from bench_kit.payloads import API_KEY
 
-from reference_server import BackgroundServer, ServerConfig
+from aimlapi_gemini.testing._server import BackgroundServer, ServerConfig
 
 
 def test_the_baseline_and_the_batch_write_the_same_answers(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from reference_server.faults import Chaos
+from aimlapi_gemini.testing._server.faults import Chaos
 
 from .conftest import ServerFactory, cli_env, ids_of, output_lines, write_input
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reference_server import BackgroundServer
+from aimlapi_gemini.testing._server import BackgroundServer
 
 from .conftest import write_input
 

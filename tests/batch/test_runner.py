@@ -15,7 +15,7 @@ import pytest
 
 from aimlapi_gemini import AuthenticatedClient, Backoff
 from aimlapi_gemini.batch import BatchSummary, Shard, arun_batch, run_batch
-from reference_server.faults import Chaos
+from aimlapi_gemini.testing._server.faults import Chaos
 
 from .conftest import RecordedServer, ServerFactory, ids_of, output_lines, request_body, write_input
 

@@ -8,7 +8,7 @@ import pytest
 from contract_kit.tally import CASES
 from contract_kit.target import Target, live_target
 
-from reference_server import BackgroundServer
+from aimlapi_gemini.testing._server import BackgroundServer
 
 
 @pytest.fixture(scope="session")

@@ -28,7 +28,7 @@ from aimlapi_gemini.models import (
     ChatCompletionRequest,
     ErrorResponse,
 )
-from reference_server.validation import schema_errors
+from aimlapi_gemini.testing._server.validation import schema_errors
 
 ROUND_TRIP = settings(
     max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]

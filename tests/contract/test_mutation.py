@@ -22,9 +22,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 from schemathesis.core.failures import FailureGroup
 
-from reference_server import BackgroundServer, ReferenceApp
-from reference_server.exchange import Message, Receive, Scope, Send
-from reference_server.spec import SPEC_PATH, find_operation
+from aimlapi_gemini.testing._server import BackgroundServer, ReferenceApp
+from aimlapi_gemini.testing._server.exchange import Message, Receive, Scope, Send
+from aimlapi_gemini.testing._server.spec import SPEC_PATH, find_operation
 
 HEADERS = {"Authorization": "Bearer test-key"}
 REPO = Path(__file__).resolve().parents[2]

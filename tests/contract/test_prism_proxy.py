@@ -51,11 +51,11 @@ from aimlapi_gemini import AuthenticatedClient
 from aimlapi_gemini.api.chat_completions import create_chat_completion
 from aimlapi_gemini.errors import InternalServerError
 from aimlapi_gemini.models import ChatCompletion
-from reference_server import BackgroundServer, ReferenceApp
-from reference_server.exchange import Message, Receive, Scope, Send
-from reference_server.runner import free_port, make_server, wait_until_answering
-from reference_server.spec import SPEC_PATH, find_operation, load_spec
-from reference_server.validation import schema_errors
+from aimlapi_gemini.testing._server import BackgroundServer, ReferenceApp
+from aimlapi_gemini.testing._server.exchange import Message, Receive, Scope, Send
+from aimlapi_gemini.testing._server.runner import free_port, make_server, wait_until_answering
+from aimlapi_gemini.testing._server.spec import SPEC_PATH, find_operation, load_spec
+from aimlapi_gemini.testing._server.validation import schema_errors
 
 pytestmark = pytest.mark.slow
 

@@ -18,7 +18,7 @@ from contract_kit.tally import CASES, total
 from contract_kit.target import Target, live_target
 from hypothesis import HealthCheck, settings
 
-from reference_server import app
+from aimlapi_gemini.testing._server import app
 
 # Fuzzing-phase examples, shared by the two modes; the coverage phase adds ~435 deterministic
 # cases on top for today's spec, so the main run makes ~1,100. The coverage phase shrinks with the

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from reference_server import BackgroundServer
-from reference_server.mock import MockAPI
+from aimlapi_gemini.testing._server import BackgroundServer
+from aimlapi_gemini.testing._server.mock import MockAPI
 
 from .served import ExampleAPI, Watch
 

@@ -15,10 +15,10 @@ from bench_kit.examples import base_url_for, example_env, run_example
 from checked_code import EXAMPLES_DIR, ROOT, left_out_examples
 
 from aimlapi_gemini.models import ChatCompletionRequest
-from reference_server import BackgroundServer, ReferenceApp
-from reference_server.exchange import Message, Receive, Scope, Send
-from reference_server.mock import MockAPI
-from reference_server.spec import find_operation
+from aimlapi_gemini.testing._server import BackgroundServer, ReferenceApp
+from aimlapi_gemini.testing._server.exchange import Message, Receive, Scope, Send
+from aimlapi_gemini.testing._server.mock import MockAPI
+from aimlapi_gemini.testing._server.spec import find_operation
 
 
 @dataclass

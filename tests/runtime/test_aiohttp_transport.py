@@ -20,7 +20,7 @@ from aimlapi_gemini import (
 )
 from aimlapi_gemini._aiohttp import DEFAULT_CONNECTION_LIMITS, DefaultAioHttpClient
 from aimlapi_gemini.api.chat_completions import create_chat_completion
-from reference_server import BackgroundServer
+from aimlapi_gemini.testing._server import BackgroundServer
 
 from .fakes import hello_request
 

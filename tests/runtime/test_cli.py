@@ -20,7 +20,7 @@ import spec_features as spec
 
 from aimlapi_gemini.__main__ import main
 from aimlapi_gemini.testing import MockAPI
-from reference_server import BackgroundServer
+from aimlapi_gemini.testing._server import BackgroundServer
 
 from .canned_server import CannedReply, canned_server
 from .fakes import FAKE_KEY, chunk_event, completion_json, error_json

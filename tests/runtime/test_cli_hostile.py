@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from reference_server import BackgroundServer
+from aimlapi_gemini.testing._server import BackgroundServer
 
 from .canned_server import CannedReply, canned_server
 from .fakes import DONE_EVENT, FAKE_KEY, chunk_event, completion_json

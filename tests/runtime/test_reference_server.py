@@ -21,7 +21,7 @@ from aimlapi_gemini import (
     StreamInterruptedError,
     UserMessage,
 )
-from reference_server import BackgroundServer
+from aimlapi_gemini.testing._server import BackgroundServer
 
 from .fakes import Calls
 

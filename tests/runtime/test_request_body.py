@@ -11,7 +11,7 @@ import spec_features as spec
 
 from aimlapi_gemini import ChatCompletionRequest, UserMessage, ValidationError
 from aimlapi_gemini.api.chat_completions import create_chat_completion
-from reference_server.validation import schema_errors
+from aimlapi_gemini.testing._server.validation import schema_errors
 
 from .fakes import BASE_URL, FAKE_KEY, FakeAPI, Reply, completion_json
 

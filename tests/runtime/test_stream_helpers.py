@@ -22,7 +22,7 @@ from aimlapi_gemini import (
     StreamInterruptedError,
 )
 from aimlapi_gemini.api.chat_completions import create_chat_completion
-from reference_server import BackgroundServer
+from aimlapi_gemini.testing._server import BackgroundServer
 
 from .fakes import DONE_EVENT, EventBody, FakeAPI, Reply, hello_request
 

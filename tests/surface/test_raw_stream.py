@@ -32,7 +32,7 @@ from aimlapi_gemini import (
     Stream,
     UserMessage,
 )
-from reference_server import BackgroundServer
+from aimlapi_gemini.testing._server import BackgroundServer
 
 HI = [UserMessage(content="hi")]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from checked_code import README, checked_readme_blocks, readme_blocks
 
-from reference_server import BackgroundServer
+from aimlapi_gemini.testing._server import BackgroundServer
 
 # What each block prints, by the heading it is under: a regex the whole output must match. A
 # block under a heading not listed here fails, so that every new block gets its check.

@@ -1,11 +1,11 @@
-# Copied from scripts/testing_kit/__init__.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/testing/__init__.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """Test code built on aimlapi_gemini without a key or a network: ``MockAPI``, the reference server as a
 test double, and a pytest plugin whose ``aimlapi_mock`` fixture is a fresh MockAPI per test.
 
 Needs the ``testing`` extra (``pip install 'aimlapi-gemini[testing]'``). The names are imported on
 first use, so that the pytest plugin (registered for every install) costs nothing where the kit is
-not used. Built by ``make generate`` from scripts/testing_kit and scripts/reference_server.
+not used. Copied by ``make generate`` from scripts/package/aimlapi_gemini/testing/.
 """
 
 from __future__ import annotations

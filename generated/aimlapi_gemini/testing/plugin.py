@@ -1,4 +1,4 @@
-# Copied from scripts/testing_kit/plugin.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/testing/plugin.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """The pytest plugin (entry point ``pytest11``): the ``aimlapi_mock`` fixture, a MockAPI per test.
 

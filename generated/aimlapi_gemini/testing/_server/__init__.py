@@ -1,4 +1,4 @@
-# Copied from scripts/reference_server/__init__.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/testing/_server/__init__.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """A local reference server for the AI/ML API chat completions endpoint, driven by generated/openapi.json.
 

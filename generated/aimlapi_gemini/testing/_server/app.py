@@ -1,4 +1,4 @@
-# Copied from scripts/reference_server/app.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/testing/_server/app.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """The ASGI application: routing, authentication, then faults, validation and the reply."""
 

@@ -1,4 +1,4 @@
-# Copied from scripts/reference_server/arguments.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/testing/_server/arguments.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """Example tool-call arguments built from a function's JSON-Schema `parameters`."""
 

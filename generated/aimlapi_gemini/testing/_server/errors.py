@@ -1,4 +1,4 @@
-# Copied from scripts/reference_server/errors.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/testing/_server/errors.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """Vendor-shaped error bodies: {message, path, requestId, statusCode, timestamp}."""
 

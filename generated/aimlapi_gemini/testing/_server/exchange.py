@@ -1,4 +1,4 @@
-# Copied from scripts/reference_server/exchange.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/testing/_server/exchange.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """One request/response exchange over ASGI: reading the body, sending replies, dropping the link."""
 

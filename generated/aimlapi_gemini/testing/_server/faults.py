@@ -1,4 +1,4 @@
-# Copied from scripts/reference_server/faults.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/testing/_server/faults.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """Fault injection, chosen per request by headers. This is a contract other tests rely on.
 

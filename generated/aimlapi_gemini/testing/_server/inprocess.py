@@ -1,4 +1,4 @@
-# Copied from scripts/reference_server/inprocess.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/testing/_server/inprocess.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """An httpx transport (sync and async) that serves an ASGI app in-process, without sockets.
 

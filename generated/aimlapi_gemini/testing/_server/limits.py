@@ -1,4 +1,4 @@
-# Copied from scripts/reference_server/limits.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/testing/_server/limits.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """The server's resource limits: one place for every size, depth, count and deadline.
 

@@ -1,4 +1,4 @@
-# Copied from scripts/reference_server/mock.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/testing/_server/mock.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """MockAPI: the reference server as a test double for code built on the client (aimlapi_gemini.testing).
 

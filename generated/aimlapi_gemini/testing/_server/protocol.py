@@ -1,4 +1,4 @@
-# Copied from scripts/reference_server/protocol.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/testing/_server/protocol.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """uvicorn's h11 protocol with four additions: the connection's transport in the ASGI scope, a
 deadline for receiving a request's headers, a vendor-shaped 503 past max_concurrency, and a

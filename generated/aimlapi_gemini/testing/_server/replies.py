@@ -1,4 +1,4 @@
-# Copied from scripts/reference_server/replies.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/testing/_server/replies.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """Deterministic replies: the same request body (and X-Reply-Tokens) always gets the same answer.
 

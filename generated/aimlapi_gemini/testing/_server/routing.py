@@ -1,4 +1,4 @@
-# Copied from scripts/reference_server/routing.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/testing/_server/routing.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """Which request paths the operation's path answers.
 

@@ -1,4 +1,4 @@
-# Copied from scripts/reference_server/runner.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/testing/_server/runner.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """Running the app under uvicorn: in the foreground, in a background thread, or as a subprocess."""
 

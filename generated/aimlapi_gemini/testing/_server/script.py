@@ -1,4 +1,4 @@
-# Copied from scripts/reference_server/script.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/testing/_server/script.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """Scripted replies: answers a test has queued, consulted (in order) before the deterministic reply.
 

@@ -1,4 +1,4 @@
-# Copied from scripts/reference_server/spec.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/testing/_server/spec.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """The OpenAPI document the server is driven by: the resolved spec the aimlapi_gemini package ships.
 

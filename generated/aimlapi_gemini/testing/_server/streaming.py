@@ -1,4 +1,4 @@
-# Copied from scripts/reference_server/streaming.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/testing/_server/streaming.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """Server-sent events for `stream: true`: role chunk, one chunk per token, final chunk, [DONE]."""
 

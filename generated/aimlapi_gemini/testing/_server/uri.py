@@ -1,4 +1,4 @@
-# Copied from scripts/reference_server/uri.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/testing/_server/uri.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """`format: uri` as RFC 3986 defines an absolute URI (scheme ":" hier-part ["?" query] ["#" fragment]).
 

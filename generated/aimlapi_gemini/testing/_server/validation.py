@@ -1,4 +1,4 @@
-# Copied from scripts/reference_server/validation.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/testing/_server/validation.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """Request-body validation against the spec, with the vendor's 400 message format.
 

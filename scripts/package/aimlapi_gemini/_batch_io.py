@@ -5,10 +5,11 @@ Input (JSON Lines, UTF-8): each line is ``{"custom_id": "...", "body": {ChatComp
 operation's, ``POST`` and ``/v1/chat/completions`` today: ``_spec_facts.CHAT_METHOD``, ``CHAT_PATH``;
 a path with parameters filled from the body, ``/openai/deployments/{model}``, is the endpoint as
 the spec writes it, or as the line's body fills it, ``/openai/deployments/cohere%2Fcommand-r-plus``:
-each line goes to the path its own body fills), or a bare request body, whose ``custom_id`` is then its line number
-(``"1"`` for the first line). Blank lines are ignored. A line that is not JSON, not one of these
-shapes, whose body is no valid ``ChatCompletionRequest`` (the generated model's own checks) or
-whose ``custom_id`` came earlier is an ``InvalidLine`` naming its line number; it is never sent.
+each line goes to the path its own body fills), or a bare request body, whose ``custom_id`` is
+then its line number (``"1"`` for the first line). Blank lines are ignored. A line that is not
+JSON, not one of these shapes, whose body is no valid ``ChatCompletionRequest`` (the generated
+model's own checks) or whose ``custom_id`` came earlier is an ``InvalidLine`` naming its line
+number; it is never sent.
 
 Output (JSON Lines): one line per request, ``{"custom_id", "response": {"status_code",
 "request_id", "body"}}`` or ``{"custom_id", "error": {"status_code", "request_id", "message",
@@ -32,9 +33,10 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from attrs import define, field
+
 from aimlapi_gemini._spec_facts import CHAT_METHOD, CHAT_PATH
 from aimlapi_gemini.models.chat_completion_request import ChatCompletionRequest
-from attrs import define, field
 
 if sys.platform != "win32":
     import fcntl
@@ -143,7 +145,8 @@ def _lone_surrogate(text: str) -> str | None:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
-        return f"a lone surrogate (U+{ord(text[exc.start]):04X} at character {exc.start}), which UTF-8 cannot encode"
+        where = f"U+{ord(text[exc.start]):04X} at character {exc.start}"
+        return f"a lone surrogate ({where}), which UTF-8 cannot encode"
     return None
 
 

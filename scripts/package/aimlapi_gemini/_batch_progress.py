@@ -42,8 +42,9 @@ class ProgressBar:
         self._last = now
         handled = summary.finished + summary.already_done + summary.other_shard
         self._bar.n = handled
+        counts = f"ok {summary.succeeded}, errors {summary.failed}, invalid {summary.invalid}"
         self._bar.set_postfix_str(
-            f"ok {summary.succeeded}, errors {summary.failed}, invalid {summary.invalid}; {limiter.describe()}",
+            f"{counts}; {limiter.describe()}",
             refresh=False,
         )
         self._bar.refresh()

@@ -197,7 +197,6 @@ class SSEDecoder:
         elif name == b"id":
             if b"\0" not in value:
                 self._id_buffer = value.decode("utf-8", "replace")
-        elif name == b"retry":
-            if value.isdigit():  # ASCII digits only, as bytes.isdigit checks
-                self.retry = int(value)
+        elif name == b"retry" and value.isdigit():  # ASCII digits only, as bytes.isdigit checks
+            self.retry = int(value)
         # Any other field name is ignored.

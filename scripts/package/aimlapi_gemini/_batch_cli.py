@@ -111,6 +111,7 @@ def _say(message: str) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the ``batch`` subcommand; returns the exit code."""
     import httpx
+
     from aimlapi_gemini._batch import InvalidInputError, run_batch
     from aimlapi_gemini._batch_io import BatchFileError, InvalidLine, count_lines
     from aimlapi_gemini._batch_progress import ProgressBar, wants_bar

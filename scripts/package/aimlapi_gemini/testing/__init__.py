@@ -3,7 +3,7 @@ test double, and a pytest plugin whose ``aimlapi_mock`` fixture is a fresh MockA
 
 Needs the ``testing`` extra (``pip install 'aimlapi-gemini[testing]'``). The names are imported on
 first use, so that the pytest plugin (registered for every install) costs nothing where the kit is
-not used. Built by ``make generate`` from scripts/testing_kit and scripts/reference_server.
+not used. Copied by ``make generate`` from scripts/package/aimlapi_gemini/testing/.
 """
 
 from __future__ import annotations

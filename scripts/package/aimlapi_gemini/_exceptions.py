@@ -15,6 +15,7 @@ import pickle
 from typing import Any
 
 import httpx
+
 from aimlapi_gemini.models.error_response import ErrorResponse
 
 from ._json import loads
@@ -72,7 +73,7 @@ class AimlApiError(Exception):
             kept = _picklable(value)
             try:
                 pickle.dumps(kept)
-            except Exception:  # noqa: BLE001  (anything that does not pickle is left out)
+            except Exception:  # anything that does not pickle is left out
                 continue
             state[name] = kept
         return _restore, (type(self), self.args), state

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, TypedDict, Unpack
 
 import httpx
+from attrs import define, field
 
 # The client's retry engine and policy imported as the generated client imports them, so that the
 # options it builds and the Backoff it takes are the very classes the engine's signatures name.
@@ -35,7 +36,6 @@ from aimlapi_gemini.api.chat_completions import create_chat_completion
 from aimlapi_gemini.client import AuthenticatedClient
 from aimlapi_gemini.models.chat_completion import ChatCompletion
 from aimlapi_gemini.types import UNSET
-from attrs import define, field
 
 from ._batch_io import (
     BatchFileError,
@@ -99,7 +99,8 @@ class BatchSummary:
     already_done: int = 0
     """Lines skipped because the output answers them already (resume)."""
     failed_before: int = 0
-    """Of ``already_done``, the lines whose output line is an error (``errors_only_retry`` sends them again)."""
+    """Of ``already_done``, the lines whose output line is an error (``errors_only_retry`` sends
+    them again)."""
     other_shard: int = 0
     unfinished: int = 0
     """Lines taken from the input but left without an output line, so the next run sends them:
@@ -255,7 +256,7 @@ class _Run:
     async def _answer_or_error(self, item: BatchItem) -> _Response | _Deferred | dict[str, Any]:
         try:
             return await self.answer(item)
-        except Exception as exc:  # noqa: BLE001 - one line's surprise must not end the run
+        except Exception as exc:  # one line's surprise must not end the run
             message = f"{type(exc).__name__}: {exc}"
             return error_record(item.custom_id, None, None, message, None)
 

@@ -6,13 +6,16 @@ import os
 import re
 
 import httpx
-from aimlapi_gemini._spec_facts import DEFAULT_BASE_URL as DEFAULT_BASE_URL  # the spec's server
+
+from aimlapi_gemini._spec_facts import (  # the spec's server, re-exported
+    DEFAULT_BASE_URL as DEFAULT_BASE_URL,  # noqa: PLC0414
+)
 from aimlapi_gemini._version import __version__
 
 from ._exceptions import ConfigurationError, MissingAPIKeyError
 from ._secret import Secret, header_problem
 from ._sse import (
-    DEFAULT_MAX_EVENT_BYTES as DEFAULT_MAX_EVENT_BYTES,
+    DEFAULT_MAX_EVENT_BYTES as DEFAULT_MAX_EVENT_BYTES,  # noqa: PLC0414
 )  # one event (16 MiB); the SSE decoder enforces it
 
 API_KEY_ENV = "AIML_API_KEY"
