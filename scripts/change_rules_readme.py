@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Rewrite the README's table of change rules from scripts/codegen/spec_diff/rules.py.
 
-tests/test_spec_changes.py fails when the README's table differs from the rules; run this then.
+tests/codegen/test_spec_changes.py fails when the README's table differs from the rules; run this then.
 """
 
 from __future__ import annotations

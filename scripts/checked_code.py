@@ -5,9 +5,9 @@ A vendor revision may drop an optional part of the request (a field such as `max
 the image part); code that uses it then no longer type-checks or runs, through no fault of its
 own. So each example file and each README block lists here what it needs (features as
 `spec_features.has_feature` names them), and only those whose needs the resolved spec meets are
-checked: by mypy and pyright (`make typecheck` and tests/test_quality.py through
+checked: by mypy and pyright (`make typecheck` and tests/repo/test_quality.py through
 scripts/typecheck_targets.py, tests/examples/test_examples_static.py), run (tests/examples,
-tests/surface/test_readme_surface.py, tests/test_readme.py, `make examples`). The others are left
+tests/client/test_readme_surface.py, tests/repo/test_readme.py, `make examples`). The others are left
 out, and tests/examples/test_checked_code.py asserts that this is exact: a file left out uses a
 feature the client lacks, every need listed shows in the code's text, and no code uses an optional
 feature it does not list.

@@ -1,4 +1,4 @@
-"""What `make typecheck` (and tests/test_quality.py) type-checks, for the spec at hand.
+"""What `make typecheck` (and tests/repo/test_quality.py) type-checks, for the spec at hand.
 
 `typecheck_targets.py mypy` prints mypy's paths: the generated package, scripts/, tests/ and the
 examples scripts/checked_code.py keeps for this spec; `typecheck_targets.py pyright` prints the

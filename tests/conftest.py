@@ -1,4 +1,5 @@
-"""Shared fixtures: the local reference server (the testing kit's _server) on loopback."""
+"""Shared fixtures: the local reference server (the testing kit's _server) on loopback; the
+fakes' fixtures (tests/doubles/fixtures.py) for every folder."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import pytest
 
 from aimlapi_gemini.testing._server import BackgroundServer
 from codegen.pipeline import stale_inputs
+
+pytest_plugins = ["tests.doubles.fixtures"]
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

@@ -3,7 +3,7 @@
 Each rule takes plain data (the resolved spec as a dict, or ``ModelFacts`` read off the
 generator's parsed models by ``template_plan.py``) and returns a small frozen value, or raises
 ``GenerationError`` with the reason the generation cannot go on. Jinja cannot raise and is hard
-to test; here each rule has a unit test that needs no regeneration (tests/test_codegen_plan.py).
+to test; here each rule has a unit test that needs no regeneration (tests/codegen/test_plan.py).
 """
 
 from __future__ import annotations

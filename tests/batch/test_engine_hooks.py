@@ -12,11 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
-# tests/runtime is the package `runtime` to pytest and `tests.runtime` to mypy: the fakes are typed there.
-from runtime.fakes import completion_json, error_json  # type: ignore[import-not-found]
-
 from aimlapi_gemini import AuthenticatedClient, Backoff
 from aimlapi_gemini.batch import BatchSummary, arun_batch
+from tests.doubles.fakes import completion_json, error_json
 
 from .conftest import output_lines, write_input
 

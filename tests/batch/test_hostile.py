@@ -16,13 +16,11 @@ from typing import Any
 import httpx
 import pytest
 
-# tests/runtime is the package `runtime` to pytest and `tests.runtime` to mypy: the fakes are typed there.
-from runtime.fakes import completion_json  # type: ignore[import-not-found]
-
 from aimlapi_gemini import AuthenticatedClient, Backoff, batch
 from aimlapi_gemini._batch import DEFAULT_MAX_RETRIES, MAX_CONCURRENCY
 from aimlapi_gemini._batch_io import InvalidLine, OutputWriter
 from aimlapi_gemini.batch import BatchSummary, InvalidInputError, arun_batch
+from tests.doubles.fakes import completion_json
 
 from .conftest import RecordedServer, ServerFactory, cli_env, ids_of, output_lines, request_body, write_input
 

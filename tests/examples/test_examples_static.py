@@ -1,6 +1,6 @@
 """examples/ without running it: each example is no longer than its OpenAI SDK twin (counted
 without the SDK), and pyright in strict mode passes on it (mypy --strict does too:
-tests/test_quality.py checks examples/ with the rest of the tree), while the same strict run
+tests/repo/test_quality.py checks examples/ with the rest of the tree), while the same strict run
 finds the errors of deliberately wrong code. Type checks take the examples whose spec features the
 spec has (scripts/checked_code.py; test_checked_code.py asserts which are left out)."""
 

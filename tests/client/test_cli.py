@@ -1,0 +1,429 @@
+"""``python -m aimlapi_gemini chat ...`` against loopback servers: replies on stdout, one-line errors
+on stderr, exit codes 0 / 1 (API or output) / 2 (usage). Most tests run the program as a user does,
+in a subprocess; the hostile replies that need the library's typed errors are in test_cli_hostile.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import pytest
+import spec_features as spec
+
+from aimlapi_gemini.__main__ import main
+from aimlapi_gemini.testing import MockAPI
+from aimlapi_gemini.testing._server import BackgroundServer
+from tests.doubles.canned_server import CannedReply, canned_server
+from tests.doubles.fakes import FAKE_KEY, chunk_event, completion_json, error_json
+
+SPEC = Path(__file__).resolve().parents[2] / "generated" / "openapi.json"
+
+
+def cli_env(base_url: str, key: str = "") -> dict[str, str]:
+    """The caller's environment without any AIML_API_* setting, then the given ones."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("AIML_API")}
+    env["AIML_API_BASE_URL"] = base_url
+    if key:
+        env["AIML_API_KEY"] = key
+    return env
+
+
+def run_cli(
+    *args: str | bytes, env: dict[str, str], stdin: bytes | None = None, stdout: Any = subprocess.PIPE
+) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "aimlapi_gemini", *args],
+        input=stdin,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[bytes], code: int, *fragments: str) -> str:
+    """Exit ``code``, nothing on stdout, exactly one line on stderr that holds every fragment."""
+    err = result.stderr.decode("utf-8", "backslashreplace")
+    assert result.returncode == code, err
+    assert not result.stdout
+    assert err.startswith("aimlapi-gemini"), err
+    assert err.count("\n") == 1, err
+    assert "Traceback" not in err
+    for fragment in fragments:
+        assert fragment in err
+    return err
+
+
+@pytest.fixture
+def env(reference_server: BackgroundServer) -> dict[str, str]:
+    return cli_env(reference_server.base_url, reference_server.api_key)
+
+
+@pytest.fixture
+def server_env(reference_server: BackgroundServer, monkeypatch: pytest.MonkeyPatch) -> BackgroundServer:
+    monkeypatch.setenv("AIML_API_KEY", reference_server.api_key)
+    monkeypatch.setenv("AIML_API_BASE_URL", reference_server.base_url)
+    return reference_server
+
+
+# --- replies -------------------------------------------------------------------------------------
+
+# The request field each of the CLI's field options fills (a revision may lack it).
+FIELD_OF_OPTION = {"--temperature": "temperature", "--max-tokens": "max_tokens"}
+
+
+def _at_most(tokens: int) -> tuple[list[str], int | None]:
+    """`--max-tokens N` and the bound on the reply's words, where the spec has max_tokens."""
+    if spec.field_present("max_tokens"):
+        return ["--max-tokens", str(tokens)], tokens
+    return [], None
+
+
+@pytest.mark.usefixtures("server_env")
+@pytest.mark.parametrize("stream", [[], ["--stream"]], ids=["reply", "streamed"])
+def test_chat_prints_the_reply(capsys: pytest.CaptureFixture[str], stream: list[str]) -> None:
+    limit, words = _at_most(5)
+    assert main(["chat", "Hello there", "--system", "Be brief.", *limit, *stream]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert out.endswith("\n")
+    assert 1 <= len(out.split()) <= (words or len(out.split()))
+
+
+@pytest.mark.usefixtures("server_env")
+def test_streamed_and_plain_replies_are_the_same_text(capsys: pytest.CaptureFixture[str]) -> None:
+    # some option this revision's spec has (a fixed reply either way: the server is deterministic)
+    option = ["--temperature", "0.2"] if spec.has_request_field("temperature") else []
+    main(["chat", "Same question", *option])
+    plain = capsys.readouterr().out
+    main(["chat", "Same question", *option, "--stream"])
+    assert capsys.readouterr().out == plain
+
+
+def test_the_module_runs_as_a_program(env: dict[str, str]) -> None:
+    limit, words = _at_most(3)
+    result = run_cli("chat", "Hello", "--stream", *limit, env=env)
+    assert result.returncode == 0, result.stderr
+    assert 1 <= len(result.stdout.split()) <= (words or len(result.stdout.split()))
+    assert result.stderr == b""
+
+
+@pytest.mark.parametrize("stream", [[], ["--stream"]], ids=["reply", "streamed"])
+def test_a_dash_reads_the_prompt_from_stdin(env: dict[str, str], stream: list[str]) -> None:
+    from_stdin = run_cli("chat", "-", *stream, env=env, stdin="Tell me about the Loire ✓".encode())
+    from_argv = run_cli("chat", "Tell me about the Loire ✓", *stream, env=env)
+    assert from_stdin.returncode == 0, from_stdin.stderr
+    assert "Loire ✓" in from_stdin.stdout.decode()  # the reference server echoes the topic
+    assert from_stdin.stdout == from_argv.stdout
+
+
+def test_version_is_the_installed_package_version() -> None:
+    result = run_cli("--version", env=cli_env("http://127.0.0.1:9"))
+    assert result.returncode == 0
+    assert result.stdout.decode() == f"aimlapi-gemini {version('aimlapi-gemini')}\n"
+
+
+# --- options: what is accepted, and its rejected twin ----------------------------------------------
+
+
+REQUEST = json.loads(SPEC.read_text())["components"]["schemas"]["ChatCompletionRequest"]["properties"]
+
+
+def _beyond_the_specs_bounds() -> list[tuple[list[str], str]]:
+    """Values just outside the ranges the spec gives the fields the CLI's options fill, with what
+    the one-line error says (the range is the spec's: the CLI copies no bound)."""
+    cases: list[tuple[list[str], str]] = []
+    temperature = REQUEST.get("temperature", {})
+    if "maximum" in temperature:
+        cases.append((["--temperature", str(temperature["maximum"] + 0.5)], f"<= {temperature['maximum']:g}"))
+    if "minimum" in temperature:
+        cases.append((["--temperature", str(temperature["minimum"] - 0.1)], f">= {temperature['minimum']:g}"))
+    if "minimum" in REQUEST.get("max_tokens", {}) and REQUEST["max_tokens"]["minimum"] >= 1:
+        cases.append((["--max-tokens", str(REQUEST["max_tokens"]["minimum"] - 1)], ">= "))
+    return cases
+
+
+@pytest.mark.parametrize(
+    ("option", "says"), _beyond_the_specs_bounds(), ids=lambda v: " ".join(v) if isinstance(v, list) else ""
+)
+def test_a_value_beyond_the_specs_range_is_a_usage_error_naming_the_range(
+    option: list[str], says: str
+) -> None:
+    with canned_server(CannedReply(500)) as server:  # would answer, if anything were sent
+        result = run_cli("chat", "Hi", *option, env=cli_env(server.base_url, "any-key"))
+    assert_one_line_error(result, 2, f"error: {option[0]}: ", says)
+    assert server.requests == 0
+
+
+@pytest.mark.parametrize(
+    ("option", "field"), [("--temperature", "temperature"), ("--max-tokens", "max_tokens")]
+)
+def test_an_option_for_a_field_the_spec_lacks_is_refused_and_one_it_has_is_sent(
+    env: dict[str, str], option: str, field: str
+) -> None:
+    result = run_cli("chat", "Hi", option, "1", env=env)
+    if field in REQUEST:
+        assert result.returncode == 0, result.stderr
+    else:
+        assert_one_line_error(result, 2, f"{option}: this API's requests have no {field} field")
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        ["--temperature", "0"],
+        ["--temperature", "2"],
+        ["--temperature", "0.7"],
+        ["--timeout", "30"],
+        ["--timeout", "0.5e2"],
+        ["--max-retries", "0"],
+        ["--max-tokens", "1"],
+    ],
+    ids=" ".join,
+)
+def test_options_in_range_are_sent(env: dict[str, str], option: list[str]) -> None:
+    if option[0] in FIELD_OF_OPTION and not spec.has_request_field(FIELD_OF_OPTION[option[0]]):
+        return  # refused instead: test_an_option_for_a_field_the_spec_lacks_is_refused_...
+    result = run_cli("chat", "Hi", *option, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip()
+
+
+@pytest.mark.parametrize(
+    ("option", "says"),
+    [
+        (["--temperature", "nan"], "finite"),
+        (["--temperature", "inf"], "finite"),
+        (["--temperature=-inf"], "finite"),  # with "=": argparse reads "-inf" alone as an option
+        (["--temperature", "warm"], "not a number"),
+        (["--timeout", "-1"], "above 0"),
+        (["--timeout", "0"], "above 0"),
+        (["--timeout", "nan"], "finite"),
+        (["--max-retries", "-1"], "0 or more"),
+        (["--max-retries", "1.5"], "not a whole number"),
+        (["--max-tokens", "-1"], "0 or more"),
+        (["--max-tokens", "many"], "not a whole number"),
+        (["--base-url", "http://[::1"], "not a valid URL"),
+        (["--base-url", "api.aimlapi.com"], "absolute http"),
+        (["--base-url", "ftp://127.0.0.1"], "absolute http"),
+    ],
+    ids=lambda value: " ".join(value) if isinstance(value, list) else "",
+)
+def test_options_out_of_range_are_usage_errors_before_any_call(option: list[str], says: str) -> None:
+    with canned_server(CannedReply(500)) as server:  # would answer, if anything were sent
+        result = run_cli("chat", "Hi", *option, env=cli_env(server.base_url, "any-key"))
+    assert_one_line_error(result, 2, f"argument {option[0].split('=')[0]}: ", says)
+    assert server.requests == 0
+
+
+def test_a_missing_command_is_one_line_too() -> None:
+    assert_one_line_error(run_cli(env=cli_env("http://127.0.0.1:9")), 2, "required")
+
+
+def test_bad_usage_exits_2_in_process(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["chat", "Hi", "--max-tokens", "many"])
+    assert caught.value.code == 2
+    assert "--max-tokens" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("suffix", ["", "/v1", "/v1/"])
+def test_base_url_option_wins_over_the_environment(reference_server: BackgroundServer, suffix: str) -> None:
+    env = cli_env("http://127.0.0.1:9", reference_server.api_key)  # nothing listens on port 9
+    # With the vendor's spelling (.../v1) too: the version is sent once.
+    result = run_cli("chat", "Hi", "--base-url", reference_server.base_url + suffix, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip()
+
+
+@pytest.mark.parametrize(
+    "model", ["gemini-pro", "google/gemini-pro", "my-org/a-model-the-spec-does-not-list"]
+)
+def test_model_takes_any_id_as_the_spec_does(
+    aimlapi_mock: MockAPI, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], model: str
+) -> None:
+    monkeypatch.setenv("AIML_API_KEY", aimlapi_mock.api_key)
+    monkeypatch.setenv("AIML_API_BASE_URL", aimlapi_mock.base_url)
+    aimlapi_mock.reply(text="Served.")
+    assert main(["chat", "Hi", "--model", model]) == 0
+    assert capsys.readouterr().out == "Served.\n"
+    assert [request.model for request in aimlapi_mock.requests] == [model]
+
+
+def test_help_suggests_the_known_model_ids(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["chat", "--help"])
+    assert caught.value.code == 0
+    shown = " ".join(capsys.readouterr().out.split())  # argparse wraps the help text
+    assert "--model ID" in shown
+    for known in spec.model_ids():  # the ids this revision lists, if any
+        assert known in shown
+    assert "or any other" in shown
+
+
+# --- text that is not UTF-8 ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["chat", b"caf\xe9 au lait"],
+        ["chat", "Hi", "--system", b"\xff\xfe be brief"],
+        ["chat", "Hi", "--model", b"gemini-\xff"],
+    ],
+    ids=["prompt", "system", "model"],
+)
+def test_arguments_that_are_not_utf8_are_usage_errors(args: list[str | bytes]) -> None:
+    with canned_server(CannedReply(500)) as server:
+        result = run_cli(*args, env=cli_env(server.base_url, "any-key"))
+    assert_one_line_error(result, 2, "not UTF-8 text")
+    assert server.requests == 0
+
+
+def test_stdin_that_is_not_utf8_is_a_usage_error() -> None:
+    with canned_server(CannedReply(500)) as server:
+        result = run_cli("chat", "-", env=cli_env(server.base_url, "any-key"), stdin=b"caf\xe9 au lait")
+    assert_one_line_error(result, 2, "standard input is not UTF-8 text", "byte 3")
+    assert server.requests == 0
+
+
+def test_a_utf8_prompt_beyond_ascii_is_sent(env: dict[str, str]) -> None:
+    result = run_cli("chat", "Crème brûlée, 東京 🚀", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "Crème brûlée, 東京 🚀" in result.stdout.decode()
+
+
+# --- the key and the API's answers ---------------------------------------------------------------
+
+
+def test_no_key_is_a_usage_error_naming_the_variable() -> None:
+    assert_one_line_error(run_cli("chat", "Hi", env=cli_env("http://127.0.0.1:9")), 2, "AIML_API_KEY")
+
+
+def test_a_wrong_key_is_one_line_on_stderr_without_the_key(reference_server: BackgroundServer) -> None:
+    result = run_cli("chat", "Hi", env=cli_env(reference_server.base_url, FAKE_KEY))
+    err = assert_one_line_error(result, 1, "(request id ")
+    assert err.startswith("aimlapi-gemini: error: HTTP 401 Unauthorized: ")
+    assert FAKE_KEY not in err
+
+
+@pytest.mark.parametrize("stream", [[], ["--stream"]], ids=["reply", "streamed"])
+def test_a_request_the_api_rejects_exits_1_with_the_vendors_message(stream: list[str]) -> None:
+    body = json.dumps(error_json(400, "Body validation error: messages is too long", "req-cli-7")).encode()
+    with canned_server(CannedReply(400, body)) as server:
+        result = run_cli("chat", "Hi", *stream, env=cli_env(server.base_url, "any-key"))
+    assert_one_line_error(result, 1, "HTTP 400", "messages is too long", "req-cli-7")
+
+
+# --- stdout that goes away -----------------------------------------------------------------------
+
+BROKEN_PIPE_LINE = b"aimlapi-gemini: stopped: the reader of standard output went away (broken pipe)\n"
+
+
+@pytest.mark.parametrize("stream", [[], ["--stream"]], ids=["reply", "streamed"])
+def test_a_reader_that_left_ends_the_program_with_one_line(env: dict[str, str], stream: list[str]) -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # like `| head` after it has read its fill: every write gets EPIPE
+    try:
+        result = run_cli("chat", "Hello", *stream, env=env, stdout=write_end)
+    finally:
+        os.close(write_end)
+    # One line, no traceback, no "Exception ignored ... BrokenPipeError" at interpreter shutdown.
+    assert result.stderr == BROKEN_PIPE_LINE
+    assert result.returncode == 1
+
+
+@pytest.mark.parametrize("stream", ["", "--stream"], ids=["reply", "streamed"])
+def test_piping_into_head_prints_the_start_and_at_most_one_line(env: dict[str, str], stream: str) -> None:
+    limit = " ".join(_at_most(400)[0])  # a long reply, where the spec lets the CLI ask for one
+    command = f"{sys.executable} -m aimlapi_gemini chat Hello {limit} {stream} | head -c 5"
+    result = subprocess.run(["sh", "-c", command], capture_output=True, env=env, timeout=60, check=False)
+    # Whether the program writes again after head has left depends on timing: then it says so once.
+    assert result.stderr in (b"", BROKEN_PIPE_LINE)
+    assert len(result.stdout) == 5
+
+
+def test_a_closed_stdout_is_one_line_and_sends_nothing() -> None:
+    with canned_server(CannedReply(500)) as server:
+        result = subprocess.run(
+            ["sh", "-c", 'exec "$@" >&-', "sh", sys.executable, "-m", "aimlapi_gemini", "chat", "Hi"],
+            capture_output=True,
+            env=cli_env(server.base_url, "any-key"),
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 1
+    err = result.stderr.decode()
+    assert err == "aimlapi-gemini: error: cannot print the reply: standard output is closed\n"
+    assert server.requests == 0
+
+
+def test_a_stream_that_breaks_keeps_the_partial_reply_then_one_line() -> None:
+    error = json.dumps(error_json(500, "upstream model crashed", "req-cli-9"))
+    body = chunk_event("Once ") + chunk_event("upon ") + f"event: error\ndata: {error}\n\n".encode()
+    with canned_server(CannedReply(200, body, {"Content-Type": "text/event-stream"})) as server:
+        result = subprocess.run(
+            [sys.executable, "-m", "aimlapi_gemini", "chat", "Hi", "--stream"],
+            capture_output=True,
+            env=cli_env(server.base_url, "any-key"),
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 1
+    assert result.stdout == b"Once upon \n"
+    err = result.stderr.decode()
+    assert err.count("\n") == 1
+    assert "upstream model crashed" in err
+    assert "req-cli-9" in err
+
+
+@pytest.mark.parametrize(
+    ("content", "encoding", "printed"),
+    [("lone \ud800 surrogate", "utf-8", b"lone \\ud800 surrogate\n"), ("café", "ascii", b"caf\\xe9\n")],
+    ids=["lone-surrogate", "ascii-stdout"],
+)
+def test_characters_stdout_cannot_encode_are_printed_escaped(
+    content: str, encoding: str, printed: bytes
+) -> None:
+    # json.dumps writes the lone surrogate as the escape \ud800, which json.loads reads back.
+    reply = CannedReply(200, json.dumps(completion_json(content)).encode())
+    with canned_server(reply) as server:
+        env = {**cli_env(server.base_url, "any-key"), "PYTHONIOENCODING": encoding}
+        result = run_cli("chat", "Hi", env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == printed
+
+
+def test_ctrl_c_while_waiting_is_one_line_and_exit_130() -> None:
+    with canned_server(CannedReply(200, json.dumps(completion_json()).encode(), delay=30)) as server:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "aimlapi_gemini", "chat", "Hi"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=cli_env(server.base_url, "any-key"),
+        )
+        deadline = time.monotonic() + 30
+        while server.requests_seen == 0 and time.monotonic() < deadline:  # the call is under way
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == 130
+    assert out == b""
+    assert err == b"aimlapi-gemini: interrupted\n"
+
+
+def test_a_stdout_that_fails_to_write_is_one_line(env: dict[str, str]) -> None:
+    with open("/dev/full", "wb") as full:  # Linux: every write fails with ENOSPC
+        result = run_cli("chat", "Hello", env=env, stdout=full)
+    err = result.stderr.decode()
+    assert result.returncode == 1
+    assert err == "aimlapi-gemini: error: cannot print the reply: No space left on device\n"

@@ -1,0 +1,372 @@
+"""Vendor revisions built here from spec/gemini-pro.json with the structures the vendor's newer
+documents use, each regenerated with spec/overlay.yaml unchanged and driven through its own
+testing kit by the vendor sweep (scripts/vendor_sweep.py), as `make vendor-sweep` does.
+
+A revision either works (create, stream, a tool call where it takes function tools) or is refused
+in one line that says why; never a traceback, a hang or a package that does not import.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from vendor_sweep import sweep_one
+
+from codegen.pipeline import DEFAULT_OVERLAY, DEFAULT_SPEC, resolve_spec_with_report
+
+REPO = Path(__file__).resolve().parents[2]
+UPDATE_SPEC = [sys.executable, str(REPO / "scripts" / "update_spec.py")]
+PATH = "/v1/chat/completions"
+SPEC: dict[str, Any] = json.loads(DEFAULT_SPEC.read_text(encoding="utf-8"))
+
+pytestmark = pytest.mark.slow
+
+
+def _request(document: dict[str, Any], path: str = PATH) -> dict[str, Any]:
+    schema: dict[str, Any] = document["paths"][path]["post"]["requestBody"]["content"]["application/json"][
+        "schema"
+    ]
+    return schema
+
+
+def _schemas(document: dict[str, Any]) -> dict[str, Any]:
+    """The document's component schemas (created when a revision has none)."""
+    found: dict[str, Any] = document.setdefault("components", {}).setdefault("schemas", {})
+    return found
+
+
+def _local(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema a local `$ref` points to (followed until there is none), or the schema itself."""
+    while "$ref" in schema:
+        schema = _schemas(document)[str(schema["$ref"]).rsplit("/", 1)[-1]]
+    return schema
+
+
+def _kinds_key(document: dict[str, Any]) -> str:
+    """Whether the message kinds are a oneOf or an anyOf of the document's messages items."""
+    return "oneOf" if "oneOf" in _request(document)["properties"]["messages"]["items"] else "anyOf"
+
+
+def _role(document: dict[str, Any], shape: dict[str, Any]) -> str:
+    return str(_local(document, shape)["properties"]["role"]["enum"][0])
+
+
+def _roles(document: dict[str, Any]) -> list[str]:
+    items = _request(document)["properties"]["messages"]["items"]
+    return [_role(document, shape) for shape in items[_kinds_key(document)]]
+
+
+def _drop_role(document: dict[str, Any], role: str) -> None:
+    items = _request(document)["properties"]["messages"]["items"]
+    key = _kinds_key(document)
+    items[key] = [shape for shape in items[key] if _role(document, shape) != role]
+
+
+def _message(document: dict[str, Any], role: str) -> dict[str, Any]:
+    shapes: list[dict[str, Any]] = _request(document)["properties"]["messages"]["items"][_kinds_key(document)]
+    return next(_local(document, shape) for shape in shapes if _role(document, shape) == role)
+
+
+def _drop_image_parts(document: dict[str, Any], role: str) -> None:
+    """The image parts gone from a `role` message's list form of content (where it has one)."""
+    content = _local(document, _message(document, role)["properties"]["content"])
+    for member in content.get("anyOf") or content.get("oneOf") or [content]:
+        branch = _local(document, member)
+        if branch.get("type") == "array":
+            parts = _local(document, branch["items"])
+            members = parts.get("anyOf") or parts.get("oneOf") or [parts]
+            kept = [p for p in members if "image_url" not in _local(document, p).get("properties", {})]
+            branch["items"] = {"anyOf": kept}
+
+
+def _tool_shapes_changed(request: dict[str, Any], assistant: dict[str, Any]) -> None:
+    """Tool calls as a oneOf of a function call and a custom call; more tool_choice shapes."""
+    custom_call = {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string"},
+            "type": {"type": "string", "enum": ["custom"]},
+            "custom": {
+                "type": "object",
+                "properties": {"name": {"type": "string"}, "input": {"type": "string"}},
+            },
+        },
+        "required": ["id", "type", "custom"],
+    }
+    if "tool_calls" in assistant["properties"]:
+        function_call = assistant["properties"]["tool_calls"]["items"]
+        assistant["properties"]["tool_calls"]["items"] = {"oneOf": [function_call, custom_call]}
+    if "tool_choice" not in request["properties"]:
+        return
+    # A second `function` shape in tool_choice, and a union of objects no tag tells apart.
+    request["properties"]["tool_choice"]["anyOf"] += [
+        {
+            "type": "object",
+            "properties": {
+                "type": {"type": "string", "enum": ["function"]},
+                "function": {"type": "string", "enum": ["name"]},
+            },
+            "required": ["type", "function"],
+        },
+        {
+            "type": "object",
+            "properties": {
+                "type": {"type": "string", "enum": ["allowed_tools"]},
+                "allowed_tools": {"type": "object", "properties": {"tools": {"type": "array", "items": {}}}},
+            },
+            "required": ["type", "allowed_tools"],
+        },
+    ]
+
+
+def _newer_revision(document: dict[str, Any]) -> None:
+    """Everything the vendor's 2026 chat documents do differently, at once (on what the committed
+    spec has: a shape it already lacks stays gone, tool shapes change where it has them)."""
+    request = _request(document)
+    # Shapes the overlay names are gone: the function message, logit_bias, image parts, stop.
+    _drop_role(document, "function")
+    for name in ("logit_bias", "stop"):
+        request["properties"].pop(name, None)
+    _drop_image_parts(document, "user")
+    _tool_shapes_changed(request, _message(document, "assistant"))
+    # A component whose name is not a valid component name, and a list of any items in a union.
+    _schemas(document)["vendor/response-format"] = {
+        "type": "object",
+        "properties": {
+            "type": {"type": "string", "enum": ["json_schema"]},
+            "schema": {"anyOf": [{"type": "string"}, {"type": "array", "items": {}}]},
+        },
+        "required": ["type"],
+    }
+    request["properties"]["response_format"] = {"$ref": "#/components/schemas/vendor~1response-format"}
+    # The model ids are another model's; no security requirement; an alias path; a 200 body.
+    request["properties"]["model"] = {"type": "string", "enum": ["vendor/other-model"]}
+    operation = document["paths"][PATH]["post"]
+    operation.pop("security", None)
+    document.pop("security", None)
+    operation["responses"] = {"200": {"description": "OK"}}
+    document["paths"]["/chat/completions"] = {"post": copy.deepcopy(operation)}
+
+
+def _write(tmp_path: Path, change: Callable[[dict[str, Any]], None]) -> Path:
+    document = copy.deepcopy(SPEC)
+    change(document)
+    path = tmp_path / "vendor" / "revision.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
+def test_a_newer_revision_resolves_with_every_adaptation_reported(tmp_path: Path) -> None:
+    resolved, report = resolve_spec_with_report(_write(tmp_path, _newer_revision))
+    assert list(resolved["paths"]) == [PATH]
+    schemas = resolved["components"]["schemas"]
+    assert "FunctionMessage" not in schemas
+    assert "LogitBias" not in schemas
+    assert schemas["ChatCompletionRequestModel"]["enum"] == [
+        "vendor/other-model",
+        "gemini-pro",
+        "google/gemini-pro",
+    ]
+    assert "VendorResponseFormat" in schemas
+    skipped = {action.reason for action in report.skipped}
+    assert {"Name the function result message shape.", "Name the token-id to bias map."} <= skipped
+    notes = "\n".join(report.notes)
+    assert "/chat/completions served as an alias of /v1/chat/completions" in notes
+    assert "'vendor/response-format' is named 'VendorResponseFormat'" in notes
+    assert "requires no authentication" in notes
+    messages = schemas["ChatCompletionRequest"]["properties"]["messages"]["items"]
+    roles = _roles(copy.deepcopy(SPEC))
+    assert sorted(messages["discriminator"]["mapping"]) == sorted(
+        role for role in roles if role != "function"
+    )
+
+
+def test_a_newer_revision_works_through_its_testing_kit(tmp_path: Path) -> None:
+    row = sweep_one(_write(tmp_path, _newer_revision), DEFAULT_OVERLAY, tmp_path)
+    # The sweep tries a tool call where the document takes function tools, and says when it cannot.
+    tools = "tools" in _request(SPEC)["properties"]
+    tried = "create + stream + tool call" if tools else "create + stream (no function tools in this document)"
+    assert (row.outcome, row.detail) == ("works", tried)
+
+
+def _not_chat(document: dict[str, Any]) -> None:
+    """The chat operation (and any alias path of it) is a responses operation instead."""
+    operation = document["paths"].pop(PATH)
+    document["paths"] = {
+        path: item
+        for path, item in document["paths"].items()
+        if "messages" not in json.dumps(item.get("post", {}).get("requestBody", {}))
+    }
+    body = _request({"paths": {PATH: operation}})
+    body["properties"]["input"] = body["properties"].pop("messages")
+    body["required"] = ["model", "input"]
+    document["paths"]["/v1/responses"] = operation
+
+
+def test_a_document_that_is_not_chat_completions_is_refused_in_one_line(tmp_path: Path) -> None:
+    row = sweep_one(_write(tmp_path, _not_chat), DEFAULT_OVERLAY, tmp_path)
+    assert row.outcome == "refused"
+    assert row.detail.startswith("not a chat-completions document")
+    assert "POST /v1/responses" in row.detail
+
+
+def test_the_sweep_prints_a_table_and_fails_only_on_a_broken_document(tmp_path: Path) -> None:
+    folder = _write(tmp_path, _not_chat).parent
+    (folder / "broken.json").write_text("{not json", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "vendor_sweep.py"), str(folder)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("refused"), result.stdout
+    assert "broken.json" in lines[0]
+    assert lines[1].startswith("refused")
+    assert "revision.json" in lines[1]
+    assert "Traceback" not in result.stdout + result.stderr
+    assert lines[-1].startswith("2 documents: 0 work, 2 refused with a report, 0 failed")
+    assert result.returncode == 0
+
+
+def _update_spec(
+    tmp_path: Path, document: Path, *extra: str
+) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """`make update-spec` on a copy of spec/ and generated/ (its hidden --spec and --out options)."""
+    spec = tmp_path / "spec" / "gemini-pro.json"
+    spec.parent.mkdir()
+    spec.write_bytes(DEFAULT_SPEC.read_bytes())
+    result = subprocess.run(
+        [*UPDATE_SPEC, str(document), "--spec", str(spec), "--out", str(tmp_path / "generated"), *extra],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    return result, spec
+
+
+def test_update_spec_takes_a_newer_revision_and_says_what_to_do_next(tmp_path: Path) -> None:
+    document = _write(tmp_path, _newer_revision)
+    result, spec = _update_spec(tmp_path, document, "--no-tests")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(spec.read_text(encoding="utf-8")) == json.loads(document.read_text(encoding="utf-8"))
+    assert (tmp_path / "generated" / "aimlapi_gemini" / "_spec_facts.py").is_file()
+    assert "overlay: action #" in result.stdout
+    assert "skipped, its shape is gone" in result.stdout
+    assert result.stdout.splitlines()[-1].startswith("next: run `make test`")
+
+
+def test_update_spec_refuses_a_document_it_cannot_take_and_leaves_spec_as_it_was(tmp_path: Path) -> None:
+    result, spec = _update_spec(tmp_path, _write(tmp_path, _not_chat))
+    assert result.returncode == 2
+    assert "not a chat-completions document" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert spec.read_bytes() == DEFAULT_SPEC.read_bytes()
+    assert not (tmp_path / "generated").exists()
+    assert result.stdout.splitlines()[-1].startswith("next: fix what is listed above")
+
+
+def _without_tools(document: dict[str, Any]) -> None:
+    """A newer revision for a model that calls no tools: no tools, tool_choice, tool message or
+    assistant tool calls, and max_completion_tokens beside max_tokens."""
+    _newer_revision(document)
+    request = _request(document)
+    for name in ("tools", "tool_choice"):
+        request["properties"].pop(name, None)
+    _drop_role(document, "tool")
+    _message(document, "assistant")["properties"].pop("tool_calls", None)
+    request["properties"]["max_completion_tokens"] = {"type": "integer", "minimum": 1}
+
+
+# The tests that take what they exercise from the spec (scripts/spec_features.py), run on a
+# regenerated client as a maintainer's `make test` would after `make update-spec`.
+SPEC_FOLLOWING_TESTS = [
+    "tests/client/test_models.py",
+    "tests/client/test_typed_params.py",
+    "tests/client/test_param_type_errors.py",
+    "tests/client/test_public_api.py",
+    "tests/client/test_request_body.py",
+    "tests/client/test_stream_helpers.py",
+    "tests/client/test_cli.py",
+    "tests/client/test_clients.py",
+    "tests/client/test_reply_goes_back.py",
+    "tests/client/test_object_keywords.py",
+    "tests/testing_kit/test_kit_as_a_user.py",
+    "tests/reference_server/test_replies_and_validation.py",
+]
+# What a checkout holds that the spec-following tests read (no virtual environment: this one's).
+CHECKOUT = ["scripts", "tests", "spec", "pyproject.toml"]
+
+
+@pytest.mark.parametrize(
+    "revision", [_newer_revision, _without_tools], ids=["2026 revision", "without tools"]
+)
+def test_the_spec_following_tests_pass_on_a_client_regenerated_from_a_revision(
+    tmp_path: Path, revision: Callable[[dict[str, Any]], None]
+) -> None:
+    checkout = tmp_path / "checkout"
+    for name in CHECKOUT:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, checkout / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copyfile(source, checkout / name)
+    spec = checkout / "spec" / "gemini-pro.json"
+    document = copy.deepcopy(SPEC)
+    revision(document)
+    spec.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    generated = subprocess.run(
+        [sys.executable, str(checkout / "scripts" / "generate.py")],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert generated.returncode == 0, generated.stderr
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("AIML_", "CONTRACT_"))}
+    env["PYTHONPATH"] = str(checkout / "generated")  # the regenerated package before the installed one
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-m",
+            "not slow",
+            *SPEC_FOLLOWING_TESTS,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=checkout,
+        env=env,
+        check=False,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert " passed" in result.stdout.splitlines()[-1]
+    assert "skipped" not in result.stdout.splitlines()[-1]
+
+
+def _max_tokens_required(document: dict[str, Any]) -> None:
+    _request(document)["required"].append("max_tokens")
+
+
+def test_a_revision_that_requires_another_field_is_smoked_with_a_value_from_its_schema(
+    tmp_path: Path,
+) -> None:
+    row = sweep_one(_write(tmp_path, _max_tokens_required), DEFAULT_OVERLAY, tmp_path)
+    assert row.outcome == "works", row.detail
