@@ -403,10 +403,18 @@ def test_characters_stdout_cannot_encode_are_printed_escaped(
     assert result.stdout == printed
 
 
+# `python -m aimlapi_gemini chat Hi` as started from a terminal: a suite run in the background by a
+# non-interactive shell inherits SIGINT ignored, and Python then never raises KeyboardInterrupt.
+_CHAT_AS_AT_A_TERMINAL = (
+    "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler);"
+    " sys.argv = ['aimlapi-gemini', 'chat', 'Hi']; runpy.run_module('aimlapi_gemini', run_name='__main__')"
+)
+
+
 def test_ctrl_c_while_waiting_is_one_line_and_exit_130() -> None:
     with canned_server(CannedReply(200, json.dumps(completion_json()).encode(), delay=30)) as server:
         process = subprocess.Popen(
-            [sys.executable, "-m", "aimlapi_gemini", "chat", "Hi"],
+            [sys.executable, "-c", _CHAT_AS_AT_A_TERMINAL],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=cli_env(server.base_url, "any-key"),
