@@ -412,18 +412,25 @@ _CHAT_AS_AT_A_TERMINAL = (
 
 
 def test_ctrl_c_while_waiting_is_one_line_and_exit_130() -> None:
-    with canned_server(CannedReply(200, json.dumps(completion_json()).encode(), delay=30)) as server:
-        process = subprocess.Popen(
+    reply = CannedReply(200, json.dumps(completion_json()).encode(), delay=30)
+    # Leaving the block closes the child's pipes and reaps it, pass or fail.
+    with (
+        canned_server(reply) as server,
+        subprocess.Popen(
             [sys.executable, "-c", _CHAT_AS_AT_A_TERMINAL],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=cli_env(server.base_url, "any-key"),
-        )
+        ) as process,
+    ):
         deadline = time.monotonic() + 30
         while server.requests_seen == 0 and time.monotonic() < deadline:  # the call is under way
             time.sleep(0.05)
         process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=30)
+        try:
+            out, err = process.communicate(timeout=30)
+        finally:
+            process.kill()
     assert process.returncode == 130
     assert out == b""
     assert err == b"aimlapi-gemini: interrupted\n"
