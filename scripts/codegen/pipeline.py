@@ -392,7 +392,7 @@ def _run_generator(resolved_path: Path, package_dir: Path) -> None:
                 ]
             )
             # The plan's decisions (plan.py), as globals the templates render.
-            template_plan.install(project.env, resolved_path, project.openapi.models)
+            template_plan.install(project.env, resolved_path, project.openapi)
             project.env.globals["facts"] = spec_facts(load_document(resolved_path))
             problems = project.build()
             for module, template in EXTRA_MODULES.items():
