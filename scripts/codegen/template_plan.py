@@ -210,6 +210,24 @@ def operation_facts(tag: str, endpoint: Any, chunks: StreamChunks) -> plan.Opera
     )
 
 
+def endpoint_body(endpoint: Any, chunk: plan.ModelName | None) -> plan.BodyUse:
+    """``plan.body_use`` of one of the generator's endpoints (``chunk``: its stream_chunk)."""
+    bodies = endpoint.bodies
+    json_bodies = sum(1 for body in bodies if body.body_type == "json")
+    prop = bodies[0].prop if len(bodies) == 1 else None
+    model_type = (
+        _code(prop.get_type_string())
+        if prop is not None and prop.template == MODEL_TEMPLATE and prop.required
+        else None
+    )
+    properties = (
+        [_text(sub.name) for sub in (prop.required_properties or []) + (prop.optional_properties or [])]
+        if prop is not None and prop.template == MODEL_TEMPLATE
+        else []
+    )
+    return plan.body_use(chunk is not None, json_bodies, len(bodies), model_type, properties)
+
+
 class ResourcePlans:
     """``plan.resource_plan`` of the surface's resources (pipeline.ResourceNode: class_name and
     operations as (method, tag, endpoint))."""
@@ -244,6 +262,10 @@ def install(env: Any, resolved_path: Path, openapi: Any) -> None:
     env.globals["replays"] = replays_of
     env.globals["model_import"] = plan.model_import
     env.globals["resource_plan"] = ResourcePlans(chunks, replays_of)
+    env.globals["endpoint_body"] = endpoint_body
+    env.globals["free_form_model"] = free_form_model
+    env.globals["property_bounds"] = property_bounds
+    env.globals["additional_bounds"] = additional_bounds
     env.globals["params_plan"] = lambda: params_plan(openapi, replays_of)
 
 
@@ -300,3 +322,43 @@ def params_plan(openapi: Any, replays_of: plan.Replays) -> ParamsPlan:
                 aliases[(name, _text(prop.name))] = plan.list_alias(name, _text(prop.name), names, pascal_case)
     replies = {reply.name: reply for name in names for reply in replays_of.replies_to(name)}
     return ParamsPlan(models, tuple(replies[name] for name in sorted(replies)), aliases)
+
+
+ANY_TEMPLATE = "any_property.py.jinja"
+
+
+def free_form_model(prop: Any) -> str:
+    """``plan.free_form_model`` of a model's property (its class, or ``""``)."""
+    if prop.template == MODEL_TEMPLATE:
+        return plan.free_form_model(held_models(prop), 0)
+    if prop.template != UNION_TEMPLATE:
+        return ""
+    members = prop.inner_properties
+    others = sum(
+        1
+        for inner in members
+        if inner.template != MODEL_TEMPLATE
+        and not (inner.template == ANY_TEMPLATE and inner._type_string == "None")
+    )
+    return plan.free_form_model(held_models(prop), others)
+
+
+def _schema_bounds(schema: Any) -> plan.Bounds | None:
+    # A $ref (a Reference) or a boolean schema has no bounds of its own.
+    if not hasattr(schema, "minimum"):
+        return None
+    return plan.bounds(schema.minimum, schema.maximum)
+
+
+def property_bounds(model: Any, prop: Any) -> plan.Bounds | None:
+    """The bounds the model's schema sets on ``prop`` itself (not through a $ref)."""
+    name = _text(prop.name)
+    for key, schema in (model.data.properties or {}).items():
+        if _text(key) == name:
+            return _schema_bounds(schema)
+    return None
+
+
+def additional_bounds(model: Any) -> plan.Bounds | None:
+    """The bounds the model's schema sets on each of its additional properties."""
+    return _schema_bounds(model.data.additionalProperties)
