@@ -252,7 +252,7 @@ EXTRA_MODULES = {
 
 
 # Templates of ours that the generator does not know: rendered with its parsed spec after it ran.
-OWN_TEMPLATES = {"_client.py.jinja": "_client.py", "resources.py.jinja": "resources.py"}
+OWN_TEMPLATES = {"resources.py.jinja": "resources.py"}
 
 
 @dataclass

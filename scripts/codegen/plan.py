@@ -371,13 +371,17 @@ def keyword_annotation(keyword: KeywordFacts, accepted: Sequence[str]) -> str:
     return type_string + (" | " + extra if extra else "")
 
 
-def accepted_types(keyword: KeywordFacts, replays_of: Replays) -> tuple[tuple[str, ...], tuple[ModelName, ...]]:
+def accepted_types(
+    keyword: KeywordFacts, replays_of: Replays
+) -> tuple[tuple[str, ...], tuple[ModelName, ...]]:
     """What a keyword takes beside its models, and the reply models among them: each model's
     TypedDict (``params.XParam``), a free-form model's plain mapping of its values' type, and the
     replies the API takes back as one of the models (as they are)."""
     names: list[str] = []
     for model in keyword.models:
-        names.append(f"params.{model.name}Param" if model.has_properties else f"Mapping[str, {model.value_type}]")
+        names.append(
+            f"params.{model.name}Param" if model.has_properties else f"Mapping[str, {model.value_type}]"
+        )
     replies = tuple(reply for model in keyword.models for reply in replays_of.replies_to(model.name))
     return (*names, *(reply.name for reply in replies)), replies
 
@@ -426,7 +430,10 @@ def operation_plan(facts: OperationFacts, replays_of: Replays) -> OperationPlan:
     flags = [keyword for keyword in facts.body_properties if keyword.name == "stream"]
     if facts.chunk and not flags:
         raise _cannot_arrange(facts.name, "it streams, but its body has no stream flag")
-    imports = [*facts.success_imports, *(line for parameter in facts.path_parameters for line in parameter.imports)]
+    imports = [
+        *facts.success_imports,
+        *(line for parameter in facts.path_parameters for line in parameter.imports),
+    ]
     if facts.chunk:
         imports.append(model_import(facts.chunk))
     keywords = []
@@ -457,9 +464,7 @@ def operation_plan(facts: OperationFacts, replays_of: Replays) -> OperationPlan:
 def module_imports(lines: Sequence[str]) -> tuple[str, ...]:
     """The import lines of a generated module, once each, sorted; ``typing`` and ``.types`` are
     left out (the module imports what it needs of them itself)."""
-    return tuple(
-        sorted(line for line in set(lines) if not line.startswith(("from .types", "from typing")))
-    )
+    return tuple(sorted(line for line in set(lines) if not line.startswith(("from .types", "from typing"))))
 
 
 @dataclass(frozen=True)

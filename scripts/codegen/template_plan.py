@@ -170,7 +170,7 @@ def operation_facts(tag: str, endpoint: Any, chunks: StreamChunks) -> plan.Opera
     """``plan.OperationFacts`` of one of the generator's endpoints. The shape is checked first (as
     the surface needs it), so a query parameter is refused before anything else is read."""
     bodies = endpoint.bodies
-    body_prop = bodies[0].prop if bodies else None
+    body_prop: Any = bodies[0].prop if bodies else None
     is_json_model = (
         len(bodies) == 1 and bodies[0].body_type == "json" and body_prop.template == MODEL_TEMPLATE
     )
@@ -304,7 +304,9 @@ def params_plan(openapi: Any, replays_of: plan.Replays) -> ParamsPlan:
         for name in model_refs(body.prop)
     ]
     refers_to = {
-        name: [ref for prop in model.required_properties + model.optional_properties for ref in model_refs(prop)]
+        name: [
+            ref for prop in model.required_properties + model.optional_properties for ref in model_refs(prop)
+        ]
         for name, model in by_name.items()
     }
     names = plan.reach(roots, refers_to)
@@ -319,7 +321,9 @@ def params_plan(openapi: Any, replays_of: plan.Replays) -> ParamsPlan:
                 and prop.template == LIST_TEMPLATE
                 and prop.inner_property.template == UNION_TEMPLATE
             ):
-                aliases[(name, _text(prop.name))] = plan.list_alias(name, _text(prop.name), names, pascal_case)
+                aliases[(name, _text(prop.name))] = plan.list_alias(
+                    name, _text(prop.name), names, pascal_case
+                )
     replies = {reply.name: reply for name in names for reply in replays_of.replies_to(name)}
     return ParamsPlan(models, tuple(replies[name] for name in sorted(replies)), aliases)
 
