@@ -244,7 +244,7 @@ EXTRA_MODULES = {
 
 
 # Templates of ours that the generator does not know: rendered with its parsed spec after it ran.
-OWN_TEMPLATES = {"_client.py.jinja": "_client.py", "resources.py.jinja": "resources.py"}
+OWN_TEMPLATES = {"resources.py.jinja": "resources.py"}
 
 
 @dataclass
@@ -384,7 +384,7 @@ def _run_generator(resolved_path: Path, package_dir: Path) -> None:
                 ]
             )
             # The plan's decisions (plan.py), as globals the templates render.
-            template_plan.install(project.env, resolved_path, project.openapi.models)
+            template_plan.install(project.env, resolved_path, project.openapi)
             project.env.globals["facts"] = spec_facts(load_document(resolved_path))
             problems = project.build()
             for module, template in EXTRA_MODULES.items():

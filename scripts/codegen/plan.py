@@ -9,8 +9,9 @@ to test; here each rule has a unit test that needs no regeneration (tests/codege
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from keyword import kwlist
 from typing import Any
 
 from .errors import GenerationError
@@ -217,4 +218,373 @@ def path_parameters(names: Sequence[str], body_properties: Sequence[str] | None)
     return PathParameters(
         from_body=tuple(name for name in names if name in properties),
         own=tuple(name for name in names if name not in properties),
+    )
+
+
+# --- replies the API takes back (x-replay-as) --------------------------------------------
+
+
+@dataclass(frozen=True)
+class Replays:
+    """Which reply model the API takes back as which request model (a schema's `x-replay-as`)."""
+
+    target: Mapping[str, ModelName]
+    """Reply model name -> the request model it is replayed as."""
+    replied: Mapping[str, tuple[ModelName, ...]]
+    """Request model name -> the reply models replayed as it, in the models' order."""
+
+    def target_of(self, name: str) -> ModelName | None:
+        return self.target.get(name)
+
+    def replies_to(self, name: str) -> tuple[ModelName, ...]:
+        return self.replied.get(name, ())
+
+
+def replays(models: Sequence[tuple[ModelName, str | None]]) -> Replays:
+    """The replays of the generated models, each given with its `x-replay-as` (or None). Raises
+    ``GenerationError`` when one names no model."""
+    by_name = {model.name: model for model, _ in models}
+    target: dict[str, ModelName] = {}
+    replied: dict[str, tuple[ModelName, ...]] = {}
+    for model, replay_as in models:
+        if not replay_as:
+            continue
+        if replay_as not in by_name:
+            raise GenerationError(f"x-replay-as of {model.name} names {replay_as}, which is no model")
+        target[model.name] = by_name[replay_as]
+        replied[replay_as] = (*replied.get(replay_as, ()), model)
+    return Replays(target, replied)
+
+
+def model_import(model: ModelName, package: str = ".") -> str:
+    """The import line of a generated model from the package (``.``) or a subpackage (``..``)."""
+    return f"from {package}models.{model.module} import {model.name}"
+
+
+# --- the OpenAI-SDK-shaped surface (resources.py) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class HeldModel:
+    """An object model a keyword takes (itself, a list's item or a union's member)."""
+
+    name: str
+    has_properties: bool
+    """False: a free-form object (LogitBias, FunctionParameters), a plain mapping in JSON."""
+    value_type: str = "Any"
+    """A free-form object's values' Python type (``Any`` when the schema does not say)."""
+
+
+@dataclass(frozen=True)
+class KeywordFacts:
+    """One property of an operation's body, as the generator typed it."""
+
+    name: str
+    """The JSON name."""
+    python_name: str
+    type_string: str
+    """The generator's annotation of the property (``list[Message]``, ``str | Unset``)."""
+    kind: str
+    """``list``, ``union`` or ``other``: how the generator holds it."""
+    required: bool = False
+    description: str = ""
+    models: tuple[HeldModel, ...] = ()
+    imports: tuple[str, ...] = ()
+    """The generator's import lines for its type (``from .models.x import X``, eager and lazy)."""
+
+
+@dataclass(frozen=True)
+class ParameterFacts:
+    """A path parameter the caller gives, as the generator typed it."""
+
+    python_name: str
+    type_string: str
+    description: str = ""
+    imports: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class OperationFacts:
+    """What the surface needs to know of one operation, read off the generator's endpoint."""
+
+    name: str
+    """The operation's function name (``create_chat_completion``)."""
+    summary: str
+    """What its docstring opens with: the summary, else the description, else the name."""
+    tag: str
+    """The functional module's package under ``api/``."""
+    other_parameters: bool
+    """It has query, header or cookie parameters."""
+    bodies: int
+    json_model_body: ModelName | None
+    """Its one body's model, when it has one body and that is a JSON object model."""
+    body_properties: tuple[KeywordFacts, ...]
+    success_types: tuple[str, ...]
+    """The annotation of each 2xx response, in the responses' order (repeats included)."""
+    success_imports: tuple[str, ...]
+    path_parameters: tuple[ParameterFacts, ...]
+    """The path parameters the caller gives (the body does not carry them)."""
+    chunk: ModelName | None
+    """The model of its event stream's chunks, when it streams."""
+
+
+# Keywords every method has besides the body's properties: a path parameter may not take them.
+SURFACE_KEYWORDS = (
+    "stream",
+    "extra_headers",
+    "extra_query",
+    "extra_body",
+    "timeout",
+    "max_retries",
+    "deadline",
+    "self",
+    "body",
+    "kwargs",
+)
+
+
+def _cannot_arrange(operation: str, why: str) -> GenerationError:
+    return GenerationError(f"resources.py.jinja cannot arrange {operation}: {why}")
+
+
+def check_operation_shape(name: str, other_parameters: bool, bodies: int, json_model_body: bool) -> None:
+    """The surface takes path parameters and at most one JSON object model body; anything else
+    stops the generation (the template has no keyword for it)."""
+    if other_parameters:
+        raise _cannot_arrange(name, "it has query, header or cookie parameters; extend the template")
+    if bodies and not (bodies == 1 and json_model_body):
+        raise _cannot_arrange(name, "its body is not one JSON object model")
+
+
+def keyword_annotation(keyword: KeywordFacts, accepted: Sequence[str]) -> str:
+    """A keyword's annotation: the generator's type, widened by ``accepted`` (the TypedDicts and
+    replies it also takes). A list takes any iterable (list is invariant: a list of one message
+    kind must do), of the models or the others; a list inside a union (``stop``: a text or texts)
+    any sequence."""
+    extra = " | ".join(accepted)
+    type_string = keyword.type_string
+    if keyword.kind == "list" and type_string.startswith("list["):
+        item, _, rest = type_string[5:].rpartition("]")
+        return "Iterable[" + item + (" | " + extra if extra else "") + "]" + rest
+    if keyword.kind == "union":
+        type_string = type_string.replace("list[", "Sequence[")
+    return type_string + (" | " + extra if extra else "")
+
+
+def accepted_types(
+    keyword: KeywordFacts, replays_of: Replays
+) -> tuple[tuple[str, ...], tuple[ModelName, ...]]:
+    """What a keyword takes beside its models, and the reply models among them: each model's
+    TypedDict (``params.XParam``), a free-form model's plain mapping of its values' type, and the
+    replies the API takes back as one of the models (as they are)."""
+    names: list[str] = []
+    for model in keyword.models:
+        names.append(
+            f"params.{model.name}Param" if model.has_properties else f"Mapping[str, {model.value_type}]"
+        )
+    replies = tuple(reply for model in keyword.models for reply in replays_of.replies_to(model.name))
+    return (*names, *(reply.name for reply in replies)), replies
+
+
+@dataclass(frozen=True)
+class Keyword:
+    """One keyword of a method: a body property, typed for callers."""
+
+    facts: KeywordFacts
+    annotation: str
+
+
+@dataclass(frozen=True)
+class OperationPlan:
+    """One method of the surface, decided: the template only renders it."""
+
+    name: str
+    summary: str
+    module: str
+    """The alias the functional module is imported as (``_chat_create_chat_completion``)."""
+    body: str
+    """The body model's class name, or ``""`` without a body."""
+    keywords: tuple[Keyword, ...]
+    """The body's properties the method takes as keywords (without ``stream`` when it streams)."""
+    path_parameters: tuple[ParameterFacts, ...]
+    success: str
+    """The annotation of what it returns (``None`` without a 2xx body)."""
+    chunk: str
+    """The chunk model's name when it streams, else ``""``."""
+    stream_doc: str
+    """The description of the body's ``stream`` flag."""
+    imports: tuple[str, ...]
+    """The import lines it needs (its types, replies, body, chunk)."""
+    module_import: str
+
+
+def operation_plan(facts: OperationFacts, replays_of: Replays) -> OperationPlan:
+    """Arrange one operation as a method, or raise ``GenerationError`` saying why it cannot be."""
+    check_operation_shape(facts.name, facts.other_parameters, facts.bodies, facts.json_model_body is not None)
+    taken = {keyword.python_name for keyword in facts.body_properties} | set(SURFACE_KEYWORDS)
+    for parameter in facts.path_parameters:
+        if parameter.python_name in taken:
+            raise _cannot_arrange(
+                facts.name, f"its path parameter {parameter.python_name} has the name of another keyword"
+            )
+    flags = [keyword for keyword in facts.body_properties if keyword.name == "stream"]
+    if facts.chunk and not flags:
+        raise _cannot_arrange(facts.name, "it streams, but its body has no stream flag")
+    imports = [
+        *facts.success_imports,
+        *(line for parameter in facts.path_parameters for line in parameter.imports),
+    ]
+    if facts.chunk:
+        imports.append(model_import(facts.chunk))
+    keywords = []
+    for keyword in facts.body_properties:
+        accepted, replies = accepted_types(keyword, replays_of)
+        imports += keyword.imports
+        imports += [model_import(reply) for reply in replies]
+        if not (facts.chunk and keyword.name == "stream"):
+            keywords.append(Keyword(keyword, keyword_annotation(keyword, accepted)))
+    if facts.json_model_body:
+        imports.append(model_import(facts.json_model_body))
+    module = f"_{facts.tag}_{facts.name}"
+    return OperationPlan(
+        name=facts.name,
+        summary=facts.summary,
+        module=module,
+        body=facts.json_model_body.name if facts.json_model_body else "",
+        keywords=tuple(keywords),
+        path_parameters=facts.path_parameters,
+        success=" | ".join(dict.fromkeys(facts.success_types)) or "None",
+        chunk=facts.chunk.name if facts.chunk else "",
+        stream_doc=flags[0].description if flags else "",
+        imports=tuple(imports),
+        module_import=f"from .api.{facts.tag} import {facts.name} as {module}",
+    )
+
+
+def module_imports(lines: Sequence[str]) -> tuple[str, ...]:
+    """The import lines of a generated module, once each, sorted; ``typing`` and ``.types`` are
+    left out (the module imports what it needs of them itself)."""
+    return tuple(sorted(line for line in set(lines) if not line.startswith(("from .types", "from typing"))))
+
+
+@dataclass(frozen=True)
+class ResourcePlan:
+    """The surface's methods, decided, and the imports of the module that holds them."""
+
+    operations: Mapping[str, OperationPlan]
+    """``<resource class>.<method>`` (``ChatCompletions.create``) -> its plan."""
+    modules: tuple[str, ...]
+    """The functional modules' imports, each under its alias."""
+    imports: tuple[str, ...]
+
+
+def resource_plan(operations: Sequence[tuple[str, OperationPlan]]) -> ResourcePlan:
+    """The plans of the surface's methods, keyed by their place, with the module's imports."""
+    return ResourcePlan(
+        operations=dict(operations),
+        modules=tuple(sorted({operation.module_import for _, operation in operations})),
+        imports=module_imports([line for _, operation in operations for line in operation.imports]),
+    )
+
+
+# --- the request bodies as TypedDicts (params.py) -----------------------------------------
+
+_PYTHON_KEYWORDS = frozenset(kwlist)
+
+
+def reach(roots: Sequence[str], refers_to: Mapping[str, Sequence[str]]) -> tuple[str, ...]:
+    """The models reachable from ``roots`` (the request bodies' models) through ``refers_to``
+    (each model's properties' models), in name order."""
+    found: set[str] = set()
+    pending = list(roots)
+    while pending:
+        name = pending.pop()
+        if name not in found:
+            found.add(name)
+            pending += refers_to.get(name, ())
+    return tuple(sorted(found))
+
+
+def check_typed_dict_key(model: str, key: str) -> None:
+    """A JSON property is a TypedDict field of the same name: one that is no identifier (or is a
+    keyword) cannot be written in the class syntax."""
+    if key in _PYTHON_KEYWORDS or not key.isidentifier():
+        raise GenerationError(
+            f"params.py.jinja: {model}.{key}: a key that is no Python identifier cannot be a TypedDict field"
+        )
+
+
+def list_alias(model: str, json_name: str, models: Collection[str], pascal_case: Callable[[str], str]) -> str:
+    """The alias of one item of a ``<Name>Request``'s list of a union: ``<Name><item>Param``
+    (messages -> ChatCompletionMessageParam), or ``<Name><item>UnionParam`` when a model has the
+    first name without ``Param`` (tools: ChatCompletionTool is one of the union's models), as the
+    OpenAI SDK names them."""
+    item = json_name[:-1] if json_name.endswith("s") else json_name
+    alias = model.removesuffix("Request") + pascal_case(item)
+    return alias + ("UnionParam" if alias in models else "Param")
+
+
+# --- models (model.py.jinja) -------------------------------------------------------------
+
+
+def free_form_model(held: Sequence[HeldModel], others: int) -> str:
+    """The class of a field typed as one free-form model (no declared properties: LogitBias,
+    FunctionParameters), also when optional or nullable, else ``""``: such a field also takes a
+    plain mapping (an attrs converter). ``held`` are the models the field is (itself, or its
+    union's model members), ``others`` its union's members that are neither a model nor null.
+    Not every model-typed field: a converter costs each construction ~10% of a request build."""
+    if len(held) == 1 and others == 0 and not held[0].has_properties:
+        return held[0].name
+    return ""
+
+
+Number = int | float
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """A number's ``minimum`` / ``maximum`` (the generator keeps no trace of them)."""
+
+    minimum: Number | None
+    maximum: Number | None
+
+    def condition(self, var: str) -> str:
+        """The Python test that ``var`` (a number already) is within the bounds."""
+        parts = []
+        if self.minimum is not None:
+            parts.append(f"{var} >= {self.minimum}")
+        if self.maximum is not None:
+            parts.append(f"{var} <= {self.maximum}")
+        return " and ".join(parts)
+
+
+def bounds(minimum: Number | None, maximum: Number | None) -> Bounds | None:
+    """The bounds a schema sets, or None when it sets neither."""
+    return None if minimum is None and maximum is None else Bounds(minimum, maximum)
+
+
+# --- the functional layer (endpoint_module.py.jinja) -------------------------------------
+
+
+@dataclass(frozen=True)
+class BodyUse:
+    """How an operation's functional module takes and sends its body."""
+
+    mapping_type: str
+    """The model a plain mapping given as the body is checked into (the body is one required JSON
+    object model), else ``""``."""
+    stream_flag: bool
+    """It streams and its one JSON body has a ``stream`` property, which the module sets for the
+    caller (false for ``sync``, true for ``stream``)."""
+
+
+def body_use(
+    streams: bool, json_bodies: int, bodies: int, model_type: str | None, properties: Sequence[str]
+) -> BodyUse:
+    """``model_type``: the body's annotation when it is one required JSON object model;
+    ``properties``: the JSON names of the properties of the one JSON body."""
+    one_json = bodies == 1 and json_bodies == 1
+    return BodyUse(
+        mapping_type=model_type or "" if one_json else "",
+        stream_flag=streams and one_json and "stream" in properties,
     )

@@ -112,10 +112,257 @@ def endpoint_path(endpoint: Any) -> EndpointPath:
     )
 
 
-def install(env: Any, resolved_path: Path, models: Any) -> None:
+def _code(value: Any) -> str:
+    """A generator's snippet of Python (a PythonCode) as its source text."""
+    return str(value.as_unembedded_code()) if hasattr(value, "as_unembedded_code") else str(value)
+
+
+def _model_name(model: Any) -> plan.ModelName:
+    return plan.ModelName(str(model.class_info.module_name), str(model.class_info.name))
+
+
+def replays(models: Any) -> plan.Replays:
+    """``plan.replays`` of the generator's models (their schemas' `x-replay-as`)."""
+    return plan.replays(
+        [(_model_name(model), (model.data.model_extra or {}).get("x-replay-as")) for model in models]
+    )
+
+
+LIST_TEMPLATE = "list_property.py.jinja"
+UNION_TEMPLATE = "union_property.py.jinja"
+
+
+def _imports(prop: Any) -> tuple[str, ...]:
+    """A property's import lines relative to the package (eager, then lazy)."""
+    return (*prop.get_imports(prefix="."), *prop.get_lazy_imports(prefix="."))
+
+
+def held_models(prop: Any) -> tuple[plan.HeldModel, ...]:
+    """The object models a property holds: itself, a list's item, or a member of either's union."""
+    inner = prop.inner_property if prop.template == LIST_TEMPLATE else prop
+    members = inner.inner_properties if inner.template == UNION_TEMPLATE else [inner]
+    held = []
+    for member in members:
+        if member.template != MODEL_TEMPLATE:
+            continue
+        values = member.additional_properties
+        value_type = _code(values.get_type_string()) if values and values is not True else "Any"
+        held.append(plan.HeldModel(str(member.class_info.name), bool(member.data.properties), value_type))
+    return tuple(held)
+
+
+def keyword_facts(prop: Any) -> plan.KeywordFacts:
+    """``plan.KeywordFacts`` of one property of a body."""
+    kind = {LIST_TEMPLATE: "list", UNION_TEMPLATE: "union"}.get(prop.template, "other")
+    return plan.KeywordFacts(
+        name=_text(prop.name),
+        python_name=str(prop.python_name),
+        type_string=_code(prop.get_type_string()),
+        kind=kind,
+        required=bool(prop.required),
+        description=_text(prop.description or ""),
+        models=held_models(prop),
+        imports=_imports(prop),
+    )
+
+
+def operation_facts(tag: str, endpoint: Any, chunks: StreamChunks) -> plan.OperationFacts:
+    """``plan.OperationFacts`` of one of the generator's endpoints. The shape is checked first (as
+    the surface needs it), so a query parameter is refused before anything else is read."""
+    bodies = endpoint.bodies
+    body_prop: Any = bodies[0].prop if bodies else None
+    is_json_model = (
+        len(bodies) == 1 and bodies[0].body_type == "json" and body_prop.template == MODEL_TEMPLATE
+    )
+    other_parameters = bool(
+        endpoint.query_parameters or endpoint.header_parameters or endpoint.cookie_parameters
+    )
+    plan.check_operation_shape(str(endpoint.name), other_parameters, len(bodies), is_json_model)
+    success = [
+        response.prop
+        for response in endpoint.responses.patterns
+        if response.status_code.range[0] >= 200 and response.status_code.range[1] <= 299
+    ]
+    chunk = chunks(endpoint)
+    properties = (
+        (body_prop.required_properties or []) + (body_prop.optional_properties or []) if body_prop else []
+    )
+    return plan.OperationFacts(
+        name=str(endpoint.name),
+        summary=_text(endpoint.summary or endpoint.description or endpoint.name),
+        tag=tag,
+        other_parameters=other_parameters,
+        bodies=len(bodies),
+        json_model_body=_model_name(body_prop) if is_json_model else None,
+        body_properties=tuple(keyword_facts(prop) for prop in properties),
+        success_types=tuple(_code(prop.get_type_string()) for prop in success),
+        success_imports=tuple(line for prop in success for line in _imports(prop)),
+        path_parameters=tuple(
+            plan.ParameterFacts(
+                python_name=str(parameter.python_name),
+                type_string=_code(parameter.get_type_string()),
+                description=_text(parameter.description or ""),
+                imports=_imports(parameter),
+            )
+            for parameter in endpoint_path(endpoint).own
+        ),
+        chunk=chunk,
+    )
+
+
+def endpoint_body(endpoint: Any, chunk: plan.ModelName | None) -> plan.BodyUse:
+    """``plan.body_use`` of one of the generator's endpoints (``chunk``: its stream_chunk)."""
+    bodies = endpoint.bodies
+    json_bodies = sum(1 for body in bodies if body.body_type == "json")
+    prop = bodies[0].prop if len(bodies) == 1 else None
+    model_type = (
+        _code(prop.get_type_string())
+        if prop is not None and prop.template == MODEL_TEMPLATE and prop.required
+        else None
+    )
+    properties = (
+        [_text(sub.name) for sub in (prop.required_properties or []) + (prop.optional_properties or [])]
+        if prop is not None and prop.template == MODEL_TEMPLATE
+        else []
+    )
+    return plan.body_use(chunk is not None, json_bodies, len(bodies), model_type, properties)
+
+
+class ResourcePlans:
+    """``plan.resource_plan`` of the surface's resources (pipeline.ResourceNode: class_name and
+    operations as (method, tag, endpoint))."""
+
+    def __init__(self, chunks: StreamChunks, replays_of: plan.Replays) -> None:
+        self._chunks = chunks
+        self._replays = replays_of
+
+    def __call__(self, resources: Any) -> plan.ResourcePlan:
+        return plan.resource_plan(
+            [
+                (
+                    f"{node.class_name}.{method}",
+                    plan.operation_plan(operation_facts(tag, endpoint, self._chunks), self._replays),
+                )
+                for node in resources
+                for method, tag, endpoint in node.operations
+            ]
+        )
+
+
+def install(env: Any, resolved_path: Path, openapi: Any) -> None:
     """Register the plan's globals on the generator's Jinja environment ``env``."""
+    models = openapi.models
+    chunks = StreamChunks(json.loads(resolved_path.read_text(encoding="utf-8")), models)
+    replays_of = replays(models)
     env.globals["fail"] = fail
     env.globals["model_facts"] = model_facts
     env.globals["union_discriminator"] = union_discriminator
     env.globals["endpoint_path"] = endpoint_path
-    env.globals["stream_chunk"] = StreamChunks(json.loads(resolved_path.read_text(encoding="utf-8")), models)
+    env.globals["stream_chunk"] = chunks
+    env.globals["replays"] = replays_of
+    env.globals["model_import"] = plan.model_import
+    env.globals["resource_plan"] = ResourcePlans(chunks, replays_of)
+    env.globals["endpoint_body"] = endpoint_body
+    env.globals["free_form_model"] = free_form_model
+    env.globals["property_bounds"] = property_bounds
+    env.globals["additional_bounds"] = additional_bounds
+    env.globals["params_plan"] = lambda: params_plan(openapi, replays_of)
+
+
+def model_refs(prop: Any) -> list[str]:
+    """The models with declared properties a property refers to (itself, a list's item, union members)."""
+    if prop.template == MODEL_TEMPLATE:
+        return [str(prop.class_info.name)] if prop.data.properties else []
+    if prop.template == LIST_TEMPLATE:
+        return model_refs(prop.inner_property)
+    if prop.template == UNION_TEMPLATE:
+        return [name for inner in prop.inner_properties for name in model_refs(inner)]
+    return []
+
+
+@dataclass(frozen=True)
+class ParamsPlan:
+    """What params.py.jinja renders: the models request bodies reach (the generator's, by name),
+    the replies taken back as one of them, and the alias of each list-of-union item."""
+
+    models: tuple[Any, ...]
+    replies: tuple[plan.ModelName, ...]
+    aliases: Mapping[tuple[str, str], str]
+    """(model name, JSON property name) -> the alias of one item of that list."""
+
+
+def params_plan(openapi: Any, replays_of: plan.Replays) -> ParamsPlan:
+    """``plan.reach`` of the request bodies over the generator's models, their keys checked."""
+    from openapi_python_client.strings import pascal_case
+
+    by_name = {str(model.class_info.name): model for model in openapi.models}
+    roots = [
+        name
+        for collection in openapi.endpoint_collections_by_tag.values()
+        for endpoint in collection.endpoints
+        for body in endpoint.bodies
+        for name in model_refs(body.prop)
+    ]
+    refers_to = {
+        name: [
+            ref for prop in model.required_properties + model.optional_properties for ref in model_refs(prop)
+        ]
+        for name, model in by_name.items()
+    }
+    names = plan.reach(roots, refers_to)
+    models = tuple(by_name[name] for name in names if name in by_name)
+    aliases: dict[tuple[str, str], str] = {}
+    for model in models:
+        name = str(model.class_info.name)
+        for prop in model.required_properties + model.optional_properties:
+            plan.check_typed_dict_key(name, _text(prop.name))
+            if (
+                name.endswith("Request")
+                and prop.template == LIST_TEMPLATE
+                and prop.inner_property.template == UNION_TEMPLATE
+            ):
+                aliases[(name, _text(prop.name))] = plan.list_alias(
+                    name, _text(prop.name), names, pascal_case
+                )
+    replies = {reply.name: reply for name in names for reply in replays_of.replies_to(name)}
+    return ParamsPlan(models, tuple(replies[name] for name in sorted(replies)), aliases)
+
+
+ANY_TEMPLATE = "any_property.py.jinja"
+
+
+def free_form_model(prop: Any) -> str:
+    """``plan.free_form_model`` of a model's property (its class, or ``""``)."""
+    if prop.template == MODEL_TEMPLATE:
+        return plan.free_form_model(held_models(prop), 0)
+    if prop.template != UNION_TEMPLATE:
+        return ""
+    members = prop.inner_properties
+    others = sum(
+        1
+        for inner in members
+        if inner.template != MODEL_TEMPLATE
+        and not (inner.template == ANY_TEMPLATE and inner._type_string == "None")
+    )
+    return plan.free_form_model(held_models(prop), others)
+
+
+def _schema_bounds(schema: Any) -> plan.Bounds | None:
+    # A $ref (a Reference) or a boolean schema has no bounds of its own.
+    if not hasattr(schema, "minimum"):
+        return None
+    return plan.bounds(schema.minimum, schema.maximum)
+
+
+def property_bounds(model: Any, prop: Any) -> plan.Bounds | None:
+    """The bounds the model's schema sets on ``prop`` itself (not through a $ref)."""
+    name = _text(prop.name)
+    for key, schema in (model.data.properties or {}).items():
+        if _text(key) == name:
+            return _schema_bounds(schema)
+    return None
+
+
+def additional_bounds(model: Any) -> plan.Bounds | None:
+    """The bounds the model's schema sets on each of its additional properties."""
+    return _schema_bounds(model.data.additionalProperties)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -215,3 +216,364 @@ def test_a_path_parameter_no_body_property_names_is_the_callers() -> None:
 
 def test_without_one_json_object_body_every_path_parameter_is_the_callers() -> None:
     assert plan.path_parameters(["model"], None) == plan.PathParameters(from_body=(), own=("model",))
+
+
+# --- replies the API takes back (x-replay-as) ------------------------------------------------
+
+ASSISTANT = plan.ModelName("assistant_message", "AssistantMessage")
+REPLY = plan.ModelName("chat_completion_message", "ChatCompletionMessage")
+
+
+def test_a_reply_is_replayed_as_the_request_model_it_names() -> None:
+    replays = plan.replays([(ASSISTANT, None), (REPLY, "AssistantMessage")])
+    assert replays.target_of("ChatCompletionMessage") == ASSISTANT
+    assert replays.replies_to("AssistantMessage") == (REPLY,)
+    assert replays.target_of("AssistantMessage") is None
+    assert replays.replies_to("ChatCompletionMessage") == ()
+
+
+def test_a_replay_naming_no_model_stops_the_generation() -> None:
+    with pytest.raises(
+        GenerationError, match=r"^x-replay-as of ChatCompletionMessage names Gone, which is no model$"
+    ):
+        plan.replays([(ASSISTANT, None), (REPLY, "Gone")])
+
+
+def test_a_model_import_is_relative_to_the_package_or_a_subpackage() -> None:
+    assert plan.model_import(REPLY) == "from .models.chat_completion_message import ChatCompletionMessage"
+    assert (
+        plan.model_import(REPLY, "..") == "from ..models.chat_completion_message import ChatCompletionMessage"
+    )
+
+
+# --- the OpenAI-SDK-shaped surface -----------------------------------------------------------
+
+BODY = plan.ModelName("chat_request", "ChatRequest")
+CANNOT = r"^resources\.py\.jinja cannot arrange create_chat: "
+NO_REPLAYS = plan.replays([])
+
+
+def _keyword(
+    name: str, type_string: str = "str", kind: str = "other", *models: plan.HeldModel
+) -> plan.KeywordFacts:
+    return plan.KeywordFacts(
+        name=name,
+        python_name=name,
+        type_string=type_string,
+        kind=kind,
+        description=f"The {name}.",
+        models=models,
+        imports=tuple(plan.model_import(plan.ModelName(model.name.lower(), model.name)) for model in models),
+    )
+
+
+MESSAGES_KEYWORD = _keyword(
+    "messages",
+    "list[UserMessage | AssistantMessage]",
+    "list",
+    plan.HeldModel("UserMessage", True),
+    plan.HeldModel("AssistantMessage", True),
+)
+STREAM_KEYWORD = _keyword("stream", "bool | Unset")
+
+
+def _operation(**changes: Any) -> plan.OperationFacts:
+    facts = plan.OperationFacts(
+        name="create_chat",
+        summary="Chat.",
+        tag="chat",
+        other_parameters=False,
+        bodies=1,
+        json_model_body=BODY,
+        body_properties=(MESSAGES_KEYWORD, STREAM_KEYWORD),
+        success_types=("ChatCompletion", "ChatCompletion"),
+        success_imports=("from .models.chat_completion import ChatCompletion",),
+        path_parameters=(),
+        chunk=CHUNK,
+    )
+    return dataclasses.replace(facts, **changes)
+
+
+def test_an_operation_that_streams_takes_its_body_s_properties_but_the_stream_flag() -> None:
+    decided = plan.operation_plan(_operation(), NO_REPLAYS)
+    assert [keyword.facts.name for keyword in decided.keywords] == ["messages"]
+    assert decided.chunk == "Chunk"
+    assert decided.stream_doc == "The stream."
+    assert decided.success == "ChatCompletion"  # each type once
+    assert decided.module == "_chat_create_chat"
+    assert decided.module_import == "from .api.chat import create_chat as _chat_create_chat"
+
+
+def test_an_operation_that_does_not_stream_takes_its_stream_property_as_a_keyword() -> None:
+    decided = plan.operation_plan(_operation(chunk=None), NO_REPLAYS)
+    assert [keyword.facts.name for keyword in decided.keywords] == ["messages", "stream"]
+    assert (decided.chunk, decided.stream_doc) == ("", "The stream.")
+
+
+def test_an_operation_that_streams_without_a_stream_flag_cannot_be_arranged() -> None:
+    with pytest.raises(
+        GenerationError,
+        match=rf"{CANNOT}it streams, but its body has no stream flag$",
+    ):
+        plan.operation_plan(_operation(body_properties=(MESSAGES_KEYWORD,)), NO_REPLAYS)
+
+
+@pytest.mark.parametrize("clash", ["timeout", "extra_body", "stream", "messages"])
+def test_a_path_parameter_named_like_another_keyword_cannot_be_arranged(clash: str) -> None:
+    parameter = plan.ParameterFacts(clash, "str")
+    with pytest.raises(
+        GenerationError,
+        match=rf"{CANNOT}its path parameter {clash} has the name of another keyword$",
+    ):
+        plan.operation_plan(_operation(path_parameters=(parameter,)), NO_REPLAYS)
+
+
+def test_a_path_parameter_with_a_name_of_its_own_is_a_keyword_with_its_imports() -> None:
+    parameter = plan.ParameterFacts("deployment", "str", "Where.", ("from .models.region import Region",))
+    decided = plan.operation_plan(_operation(path_parameters=(parameter,)), NO_REPLAYS)
+    assert decided.path_parameters == (parameter,)
+    assert "from .models.region import Region" in decided.imports
+
+
+def test_query_header_or_cookie_parameters_cannot_be_arranged() -> None:
+    with pytest.raises(
+        GenerationError,
+        match=rf"{CANNOT}it has query, header or cookie parameters; extend the template$",
+    ):
+        plan.operation_plan(_operation(other_parameters=True), NO_REPLAYS)
+
+
+@pytest.mark.parametrize(("bodies", "model"), [(2, BODY), (1, None)])
+def test_a_body_that_is_not_one_json_object_model_cannot_be_arranged(
+    bodies: int, model: plan.ModelName | None
+) -> None:
+    with pytest.raises(
+        GenerationError,
+        match=rf"{CANNOT}its body is not one JSON object model$",
+    ):
+        plan.operation_plan(_operation(bodies=bodies, json_model_body=model), NO_REPLAYS)
+
+
+def test_an_operation_without_a_body_or_a_2xx_body_is_arranged() -> None:
+    decided = plan.operation_plan(
+        _operation(
+            bodies=0,
+            json_model_body=None,
+            body_properties=(),
+            chunk=None,
+            success_types=(),
+            success_imports=(),
+        ),
+        NO_REPLAYS,
+    )
+    assert (decided.body, decided.keywords, decided.success, decided.imports) == ("", (), "None", ())
+
+
+def test_the_imports_of_a_body_with_replayed_models_name_the_replies() -> None:
+    replays = plan.replays(
+        [(REPLY, "AssistantMessage"), (plan.ModelName("assistant_message", "AssistantMessage"), None)]
+    )
+    decided = plan.operation_plan(_operation(), replays)
+    assert set(decided.imports) == {
+        "from .models.chat_completion import ChatCompletion",
+        "from .models.chunk import Chunk",
+        "from .models.usermessage import UserMessage",
+        "from .models.assistantmessage import AssistantMessage",
+        "from .models.chat_completion_message import ChatCompletionMessage",
+        "from .models.chat_request import ChatRequest",
+    }
+    messages = decided.keywords[0]
+    assert messages.annotation == (
+        "Iterable[UserMessage | AssistantMessage | params.UserMessageParam | params.AssistantMessageParam"
+        " | ChatCompletionMessage]"
+    )
+    assert "ChatCompletionMessage" not in plan.operation_plan(_operation(), NO_REPLAYS).keywords[0].annotation
+
+
+@pytest.mark.parametrize(
+    ("keyword", "accepted", "annotation"),
+    [
+        (
+            _keyword("messages", "list[Message] | Unset", "list"),
+            ("params.MessageParam",),
+            "Iterable[Message | params.MessageParam] | Unset",
+        ),
+        (_keyword("stop", "list[str] | str | Unset", "union"), (), "Sequence[str] | str | Unset"),
+        (
+            _keyword("bias", "LogitBias | Unset"),
+            ("Mapping[str, float]",),
+            "LogitBias | Unset | Mapping[str, float]",
+        ),
+        (_keyword("model", "str"), (), "str"),
+    ],
+)
+def test_a_keyword_takes_any_iterable_for_a_list_and_the_types_it_accepts_beside(
+    keyword: plan.KeywordFacts, accepted: tuple[str, ...], annotation: str
+) -> None:
+    assert plan.keyword_annotation(keyword, accepted) == annotation
+
+
+def test_a_free_form_model_is_accepted_as_a_mapping_of_its_values_type() -> None:
+    keyword = _keyword("logit_bias", "LogitBias", "other", plan.HeldModel("LogitBias", False, "float"))
+    assert plan.accepted_types(keyword, NO_REPLAYS) == (("Mapping[str, float]",), ())
+
+
+def test_the_module_imports_are_sorted_once_each_without_typing_and_types() -> None:
+    lines = [
+        "from .models.b import B",
+        "from typing import cast",
+        "from .types import UNSET",
+        "from .models.a import A",
+        "from .models.b import B",
+    ]
+    assert plan.module_imports(lines) == ("from .models.a import A", "from .models.b import B")
+
+
+def test_the_resource_plan_keys_each_method_by_its_place() -> None:
+    decided = plan.operation_plan(_operation(), NO_REPLAYS)
+    resources = plan.resource_plan([("ChatCompletions.create", decided)])
+    assert resources.operations == {"ChatCompletions.create": decided}
+    assert resources.modules == ("from .api.chat import create_chat as _chat_create_chat",)
+    assert resources.imports == tuple(sorted(set(decided.imports)))
+
+
+# --- the request bodies as TypedDicts ---------------------------------------------------------
+
+
+def test_the_models_a_request_body_reaches_are_found_through_every_reference() -> None:
+    refers_to = {"Request": ["Message"], "Message": ["Part", "Message"], "Part": [], "Reply": ["Usage"]}
+    assert plan.reach(["Request"], refers_to) == ("Message", "Part", "Request")
+    assert plan.reach([], refers_to) == ()
+
+
+@pytest.mark.parametrize("key", ["class", "max-tokens", "1st", ""])
+def test_a_key_that_is_no_identifier_cannot_be_a_typed_dict_field(key: str) -> None:
+    with pytest.raises(GenerationError, match=r"^params.py.jinja: M\..*: a key that is no Python identifier"):
+        plan.check_typed_dict_key("M", key)
+
+
+def test_an_identifier_key_is_a_typed_dict_field() -> None:
+    plan.check_typed_dict_key("M", "max_tokens")  # no GenerationError
+
+
+def _pascal(text: str) -> str:
+    return "".join(word.capitalize() for word in text.split("_"))
+
+
+def test_a_list_item_alias_is_the_sdk_s_param_name_or_its_union_name_when_a_model_has_it() -> None:
+    models = {"ChatCompletionRequest", "ChatCompletionTool"}
+    assert (
+        plan.list_alias("ChatCompletionRequest", "messages", models, _pascal) == "ChatCompletionMessageParam"
+    )
+    assert (
+        plan.list_alias("ChatCompletionRequest", "tools", models, _pascal) == "ChatCompletionToolUnionParam"
+    )
+
+
+# --- models -------------------------------------------------------------------------------------
+
+FREE = plan.HeldModel("LogitBias", False, "float")
+SHAPED = plan.HeldModel("Message", True)
+
+
+def test_a_field_of_one_free_form_model_also_when_nullable_takes_a_mapping() -> None:
+    assert plan.free_form_model([FREE], 0) == "LogitBias"  # the model, or a union of it and null
+
+
+@pytest.mark.parametrize(
+    ("why", "held", "others"),
+    [
+        ("a model with properties", [SHAPED], 0),
+        ("a union with a string", [FREE], 1),
+        ("a union of two models", [FREE, SHAPED], 0),
+        ("no model", [], 0),
+    ],
+)
+def test_no_mapping_converter_for_other_fields(why: str, held: list[plan.HeldModel], others: int) -> None:
+    assert plan.free_form_model(held, others) == "", why
+
+
+def test_bounds_are_the_schema_s_minimum_and_maximum_as_a_python_test() -> None:
+    assert plan.bounds(None, None) is None
+    assert plan.bounds(0, 2.0) == plan.Bounds(0, 2.0)
+    assert plan.Bounds(0, 2.0).condition("t") == "t >= 0 and t <= 2.0"
+    assert plan.Bounds(None, 5).condition("n") == "n <= 5"
+    assert plan.Bounds(-1, None).condition("n") == "n >= -1"
+
+
+# --- the functional layer ----------------------------------------------------------------------
+
+
+def test_one_required_json_model_body_takes_a_mapping_and_a_streaming_one_sets_its_flag() -> None:
+    use = plan.body_use(True, 1, 1, "ChatRequest", ["messages", "stream"])
+    assert use == plan.BodyUse(mapping_type="ChatRequest", stream_flag=True)
+
+
+@pytest.mark.parametrize(
+    ("why", "args", "expected"),
+    [
+        (
+            "no stream",
+            (False, 1, 1, "ChatRequest", ["messages", "stream"]),
+            plan.BodyUse("ChatRequest", False),
+        ),
+        ("no flag", (True, 1, 1, "ChatRequest", ["messages"]), plan.BodyUse("ChatRequest", False)),
+        ("a form body", (True, 0, 1, None, []), plan.BodyUse("", False)),
+        ("two bodies", (True, 1, 2, "ChatRequest", ["stream"]), plan.BodyUse("", False)),
+        ("an optional body", (True, 1, 1, None, ["stream"]), plan.BodyUse("", True)),
+    ],
+)
+def test_other_bodies_take_no_mapping_or_set_no_flag(
+    why: str, args: tuple[Any, ...], expected: plan.BodyUse
+) -> None:
+    assert plan.body_use(*args) == expected, why
+
+
+# --- facts read off the generator's objects ------------------------------------------------------
+
+
+class _Code:
+    def __init__(self, code: str) -> None:
+        self._code = code
+
+    def as_unembedded_code(self) -> str:
+        return self._code
+
+
+class _Member:
+    """The parts of openapi-python-client's properties that template_plan reads of a union member."""
+
+    def __init__(self, template: str, name: str = "", properties: bool = False, values: Any = None) -> None:
+        self.template = template
+        self.class_info = type("ClassInfo", (), {"name": name})()
+        self.data = type("Data", (), {"properties": {"key": None} if properties else {}})()
+        self.additional_properties = values
+        self._type_string = "None" if template == "any_property.py.jinja" else name
+
+
+def _values(type_string: str) -> Any:
+    return type("Values", (), {"get_type_string": lambda self: _Code(type_string)})()
+
+
+def _union(*members: _Member) -> Any:
+    return type("Union", (), {"template": "union_property.py.jinja", "inner_properties": list(members)})()
+
+
+def test_the_models_a_property_holds_are_read_with_their_values_types() -> None:
+    bias = _Member("model_property.py.jinja", "LogitBias", values=_values("float"))
+    free = _Member("model_property.py.jinja", "FunctionParameters", values=True)
+    message = _Member("model_property.py.jinja", "Message", properties=True)
+    held = template_plan.held_models(_union(bias, free, message, _Member("any_property.py.jinja")))
+    assert held == (
+        plan.HeldModel("LogitBias", False, "float"),
+        plan.HeldModel("FunctionParameters", False, "Any"),
+        plan.HeldModel("Message", True, "Any"),
+    )
+
+
+def test_a_nullable_free_form_field_takes_a_mapping_and_one_beside_a_string_does_not() -> None:
+    bias = _Member("model_property.py.jinja", "LogitBias", values=_values("float"))
+    assert template_plan.free_form_model(_union(bias, _Member("any_property.py.jinja"))) == "LogitBias"
+    assert template_plan.free_form_model(_union(bias, _Member("string_property.py.jinja", "str"))) == ""
+    assert template_plan.free_form_model(bias) == "LogitBias"
+    assert template_plan.free_form_model(_Member("list_property.py.jinja")) == ""

@@ -1,6 +1,3 @@
-{#- Our own template, rendered by scripts/codegen/pipeline.py (OWN_TEMPLATES): static text, kept a
-    template rather than a runtime module because it subclasses nothing but uses the generated
-    AuthenticatedClient and Unset, which scripts/package/aimlapi_gemini cannot import (mypy checks it alone). -#}
 """The OpenAI-SDK-shaped clients' machinery: settings in, one AuthenticatedClient out.
 
 ``AIMLAPI`` / ``AsyncAIMLAPI`` (generated in ``resources.py``, one attribute per resource of the
@@ -15,13 +12,21 @@ from typing import Any, Self
 
 import httpx
 
-from ._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, base_url_from_env, checked_base_url, without_version
+from aimlapi_gemini._spec_facts import VERSION_PATH
+from aimlapi_gemini.types import UNSET, Unset
+
+from ._config import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    base_url_from_env,
+    checked_base_url,
+    without_version,
+)
+from ._http_client import AuthenticatedClient
 from ._secret import Secret
-from ._spec_facts import VERSION_PATH
-from .client import AuthenticatedClient
-from .types import UNSET, Unset
 
 __all__ = ["AsyncAPIClient", "SyncAPIClient", "api_root", "shown_base_url"]
+
 
 def api_root(base_url: str | httpx.URL) -> str:
     """``base_url`` checked, without trailing slashes and a trailing ``VERSION_PATH``: where the spec's
@@ -42,7 +47,7 @@ class _APIClient:
         *,
         api_key: str | Secret | None = None,
         base_url: str | httpx.URL | None = None,
-        timeout: float | httpx.Timeout | None | Unset = UNSET,
+        timeout: float | httpx.Timeout | Unset | None = UNSET,
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | httpx.AsyncClient | None = None,
@@ -66,8 +71,9 @@ class _APIClient:
 
     @property
     def base_url(self) -> httpx.URL:
-        """The base URL as the OpenAI SDK shows it (``{{ facts.server_url }}{{ version_path }}/``), whether or not
-        it was given with ``{{ version_path }}``; requests go to the spec's paths under it, the version once."""
+        """The base URL as the OpenAI SDK shows it (the root, the spec's version segment
+        ``_spec_facts.VERSION_PATH``, a slash), whether or not it was given with the version;
+        requests go to the spec's paths under it, the version once."""
         return shown_base_url(self.authenticated_client._base_url)
 
     @property
@@ -91,7 +97,7 @@ class _APIClient:
         *,
         api_key: str | Secret | None = None,
         base_url: str | httpx.URL | None = None,
-        timeout: float | httpx.Timeout | None | Unset = UNSET,
+        timeout: float | httpx.Timeout | Unset | None = UNSET,
         max_retries: int | Unset = UNSET,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | httpx.AsyncClient | None = None,
@@ -100,7 +106,11 @@ class _APIClient:
         or ``http_client`` changes; ``default_headers`` are added to this client's."""
         copy = object.__new__(type(self))
         copy.__dict__.update(
-            {name: value for name, value in self.__dict__.items() if name in ("authenticated_client", "_http_client")}
+            {
+                name: value
+                for name, value in self.__dict__.items()
+                if name in ("authenticated_client", "_http_client")
+            }
         )
         if base_url is not None or http_client is not None:
             low = self.authenticated_client
@@ -136,8 +146,9 @@ class SyncAPIClient(_APIClient):
 
     ``api_key``: default ``$AIML_API_KEY`` (MissingAPIKeyError when neither is set); kept as a Secret.
 
-    ``base_url``: default ``$AIML_API_BASE_URL``, else ``{{ facts.server_url }}{{ version_path }}`` (the spec's server)
-    {{- ";\n    with or without the trailing ``" ~ version_path ~ "``, the same URLs are reached" if version_path else "" }}.
+    ``base_url``: default ``$AIML_API_BASE_URL``, else the spec's server
+    (``_spec_facts.DEFAULT_BASE_URL``); with or without the version segment the spec's paths start
+    with (``_spec_facts.VERSION_PATH``), the same URLs are reached.
 
     ``timeout``: seconds or an ``httpx.Timeout`` per request (default 600 s, 5 s to connect);
     ``max_retries``: retries after connection errors, 408, 409, 429 and 5xx (default 2);
@@ -152,7 +163,7 @@ class SyncAPIClient(_APIClient):
         *,
         api_key: str | Secret | None = None,
         base_url: str | httpx.URL | None = None,
-        timeout: float | httpx.Timeout | None | Unset = UNSET,
+        timeout: float | httpx.Timeout | Unset | None = UNSET,
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
@@ -191,7 +202,7 @@ class AsyncAPIClient(_APIClient):
         *,
         api_key: str | Secret | None = None,
         base_url: str | httpx.URL | None = None,
-        timeout: float | httpx.Timeout | None | Unset = UNSET,
+        timeout: float | httpx.Timeout | Unset | None = UNSET,
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,

@@ -1,0 +1,333 @@
+# Copied from scripts/package/aimlapi_gemini/_http_client.py by `make generate`.
+# Do not edit here: edit the source there, then regenerate.
+"""The functional layer's clients (``aimlapi_gemini.client`` re-exports them): connection pools
+plus the defaults (base URL, key, timeout, retries) of every call."""
+
+import ssl
+from collections.abc import Mapping
+from typing import Any, Self
+
+import httpx
+from attrs import Attribute, define, evolve, field, setters, validators
+
+from aimlapi_gemini._spec_facts import AUTH_HEADER, AUTH_PREFIX, VERSION_PATH
+from aimlapi_gemini.types import UNSET, Unset
+
+from ._base import RequestOptions
+from ._config import (
+    DEFAULT_MAX_EVENT_BYTES,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    USER_AGENT,
+    api_key_from_env,
+    as_api_key,
+    as_timeout,
+    base_url_from_env,
+    checked_base_url,
+    checked_header,
+    without_version,
+)
+from ._deadline import Deadline
+from ._retry import Backoff
+from ._secret import Secret, redact_headers
+
+
+def _headers_repr(headers: Mapping[str, str]) -> str:
+    return repr(redact_headers(headers))
+
+
+def _check_headers(_instance: object, _attribute: object, headers: Mapping[str, str]) -> None:
+    for name, value in headers.items():
+        checked_header(name, value, "headers")
+
+
+def _check_base_url(_instance: object, _attribute: object, base_url: str) -> None:
+    checked_base_url(base_url)
+
+
+def _api_root(base_url: str) -> str:
+    # The spec's paths start with VERSION_PATH; a base URL given with it (as the vendor writes it)
+    # is taken back to the root, so the version is sent once.
+    return without_version(str(base_url), VERSION_PATH)
+
+
+def _check_auth_header_name(_instance: object, _attribute: object, name: str) -> None:
+    if name:  # empty: no credential is sent (the spec requires none)
+        checked_header(name, "", "auth_header_name")
+
+
+def _check_prefix(_instance: object, _attribute: object, prefix: str) -> None:
+    checked_header("Authorization", prefix, "prefix")
+
+
+def _forget_sent_headers(instance: "Client", _attribute: "Attribute[Any]", value: Any) -> Any:
+    # The pool still sends the old credential; forgetting what it sends makes the next request
+    # carry the new one (a request's headers win over the pool's).
+    instance._unsent.clear()
+    return value
+
+
+_CHANGES_CREDENTIALS = setters.pipe(setters.convert, setters.validate, _forget_sent_headers)
+
+
+@define
+class Client:
+    """A client for the endpoints that need no authentication; holds the connection pools.
+
+    Every argument is optional and keyword-only except ``base_url``:
+
+        ``base_url``: where the API is; default ``$AIML_API_BASE_URL``, else the spec's server
+        (``_spec_facts.DEFAULT_BASE_URL``); with or without the version segment the spec's paths
+        start with (``_spec_facts.VERSION_PATH``).
+
+        ``timeout``: seconds (or an ``httpx.Timeout``) per request; default 600 s, 5 s to connect.
+        ``None`` waits forever.
+
+        ``max_retries``: how many times a request is retried after a connection error, a timeout,
+        408, 409, 429 or 5xx (default 2, so at most 3 attempts).
+
+        ``backoff``: the wait between attempts (``Backoff(initial=0.5, factor=2, maximum=8, jitter=0.25)``);
+        a ``Retry-After`` / ``retry-after-ms`` header of up to 120 s takes precedence.
+
+        ``max_response_bytes``: the largest response body read, decoded (default 64 MiB); a larger
+        one raises ResponseTooLargeError without being held in memory.
+
+        ``max_event_bytes``: the largest single event of a stream (default 16 MiB).
+
+        ``headers``, ``cookies``: sent with every request.
+
+        ``verify_ssl``, ``follow_redirects``, ``httpx_args``: passed to ``httpx.Client`` /
+        ``httpx.AsyncClient``.
+
+    Every API function also takes ``timeout``, ``max_retries``, ``extra_headers`` and ``deadline`` for
+    one call, and ``with_options(...)`` makes a copy with other defaults that shares the connection pool.
+    A setting that cannot work (a base URL that is not one, a header value that HTTP cannot carry) is
+    a ConfigurationError here, not a failure at the first call.
+    """
+
+    _base_url: str = field(
+        factory=base_url_from_env, alias="base_url", converter=_api_root, validator=_check_base_url
+    )
+    _cookies: dict[str, str] = field(factory=dict, kw_only=True, alias="cookies")
+    _headers: dict[str, str] = field(
+        factory=dict, kw_only=True, alias="headers", repr=_headers_repr, validator=_check_headers
+    )
+    _timeout: httpx.Timeout = field(
+        default=DEFAULT_TIMEOUT, kw_only=True, alias="timeout", converter=as_timeout
+    )
+    max_retries: int = field(default=DEFAULT_MAX_RETRIES, kw_only=True, validator=validators.ge(0))
+    """How many times a failed request is retried."""
+    backoff: Backoff = field(factory=Backoff, kw_only=True)
+    """How long to wait between attempts."""
+    max_response_bytes: int = field(
+        default=DEFAULT_MAX_RESPONSE_BYTES, kw_only=True, validator=validators.ge(1)
+    )
+    """The largest response body this client reads (decoded bytes)."""
+    max_event_bytes: int = field(default=DEFAULT_MAX_EVENT_BYTES, kw_only=True, validator=validators.ge(1))
+    """The largest single event of a stream this client reads."""
+    _verify_ssl: str | bool | ssl.SSLContext = field(default=True, kw_only=True, alias="verify_ssl")
+    _follow_redirects: bool = field(default=False, kw_only=True, alias="follow_redirects")
+    _httpx_args: dict[str, Any] = field(factory=dict, kw_only=True, alias="httpx_args", repr=False)
+    _client: httpx.Client | None = field(default=None, init=False, repr=False)
+    _async_client: httpx.AsyncClient | None = field(default=None, init=False, repr=False)
+    # Per pool: the headers of this client that the pool does not send already (see _unsent_headers).
+    _unsent: dict[object, tuple[dict[str, str], dict[str, Secret]]] = field(
+        factory=dict, init=False, repr=False, eq=False
+    )
+
+    def _derive(self, **changes: Any) -> Self:
+        # A copy with other defaults; it shares the connection pools, since headers and timeouts are
+        # sent with each request rather than baked into the pool.
+        copy = evolve(self, **changes)
+        copy._client = self._client
+        copy._async_client = self._async_client
+        return copy
+
+    def with_options(
+        self,
+        *,
+        timeout: float | httpx.Timeout | Unset | None = UNSET,
+        max_retries: int | Unset = UNSET,
+        backoff: Backoff | Unset = UNSET,
+        headers: Mapping[str, str] | None = None,
+        max_response_bytes: int | Unset = UNSET,
+        max_event_bytes: int | Unset = UNSET,
+    ) -> Self:
+        """A copy of this client with other defaults (the connection pool is shared)."""
+        changes: dict[str, Any] = {}
+        for name, value in (
+            ("timeout", timeout),
+            ("max_retries", max_retries),
+            ("backoff", backoff),
+            ("max_response_bytes", max_response_bytes),
+            ("max_event_bytes", max_event_bytes),
+        ):
+            if not isinstance(value, Unset):
+                changes[name] = value
+        if headers:
+            changes["headers"] = {**self._headers, **headers}
+        return self._derive(**changes)
+
+    def with_headers(self, headers: dict[str, str]) -> Self:
+        """A copy of this client that also sends ``headers``."""
+        return self.with_options(headers=headers)
+
+    def with_timeout(self, timeout: float | httpx.Timeout | None) -> Self:
+        """A copy of this client with another timeout."""
+        return self.with_options(timeout=timeout)
+
+    def with_cookies(self, cookies: dict[str, str]) -> Self:
+        """A copy of this client with additional cookies (also set on the pools built so far)."""
+        if self._client is not None:
+            self._client.cookies.update(cookies)
+        if self._async_client is not None:
+            self._async_client.cookies.update(cookies)
+        return self._derive(cookies={**self._cookies, **cookies})
+
+    def _secret_headers(self) -> dict[str, Secret]:
+        return {}
+
+    def _secrets(self) -> tuple[Secret, ...]:
+        return ()
+
+    def _unsent_headers(
+        self, http: httpx.Client | httpx.AsyncClient
+    ) -> tuple[dict[str, str], dict[str, Secret]]:
+        # A pool this client built sends its headers already; re-sending them with every request
+        # would only cost time. A pool from set_httpx_client, or the shared pool of a copy with
+        # other headers, does not: those go with each request. Worked out once per pool.
+        unsent = self._unsent.get(http)
+        if unsent is None:
+            pool = http.headers
+            plain = {name: value for name, value in self._headers.items() if pool.get(name) != value}
+            secret = {
+                name: value
+                for name, value in self._secret_headers().items()
+                if pool.get(name) != value.get_secret_value()
+            }
+            unsent = self._unsent[http] = (plain, secret)
+        return unsent
+
+    def _request_options(
+        self,
+        http: httpx.Client | httpx.AsyncClient,
+        timeout: float | httpx.Timeout | Unset | None = UNSET,
+        max_retries: int | Unset = UNSET,
+        extra_headers: Mapping[str, str] | None = None,
+        deadline: float | None = None,
+    ) -> RequestOptions:
+        """The settings of one call: this client's defaults, overridden by the call's own arguments."""
+        headers, secret_headers = self._unsent_headers(http)
+        if extra_headers:
+            _check_headers(None, None, extra_headers)
+        if not isinstance(max_retries, Unset) and max_retries < 0:
+            raise ValueError(f"max_retries must be >= 0, got {max_retries}")
+        return RequestOptions(
+            headers=headers,
+            secret_headers=secret_headers,
+            secrets=self._secrets(),
+            extra_headers=extra_headers or {},
+            timeout=self._timeout if isinstance(timeout, Unset) else as_timeout(timeout),
+            max_retries=self.max_retries if isinstance(max_retries, Unset) else max_retries,
+            backoff=self.backoff,
+            max_response_bytes=self.max_response_bytes,
+            max_event_bytes=self.max_event_bytes,
+            deadline=None if deadline is None else Deadline(deadline),
+        )
+
+    def _pool_args(self) -> dict[str, Any]:
+        return {
+            "base_url": self._base_url,
+            "cookies": self._cookies,
+            # The pool's headers go with every request; a User-Agent the user sets wins. The
+            # credentials are in there too, the one place they are held in clear text.
+            "headers": {
+                "User-Agent": USER_AGENT,
+                **self._headers,
+                **{name: value.get_secret_value() for name, value in self._secret_headers().items()},
+            },
+            "timeout": self._timeout,
+            "verify": self._verify_ssl,
+            "follow_redirects": self._follow_redirects,
+            **self._httpx_args,
+        }
+
+    def set_httpx_client(self, client: httpx.Client) -> Self:
+        """Use this httpx.Client (its base URL and transport; headers and timeouts still come from here)."""
+        self._client = client
+        self._unsent.clear()
+        return self
+
+    def get_httpx_client(self) -> httpx.Client:
+        """The underlying httpx.Client, built on first use."""
+        if self._client is None:
+            self._client = httpx.Client(**self._pool_args())
+        return self._client
+
+    def __enter__(self) -> Self:
+        """Enter a context manager for self.client—you cannot enter twice (see httpx docs)"""
+        self.get_httpx_client().__enter__()
+        return self
+
+    def __exit__(self, *args: Any, **kwargs: Any) -> None:
+        """Exit a context manager for internal httpx.Client (see httpx docs)"""
+        self.get_httpx_client().__exit__(*args, **kwargs)
+
+    def set_async_httpx_client(self, async_client: httpx.AsyncClient) -> Self:
+        """Use this httpx.AsyncClient (its base URL and transport; headers and timeouts still come
+        from here)."""
+        if not str(async_client.base_url):  # e.g. DefaultAioHttpClient(): it gets this client's
+            async_client.base_url = httpx.URL(self._base_url)
+        self._async_client = async_client
+        self._unsent.clear()
+        return self
+
+    def get_async_httpx_client(self) -> httpx.AsyncClient:
+        """The underlying httpx.AsyncClient, built on first use."""
+        if self._async_client is None:
+            self._async_client = httpx.AsyncClient(**self._pool_args())
+        return self._async_client
+
+    async def __aenter__(self) -> Self:
+        """Enter a context manager for underlying httpx.AsyncClient—you cannot enter twice (see httpx docs)"""
+        await self.get_async_httpx_client().__aenter__()
+        return self
+
+    async def __aexit__(self, *args: Any, **kwargs: Any) -> None:
+        """Exit a context manager for underlying httpx.AsyncClient (see httpx docs)"""
+        await self.get_async_httpx_client().__aexit__(*args, **kwargs)
+
+
+@define
+class AuthenticatedClient(Client):
+    """A client for the endpoints that need the API key; ``AuthenticatedClient()`` reads it from
+    ``$AIML_API_KEY`` (MissingAPIKeyError when unset). Surrounding whitespace is stripped; a key
+    that cannot go into an HTTP header (a non-ASCII or control character) is a ConfigurationError
+    whose message does not contain it. The key is kept as a ``Secret``: ``repr``, ``str``,
+    tracebacks and the debug log show ``<redacted>``; ``client.token.get_secret_value()`` gives it.
+    Other arguments as for ``Client``."""
+
+    token: Secret = field(
+        factory=api_key_from_env, converter=as_api_key, repr=False, on_setattr=_CHANGES_CREDENTIALS
+    )
+    """The API key (``token.get_secret_value()`` is the string)."""
+    # The defaults are the spec's security scheme (_spec_facts.AUTH_HEADER / AUTH_PREFIX); signatures
+    # and help() show their values.
+    prefix: str = field(
+        default=AUTH_PREFIX, kw_only=True, validator=_check_prefix, on_setattr=_CHANGES_CREDENTIALS
+    )
+    """What goes before the key in the credential header; empty: the key alone"""
+    auth_header_name: str = field(
+        default=AUTH_HEADER, kw_only=True, validator=_check_auth_header_name, on_setattr=_CHANGES_CREDENTIALS
+    )
+    """The header the key is sent in; empty: the key is not sent"""
+
+    def _secret_headers(self) -> dict[str, Secret]:
+        if not self.auth_header_name:
+            return {}
+        key = self.token.get_secret_value()
+        return {self.auth_header_name: Secret(f"{self.prefix} {key}" if self.prefix else key)}
+
+    def _secrets(self) -> tuple[Secret, ...]:
+        return (self.token,)
