@@ -4,10 +4,10 @@
 
 from typing import TYPE_CHECKING
 
-from ._resource import RawResponse
 from ._retry import Backoff
 from ._secret import Secret
 from ._streaming import AsyncStream, Stream
+from ._surface import RawResponse
 from ._validation import ValidationError
 from ._version import __version__
 from .client import AuthenticatedClient, Client

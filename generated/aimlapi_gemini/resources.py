@@ -15,9 +15,11 @@ import httpx
 
 from . import params
 from ._base import asend, send
-from ._client import AsyncAPIClient, SyncAPIClient
 from ._request_body import as_model
-from ._resource import (
+from ._response import raise_for_status
+from ._sdk_client import AsyncAPIClient, SyncAPIClient
+from ._streaming import AsyncStream, Stream
+from ._surface import (
     RawResponse,
     aconnect_stream,
     as_json_fields,
@@ -25,8 +27,6 @@ from ._resource import (
     raw_stream,
     with_extras,
 )
-from ._response import raise_for_status
-from ._streaming import AsyncStream, Stream
 from .api.chat_completions import create_chat_completion as _chat_completions_create_chat_completion
 from .client import AuthenticatedClient
 from .models.assistant_message import AssistantMessage

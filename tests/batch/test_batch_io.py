@@ -298,11 +298,11 @@ def test_a_request_larger_than_tpm_still_goes_when_nothing_else_is_counted() -> 
 def test_import_aimlapi_gemini_does_not_load_the_batch_machinery() -> None:
     code = (
         "import sys, aimlapi_gemini\n"
-        "loaded = [m for m in sys.modules if m.startswith('aimlapi_gemini._batch') or m == 'tqdm'"
+        "loaded = [m for m in sys.modules if m.startswith('aimlapi_gemini._batch_runner') or m == 'tqdm'"
         " or m in ('aimlapi_gemini.batch', 'aimlapi_gemini._rate_limit')]\n"
         "print(loaded)\n"
         "import aimlapi_gemini.batch\n"
-        "print('tqdm' in sys.modules, 'aimlapi_gemini._batch' in sys.modules)\n"
+        "print('tqdm' in sys.modules, 'aimlapi_gemini._batch_runner' in sys.modules)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.splitlines() == ["[]", "False True"]

@@ -17,8 +17,8 @@ import httpx
 import pytest
 
 from aimlapi_gemini import AuthenticatedClient, Backoff, batch
-from aimlapi_gemini._batch import DEFAULT_MAX_RETRIES, MAX_CONCURRENCY
 from aimlapi_gemini._batch_io import InvalidLine, OutputWriter
+from aimlapi_gemini._batch_runner import DEFAULT_MAX_RETRIES, MAX_CONCURRENCY
 from aimlapi_gemini.batch import BatchSummary, InvalidInputError, arun_batch
 from tests.doubles.fakes import completion_json
 
@@ -409,11 +409,11 @@ def test_the_cli_exits_2_on_an_unreachable_server_after_three_attempts(tmp_path:
 
 
 def test_the_cli_limits_are_the_runners() -> None:
-    from aimlapi_gemini import _batch, _batch_cli
+    from aimlapi_gemini import _batch_cli, _batch_runner
 
     assert (_batch_cli.MAX_CONCURRENCY, _batch_cli.DEFAULT_MAX_RETRIES) == (
-        _batch.MAX_CONCURRENCY,
-        _batch.DEFAULT_MAX_RETRIES,
+        _batch_runner.MAX_CONCURRENCY,
+        _batch_runner.DEFAULT_MAX_RETRIES,
     )
 
 

@@ -112,9 +112,9 @@ def run(args: argparse.Namespace) -> int:
     """Run the ``batch`` subcommand; returns the exit code."""
     import httpx
 
-    from aimlapi_gemini._batch import InvalidInputError, run_batch
     from aimlapi_gemini._batch_io import BatchFileError, InvalidLine, count_lines
     from aimlapi_gemini._batch_progress import ProgressBar, wants_bar
+    from aimlapi_gemini._batch_runner import InvalidInputError, run_batch
     from aimlapi_gemini.client import AuthenticatedClient
     from aimlapi_gemini.errors import AimlApiError
 

@@ -12,7 +12,7 @@ import sys
 import time
 from typing import TextIO
 
-from ._batch import BatchSummary
+from ._batch_runner import BatchSummary
 from ._rate_limit import RateLimiter
 
 _REFRESH = 0.2  # seconds between redraws: a fast run must not spend its time drawing

@@ -18,8 +18,8 @@ section has every option and guarantee.
 This module is not imported by ``import aimlapi_gemini`` (import time stays that of the client).
 """
 
-from ._batch import BatchSummary, InvalidInputError, arun_batch, run_batch
 from ._batch_io import BatchFileError, InvalidLine, Shard, estimate_tokens, shard_of
+from ._batch_runner import BatchSummary, InvalidInputError, arun_batch, run_batch
 
 __all__ = [
     "BatchFileError",

@@ -1,4 +1,4 @@
-# Copied from scripts/package/aimlapi_gemini/_resource.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/_surface.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """What the generated resources (``client.chat.completions``...) share: keyword arguments into a
 request body, ``extra_body`` / ``extra_query``, streams that open at once, raw responses.

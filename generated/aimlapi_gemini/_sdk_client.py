@@ -1,4 +1,4 @@
-# Copied from scripts/package/aimlapi_gemini/_client.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/_sdk_client.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """The OpenAI-SDK-shaped clients' machinery: settings in, one AuthenticatedClient out.
 

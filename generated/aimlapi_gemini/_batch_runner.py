@@ -1,4 +1,4 @@
-# Copied from scripts/package/aimlapi_gemini/_batch.py by `make generate`.
+# Copied from scripts/package/aimlapi_gemini/_batch_runner.py by `make generate`.
 # Do not edit here: edit the source there, then regenerate.
 """The batch runner: every input line sent once through one shared limiter, every answer one
 output line (``_batch_io`` has the file formats, ``_rate_limit`` the limiter).
