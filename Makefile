@@ -58,7 +58,7 @@ test: $(STAMP) $(NPM_TOOLS_STAMP) ## Run the whole test suite (drift check, type
 	$(PY) -m pytest
 
 serve: $(STAMP) ## Run the local reference server on 127.0.0.1 (port 8000; make serve PORT=8123)
-	$(PY) scripts/serve.py --port $(PORT)
+	$(PY) -m aimlapi_gemini.testing._server --port $(PORT)
 
 demo: $(STAMP) ## The CLI end to end: a reply and a streamed reply from the local reference server (LIVE=1: the real API, needs AIML_API_KEY)
 	$(PY) scripts/demo.py $(if $(LIVE),--live)

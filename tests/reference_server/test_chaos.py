@@ -72,14 +72,13 @@ def test_parse_rejects_what_cannot_work(text: str, complaint: str) -> None:
         Chaos.parse(text)
 
 
-def test_serve_py_takes_chaos() -> None:
+def test_the_server_command_line_takes_chaos() -> None:
     import subprocess
-    import sys
 
-    from aimlapi_gemini.testing._server.runner import SERVE_SCRIPT
+    from aimlapi_gemini.testing._server.runner import SERVE_COMMAND
 
     bad = subprocess.run(
-        [sys.executable, str(SERVE_SCRIPT), "--chaos", "429=2"],
+        [*SERVE_COMMAND, "--chaos", "429=2"],
         capture_output=True,
         text=True,
         timeout=30,

@@ -9,7 +9,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,7 +21,8 @@ from .protocol import protocol_class
 
 ASGIApp = Callable[[Scope, Receive, Send], Any]
 
-SERVE_SCRIPT = Path(__file__).resolve().parents[1] / "serve.py"
+# The server's command line (__main__.py), as a child process runs it.
+SERVE_COMMAND = (sys.executable, "-m", __package__ or "aimlapi_gemini.testing._server")
 
 
 def make_server(
@@ -125,8 +125,8 @@ def free_port(host: str) -> int:
 
 
 def spawn(port: int, api_key: str = "test-key", *extra: str, **popen: Any) -> subprocess.Popen[bytes]:
-    """Start scripts/serve.py as a child process and wait until it answers."""
-    command = [sys.executable, str(SERVE_SCRIPT), "--port", str(port), "--api-key", api_key, *extra]
+    """Start the server's command line as a child process and wait until it answers."""
+    command = [*SERVE_COMMAND, "--port", str(port), "--api-key", api_key, *extra]
     process = subprocess.Popen(command, **popen)
     try:
         wait_until_answering(f"http://127.0.0.1:{port}")

@@ -1,13 +1,16 @@
-"""Run the local reference server: `python scripts/serve.py --port 8123` (see `make serve`)."""
+# Copied from scripts/package/aimlapi_gemini/testing/_server/__main__.py by `make generate`.
+# Do not edit here: edit the source there, then regenerate.
+"""Run the local reference server: `python -m aimlapi_gemini.testing._server --port 8123`
+(`make serve`; `runner.spawn` starts it this way as a child process)."""
 
 from __future__ import annotations
 
 import argparse
 
-from aimlapi_gemini.testing._server import ServerConfig, serve
-from aimlapi_gemini.testing._server.faults import Chaos
-from aimlapi_gemini.testing._server.limits import Limits
-from aimlapi_gemini.testing._server.spec import find_operation
+from . import ServerConfig, serve
+from .faults import Chaos
+from .limits import Limits
+from .spec import find_operation
 
 
 def _chaos(text: str) -> Chaos:
@@ -48,7 +51,7 @@ def main(argv: list[str] | None = None) -> None:
         "--chaos",
         type=_chaos,
         metavar="429=P,5xx=P,retry-after-ms=MS,seed=N",
-        help="fail random requests without X-Fault (the testing kit's _server/faults.py)",
+        help="fail random requests without X-Fault (see faults.py)",
     )
     args = parser.parse_args(argv)
     limits = Limits(max_body_bytes=args.max_body_bytes, header_timeout=args.header_timeout)
