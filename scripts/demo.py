@@ -1,8 +1,8 @@
 """`make demo`: the command line client end to end, one reply and then one streamed reply.
 
 Without --live it starts the local reference server (`python -m aimlapi_gemini.testing._server`)
-on a free port, points the CLI at it with a test key, and stops the server afterwards. With --live it talks to the real API
-with the key in AIML_API_KEY.
+on a free port, points the CLI at it with a test key, and stops the server afterwards. With --live
+it talks to the real API with the key in AIML_API_KEY.
 """
 
 from __future__ import annotations
