@@ -42,11 +42,11 @@ A malformed X-Fault header gets a 400 ErrorResponse naming the header.
 
 Server-wide chaos (``ServerConfig(chaos=Chaos(...))``, ``python -m aimlapi_gemini.testing._server
 --chaos 429=0.15,5xx=0.05``): every request without an X-Fault header fails at random, from one
-seeded generator, so a run is repeatable for a given order of arrival. ``rate_limited`` is the share answered 429 with
-``retry-after-ms: <retry_after_ms>``; ``server_errors`` the share answered 500, 502 or 503 (in
-turn). Batch and retry tests use it to see a client under a storm of failures (``Chaos.parse``
-reads the ``--chaos`` text: ``429=P``, ``5xx=P``, ``retry-after-ms=MS``, ``seed=N``).
-"""
+seeded generator, so a run is repeatable for a given order of arrival. ``rate_limited`` is the share
+answered 429 with ``retry-after-ms: <retry_after_ms>``; ``server_errors`` the share answered 500,
+502 or 503 (in turn). Batch and retry tests use it to see a client under a storm of failures
+(``Chaos.parse`` reads the ``--chaos`` text: ``429=P``, ``5xx=P``, ``retry-after-ms=MS``,
+``seed=N``)."""
 
 from __future__ import annotations
 
