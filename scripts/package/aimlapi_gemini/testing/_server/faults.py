@@ -44,7 +44,7 @@ seeded generator, so a run is repeatable for a given order of arrival. ``rate_li
 answered 429 with ``retry-after-ms: <retry_after_ms>``; ``server_errors`` the share answered 500,
 502 or 503 (in turn). Batch and retry tests use it to see a client under a storm of failures
 (``Chaos.parse`` reads the ``--chaos`` text: ``429=P``, ``5xx=P``, ``retry-after-ms=MS``,
-``seed=N``). """
+``seed=N``)."""
 
 from __future__ import annotations
 
