@@ -244,7 +244,8 @@ class ChatCompletionsWithRawResponse(SyncAPIResource):
             deadline: Seconds for the whole call, retries and stream included (DeadlineExceededError).
 
         Raises:
-            ValidationError: a keyword's value does not fit the spec (nothing is sent).
+            RequestValidationError: a keyword's value does not fit the spec (nothing is sent); a
+                ValidationError and a BadRequestError.
             APIStatusError: a non-2xx answer after the retries (a subclass per status).
             APIConnectionError: no answer (APITimeoutError, DeadlineExceededError).
             APIResponseValidationError: an answer that does not fit the spec.
@@ -476,7 +477,8 @@ class ChatCompletions(SyncAPIResource):
             deadline: Seconds for the whole call, retries and stream included (DeadlineExceededError).
 
         Raises:
-            ValidationError: a keyword's value does not fit the spec (nothing is sent).
+            RequestValidationError: a keyword's value does not fit the spec (nothing is sent); a
+                ValidationError and a BadRequestError.
             APIStatusError: a non-2xx answer after the retries (a subclass per status).
             APIConnectionError: no answer (APITimeoutError, DeadlineExceededError).
             APIResponseValidationError: an answer that does not fit the spec.
@@ -693,7 +695,8 @@ class AsyncChatCompletionsWithRawResponse(AsyncAPIResource):
             deadline: Seconds for the whole call, retries and stream included (DeadlineExceededError).
 
         Raises:
-            ValidationError: a keyword's value does not fit the spec (nothing is sent).
+            RequestValidationError: a keyword's value does not fit the spec (nothing is sent); a
+                ValidationError and a BadRequestError.
             APIStatusError: a non-2xx answer after the retries (a subclass per status).
             APIConnectionError: no answer (APITimeoutError, DeadlineExceededError).
             APIResponseValidationError: an answer that does not fit the spec.
@@ -927,7 +930,8 @@ class AsyncChatCompletions(AsyncAPIResource):
             deadline: Seconds for the whole call, retries and stream included (DeadlineExceededError).
 
         Raises:
-            ValidationError: a keyword's value does not fit the spec (nothing is sent).
+            RequestValidationError: a keyword's value does not fit the spec (nothing is sent); a
+                ValidationError and a BadRequestError.
             APIStatusError: a non-2xx answer after the retries (a subclass per status).
             APIConnectionError: no answer (APITimeoutError, DeadlineExceededError).
             APIResponseValidationError: an answer that does not fit the spec.
