@@ -16,6 +16,7 @@ import httpx
 from . import params
 from ._base import asend, send
 from ._client import AsyncAPIClient, SyncAPIClient
+from ._model_dump import ReplyDump
 from ._request_body import as_model
 from ._resource import (
     RawResponse,
@@ -84,6 +85,7 @@ class ChatCompletionsWithRawResponse(SyncAPIResource):
             | params.FunctionMessageParam
             | params.AssistantMessageParam
             | ChatCompletionMessage
+            | ReplyDump[ChatCompletionMessage]
         ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
@@ -120,6 +122,7 @@ class ChatCompletionsWithRawResponse(SyncAPIResource):
             | params.FunctionMessageParam
             | params.AssistantMessageParam
             | ChatCompletionMessage
+            | ReplyDump[ChatCompletionMessage]
         ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
@@ -156,6 +159,7 @@ class ChatCompletionsWithRawResponse(SyncAPIResource):
             | params.FunctionMessageParam
             | params.AssistantMessageParam
             | ChatCompletionMessage
+            | ReplyDump[ChatCompletionMessage]
         ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
@@ -191,6 +195,7 @@ class ChatCompletionsWithRawResponse(SyncAPIResource):
             | params.FunctionMessageParam
             | params.AssistantMessageParam
             | ChatCompletionMessage
+            | ReplyDump[ChatCompletionMessage]
         ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
@@ -317,6 +322,7 @@ class ChatCompletions(SyncAPIResource):
             | params.FunctionMessageParam
             | params.AssistantMessageParam
             | ChatCompletionMessage
+            | ReplyDump[ChatCompletionMessage]
         ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
@@ -353,6 +359,7 @@ class ChatCompletions(SyncAPIResource):
             | params.FunctionMessageParam
             | params.AssistantMessageParam
             | ChatCompletionMessage
+            | ReplyDump[ChatCompletionMessage]
         ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
@@ -389,6 +396,7 @@ class ChatCompletions(SyncAPIResource):
             | params.FunctionMessageParam
             | params.AssistantMessageParam
             | ChatCompletionMessage
+            | ReplyDump[ChatCompletionMessage]
         ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
@@ -424,6 +432,7 @@ class ChatCompletions(SyncAPIResource):
             | params.FunctionMessageParam
             | params.AssistantMessageParam
             | ChatCompletionMessage
+            | ReplyDump[ChatCompletionMessage]
         ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
@@ -535,6 +544,7 @@ class AsyncChatCompletionsWithRawResponse(AsyncAPIResource):
             | params.FunctionMessageParam
             | params.AssistantMessageParam
             | ChatCompletionMessage
+            | ReplyDump[ChatCompletionMessage]
         ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
@@ -571,6 +581,7 @@ class AsyncChatCompletionsWithRawResponse(AsyncAPIResource):
             | params.FunctionMessageParam
             | params.AssistantMessageParam
             | ChatCompletionMessage
+            | ReplyDump[ChatCompletionMessage]
         ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
@@ -607,6 +618,7 @@ class AsyncChatCompletionsWithRawResponse(AsyncAPIResource):
             | params.FunctionMessageParam
             | params.AssistantMessageParam
             | ChatCompletionMessage
+            | ReplyDump[ChatCompletionMessage]
         ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
@@ -642,6 +654,7 @@ class AsyncChatCompletionsWithRawResponse(AsyncAPIResource):
             | params.FunctionMessageParam
             | params.AssistantMessageParam
             | ChatCompletionMessage
+            | ReplyDump[ChatCompletionMessage]
         ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
@@ -770,6 +783,7 @@ class AsyncChatCompletions(AsyncAPIResource):
             | params.FunctionMessageParam
             | params.AssistantMessageParam
             | ChatCompletionMessage
+            | ReplyDump[ChatCompletionMessage]
         ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
@@ -806,6 +820,7 @@ class AsyncChatCompletions(AsyncAPIResource):
             | params.FunctionMessageParam
             | params.AssistantMessageParam
             | ChatCompletionMessage
+            | ReplyDump[ChatCompletionMessage]
         ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
@@ -842,6 +857,7 @@ class AsyncChatCompletions(AsyncAPIResource):
             | params.FunctionMessageParam
             | params.AssistantMessageParam
             | ChatCompletionMessage
+            | ReplyDump[ChatCompletionMessage]
         ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
@@ -877,6 +893,7 @@ class AsyncChatCompletions(AsyncAPIResource):
             | params.FunctionMessageParam
             | params.AssistantMessageParam
             | ChatCompletionMessage
+            | ReplyDump[ChatCompletionMessage]
         ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,

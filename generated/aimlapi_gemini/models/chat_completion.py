@@ -9,6 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import _validation as _v
+from .._model_dump import DumpableModel
 from .._validation import MISSING, ValidationError
 from ..models.chat_completion_object import ChatCompletionObject
 from ..types import UNSET, Unset
@@ -23,7 +24,7 @@ T = TypeVar("T", bound="ChatCompletion")
 
 
 @_attrs_define
-class ChatCompletion:
+class ChatCompletion(DumpableModel):
     """A complete reply of the model.
 
     Attributes:
@@ -224,6 +225,11 @@ class ChatCompletion:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+    @property
+    def object(self) -> ChatCompletionObject:
+        """``object_`` by its JSON name, as the OpenAI SDK reads it (last in the class: the name shadows the builtin)."""
+        return self.object_
 
 
 # Imported here, after the class, because models refer to each other (import cycles).

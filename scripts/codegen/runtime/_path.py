@@ -32,7 +32,9 @@ def path_segment(name: str, value: object) -> str:
             f"the path needs a text or a number here, got {shown}", (name,), "path parameter"
         )
     if not text:
-        raise RequestValidationError("the path needs a value here, got an empty text", (name,), "path parameter")
+        raise RequestValidationError(
+            "the path needs a value here, got an empty text", (name,), "path parameter"
+        )
     return quote(text, safe="")
 
 

@@ -36,11 +36,12 @@ def as_json(value: Any) -> Any:
     fields (any iterable a list), so a request model's validating from_dict sees one kind of input
     whether the caller wrote models or dict literals. A reply the API takes back as a request
     message (a model with ``to_param_dict``, from the spec's ``x-replay-as``) becomes that
-    message's fields, so ``messages.append(completion.choices[0].message)`` sends what the API takes."""
+    message's fields, so ``messages.append(completion.choices[0].message)`` sends what the API takes;
+    so does its ``model_dump()`` (a ``ReplyDump``, a mapping with ``to_param_dict``)."""
     kind = type(value)
     if kind in _JSON_SCALARS:
         return value
-    if kind is dict or isinstance(value, Mapping):
+    if kind is dict or (isinstance(value, Mapping) and not hasattr(value, "to_param_dict")):
         return {key: as_json(item) for key, item in value.items()}
     if kind is list or kind is tuple:
         return [as_json(item) for item in value]
