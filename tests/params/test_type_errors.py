@@ -63,7 +63,7 @@ LINES: list[tuple[str | None, str]] = [
     (ALWAYS, "messages.append(completion.choices[0].message.model_dump())"),
     (ALWAYS, "messages.append(completion.model_dump())  # E: append"),
     (ALWAYS, "messages.append(completion.usage.model_dump(exclude_none=True))  # E: append"),
-    (ALWAYS, 'messages.append(dict(completion.choices[0].message.model_dump()))  # E: append'),
+    (ALWAYS, "messages.append(dict(completion.choices[0].message.model_dump()))  # E: append"),
     (ALWAYS, "messages.append(completion)  # E: append"),
     (ALWAYS, "messages.append(completion.choices[0])  # E: append"),
     (

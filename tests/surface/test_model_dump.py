@@ -12,7 +12,6 @@ import pickle
 from typing import Any, assert_type
 
 import pytest
-from reference_server import BackgroundServer
 
 from aimlapi_gemini import (
     AIMLAPI,
@@ -25,6 +24,7 @@ from aimlapi_gemini._model_dump import ReplyDump
 from aimlapi_gemini.models import ChatCompletionMessage, ChatCompletionRequest
 from aimlapi_gemini.params import ChatCompletionMessageParam
 from aimlapi_gemini.types import UNSET
+from reference_server import BackgroundServer
 
 REPLY = {
     "id": "gen-1",
@@ -97,7 +97,9 @@ def test_model_dump_json_is_compact_utf8_json_and_indents_when_asked() -> None:
     completion = _completion()
     text = completion.model_dump_json(exclude_unset=True)
     assert json.loads(text) == REPLY
-    assert "\n" not in text and ", " not in text and "ünïcode" in text
+    assert "\n" not in text
+    assert ", " not in text
+    assert "ünïcode" in text
     assert completion.model_dump_json(indent=4).startswith('{\n    "id"')
 
 
@@ -152,11 +154,14 @@ def test_a_dumped_reply_goes_back_into_messages(exclude_none: bool) -> None:
 def test_a_dumped_reply_changed_into_something_else_is_refused_before_sending() -> None:
     dumped = _completion().choices[0].message.model_dump(exclude_none=True)
     dumped["content"] = 5  # no longer a reply the API could have sent
-    with BackgroundServer() as server, AIMLAPI(api_key=server.api_key, base_url=server.base_url) as client:
-        with pytest.raises(RequestValidationError, match=r"messages\[1\]\.content"):
-            client.chat.completions.create(
-                model="gemini-pro", messages=[{"role": "user", "content": "Hi"}, dumped]
-            )
+    with (
+        BackgroundServer() as server,
+        AIMLAPI(api_key=server.api_key, base_url=server.base_url) as client,
+        pytest.raises(RequestValidationError, match=r"messages\[1\]\.content"),
+    ):
+        client.chat.completions.create(
+            model="gemini-pro", messages=[{"role": "user", "content": "Hi"}, dumped]
+        )
 
 
 def test_a_plain_dict_dump_of_another_model_is_not_a_reply() -> None:
