@@ -33,7 +33,8 @@ class ChatCompletion(DumpableModel):
         created (int): When the completion was made, in Unix seconds.
         model (str): The model that answered, e.g. google/gemini-pro.
         choices (Sequence[ChatCompletionChoice]): The candidate replies; usually one.
-        usage (CompletionUsage): Token counts of the request and reply.
+        usage (CompletionUsage | None): Token counts of the request and reply; null only in a completion joined from a
+            stream without usage.
         system_fingerprint (None | str | Unset): Identifies the backend configuration that answered.
         meta (ChatCompletionMeta | None | Unset):
     """
@@ -46,8 +47,8 @@ class ChatCompletion(DumpableModel):
     """ The model that answered, e.g. google/gemini-pro. """
     choices: Sequence[ChatCompletionChoice]
     """ The candidate replies; usually one. """
-    usage: CompletionUsage
-    """ Token counts of the request and reply. """
+    usage: CompletionUsage | None
+    """ Token counts of the request and reply; null only in a completion joined from a stream without usage. """
     object_: ChatCompletionObject = "chat.completion"
     """ Always chat.completion. """
     system_fingerprint: None | str | Unset = UNSET
@@ -94,7 +95,11 @@ class ChatCompletion(DumpableModel):
 
         choices = [item.to_dict() for item in self.choices]
 
-        usage = self.usage.to_dict()
+        usage: dict[str, Any] | None
+        if isinstance(self.usage, CompletionUsage):
+            usage = self.usage.to_dict()
+        else:
+            usage = self.usage
 
         system_fingerprint: None | str | Unset
         if isinstance(self.system_fingerprint, Unset):
@@ -174,10 +179,16 @@ class ChatCompletion(DumpableModel):
             usage = src_dict["usage"]
         except KeyError:
             usage = MISSING
-        try:
-            usage = CompletionUsage.from_dict(usage)
-        except ValidationError as _e:
-            raise _v.at(_e, "usage", usage) from None
+        if usage is None:
+            pass
+        elif type(usage) is dict:
+            try:
+                usage = CompletionUsage.from_dict(usage)
+            except ValidationError as _e:
+                raise _v.at(_e, "usage", usage) from None
+
+        else:
+            usage = _v.union(usage, "usage", ("null", "object"))
 
         system_fingerprint = src_dict.get("system_fingerprint", UNSET)
         if system_fingerprint is UNSET or system_fingerprint is None:
