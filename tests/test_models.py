@@ -45,6 +45,7 @@ def test_docs_page_reply_parses_into_chat_completion_and_round_trips() -> None:
     assert completion.choices[0].message.content == "Hello! 👋 How can I assist you today? 😊"
     assert completion.choices[0].finish_reason == "stop"
     assert completion.choices[0].logprobs is None
+    assert completion.usage is not None
     assert completion.usage.prompt_tokens == 0
     assert completion.to_dict() == reply
 

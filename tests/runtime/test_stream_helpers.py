@@ -149,6 +149,7 @@ def test_final_completion_joins_text_role_finish_reason_and_usage(mode: str) -> 
     assert choice.message.content == "Hello there."
     assert choice.message.role == "assistant"
     assert choice.finish_reason == "stop"
+    assert completion.usage is not None
     assert completion.usage.to_dict() == USAGE
     assert ChatCompletion.from_dict(snapshot).to_dict() == completion.to_dict()
 
@@ -251,7 +252,9 @@ def test_a_usage_only_last_chunk_gives_the_usage(mode: str) -> None:
 
 
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("use", ["final", "text", "until_done", "iterate-then-final", "iterate-all-then-final"])
+@pytest.mark.parametrize(
+    "use", ["final", "text", "until_done", "iterate-then-final", "iterate-all-then-final"]
+)
 def test_a_stream_without_usage_gives_a_completion_whose_usage_is_none(mode: str, use: str) -> None:
     """Servers report usage in a stream only when asked: the join has none rather than failing."""
     events = [

@@ -166,6 +166,8 @@ def test_a_dumped_reply_changed_into_something_else_is_refused_before_sending() 
 
 def test_a_plain_dict_dump_of_another_model_is_not_a_reply() -> None:
     """Only a reply's dump is sent as the reply would be: a usage dump is no message."""
-    usage = _completion().usage.model_dump()
+    whole_usage = _completion().usage
+    assert whole_usage is not None
+    usage = whole_usage.model_dump()
     assert not isinstance(usage, ReplyDump)
     assert all(value is not UNSET for value in _completion().model_dump().values())  # UNSET never leaks
