@@ -199,7 +199,7 @@ _CALLS = "choices[0].message.tool_calls"
         ),
         # nullability: a required non-nullable field given null; a nullable one given another type
         (lambda d: d.update(created=None), "created: expected integer, got null"),
-        (lambda d: d.update(usage=None), "usage: expected object, got null"),
+        (lambda d: d.update(usage=[]), "usage: expected object or null, got array"),
         (
             lambda d: d["choices"][0]["message"].update(content={}),
             f"{_CHOICE}.message.content: expected string or null, got object",
