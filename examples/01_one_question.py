@@ -12,5 +12,7 @@ completion = client.chat.completions.create(
     max_tokens=100,
 )
 print(completion.choices[0].message.content)
-usage = completion.usage
-print(f"tokens: {usage.prompt_tokens} prompt + {usage.completion_tokens} completion = {usage.total_tokens}")
+usage = completion.usage  # None only in a completion joined from a stream that reported none
+if usage:
+    print(f"tokens: {usage.prompt_tokens} prompt + {usage.completion_tokens} completion", end="")
+    print(f" = {usage.total_tokens}")

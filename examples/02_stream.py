@@ -16,4 +16,5 @@ with client.chat.completions.create(
     for text in stream.text_deltas():  # choice 0's text pieces; the chunks are joined on the side
         print(text, end="", flush=True)
     final = stream.get_final_completion()  # one ChatCompletion: the text, finish_reason, usage
-print(f"\nfinish_reason: {final.choices[0].finish_reason}, {final.usage.completion_tokens} tokens")
+tokens = final.usage.completion_tokens if final.usage else "?"  # None when the stream sent no usage
+print(f"\nfinish_reason: {final.choices[0].finish_reason}, {tokens} tokens")

@@ -21,7 +21,7 @@ async def main() -> None:
                 completion = await client.chat.completions.create(
                     model="gemini-pro", messages=[{"role": "user", "content": question}], max_tokens=50
                 )
-            return completion.usage.total_tokens
+            return completion.usage.total_tokens if completion.usage else 0
 
         tokens = await asyncio.gather(*(ask(f"What is {n} squared?") for n in range(100)))
     print(f"{len(tokens)} answers, {sum(tokens)} tokens")

@@ -291,9 +291,10 @@ class _Run:
                 parsed = parse_or_none(response, create_chat_completion._parse_success)
                 if isinstance(parsed, ChatCompletion):
                     usage = parsed.usage
-                    attempts.release(used_tokens=usage.total_tokens)
+                    if usage is not None:  # a reply without usage keeps the estimate it was admitted with
+                        attempts.release(used_tokens=usage.total_tokens)
+                        self._count_tokens(usage.prompt_tokens, usage.completion_tokens, usage.total_tokens)
                     self.limiter.succeeded()
-                    self._count_tokens(usage.prompt_tokens, usage.completion_tokens, usage.total_tokens)
                     return _Response(code, request_id, response.content)
             return _error_line(item.custom_id, response, request_id)
         finally:

@@ -3,8 +3,9 @@
 """Accept a request body as its model or as a plain mapping of its JSON fields.
 
 Users coming from other SDKs pass dicts; a mapping goes through the model's ``from_dict``, which
-checks every field against the schema, so bad input is one ValidationError (a ValueError) naming
-the model, the JSON path and the problem, before anything is sent.
+checks every field against the schema, so bad input is one ``RequestValidationError`` (a
+ValidationError, so a ValueError, and a BadRequestError) naming the model, the JSON path and the
+problem, before anything is sent.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any, Protocol, Self, TypeVar
 
 from aimlapi_gemini.types import Unset
 
+from ._exceptions import RequestValidationError
 from ._validation import ValidationError
 
 
@@ -36,11 +38,12 @@ def as_json(value: Any) -> Any:
     fields (any iterable a list), so a request model's validating from_dict sees one kind of input
     whether the caller wrote models or dict literals. A reply the API takes back as a request
     message (a model with ``to_param_dict``, from the spec's ``x-replay-as``) becomes that
-    message's fields, so ``messages.append(completion.choices[0].message)`` sends what the API takes."""
+    message's fields, so ``messages.append(completion.choices[0].message)`` sends what the API takes;
+    so does its ``model_dump()`` (a ``ReplyDump``, a mapping with ``to_param_dict``)."""
     kind = type(value)
     if kind in _JSON_SCALARS:
         return value
-    if kind is dict or isinstance(value, Mapping):
+    if kind is dict or (isinstance(value, Mapping) and not hasattr(value, "to_param_dict")):
         return {key: as_json(item) for key, item in value.items()}
     if kind is list or kind is tuple:
         return [as_json(item) for item in value]
@@ -75,7 +78,7 @@ def _fields_of(model: Any, names: Mapping[str, str]) -> dict[str, Any]:
 def checked_json(body: M, model: type[M]) -> dict[str, Any]:
     """``body.to_dict()``; for a body whose constructor was given a mapping where a model belongs
     (which to_dict cannot serialise), the same body read field by field and checked by
-    ``model.from_dict``: sent when it fits, else one ValidationError naming the path."""
+    ``model.from_dict``: sent when it fits, else one RequestValidationError naming the path."""
     try:
         return body.to_dict()
     except (AttributeError, TypeError):
@@ -83,7 +86,7 @@ def checked_json(body: M, model: type[M]) -> dict[str, Any]:
     try:
         return model.from_dict(as_json(body)).to_dict()
     except ValidationError as exc:
-        raise exc.about(f"body is not a valid {model.__name__}") from None
+        raise RequestValidationError.of(exc, f"body is not a valid {model.__name__}") from None
 
 
 def as_model(value: M | Mapping[str, Any], model: type[M]) -> M:
@@ -104,4 +107,4 @@ def as_model(value: M | Mapping[str, Any], model: type[M]) -> M:
         return model.from_dict(as_json(value))
     except ValidationError as exc:
         # `from None`: the generated parser's frames say nothing the message does not.
-        raise exc.about(f"body is not a valid {model.__name__}") from None
+        raise RequestValidationError.of(exc, f"body is not a valid {model.__name__}") from None

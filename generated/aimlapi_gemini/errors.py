@@ -10,6 +10,8 @@
           ├── APIStatusError          non-2xx: .status_code, .request_id, .body (ErrorResponse | None),
           │    │                      .response, .text (raw body); other 4xx are this class itself
           │    ├── BadRequestError            400
+          │    │    └── RequestValidationError   refused before sending (also a ValidationError,
+          │    │                                 below): nothing sent, .status_code 400, .request None
           │    ├── AuthenticationError        401
           │    ├── PermissionDeniedError      403
           │    ├── NotFoundError              404
@@ -27,13 +29,23 @@
           └── ResponseTooLargeError   a body or one stream event over the client's cap: .limit, .setting
                                       (``max_response_bytes`` / ``max_event_bytes``)
 
-Outside that tree, because the mistake is in the caller's input rather than the API's answer:
+A mistake in the caller's input is a ValueError:
 
     ValueError
-     └── ValidationError          a model built from a mapping (a body given as a dict,
-                                  ``Model.from_dict``) does not fit its schema: .path, .message;
-                                  a reply that does not fit raises APIResponseValidationError,
-                                  with this error as its ``__cause__``
+     └── ValidationError          a model built from a mapping (``Model.from_dict``, a model field
+          │                       given as a dict) does not fit its schema: .path, .message;
+          │                       a reply that does not fit raises APIResponseValidationError,
+          │                       with this error as its ``__cause__``
+          └── RequestValidationError   the same, found in a call's parameters before sending (a body
+                                       or keyword, a path parameter): also a BadRequestError, so
+                                       ``except BadRequestError`` (the OpenAI SDK's idiom for a bad
+                                       parameter), ``except AimlApiError`` and ``except ValueError``
+                                       all catch it; nothing was sent
+
+Why a BadRequestError: the API answers such a body with a 400 ("Body validation error"), so code
+written for the OpenAI SDK, which sends it and gets that 400, keeps working; checking first saves
+the round trip and names the path. ``status_code`` is 400; ``request`` and ``request_id`` are None
+and ``response`` is a local 400 response with the message (no request went out).
 
 Every message is one line with the status, the vendor's message and the request id when known.
 Every class pickles: the message and the attributes are kept; ``.request`` becomes a bare
@@ -57,6 +69,7 @@ from ._exceptions import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    RequestValidationError,
     ResponseTooLargeError,
     StreamError,
     StreamInterruptedError,
@@ -83,6 +96,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RequestValidationError",
     "ResponseTooLargeError",
     "StreamError",
     "StreamInterruptedError",

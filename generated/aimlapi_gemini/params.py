@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, Required, TypedDict
 
+from ._model_dump import ReplyDump
 from .models.chat_completion_message import ChatCompletionMessage
 
 
@@ -41,6 +42,7 @@ class ChatCompletionRequestParam(TypedDict, total=False):
             | FunctionMessageParam
             | AssistantMessageParam
             | ChatCompletionMessage
+            | ReplyDump[ChatCompletionMessage]
         ]
     ]
     """The conversation so far, oldest first. Each entry is one of five message kinds, told apart by its role."""
@@ -189,6 +191,7 @@ ChatCompletionMessageParam = (
     | FunctionMessageParam
     | AssistantMessageParam
     | ChatCompletionMessage
+    | ReplyDump[ChatCompletionMessage]
 )
 """One item of `ChatCompletionRequest.messages`, as a dict (or a reply the API takes back as one, as it is)."""
 

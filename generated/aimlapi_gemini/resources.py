@@ -15,6 +15,7 @@ import httpx
 
 from . import params
 from ._base import asend, send
+from ._model_dump import ReplyDump
 from ._request_body import as_model
 from ._response import raise_for_status
 from ._sdk_client import AsyncAPIClient, SyncAPIClient
@@ -84,6 +85,7 @@ class ChatCompletionsWithRawResponse(SyncAPIResource):
             | params.FunctionMessageParam
             | params.AssistantMessageParam
             | ChatCompletionMessage
+            | ReplyDump[ChatCompletionMessage]
         ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
@@ -120,6 +122,7 @@ class ChatCompletionsWithRawResponse(SyncAPIResource):
             | params.FunctionMessageParam
             | params.AssistantMessageParam
             | ChatCompletionMessage
+            | ReplyDump[ChatCompletionMessage]
         ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
@@ -156,6 +159,7 @@ class ChatCompletionsWithRawResponse(SyncAPIResource):
             | params.FunctionMessageParam
             | params.AssistantMessageParam
             | ChatCompletionMessage
+            | ReplyDump[ChatCompletionMessage]
         ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
@@ -191,6 +195,7 @@ class ChatCompletionsWithRawResponse(SyncAPIResource):
             | params.FunctionMessageParam
             | params.AssistantMessageParam
             | ChatCompletionMessage
+            | ReplyDump[ChatCompletionMessage]
         ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
@@ -244,7 +249,8 @@ class ChatCompletionsWithRawResponse(SyncAPIResource):
             deadline: Seconds for the whole call, retries and stream included (DeadlineExceededError).
 
         Raises:
-            ValidationError: a keyword's value does not fit the spec (nothing is sent).
+            RequestValidationError: a keyword's value does not fit the spec (nothing is sent); a
+                ValidationError and a BadRequestError.
             APIStatusError: a non-2xx answer after the retries (a subclass per status).
             APIConnectionError: no answer (APITimeoutError, DeadlineExceededError).
             APIResponseValidationError: an answer that does not fit the spec.
@@ -316,6 +322,7 @@ class ChatCompletions(SyncAPIResource):
             | params.FunctionMessageParam
             | params.AssistantMessageParam
             | ChatCompletionMessage
+            | ReplyDump[ChatCompletionMessage]
         ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
@@ -352,6 +359,7 @@ class ChatCompletions(SyncAPIResource):
             | params.FunctionMessageParam
             | params.AssistantMessageParam
             | ChatCompletionMessage
+            | ReplyDump[ChatCompletionMessage]
         ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
@@ -388,6 +396,7 @@ class ChatCompletions(SyncAPIResource):
             | params.FunctionMessageParam
             | params.AssistantMessageParam
             | ChatCompletionMessage
+            | ReplyDump[ChatCompletionMessage]
         ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
@@ -423,6 +432,7 @@ class ChatCompletions(SyncAPIResource):
             | params.FunctionMessageParam
             | params.AssistantMessageParam
             | ChatCompletionMessage
+            | ReplyDump[ChatCompletionMessage]
         ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
@@ -476,7 +486,8 @@ class ChatCompletions(SyncAPIResource):
             deadline: Seconds for the whole call, retries and stream included (DeadlineExceededError).
 
         Raises:
-            ValidationError: a keyword's value does not fit the spec (nothing is sent).
+            RequestValidationError: a keyword's value does not fit the spec (nothing is sent); a
+                ValidationError and a BadRequestError.
             APIStatusError: a non-2xx answer after the retries (a subclass per status).
             APIConnectionError: no answer (APITimeoutError, DeadlineExceededError).
             APIResponseValidationError: an answer that does not fit the spec.
@@ -533,6 +544,7 @@ class AsyncChatCompletionsWithRawResponse(AsyncAPIResource):
             | params.FunctionMessageParam
             | params.AssistantMessageParam
             | ChatCompletionMessage
+            | ReplyDump[ChatCompletionMessage]
         ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
@@ -569,6 +581,7 @@ class AsyncChatCompletionsWithRawResponse(AsyncAPIResource):
             | params.FunctionMessageParam
             | params.AssistantMessageParam
             | ChatCompletionMessage
+            | ReplyDump[ChatCompletionMessage]
         ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
@@ -605,6 +618,7 @@ class AsyncChatCompletionsWithRawResponse(AsyncAPIResource):
             | params.FunctionMessageParam
             | params.AssistantMessageParam
             | ChatCompletionMessage
+            | ReplyDump[ChatCompletionMessage]
         ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
@@ -640,6 +654,7 @@ class AsyncChatCompletionsWithRawResponse(AsyncAPIResource):
             | params.FunctionMessageParam
             | params.AssistantMessageParam
             | ChatCompletionMessage
+            | ReplyDump[ChatCompletionMessage]
         ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
@@ -693,7 +708,8 @@ class AsyncChatCompletionsWithRawResponse(AsyncAPIResource):
             deadline: Seconds for the whole call, retries and stream included (DeadlineExceededError).
 
         Raises:
-            ValidationError: a keyword's value does not fit the spec (nothing is sent).
+            RequestValidationError: a keyword's value does not fit the spec (nothing is sent); a
+                ValidationError and a BadRequestError.
             APIStatusError: a non-2xx answer after the retries (a subclass per status).
             APIConnectionError: no answer (APITimeoutError, DeadlineExceededError).
             APIResponseValidationError: an answer that does not fit the spec.
@@ -767,6 +783,7 @@ class AsyncChatCompletions(AsyncAPIResource):
             | params.FunctionMessageParam
             | params.AssistantMessageParam
             | ChatCompletionMessage
+            | ReplyDump[ChatCompletionMessage]
         ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
@@ -803,6 +820,7 @@ class AsyncChatCompletions(AsyncAPIResource):
             | params.FunctionMessageParam
             | params.AssistantMessageParam
             | ChatCompletionMessage
+            | ReplyDump[ChatCompletionMessage]
         ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
@@ -839,6 +857,7 @@ class AsyncChatCompletions(AsyncAPIResource):
             | params.FunctionMessageParam
             | params.AssistantMessageParam
             | ChatCompletionMessage
+            | ReplyDump[ChatCompletionMessage]
         ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
@@ -874,6 +893,7 @@ class AsyncChatCompletions(AsyncAPIResource):
             | params.FunctionMessageParam
             | params.AssistantMessageParam
             | ChatCompletionMessage
+            | ReplyDump[ChatCompletionMessage]
         ],
         frequency_penalty: float | None | Unset = UNSET,
         logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
@@ -927,7 +947,8 @@ class AsyncChatCompletions(AsyncAPIResource):
             deadline: Seconds for the whole call, retries and stream included (DeadlineExceededError).
 
         Raises:
-            ValidationError: a keyword's value does not fit the spec (nothing is sent).
+            RequestValidationError: a keyword's value does not fit the spec (nothing is sent); a
+                ValidationError and a BadRequestError.
             APIStatusError: a non-2xx answer after the retries (a subclass per status).
             APIConnectionError: no answer (APITimeoutError, DeadlineExceededError).
             APIResponseValidationError: an answer that does not fit the spec.

@@ -371,19 +371,27 @@ def keyword_annotation(keyword: KeywordFacts, accepted: Sequence[str]) -> str:
     return type_string + (" | " + extra if extra else "")
 
 
+# A reply's model_dump() (the runtime's _model_dump.ReplyDump), taken wherever the reply is.
+REPLY_DUMP = "ReplyDump"
+REPLY_DUMP_IMPORT = "from ._model_dump import ReplyDump"
+
+
 def accepted_types(
     keyword: KeywordFacts, replays_of: Replays
 ) -> tuple[tuple[str, ...], tuple[ModelName, ...]]:
     """What a keyword takes beside its models, and the reply models among them: each model's
     TypedDict (``params.XParam``), a free-form model's plain mapping of its values' type, and the
-    replies the API takes back as one of the models (as they are)."""
+    replies the API takes back as one of the models (as they are, and their ``model_dump()``)."""
     names: list[str] = []
     for model in keyword.models:
         names.append(
             f"params.{model.name}Param" if model.has_properties else f"Mapping[str, {model.value_type}]"
         )
     replies = tuple(reply for model in keyword.models for reply in replays_of.replies_to(model.name))
-    return (*names, *(reply.name for reply in replies)), replies
+    return (
+        *names,
+        *(name for reply in replies for name in (reply.name, f"{REPLY_DUMP}[{reply.name}]")),
+    ), replies
 
 
 @dataclass(frozen=True)
@@ -441,6 +449,8 @@ def operation_plan(facts: OperationFacts, replays_of: Replays) -> OperationPlan:
         accepted, replies = accepted_types(keyword, replays_of)
         imports += keyword.imports
         imports += [model_import(reply) for reply in replies]
+        if replies:
+            imports.append(REPLY_DUMP_IMPORT)
         if not (facts.chunk and keyword.name == "stream"):
             keywords.append(Keyword(keyword, keyword_annotation(keyword, accepted)))
     if facts.json_model_body:

@@ -45,6 +45,7 @@ def test_docs_page_reply_parses_into_chat_completion_and_round_trips() -> None:
     assert completion.choices[0].message.content == "Hello! 👋 How can I assist you today? 😊"
     assert completion.choices[0].finish_reason == "stop"
     assert completion.choices[0].logprobs is None
+    assert completion.usage is not None
     assert completion.usage.prompt_tokens == 0
     assert completion.to_dict() == reply
 
@@ -198,7 +199,7 @@ _CALLS = "choices[0].message.tool_calls"
         ),
         # nullability: a required non-nullable field given null; a nullable one given another type
         (lambda d: d.update(created=None), "created: expected integer, got null"),
-        (lambda d: d.update(usage=None), "usage: expected object, got null"),
+        (lambda d: d.update(usage=[]), "usage: expected object or null, got array"),
         (
             lambda d: d["choices"][0]["message"].update(content={}),
             f"{_CHOICE}.message.content: expected string or null, got object",

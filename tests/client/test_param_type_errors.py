@@ -59,6 +59,11 @@ LINES: list[tuple[str | None, str]] = [
     ),
     (ALWAYS, 'completion = client.chat.completions.create(model="gemini-pro", messages=messages)'),
     (ALWAYS, "messages.append(completion.choices[0].message)"),
+    (ALWAYS, "messages.append(completion.choices[0].message.model_dump(exclude_none=True))"),
+    (ALWAYS, "messages.append(completion.choices[0].message.model_dump())"),
+    (ALWAYS, "messages.append(completion.model_dump())  # E: append"),
+    (ALWAYS, "messages.append(completion.usage.model_dump(exclude_none=True))  # E: append"),
+    (ALWAYS, "messages.append(dict(completion.choices[0].message.model_dump()))  # E: append"),
     (ALWAYS, "messages.append(completion)  # E: append"),
     (ALWAYS, "messages.append(completion.choices[0])  # E: append"),
     (

@@ -38,6 +38,7 @@ PUBLIC = [
     "PermissionDeniedError",
     "RateLimitError",
     "RawResponse",
+    "RequestValidationError",
     "Response",
     "ResponseTooLargeError",
     "Secret",
@@ -97,11 +98,20 @@ def test_the_error_hierarchy_is_the_one_drawn_in_the_errors_docstring() -> None:
         assert error_class.__bases__ == (parent,), error_class
         assert error_class.__name__ in (errors.__doc__ or "")
     assert errors.AimlApiError.__bases__ == (Exception,)
-    # A caller's malformed input is a ValueError, as Python code expects, not an API error.
+    # A caller's malformed input is a ValueError, as Python code expects; found in a call's
+    # parameters before sending, it is also the BadRequestError the API would have answered.
     assert errors.ValidationError.__bases__ == (ValueError,)
+    assert errors.RequestValidationError.__bases__ == (errors.ValidationError, errors.BadRequestError)
     assert "ValidationError" in (errors.__doc__ or "")
+    assert "RequestValidationError" in (errors.__doc__ or "")
     assert sorted(errors.__all__) == sorted(
-        [*(c.__name__ for c in parents), "AimlApiError", "UnexpectedStatus", "ValidationError"]
+        [
+            *(c.__name__ for c in parents),
+            "AimlApiError",
+            "RequestValidationError",
+            "UnexpectedStatus",
+            "ValidationError",
+        ]
     )
 
 

@@ -63,7 +63,8 @@ Helper = Callable[[Any], Any]
 
 
 def run(client: AuthenticatedClient, mode: str, use: str, body: Any = None) -> tuple[Any, Any, Any]:
-    """Open a stream and call ``use`` on it ("final", "text", "until_done", "iterate-then-final")."""
+    """Open a stream and call ``use`` on it ("final", "text", "until_done", "iterate-then-final",
+    "iterate-all-then-final", "unjoined-then-final")."""
     body = hello_request() if body is None else body
     if mode == "sync":
         with client, create_chat_completion.stream(client=client, body=body) as stream:
@@ -94,8 +95,15 @@ def _sync_use(stream: Stream[ChatCompletionChunk], use: str) -> Any:
         assert stream.until_done() is stream
         assert stream.done
         return stream.get_final_completion()
-    assert use == "iterate-then-final"
-    next(stream)
+    if use == "iterate-then-final":  # part of it read by the caller, the rest by the helper
+        next(stream)
+        return stream.get_final_completion()
+    if use == "unjoined-then-final":
+        stream.accumulate = False
+        return stream.get_final_completion()
+    assert use == "iterate-all-then-final"
+    for _ in stream:
+        pass
     return stream.get_final_completion()
 
 
@@ -109,8 +117,15 @@ async def _async_use(stream: AsyncStream[ChatCompletionChunk], use: str) -> Any:
         assert await stream.until_done() is stream
         assert stream.done
         return await stream.get_final_completion()
-    assert use == "iterate-then-final"
-    await anext(stream)
+    if use == "iterate-then-final":
+        await anext(stream)
+        return await stream.get_final_completion()
+    if use == "unjoined-then-final":
+        stream.accumulate = False
+        return await stream.get_final_completion()
+    assert use == "iterate-all-then-final"
+    async for _ in stream:
+        pass
     return await stream.get_final_completion()
 
 
@@ -133,6 +148,7 @@ def test_final_completion_joins_text_role_finish_reason_and_usage(mode: str) -> 
     assert choice.message.content == "Hello there."
     assert choice.message.role == "assistant"
     assert choice.finish_reason == "stop"
+    assert completion.usage is not None
     assert completion.usage.to_dict() == USAGE
     assert ChatCompletion.from_dict(snapshot).to_dict() == completion.to_dict()
 
@@ -235,15 +251,43 @@ def test_a_usage_only_last_chunk_gives_the_usage(mode: str) -> None:
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_a_stream_without_usage_cannot_be_a_chat_completion(mode: str) -> None:
-    """The spec requires usage in a ChatCompletion: the join is rejected, naming it, not invented."""
-    events = [chunk(delta(role="assistant", content="hi")), chunk(delta(finish_reason="stop")), DONE_EVENT]
+@pytest.mark.parametrize(
+    "use", ["final", "text", "until_done", "iterate-then-final", "iterate-all-then-final"]
+)
+def test_a_stream_without_usage_gives_a_completion_whose_usage_is_none(mode: str, use: str) -> None:
+    """Servers report usage in a stream only when asked: the join has none rather than failing."""
+    events = [
+        chunk(delta(role="assistant", content="h")),
+        chunk(delta(content="i")),
+        chunk(delta(finish_reason="stop")),
+        DONE_EVENT,
+    ]
+    result, snapshot, error = run(fake(events), mode, use)
+    assert error is None
+    completion = result[1] if use == "text" else result
+    assert isinstance(completion, ChatCompletion)
+    assert completion.usage is None
+    assert completion.choices[0].message.content == "hi"
+    assert "usage" not in snapshot  # the snapshot says only what arrived
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_stream_with_no_chunk_at_all_is_no_completion(mode: str) -> None:
+    _, snapshot, error = run(fake([DONE_EVENT]), mode, "final")
+    assert isinstance(error, APIResponseValidationError)
+    assert "the stream carried no chunk" in str(error)
+    assert snapshot is None
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_joined_choice_without_finish_reason_is_rejected_naming_it(mode: str) -> None:
+    """The join is validated, not invented: a stream that never finished its choice is no completion."""
+    events = [chunk(delta(role="assistant", content="hi")), DONE_EVENT]
     _, snapshot, error = run(fake(events), mode, "final")
     assert isinstance(error, APIResponseValidationError)
-    assert "completion joined from 2 chunks" in str(error)
-    assert "usage" in str(error)
-    assert json.loads(error.text) == snapshot
-    assert snapshot["choices"][0]["message"]["content"] == "hi"
+    assert "completion joined from 1 chunks" in str(error)
+    assert "finish_reason" in str(error)
+    assert json.loads(error.text) == {**snapshot, "usage": None}
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -275,17 +319,31 @@ def test_a_stream_cut_midway_raises_and_keeps_what_arrived(mode: str) -> None:
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_chunks_read_by_plain_iteration_make_the_helpers_refuse(mode: str) -> None:
-    """Nothing is silently dropped: a chunk the helpers never saw makes them say so."""
-    _, _, error = run(fake(text_events("a", "b")), mode, "iterate-then-final")
+@pytest.mark.parametrize("use", ["iterate-then-final", "iterate-all-then-final"])
+def test_chunks_read_by_plain_iteration_are_joined_too(mode: str, use: str) -> None:
+    """As the OpenAI SDK's helper: every chunk is joined as it is read, however it is read."""
+    completion, snapshot, error = run(fake(text_events("a", "b")), mode, use)
+    assert error is None
+    assert completion.choices[0].message.content == "ab"
+    assert completion.usage.to_dict() == USAGE
+    assert ChatCompletion.from_dict(snapshot).to_dict() == completion.to_dict()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_with_accumulate_off_nothing_is_joined_and_the_final_completion_is_refused(mode: str) -> None:
+    _, snapshot, error = run(fake(text_events("a", "b")), mode, "unjoined-then-final")
     assert isinstance(error, RuntimeError)
-    assert "1 of the stream's 1 chunks were read by iterating it directly" in str(error)
+    assert "accumulate was turned off" in str(error)
+    assert snapshot is None
 
 
-def test_before_any_helper_the_snapshot_is_none() -> None:
+def test_before_the_first_chunk_the_snapshot_is_none_and_after_it_not() -> None:
     client = fake(text_events("a"))
     with client, create_chat_completion.stream(client=client, body=hello_request()) as stream:
+        assert stream.accumulate
         assert stream.current_completion_snapshot is None
+        next(stream)
+        assert stream.current_completion_snapshot is not None
 
 
 # Against the reference server: the streamed reply, joined, is the reply it sends whole.
@@ -332,6 +390,59 @@ def test_the_reference_servers_stream_joins_into_its_whole_reply(
         [call] = joined.choices[0].message.tool_calls
         assert call.function.name == "get_weather"
         assert set(json.loads(call.function.arguments)) == {"city", "days"}
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("use", ["final", "text", "iterate-all-then-final", "iterate-then-final"])
+@pytest.mark.parametrize("usage", ["include", "omit"])
+def test_the_reference_servers_stream_with_or_without_usage_gives_the_final_completion(
+    reference_server: BackgroundServer, mode: str, use: str, usage: str
+) -> None:
+    """However it is read (not at all, through text_deltas, iterated wholly or partly), with usage
+    or without: the final completion is the whole reply, usage None when the stream had none."""
+    body = {"model": "gemini-pro", "messages": [{"role": "user", "content": "Tell me about the sea."}]}
+    with server_client(reference_server) as client:
+        whole = create_chat_completion.sync(client=client, body=body)
+    assert isinstance(whole, ChatCompletion)
+    client = AuthenticatedClient(
+        base_url=reference_server.base_url, token=reference_server.api_key, headers={"X-Stream-Usage": usage}
+    )
+    result, _, error = run(client, mode, use, body)
+    assert error is None
+    joined = result[1] if use == "text" else result
+    if usage == "include":
+        assert joined.to_dict() == whole.to_dict()
+    else:
+        assert joined.usage is None
+        assert joined.to_dict() == {**whole.to_dict(), "usage": None}
+    if use == "text":
+        assert "".join(result[0]) == whole.choices[0].message.content
+
+
+def test_the_reference_server_sends_usage_only_when_asked_where_the_spec_has_stream_options(
+    reference_server: BackgroundServer,
+) -> None:
+    """As OpenAI-compatible servers: stream_options.include_usage asks for it; a revision without
+    stream_options offers no way to ask, so its streams always carry usage."""
+    body: dict[str, Any] = {"model": "gemini-pro", "messages": [{"role": "user", "content": "hi"}]}
+    asked = {**body, "stream_options": {"include_usage": True}}
+    with server_client(reference_server) as client:
+        with create_chat_completion.stream(client=client, body=body) as plain:
+            plain_usage = plain.get_final_completion().usage
+        with create_chat_completion.stream(client=client, body=asked) as stream:
+            asked_usage = stream.get_final_completion().usage
+    assert asked_usage is not None
+    assert (plain_usage is None) == spec.field_present("stream_options")
+
+
+def test_an_unknown_stream_usage_header_value_is_refused(reference_server: BackgroundServer) -> None:
+    response = httpx.post(
+        reference_server.base_url + "/v1/chat/completions",
+        json={"model": "gemini-pro", "messages": [{"role": "user", "content": "hi"}], "stream": True},
+        headers={"Authorization": f"Bearer {reference_server.api_key}", "X-Stream-Usage": "sometimes"},
+    )
+    assert response.status_code == 400
+    assert "X-Stream-Usage header must be include or omit, got 'sometimes'" in response.text
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -381,13 +381,16 @@ def test_the_imports_of_a_body_with_replayed_models_name_the_replies() -> None:
         "from .models.assistantmessage import AssistantMessage",
         "from .models.chat_completion_message import ChatCompletionMessage",
         "from .models.chat_request import ChatRequest",
+        "from ._model_dump import ReplyDump",
     }
     messages = decided.keywords[0]
     assert messages.annotation == (
         "Iterable[UserMessage | AssistantMessage | params.UserMessageParam | params.AssistantMessageParam"
-        " | ChatCompletionMessage]"
+        " | ChatCompletionMessage | ReplyDump[ChatCompletionMessage]]"
     )
-    assert "ChatCompletionMessage" not in plan.operation_plan(_operation(), NO_REPLAYS).keywords[0].annotation
+    without = plan.operation_plan(_operation(), NO_REPLAYS)
+    assert "ChatCompletionMessage" not in without.keywords[0].annotation
+    assert "from ._model_dump import ReplyDump" not in without.imports
 
 
 @pytest.mark.parametrize(

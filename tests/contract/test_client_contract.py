@@ -121,6 +121,7 @@ def test_response_models_round_trip(model: Any) -> None:
 def test_docs_example_reply_parses_and_round_trips() -> None:
     reply = ChatCompletion.from_dict(DOCS_EXAMPLE_REPLY)
     assert reply.choices[0].message.content == "Hello! 👋 How can I assist you today? 😊"
+    assert reply.usage is not None
     assert reply.usage.prompt_tokens == 0
     assert reply.to_dict() == DOCS_EXAMPLE_REPLY
 

@@ -94,6 +94,7 @@ def test_a_stream_through_aiohttp_is_decoded_and_joined(reference_server: Backgr
     assert len("".join(pieces).split()) == 300
     assert completion.choices[0].message.content == "".join(pieces)
     assert completion.choices[0].finish_reason == "stop"
+    assert completion.usage is not None
     assert completion.usage.completion_tokens == 300
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from attrs import define as _attrs_define
 
 from .. import _validation as _v
+from .._model_dump import DumpableModel
 from .._validation import MISSING, ValidationError
 from ..models.assistant_message_role import AssistantMessageRole
 from ..types import UNSET, Unset
@@ -20,7 +21,7 @@ T = TypeVar("T", bound="AssistantMessage")
 
 
 @_attrs_define
-class AssistantMessage:
+class AssistantMessage(DumpableModel):
     """An earlier reply of the model, replayed as context.
 
     Attributes:

@@ -9,6 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import _validation as _v
+from .._model_dump import DumpableModel
 from .._validation import MISSING, ValidationError
 from ..models.chat_completion_object import ChatCompletionObject
 from ..types import UNSET, Unset
@@ -23,7 +24,7 @@ T = TypeVar("T", bound="ChatCompletion")
 
 
 @_attrs_define
-class ChatCompletion:
+class ChatCompletion(DumpableModel):
     """A complete reply of the model.
 
     Attributes:
@@ -32,7 +33,8 @@ class ChatCompletion:
         created (int): When the completion was made, in Unix seconds.
         model (str): The model that answered, e.g. google/gemini-pro.
         choices (Sequence[ChatCompletionChoice]): The candidate replies; usually one.
-        usage (CompletionUsage): Token counts of the request and reply.
+        usage (CompletionUsage | None): Token counts of the request and reply; null only in a completion joined from a
+            stream without usage.
         system_fingerprint (None | str | Unset): Identifies the backend configuration that answered.
         meta (ChatCompletionMeta | None | Unset):
     """
@@ -45,8 +47,8 @@ class ChatCompletion:
     """ The model that answered, e.g. google/gemini-pro. """
     choices: Sequence[ChatCompletionChoice]
     """ The candidate replies; usually one. """
-    usage: CompletionUsage
-    """ Token counts of the request and reply. """
+    usage: CompletionUsage | None
+    """ Token counts of the request and reply; null only in a completion joined from a stream without usage. """
     object_: ChatCompletionObject = "chat.completion"
     """ Always chat.completion. """
     system_fingerprint: None | str | Unset = UNSET
@@ -93,7 +95,11 @@ class ChatCompletion:
 
         choices = [item.to_dict() for item in self.choices]
 
-        usage = self.usage.to_dict()
+        usage: dict[str, Any] | None
+        if isinstance(self.usage, CompletionUsage):
+            usage = self.usage.to_dict()
+        else:
+            usage = self.usage
 
         system_fingerprint: None | str | Unset
         if isinstance(self.system_fingerprint, Unset):
@@ -173,10 +179,16 @@ class ChatCompletion:
             usage = src_dict["usage"]
         except KeyError:
             usage = MISSING
-        try:
-            usage = CompletionUsage.from_dict(usage)
-        except ValidationError as _e:
-            raise _v.at(_e, "usage", usage) from None
+        if usage is None:
+            pass
+        elif type(usage) is dict:
+            try:
+                usage = CompletionUsage.from_dict(usage)
+            except ValidationError as _e:
+                raise _v.at(_e, "usage", usage) from None
+
+        else:
+            usage = _v.union(usage, "usage", ("null", "object"))
 
         system_fingerprint = src_dict.get("system_fingerprint", UNSET)
         if system_fingerprint is UNSET or system_fingerprint is None:
@@ -224,6 +236,11 @@ class ChatCompletion:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+    @property
+    def object(self) -> ChatCompletionObject:
+        """``object_`` by its JSON name, as the OpenAI SDK reads it (last in the class: the name shadows the builtin)."""
+        return self.object_
 
 
 # Imported here, after the class, because models refer to each other (import cycles).

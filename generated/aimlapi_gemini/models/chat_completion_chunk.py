@@ -9,6 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import _validation as _v
+from .._model_dump import DumpableModel
 from .._validation import MISSING, ValidationError
 from ..models.chat_completion_chunk_object import (
     ChatCompletionChunkObject,
@@ -24,7 +25,7 @@ T = TypeVar("T", bound="ChatCompletionChunk")
 
 
 @_attrs_define
-class ChatCompletionChunk:
+class ChatCompletionChunk(DumpableModel):
     """One piece of a streamed reply (the data of one server-sent event).
 
     Attributes:
@@ -210,6 +211,11 @@ class ChatCompletionChunk:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+    @property
+    def object(self) -> ChatCompletionChunkObject:
+        """``object_`` by its JSON name, as the OpenAI SDK reads it (last in the class: the name shadows the builtin)."""
+        return self.object_
 
 
 # Imported here, after the class, because models refer to each other (import cycles).

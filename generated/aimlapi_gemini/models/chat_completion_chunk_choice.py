@@ -9,6 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import _validation as _v
+from .._model_dump import DumpableModel
 from .._validation import MISSING, ValidationError
 from ..models.finish_reason import FinishReason
 from ..types import UNSET, Unset
@@ -22,7 +23,7 @@ T = TypeVar("T", bound="ChatCompletionChunkChoice")
 
 
 @_attrs_define
-class ChatCompletionChunkChoice:
+class ChatCompletionChunkChoice(DumpableModel):
     """What one choice adds in a chunk.
 
     Attributes:

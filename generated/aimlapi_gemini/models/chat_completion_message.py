@@ -9,6 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import _validation as _v
+from .._model_dump import ReplayableModel
 from .._validation import MISSING, ValidationError
 from ..types import UNSET, Unset
 
@@ -26,7 +27,7 @@ T = TypeVar("T", bound="ChatCompletionMessage")
 
 
 @_attrs_define
-class ChatCompletionMessage:
+class ChatCompletionMessage(ReplayableModel):
     """The message the model wrote.
 
     Attributes:

@@ -9,6 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import _validation as _v
+from .._model_dump import DumpableModel
 from .._validation import MISSING, ValidationError
 from ..models.chat_completion_message_custom_tool_call_type import (
     ChatCompletionMessageCustomToolCallType,
@@ -23,7 +24,7 @@ T = TypeVar("T", bound="ChatCompletionMessageCustomToolCall")
 
 
 @_attrs_define
-class ChatCompletionMessageCustomToolCall:
+class ChatCompletionMessageCustomToolCall(DumpableModel):
     """A custom (free-form input) tool the model wants called.
 
     Attributes:
@@ -118,6 +119,11 @@ class ChatCompletionMessageCustomToolCall:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+    @property
+    def type(self) -> ChatCompletionMessageCustomToolCallType:
+        """``type_`` by its JSON name, as the OpenAI SDK reads it (last in the class: the name shadows the builtin)."""
+        return self.type_
 
 
 # Imported here, after the class, because models refer to each other (import cycles).

@@ -9,6 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import _validation as _v
+from .._model_dump import DumpableModel
 from .._validation import ValidationError
 from ..types import UNSET, Unset
 
@@ -20,7 +21,7 @@ T = TypeVar("T", bound="ChatCompletionMeta")
 
 
 @_attrs_define
-class ChatCompletionMeta:
+class ChatCompletionMeta(DumpableModel):
     """Billing details the gateway adds.
 
     Attributes:

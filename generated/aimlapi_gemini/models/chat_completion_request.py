@@ -9,6 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import _validation as _v
+from .._model_dump import DumpableModel
 from .._validation import MISSING, ValidationError
 from ..models.chat_completion_request_model import (
     ChatCompletionRequestModel,
@@ -40,7 +41,7 @@ def _chat_completion_request_logit_bias(
 
 
 @_attrs_define
-class ChatCompletionRequest:
+class ChatCompletionRequest(DumpableModel):
     """A chat completion request for the gemini-pro model.
 
     Attributes:

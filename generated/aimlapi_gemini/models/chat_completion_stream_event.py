@@ -9,6 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import _validation as _v
+from .._model_dump import DumpableModel
 from .._validation import MISSING
 from ..types import UNSET, Unset
 
@@ -16,7 +17,7 @@ T = TypeVar("T", bound="ChatCompletionStreamEvent")
 
 
 @_attrs_define
-class ChatCompletionStreamEvent:
+class ChatCompletionStreamEvent(DumpableModel):
     """One server-sent event of a streamed reply, with its fields as the SSE standard defines them. Every event's data is a
     ChatCompletionChunk as JSON text, except the last one's, which is [DONE]. (if/else, const, contentMediaType and
     contentSchema are JSON Schema 2020-12 keywords: they keep their meaning when the pipeline turns the document into

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from attrs import define as _attrs_define
 
 from .. import _validation as _v
+from .._model_dump import DumpableModel
 from .._validation import MISSING, ValidationError
 from ..models.chat_completion_tool_type import ChatCompletionToolType
 from ..types import UNSET
@@ -20,7 +21,7 @@ T = TypeVar("T", bound="ChatCompletionTool")
 
 
 @_attrs_define
-class ChatCompletionTool:
+class ChatCompletionTool(DumpableModel):
     """
     Attributes:
         type_ (ChatCompletionToolType): Always 'function'.
@@ -80,6 +81,11 @@ class ChatCompletionTool:
             extra = {key: value for key, value in src_dict.items() if key not in {"type", "function"}}
             raise _v.unexpected(extra)
         return chat_completion_tool
+
+    @property
+    def type(self) -> ChatCompletionToolType:
+        """``type_`` by its JSON name, as the OpenAI SDK reads it (last in the class: the name shadows the builtin)."""
+        return self.type_
 
 
 # Imported here, after the class, because models refer to each other (import cycles).

@@ -9,6 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import _validation as _v
+from .._model_dump import DumpableModel
 from .._validation import ValidationError
 from ..models.choice_delta_role import ChoiceDeltaRole
 from ..types import UNSET, Unset
@@ -21,7 +22,7 @@ T = TypeVar("T", bound="ChoiceDelta")
 
 
 @_attrs_define
-class ChoiceDelta:
+class ChoiceDelta(DumpableModel):
     """The new part of the message; role only in the first chunk, and possibly empty in the last.
 
     Attributes:

@@ -9,6 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import _validation as _v
+from .._model_dump import DumpableModel
 from .._validation import MISSING, ValidationError
 from ..models.choice_delta_tool_call_type import ChoiceDeltaToolCallType
 from ..types import UNSET, Unset
@@ -21,7 +22,7 @@ T = TypeVar("T", bound="ChoiceDeltaToolCall")
 
 
 @_attrs_define
-class ChoiceDeltaToolCall:
+class ChoiceDeltaToolCall(DumpableModel):
     """A piece of a tool call; id, type and name come first, arguments arrive in pieces.
 
     Attributes:
@@ -138,6 +139,11 @@ class ChoiceDeltaToolCall:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+    @property
+    def type(self) -> ChoiceDeltaToolCallType | Unset:
+        """``type_`` by its JSON name, as the OpenAI SDK reads it (last in the class: the name shadows the builtin)."""
+        return self.type_
 
 
 # Imported here, after the class, because models refer to each other (import cycles).

@@ -9,13 +9,14 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import _validation as _v
+from .._model_dump import DumpableModel
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ChoiceDeltaToolCallFunction")
 
 
 @_attrs_define
-class ChoiceDeltaToolCallFunction:
+class ChoiceDeltaToolCallFunction(DumpableModel):
     """A piece of the called function.
 
     Attributes:

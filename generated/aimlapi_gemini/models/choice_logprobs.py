@@ -9,6 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import _validation as _v
+from .._model_dump import DumpableModel
 from .._validation import MISSING, ValidationError
 from ..types import UNSET
 
@@ -20,7 +21,7 @@ T = TypeVar("T", bound="ChoiceLogprobs")
 
 
 @_attrs_define
-class ChoiceLogprobs:
+class ChoiceLogprobs(DumpableModel):
     """Log probabilities of the generated tokens, when asked for.
 
     Attributes:

@@ -9,13 +9,14 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import _validation as _v
+from .._model_dump import DumpableModel
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CompletionTokensDetails")
 
 
 @_attrs_define
-class CompletionTokensDetails:
+class CompletionTokensDetails(DumpableModel):
     """What the reply's tokens were spent on.
 
     Attributes:

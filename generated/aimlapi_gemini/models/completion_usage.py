@@ -9,6 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import _validation as _v
+from .._model_dump import DumpableModel
 from .._validation import MISSING, ValidationError
 from ..types import UNSET, Unset
 
@@ -21,7 +22,7 @@ T = TypeVar("T", bound="CompletionUsage")
 
 
 @_attrs_define
-class CompletionUsage:
+class CompletionUsage(DumpableModel):
     """Token counts of the request and reply.
 
     Attributes:

@@ -9,6 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import _validation as _v
+from .._model_dump import DumpableModel
 from .._validation import MISSING
 from ..types import UNSET
 
@@ -16,7 +17,7 @@ T = TypeVar("T", bound="CustomToolCall")
 
 
 @_attrs_define
-class CustomToolCall:
+class CustomToolCall(DumpableModel):
     """The custom tool to call and its input.
 
     Attributes:

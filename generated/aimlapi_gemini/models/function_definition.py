@@ -9,6 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import _validation as _v
+from .._model_dump import DumpableModel
 from .._validation import MISSING, ValidationError
 from ..types import UNSET, Unset
 
@@ -29,7 +30,7 @@ def _function_definition_parameters(
 
 
 @_attrs_define
-class FunctionDefinition:
+class FunctionDefinition(DumpableModel):
     """
     Attributes:
         description (str): What the function does, so the model knows when to call it.

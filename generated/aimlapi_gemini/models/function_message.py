@@ -8,6 +8,7 @@ from typing import Any, ClassVar, TypeVar
 from attrs import define as _attrs_define
 
 from .. import _validation as _v
+from .._model_dump import DumpableModel
 from .._validation import MISSING
 from ..models.function_message_role import FunctionMessageRole
 from ..types import UNSET
@@ -16,7 +17,7 @@ T = TypeVar("T", bound="FunctionMessage")
 
 
 @_attrs_define
-class FunctionMessage:
+class FunctionMessage(DumpableModel):
     """The result of a function call (the older form of tool results).
 
     Attributes:

@@ -9,13 +9,14 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import _validation as _v
+from .._model_dump import DumpableModel
 from ..types import UNSET
 
 T = TypeVar("T", bound="FunctionParameters")
 
 
 @_attrs_define
-class FunctionParameters:
+class FunctionParameters(DumpableModel):
     """The function's arguments, described as a JSON Schema object."""
 
     additional_properties: dict[str, Any] = _attrs_field(factory=dict)

@@ -9,6 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import _validation as _v
+from .._model_dump import DumpableModel
 from .._validation import MISSING
 from ..models.image_url_detail import ImageUrlDetail
 from ..types import UNSET, Unset
@@ -17,7 +18,7 @@ T = TypeVar("T", bound="ImageUrl")
 
 
 @_attrs_define
-class ImageUrl:
+class ImageUrl(DumpableModel):
     """Where the image is and how closely to look at it.
 
     Attributes:

@@ -9,13 +9,14 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import _validation as _v
+from .._model_dump import DumpableModel
 from ..types import UNSET
 
 T = TypeVar("T", bound="LogitBias")
 
 
 @_attrs_define
-class LogitBias:
+class LogitBias(DumpableModel):
     """Per-token adjustments to the likelihood of being chosen, keyed by token id."""
 
     additional_properties: dict[str, float] = _attrs_field(factory=dict)

@@ -9,6 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import _validation as _v
+from .._model_dump import DumpableModel
 from .._validation import MISSING, ValidationError
 from ..models.named_tool_choice_type import NamedToolChoiceType
 from ..types import UNSET
@@ -21,7 +22,7 @@ T = TypeVar("T", bound="NamedToolChoice")
 
 
 @_attrs_define
-class NamedToolChoice:
+class NamedToolChoice(DumpableModel):
     """
     Attributes:
         type_ (NamedToolChoiceType): Always 'function'.
@@ -100,6 +101,11 @@ class NamedToolChoice:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+    @property
+    def type(self) -> NamedToolChoiceType:
+        """``type_`` by its JSON name, as the OpenAI SDK reads it (last in the class: the name shadows the builtin)."""
+        return self.type_
 
 
 # Imported here, after the class, because models refer to each other (import cycles).

@@ -9,13 +9,14 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import _validation as _v
+from .._model_dump import DumpableModel
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PromptTokensDetails")
 
 
 @_attrs_define
-class PromptTokensDetails:
+class PromptTokensDetails(DumpableModel):
     """What the prompt's tokens were.
 
     Attributes:

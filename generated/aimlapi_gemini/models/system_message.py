@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from attrs import define as _attrs_define
 
 from .. import _validation as _v
+from .._model_dump import DumpableModel
 from .._validation import MISSING, ValidationError
 from ..models.system_message_role import SystemMessageRole
 from ..types import UNSET, Unset
@@ -20,7 +21,7 @@ T = TypeVar("T", bound="SystemMessage")
 
 
 @_attrs_define
-class SystemMessage:
+class SystemMessage(DumpableModel):
     """Instructions that steer the model's behaviour for the whole conversation.
 
     Attributes:

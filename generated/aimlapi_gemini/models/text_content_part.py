@@ -9,6 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import _validation as _v
+from .._model_dump import DumpableModel
 from .._validation import MISSING
 from ..models.text_content_part_type import TextContentPartType
 from ..types import UNSET
@@ -17,7 +18,7 @@ T = TypeVar("T", bound="TextContentPart")
 
 
 @_attrs_define
-class TextContentPart:
+class TextContentPart(DumpableModel):
     """A piece of text inside a multi-part message.
 
     Attributes:
@@ -96,3 +97,8 @@ class TextContentPart:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+    @property
+    def type(self) -> TextContentPartType:
+        """``type_`` by its JSON name, as the OpenAI SDK reads it (last in the class: the name shadows the builtin)."""
+        return self.type_

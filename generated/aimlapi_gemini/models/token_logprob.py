@@ -9,6 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import _validation as _v
+from .._model_dump import DumpableModel
 from .._validation import MISSING, ValidationError
 from ..types import UNSET, Unset
 
@@ -20,7 +21,7 @@ T = TypeVar("T", bound="TokenLogprob")
 
 
 @_attrs_define
-class TokenLogprob:
+class TokenLogprob(DumpableModel):
     """A generated token with its log probability and the likeliest alternatives.
 
     Attributes:

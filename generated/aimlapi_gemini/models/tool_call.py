@@ -9,6 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import _validation as _v
+from .._model_dump import DumpableModel
 from .._validation import MISSING, ValidationError
 from ..models.tool_call_type import ToolCallType
 from ..types import UNSET
@@ -21,7 +22,7 @@ T = TypeVar("T", bound="ToolCall")
 
 
 @_attrs_define
-class ToolCall:
+class ToolCall(DumpableModel):
     """
     Attributes:
         id (str): Identifies the call, so a tool message can answer it.
@@ -115,6 +116,11 @@ class ToolCall:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+    @property
+    def type(self) -> ToolCallType:
+        """``type_`` by its JSON name, as the OpenAI SDK reads it (last in the class: the name shadows the builtin)."""
+        return self.type_
 
 
 # Imported here, after the class, because models refer to each other (import cycles).

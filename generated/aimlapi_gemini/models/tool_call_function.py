@@ -8,6 +8,7 @@ from typing import Any, ClassVar, TypeVar
 from attrs import define as _attrs_define
 
 from .. import _validation as _v
+from .._model_dump import DumpableModel
 from .._validation import MISSING
 from ..types import UNSET
 
@@ -15,7 +16,7 @@ T = TypeVar("T", bound="ToolCallFunction")
 
 
 @_attrs_define
-class ToolCallFunction:
+class ToolCallFunction(DumpableModel):
     """Which function, with which arguments.
 
     Attributes:

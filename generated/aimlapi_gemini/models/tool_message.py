@@ -8,6 +8,7 @@ from typing import Any, ClassVar, TypeVar
 from attrs import define as _attrs_define
 
 from .. import _validation as _v
+from .._model_dump import DumpableModel
 from .._validation import MISSING
 from ..models.tool_message_role import ToolMessageRole
 from ..types import UNSET
@@ -16,7 +17,7 @@ T = TypeVar("T", bound="ToolMessage")
 
 
 @_attrs_define
-class ToolMessage:
+class ToolMessage(DumpableModel):
     """The result of a tool call, sent back to the model.
 
     Attributes:

@@ -9,6 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import _validation as _v
+from .._model_dump import DumpableModel
 from .._validation import MISSING, ValidationError
 from ..models.url_citation_annotation_type import (
     UrlCitationAnnotationType,
@@ -23,7 +24,7 @@ T = TypeVar("T", bound="UrlCitationAnnotation")
 
 
 @_attrs_define
-class UrlCitationAnnotation:
+class UrlCitationAnnotation(DumpableModel):
     """A citation of a web page inside the reply.
 
     Attributes:
@@ -104,6 +105,11 @@ class UrlCitationAnnotation:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+    @property
+    def type(self) -> UrlCitationAnnotationType:
+        """``type_`` by its JSON name, as the OpenAI SDK reads it (last in the class: the name shadows the builtin)."""
+        return self.type_
 
 
 # Imported here, after the class, because models refer to each other (import cycles).

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from attrs import define as _attrs_define
 
 from .. import _validation as _v
+from .._model_dump import DumpableModel
 from .._validation import MISSING, ValidationError
 from ..models.user_message_role import UserMessageRole
 from ..types import UNSET, Unset
@@ -21,7 +22,7 @@ T = TypeVar("T", bound="UserMessage")
 
 
 @_attrs_define
-class UserMessage:
+class UserMessage(DumpableModel):
     """A turn written by the end user; may mix text and images.
 
     Attributes:

@@ -178,12 +178,15 @@ class CompletionAccumulator:
 
 
 def final_completion(accumulator: CompletionAccumulator, response: httpx.Response) -> ChatCompletion:
-    """The joined completion, validated by ``ChatCompletion.from_dict``; a join that does not fit
-    (no chunk, no usage, a choice without finish_reason) is ``APIResponseValidationError``."""
+    """The joined completion, validated by ``ChatCompletion.from_dict`` (``usage`` None when the
+    stream reported none); a join that does not fit (no chunk, a choice without finish_reason, a
+    tool call without an id) is ``APIResponseValidationError``."""
     joined = accumulator.snapshot()
     try:
         if joined is None:
             raise ValueError("the stream carried no chunk")
+        # A stream reports usage only when asked (stream_options.include_usage): null then.
+        joined.setdefault("usage", None)
         return ChatCompletion.from_dict(joined)
     except PARSE_ERRORS as exc:
         text = json.dumps(joined)

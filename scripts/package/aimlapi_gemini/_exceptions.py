@@ -20,6 +20,7 @@ from aimlapi_gemini.models.error_response import ErrorResponse
 
 from ._json import loads
 from ._retry import retry_after
+from ._validation import Segment, ValidationError
 
 # What the generated from_dict methods raise on a body that does not fit the schema (RecursionError:
 # JSON nested deeper than Python's recursion limit).
@@ -115,6 +116,35 @@ class APIStatusError(APIError):
 
 class BadRequestError(APIStatusError):
     """400: the request body failed validation."""
+
+
+class RequestValidationError(ValidationError, BadRequestError):
+    """A parameter the client refuses before sending (a body field, a keyword, a path parameter
+    that does not fit the spec): nothing was sent.
+
+    A ``ValidationError`` (so a ``ValueError``: ``.path``, ``.message``, one line naming the path)
+    and a ``BadRequestError``, because the API answers such a body with a 400 and code written for
+    the OpenAI SDK catches a bad parameter as ``BadRequestError``. ``status_code`` is that 400;
+    no request went out, so ``request`` and ``request_id`` are None and ``response`` is a local
+    400 response holding the message (``response.request`` is unset).
+    """
+
+    def __init__(self, message: str, segments: tuple[Segment, ...] = (), subject: str = "") -> None:
+        ValidationError.__init__(self, message, segments, subject)
+        text = str(self)
+        self.request = None
+        self.response = httpx.Response(400, headers={"content-type": "text/plain"}, text=text)
+        self.status_code = 400
+        self.body = None
+        self.text = text
+        self.request_id = None
+        self.retry_after = None
+
+    @classmethod
+    def of(cls, error: ValidationError, subject: str | None = None) -> RequestValidationError:
+        """``error`` (raised by a model's ``from_dict``) as refused before sending, ``subject`` its
+        introduction."""
+        return cls(error.message, error.segments, error.subject if subject is None else subject)
 
 
 class AuthenticationError(APIStatusError):

@@ -3,7 +3,8 @@
 A value is percent-encoded whole, ``/`` included (``cohere/command-r-plus`` ->
 ``cohere%2Fcommand-r-plus``), so it stays one segment and cannot reach another route. A value
 that cannot fill a segment (missing, ``None``, empty, a list or an object) is refused with a
-``ValidationError`` naming the parameter, before anything is sent.
+``RequestValidationError`` (a ValidationError and a BadRequestError) naming the parameter, before
+anything is sent.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from urllib.parse import quote
 
 from aimlapi_gemini.types import Unset
 
-from ._validation import ValidationError
+from ._exceptions import RequestValidationError
 
 _TEMPLATED = re.compile(r"\{([^{}]+)\}")
 
@@ -27,11 +28,13 @@ def path_segment(name: str, value: object) -> str:
         text = str(value)
     else:
         shown = "no value" if value is None or isinstance(value, Unset) else type(value).__name__
-        raise ValidationError(
+        raise RequestValidationError(
             f"the path needs a text or a number here, got {shown}", (name,), "path parameter"
         )
     if not text:
-        raise ValidationError("the path needs a value here, got an empty text", (name,), "path parameter")
+        raise RequestValidationError(
+            "the path needs a value here, got an empty text", (name,), "path parameter"
+        )
     return quote(text, safe="")
 
 

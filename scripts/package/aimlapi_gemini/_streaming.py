@@ -70,6 +70,24 @@ class _EventDecoder(Generic[T]):
         self._parse = parse
         self._expected = expected
         self._events = SSEDecoder(max_event_bytes)
+        # Every chunk is joined as it is decoded, however the stream is read (plain iteration,
+        # text_deltas()), so get_final_completion() works after any of them, as the OpenAI SDK's
+        # stream helper does. None once ``accumulate`` is turned off.
+        self._accumulator: CompletionAccumulator | None = CompletionAccumulator()
+
+    @property
+    def accumulate(self) -> bool:
+        """Whether chunks are joined for ``get_final_completion()`` (on by default). Turn it off
+        before reading an endless stream whose completion you will not ask for: memory then stays
+        constant, and the helpers that need the join raise ``RuntimeError``."""
+        return self._accumulator is not None
+
+    @accumulate.setter
+    def accumulate(self, value: bool) -> None:
+        if not value:
+            self._accumulator = None
+        elif self._accumulator is None:
+            self._accumulator = CompletionAccumulator()
 
     def _feed(self, raw: bytes) -> tuple[list[ServerSentEvent], EventTooLargeError | None]:
         """The events completed by ``raw``; when one is too large, those before it and the error."""
@@ -103,6 +121,9 @@ class _EventDecoder(Generic[T]):
         except _CHUNK_ERRORS as exc:
             raise self._invalid(data, exc) from exc
         self.chunks_received += 1
+        joined = self._accumulator
+        if joined is not None:
+            joined.add(chunk)
         return chunk
 
     def _invalid(self, data: str, exc: BaseException) -> APIResponseValidationError:
@@ -169,7 +190,6 @@ class Stream(_EventDecoder[T], Iterator[T]):
     ) -> None:
         super().__init__(response, parse, expected, max_event_bytes)
         self._iterator = self._iterate()
-        self._accumulator: CompletionAccumulator | None = None
 
     def __iter__(self) -> Iterator[T]:
         # The generator itself, so that a for loop does not go through __next__ for every chunk.
@@ -207,38 +227,38 @@ class Stream(_EventDecoder[T], Iterator[T]):
         self.response.close()
 
     # Helpers (openai-python's ChatCompletionStream names). They pull chunks from the same
-    # generator as iteration and join them on the side, so plain iteration pays nothing for them.
+    # generator as iteration; every chunk, however it was read, is joined (see ``accumulate``).
 
     def text_deltas(self) -> Iterator[str]:
         """The text pieces of choice 0 as they arrive (empty pieces skipped); the stream's other
-        chunks are joined on the side, so ``get_final_completion()`` still works afterwards."""
-        accumulator = _accumulating(self)
-        add = accumulator.add
+        chunks are joined too, so ``get_final_completion()`` still works afterwards."""
         for chunk in self._iterator:
-            add(chunk)
             piece = _text_of_first_choice(chunk)
             if piece:
                 yield piece
 
     def until_done(self) -> Self:
         """Read the stream to its end (joining the chunks) and return it, as openai-python does."""
-        add = _accumulating(self).add
-        for chunk in self._iterator:
-            add(chunk)
+        for _ in self._iterator:
+            pass
         return self
 
     def get_final_completion(self) -> ChatCompletion:
-        """Read the rest of the stream and return the whole reply as a validated ``ChatCompletion``.
+        """Read the rest of the stream (nothing when it was read to the end already, by iterating
+        it or a helper) and return the whole reply as a validated ``ChatCompletion``; its ``usage``
+        is None when the stream reported none (ask with ``stream_options={"include_usage": True}``
+        where the spec has it).
 
         Errors propagate as when iterating; ``current_completion_snapshot`` then holds what arrived.
         """
+        accumulator = _accumulating(self)
         self.until_done()
-        return final_completion(_accumulating(self), self.response)
+        return final_completion(accumulator, self.response)
 
     @property
     def current_completion_snapshot(self) -> dict[str, Any] | None:
-        """The completion joined so far by the helpers, as a ``ChatCompletion``-shaped dict (None
-        before they saw a chunk); after a failure mid-stream, everything that arrived before it."""
+        """The completion joined so far, as a ``ChatCompletion``-shaped dict (None before the first
+        chunk, or with ``accumulate`` off); after a failure mid-stream, everything that arrived before it."""
         return None if self._accumulator is None else self._accumulator.snapshot()
 
     def __enter__(self) -> Self:
@@ -261,7 +281,6 @@ class AsyncStream(_EventDecoder[T], AsyncIterator[T]):
     ) -> None:
         super().__init__(response, parse, expected, max_event_bytes)
         self._iterator = self._iterate()
-        self._accumulator: CompletionAccumulator | None = None
 
     def __aiter__(self) -> AsyncIterator[T]:
         # The async generator itself: an async for then costs no __anext__ coroutine per chunk.
@@ -302,24 +321,22 @@ class AsyncStream(_EventDecoder[T], AsyncIterator[T]):
 
     async def text_deltas(self) -> AsyncIterator[str]:
         """Async twin of ``Stream.text_deltas``."""
-        add = _accumulating(self).add
         async for chunk in self._iterator:
-            add(chunk)
             piece = _text_of_first_choice(chunk)
             if piece:
                 yield piece
 
     async def until_done(self) -> Self:
         """Async twin of ``Stream.until_done``."""
-        add = _accumulating(self).add
-        async for chunk in self._iterator:
-            add(chunk)
+        async for _ in self._iterator:
+            pass
         return self
 
     async def get_final_completion(self) -> ChatCompletion:
         """Async twin of ``Stream.get_final_completion``."""
+        accumulator = _accumulating(self)
         await self.until_done()
-        return final_completion(_accumulating(self), self.response)
+        return final_completion(accumulator, self.response)
 
     @property
     def current_completion_snapshot(self) -> dict[str, Any] | None:
@@ -334,16 +351,13 @@ class AsyncStream(_EventDecoder[T], AsyncIterator[T]):
 
 
 def _accumulating(stream: Stream[Any] | AsyncStream[Any]) -> CompletionAccumulator:
-    """The stream's accumulator, made on first use; refuses when chunks went past it uncounted."""
+    """The stream's accumulator; refuses when ``accumulate`` is off or was off for some chunks."""
     accumulator = stream._accumulator
-    if accumulator is None:
-        accumulator = stream._accumulator = CompletionAccumulator()
-    if accumulator.chunks != stream.chunks_received:
-        missed = stream.chunks_received - accumulator.chunks
+    if accumulator is None or accumulator.chunks != stream.chunks_received:
+        missed = stream.chunks_received - (0 if accumulator is None else accumulator.chunks)
         raise RuntimeError(
-            f"{missed} of the stream's {stream.chunks_received} chunks were read by iterating it"
-            " directly, so the completion cannot be joined; call get_final_completion(),"
-            " until_done() or text_deltas() before (or instead of) iterating the stream"
+            f"the stream's chunks are not joined (accumulate was turned off; {missed} of its"
+            f" {stream.chunks_received} chunks went unjoined), so there is no final completion"
         )
     return accumulator
 

@@ -20,8 +20,8 @@ from .limits import LimitError, Limits, check_structure, limit_text, parse_json_
 from .replies import ReplyPlan, plan_reply
 from .routing import PathRoute
 from .script import ReplyScript
-from .spec import credential_headers, find_operation
-from .streaming import StreamCut, sse, stream_body
+from .spec import credential_headers, find_operation, request_fields
+from .streaming import USAGE_CHOICES, USAGE_HEADER, StreamCut, reports_usage, sse, stream_body
 from .validation import BodyError, check_request_body
 
 _RECORDED_BODIES = 256
@@ -163,6 +163,11 @@ class ReferenceApp:
             text = json.dumps(plan.completion()).encode()
             await exchange.send_bytes(200, "application/json", text[: len(text) // 2])
         elif body.get("stream") is True:
+            asked = exchange.headers.get(USAGE_HEADER.lower())
+            if asked is not None and asked not in USAGE_CHOICES:
+                choices = " or ".join(USAGE_CHOICES)
+                await exchange.send_error(400, f"{USAGE_HEADER} header must be {choices}, got {asked!r}")
+                return
             cut = fault.count if fault is not None and kind == "stream-cut" else None
             error = fault.count if fault is not None and kind == "stream-error" else None
             await self._stream(
@@ -173,6 +178,7 @@ class ReferenceApp:
                     cut_after=cut,
                     error_after=error,
                     error_event=lambda: self._error_event(exchange),
+                    usage=reports_usage(body, asked, "stream_options" in request_fields()),
                 ),
             )
         else:

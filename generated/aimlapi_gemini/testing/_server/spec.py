@@ -62,6 +62,22 @@ def load_spec() -> dict[str, Any]:
 
 
 @functools.cache
+def request_fields() -> frozenset[str]:
+    """The top-level fields the operation's request body declares (through its `$ref`s)."""
+    schema: Any = load_spec()
+    pointer = find_operation().request_schema_ref
+    while True:
+        schema = load_spec()
+        for part in pointer.removeprefix("#/").split("/"):
+            schema = schema[part.replace("~1", "/").replace("~0", "~")]
+        if not (isinstance(schema, dict) and isinstance(schema.get("$ref"), str)):
+            break
+        pointer = schema["$ref"]
+    properties = schema.get("properties", {}) if isinstance(schema, dict) else {}
+    return frozenset(properties)
+
+
+@functools.cache
 def find_operation(operation_id: str = OPERATION_ID) -> Operation:
     for path, item in load_spec()["paths"].items():
         for method, operation in item.items():

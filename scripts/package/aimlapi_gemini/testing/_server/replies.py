@@ -180,8 +180,8 @@ def reported_model(requested: str) -> str:
 
 def plan_reply(body: Mapping[str, Any], reply_tokens: int | None = None) -> ReplyPlan:
     """Plan the reply to a schema-valid request body."""
-    # `stream` only changes the framing, so streamed and whole replies carry the same text.
-    framing_free = {key: value for key, value in body.items() if key != "stream"}
+    # `stream` (and its options) only change the framing, so streamed and whole replies carry the same text.
+    framing_free = {key: value for key, value in body.items() if key not in ("stream", "stream_options")}
     canonical = json.dumps(framing_free, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     digest = hashlib.sha256(f"{canonical}|{reply_tokens}".encode()).digest()
     messages: list[Mapping[str, Any]] = body["messages"]

@@ -1,10 +1,11 @@
-"""Server-sent events for `stream: true`: role chunk, one chunk per token, final chunk, [DONE]."""
+"""Server-sent events for `stream: true`: role chunk, one chunk per token, final chunk (with usage
+when the request asked for it: `reports_usage`), [DONE]."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import Any
 
 from .replies import ReplyPlan
@@ -67,10 +68,28 @@ def body_deltas(plan: ReplyPlan) -> Iterator[dict[str, Any]]:
             yield {"content": piece}
 
 
-def events(plan: ReplyPlan, stop_after: int | None = None) -> Iterator[bytes]:
+USAGE_HEADER = "X-Stream-Usage"
+USAGE_CHOICES = ("include", "omit")
+
+
+def reports_usage(body: Mapping[str, Any], asked: str | None, declared: bool) -> bool:
+    """Whether a stream's last chunk carries usage. The `X-Stream-Usage: include|omit` header
+    decides when given (tests see both kinds with any spec); else, where the spec declares
+    `stream_options`, only when the request asks (`stream_options.include_usage`), as
+    OpenAI-compatible servers do; else always (that revision offers no way to ask)."""
+    if asked is not None:
+        return asked == "include"
+    if not declared:
+        return True
+    options = body.get("stream_options")
+    return isinstance(options, Mapping) and options.get("include_usage") is True
+
+
+def events(plan: ReplyPlan, stop_after: int | None = None, *, usage: bool = True) -> Iterator[bytes]:
     """The stream's events, each a complete `data: ...\\n\\n` block, [DONE] last.
 
-    With `stop_after`, only the role chunk and that many body chunks (a faulty stream).
+    With `stop_after`, only the role chunk and that many body chunks (a faulty stream); without
+    `usage`, a last chunk with no usage.
     """
     chunks = _Chunks(plan)
     yield chunks.event({"role": "assistant", "content": None if plan.tool_calls else ""})
@@ -79,7 +98,10 @@ def events(plan: ReplyPlan, stop_after: int | None = None) -> Iterator[bytes]:
             return
         yield chunks.event(delta)
     if stop_after is None:
-        yield chunks.event({}, plan.finish_reason, usage=plan.usage())
+        if usage:
+            yield chunks.event({}, plan.finish_reason, usage=plan.usage())
+        else:
+            yield chunks.event({}, plan.finish_reason)
         yield DONE
 
 
@@ -90,13 +112,14 @@ async def stream_body(
     cut_after: int | None = None,
     error_after: int | None = None,
     error_event: Callable[[], bytes] = lambda: b"",
+    usage: bool = True,
 ) -> AsyncIterator[bytes]:
     """Yield the stream's bytes as they should go out; raise StreamCut to drop the connection.
 
     `cut_after`/`error_after` count body chunks (tokens or tool-call pieces after the role chunk).
     """
     batch = bytearray()
-    for event in events(plan, cut_after if cut_after is not None else error_after):
+    for event in events(plan, cut_after if cut_after is not None else error_after, usage=usage):
         if delay > 0:
             await asyncio.sleep(delay)
             yield event
