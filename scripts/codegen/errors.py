@@ -1,4 +1,4 @@
-"""The one error type of the generation pipeline (its own module so plan.py and pipeline.py share it)."""
+"""The one error type of the generation pipeline (its own module so the plan and pipeline.py share it)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The steps from a vendor document to the generated package, as plain functions.
 
 load -> prune unreachable components -> apply overlay -> name titled schemas -> OpenAPI 3.1
--> validate (3.1) -> openapi-python-client (pinned, our config and templates, plan.py's decisions)
+-> validate (3.1) -> openapi-python-client (pinned, our config and templates, the plan's decisions)
 -> compile every generated module -> copy the hand-written modules in
 (scripts/package/aimlapi_gemini/, a tree shaped like the package) -> ruff -> provenance.
 """
@@ -383,7 +383,7 @@ def _run_generator(resolved_path: Path, package_dir: Path) -> None:
                     for endpoint in collection.endpoints
                 ]
             )
-            # The plan's decisions (plan.py), as globals the templates render.
+            # The plan's decisions (codegen/plan/), as globals the templates render.
             template_plan.install(project.env, resolved_path, project.openapi)
             project.env.globals["facts"] = spec_facts(load_document(resolved_path))
             problems = project.build()

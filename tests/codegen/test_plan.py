@@ -1,4 +1,4 @@
-"""The generation plan's rules (scripts/codegen/plan.py) on small inputs: no regeneration, milliseconds."""
+"""The generation plan's rules (scripts/codegen/plan/) on small inputs: no regeneration, milliseconds."""
 
 from __future__ import annotations
 
