@@ -84,6 +84,16 @@ def field_schema(name: str) -> dict[str, Any]:
     return resolve(schemas()[REQUEST_SCHEMA]["properties"][name])
 
 
+def user_message(text: str = "Hello") -> dict[str, Any]:
+    """A user message with ``text`` as the spec takes it (a string, or a text part); a spec whose
+    user messages take no text (audio only) gets one built from its schema."""
+    from spec_requests import user_message as taken_user_message
+
+    message = taken_user_message(spec(), text)
+    assert message is not None, "the spec takes no user message at all"
+    return message
+
+
 def field_accepts(name: str, value: Any) -> bool:
     """Whether the spec's schema of request field `name` takes `value`, by an outside 2020-12
     validator (the oracle a test's "refused" case must agree with)."""

@@ -21,12 +21,13 @@ import sys
 import tempfile
 import textwrap
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from spec_requests import FUNCTION_TOOL, MODEL_ID, request_validator, user_message
 
 from codegen.pipeline import DEFAULT_OVERLAY, PACKAGE
 
@@ -80,56 +81,6 @@ def _first_lines(text: str, count: int = 1) -> str:
     return " / ".join(lines[:count]) if lines else "(no output)"
 
 
-USER_MESSAGES: list[dict[str, Any]] = [
-    {"role": "user", "content": "Hello"},
-    {"role": "user", "content": [{"type": "text", "text": "Hello"}]},
-]
-FUNCTION_TOOL: dict[str, Any] = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "The weather in a city.",
-        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
-    },
-}
-
-
-def _request_validator(spec: dict[str, Any]) -> Callable[[dict[str, Any]], bool]:
-    """Whether a request body is valid for the resolved spec's chat operation (JSON Schema 2020-12,
-    with the change report's validator, whose $refs resolve in the whole document)."""
-    from codegen.spec_diff.examples import NEW_URI, validator
-
-    (operation,) = [
-        item["post"]
-        for item in spec["paths"].values()
-        if isinstance(item.get("post"), dict) and item["post"].get("x-chat-completions")
-    ]
-    schema = operation["requestBody"]["content"]["application/json"]["schema"]
-    checker = validator(schema, spec, NEW_URI)
-    return lambda body: bool(checker.is_valid(body))
-
-
-def _built_user_message(
-    spec: dict[str, Any], valid: Callable[[dict[str, Any]], bool]
-) -> dict[str, Any] | None:
-    """A user message built from the spec's own message schema (a document whose user messages
-    take only audio parts, say), the smallest one the request takes."""
-    from codegen.spec_diff.examples import ExampleBuilder
-
-    request = spec["components"]["schemas"].get("ChatCompletionRequest", {})
-    items = request.get("properties", {}).get("messages", {}).get("items")
-    if items is None:
-        return None
-    for example in ExampleBuilder(spec).examples(items):
-        if (
-            isinstance(example, dict)
-            and example.get("role") == "user"
-            and valid({"model": "gemini-pro", "messages": [example]})
-        ):
-            return example
-    return None
-
-
 @dataclass(frozen=True)
 class SmokeInputs:
     message: dict[str, Any] | None
@@ -154,16 +105,17 @@ def smoke_inputs(resolved: Path) -> SmokeInputs:
             examples = builder.examples(properties[name])
             if examples:
                 required[name] = examples[0]
-    valid = _request_validator(spec)
-    model = "gemini-pro"
-    message = next((m for m in USER_MESSAGES if valid({"model": model, "messages": [m], **required})), None)
-    if message is None:
-        message = _built_user_message(spec, lambda body: valid({**body, **required}))
+    schema_valid = request_validator(spec)
+
+    def valid(body: dict[str, Any]) -> bool:
+        return schema_valid({**body, **required})
+
+    message = user_message(spec, "Hello", valid)
     tool = None
     if (
         "tools" in properties
         and message is not None
-        and valid({"model": model, "messages": [message], "tools": [FUNCTION_TOOL], **required})
+        and valid({"model": MODEL_ID, "messages": [message], "tools": [FUNCTION_TOOL]})
     ):
         tool = FUNCTION_TOOL
     return SmokeInputs(message, tool, required)

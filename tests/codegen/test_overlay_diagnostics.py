@@ -22,7 +22,7 @@ import jsonpath_rfc9535 as jsonpath
 import pytest
 import yaml
 
-from codegen.normalize import fold_alias_paths, require_declared_auth
+from codegen.normalize import chat_operations, fold_alias_paths, require_declared_auth
 from codegen.overlay import (
     OverlayProblems,
     OverlayResult,
@@ -43,8 +43,9 @@ from codegen.transforms import prune_components
 
 REPO = Path(__file__).resolve().parents[2]
 GENERATE = [sys.executable, str(REPO / "scripts" / "generate.py")]
-PATH = "/v1/chat/completions"
 SPEC: dict[str, Any] = json.loads(DEFAULT_SPEC.read_text(encoding="utf-8"))
+# The chat operation's path, wherever the document puts it (/openai/deployments/{model}/... too).
+PATH = chat_operations(SPEC)[0].path
 OVERLAY: dict[str, Any] = yaml.safe_load(DEFAULT_OVERLAY.read_text(encoding="utf-8"))
 ACTIONS: list[dict[str, Any]] = OVERLAY["actions"]
 

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import Any
 
 import httpx
+import spec_features as spec
 from attrs import define, field
 
 import aimlapi_gemini
@@ -19,7 +20,6 @@ from aimlapi_gemini import (
     ChatCompletionChunk,
     ChatCompletionRequest,
     Response,
-    UserMessage,
 )
 from aimlapi_gemini.api.chat_completions import create_chat_completion
 
@@ -154,7 +154,8 @@ class FakeAPI:
 
 
 def hello_request(text: str = "Hello") -> ChatCompletionRequest:
-    return ChatCompletionRequest(model="gemini-pro", messages=[UserMessage(role="user", content=text)])
+    """A request with one user message, as the spec takes it (its model class is the spec's)."""
+    return ChatCompletionRequest.from_dict({"model": "gemini-pro", "messages": [spec.user_message(text)]})
 
 
 @define
