@@ -9,7 +9,7 @@ NPM_TOOLS_STAMP := .tools/.installed
 PORT ?= 8000
 LIVE ?=
 
-.PHONY: help setup generate update-spec vendor-sweep check-generated lint typecheck test serve demo contract-live bench examples profile load clean
+.PHONY: help setup generate update-spec vendor-sweep check-generated lint typecheck test docs serve demo contract-live bench examples profile load clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-16s %s\n", $$1, $$2}'
@@ -46,8 +46,8 @@ check-generated: $(STAMP) ## Fail if generated/ differs from a fresh regeneratio
 	$(PY) scripts/generate.py --check
 
 lint: $(STAMP) ## ruff on the hand-written code (examples/ included)
-	$(PY) -m ruff check scripts tests examples
-	$(PY) -m ruff format --check scripts tests examples
+	$(PY) -m ruff check scripts tests examples docs
+	$(PY) -m ruff format --check scripts tests examples docs
 
 # The examples checked are those whose spec features the spec has (scripts/checked_code.py).
 typecheck: $(STAMP) $(NPM_TOOLS_STAMP) ## mypy --strict on generated code, scripts, tests and examples; pyright strict on examples
@@ -56,6 +56,9 @@ typecheck: $(STAMP) $(NPM_TOOLS_STAMP) ## mypy --strict on generated code, scrip
 
 test: $(STAMP) $(NPM_TOOLS_STAMP) ## Run the whole test suite (drift check, types, lint, unit, contract)
 	$(PY) -m pytest
+
+docs: $(STAMP) ## Build the docs site strictly into .site/ (the guide, the maintainer pages, the API reference from the docstrings)
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict -f docs/mkdocs.yml
 
 serve: $(STAMP) ## Run the local reference server on 127.0.0.1 (port 8000; make serve PORT=8123)
 	$(PY) -m aimlapi_gemini.testing._server --port $(PORT)
@@ -95,4 +98,4 @@ load: $(STAMP) ## The reference server under load and abuse on loopback: req/s, 
 	$(PY) scripts/load.py
 
 clean: ## Remove the virtual environment, .tools and caches
-	rm -rf $(VENV) .tools .mypy_cache .ruff_cache .pytest_cache .hypothesis reports
+	rm -rf $(VENV) .tools .mypy_cache .ruff_cache .pytest_cache .hypothesis reports .site

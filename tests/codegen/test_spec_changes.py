@@ -21,7 +21,7 @@ import pytest
 from codegen.pipeline import DEFAULT_SPEC, resolve_spec
 from codegen.python_api_diff import diff_packages
 from codegen.spec_diff import Change, diff_specs, format_text
-from codegen.spec_diff.rules import README_BEGIN, README_END, RULES, render_readme_table
+from codegen.spec_diff.rules import RULES, RULES_TABLE_BEGIN, RULES_TABLE_END, render_rules_table
 
 REPO = Path(__file__).resolve().parents[2]
 SPEC_CHANGES = [sys.executable, str(REPO / "scripts" / "spec_changes.py")]
@@ -776,16 +776,16 @@ def test_json_side_is_one_value(resolved: Document) -> None:
     assert sides == {"enum-value-added": "both", "operationId-changed": "operation"}
 
 
-def test_readme_rules_table_is_rendered_from_the_rules() -> None:
-    text = (REPO / "README.md").read_text(encoding="utf-8")
-    start, end = text.index(README_BEGIN), text.index(README_END) + len(README_END)
-    assert text[start:end] == render_readme_table(), (
-        "README's rules table is stale: run .venv/bin/python scripts/change_rules_readme.py"
+def test_the_docs_rules_table_is_rendered_from_the_rules() -> None:
+    text = (REPO / "docs" / "pages" / "maintainers" / "generation.md").read_text(encoding="utf-8")
+    start, end = text.index(RULES_TABLE_BEGIN), text.index(RULES_TABLE_END) + len(RULES_TABLE_END)
+    assert text[start:end] == render_rules_table(), (
+        "the docs' rules table is stale: run .venv/bin/python scripts/change_rules_table.py"
     )
 
 
-def test_every_rule_is_rendered_in_the_readme_table() -> None:
-    table = render_readme_table()
+def test_every_rule_is_rendered_in_the_rules_table() -> None:
+    table = render_rules_table()
     missing = [r.kind for r in RULES.values() if f"| `{r.kind}` | {r.what} |" not in table]
     assert missing == []
 

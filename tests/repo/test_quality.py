@@ -38,9 +38,9 @@ def _python_files(targets: list[str]) -> set[Path]:
 
 
 def test_ruff_lint_and_format() -> None:
-    lint = _run("ruff", "check", "scripts", "tests", "examples")
+    lint = _run("ruff", "check", "scripts", "tests", "examples", "docs")
     assert lint.returncode == 0, lint.stdout + lint.stderr
-    fmt = _run("ruff", "format", "--check", "scripts", "tests", "examples")
+    fmt = _run("ruff", "format", "--check", "scripts", "tests", "examples", "docs")
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
 
 

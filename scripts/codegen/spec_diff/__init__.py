@@ -4,7 +4,7 @@ Three parts, one job each:
 
 * ``walk.py`` walks both documents in step and records each difference (``diff_specs``);
 * ``rules.py`` is the table of verdicts: for each kind of change, which side it breaks and why
-  (the README's "How changes are judged" is rendered from it);
+  ("How changes are judged" in the maintainer docs is rendered from it);
 * ``report.py`` is the ``Change`` record and the report's text, Markdown and JSON forms.
 
 ``schema_facts.py`` reads what a schema says; ``examples.py`` judges restructured schemas by

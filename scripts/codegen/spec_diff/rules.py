@@ -1,5 +1,5 @@
 """The rules: for each kind of change, which side it breaks and why. One table, read by the walker
-(``walk.py``) for every verdict and rendered into the README's "How changes are judged".
+(``walk.py``) for every verdict and rendered into "How changes are judged" in the maintainer docs.
 
 A schema's side is how the walker reached it: from a request body, a parameter or the security a
 call carries it is on the **request** side (what users send must stay valid, so what accepts less
@@ -29,7 +29,7 @@ class Rule:
     """How one kind of change is judged; a side without a verdict is one where it cannot happen."""
 
     kind: str  # the report's ``change``
-    what: str  # the change in words (the README's first column)
+    what: str  # the change in words (the table's first column)
     request: Verdict | None = None
     response: Verdict | None = None
     operation: Verdict | None = None  # a change to the operation itself (no side)
@@ -440,12 +440,12 @@ def rule(kind: str, case: str = "") -> Rule:
         raise LookupError(f"no rule for change {kind!r}" + (f" ({case})" if case else "")) from None
 
 
-# ----- the README's table ---------------------------------------------------------------------
+# ----- the docs' table ---------------------------------------------------------------------
 
-README_BEGIN = (
-    "<!-- rules: rendered from scripts/codegen/spec_diff/rules.py by scripts/change_rules_readme.py -->"
+RULES_TABLE_BEGIN = (
+    "<!-- rules: rendered from scripts/codegen/spec_diff/rules.py by scripts/change_rules_table.py -->"
 )
-README_END = "<!-- end of rules -->"
+RULES_TABLE_END = "<!-- end of rules -->"
 
 
 def _cell(verdict: Verdict | None) -> str:
@@ -459,12 +459,12 @@ def _rows(rules: Iterator[Rule]) -> Iterator[str]:
         yield f"| `{each.kind}` | {each.what} | {each.breaks} | {_cell(each.request)} | {_cell(each.response)} |"
 
 
-def render_readme_table() -> str:
-    """The README block between ``README_BEGIN`` and ``README_END`` (markers included)."""
+def render_rules_table() -> str:
+    """The docs table block between ``RULES_TABLE_BEGIN`` and ``RULES_TABLE_END`` (markers included)."""
     operation = [r for r in _RULES if r.operation is not None]
     sided = [r for r in _RULES if r.operation is None]
     lines = [
-        README_BEGIN,
+        RULES_TABLE_BEGIN,
         "",
         "| change | when | breaking | why |",
         "| --- | --- | --- | --- |",
@@ -477,6 +477,6 @@ def render_readme_table() -> str:
         "| --- | --- | --- | --- | --- |",
         *_rows(iter(sided)),
         "",
-        README_END,
+        RULES_TABLE_END,
     ]
     return "\n".join(lines)
