@@ -573,6 +573,17 @@ def bounds(minimum: Number | None, maximum: Number | None) -> Bounds | None:
     return None if minimum is None and maximum is None else Bounds(minimum, maximum)
 
 
+FORMAT_CHECKS: Mapping[str, str] = {"uri": "uri"}
+"""The string formats the models check, each with its function in ``_validation``: those the
+reference server checks (its own ``uri``; the OAS 3.1 checker's others are numbers' formats), so
+client and server agree. Formats not here are annotations only, as JSON Schema 2020-12 makes them."""
+
+
+def format_check(schema_format: str | None) -> str:
+    """The ``_validation`` function checking a string's ``format``, or ``""`` when it is not checked."""
+    return FORMAT_CHECKS.get(schema_format or "", "")
+
+
 # --- the functional layer (endpoint_module.py.jinja) -------------------------------------
 
 
