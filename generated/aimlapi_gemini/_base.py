@@ -228,12 +228,13 @@ def connection_error(exc: httpx.RequestError, request: httpx.Request) -> APIConn
 
 
 def _failure(
-    http: httpx.Client | httpx.AsyncClient,
     exc: httpx.RequestError,
     attempt: int,
     options: RequestOptions,
     request: httpx.Request,
     hooks: AttemptHooks | None,
+    *,
+    http: httpx.Client | httpx.AsyncClient,
 ) -> float:
     """The wait before the next attempt after ``exc``; raises the typed error when there is none."""
     deadline = options.deadline
@@ -269,7 +270,7 @@ def send(
             if not stream:
                 read_body(response, options.max_response_bytes)
         except httpx.RequestError as exc:  # no response: retried when transient, else typed
-            delay = _failure(http, exc, attempt, options, request, None)
+            delay = _failure(exc, attempt, options, request, None, http=http)
         else:
             logger.debug("response %s %s: HTTP %d", request.method, request.url, response.status_code)
             decision = _decision(attempt, options, request, response)
@@ -307,7 +308,7 @@ async def asend(
             if not stream:
                 await aread_body(response, options.max_response_bytes)
         except httpx.RequestError as exc:  # no response: retried when transient, else typed
-            delay = _failure(http, exc, attempt, options, request, hooks)
+            delay = _failure(exc, attempt, options, request, hooks, http=http)
         else:
             logger.debug("response %s %s: HTTP %d", request.method, request.url, response.status_code)
             decision = _decision(attempt, options, request, response)

@@ -13,8 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from aimlapi_gemini import AIMLAPI, APITimeoutError, AsyncAIMLAPI, UserMessage
-from aimlapi_gemini import _open_streams
+from aimlapi_gemini import AIMLAPI, APITimeoutError, AsyncAIMLAPI, UserMessage, _open_streams
 
 HELLO = [UserMessage(role="user", content="Hello")]
 POOL = httpx.Limits(max_connections=2)
@@ -59,11 +58,17 @@ def test_dropped_async_streams_give_their_connections_back(reference_server: Any
     assert asyncio.run(run()).choices
 
 
-def test_open_streams_filling_the_pool_fail_fast_naming_them(reference_server: Any, short_wait: float) -> None:
+def test_open_streams_filling_the_pool_fail_fast_naming_them(
+    reference_server: Any, short_wait: float
+) -> None:
     with _client(reference_server) as client:
-        kept = [client.chat.completions.create(model="gemini-pro", messages=HELLO, stream=True) for _ in range(2)]
+        kept = [
+            client.chat.completions.create(model="gemini-pro", messages=HELLO, stream=True) for _ in range(2)
+        ]
         started = time.monotonic()
-        with pytest.raises(APITimeoutError, match="2 streams were opened and never closed; use `with") as caught:
+        with pytest.raises(
+            APITimeoutError, match="2 streams were opened and never closed; use `with"
+        ) as caught:
             client.chat.completions.create(model="gemini-pro", messages=HELLO)
         waited = time.monotonic() - started
         assert "connection pool exhausted" in str(caught.value)

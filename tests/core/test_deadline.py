@@ -161,7 +161,9 @@ def test_a_call_within_its_deadline_is_unaffected(fake_api: FakeAPI, calls: Call
 def test_a_deadline_must_be_a_positive_number_of_seconds(
     fake_api: FakeAPI, calls: Calls, deadline: float
 ) -> None:
-    with pytest.raises(RequestValidationError, match="deadline: expected a positive, finite number") as caught:
+    with pytest.raises(
+        RequestValidationError, match="deadline: expected a positive, finite number"
+    ) as caught:
         calls.complete(fake_api.client(), deadline=deadline)
     assert caught.value.path == "deadline"
     assert fake_api.requests == []

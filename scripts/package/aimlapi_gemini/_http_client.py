@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any, NoReturn, Self
 
 import httpx
-from attrs import Attribute, Factory, define, evolve, field, fields, setters, validators
+from attrs import Attribute, define, evolve, field, fields, setters, validators
 
 from aimlapi_gemini._spec_facts import AUTH_HEADER, AUTH_PREFIX, VERSION_PATH
 from aimlapi_gemini.types import UNSET, Unset
@@ -37,12 +37,12 @@ from ._secret import Secret, redact_headers
 
 # Bumped in a child process after os.fork(): the pools built before it share their sockets with the
 # parent, so each client builds new ones in the child (one exchange in a thousand came back corrupted).
-_forks = 0
+# A one-item list: the hook changes the number in place.
+_forks = [0]
 
 
 def _count_fork() -> None:
-    global _forks
-    _forks += 1
+    _forks[0] += 1
 
 
 os.register_at_fork(after_in_child=_count_fork)
@@ -194,8 +194,9 @@ class Client:
             default = attribute.default
             if attribute.init:
                 value = state[attribute.name]
-            else:
-                value = default.factory() if isinstance(default, Factory) else default
+            else:  # a field __init__ does not take starts afresh (a new lock, no pool)
+                factory = getattr(default, "factory", None)
+                value = factory() if callable(factory) else default
             object.__setattr__(self, attribute.name, value)
 
     def __copy__(self) -> Self:
@@ -294,7 +295,9 @@ class Client:
         if extra_headers:
             _check_headers(None, None, extra_headers)
         if not isinstance(max_retries, Unset) and not (type(max_retries) is int and max_retries >= 0):
-            raise RequestValidationError(f"expected a whole number >= 0, got {max_retries!r}", ("max_retries",))
+            raise RequestValidationError(
+                f"expected a whole number >= 0, got {max_retries!r}", ("max_retries",)
+            )
         return RequestOptions(
             headers=headers,
             secret_headers=secret_headers,
@@ -343,13 +346,13 @@ class Client:
         """The underlying httpx.Client, built on first use (once, whatever the threads; again in a
         child process after os.fork(), whose sockets would be the parent's)."""
         client = self._client
-        if client is not None and self._client_forks in (None, _forks):
+        if client is not None and self._client_forks in (None, _forks[0]):
             return client
         with self._pool_lock:
-            if self._client is None or self._client_forks not in (None, _forks):
+            if self._client is None or self._client_forks not in (None, _forks[0]):
                 # The parent's pool is left alone: closing it here would close the parent's sockets' TLS.
                 self._client = httpx.Client(**self._pool_args())
-                self._client_forks = _forks
+                self._client_forks = _forks[0]
                 self._unsent.clear()
             return self._client
 
@@ -386,20 +389,20 @@ class Client:
         except RuntimeError:  # not in a coroutine (building the pool ahead, closing it)
             loop = None
         bound = self._async_loop
-        if client is not None and (loop is None or bound is None or bound() is loop):
-            if self._async_client_forks in (None, _forks):
-                if loop is not None and bound is None:
-                    self._async_loop = weakref.ref(loop)
-                return client
+        same_loop = loop is None or bound is None or bound() is loop
+        if client is not None and same_loop and self._async_client_forks in (None, _forks[0]):
+            if loop is not None and bound is None:
+                self._async_loop = weakref.ref(loop)
+            return client
         with self._pool_lock:
             client = self._async_client
             bound = self._async_loop
             other_loop = loop is not None and bound is not None and bound() is not loop
             if client is not None and self._async_client_forks is None and other_loop:
                 _given_pool_in_another_loop()
-            if client is None or other_loop or self._async_client_forks not in (None, _forks):
+            if client is None or other_loop or self._async_client_forks not in (None, _forks[0]):
                 client = self._async_client = httpx.AsyncClient(**self._pool_args(asynchronous=True))
-                self._async_client_forks = _forks
+                self._async_client_forks = _forks[0]
                 self._unsent.clear()
             if loop is not None:
                 self._async_loop = weakref.ref(loop)

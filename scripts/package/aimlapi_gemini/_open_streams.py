@@ -38,7 +38,7 @@ Pool = httpx.Client | httpx.AsyncClient
 class _PoolStreams:
     """One pool's open streams (their responses) and the responses of dropped streams to close."""
 
-    __slots__ = ("dropped", "open", "__weakref__")
+    __slots__ = ("__weakref__", "dropped", "open")
 
     def __init__(self) -> None:
         self.open: WeakSet[httpx.Response] = WeakSet()
