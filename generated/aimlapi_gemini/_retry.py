@@ -49,7 +49,10 @@ def idempotency_key(extra_headers: Mapping[str, str]) -> str | None:
 
 def is_transient(exc: httpx.RequestError) -> bool:
     """Timeouts, refused/reset connections and servers hanging up are worth another try; a bad URL,
-    an unsupported scheme, too many redirects or an undecodable body are not."""
+    an unsupported scheme, too many redirects or an undecodable body are not. Nor is a pool timeout:
+    no connection of the client's own pool came free, and another try would wait as long again."""
+    if isinstance(exc, httpx.PoolTimeout):
+        return False
     return isinstance(exc, httpx.TimeoutException | httpx.NetworkError | httpx.RemoteProtocolError)
 
 

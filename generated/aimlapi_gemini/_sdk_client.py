@@ -140,6 +140,8 @@ class _APIClient:
         raise NotImplementedError
 
     def __repr__(self) -> str:
+        if "authenticated_client" not in self.__dict__:  # a constructor that failed (traceback locals)
+            return f"{type(self).__name__}(<not built>)"
         return f"{type(self).__name__}(base_url={str(self.base_url)!r})"
 
 

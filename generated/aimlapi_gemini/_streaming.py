@@ -35,6 +35,7 @@ from ._exceptions import (
     with_request_id,
 )
 from ._json import loads
+from ._open_streams import track
 from ._response import raise_for_status, validation_error
 from ._sse import DEFAULT_MAX_EVENT_BYTES, EventTooLargeError, ServerSentEvent, SSEDecoder
 
@@ -416,7 +417,7 @@ def connect_stream(
             except httpx.TransportError as exc:
                 raise _read_failed(response, exc) from exc
             _reject(response, expected)
-        return Stream(
+        stream = Stream(
             response,
             parse,
             expected,
@@ -425,6 +426,8 @@ def connect_stream(
     except BaseException:
         response.close()
         raise
+    track(http, stream, response)  # dropped unread, it still gives its connection back
+    return stream
 
 
 async def aconnect_stream(
@@ -445,7 +448,7 @@ async def aconnect_stream(
             except httpx.TransportError as exc:
                 raise _read_failed(response, exc) from exc
             _reject(response, expected)
-        return AsyncStream(
+        stream = AsyncStream(
             response,
             parse,
             expected,
@@ -454,6 +457,8 @@ async def aconnect_stream(
     except BaseException:
         await response.aclose()
         raise
+    track(http, stream, response)  # dropped unread, it still gives its connection back
+    return stream
 
 
 @contextmanager

@@ -26,6 +26,7 @@ from ._surface import (
     as_json_fields,
     connect_stream,
     raw_stream,
+    stream_flag,
     with_extras,
 )
 from .api.chat_completions import create_chat_completion as _chat_completions_create_chat_completion
@@ -261,6 +262,7 @@ class ChatCompletionsWithRawResponse(SyncAPIResource):
                 .parse() gives the Stream of ChatCompletionChunk, not read yet (no content).
         """
 
+        stream = stream_flag(stream)
         body = as_model(
             as_json_fields(
                 {
@@ -493,6 +495,7 @@ class ChatCompletions(SyncAPIResource):
             APIResponseValidationError: an answer that does not fit the spec.
         """
 
+        stream = stream_flag(stream)
         body = as_model(
             as_json_fields(
                 {
@@ -720,6 +723,7 @@ class AsyncChatCompletionsWithRawResponse(AsyncAPIResource):
                 .parse() gives the AsyncStream of ChatCompletionChunk, not read yet (no content).
         """
 
+        stream = stream_flag(stream)
         body = as_model(
             as_json_fields(
                 {
@@ -954,6 +958,7 @@ class AsyncChatCompletions(AsyncAPIResource):
             APIResponseValidationError: an answer that does not fit the spec.
         """
 
+        stream = stream_flag(stream)
         body = as_model(
             as_json_fields(
                 {

@@ -266,6 +266,7 @@ def install(env: Any, resolved_path: Path, openapi: Any) -> None:
     env.globals["free_form_model"] = free_form_model
     env.globals["property_bounds"] = property_bounds
     env.globals["additional_bounds"] = additional_bounds
+    env.globals["property_format"] = property_format
     env.globals["params_plan"] = lambda: params_plan(openapi, replays_of)
 
 
@@ -361,6 +362,15 @@ def property_bounds(model: Any, prop: Any) -> plan.Bounds | None:
         if _text(key) == name:
             return _schema_bounds(schema)
     return None
+
+
+def property_format(model: Any, prop: Any) -> str:
+    """``plan.format_check`` of the format the model's schema sets on ``prop`` itself (not through a $ref)."""
+    name = _text(prop.name)
+    for key, schema in (model.data.properties or {}).items():
+        if _text(key) == name:
+            return plan.format_check(getattr(schema, "schema_format", None))
+    return ""
 
 
 def additional_bounds(model: Any) -> plan.Bounds | None:

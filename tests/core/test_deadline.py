@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 import aimlapi_gemini
-from aimlapi_gemini import APITimeoutError, DeadlineExceededError, InternalServerError
+from aimlapi_gemini import APITimeoutError, DeadlineExceededError, InternalServerError, RequestValidationError
 from tests.doubles.fakes import Calls, EventBody, FakeAPI, Reply, chunk_event, completion_json, error_json
 
 
@@ -161,6 +161,9 @@ def test_a_call_within_its_deadline_is_unaffected(fake_api: FakeAPI, calls: Call
 def test_a_deadline_must_be_a_positive_number_of_seconds(
     fake_api: FakeAPI, calls: Calls, deadline: float
 ) -> None:
-    with pytest.raises(ValueError, match="deadline must be a positive number of seconds"):
+    with pytest.raises(
+        RequestValidationError, match="deadline: expected a positive, finite number"
+    ) as caught:
         calls.complete(fake_api.client(), deadline=deadline)
+    assert caught.value.path == "deadline"
     assert fake_api.requests == []

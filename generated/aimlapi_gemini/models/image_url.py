@@ -73,6 +73,7 @@ class ImageUrl(DumpableModel):
         if type(url) is not str:
             url = _v.string(url, "url")
 
+        url = _v.uri(url, "url")
         detail = src_dict.get("detail", UNSET)
         if detail is not UNSET and not (type(detail) is str and detail in {"auto", "high", "low"}):
             detail = _v.enum(detail, "detail", ("auto", "high", "low"))

@@ -24,8 +24,9 @@ from ._body import aread_body, read_body
 from ._deadline import Deadline
 from ._exceptions import APIConnectionError, APITimeoutError
 from ._json import dumps
+from ._open_streams import areclaim, exhausted, reclaim
 from ._retry import IDEMPOTENCY_KEY_HEADER, RETRY_COUNT_HEADER, Backoff, Decision, decide
-from ._secret import REDACTED, Secret, redact_headers
+from ._secret import REDACTED, RedactedHeaders, Secret, credential_names, redact_headers
 
 logger = logging.getLogger("aimlapi_gemini")
 
@@ -34,6 +35,10 @@ logger = logging.getLogger("aimlapi_gemini")
 _absolute_urls: WeakKeyDictionary[httpx.Client | httpx.AsyncClient, dict[str, tuple[httpx.URL, httpx.URL]]]
 _absolute_urls = WeakKeyDictionary()
 _MAX_URLS_PER_POOL = 256  # paths with parameters in them vary
+
+# A request extension (carried over to the requests of its redirects): the call's first URL and the
+# secrets it may carry, for ``guard_redirect``.
+_CREDENTIALS = "aimlapi_gemini.credentials"
 
 
 def _redacted_repr(headers: Mapping[str, str]) -> str:
@@ -137,6 +142,9 @@ def _build(
         for name, secret in options.secret_headers.items():
             if name.lower() not in overridden:
                 request.headers[name] = secret.get_secret_value()
+    # Shown redacted wherever the request goes (exc.request, tracebacks); checked on redirects.
+    request.headers = RedactedHeaders(request.headers, options.secrets)
+    request.extensions[_CREDENTIALS] = (request.url, options.secrets)
     if logger.isEnabledFor(logging.DEBUG):
         logger.debug(
             "request %s %s headers=%s",
@@ -145,6 +153,31 @@ def _build(
             redact_headers(request.headers, options.secrets),
         )
     return request
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return url.scheme, url.host, url.port
+
+
+def guard_redirect(request: httpx.Request) -> None:
+    """A request hook of the client's pools, run on every request httpx sends, redirects included:
+    a redirect to another origin (scheme, host or port) goes without the credentials, whatever
+    header carries them (httpx itself drops only ``Authorization``); every request's headers are
+    shown redacted."""
+    sent = request.extensions.get(_CREDENTIALS)
+    if sent is None:  # not one of ours (a pool shared with other code)
+        return
+    origin, secrets = sent
+    if not isinstance(request.headers, RedactedHeaders):  # a redirect's, copied by httpx
+        request.headers = RedactedHeaders(request.headers, secrets)
+    if _origin(request.url) != _origin(origin):
+        for name in credential_names(request.headers, secrets):
+            del request.headers[name]
+
+
+async def aguard_redirect(request: httpx.Request) -> None:
+    """``guard_redirect`` as the async hook httpx.AsyncClient awaits."""
+    guard_redirect(request)
 
 
 def _decision(
@@ -198,6 +231,8 @@ def _failure(
     options: RequestOptions,
     request: httpx.Request,
     hooks: AttemptHooks | None,
+    *,
+    http: httpx.Client | httpx.AsyncClient,
 ) -> float:
     """The wait before the next attempt after ``exc``; raises the typed error when there is none."""
     deadline = options.deadline
@@ -207,6 +242,8 @@ def _failure(
     if hooks is not None:
         hooks.after_attempt(attempt, request, exc, decision)
     if not decision.retry:
+        if isinstance(exc, httpx.PoolTimeout):
+            raise exhausted(exc, http, request) from exc
         raise connection_error(exc, request) from exc
     return decision.wait
 
@@ -221,6 +258,7 @@ def send(
     attempt = 0
     while True:
         request = _build(http, kwargs, options, attempt, idempotency_key)
+        reclaim(http, request)
         try:
             if deadline is not None and deadline.passed():
                 raise deadline.exceeded(request, f"before attempt {attempt + 1}")
@@ -230,7 +268,7 @@ def send(
             if not stream:
                 read_body(response, options.max_response_bytes)
         except httpx.RequestError as exc:  # no response: retried when transient, else typed
-            delay = _failure(exc, attempt, options, request, None)
+            delay = _failure(exc, attempt, options, request, None, http=http)
         else:
             logger.debug("response %s %s: HTTP %d", request.method, request.url, response.status_code)
             decision = _decision(attempt, options, request, response)
@@ -258,6 +296,7 @@ async def asend(
         if hooks is not None:
             await hooks.before_attempt(attempt)
         request = _build(http, kwargs, options, attempt, idempotency_key)
+        await areclaim(http, request)
         try:
             if deadline is not None and deadline.passed():
                 raise deadline.exceeded(request, f"before attempt {attempt + 1}")
@@ -267,7 +306,7 @@ async def asend(
             if not stream:
                 await aread_body(response, options.max_response_bytes)
         except httpx.RequestError as exc:  # no response: retried when transient, else typed
-            delay = _failure(exc, attempt, options, request, hooks)
+            delay = _failure(exc, attempt, options, request, hooks, http=http)
         else:
             logger.debug("response %s %s: HTTP %d", request.method, request.url, response.status_code)
             decision = _decision(attempt, options, request, response)

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 
-from ._exceptions import DeadlineExceededError
+from ._exceptions import DeadlineExceededError, RequestValidationError
 
 # The clock, looked up at each use so tests can move it.
 monotonic = time.monotonic
@@ -26,8 +26,12 @@ class Deadline:
     __slots__ = ("at", "seconds")
 
     def __init__(self, seconds: float) -> None:
-        if not (seconds > 0 and math.isfinite(seconds)):
-            raise ValueError(f"deadline must be a positive number of seconds, got {seconds!r}")
+        number = isinstance(seconds, int | float) and not isinstance(seconds, bool)
+        if not (number and seconds > 0 and math.isfinite(seconds)):
+            # A call's argument that cannot work: refused before anything is sent, as a bad keyword is.
+            raise RequestValidationError(
+                f"expected a positive, finite number of seconds, got {seconds!r}", ("deadline",)
+            )
         self.seconds = seconds
         self.at = monotonic() + seconds
 

@@ -1,17 +1,21 @@
 """The functional layer's clients (``aimlapi_gemini.client`` re-exports them): connection pools
 plus the defaults (base URL, key, timeout, retries) of every call."""
 
+import asyncio
+import os
 import ssl
+import threading
+import weakref
 from collections.abc import Mapping
-from typing import Any, Self
+from typing import Any, NoReturn, Self
 
 import httpx
-from attrs import Attribute, define, evolve, field, setters, validators
+from attrs import Attribute, define, evolve, field, fields, setters, validators
 
 from aimlapi_gemini._spec_facts import AUTH_HEADER, AUTH_PREFIX, VERSION_PATH
 from aimlapi_gemini.types import UNSET, Unset
 
-from ._base import RequestOptions
+from ._base import RequestOptions, aguard_redirect, guard_redirect
 from ._config import (
     DEFAULT_MAX_EVENT_BYTES,
     DEFAULT_MAX_RESPONSE_BYTES,
@@ -27,12 +31,23 @@ from ._config import (
     without_version,
 )
 from ._deadline import Deadline
+from ._exceptions import ConfigurationError, RequestValidationError
 from ._retry import Backoff
 from ._secret import Secret, redact_headers
 
+# Bumped in a child process after os.fork(): the pools built before it share their sockets with the
+# parent, so each client builds new ones in the child (one exchange in a thousand came back corrupted).
+# A one-item list: the hook changes the number in place.
+_forks = [0]
 
-def _headers_repr(headers: Mapping[str, str]) -> str:
-    return repr(redact_headers(headers))
+
+def _count_fork() -> None:
+    _forks[0] += 1
+
+
+os.register_at_fork(after_in_child=_count_fork)
+
+_UNSET_FIELD = object()  # a field that a failing constructor did not reach
 
 
 def _check_headers(_instance: object, _attribute: object, headers: Mapping[str, str]) -> None:
@@ -108,9 +123,7 @@ class Client:
         factory=base_url_from_env, alias="base_url", converter=_api_root, validator=_check_base_url
     )
     _cookies: dict[str, str] = field(factory=dict, kw_only=True, alias="cookies")
-    _headers: dict[str, str] = field(
-        factory=dict, kw_only=True, alias="headers", repr=_headers_repr, validator=_check_headers
-    )
+    _headers: dict[str, str] = field(factory=dict, kw_only=True, alias="headers", validator=_check_headers)
     _timeout: httpx.Timeout = field(
         default=DEFAULT_TIMEOUT, kw_only=True, alias="timeout", converter=as_timeout
     )
@@ -133,13 +146,75 @@ class Client:
     _unsent: dict[object, tuple[dict[str, str], dict[str, Secret]]] = field(
         factory=dict, init=False, repr=False, eq=False
     )
+    # Threads making their first call together build one pool between them.
+    _pool_lock: threading.Lock = field(factory=threading.Lock, init=False, repr=False, eq=False)
+    # The fork generation (_forks) each pool this client built belongs to; None for a pool given
+    # with set_httpx_client / set_async_httpx_client, which is the caller's to manage.
+    _client_forks: int | None = field(default=None, init=False, repr=False, eq=False)
+    _async_client_forks: int | None = field(default=None, init=False, repr=False, eq=False)
+    # The event loop the async pool this client built is used in: its connections belong to it.
+    _async_loop: weakref.ReferenceType[asyncio.AbstractEventLoop] | None = field(
+        default=None, init=False, repr=False, eq=False
+    )
+
+    def __repr__(self) -> str:
+        # Written out rather than attrs': a client whose constructor failed half way (shown in a
+        # traceback's locals) has fields not set yet, and a header holding the key under a name
+        # that does not say so is hidden by value.
+        shown = []
+        for attribute in fields(type(self)):
+            if not attribute.repr:
+                continue
+            value = getattr(self, attribute.name, _UNSET_FIELD)
+            if value is _UNSET_FIELD:
+                text = "<not set>"
+            elif attribute.name == "_headers" and isinstance(value, Mapping):
+                text = repr(redact_headers(value, self._shown_secrets()))
+            else:
+                text = repr(value)
+            shown.append(f"{attribute.alias}={text}")
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+    def _shown_secrets(self) -> tuple[Secret, ...]:
+        try:
+            return self._secrets()
+        except AttributeError:  # half built: no key yet
+            return ()
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The settings, without the pools (sockets, locks): the copy builds its own on first use.
+        return {
+            attribute.name: getattr(self, attribute.name)
+            for attribute in fields(type(self))
+            if attribute.init
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for attribute in fields(type(self)):
+            default = attribute.default
+            if attribute.init:
+                value = state[attribute.name]
+            else:  # a field __init__ does not take starts afresh (a new lock, no pool)
+                factory = getattr(default, "factory", None)
+                value = factory() if callable(factory) else default
+            object.__setattr__(self, attribute.name, value)
+
+    def __copy__(self) -> Self:
+        # A copy shares the pools, as with_options' do.
+        return self._derive()
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
+        return self._derive()
 
     def _derive(self, **changes: Any) -> Self:
         # A copy with other defaults; it shares the connection pools, since headers and timeouts are
         # sent with each request rather than baked into the pool.
         copy = evolve(self, **changes)
         copy._client = self._client
+        copy._client_forks = self._client_forks
         copy._async_client = self._async_client
+        copy._async_client_forks = self._async_client_forks
+        copy._async_loop = self._async_loop
         return copy
 
     def with_options(
@@ -219,8 +294,10 @@ class Client:
         headers, secret_headers = self._unsent_headers(http)
         if extra_headers:
             _check_headers(None, None, extra_headers)
-        if not isinstance(max_retries, Unset) and max_retries < 0:
-            raise ValueError(f"max_retries must be >= 0, got {max_retries}")
+        if not isinstance(max_retries, Unset) and not (type(max_retries) is int and max_retries >= 0):
+            raise RequestValidationError(
+                f"expected a whole number >= 0, got {max_retries!r}", ("max_retries",)
+            )
         return RequestOptions(
             headers=headers,
             secret_headers=secret_headers,
@@ -234,7 +311,10 @@ class Client:
             deadline=None if deadline is None else Deadline(deadline),
         )
 
-    def _pool_args(self) -> dict[str, Any]:
+    def _pool_args(self, asynchronous: bool = False) -> dict[str, Any]:
+        hooks = dict(self._httpx_args.get("event_hooks") or {})
+        # First among the request hooks: a cross-origin redirect goes without the credentials.
+        hooks["request"] = [aguard_redirect if asynchronous else guard_redirect, *hooks.get("request", ())]
         return {
             "base_url": self._base_url,
             "cookies": self._cookies,
@@ -249,19 +329,32 @@ class Client:
             "verify": self._verify_ssl,
             "follow_redirects": self._follow_redirects,
             **self._httpx_args,
+            "event_hooks": hooks,
         }
 
     def set_httpx_client(self, client: httpx.Client) -> Self:
-        """Use this httpx.Client (its base URL and transport; headers and timeouts still come from here)."""
-        self._client = client
-        self._unsent.clear()
+        """Use this httpx.Client (its base URL and transport; headers and timeouts still come from here).
+        It gets a request hook that keeps the credentials from a redirect to another origin."""
+        _add_hook(client.event_hooks["request"], guard_redirect)
+        with self._pool_lock:
+            self._client = client
+            self._client_forks = None
+            self._unsent.clear()
         return self
 
     def get_httpx_client(self) -> httpx.Client:
-        """The underlying httpx.Client, built on first use."""
-        if self._client is None:
-            self._client = httpx.Client(**self._pool_args())
-        return self._client
+        """The underlying httpx.Client, built on first use (once, whatever the threads; again in a
+        child process after os.fork(), whose sockets would be the parent's)."""
+        client = self._client
+        if client is not None and self._client_forks in (None, _forks[0]):
+            return client
+        with self._pool_lock:
+            if self._client is None or self._client_forks not in (None, _forks[0]):
+                # The parent's pool is left alone: closing it here would close the parent's sockets' TLS.
+                self._client = httpx.Client(**self._pool_args())
+                self._client_forks = _forks[0]
+                self._unsent.clear()
+            return self._client
 
     def __enter__(self) -> Self:
         """Enter a context manager for self.client—you cannot enter twice (see httpx docs)"""
@@ -274,18 +367,46 @@ class Client:
 
     def set_async_httpx_client(self, async_client: httpx.AsyncClient) -> Self:
         """Use this httpx.AsyncClient (its base URL and transport; headers and timeouts still come
-        from here)."""
+        from here). It gets a request hook that keeps the credentials from a redirect to another origin."""
         if not str(async_client.base_url):  # e.g. DefaultAioHttpClient(): it gets this client's
             async_client.base_url = httpx.URL(self._base_url)
-        self._async_client = async_client
-        self._unsent.clear()
+        _add_hook(async_client.event_hooks["request"], aguard_redirect)
+        with self._pool_lock:
+            self._async_client = async_client
+            self._async_client_forks = None
+            self._async_loop = None
+            self._unsent.clear()
         return self
 
     def get_async_httpx_client(self) -> httpx.AsyncClient:
-        """The underlying httpx.AsyncClient, built on first use."""
-        if self._async_client is None:
-            self._async_client = httpx.AsyncClient(**self._pool_args())
-        return self._async_client
+        """The underlying httpx.AsyncClient, built on first use; built again in a child process
+        after os.fork(), and when used in another event loop than the one its connections belong
+        to (a client reused across ``asyncio.run`` calls), for a pool this client built. A pool
+        given with ``set_async_httpx_client`` used in a second loop is a ConfigurationError."""
+        client = self._async_client
+        try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:  # not in a coroutine (building the pool ahead, closing it)
+            loop = None
+        bound = self._async_loop
+        same_loop = loop is None or bound is None or bound() is loop
+        if client is not None and same_loop and self._async_client_forks in (None, _forks[0]):
+            if loop is not None and bound is None:
+                self._async_loop = weakref.ref(loop)
+            return client
+        with self._pool_lock:
+            client = self._async_client
+            bound = self._async_loop
+            other_loop = loop is not None and bound is not None and bound() is not loop
+            if client is not None and self._async_client_forks is None and other_loop:
+                _given_pool_in_another_loop()
+            if client is None or other_loop or self._async_client_forks not in (None, _forks[0]):
+                client = self._async_client = httpx.AsyncClient(**self._pool_args(asynchronous=True))
+                self._async_client_forks = _forks[0]
+                self._unsent.clear()
+            if loop is not None:
+                self._async_loop = weakref.ref(loop)
+            return client
 
     async def __aenter__(self) -> Self:
         """Enter a context manager for underlying httpx.AsyncClient—you cannot enter twice (see httpx docs)"""
@@ -297,7 +418,20 @@ class Client:
         await self.get_async_httpx_client().__aexit__(*args, **kwargs)
 
 
-@define
+def _add_hook(hooks: list[Any], hook: Any) -> None:
+    if hook not in hooks:
+        hooks.insert(0, hook)
+
+
+def _given_pool_in_another_loop() -> NoReturn:
+    raise ConfigurationError(
+        "the httpx.AsyncClient given to this client was used in another event loop, whose"
+        " connections this loop cannot use (a client reused across asyncio.run calls?): give it a"
+        " new httpx.AsyncClient in each loop, or let the client build its own pool"
+    )
+
+
+@define(repr=False)
 class AuthenticatedClient(Client):
     """A client for the endpoints that need the API key; ``AuthenticatedClient()`` reads it from
     ``$AIML_API_KEY`` (MissingAPIKeyError when unset). Surrounding whitespace is stripped; a key
@@ -329,3 +463,10 @@ class AuthenticatedClient(Client):
 
     def _secrets(self) -> tuple[Secret, ...]:
         return (self.token,)
+
+    def __reduce_ex__(self, protocol: object) -> NoReturn:
+        # Pickling would write the key in clear text into the pickle (a file, a queue, a cache).
+        raise TypeError(
+            "an AuthenticatedClient cannot be pickled: it holds the API key; pass its settings and"
+            " build a new client in the other process (AuthenticatedClient() reads $AIML_API_KEY)"
+        )

@@ -10,10 +10,26 @@ from __future__ import annotations
 import hmac
 from collections.abc import Iterable, Mapping
 
+import httpx
+
 REDACTED = "<redacted>"
 
-# Header names whose values are credentials whatever their value (custom names are caught by value).
-_SECRET_HEADER_PARTS = ("authorization", "api-key", "apikey", "token", "cookie", "secret")
+# Header names whose values are credentials whatever their value (custom names are caught by value),
+# compared without case, dashes and underscores: "X-API-Key", "api_key", "X-Auth", "Auth-Token".
+_SECRET_HEADER_PARTS = (
+    "auth",
+    "apikey",
+    "accesskey",
+    "privatekey",
+    "token",
+    "cookie",
+    "secret",
+    "password",
+    "passwd",
+    "credential",
+    "session",
+    "signature",
+)
 
 
 class Secret:
@@ -62,13 +78,41 @@ def header_problem(value: str) -> str | None:
     return None  # pragma: no cover  (isascii and isprintable hold for every character)
 
 
+def is_credential_name(name: str) -> bool:
+    """Whether a header of this name carries a credential, whatever its value."""
+    folded = name.lower().replace("-", "").replace("_", "")
+    return any(part in folded for part in _SECRET_HEADER_PARTS)
+
+
+def _hidden(secrets: Iterable[Secret]) -> list[str]:
+    return [secret.get_secret_value() for secret in secrets if secret]
+
+
+def _carries(name: str, value: str, hidden: list[str]) -> bool:
+    return is_credential_name(name) or any(secret in value for secret in hidden)
+
+
 def redact_headers(headers: Mapping[str, str], secrets: Iterable[Secret] = ()) -> dict[str, str]:
     """A copy safe to log or print: values of credential-like header names, and values that contain
     one of ``secrets`` (a key sent under a custom header name or in ``extra_headers``), replaced."""
-    hidden = [secret.get_secret_value() for secret in secrets if secret]
-    return {
-        name: REDACTED
-        if any(part in name.lower() for part in _SECRET_HEADER_PARTS) or any(s in value for s in hidden)
-        else value
-        for name, value in headers.items()
-    }
+    hidden = _hidden(secrets)
+    return {name: REDACTED if _carries(name, value, hidden) else value for name, value in headers.items()}
+
+
+def credential_names(headers: httpx.Headers, secrets: Iterable[Secret] = ()) -> list[str]:
+    """The names of the headers that carry a credential: by name, or holding one of ``secrets``."""
+    hidden = _hidden(secrets)
+    return [name for name, value in headers.items() if _carries(name, value, hidden)]
+
+
+class RedactedHeaders(httpx.Headers):
+    """A request's headers, sent as they are, shown with their credentials redacted: httpx hides
+    only ``Authorization`` in a repr, and a request goes into tracebacks and exceptions
+    (``exc.request.headers``) with the key under any header name."""
+
+    def __init__(self, headers: httpx.Headers, secrets: tuple[Secret, ...]) -> None:
+        super().__init__(headers)
+        self.secrets = secrets
+
+    def __repr__(self) -> str:
+        return f"Headers({redact_headers(self, self.secrets)!r})"

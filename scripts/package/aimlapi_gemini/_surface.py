@@ -12,10 +12,20 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import httpx
 
+from ._exceptions import RequestValidationError
 from ._request_body import as_json
 from ._streaming import aconnect_stream, connect_stream
+from ._validation import json_type
 
-__all__ = ["RawResponse", "aconnect_stream", "as_json_fields", "connect_stream", "raw_stream", "with_extras"]
+__all__ = [
+    "RawResponse",
+    "aconnect_stream",
+    "as_json_fields",
+    "connect_stream",
+    "raw_stream",
+    "stream_flag",
+    "with_extras",
+]
 
 T = TypeVar("T")
 
@@ -24,6 +34,14 @@ def as_json_fields(fields: Mapping[str, Any], unset: type) -> dict[str, Any]:
     """The keyword arguments given (those of type ``unset`` left out), keyed by JSON name, as plain
     JSON values."""
     return {name: as_json(value) for name, value in fields.items() if not isinstance(value, unset)}
+
+
+def stream_flag(value: object) -> bool:
+    """The ``stream`` keyword, checked before sending like the body's keywords: True or False
+    (``stream="yes"`` would otherwise be sent as it is, and ``stream=None`` send a JSON null)."""
+    if type(value) is not bool:
+        raise RequestValidationError(f"expected boolean, got {json_type(value)}", ("stream",))
+    return value
 
 
 def with_extras(

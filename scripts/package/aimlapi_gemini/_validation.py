@@ -13,6 +13,8 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any, Final, NoReturn, Protocol, Self, TypeVar
 
+from ._uri import is_uri
+
 Segment = str | int
 
 
@@ -208,6 +210,17 @@ def bounds(value: float, where: Segment, minimum: float | None, maximum: float |
     limits = [f">= {minimum:g}"] if minimum is not None else []
     limits += [f"<= {maximum:g}"] if maximum is not None else []
     raise ValidationError(f"expected a number {' and '.join(limits)}, got {_shown(value)}", (where,))
+
+
+# Formats: the generated checks call these on a property whose schema has a ``format`` the client
+# checks (``plan.FORMAT_CHECKS``), after its type was checked; other types pass unchanged.
+
+
+def uri(value: Any, where: Segment) -> Any:
+    """``format: uri``: an absolute URI (RFC 3986), as the reference server and Prism check it."""
+    if type(value) is str and not is_uri(value):
+        raise ValidationError(f"expected a URI (format: uri), got {_shown(value)}", (where,))
+    return value
 
 
 # Unions.

@@ -22,8 +22,9 @@ from openapi_schema_validator import OAS31Validator, oas31_format_checker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from aimlapi_gemini._uri import is_uri
+
 from .spec import load_spec
-from .uri import is_uri
 
 SPEC_URI = "urn:reference-server:openapi"
 

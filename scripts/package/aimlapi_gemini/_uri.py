@@ -1,9 +1,8 @@
-# Copied from scripts/package/aimlapi_gemini/testing/_server/uri.py by `make generate`.
-# Do not edit here: edit the source there, then regenerate.
 """`format: uri` as RFC 3986 defines an absolute URI (scheme ":" hier-part ["?" query] ["#" fragment]).
 
 jsonschema checks "uri" only when the optional rfc3987 package is installed, and the OAS 3.1
-format checker has no "uri" at all, so the server brings its own check.
+format checker has no "uri" at all, so the package brings its own check: the generated models
+(through ``_validation.uri``) and the reference server use this one, so they agree (with Prism too).
 """
 
 from __future__ import annotations

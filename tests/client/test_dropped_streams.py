@@ -1,0 +1,106 @@
+"""A stream created and never read nor closed gives its connection back once it is dropped, and a
+pool whose connections open streams hold fails fast, naming them, instead of waiting 600 s (issue 19).
+
+Against the reference server on loopback, with a pool of two connections so that a leak shows at
+the third call."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import httpx
+import pytest
+
+from aimlapi_gemini import AIMLAPI, APITimeoutError, AsyncAIMLAPI, UserMessage, _open_streams
+
+HELLO = [UserMessage(role="user", content="Hello")]
+POOL = httpx.Limits(max_connections=2)
+
+
+def _client(server: Any) -> AIMLAPI:
+    return AIMLAPI(
+        api_key=server.api_key, base_url=server.base_url, max_retries=2, http_client=httpx.Client(limits=POOL)
+    )
+
+
+def _async_client(server: Any) -> AsyncAIMLAPI:
+    return AsyncAIMLAPI(
+        api_key=server.api_key,
+        base_url=server.base_url,
+        max_retries=2,
+        http_client=httpx.AsyncClient(limits=POOL),
+    )
+
+
+@pytest.fixture
+def short_wait(monkeypatch: pytest.MonkeyPatch) -> float:
+    monkeypatch.setattr(_open_streams, "HELD_POOL_WAIT", 0.3)
+    return 0.3
+
+
+def test_dropped_streams_give_their_connections_back(reference_server: Any) -> None:
+    with _client(reference_server) as client:
+        for _ in range(10):  # five times the pool
+            client.chat.completions.create(model="gemini-pro", messages=HELLO, stream=True)
+        completion = client.chat.completions.create(model="gemini-pro", messages=HELLO)
+    assert completion.choices
+
+
+def test_dropped_async_streams_give_their_connections_back(reference_server: Any) -> None:
+    async def run() -> Any:
+        async with _async_client(reference_server) as client:
+            for _ in range(40):
+                await client.chat.completions.create(model="gemini-pro", messages=HELLO, stream=True)
+            return await client.chat.completions.create(model="gemini-pro", messages=HELLO)
+
+    assert asyncio.run(run()).choices
+
+
+def test_open_streams_filling_the_pool_fail_fast_naming_them(
+    reference_server: Any, short_wait: float
+) -> None:
+    with _client(reference_server) as client:
+        kept = [
+            client.chat.completions.create(model="gemini-pro", messages=HELLO, stream=True) for _ in range(2)
+        ]
+        started = time.monotonic()
+        with pytest.raises(
+            APITimeoutError, match="2 streams were opened and never closed; use `with"
+        ) as caught:
+            client.chat.completions.create(model="gemini-pro", messages=HELLO)
+        waited = time.monotonic() - started
+        assert "connection pool exhausted" in str(caught.value)
+        assert waited < 3 * short_wait  # one capped wait, not retried
+        for stream in kept:
+            stream.close()
+        assert client.chat.completions.create(model="gemini-pro", messages=HELLO).choices
+
+
+def test_open_async_streams_filling_the_pool_fail_fast_naming_them(
+    reference_server: Any, short_wait: float
+) -> None:
+    async def run() -> None:
+        async with _async_client(reference_server) as client:
+            kept = [
+                await client.chat.completions.create(model="gemini-pro", messages=HELLO, stream=True)
+                for _ in range(2)
+            ]
+            with pytest.raises(APITimeoutError, match="2 streams were opened and never closed"):
+                await client.chat.completions.create(model="gemini-pro", messages=HELLO)
+            for stream in kept:
+                await stream.aclose()
+            assert (await client.chat.completions.create(model="gemini-pro", messages=HELLO)).choices
+
+    asyncio.run(run())
+
+
+def test_streams_read_to_their_end_do_not_count_as_open(reference_server: Any, short_wait: float) -> None:
+    with _client(reference_server) as client:
+        read = []
+        for _ in range(5):
+            stream = client.chat.completions.create(model="gemini-pro", messages=HELLO, stream=True)
+            assert list(stream)
+            read.append(stream)  # kept, but closed by reading to the end
+        assert client.chat.completions.create(model="gemini-pro", messages=HELLO).choices

@@ -1,0 +1,66 @@
+"""Client and reference server agree on every string ``format`` of the spec (issue 19): the
+generated models check the formats the server checks, with the same verdict on the same strings."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aimlapi_gemini import models
+from aimlapi_gemini._validation import ValidationError
+from aimlapi_gemini.testing._server.validation import schema_errors
+from codegen.plan import FORMAT_CHECKS
+
+REPO = Path(__file__).resolve().parents[2]
+# Strings on both sides of each checked format's line.
+CANDIDATES = {
+    "uri": {
+        "https://example.com/a.png": True,
+        "data:image/png;base64,iVBORw0KGgo=": True,
+        "urn:isbn:0451450523": True,
+        "http://[::1]:8080/x?y=1#z": True,
+        "not a uri": False,
+        "example.com/a.png": False,
+        "/relative": False,
+        "https://exa mple.com/": False,
+        "http://[::1%25eth0]/": False,
+        "": False,
+    }
+}
+
+
+def _formatted_properties() -> Iterator[tuple[str, str, str]]:
+    """(schema name, property, format) of each string property with a format in the resolved spec."""
+    spec = json.loads((REPO / "generated" / "openapi.json").read_text(encoding="utf-8"))
+    for name, schema in spec["components"]["schemas"].items():
+        for prop, sub in (schema.get("properties") or {}).items():
+            if isinstance(sub, dict) and "format" in sub and sub.get("type") == "string":
+                yield name, prop, sub["format"]
+
+
+FORMATTED = list(_formatted_properties())
+
+
+def test_the_client_checks_every_string_format_the_spec_uses() -> None:
+    assert FORMATTED  # the spec has formats to agree on
+    assert {fmt for _, _, fmt in FORMATTED} <= set(FORMAT_CHECKS)
+
+
+@pytest.mark.parametrize(("schema", "prop", "fmt"), FORMATTED)
+def test_client_and_server_give_the_same_verdict(schema: str, prop: str, fmt: str) -> None:
+    spec = json.loads((REPO / "generated" / "openapi.json").read_text(encoding="utf-8"))
+    assert spec["components"]["schemas"][schema].get("required", []) in ([], [prop])
+    model: Any = getattr(models, schema)
+    for value, expected in CANDIDATES[fmt].items():
+        server = not schema_errors(f"#/components/schemas/{schema}", {prop: value})
+        try:
+            model.from_dict({prop: value})
+        except ValidationError:
+            client = False
+        else:
+            client = True
+        assert (value, client, server) == (value, expected, expected)
