@@ -84,12 +84,13 @@ def field_schema(name: str) -> dict[str, Any]:
     return resolve(schemas()[REQUEST_SCHEMA]["properties"][name])
 
 
-def user_message(text: str = "Hello") -> dict[str, Any]:
+def user_message(text: str = "Hello") -> Any:
     """A user message with ``text`` as the spec takes it (a string, or a text part); a spec whose
-    user messages take no text (audio only) gets one built from its schema."""
+    user messages take no text (audio only) gets one built from its schema. Typed Any: it is the
+    dict of whatever TypedDict the spec's user message is (so it goes into a typed message list)."""
     from spec_requests import user_message as taken_user_message
 
-    message = taken_user_message(spec(), text)
+    message: Any = taken_user_message(spec(), text)
     assert message is not None, "the spec takes no user message at all"
     return message
 
@@ -538,3 +539,13 @@ def with_list_models(document: dict[str, Any]) -> dict[str, Any]:
         operation["get"]["security"] = copy.deepcopy(requirement)
     document["paths"]["/v1/models"] = operation
     return document
+
+
+def reply_replayed() -> bool:
+    """Whether the API takes a reply's message back as a request message (the resolved spec's
+    `x-replay-as` on ChatCompletionMessage); when it does not, asserts the reply has no `to_param`."""
+    replayed = "x-replay-as" in schemas().get("ChatCompletionMessage", {})
+    if not replayed:
+        reply = aimlapi_gemini.models.ChatCompletionMessage
+        assert not hasattr(reply, "to_param"), "ChatCompletionMessage still replays"
+    return replayed
