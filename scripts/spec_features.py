@@ -120,9 +120,7 @@ def message_kinds() -> tuple[tuple[str, tuple[str, ...], dict[str, Any]], ...]:
     if union is None:
         members = [(items, f"{REQUEST_SCHEMA}MessagesItem")]
     else:
-        members = [
-            (member, f"{REQUEST_SCHEMA}MessagesItemType{index}") for index, member in enumerate(union)
-        ]
+        members = [(member, f"{REQUEST_SCHEMA}MessagesItemType{index}") for index, member in enumerate(union)]
     return tuple(
         (
             str(member["$ref"]).rsplit("/", 1)[-1] if "$ref" in member else by_place,

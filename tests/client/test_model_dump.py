@@ -166,9 +166,7 @@ def test_a_dumped_reply_changed_into_something_else_is_refused_before_sending() 
         AIMLAPI(api_key=server.api_key, base_url=server.base_url) as client,
         pytest.raises(RequestValidationError, match=r"messages\[1\]\.content"),
     ):
-        client.chat.completions.create(
-            model="gemini-pro", messages=[spec.user_message("Hi"), dumped]
-        )
+        client.chat.completions.create(model="gemini-pro", messages=[spec.user_message("Hi"), dumped])
 
 
 def test_a_plain_dict_dump_of_another_model_is_not_a_reply() -> None:

@@ -42,7 +42,8 @@ def _over_loopback(mock: MockAPI) -> AIMLAPI:
 def _sent_message(mock: MockAPI, request: int, index: int) -> dict[str, object]:
     message = mock.requests[request].messages[index]
     assert isinstance(message, spec.message_model("assistant"))
-    return message.to_dict()
+    sent: dict[str, object] = message.to_dict()
+    return sent
 
 
 def test_a_plain_reply_is_appended_as_it_is(aimlapi_mock: MockAPI) -> None:
@@ -63,7 +64,12 @@ def test_a_plain_reply_is_appended_as_it_is(aimlapi_mock: MockAPI) -> None:
 
 
 def _tool_calls_go_back() -> bool:
-    return spec.reply_replayed() and spec.field_present("tools") and spec.role_present("tool") and spec.schema_present("ToolCall")
+    return (
+        spec.reply_replayed()
+        and spec.field_present("tools")
+        and spec.role_present("tool")
+        and spec.schema_present("ToolCall")
+    )
 
 
 def test_a_tool_call_reply_is_appended_as_it_is(aimlapi_mock: MockAPI) -> None:
