@@ -84,12 +84,13 @@ def field_schema(name: str) -> dict[str, Any]:
     return resolve(schemas()[REQUEST_SCHEMA]["properties"][name])
 
 
-def user_message(text: str = "Hello") -> dict[str, Any]:
+def user_message(text: str = "Hello") -> Any:
     """A user message with ``text`` as the spec takes it (a string, or a text part); a spec whose
-    user messages take no text (audio only) gets one built from its schema."""
+    user messages take no text (audio only) gets one built from its schema. Typed Any: it is the
+    dict of whatever TypedDict the spec's user message is (so it goes into a typed message list)."""
     from spec_requests import user_message as taken_user_message
 
-    message = taken_user_message(spec(), text)
+    message: Any = taken_user_message(spec(), text)
     assert message is not None, "the spec takes no user message at all"
     return message
 
@@ -108,30 +109,71 @@ def optional_fields() -> tuple[str, ...]:
     return tuple(name for name in request_fields() if name not in (*CORE_REQUEST_FIELDS, "stream"))
 
 
+def message_kinds() -> tuple[tuple[str, tuple[str, ...], dict[str, Any]], ...]:
+    """Each kind of request message: its model class, the roles it takes and its schema. A kind is
+    a member of the messages union (one per role in most revisions), or the one message model when
+    the items are a single object whose `role` is an enum of several (`[user, assistant]`). A class
+    is its schema's name, or for a kind the spec leaves inline (no overlay title) the name the
+    generator gives it by place."""
+    items = resolve(schemas()[REQUEST_SCHEMA]["properties"]["messages"])["items"]
+    union = items.get("oneOf") or items.get("anyOf")
+    if union is None:
+        members = [(items, f"{REQUEST_SCHEMA}MessagesItem")]
+    else:
+        members = [(member, f"{REQUEST_SCHEMA}MessagesItemType{index}") for index, member in enumerate(union)]
+    return tuple(
+        (
+            str(member["$ref"]).rsplit("/", 1)[-1] if "$ref" in member else by_place,
+            tuple(str(role) for role in resolve(member)["properties"]["role"]["enum"]),
+            resolve(member),
+        )
+        for member, by_place in members
+    )
+
+
 def message_roles() -> tuple[str, ...]:
     """The roles a request message may have, in the spec's order."""
-    members = schemas()[REQUEST_SCHEMA]["properties"]["messages"]["items"]["oneOf"]
-    return tuple(str(resolve(member)["properties"]["role"]["enum"][0]) for member in members)
+    return tuple(dict.fromkeys(role for _, roles, _ in message_kinds() for role in roles))
 
 
 def message_class_names() -> dict[str, str]:
-    """The model class of each request message role: its schema's name, or for a kind the spec
-    leaves inline (no overlay title), the name the generator gives it by place."""
-    members = schemas()[REQUEST_SCHEMA]["properties"]["messages"]["items"]["oneOf"]
-    return {
-        str(resolve(member)["properties"]["role"]["enum"][0]): (
-            str(member["$ref"]).rsplit("/", 1)[-1]
-            if "$ref" in member
-            else f"{REQUEST_SCHEMA}MessagesItemType{index}"
-        )
-        for index, member in enumerate(members)
-    }
+    """The model class of each request message role (see `message_kinds`); roles that share one
+    message model all name it."""
+    found: dict[str, str] = {}
+    for name, roles, _ in message_kinds():
+        for role in roles:
+            found.setdefault(role, name)
+    return found
+
+
+def roles_share_a_model() -> bool:
+    """Whether some message model takes more than one role (its `role` is an enum field, not the
+    constant a per-role model sets by itself)."""
+    return any(len(roles) > 1 for _, roles, _ in message_kinds())
 
 
 def class_of_role(role: str) -> str:
     """The model class of a request message of `role`: the spec's (`message_class_names`) where it
     has that role, else the name the overlay gives it (for a role a revision dropped)."""
     return message_class_names().get(role) or MESSAGE_CLASS_OF_ROLE[role]
+
+
+def message_model(role: str) -> Any:
+    """The generated model class of a request message of `role` (the spec must have the role)."""
+    assert role in message_roles(), f"the spec has no {role} message; guard with role_present"
+    return getattr(aimlapi_gemini.models, class_of_role(role))
+
+
+def message(role: str, **fields: Any) -> Any:
+    """A request message of `role` as its generated model, built from its JSON (so the same call
+    works whether the model is the role's own or one shared by several roles)."""
+    built = message_model(role).from_dict({"role": role, **fields})
+    return built
+
+
+def user_message_model(text: str = "Hello") -> Any:
+    """`user_message(text)` as its generated model."""
+    return message_model("user").from_dict(user_message(text))
 
 
 def content_part_types(role: str) -> tuple[str, ...]:
@@ -241,7 +283,12 @@ def role_present(role: str) -> bool:
     if role in message_roles():
         return True
     schema_present(class_of_role(role))
-    return False
+    stray = {"role": role, "content": "x"}
+    try:
+        aimlapi_gemini.models.ChatCompletionRequest.from_dict({"model": model_id(), "messages": [stray]})
+    except ValueError:
+        return False
+    raise AssertionError(f"a {role} message is still accepted")
 
 
 def part_present(role: str, part_type: str) -> bool:
@@ -335,9 +382,22 @@ def without_feature(feature: str) -> dict[str, Any]:
     if kind == "field":
         found[REQUEST_SCHEMA]["properties"].pop(rest, None)
     elif kind == "role":
-        items = found[REQUEST_SCHEMA]["properties"]["messages"]["items"]
-        items["oneOf"] = [m for m in items["oneOf"] if local(m)["properties"]["role"]["enum"] != [rest]]
-        found.pop(class_of_role(rest), None)
+        items = local(found[REQUEST_SCHEMA]["properties"]["messages"])["items"]
+        union_key = "oneOf" if "oneOf" in items else "anyOf" if "anyOf" in items else None
+        members = items[union_key] if union_key else [items]
+        kept = []
+        for member in members:
+            role = local(member)["properties"]["role"]
+            if role["enum"] == [rest]:
+                continue
+            # A model shared by several roles keeps the others.
+            role["enum"] = [value for value in role["enum"] if value != rest]
+            kept.append(member)
+        if union_key:
+            items[union_key] = kept
+        for name, roles, _ in message_kinds():
+            if roles == (rest,):
+                found.pop(name, None)
     elif kind == "part":
         role, _, part_type = rest.partition(":")
         content = message(role)["properties"]["content"]
@@ -424,9 +484,8 @@ def _number_in(schema: dict[str, Any], *, integer: bool) -> int | float:
 
 def message_schema(role: str) -> dict[str, Any]:
     """The schema of a request message of `role` (a named model's, or inline in the messages union)."""
-    for member in schemas()[REQUEST_SCHEMA]["properties"]["messages"]["items"]["oneOf"]:
-        schema = resolve(member)
-        if schema["properties"]["role"]["enum"] == [role]:
+    for _, roles, schema in message_kinds():
+        if role in roles:
             return schema
     raise KeyError(f"the spec has no {role} message")
 
@@ -478,3 +537,13 @@ def with_list_models(document: dict[str, Any]) -> dict[str, Any]:
         operation["get"]["security"] = copy.deepcopy(requirement)
     document["paths"]["/v1/models"] = operation
     return document
+
+
+def reply_replayed() -> bool:
+    """Whether the API takes a reply's message back as a request message (the resolved spec's
+    `x-replay-as` on ChatCompletionMessage); when it does not, asserts the reply has no `to_param`."""
+    replayed = "x-replay-as" in schemas().get("ChatCompletionMessage", {})
+    if not replayed:
+        reply = aimlapi_gemini.models.ChatCompletionMessage
+        assert not hasattr(reply, "to_param"), "ChatCompletionMessage still replays"
+    return replayed

@@ -317,14 +317,15 @@ def params_plan(openapi: Any, replays_of: plan.Replays) -> ParamsPlan:
         name = str(model.class_info.name)
         for prop in model.required_properties + model.optional_properties:
             plan.check_typed_dict_key(name, _text(prop.name))
-            if (
-                name.endswith("Request")
-                and prop.template == LIST_TEMPLATE
-                and prop.inner_property.template == UNION_TEMPLATE
+            if not (name.endswith("Request") and prop.template == LIST_TEMPLATE):
+                continue
+            alias = plan.list_alias(name, _text(prop.name), names, pascal_case)
+            if prop.inner_property.template == UNION_TEMPLATE or (
+                # A list of one model gets the alias too where it is a new name (a revision whose
+                # messages are one model keeps ChatCompletionMessageParam; tools' one model has its own).
+                prop.inner_property.template == MODEL_TEMPLATE and not alias.endswith("UnionParam")
             ):
-                aliases[(name, _text(prop.name))] = plan.list_alias(
-                    name, _text(prop.name), names, pascal_case
-                )
+                aliases[(name, _text(prop.name))] = alias
     replies = {reply.name: reply for name in names for reply in replays_of.replies_to(name)}
     return ParamsPlan(models, tuple(replies[name] for name in sorted(replies)), aliases)
 

@@ -22,7 +22,6 @@ from aimlapi_gemini import (
     MissingAPIKeyError,
     RawResponse,
     Stream,
-    UserMessage,
     ValidationError,
 )
 from aimlapi_gemini.api.chat_completions import create_chat_completion
@@ -38,7 +37,7 @@ from tests.doubles.fakes import (
     sse_body,
 )
 
-HI = [UserMessage(role="user", content="hi")]
+HI = [spec.user_message_model("hi")]
 
 
 def _text(chunk: ChatCompletionChunk) -> str | None:
@@ -112,7 +111,7 @@ def test_the_functional_client_takes_both_spellings_too(
     ):
         with client:
             create_chat_completion.sync(
-                client=client, body={"model": "gemini-pro", "messages": [{"role": "user", "content": "hi"}]}
+                client=client, body={"model": "gemini-pro", "messages": [spec.user_message("hi")]}
             )
     assert [str(r.url) for r in api.requests] == ["https://api.example.test/v1/chat/completions"] * 2
 
@@ -170,7 +169,7 @@ def test_keywords_become_the_json_body_and_the_key_a_bearer_header() -> None:
     assert completion.choices[0].message.content == "Hi!"
     assert api.sent_json(1) == {
         "model": "gemini-pro",
-        "messages": [{"role": "user", "content": "hi"}],
+        "messages": [spec.user_message("hi")],
         **optional,
         "stream": False,
     }

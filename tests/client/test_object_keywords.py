@@ -16,12 +16,11 @@ import pytest
 import spec_features as spec
 
 from aimlapi_gemini import AIMLAPI, AsyncAIMLAPI, ValidationError
-from aimlapi_gemini.params import UserMessageParam
 from aimlapi_gemini.testing import MockAPI
 from tests.doubles.fakes import FAKE_KEY, FakeAPI, Reply, completion_json
 
 SCHEMA = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
-HI: list[UserMessageParam] = [{"role": "user", "content": "hi"}]
+HI: list[Any] = [spec.user_message("hi")]
 
 
 def _client(api: FakeAPI) -> AIMLAPI:

@@ -19,7 +19,7 @@ import spec_features as spec
 
 from aimlapi_gemini import AIMLAPI, AsyncAIMLAPI, ChatCompletionRequest, ValidationError
 from aimlapi_gemini.api.chat_completions import create_chat_completion
-from aimlapi_gemini.models import AssistantMessage, ChatCompletionMessage, TextContentPart
+from aimlapi_gemini.models import ChatCompletionMessage, TextContentPart
 from aimlapi_gemini.params import ChatCompletionMessageParam
 from aimlapi_gemini.testing import MockAPI
 
@@ -41,17 +41,20 @@ def _over_loopback(mock: MockAPI) -> AIMLAPI:
 
 def _sent_message(mock: MockAPI, request: int, index: int) -> dict[str, object]:
     message = mock.requests[request].messages[index]
-    assert isinstance(message, AssistantMessage)
-    return message.to_dict()
+    assert isinstance(message, spec.message_model("assistant"))
+    sent: dict[str, object] = message.to_dict()
+    return sent
 
 
 def test_a_plain_reply_is_appended_as_it_is(aimlapi_mock: MockAPI) -> None:
+    if not spec.reply_replayed():
+        return
     aimlapi_mock.reply(text="Paris.").reply(text="About 2.1 million.")
-    messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Capital of France?"}]
+    messages: list[ChatCompletionMessageParam] = [spec.user_message("Capital of France?")]
     with _over_loopback(aimlapi_mock) as client:
         completion = client.chat.completions.create(model="gemini-pro", messages=messages)
         messages.append(completion.choices[0].message)
-        messages.append({"role": "user", "content": "How many people live there?"})
+        messages.append(spec.user_message("How many people live there?"))
         raw = client.chat.completions.with_raw_response.create(model="gemini-pro", messages=messages)
     assert raw.status_code in (200, 201)
     assert raw.parse().choices[0].message.content == "About 2.1 million."
@@ -61,7 +64,12 @@ def test_a_plain_reply_is_appended_as_it_is(aimlapi_mock: MockAPI) -> None:
 
 
 def _tool_calls_go_back() -> bool:
-    return spec.field_present("tools") and spec.role_present("tool") and spec.schema_present("ToolCall")
+    return (
+        spec.reply_replayed()
+        and spec.field_present("tools")
+        and spec.role_present("tool")
+        and spec.schema_present("ToolCall")
+    )
 
 
 def test_a_tool_call_reply_is_appended_as_it_is(aimlapi_mock: MockAPI) -> None:
@@ -70,7 +78,7 @@ def test_a_tool_call_reply_is_appended_as_it_is(aimlapi_mock: MockAPI) -> None:
     tools: dict[str, Any] = {"tools": [WEATHER]}
     aimlapi_mock.reply_tool_call(name="get_weather", arguments={"city": "Oslo"}, call_id="call_oslo")
     aimlapi_mock.reply(text="Sunny in Oslo.")
-    messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Weather in Oslo?"}]
+    messages: list[ChatCompletionMessageParam] = [spec.user_message("Weather in Oslo?")]
     with _over_loopback(aimlapi_mock) as client:
         first = client.chat.completions.create(model="gemini-pro", messages=messages, **tools)
         reply = first.choices[0].message
@@ -103,12 +111,12 @@ def test_the_async_client_takes_replies_as_they_are(aimlapi_mock: MockAPI) -> No
     aimlapi_mock.reply(text="Rain.").reply(text="Yes.")
 
     async def converse() -> list[str | None]:
-        messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Weather?"}]
+        messages: list[ChatCompletionMessageParam] = [spec.user_message("Weather?")]
         async with AsyncAIMLAPI(api_key=aimlapi_mock.api_key, base_url=aimlapi_mock.base_url) as client:
             first = await client.chat.completions.create(model="gemini-pro", messages=messages, **tools)
             messages += [first.choices[0].message, tool_result]
             second = await client.chat.completions.create(model="gemini-pro", messages=messages)
-            messages += [second.choices[0].message, {"role": "user", "content": "Sure?"}]
+            messages += [second.choices[0].message, spec.user_message("Sure?")]
             third = await client.chat.completions.create(model="gemini-pro", messages=messages)
         return [second.choices[0].message.content, third.choices[0].message.content]
 
@@ -124,15 +132,17 @@ def test_the_async_client_takes_replies_as_they_are(aimlapi_mock: MockAPI) -> No
 
 
 def test_a_dict_body_of_the_functional_api_takes_the_reply_too(aimlapi_mock: MockAPI) -> None:
+    if not spec.reply_replayed():
+        return
     aimlapi_mock.reply(text="Paris.").reply(text="Yes.")
     client = aimlapi_mock.client()
-    messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Capital of France?"}]
+    messages: list[ChatCompletionMessageParam] = [spec.user_message("Capital of France?")]
     first = create_chat_completion.sync(client=client, body={"model": "gemini-pro", "messages": messages})
     messages.append(first.choices[0].message)
     create_chat_completion.sync(client=client, body={"model": "gemini-pro", "messages": messages})
     assert _sent_message(aimlapi_mock, 1, 1) == {"role": "assistant", "content": "Paris."}
     # to_param() is the same message, as a model (for ChatCompletionRequest(...), which takes models).
-    assert first.choices[0].message.to_param() == AssistantMessage(content="Paris.")
+    assert first.choices[0].message.to_param() == spec.message("assistant", content="Paris.")
     assert isinstance(
         ChatCompletionRequest(model="gemini-pro", messages=[first.choices[0].message.to_param()]),
         ChatCompletionRequest,
@@ -148,10 +158,10 @@ def _reply(**fields: object) -> ChatCompletionMessage:
 
 def test_a_reply_the_api_cannot_take_back_is_refused_naming_the_path(aimlapi_mock: MockAPI) -> None:
     # Where requests replay no tool calls at all, a reply's are left out (to_param), not refused.
-    if not spec.schema_present("ToolCall"):
+    if not (spec.reply_replayed() and spec.schema_present("ToolCall")):
         return
     custom = _reply(tool_calls=[{"id": "c1", "type": "custom", "custom": {"name": "grep", "input": "x"}}])
-    messages: list[Any] = [{"role": "user", "content": "hi"}, custom]
+    messages: list[Any] = [spec.user_message("hi"), custom]
     if "custom" in spec.replayed_tool_call_types():
         # The twin: where the request takes custom tool calls back, the reply goes back with its call.
         with _over_loopback(aimlapi_mock) as client:

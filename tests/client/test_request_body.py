@@ -9,7 +9,7 @@ import httpx
 import pytest
 import spec_features as spec
 
-from aimlapi_gemini import ChatCompletionRequest, UserMessage, ValidationError
+from aimlapi_gemini import ChatCompletionRequest, ValidationError
 from aimlapi_gemini.api.chat_completions import create_chat_completion
 from aimlapi_gemini.testing._server.validation import schema_errors
 from tests.doubles.fakes import BASE_URL, FAKE_KEY, FakeAPI, Reply, completion_json
@@ -18,7 +18,7 @@ from tests.doubles.fakes import BASE_URL, FAKE_KEY, FakeAPI, Reply, completion_j
 def test_a_dict_body_is_sent_exactly_like_the_model(fake_api: FakeAPI) -> None:
     body: dict[str, Any] = {
         "model": "gemini-pro",
-        "messages": [{"role": "user", "content": "hi"}],
+        "messages": [spec.user_message("hi")],
         # some optional field this revision has, with a value its schema takes
         **{field: spec.example_value(field) for field in spec.optional_fields()[:1]},
     }
@@ -67,7 +67,7 @@ def _model_choices() -> str:
             _always,
         ),
         (
-            {"model": "gemini-pro", "messages": [{"role": "user", "content": "hi"}], "temperature": "hot"},
+            {"model": "gemini-pro", "messages": [spec.user_message("hi")], "temperature": "hot"},
             "body is not a valid ChatCompletionRequest: temperature: expected number, got string",
             lambda: spec.field_present("temperature"),
         ),
@@ -100,6 +100,8 @@ def test_an_invalid_dict_names_the_path_and_the_problem_and_sends_nothing(
 
 def test_a_valid_dict_with_every_kind_of_field_is_sent_as_given(fake_api: FakeAPI) -> None:
     """The twin of the test above: what the schema accepts goes out unchanged."""
+    if not spec.role_present("system"):
+        return  # these bodies hold a system message
     body: dict[str, Any] = {
         "model": "google/gemini-pro",
         "messages": [
@@ -127,7 +129,7 @@ def test_a_valid_dict_with_every_kind_of_field_is_sent_as_given(fake_api: FakeAP
 
 def test_a_body_of_the_wrong_type_is_a_type_error_naming_both_types(fake_api: FakeAPI) -> None:
     with pytest.raises(TypeError, match=r"body must be a ChatCompletionRequest or a mapping .*, not list"):
-        create_chat_completion.sync(client=fake_api.client(), body=[UserMessage(role="user", content="hi")])  # type: ignore[arg-type]
+        create_chat_completion.sync(client=fake_api.client(), body=[spec.user_message_model("hi")])  # type: ignore[arg-type]
 
 
 # -- A model built by its constructor with mappings where models belong --------------------------
@@ -142,7 +144,7 @@ def _as_json_meant(content: object) -> dict[str, Any]:
         "model": "gemini-pro",
         "messages": [
             {"role": "system", "content": "be brief"},
-            {"role": "user", "content": "hi"},
+            spec.user_message("hi"),
             {"role": "user", "content": content},
         ],
     }
@@ -151,17 +153,19 @@ def _as_json_meant(content: object) -> dict[str, Any]:
 def _model_with_mappings(content: object) -> ChatCompletionRequest:
     # mypy is right to refuse these at the call site; at run time they reach to_dict, which calls
     # .to_dict() on each message: the body is read field by field and checked instead.
-    messages: Any = [{"role": "system", "content": "be brief"}, UserMessage(content="hi")]
+    messages: Any = [{"role": "system", "content": "be brief"}, spec.user_message_model("hi")]
     messages.append({"role": "user", "content": content})
     return ChatCompletionRequest(model="gemini-pro", messages=messages)
 
 
 def test_a_model_holding_valid_mappings_is_sent_as_their_json(fake_api: FakeAPI) -> None:
+    if not spec.role_present("system"):
+        return  # these bodies hold a system message
     client = fake_api.script(Reply(json=completion_json())).client()
     create_chat_completion.sync(client=client, body=_model_with_mappings("and then?"))
     assert fake_api.sent_json(0)["messages"] == [
         {"role": "system", "content": "be brief"},
-        {"role": "user", "content": "hi"},
+        spec.user_message("hi"),
         {"role": "user", "content": "and then?"},
     ]
     # jsonschema (the reference server's OAS 3.1 validator) agrees: what was sent fits the schema.
@@ -170,6 +174,8 @@ def test_a_model_holding_valid_mappings_is_sent_as_their_json(fake_api: FakeAPI)
 
 
 def test_a_model_holding_an_invalid_mapping_is_a_validation_error_naming_it(fake_api: FakeAPI) -> None:
+    if not spec.role_present("system"):
+        return  # these bodies hold a system message
     client = fake_api.script(Reply(json=completion_json())).client()
     with pytest.raises(ValidationError) as caught:
         create_chat_completion.sync(client=client, body=_model_with_mappings({"not": "text"}))
@@ -184,18 +190,22 @@ def test_a_model_holding_an_invalid_mapping_is_a_validation_error_naming_it(fake
 
 
 def test_a_nested_model_holding_a_mapping_goes_through_the_surface_too(fake_api: FakeAPI) -> None:
-    from aimlapi_gemini import AIMLAPI, SystemMessage
+    from aimlapi_gemini import AIMLAPI
+
+    if not spec.role_present("system"):
+        return
+    system_message = spec.message_model("system")
 
     fake_api.script(Reply(json=completion_json()), Reply(json=completion_json()))
     transport = httpx.MockTransport(fake_api.handler)
     client = AIMLAPI(api_key=FAKE_KEY, base_url=BASE_URL, http_client=httpx.Client(transport=transport))
     # A text part: the one content part every revision's system message takes.
     part: Any = {"type": "text", "text": "be brief"}
-    instructions = SystemMessage(content=[part])
-    client.chat.completions.create(model="gemini-pro", messages=[UserMessage(content="hi"), instructions])
+    instructions = system_message(content=[part])
+    client.chat.completions.create(model="gemini-pro", messages=[spec.user_message_model("hi"), instructions])
     assert fake_api.sent_json(0)["messages"][1] == {"role": "system", "content": [part]}
     wrong_text: Any = {**part, "text": 7}
-    broken = SystemMessage(content=[wrong_text])
+    broken = system_message(content=[wrong_text])
     with pytest.raises(
         ValidationError, match=r"messages\[0\]\.content\[0\]\.text: expected string, got integer"
     ):

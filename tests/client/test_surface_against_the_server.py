@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 import spec_features as spec
 
-from aimlapi_gemini import AIMLAPI, AsyncAIMLAPI, BadRequestError, ChatCompletion, UserMessage
+from aimlapi_gemini import AIMLAPI, AsyncAIMLAPI, BadRequestError, ChatCompletion
 
-HELLO = [UserMessage(role="user", content="Hello")]
+HELLO = [spec.user_message_model("Hello")]
 
 
 def _client(server: Any, suffix: str = "/v1") -> AIMLAPI:

@@ -22,7 +22,6 @@ from hypothesis import HealthCheck, given, settings
 from aimlapi_gemini import AuthenticatedClient
 from aimlapi_gemini.api.chat_completions import create_chat_completion
 from aimlapi_gemini.models import (
-    AssistantMessage,
     ChatCompletion,
     ChatCompletionChunk,
     ChatCompletionRequest,
@@ -128,7 +127,7 @@ def test_docs_example_reply_parses_and_round_trips() -> None:
 
 def test_client_reply_from_the_server_validates(client: AuthenticatedClient) -> None:
     body = ChatCompletionRequest.from_dict(
-        {"model": "gemini-pro", "messages": [{"role": "user", "content": "Name three rivers."}]}
+        {"model": "gemini-pro", "messages": [spec.user_message("Name three rivers.")]}
     )
     response = create_chat_completion.sync_detailed(client=client, body=body)
     assert isinstance(response.parsed, ChatCompletion)
@@ -174,7 +173,7 @@ def test_a_tool_call_reply_goes_back_into_the_conversation_unchanged(
         return
     asking = {
         "model": "gemini-pro",
-        "messages": [{"role": "user", "content": "What is the capital of France?"}],
+        "messages": [spec.user_message("What is the capital of France?")],
         "tools": [GET_CAPITAL],
         "tool_choice": "required",
     }
@@ -182,7 +181,7 @@ def test_a_tool_call_reply_goes_back_into_the_conversation_unchanged(
     message = reply.choices[0].message
     assert message.content is None
     assert message.tool_calls
-    replayed = AssistantMessage.from_dict(message.to_dict())
+    replayed = spec.message_model("assistant").from_dict(message.to_dict())
     assert replayed.to_dict() == message.to_dict()
     request = ChatCompletionRequest.from_dict(asking)
     request.messages = [*request.messages, replayed]  # a Sequence field: messages of one kind fit

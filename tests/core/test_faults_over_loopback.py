@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 import pytest
+import spec_features as spec
 
 from aimlapi_gemini import (
     APIConnectionError,
@@ -19,7 +20,6 @@ from aimlapi_gemini import (
     InternalServerError,
     StreamError,
     StreamInterruptedError,
-    UserMessage,
 )
 from aimlapi_gemini.testing._server import BackgroundServer
 from tests.doubles.fakes import Calls
@@ -76,7 +76,7 @@ def test_a_body_the_server_rejects_is_a_bad_request_error_without_retry(
     reference_server: BackgroundServer, calls: Calls, sleeps: list[float]
 ) -> None:
     body = ChatCompletionRequest(
-        model="gemini-pro", messages=[UserMessage(role="user", content="Hello")], temperature=7.0
+        model="gemini-pro", messages=[spec.user_message_model("Hello")], temperature=7.0
     )
     with pytest.raises(BadRequestError) as caught:
         calls.complete(client_for(reference_server), body=body)

@@ -17,7 +17,7 @@ import spec_features as spec
 from bench_kit.examples import batch_line
 from checked_code import example_paths
 
-from aimlapi_gemini.models import SystemMessage, TextContentPart, UserMessage
+from aimlapi_gemini.models import TextContentPart
 
 from .served import ExampleAPI, left_out
 
@@ -91,7 +91,7 @@ def test_text_and_image_sends_both_parts_in_one_user_turn(api: ExampleAPI) -> No
     assert lines == ["A mountain above a lake, in snow."]
     [request] = api.requests
     [message] = request.messages
-    assert isinstance(message, UserMessage)
+    assert isinstance(message, spec.message_model("user"))
     assert not isinstance(message.content, str)
     text, image = message.content
     assert isinstance(text, TextContentPart)
@@ -153,14 +153,14 @@ def test_multi_turn_sends_the_whole_conversation_each_time(api: ExampleAPI) -> N
     questions = ["Where should I go in Portugal?", "And in winter?", "How do I get there from Lisbon?"]
     assert lines == [line for q, r in zip(questions, replies, strict=True) for line in (f"> {q}", r, "")]
     last = api.requests[-1].messages
-    assert isinstance(last[0], SystemMessage)
+    assert isinstance(last[0], spec.message_model("system"))
     turns = [(type(m).__name__, m.content) for m in last[1:]]
     assert turns == [
-        ("UserMessage", questions[0]),
-        ("AssistantMessage", replies[0]),
-        ("UserMessage", questions[1]),
-        ("AssistantMessage", replies[1]),
-        ("UserMessage", questions[2]),
+        (spec.class_of_role("user"), questions[0]),
+        (spec.class_of_role("assistant"), replies[0]),
+        (spec.class_of_role("user"), questions[1]),
+        (spec.class_of_role("assistant"), replies[1]),
+        (spec.class_of_role("user"), questions[2]),
     ]
 
 

@@ -21,7 +21,6 @@ from aimlapi_gemini import (
     InternalServerError,
     RateLimitError,
     StreamInterruptedError,
-    UserMessage,
 )
 from aimlapi_gemini.api.chat_completions import create_chat_completion
 from aimlapi_gemini.models import ChatCompletionMessageToolCall
@@ -32,7 +31,7 @@ PATH = "/v1/chat/completions"
 
 def ask(text: str = "What is the weather?", **fields: object) -> ChatCompletionRequest:
     return ChatCompletionRequest.from_dict(
-        {"model": "gemini-pro", "messages": [UserMessage(role="user", content=text).to_dict()], **fields}
+        {"model": "gemini-pro", "messages": [spec.user_message(text)], **fields}
     )
 
 
@@ -269,7 +268,7 @@ def test_loopback_base_url_with_plain_httpx(aimlapi_mock: MockAPI) -> None:
     url = aimlapi_mock.base_url + PATH
     assert url.startswith("http://127.0.0.1:")
     auth = {"authorization": f"Bearer {aimlapi_mock.api_key}"}
-    body = {"model": "gemini-pro", "messages": [{"role": "user", "content": "hi"}]}
+    body = {"model": "gemini-pro", "messages": [spec.user_message("hi")]}
 
     reply = httpx.post(url, json=body, headers=auth)
     assert reply.status_code == 200
@@ -307,7 +306,7 @@ def test_loopback_and_in_process_share_one_script(aimlapi_mock: MockAPI) -> None
 def test_the_aimlapi_client_gets_scripted_replies_plain_and_streamed(aimlapi_mock: MockAPI) -> None:
     aimlapi_mock.reply(text="It is sunny.").reply(text="Now it rains.")
     with aimlapi_mock.aimlapi() as client:
-        messages = [UserMessage(content="Weather?")]
+        messages = [spec.user_message_model("Weather?")]
         completion = client.chat.completions.create(model="gemini-pro", messages=messages)
         assert completion.choices[0].message.content == "It is sunny."
         stream = client.chat.completions.create(model="gemini-pro", messages=messages, stream=True)
@@ -319,7 +318,7 @@ def test_the_aimlapi_client_sees_a_scripted_failure_as_its_typed_error(aimlapi_m
     aimlapi_mock.fail(status=400)
     with aimlapi_mock.aimlapi(max_retries=0) as client, pytest.raises(BadRequestError):
         # A dict literal type-checks as the TypedDict of its message kind (params.py).
-        client.chat.completions.create(model="gemini-pro", messages=[{"role": "user", "content": "Hi"}])
+        client.chat.completions.create(model="gemini-pro", messages=[spec.user_message("Hi")])
 
 
 def test_the_async_aimlapi_client_gets_scripted_replies(aimlapi_mock: MockAPI) -> None:
@@ -328,7 +327,7 @@ def test_the_async_aimlapi_client_gets_scripted_replies(aimlapi_mock: MockAPI) -
     async def ask() -> str | None:
         async with aimlapi_mock.async_aimlapi() as client:
             completion = await client.chat.completions.create(
-                model="gemini-pro", messages=[UserMessage(content="Hi")]
+                model="gemini-pro", messages=[spec.user_message_model("Hi")]
             )
             return completion.choices[0].message.content
 

@@ -33,7 +33,7 @@ def check_typed_dict_key(model: str, key: str) -> None:
 
 
 def list_alias(model: str, json_name: str, models: Collection[str], pascal_case: Callable[[str], str]) -> str:
-    """The alias of one item of a ``<Name>Request``'s list of a union: ``<Name><item>Param``
+    """The alias of one item of a ``<Name>Request``'s list of a union or of one model: ``<Name><item>Param``
     (messages -> ChatCompletionMessageParam), or ``<Name><item>UnionParam`` when a model has the
     first name without ``Param`` (tools: ChatCompletionTool is one of the union's models), as the
     OpenAI SDK names them."""
