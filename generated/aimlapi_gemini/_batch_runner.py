@@ -374,7 +374,7 @@ class _LineAttempts:
                 # A line failed to connect UNREACHABLE_ATTEMPTS times (or all its attempts) and no
                 # attempt of the run ever connected: a wrong base URL or a server that is down,
                 # which every other line would meet the same way.
-                message = connection_error(outcome, request).message
+                message = connection_error(outcome, request, attempt + 1).message
                 run.stop_run(f"no attempt reached the server: {message}")
                 raise _Unfinished
         if decision.retry:

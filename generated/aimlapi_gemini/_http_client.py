@@ -29,6 +29,7 @@ from ._config import (
     without_version,
 )
 from ._deadline import Deadline
+from ._logs import configure_from_env
 from ._retry import Backoff
 from ._secret import Secret, redact_headers
 
@@ -135,6 +136,9 @@ class Client:
     _unsent: dict[object, tuple[dict[str, str], dict[str, Secret]]] = field(
         factory=dict, init=False, repr=False, eq=False
     )
+
+    def __attrs_post_init__(self) -> None:
+        configure_from_env()  # AIML_API_LOG, read when the first client is made
 
     def _derive(self, **changes: Any) -> Self:
         # A copy with other defaults; it shares the connection pools, since headers and timeouts are

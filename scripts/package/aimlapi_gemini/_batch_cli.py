@@ -115,6 +115,7 @@ def run(args: argparse.Namespace) -> int:
     from aimlapi_gemini._batch_io import BatchFileError, InvalidLine, count_lines
     from aimlapi_gemini._batch_progress import ProgressBar, wants_bar
     from aimlapi_gemini._batch_runner import InvalidInputError, run_batch
+    from aimlapi_gemini._config import api_key_from_env
     from aimlapi_gemini.client import AuthenticatedClient
     from aimlapi_gemini.errors import AimlApiError
 
@@ -125,7 +126,8 @@ def run(args: argparse.Namespace) -> int:
             options["base_url"] = args.base_url
         if args.timeout is not None:
             options["timeout"] = args.timeout
-        client = AuthenticatedClient(**options)
+        # The key only from the environment (an option would show it in `ps` and the shell's history).
+        client = AuthenticatedClient(token=api_key_from_env(argument=None), **options)
     except AimlApiError as exc:  # no key, a base URL that cannot work
         _say(f"error: {exc}")
         return EXIT_USAGE
