@@ -164,8 +164,12 @@ def test_a_429_without_a_usable_wait_says_none(
     assert str(caught.value) == "HTTP 429 Too Many Requests: Slow down (request id rl-1)"
 
 
-def test_a_503_too_long_to_wait_for_says_the_wait(fake_api: FakeAPI, calls: Calls, sleeps: list[float]) -> None:
-    fake_api.script(Reply(status=503, json=error_json(503, "Maintenance", "m-1"), headers={"Retry-After": "300"}))
+def test_a_503_too_long_to_wait_for_says_the_wait(
+    fake_api: FakeAPI, calls: Calls, sleeps: list[float]
+) -> None:
+    fake_api.script(
+        Reply(status=503, json=error_json(503, "Maintenance", "m-1"), headers={"Retry-After": "300"})
+    )
     with pytest.raises(InternalServerError) as caught:
         calls.complete(fake_api.client(max_retries=3))
     assert len(fake_api.requests) == 1  # more than the client waits: no retry

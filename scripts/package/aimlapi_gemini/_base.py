@@ -163,9 +163,7 @@ def _log_outcome(
         result = f"HTTP {outcome.status_code} {outcome.reason_phrase}".rstrip()
     else:
         result = f"{type(outcome).__name__}: {str(outcome) or 'no detail'}"
-    logger.info(
-        "%s %s: %s (attempt %d, %.3f s)", request.method, request.url, result, attempt + 1, elapsed
-    )
+    logger.info("%s %s: %s (attempt %d, %.3f s)", request.method, request.url, result, attempt + 1, elapsed)
     if isinstance(outcome, httpx.Response) and logger.isEnabledFor(logging.DEBUG):
         logger.debug(
             "response %s %s headers=%s",
@@ -227,7 +225,9 @@ def _timeout_text(exc: httpx.TimeoutException, request: httpx.Request) -> str:
     return f"{named} of {limit:g} s" if isinstance(limit, int | float) else named
 
 
-def connection_error(exc: httpx.RequestError, request: httpx.Request, attempts: int = 1) -> APIConnectionError:
+def connection_error(
+    exc: httpx.RequestError, request: httpx.Request, attempts: int = 1
+) -> APIConnectionError:
     """The typed error of a request that got no (usable) response after ``attempts`` attempts."""
     where = f"{request.method} {request.url}"
     tried = f" ({attempts} attempt{'s' if attempts != 1 else ''})"
