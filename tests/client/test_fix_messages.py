@@ -24,7 +24,8 @@ def test_the_sdk_clients_name_their_api_key_argument(no_key: None, client_class:
     with pytest.raises(MissingAPIKeyError) as caught:
         client_class()
     assert str(caught.value) == (
-        f"no API key: set the AIML_API_KEY environment variable or pass api_key=... to {client_class.__name__}()"
+        "no API key: set the AIML_API_KEY environment variable"
+        f" or pass api_key=... to {client_class.__name__}()"
     )
     assert "token=" not in str(caught.value)
 

@@ -20,11 +20,12 @@ def fresh_logger(monkeypatch: pytest.MonkeyPatch) -> Iterator[logging.Logger]:
     """The package's logger as if no client had been made yet; restored afterwards."""
     logger = logging.getLogger("aimlapi_gemini")
     level, handlers = logger.level, list(logger.handlers)
-    monkeypatch.setattr(_logs, "_configured", False)
+    _logs.configure_from_env.cache_clear()
     monkeypatch.delenv("AIML_API_LOG", raising=False)
     yield logger
     logger.setLevel(level)
     logger.handlers[:] = handlers
+    _logs.configure_from_env.cache_clear()
 
 
 def _client_with_log(
@@ -94,12 +95,11 @@ def test_with_the_applications_handlers_none_is_added(fresh_logger: logging.Logg
     assert fresh_logger.handlers == []
 
 
+@pytest.mark.usefixtures("fresh_logger", "sleeps")
 def test_info_logs_one_line_per_attempt_and_the_retry_with_its_wait(
-    fresh_logger: logging.Logger,
     monkeypatch: pytest.MonkeyPatch,
     fake_api: FakeAPI,
     calls: Calls,
-    sleeps: list[float],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     fake_api.script(Reply(status=503, json=error_json(503, "Busy")), OK)
@@ -120,12 +120,11 @@ def test_info_logs_one_line_per_attempt_and_the_retry_with_its_wait(
     assert not any("headers=" in line for line in lines)  # headers only at debug
 
 
+@pytest.mark.usefixtures("fresh_logger", "sleeps")
 def test_info_logs_an_attempt_without_a_response(
-    fresh_logger: logging.Logger,
     monkeypatch: pytest.MonkeyPatch,
     fake_api: FakeAPI,
     calls: Calls,
-    sleeps: list[float],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     import httpx
@@ -158,8 +157,8 @@ def test_nothing_is_logged_below_the_level(
         {"auth_header_name": "X-Gw", "prefix": "Key"},
     ],
 )
+@pytest.mark.usefixtures("fresh_logger")
 def test_debug_shows_the_headers_and_never_the_key(
-    fresh_logger: logging.Logger,
     monkeypatch: pytest.MonkeyPatch,
     fake_api: FakeAPI,
     calls: Calls,
@@ -173,7 +172,8 @@ def test_debug_shows_the_headers_and_never_the_key(
     lines = _messages(caplog)
     header = auth.get("auth_header_name", "authorization").lower()
     request_lines = [line for line in lines if line.startswith("request POST ")]
-    assert request_lines and all(f"'{header}': '<redacted>'" in line for line in request_lines)
+    assert request_lines
+    assert all(f"'{header}': '<redacted>'" in line for line in request_lines)
     assert any("'x-echo': '<redacted>'" in line for line in request_lines)  # the key under any name
     assert any(line.startswith("response POST ") and "'x-request-id': 'r-1'" in line for line in lines)
     for record in caplog.records:

@@ -11,11 +11,11 @@ a diagnostic switch should not stop a program.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sys
 import warnings
-from collections.abc import Mapping
 
 LOG_ENV = "AIML_API_LOG"
 LOGGER_NAME = "aimlapi_gemini"
@@ -23,16 +23,12 @@ LEVELS = {"debug": logging.DEBUG, "info": logging.INFO}
 FORMAT = "[%(asctime)s %(name)s %(levelname)s] %(message)s"
 
 logger = logging.getLogger(LOGGER_NAME)
-_configured = False
 
 
-def configure_from_env(environ: Mapping[str, str] | None = None) -> None:
-    """Apply ``$AIML_API_LOG`` the first time it is called in a process (every client calls it)."""
-    global _configured
-    if _configured:
-        return
-    _configured = True
-    apply(os.environ.get(LOG_ENV, "") if environ is None else environ.get(LOG_ENV, ""))
+@functools.cache  # once per process: the application's own logging choices afterwards stand
+def configure_from_env() -> None:
+    """Apply ``$AIML_API_LOG`` the first time it is called (every client calls it when made)."""
+    apply(os.environ.get(LOG_ENV, ""))
 
 
 def apply(value: str) -> int | None:
