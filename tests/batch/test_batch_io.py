@@ -219,7 +219,9 @@ def test_a_line_that_is_no_output_record_stops_the_scan(tmp_path: Path, line: st
 def test_compaction_keeps_the_last_line_of_each_id(tmp_path: Path) -> None:
     target = tmp_path / "out.jsonl"
     with OutputWriter(target) as writer:
-        writer.write(error_record("a", "http_error", "x", {"status_code": 500, "request_id": None, "body": None}))
+        writer.write(
+            error_record("a", "http_error", "x", {"status_code": 500, "request_id": None, "body": None})
+        )
         writer.write(response_record("b", 200, None, {}))
         writer.write(response_record("a", 200, None, {"second": True}))
     assert scan_output(target).superseded == 1

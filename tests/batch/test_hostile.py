@@ -123,7 +123,10 @@ def test_an_unexpected_exception_of_one_line_is_its_error_line_and_the_run_goes_
     records = output_lines(tmp_path / "out.jsonl")
     errors = {r["custom_id"]: r["error"] for r in records if r["error"] is not None}
     assert errors == {
-        "b": {"code": "client_error", "message": "RuntimeError: the transport broke in a way nobody planned for"}
+        "b": {
+            "code": "client_error",
+            "message": "RuntimeError: the transport broke in a way nobody planned for",
+        }
     }
 
 

@@ -365,7 +365,12 @@ def test_invalid_lines_are_reported_with_line_numbers_and_never_sent(
     assert all(r["response"] is None and r["error"]["code"] == "invalid_request" for r in invalid)
     assert sorted(r["custom_id"] for r in invalid if r["custom_id"] is not None) == ["b", "c", "d"]
     unkeyed = sorted(r["error"]["message"] for r in invalid if r["custom_id"] is None)
-    assert [message.split(":")[0].split(" (")[0] for message in unkeyed] == ["line 2", "line 3", "line 5", "line 8"]
+    assert [message.split(":")[0].split(" (")[0] for message in unkeyed] == [
+        "line 2",
+        "line 3",
+        "line 5",
+        "line 8",
+    ]
     assert len(server.arrivals) == 3
     assert (summary.succeeded, summary.invalid, summary.ok) == (3, 7, False)
 
