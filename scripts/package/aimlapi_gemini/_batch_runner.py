@@ -31,7 +31,10 @@ from attrs import define, field
 # The client's retry engine and policy imported as the generated client imports them, so that the
 # options it builds and the Backoff it takes are the very classes the engine's signatures name.
 from aimlapi_gemini._base import asend, connection_error
+from aimlapi_gemini._config import api_key_from_env, as_api_key
 from aimlapi_gemini._retry import MAX_RETRY_AFTER, Backoff, Decision
+from aimlapi_gemini._sdk_client import AsyncAPIClient, SyncAPIClient
+from aimlapi_gemini._secret import Secret
 from aimlapi_gemini.api.chat_completions import create_chat_completion
 from aimlapi_gemini.client import AuthenticatedClient
 from aimlapi_gemini.models.chat_completion import ChatCompletion
@@ -51,7 +54,6 @@ from ._batch_io import (
     read_items,
     scan_output,
 )
-from ._config import api_key_from_env, as_api_key
 from ._exceptions import (
     AimlApiError,
     APIConnectionError,
@@ -63,8 +65,6 @@ from ._exceptions import (
 )
 from ._rate_limit import Permit, RateLimiter
 from ._response import parse_or_none
-from ._sdk_client import AsyncAPIClient, SyncAPIClient
-from ._secret import Secret
 
 if TYPE_CHECKING:
     from ._batch_progress import ProgressBar
@@ -305,8 +305,8 @@ class _Run:
             except _Unfinished:
                 return _DEFERRED
             except APIConnectionError as exc:  # no response after the retries
-                code = "timeout" if isinstance(exc, APITimeoutError) else "connection_error"
-                return error_record(item.custom_id, code, exc.message)
+                failure = "timeout" if isinstance(exc, APITimeoutError) else "connection_error"
+                return error_record(item.custom_id, failure, exc.message)
             except AimlApiError as exc:  # a body over the size cap, a Content-Encoding lie: final
                 return error_record(item.custom_id, _error_code(exc), str(exc))
             code = response.status_code
