@@ -11,15 +11,22 @@ each line goes to the path its own body fills), or a bare request body, whose ``
 then its line number (``"1"`` for the first line). Blank lines are ignored. A line that is not
 JSON, not one of these shapes, whose body is no valid ``ChatCompletionRequest`` (the generated
 model's own checks) or whose ``custom_id`` came earlier is an ``InvalidLine`` naming its line
-number; it is never sent.
+number; it is never sent, and gets an error line (below).
 
-Output (JSON Lines): one line per request, ``{"custom_id", "response": {"status_code",
-"request_id", "body"}}`` or ``{"custom_id", "error": {"status_code", "request_id", "message",
-"body"}}``. Each line goes to the file in one ``write`` on a descriptor opened with ``O_APPEND``
-(the kernel has it the moment the call returns, so a ``kill -9`` cannot lose or split it; with
-``fsync`` it is on the disk too). A line without its newline at the end of the file can only be
-left by an older crash or a hand edit: ``scan_output`` repairs it (completes it if it is a whole
-record, else cuts it off) before anything is appended.
+Output (JSON Lines), the OpenAI Batch API's output lines: one per request, ``{"id": "batch_req_...",
+"custom_id", "response": {"status_code", "request_id", "body"}, "error": null}`` for a 2xx reply; a
+failure has ``"error": {"code", "message"}``, with ``response`` the HTTP answer when there was one
+(a 4xx/5xx: its status and error body) and null when none came (a connection error, a timeout) or
+the line was invalid. An invalid line's error line carries its ``custom_id`` when it has a usable
+one that no earlier line took (a rerun then skips it like any answered id, ``--errors-only-retry``
+checks it again), else ``"custom_id": null`` and a message naming its line number (written once: a
+rerun does not repeat a line the output holds already). Lines written by earlier versions
+(``{"custom_id", "response"}`` or ``{"custom_id", "error"}``, without ``id``) are read for resume
+and compaction as before. Each line goes to the file in one ``write`` on a descriptor opened with
+``O_APPEND`` (the kernel has it the moment the call returns, so a ``kill -9`` cannot lose or split
+it; with ``fsync`` it is on the disk too). A line without its newline at the end of the file can
+only be left by an older crash or a hand edit: ``scan_output`` repairs it (completes it if it is a
+whole record, else cuts it off) before anything is appended.
 
 Shards: ``shard_of(custom_id, count)`` is a truncated SHA-256 of the id modulo the count, the
 same on every machine and Python version (``hash()`` is salted per process).
@@ -77,6 +84,9 @@ class InvalidLine:
     line_number: int
     reason: str
     custom_id: str | None = None
+    output_id: str | None = None
+    """The ``custom_id`` its error line carries: its own when it is usable (a non-empty string UTF-8
+    can carry) and no earlier line took it, else None (``"custom_id": null``)."""
 
     def __str__(self) -> str:
         named = f" (custom_id {self.custom_id!r})" if self.custom_id is not None else ""
@@ -184,40 +194,43 @@ def _parse_line(line_number: int, raw: bytes) -> BatchItem | InvalidLine:
             return InvalidLine(line_number, f"custom_id holds {surrogate}", custom_id)
         method, url = data.get("method", METHOD), data.get("url", ENDPOINT)
         if method != METHOD or not _is_endpoint(url, data["body"]):
-            return InvalidLine(
+            return _invalid(
                 line_number,
                 f"method and url must be {METHOD} {ENDPOINT}{_FILLED}, got {method} {url}",
                 custom_id,
             )
         body = data["body"]
         if not isinstance(body, dict):
-            return InvalidLine(line_number, "body must be a JSON object", custom_id)
+            return _invalid(line_number, "body must be a JSON object", custom_id)
     else:
         custom_id, body = str(line_number), data
     if body.get("stream") is True:
-        return InvalidLine(
+        return _invalid(
             line_number, "stream: true cannot be batched (the output holds whole replies)", custom_id
         )
     try:
         request = ChatCompletionRequest.from_dict(body)
     except ValidationError as exc:
-        return InvalidLine(
-            line_number, str(exc.about("body is not a valid ChatCompletionRequest")), custom_id
-        )
+        return _invalid(line_number, str(exc.about("body is not a valid ChatCompletionRequest")), custom_id)
     except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError) as exc:
-        return InvalidLine(line_number, f"body is not a valid ChatCompletionRequest: {exc}", custom_id)
+        return _invalid(line_number, f"body is not a valid ChatCompletionRequest: {exc}", custom_id)
     try:
         # Encoded as the client will send it: a lone surrogate ("\\ud800" in the input's JSON) is a
         # valid Python string that UTF-8 cannot carry.
         dumps(request.to_dict()).encode()
     except UnicodeEncodeError as exc:
         where = _lone_surrogate(exc.object) if isinstance(exc.object, str) else None
-        return InvalidLine(
+        return _invalid(
             line_number, f"body cannot be sent as JSON: it holds {where or exc.reason}", custom_id
         )
     except (ValueError, TypeError, RecursionError) as exc:
-        return InvalidLine(line_number, f"body cannot be sent as JSON: {exc}", custom_id)
+        return _invalid(line_number, f"body cannot be sent as JSON: {exc}", custom_id)
     return BatchItem(line_number, custom_id, request, estimate_tokens(body))
+
+
+def _invalid(line_number: int, reason: str, custom_id: str) -> InvalidLine:
+    """An invalid line whose ``custom_id`` is usable: its error line is answered under it."""
+    return InvalidLine(line_number, reason, custom_id, custom_id)
 
 
 def read_items(
@@ -243,14 +256,20 @@ def read_items(
             if shard is not None and not shard.takes(key):
                 stats.other_shard += 1
                 continue
-            if isinstance(parsed, BatchItem):
-                if parsed.custom_id in seen:
-                    yield InvalidLine(line_number, "custom_id repeats an earlier line's", parsed.custom_id)
+            # The id a line is answered under: a valid line's, or an invalid line's usable one.
+            answered_as = parsed.custom_id if isinstance(parsed, BatchItem) else parsed.output_id
+            if answered_as is not None:
+                if answered_as in seen:
+                    # The id belongs to the earlier line: this one's error line carries none.
+                    reason = "custom_id repeats an earlier line's"
+                    if isinstance(parsed, InvalidLine):
+                        reason = f"{parsed.reason}; and its custom_id repeats an earlier line's"
+                    yield InvalidLine(line_number, reason, answered_as)
                     continue
-                seen.add(parsed.custom_id)
-                if parsed.custom_id in done:
+                seen.add(answered_as)
+                if answered_as in done:
                     stats.already_done += 1
-                    if isinstance(done, Mapping) and not done[parsed.custom_id]:
+                    if isinstance(done, Mapping) and not done[answered_as]:
                         stats.failed_before += 1
                     continue
             yield parsed
@@ -310,6 +329,9 @@ class OutputState:
     """What the output file holds: per custom_id, whether its latest line is a response."""
 
     answered: dict[str, bool] = field(factory=dict)
+    unkeyed: set[str] = field(factory=set)
+    """The messages of its error lines with ``"custom_id": null`` (invalid lines without a usable
+    id), so a rerun does not write them again."""
     lines: int = 0
     superseded: int = 0
     """Lines an id's later line replaces (left by --errors-only-retry until compaction)."""
@@ -322,17 +344,50 @@ class OutputState:
         return {custom_id for custom_id, ok in self.answered.items() if ok}
 
 
-def _record_id(raw: bytes) -> tuple[str, bool] | None:
-    """(custom_id, is a response) of an output line, or None when it is not one."""
+@define(frozen=True, slots=True)
+class _Record:
+    """What resume needs of one output line."""
+
+    custom_id: str | None
+    ok: bool
+    """A 2xx response and no error."""
+    unkeyed_message: str | None = None
+    """The message of an error line without a custom_id."""
+
+    def key(self) -> str:
+        """The line it supersedes or is superseded by: the same custom_id, or, without one, the
+        same message (which names the input line)."""
+        return f"id:{self.custom_id}" if self.custom_id is not None else f"message:{self.unkeyed_message}"
+
+
+def _record_of(raw: bytes) -> _Record | None:
+    """The record of an output line (this version's or an earlier one's), or None when it is not one."""
     try:
         data = json.loads(raw)
     except (ValueError, RecursionError):
         return None
-    if not isinstance(data, dict) or not isinstance(data.get("custom_id"), str):
+    if not isinstance(data, dict):
         return None
-    if ("response" in data) == ("error" in data):
+    custom_id = data.get("custom_id")
+    if "response" in data and "error" in data:  # the OpenAI Batch API's shape
+        response, error = data["response"], data["error"]
+        if not isinstance(response, dict | None) or not isinstance(error, dict | None):
+            return None
+        if error is None:
+            status = response.get("status_code") if response is not None else None
+            if not isinstance(custom_id, str) or not isinstance(status, int) or not 200 <= status < 300:
+                return None
+            return _Record(custom_id, ok=True)
+        message = error.get("message")
+        if not isinstance(message, str):
+            return None
+        if isinstance(custom_id, str):
+            return _Record(custom_id, ok=False)
+        return _Record(None, ok=False, unkeyed_message=message) if custom_id is None else None
+    # Earlier versions: exactly one of response and error, and a custom_id always.
+    if not isinstance(custom_id, str) or ("response" in data) == ("error" in data):
         return None
-    return data["custom_id"], "response" in data
+    return _Record(custom_id, ok="response" in data)
 
 
 def scan_output(path: Path) -> OutputState:
@@ -349,7 +404,7 @@ def scan_output(path: Path) -> OutputState:
             if not raw.endswith(b"\n"):  # only the last line can lack it
                 tail = raw
                 break
-            record = _record_id(raw)
+            record = _record_of(raw)
             if record is None:
                 raise BatchFileError(
                     f"{path}: line {line_number} is not a batch output line; fix or move the file"
@@ -361,16 +416,20 @@ def scan_output(path: Path) -> OutputState:
     return state
 
 
-def _count(state: OutputState, record: tuple[str, bool]) -> None:
-    custom_id, ok = record
-    if custom_id in state.answered:
-        state.superseded += 1
-    state.answered[custom_id] = ok
+def _count(state: OutputState, record: _Record) -> None:
+    if record.custom_id is None:
+        if record.unkeyed_message in state.unkeyed:
+            state.superseded += 1
+        state.unkeyed.add(record.unkeyed_message or "")
+    else:
+        if record.custom_id in state.answered:
+            state.superseded += 1
+        state.answered[record.custom_id] = record.ok
     state.lines += 1
 
 
 def _repair_tail(path: Path, state: OutputState, offset: int, tail: bytes) -> None:
-    record = _record_id(tail)
+    record = _record_of(tail)
     with path.open("r+b") as file:
         if record is not None:
             file.seek(offset + len(tail))
@@ -386,20 +445,51 @@ def _repair_tail(path: Path, state: OutputState, offset: int, tail: bytes) -> No
         os.fsync(file.fileno())
 
 
+def line_id() -> str:
+    """A new output line's ``id``, as the OpenAI Batch API names them (``batch_req_`` + 128 random bits)."""
+    return f"batch_req_{os.urandom(16).hex()}"
+
+
 def response_record(custom_id: str, status_code: int, request_id: str | None, body: Any) -> dict[str, Any]:
+    """A 2xx reply's line."""
     return {
+        "id": line_id(),
         "custom_id": custom_id,
         "response": {"status_code": status_code, "request_id": request_id, "body": body},
+        "error": None,
     }
 
 
 def error_record(
-    custom_id: str, status_code: int | None, request_id: str | None, message: str, body: Any
+    custom_id: str | None, code: str, message: str, response: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
+    """A failure's line: ``error`` says what failed (``code``, one of ERROR_CODES'; ``message``, one
+    line), ``response`` the HTTP answer when there was one (``{"status_code", "request_id", "body"}``)."""
     return {
+        "id": line_id(),
         "custom_id": custom_id,
-        "error": {"status_code": status_code, "request_id": request_id, "message": message, "body": body},
+        "response": None if response is None else dict(response),
+        "error": {"code": code, "message": message},
     }
+
+
+def invalid_record(line: InvalidLine) -> dict[str, Any]:
+    """An invalid input line's error line (its message names the line number)."""
+    return error_record(line.output_id, INVALID_REQUEST, str(line))
+
+
+# ``error.code`` of the output's error lines: machine-readable, stable.
+INVALID_REQUEST = "invalid_request"
+"""An input line that was not sent."""
+ERROR_CODES = {
+    INVALID_REQUEST: "an input line that was not sent",
+    "http_error": "a final 4xx/5xx answer (``response`` holds it)",
+    "invalid_response": "a 2xx answer whose body is not a ChatCompletion (``response`` holds it)",
+    "timeout": "no response within the timeout, after the retries",
+    "connection_error": "no response: the connection failed, after the retries",
+    "response_too_large": "a reply over the client's size cap",
+    "client_error": "anything else the client raised for this line",
+}
 
 
 def _splicable(content: bytes) -> bool:
@@ -445,10 +535,15 @@ class OutputWriter:
             self.write(response_record(custom_id, status_code, request_id, json.loads(content)))
             return
         head = dumps(
-            {"custom_id": custom_id, "response": {"status_code": status_code, "request_id": request_id}}
+            {
+                "id": line_id(),
+                "custom_id": custom_id,
+                "response": {"status_code": status_code, "request_id": request_id},
+            }
         )
-        # '{"custom_id":...,"response":{...,"request_id":...}}' -> the same with ',"body":<content>}}'
-        self._write_bytes(head[:-2].encode("utf-8") + b',"body":' + content + b"}}\n")
+        # '{"id":...,"custom_id":...,"response":{...,"request_id":...}}'
+        # -> the same with ',"body":<content>},"error":null}'
+        self._write_bytes(head[:-2].encode("utf-8") + b',"body":' + content + b'},"error":null}\n')
 
     def _write_bytes(self, line: bytes) -> None:
         data = memoryview(line)
@@ -472,20 +567,21 @@ class OutputWriter:
 
 
 def compact_output(path: Path) -> int:
-    """Keep only each custom_id's last line (last wins), replacing the file atomically (a temporary
+    """Keep only each custom_id's last line (last wins; an error line without one, the last with
+    its message), replacing the file atomically (a temporary
     file beside it, fsynced, then ``os.replace``). Returns how many lines were dropped."""
     last: dict[str, int] = {}
     with path.open("rb") as lines:
         for index, raw in enumerate(lines):
-            record = _record_id(raw)
+            record = _record_of(raw)
             if record is not None:
-                last[record[0]] = index
+                last[record.key()] = index
     dropped = 0
     temporary = path.with_name(f".{path.name}.compacting")
     with path.open("rb") as lines, temporary.open("wb") as kept:
         for index, raw in enumerate(lines):
-            record = _record_id(raw)
-            if record is not None and last.get(record[0]) == index:
+            record = _record_of(raw)
+            if record is not None and last.get(record.key()) == index:
                 kept.write(raw)
             else:
                 dropped += 1

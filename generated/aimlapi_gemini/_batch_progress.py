@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from ._batch_runner import BatchSummary
-from ._rate_limit import RateLimiter
+if TYPE_CHECKING:  # the runner imports this module when it draws a bar
+    from ._batch_runner import BatchSummary
+    from ._rate_limit import RateLimiter
 
 _REFRESH = 0.2  # seconds between redraws: a fast run must not spend its time drawing
 

@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import suppress
 from pathlib import Path
-from typing import Any, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 import httpx
 from attrs import define, field
@@ -33,7 +33,10 @@ from attrs import define, field
 # The client's retry engine and policy imported as the generated client imports them, so that the
 # options it builds and the Backoff it takes are the very classes the engine's signatures name.
 from aimlapi_gemini._base import asend, connection_error
+from aimlapi_gemini._config import api_key_from_env, as_api_key
 from aimlapi_gemini._retry import MAX_RETRY_AFTER, Backoff, Decision
+from aimlapi_gemini._sdk_client import AsyncAPIClient, SyncAPIClient
+from aimlapi_gemini._secret import Secret
 from aimlapi_gemini.api.chat_completions import create_chat_completion
 from aimlapi_gemini.client import AuthenticatedClient
 from aimlapi_gemini.models.chat_completion import ChatCompletion
@@ -48,13 +51,25 @@ from ._batch_io import (
     Shard,
     compact_output,
     error_record,
+    invalid_record,
     lock_output,
     read_items,
     scan_output,
 )
-from ._exceptions import AimlApiError, APIConnectionError, json_or_none, make_status_error
+from ._exceptions import (
+    AimlApiError,
+    APIConnectionError,
+    APIResponseValidationError,
+    APITimeoutError,
+    ResponseTooLargeError,
+    json_or_none,
+    make_status_error,
+)
 from ._rate_limit import Permit, RateLimiter
 from ._response import parse_or_none
+
+if TYPE_CHECKING:
+    from ._batch_progress import ProgressBar
 
 DEFAULT_CONCURRENCY = 16
 # Ten retries: at a 20% failure rate a line fails all eleven attempts with odds 0.2**11, about one
@@ -164,6 +179,8 @@ class BatchSummary:
 
 
 ProgressCallback = Callable[["BatchSummary", RateLimiter], None]
+BatchClient = AuthenticatedClient | SyncAPIClient | AsyncAPIClient
+"""What ``client=`` takes: the functional layer's client, or an ``AIMLAPI`` / ``AsyncAIMLAPI``."""
 
 
 @define(frozen=True, slots=True)
@@ -194,6 +211,8 @@ class _Run:
     strict: bool
     stop: asyncio.Event
     concurrency: int = DEFAULT_CONCURRENCY
+    written_unkeyed: set[str] = field(factory=set)
+    """Messages of the error lines without a custom_id the output holds (each written once)."""
     halted: list[bool] = field(factory=lambda: [False])
     """Set by the SIGINT handler itself, so a Ctrl-C is seen before the event loop runs again."""
     strict_failure: InvalidLine | None = None
@@ -229,7 +248,7 @@ class _Run:
                 return
             if isinstance(item, InvalidLine):
                 self._invalid(item)
-                if self.strict:
+                if self.strict:  # no line: the next run stops at it again until it is fixed
                     self.strict_failure = self.strict_failure or item
                     self.stop.set()
                     return
@@ -259,13 +278,19 @@ class _Run:
         try:
             return await self.answer(item)
         except Exception as exc:  # one line's surprise must not end the run
-            message = f"{type(exc).__name__}: {exc}"
-            return error_record(item.custom_id, None, None, message, None)
+            return error_record(item.custom_id, "client_error", f"{type(exc).__name__}: {exc}")
 
     def _invalid(self, item: InvalidLine) -> None:
         self.summary.invalid += 1
         if len(self.summary.invalid_lines) < _KEPT_INVALID:
             self.summary.invalid_lines.append(item)
+        if not self.strict:
+            record = invalid_record(item)
+            message = record["error"]["message"]
+            if item.output_id is not None or message not in self.written_unkeyed:
+                self.writer.write(record)
+                if item.output_id is None:
+                    self.written_unkeyed.add(message)
         if self.on_invalid is not None:
             self.on_invalid(item)
 
@@ -282,9 +307,10 @@ class _Run:
             except _Unfinished:
                 return _DEFERRED
             except APIConnectionError as exc:  # no response after the retries
-                return error_record(item.custom_id, None, None, exc.message, None)
+                failure = "timeout" if isinstance(exc, APITimeoutError) else "connection_error"
+                return error_record(item.custom_id, failure, exc.message)
             except AimlApiError as exc:  # a body over the size cap, a Content-Encoding lie: final
-                return error_record(item.custom_id, None, None, str(exc), None)
+                return error_record(item.custom_id, _error_code(exc), str(exc))
             code = response.status_code
             request_id = response.headers.get("x-request-id")
             if 200 <= code < 300:
@@ -374,7 +400,7 @@ class _LineAttempts:
                 # A line failed to connect UNREACHABLE_ATTEMPTS times (or all its attempts) and no
                 # attempt of the run ever connected: a wrong base URL or a server that is down,
                 # which every other line would meet the same way.
-                message = connection_error(outcome, request).message
+                message = connection_error(outcome, request, attempt + 1).message
                 run.stop_run(f"no attempt reached the server: {message}")
                 raise _Unfinished
         if decision.retry:
@@ -394,33 +420,68 @@ class _LineAttempts:
             self.run.limiter.release(self.permit, used_tokens=used_tokens)
 
 
+def _error_code(exc: AimlApiError) -> str:
+    if isinstance(exc, ResponseTooLargeError):
+        return "response_too_large"
+    if isinstance(exc, APIResponseValidationError):
+        return "invalid_response"
+    return "client_error"
+
+
 def _error_line(custom_id: str, response: httpx.Response, request_id: str | None) -> dict[str, Any]:
-    """The error line of a final answer that is not a ChatCompletion."""
+    """The error line of a final answer that is not a ChatCompletion: ``response`` holds it as it
+    came (the body parsed when it is JSON, else its text), ``error`` says what failed."""
     code = response.status_code
     text = response.content.decode("utf-8", "replace")
     data = json_or_none(text)
     body = data if data is not None else text
     if 200 <= code < 300:
+        answer = {"status_code": code, "request_id": request_id, "body": body}
         return error_record(
-            custom_id, code, request_id, f"HTTP {code} body is not a valid ChatCompletion", body
+            custom_id, "invalid_response", f"HTTP {code} body is not a valid ChatCompletion", answer
         )
     error = make_status_error(response)
-    return error_record(custom_id, code, error.request_id or request_id, error.message, body)
+    answer = {"status_code": code, "request_id": error.request_id or request_id, "body": body}
+    return error_record(custom_id, "http_error", error.message, answer)
 
 
-def _default_client(base_url: str | None, concurrency: int) -> AuthenticatedClient:
+def _default_client(
+    base_url: str | None, concurrency: int, api_key: str | Secret | None
+) -> AuthenticatedClient:
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     kwargs: dict[str, Any] = {"httpx_args": {"limits": limits}}
     if base_url is not None:
         kwargs["base_url"] = base_url
+    # Read and checked here, so that a message names this entry point's own fix.
+    kwargs["token"] = (
+        api_key_from_env("api_key=... to run_batch()")
+        if api_key is None
+        else as_api_key(api_key, "api_key=...")
+    )
     return AuthenticatedClient(**kwargs)
+
+
+def _low_level(client: BatchClient) -> AuthenticatedClient:
+    """The functional layer's client of ``client`` (an ``AIMLAPI`` / ``AsyncAIMLAPI`` holds one)."""
+    if isinstance(client, SyncAPIClient | AsyncAPIClient):
+        return client.authenticated_client
+    return client
+
+
+def _wants_bar(progress: bool | None) -> bool:
+    if progress is None:
+        from ._batch_progress import wants_bar
+
+        return wants_bar()
+    return progress
 
 
 async def arun_batch(
     input_path: str | os.PathLike[str],
     output_path: str | os.PathLike[str],
     *,
-    client: AuthenticatedClient | None = None,
+    client: BatchClient | None = None,
+    api_key: str | Secret | None = None,
     base_url: str | None = None,
     concurrency: int = DEFAULT_CONCURRENCY,
     rpm: int | None = None,
@@ -437,22 +498,27 @@ async def arun_batch(
     stop: asyncio.Event | None = None,
     on_invalid: Callable[[InvalidLine], None] | None = None,
     on_progress: ProgressCallback | None = None,
+    progress: bool | None = False,
     _abort: asyncio.Event | None = None,
     _halted: list[bool] | None = None,
 ) -> BatchSummary:
     """Send every line of ``input_path`` (JSON Lines; see ``aimlapi_gemini.batch``) and append one
     answer line per ``custom_id`` to ``output_path``, skipping the ids it answers already.
 
-    ``client``: an ``AuthenticatedClient`` (its async pool, key, base URL, timeout); by default one
-    from ``$AIML_API_KEY`` and ``base_url`` (or ``$AIML_API_BASE_URL``) with a pool of
-    ``concurrency`` connections. ``rpm`` / ``tpm``: never more requests / estimated tokens started
-    in any ``window`` seconds. ``max_retries``: per line, after 408, 409, 429, 5xx and transient
-    transport errors. ``shard``: ``"K/N"`` or a ``Shard``. ``errors_only_retry``: send again only
-    the ids whose latest output line is an error; at the end only each id's last line stays.
-    ``strict``: an invalid line stops the run (``InvalidInputError`` after the lines in flight
-    are written); else it is skipped and reported to ``on_invalid``. ``fsync``: each line is also
-    on the disk before the next (slower; a ``kill -9`` loses nothing either way). ``stop``, ``grace``:
-    see the module docstring. ``on_progress`` is called after every line.
+    ``client``: an ``AuthenticatedClient``, ``AIMLAPI`` or ``AsyncAIMLAPI`` (its async pool, key,
+    base URL, timeout); by default one from ``api_key`` (else ``$AIML_API_KEY``) and ``base_url``
+    (else ``$AIML_API_BASE_URL``) with a pool of ``concurrency`` connections; ``api_key`` and
+    ``base_url`` with ``client`` are a TypeError (the client has its own). ``rpm`` / ``tpm``: never
+    more requests / estimated tokens started in any ``window`` seconds. ``max_retries``: per line,
+    after 408, 409, 429, 5xx and transient transport errors. ``shard``: ``"K/N"`` or a ``Shard``.
+    ``errors_only_retry``: send again only the ids whose latest output line is an error; at the end
+    only each id's last line stays. ``strict``: an invalid line stops the run (``InvalidInputError``
+    after the lines in flight are written); else it is skipped and reported to ``on_invalid``.
+    ``fsync``: each line is also on the disk before the next (slower; a ``kill -9`` loses nothing
+    either way). ``stop``, ``grace``: see the module docstring. ``on_progress`` is called after
+    every line. ``progress``: a tqdm bar on stderr (lines done of the input's total, rate, ETA,
+    counts, the limiter): True always, False never (the default), None only when stdout and stderr
+    are terminals (the CLI's choice).
 
     Raises ``BatchFileError`` when the output holds a line that is not a batch output line.
     """
@@ -466,6 +532,8 @@ async def arun_batch(
         raise ValueError(f"concurrency must be 1 to {MAX_CONCURRENCY}, got {concurrency}")
     if not source.is_file():
         raise BatchFileError(f"{source}: no such input file")
+    if client is not None and (api_key is not None or base_url is not None):
+        raise TypeError("pass api_key and base_url to the client, or leave client out, not both")
     summary = BatchSummary()
     # A second run on the same output would send the same ids again: it is refused at once.
     with lock_output(target):
@@ -477,8 +545,9 @@ async def arun_batch(
         stop = stop if stop is not None else asyncio.Event()
         abort = _abort if _abort is not None else asyncio.Event()
         if client is None:
-            client, own_pool = _default_client(base_url, concurrency), True
+            client, own_pool = _default_client(base_url, concurrency, api_key), True
         else:
+            client = _low_level(client)
             own_pool = client._async_client is None
         # A copy with the run's retries, backoff and timeout, so the caller's client keeps its own; a
         # pool it has is shared, and one made here (on this event loop, which may not outlive the
@@ -492,6 +561,7 @@ async def arun_batch(
         items = read_items(
             source, shard=shard, done=state.done_ids(errors_only_retry=errors_only_retry), stats=stats
         )
+        bar = _progress_bar(source) if _wants_bar(progress) else None
         with OutputWriter(target, fsync=fsync) as writer:
             run = _Run(
                 client=http_client,
@@ -499,10 +569,11 @@ async def arun_batch(
                 writer=writer,
                 summary=summary,
                 on_invalid=on_invalid,
-                on_progress=on_progress,
+                on_progress=_both(on_progress, None if bar is None else bar.update),
                 strict=strict,
                 stop=stop,
                 concurrency=concurrency,
+                written_unkeyed=set(state.unkeyed),
                 halted=_halted if _halted is not None else [False],
             )
             try:
@@ -510,6 +581,8 @@ async def arun_batch(
             finally:
                 summary.already_done, summary.other_shard = stats.already_done, stats.other_shard
                 summary.failed_before = stats.failed_before
+                if bar is not None:
+                    bar.close()
                 if own_pool:
                     await http_client.get_async_httpx_client().aclose()
         summary.interrupted = run.stopping() and run.strict_failure is None and summary.stopped_by is None
@@ -521,6 +594,24 @@ async def arun_batch(
         if run.strict_failure is not None:
             raise InvalidInputError(source, run.strict_failure)
         return summary
+
+
+def _progress_bar(source: Path) -> ProgressBar:
+    from ._batch_io import count_lines
+    from ._batch_progress import ProgressBar  # tqdm is imported only when a bar is drawn
+
+    return ProgressBar(count_lines(source))
+
+
+def _both(first: ProgressCallback | None, second: ProgressCallback | None) -> ProgressCallback | None:
+    if first is None or second is None:
+        return first or second
+
+    def call(summary: BatchSummary, limiter: RateLimiter) -> None:
+        first(summary, limiter)
+        second(summary, limiter)
+
+    return call
 
 
 async def _drive(
@@ -559,7 +650,8 @@ async def _drive(
 class BatchOptions(TypedDict, total=False):
     """``run_batch``'s keywords: ``arun_batch``'s (see there), so type checkers check them too."""
 
-    client: AuthenticatedClient | None
+    client: BatchClient | None
+    api_key: str | Secret | None
     base_url: str | None
     concurrency: int
     rpm: int | None
@@ -576,6 +668,7 @@ class BatchOptions(TypedDict, total=False):
     stop: asyncio.Event | None
     on_invalid: Callable[[InvalidLine], None] | None
     on_progress: ProgressCallback | None
+    progress: bool | None
 
 
 def run_batch(

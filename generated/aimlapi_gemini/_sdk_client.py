@@ -20,6 +20,8 @@ from aimlapi_gemini.types import UNSET, Unset
 from ._config import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
+    api_key_from_env,
+    as_api_key,
     base_url_from_env,
     checked_base_url,
     without_version,
@@ -61,15 +63,21 @@ class _APIClient:
             "max_retries": max_retries,
             "headers": dict(default_headers or {}),
         }
-        if api_key is not None:
-            settings["token"] = api_key
-        # Without api_key, AuthenticatedClient reads $AIML_API_KEY (MissingAPIKeyError when unset).
+        # Read and checked here, so that a message names this client's own fix (api_key=..., not
+        # AuthenticatedClient's token=...).
+        settings["token"] = (
+            api_key_from_env(self._key_argument()) if api_key is None else as_api_key(api_key, "api_key=...")
+        )
         self.authenticated_client = AuthenticatedClient(**settings)
         """The functional layer's client: ``create_chat_completion.sync(client=this, ...)``."""
         self._http_client = http_client
         if http_client is not None:
             # This client's base URL wins, as in the OpenAI SDK: a plain httpx.Client() has none.
             http_client.base_url = httpx.URL(root)
+
+    @classmethod
+    def _key_argument(cls) -> str:
+        return f"api_key=... to {cls.__name__}()"
 
     @property
     def base_url(self) -> httpx.URL:
@@ -130,7 +138,7 @@ class _APIClient:
             timeout=timeout, max_retries=max_retries, headers=default_headers
         )
         if api_key is not None:
-            low = low._derive(token=api_key)
+            low = low._derive(token=as_api_key(api_key, "api_key=..."))
         copy.authenticated_client = low
         return copy
 

@@ -39,8 +39,26 @@ def output_lines(path: Path) -> list[dict[str, Any]]:
     assert not data or data.endswith(b"\n"), "the output ends in a torn line"
     records = [json.loads(line) for line in data.splitlines()]
     for record in records:
-        assert ("response" in record) != ("error" in record), record
+        # The OpenAI Batch API's output line: every key always there, a 2xx reply or an error.
+        assert list(record) == ["id", "custom_id", "response", "error"], record
+        assert record["id"].startswith("batch_req_"), record
+        assert record["response"] is not None or record["error"] is not None, record
+        if record["error"] is None:
+            assert 200 <= record["response"]["status_code"] < 300, record
+        else:
+            assert set(record["error"]) == {"code", "message"}, record
     return records
+
+
+def answered(record: dict[str, Any]) -> bool:
+    """The line is a 2xx reply (not an error)."""
+    return record["error"] is None
+
+
+def status_of(record: dict[str, Any]) -> int | None:
+    """The HTTP status of the line's answer; None when no response came (or the line was invalid)."""
+    response = record["response"]
+    return None if response is None else int(response["status_code"])
 
 
 def ids_of(path: Path) -> list[str]:

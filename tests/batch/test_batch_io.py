@@ -152,12 +152,14 @@ def test_output_lines_are_whole_json_records(tmp_path: Path) -> None:
     target = tmp_path / "out.jsonl"
     with OutputWriter(target) as writer:
         writer.write(response_record("a", 200, "r1", {"text": "line\nbreak \u2028 ü"}))
-        writer.write(error_record("b", 503, "r2", "HTTP 503: busy", {"statusCode": 503}))
+        answer = {"status_code": 503, "request_id": "r2", "body": {"statusCode": 503}}
+        writer.write(error_record("b", "http_error", "HTTP 503: busy", answer))
     lines = target.read_bytes().split(b"\n")
     assert lines[-1] == b""
     assert len(lines) == 3
     assert json.loads(lines[0])["response"]["body"]["text"] == "line\nbreak \u2028 ü"
-    assert json.loads(lines[1])["error"]["status_code"] == 503
+    assert json.loads(lines[1])["response"]["status_code"] == 503
+    assert json.loads(lines[1])["error"] == {"code": "http_error", "message": "HTTP 503: busy"}
     state = scan_output(target)
     assert state.answered == {"a": True, "b": False}
     assert state.repaired is None
@@ -201,6 +203,10 @@ def test_a_torn_line_longer_than_one_read_block_is_found(tmp_path: Path) -> None
         '{"custom_id": 5, "response": {}}',
         '{"custom_id": "a"}',
         '{"custom_id": "a", "response": {}, "error": {}}',
+        '{"id": "batch_req_1", "custom_id": "a", "response": null, "error": null}',
+        '{"id": "batch_req_1", "custom_id": "a", "response": {"status_code": 500}, "error": null}',
+        '{"id": "batch_req_1", "custom_id": 7, "response": null, "error": {"code": "x", "message": "m"}}',
+        '{"id": "batch_req_1", "custom_id": "a", "response": null, "error": {"code": "x"}}',
     ],
 )
 def test_a_line_that_is_no_output_record_stops_the_scan(tmp_path: Path, line: str) -> None:
@@ -213,7 +219,9 @@ def test_a_line_that_is_no_output_record_stops_the_scan(tmp_path: Path, line: st
 def test_compaction_keeps_the_last_line_of_each_id(tmp_path: Path) -> None:
     target = tmp_path / "out.jsonl"
     with OutputWriter(target) as writer:
-        writer.write(error_record("a", 500, None, "x", None))
+        writer.write(
+            error_record("a", "http_error", "x", {"status_code": 500, "request_id": None, "body": None})
+        )
         writer.write(response_record("b", 200, None, {}))
         writer.write(response_record("a", 200, None, {"second": True}))
     assert scan_output(target).superseded == 1
@@ -228,7 +236,7 @@ def test_compaction_keeps_the_last_line_of_each_id(tmp_path: Path) -> None:
 def test_errors_only_retry_counts_only_responses_as_done(tmp_path: Path) -> None:
     target = tmp_path / "out.jsonl"
     with OutputWriter(target) as writer:
-        writer.write(error_record("a", 500, None, "x", None))
+        writer.write(error_record("a", "connection_error", "x"))
         writer.write(response_record("b", 200, None, {}))
     state = scan_output(target)
     assert set(state.done_ids(errors_only_retry=False)) == {"a", "b"}
@@ -316,10 +324,13 @@ def test_a_reply_is_written_as_the_server_sent_it_when_it_is_one_line(tmp_path: 
         writer.write_response("a", 200, "r1", compact)
         writer.write_response("b", 200, None, pretty)
     first, second = target.read_bytes().splitlines()
-    assert first.endswith(b',"body":' + compact + b"}}")  # byte for byte: 1.50 stays 1.50
-    assert json.loads(first) == {
+    assert first.endswith(b',"body":' + compact + b'},"error":null}')  # byte for byte: 1.50 stays 1.50
+    record = json.loads(first)
+    assert record.pop("id").startswith("batch_req_")
+    assert record == {
         "custom_id": "a",
         "response": {"status_code": 200, "request_id": "r1", "body": json.loads(compact)},
+        "error": None,
     }
     assert json.loads(second)["response"] == {"status_code": 200, "request_id": None, "body": {"id": "c2"}}
 
@@ -330,6 +341,7 @@ def test_the_batch_module_exports_exactly_its_public_names() -> None:
     assert sorted(batch.__all__) == [
         "BatchFileError",
         "BatchSummary",
+        "ERROR_CODES",
         "InvalidInputError",
         "InvalidLine",
         "Shard",

@@ -314,7 +314,7 @@ def test_a_wrong_key_stops_the_run_after_the_lines_in_flight(
     assert "batch stopped" in result.stderr
     records = output_lines(tmp_path / "out.jsonl")
     assert 1 <= len(records) == len(server.arrivals) <= 8  # not 200 error lines
-    assert {record["error"]["status_code"] for record in records} == {401}
+    assert {record["response"]["status_code"] for record in records} == {401}
 
 
 def test_the_right_key_is_no_reason_to_stop(tmp_path: Path, make_server: ServerFactory) -> None:
@@ -356,7 +356,7 @@ def test_errors_only_retry_from_the_command_line(tmp_path: Path, make_server: Se
     ids = write_input(tmp_path / "in.jsonl", 30)
     target = str(tmp_path / "out.jsonl")
     first = run_cli(flaky.base_url, "batch", str(tmp_path / "in.jsonl"), "-o", target, "--max-retries", "0")
-    failed = sum("error" in record for record in output_lines(tmp_path / "out.jsonl"))
+    failed = sum(record["error"] is not None for record in output_lines(tmp_path / "out.jsonl"))
     assert first.returncode == 1
     assert failed > 3
     assert f"{failed} errors" in first.stderr
@@ -369,4 +369,4 @@ def test_errors_only_retry_from_the_command_line(tmp_path: Path, make_server: Se
     assert len(healthy.arrivals) == failed
     records = output_lines(tmp_path / "out.jsonl")
     assert Counter(record["custom_id"] for record in records) == Counter(ids)
-    assert all("response" in record for record in records)
+    assert all(record["error"] is None for record in records)

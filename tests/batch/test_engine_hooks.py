@@ -84,7 +84,7 @@ def test_a_429_on_a_lines_last_attempt_still_pauses_every_start(
     summary = run_mock(handler, tmp_path, 2, max_retries=0, concurrency=1)
     assert (summary.failed, summary.succeeded, summary.rate_limited) == (1, 1, 1)
     assert arrivals[1][0] - arrivals[0][0] >= 0.3
-    assert output_lines(tmp_path / "out.jsonl")[0]["error"]["status_code"] == 429
+    assert output_lines(tmp_path / "out.jsonl")[0]["response"]["status_code"] == 429
 
 
 def test_a_503_on_a_lines_last_attempt_pauses_nobody(

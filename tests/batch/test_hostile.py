@@ -72,7 +72,9 @@ def test_a_lone_surrogate_in_a_body_is_an_invalid_line_never_sent(
     assert [(line.line_number, line.custom_id) for line in reported] == [(2, "b")]
     assert "lone surrogate (U+D800" in reported[0].reason
     assert (summary.succeeded, summary.invalid, len(server.arrivals)) == (2, 1, 2)
-    assert sorted(ids_of(tmp_path / "out.jsonl")) == ["a", "c"]
+    assert sorted(ids_of(tmp_path / "out.jsonl")) == ["a", "b", "c"]  # b: its error line
+    (invalid,) = [r for r in output_lines(tmp_path / "out.jsonl") if r["custom_id"] == "b"]
+    assert (invalid["response"], invalid["error"]["code"]) == (None, "invalid_request")
 
 
 def test_text_beyond_ascii_is_sent_as_it_is(tmp_path: Path, make_server: ServerFactory) -> None:
@@ -118,9 +120,14 @@ def test_an_unexpected_exception_of_one_line_is_its_error_line_and_the_run_goes_
     (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n")
     summary = run_mock(handler, tmp_path / "in.jsonl", tmp_path / "out.jsonl", concurrency=1)
     assert (summary.succeeded, summary.failed) == (2, 1)
-    errors = {r["custom_id"]: r["error"] for r in output_lines(tmp_path / "out.jsonl") if "error" in r}
-    assert list(errors) == ["b"]
-    assert errors["b"]["message"] == "RuntimeError: the transport broke in a way nobody planned for"
+    records = output_lines(tmp_path / "out.jsonl")
+    errors = {r["custom_id"]: r["error"] for r in records if r["error"] is not None}
+    assert errors == {
+        "b": {
+            "code": "client_error",
+            "message": "RuntimeError: the transport broke in a way nobody planned for",
+        }
+    }
 
 
 # --- 2. --strict ----------------------------------------------------------------------------
@@ -338,7 +345,7 @@ def test_a_utf8_reply_is_spliced_byte_for_byte(tmp_path: Path) -> None:
 
     write_input(tmp_path / "in.jsonl", 1)
     run_mock(handler, tmp_path / "in.jsonl", tmp_path / "out.jsonl")
-    assert b',"body":' + raw + b"}}\n" in (tmp_path / "out.jsonl").read_bytes()
+    assert b',"body":' + raw + b'},"error":null}\n' in (tmp_path / "out.jsonl").read_bytes()
 
 
 # --- 9. retries' default, resumed errors, an unreachable server ------------------------------

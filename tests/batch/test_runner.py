@@ -61,17 +61,20 @@ def test_without_retries_the_failures_are_error_lines_with_everything_the_server
     summary = run(server, tmp_path / "in.jsonl", tmp_path / "out.jsonl", concurrency=16, max_retries=0)
     records = output_lines(tmp_path / "out.jsonl")
     assert Counter(record["custom_id"] for record in records) == Counter(ids)
-    errors = [record["error"] for record in records if "error" in record]
-    assert len(errors) == summary.failed > 20
+    failures = [record for record in records if record["error"] is not None]
+    assert len(failures) == summary.failed > 20
     assert summary.retries == 0
-    assert {error["status_code"] for error in errors} <= {429, 500, 502, 503}
-    assert 429 in {error["status_code"] for error in errors}
-    for error in errors:
-        assert error["request_id"]
-        assert error["request_id"] in error["message"]
-        assert error["body"]["statusCode"] == error["status_code"]
-        assert error["body"]["requestId"] == error["request_id"]
-        assert error["message"].startswith(f"HTTP {error['status_code']}")
+    answers = [failure["response"] for failure in failures]
+    assert {answer["status_code"] for answer in answers} <= {429, 500, 502, 503}
+    assert 429 in {answer["status_code"] for answer in answers}
+    for failure in failures:
+        answer, error = failure["response"], failure["error"]
+        assert error["code"] == "http_error"
+        assert answer["request_id"]
+        assert answer["request_id"] in error["message"]
+        assert answer["body"]["statusCode"] == answer["status_code"]
+        assert answer["body"]["requestId"] == answer["request_id"]
+        assert error["message"].startswith(f"HTTP {answer['status_code']}")
 
 
 def test_a_4xx_other_than_408_409_429_is_not_retried(tmp_path: Path, make_server: ServerFactory) -> None:
@@ -85,7 +88,7 @@ def test_a_4xx_other_than_408_409_429_is_not_retried(tmp_path: Path, make_server
         headers={"X-Fault": "status=400"},
     )
     assert (summary.failed, summary.retries, len(server.arrivals)) == (10, 0, 10)
-    assert {record["error"]["status_code"] for record in output_lines(tmp_path / "out.jsonl")} == {400}
+    assert {record["response"]["status_code"] for record in output_lines(tmp_path / "out.jsonl")} == {400}
 
 
 @pytest.mark.parametrize("status", [408, 409, 429, 503])
@@ -125,9 +128,11 @@ def test_a_connection_reset_is_retried_and_then_an_error_line(
         server, tmp_path / "in.jsonl", tmp_path / "out.jsonl", max_retries=2, headers={"X-Fault": "reset"}
     )
     assert (summary.failed, summary.retries, len(server.arrivals)) == (3, 6, 9)
-    error = output_lines(tmp_path / "out.jsonl")[0]["error"]
-    assert error["status_code"] is None
-    assert "connection" in error["message"].lower()
+    record = output_lines(tmp_path / "out.jsonl")[0]
+    assert record["response"] is None
+    assert record["error"]["code"] == "connection_error"
+    assert "connection" in record["error"]["message"].lower()
+    assert record["error"]["message"].endswith("(3 attempts)")
 
 
 def test_resume_sends_only_the_ids_not_answered_yet(tmp_path: Path, make_server: ServerFactory) -> None:
@@ -195,7 +200,7 @@ def test_errors_only_retry_resends_the_errors_and_keeps_one_line_per_id(
     assert retried.compacted == first.failed
     records = output_lines(target)
     assert Counter(record["custom_id"] for record in records) == Counter(ids)
-    assert all("response" in record for record in records)
+    assert all(record["error"] is None for record in records)
 
 
 def test_a_file_left_with_superseded_lines_is_compacted_by_the_next_run(
@@ -214,7 +219,7 @@ def test_a_file_left_with_superseded_lines_is_compacted_by_the_next_run(
     summary = run(server, tmp_path / "in.jsonl", target)
     assert summary.compacted == 1
     assert summary.already_done == 2
-    assert [("response" in r) for r in output_lines(target)] == [True, True]
+    assert [(r["error"] is None) for r in output_lines(target)] == [True, True]
 
 
 def sends_per_window(arrivals: list[float], window: float) -> int:
@@ -352,9 +357,30 @@ def test_invalid_lines_are_reported_with_line_numbers_and_never_sent(
     assert "messages[0].role" in by_number[4].reason
     assert by_number[4].custom_id == "b"
     assert "repeats" in by_number[5].reason
-    assert sorted(ids_of(tmp_path / "out.jsonl")) == ["7", "a", "e"]
+    records = output_lines(tmp_path / "out.jsonl")
+    assert sorted(r["custom_id"] for r in records if r["error"] is None) == ["7", "a", "e"]
+    # Every invalid line has its error line: under its own custom_id when it has a usable one that
+    # no earlier line took, else under none, its message naming the line.
+    invalid = [r for r in records if r["error"] is not None]
+    assert all(r["response"] is None and r["error"]["code"] == "invalid_request" for r in invalid)
+    assert sorted(r["custom_id"] for r in invalid if r["custom_id"] is not None) == ["b", "c", "d"]
+    unkeyed = sorted(r["error"]["message"] for r in invalid if r["custom_id"] is None)
+    assert [message.split(":")[0].split(" (")[0] for message in unkeyed] == [
+        "line 2",
+        "line 3",
+        "line 5",
+        "line 8",
+    ]
     assert len(server.arrivals) == 3
     assert (summary.succeeded, summary.invalid, summary.ok) == (3, 7, False)
+
+    # A rerun sends nothing and writes nothing: every id is answered, and the lines without an id
+    # have their error lines already.
+    before = (tmp_path / "out.jsonl").read_bytes()
+    again = run(server, tmp_path / "in.jsonl", tmp_path / "out.jsonl")
+    assert (tmp_path / "out.jsonl").read_bytes() == before
+    assert len(server.arrivals) == 3
+    assert (again.invalid, again.already_done, again.failed_before) == (4, 6, 3)
 
 
 def test_valid_lines_alone_give_a_clean_run(tmp_path: Path, make_server: ServerFactory) -> None:

@@ -383,7 +383,13 @@ def test_the_reference_servers_stream_joins_into_its_whole_reply(
     with server_client(reference_server) as client:
         whole = create_chat_completion.sync(client=client, body=body)
     assert isinstance(whole, ChatCompletion)
-    joined, _, error = run(server_client(reference_server), mode, "final", body)
+    # Usage in the stream as in the whole reply: asked for, whether or not the spec has stream_options.
+    streaming = AuthenticatedClient(
+        base_url=reference_server.base_url,
+        token=reference_server.api_key,
+        headers={"X-Stream-Usage": "include"},
+    )
+    joined, _, error = run(streaming, mode, "final", body)
     assert error is None
     assert joined.to_dict() == whole.to_dict()
     if "tools" in body:

@@ -85,7 +85,10 @@ def test_concurrent_calls_through_aiohttp_match_httpx(reference_server: Backgrou
 
 def test_a_stream_through_aiohttp_is_decoded_and_joined(reference_server: BackgroundServer) -> None:
     async def run() -> tuple[list[str], ChatCompletion]:
-        client = aiohttp_client(reference_server, headers={"X-Reply-Tokens": "300"})
+        # The usage chunk asked for, whether or not the spec has stream_options.
+        client = aiohttp_client(
+            reference_server, headers={"X-Reply-Tokens": "300", "X-Stream-Usage": "include"}
+        )
         async with client, create_chat_completion.astream(client=client, body=hello_request()) as stream:
             pieces = [piece async for piece in stream.text_deltas()]
             return pieces, await stream.get_final_completion()

@@ -149,7 +149,8 @@ def test_read_timeout_is_an_api_timeout_error_after_the_retries(
     assert len(fake_api.requests) == 2
     assert len(sleeps) == 1
     assert str(caught.value) == (
-        "request timed out (ReadTimeout): POST https://api.example.test/v1/chat/completions"
+        "request timed out: the read timeout of 600 s passed (ReadTimeout):"
+        " POST https://api.example.test/v1/chat/completions (2 attempts)"
     )
 
 

@@ -22,6 +22,7 @@ from aimlapi_gemini._cli_args import Parser as _Parser
 from aimlapi_gemini._cli_args import base_url as _base_url
 from aimlapi_gemini._cli_args import seconds as _seconds
 from aimlapi_gemini._cli_args import text as _text
+from aimlapi_gemini._config import api_key_from_env
 from aimlapi_gemini._spec_facts import MODEL_IDS
 from aimlapi_gemini._validation import ValidationError
 from aimlapi_gemini._version import __version__
@@ -118,7 +119,13 @@ def _request(args: argparse.Namespace) -> ChatCompletionRequest:
 
 
 def _client(args: argparse.Namespace) -> AuthenticatedClient:
-    client = AuthenticatedClient() if args.base_url is None else AuthenticatedClient(base_url=args.base_url)
+    # The key only from the environment (an option would show it in `ps` and the shell's history).
+    token = api_key_from_env(argument=None)
+    client = (
+        AuthenticatedClient(token=token)
+        if args.base_url is None
+        else AuthenticatedClient(base_url=args.base_url, token=token)
+    )
     if args.timeout is not None:
         client = client.with_options(timeout=args.timeout)
     if args.max_retries is not None:

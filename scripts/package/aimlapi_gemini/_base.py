@@ -12,6 +12,7 @@ attempt, its run-wide rules after each outcome, its stop event in the waits.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from typing import Any, Protocol
 from weakref import WeakKeyDictionary
@@ -24,11 +25,10 @@ from ._body import aread_body, read_body
 from ._deadline import Deadline
 from ._exceptions import APIConnectionError, APITimeoutError
 from ._json import dumps
+from ._logs import logger
 from ._open_streams import areclaim, exhausted, reclaim
 from ._retry import IDEMPOTENCY_KEY_HEADER, RETRY_COUNT_HEADER, Backoff, Decision, decide
 from ._secret import REDACTED, RedactedHeaders, Secret, credential_names, redact_headers
-
-logger = logging.getLogger("aimlapi_gemini")
 
 # Per pool, the absolute URL of each path it was sent to: given a relative path, httpx parses and
 # joins it with the base URL on every request, a noticeable part of a call's own cost.
@@ -180,6 +180,32 @@ async def aguard_redirect(request: httpx.Request) -> None:
     guard_redirect(request)
 
 
+def _log_outcome(
+    request: httpx.Request,
+    outcome: httpx.Response | httpx.RequestError,
+    attempt: int,
+    started: float,
+    options: RequestOptions,
+) -> None:
+    """AIML_API_LOG=info: one line per attempt (a stream's: until its headers came); debug: and the
+    response's headers, redacted."""
+    if not logger.isEnabledFor(logging.INFO):
+        return
+    elapsed = time.monotonic() - started
+    if isinstance(outcome, httpx.Response):
+        result = f"HTTP {outcome.status_code} {outcome.reason_phrase}".rstrip()
+    else:
+        result = f"{type(outcome).__name__}: {str(outcome) or 'no detail'}"
+    logger.info("%s %s: %s (attempt %d, %.3f s)", request.method, request.url, result, attempt + 1, elapsed)
+    if isinstance(outcome, httpx.Response) and logger.isEnabledFor(logging.DEBUG):
+        logger.debug(
+            "response %s %s headers=%s",
+            request.method,
+            request.url,
+            redact_headers(outcome.headers, options.secrets),
+        )
+
+
 def _decision(
     attempt: int,
     options: RequestOptions,
@@ -213,16 +239,41 @@ def _decision(
     return decision
 
 
-def connection_error(exc: httpx.RequestError, request: httpx.Request) -> APIConnectionError:
-    """The typed error of a request that got no (usable) response."""
+# httpx's timeout exceptions, by the phase of the request each one is about.
+_TIMEOUT_PHASES: tuple[tuple[type[httpx.TimeoutException], str], ...] = (
+    (httpx.ConnectTimeout, "connect"),
+    (httpx.ReadTimeout, "read"),
+    (httpx.WriteTimeout, "write"),
+    (httpx.PoolTimeout, "pool"),
+)
+
+
+def _timeout_text(exc: httpx.TimeoutException, request: httpx.Request) -> str:
+    """'the read timeout of 600 s': the phase httpx names and its limit, as the request carried it
+    (the call's own timeout, capped by its deadline); 'the timeout' when httpx does not say."""
+    phase = next((name for kind, name in _TIMEOUT_PHASES if isinstance(exc, kind)), None)
+    limits = request.extensions.get("timeout")
+    limit = limits.get(phase) if phase is not None and isinstance(limits, dict) else None
+    named = f"the {phase} timeout" if phase is not None else "the timeout"
+    return f"{named} of {limit:g} s" if isinstance(limit, int | float) else named
+
+
+def connection_error(
+    exc: httpx.RequestError, request: httpx.Request, attempts: int = 1
+) -> APIConnectionError:
+    """The typed error of a request that got no (usable) response after ``attempts`` attempts."""
     where = f"{request.method} {request.url}"
+    tried = f" ({attempts} attempt{'s' if attempts != 1 else ''})"
     if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(f"request timed out ({type(exc).__name__}): {where}", request=request)
+        return APITimeoutError(
+            f"request timed out: {_timeout_text(exc, request)} passed ({type(exc).__name__}): {where}{tried}",
+            request=request,
+        )
     if isinstance(exc, httpx.TooManyRedirects):
         return APIConnectionError(f"too many redirects ({exc}): {where}", request=request)
     detail = str(exc) or type(exc).__name__
     kind = "connection error" if isinstance(exc, httpx.TransportError) else type(exc).__name__
-    return APIConnectionError(f"{kind}: {detail}: {where}", request=request)
+    return APIConnectionError(f"{kind}: {detail}: {where}{tried}", request=request)
 
 
 def _failure(
@@ -244,7 +295,7 @@ def _failure(
     if not decision.retry:
         if isinstance(exc, httpx.PoolTimeout):
             raise exhausted(exc, http, request) from exc
-        raise connection_error(exc, request) from exc
+        raise connection_error(exc, request, attempt + 1) from exc
     return decision.wait
 
 
@@ -259,6 +310,7 @@ def send(
     while True:
         request = _build(http, kwargs, options, attempt, idempotency_key)
         reclaim(http, request)
+        started = time.monotonic()
         try:
             if deadline is not None and deadline.passed():
                 raise deadline.exceeded(request, f"before attempt {attempt + 1}")
@@ -268,9 +320,10 @@ def send(
             if not stream:
                 read_body(response, options.max_response_bytes)
         except httpx.RequestError as exc:  # no response: retried when transient, else typed
+            _log_outcome(request, exc, attempt, started, options)
             delay = _failure(exc, attempt, options, request, None, http=http)
         else:
-            logger.debug("response %s %s: HTTP %d", request.method, request.url, response.status_code)
+            _log_outcome(request, response, attempt, started, options)
             decision = _decision(attempt, options, request, response)
             if not decision.retry:
                 return response
@@ -297,6 +350,7 @@ async def asend(
             await hooks.before_attempt(attempt)
         request = _build(http, kwargs, options, attempt, idempotency_key)
         await areclaim(http, request)
+        started = time.monotonic()
         try:
             if deadline is not None and deadline.passed():
                 raise deadline.exceeded(request, f"before attempt {attempt + 1}")
@@ -306,9 +360,10 @@ async def asend(
             if not stream:
                 await aread_body(response, options.max_response_bytes)
         except httpx.RequestError as exc:  # no response: retried when transient, else typed
+            _log_outcome(request, exc, attempt, started, options)
             delay = _failure(exc, attempt, options, request, hooks, http=http)
         else:
-            logger.debug("response %s %s: HTTP %d", request.method, request.url, response.status_code)
+            _log_outcome(request, response, attempt, started, options)
             decision = _decision(attempt, options, request, response)
             if hooks is not None:
                 try:

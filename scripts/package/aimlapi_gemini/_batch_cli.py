@@ -112,9 +112,9 @@ def run(args: argparse.Namespace) -> int:
     """Run the ``batch`` subcommand; returns the exit code."""
     import httpx
 
-    from aimlapi_gemini._batch_io import BatchFileError, InvalidLine, count_lines
-    from aimlapi_gemini._batch_progress import ProgressBar, wants_bar
+    from aimlapi_gemini._batch_io import BatchFileError, InvalidLine
     from aimlapi_gemini._batch_runner import InvalidInputError, run_batch
+    from aimlapi_gemini._config import api_key_from_env
     from aimlapi_gemini.client import AuthenticatedClient
     from aimlapi_gemini.errors import AimlApiError
 
@@ -125,7 +125,8 @@ def run(args: argparse.Namespace) -> int:
             options["base_url"] = args.base_url
         if args.timeout is not None:
             options["timeout"] = args.timeout
-        client = AuthenticatedClient(**options)
+        # The key only from the environment (an option would show it in `ps` and the shell's history).
+        client = AuthenticatedClient(token=api_key_from_env(argument=None), **options)
     except AimlApiError as exc:  # no key, a base URL that cannot work
         _say(f"error: {exc}")
         return EXIT_USAGE
@@ -137,7 +138,6 @@ def run(args: argparse.Namespace) -> int:
         named = "" if line.custom_id is None else f" (custom_id {line.custom_id!r})"
         _say(f"{args.input}:{line.line_number}: skipped{named}: {line.reason}")
 
-    bar = ProgressBar(count_lines(args.input)) if not args.no_progress and wants_bar() else None
     try:
         summary = run_batch(
             args.input,
@@ -153,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
             fsync=args.fsync,
             grace=args.grace,
             on_invalid=None if args.strict else on_invalid,
-            on_progress=None if bar is None else bar.update,
+            progress=False if args.no_progress else None,  # None: a bar only on a terminal
         )
     except InvalidInputError as exc:
         _say(f"error: stopped (--strict): {exc}")
@@ -164,9 +164,6 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:  # the output cannot be created or written (no directory, disk full)
         _say(f"error: {exc.strerror or exc}: {exc.filename or args.output}")
         return EXIT_FAILED_LINES
-    finally:
-        if bar is not None:
-            bar.close()
     if summary.repaired:
         _say(summary.repaired)
     if summary.compacted:

@@ -33,8 +33,16 @@ DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 USER_AGENT = f"aimlapi-gemini/{__version__} python-httpx/{httpx.__version__}"
 
 
+# Where a setting came from, as the messages about it name it (each entry point names its own fix).
+BASE_URL_ARGUMENT = "base_url="
+BASE_URL_FROM_ENV = f"the {BASE_URL_ENV} environment variable"
+TOKEN_ARGUMENT = "token=... to AuthenticatedClient"
+
+
 def base_url_from_env() -> str:
-    return os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
+    """``$AIML_API_BASE_URL`` (checked, a ConfigurationError naming the variable), else the spec's."""
+    value = os.environ.get(BASE_URL_ENV)
+    return checked_base_url(value, BASE_URL_FROM_ENV) if value else DEFAULT_BASE_URL
 
 
 def without_version(base_url: str, version_path: str) -> str:
@@ -52,25 +60,29 @@ def without_version(base_url: str, version_path: str) -> str:
     return text
 
 
-def api_key_from_env() -> Secret:
+def api_key_from_env(argument: str | None = TOKEN_ARGUMENT) -> Secret:
+    """``$AIML_API_KEY`` as a Secret; MissingAPIKeyError naming the fix when it is unset or blank:
+    the variable, and ``argument`` (the entry point's own keyword, e.g. ``api_key=... to AIMLAPI()``;
+    None for the command line, which takes the key from the environment only)."""
     key = os.environ.get(API_KEY_ENV, "").strip()
     if not key:
-        raise MissingAPIKeyError(
-            f"no API key: set the {API_KEY_ENV} environment variable or pass token=... to AuthenticatedClient"
-        )
-    return as_api_key(key)
+        fix = f"set the {API_KEY_ENV} environment variable"
+        raise MissingAPIKeyError(f"no API key: {fix}" + (f" or pass {argument}" if argument else ""))
+    return as_api_key(key, f"the value of {API_KEY_ENV}")
 
 
-def as_api_key(value: str | Secret) -> Secret:
+def as_api_key(value: str | Secret, source: str = TOKEN_ARGUMENT) -> Secret:
     """The key without surrounding whitespace (a pasted key often ends in a newline), as a Secret;
-    ConfigurationError, without the key in the message, when it cannot go into a header."""
+    MissingAPIKeyError when it is empty, ConfigurationError when it cannot go into a header, each
+    naming ``source`` (where the key came from) and never the key."""
     key = (value.get_secret_value() if isinstance(value, Secret) else value).strip()
     if not key:
-        raise MissingAPIKeyError(f"the API key is empty: set {API_KEY_ENV} or pass token=...")
+        raise MissingAPIKeyError(
+            f"the API key is empty: pass a key in {source}, or leave it out to use {API_KEY_ENV}"
+        )
     if (problem := header_problem(key)) is not None:
         raise ConfigurationError(
-            f"the API key has {problem} and cannot be sent in an HTTP header;"
-            f" check the value of {API_KEY_ENV} or token=..."
+            f"the API key has {problem} and cannot be sent in an HTTP header; check {source}"
         )
     return Secret(key)
 
@@ -83,16 +95,23 @@ def checked_header(name: str, value: str, what: str) -> None:
         raise ConfigurationError(f"{what}: the value of header {name!r} has {problem}")
 
 
-def checked_base_url(value: str) -> str:
+def checked_base_url(value: str, source: str = BASE_URL_ARGUMENT) -> str:
+    """``value``, or a ConfigurationError naming ``source`` (the ``base_url=`` argument, the
+    ``AIML_API_BASE_URL`` variable, an option) and what is wrong."""
     try:
         url = httpx.URL(value)
     except (httpx.InvalidURL, TypeError) as exc:
-        raise ConfigurationError(f"base_url {value!r} is not a valid URL: {exc}") from None
+        raise ConfigurationError(f"{_named(source, value)} is not a valid URL: {exc}") from None
     if url.scheme not in ("http", "https") or not url.host:
-        raise ConfigurationError(f"base_url {value!r} is not an http:// or https:// URL with a host")
+        raise ConfigurationError(f"{_named(source, value)} is not an http:// or https:// URL with a host")
     if url.port is not None and not 0 < url.port < 65536:
-        raise ConfigurationError(f"base_url {value!r} has port {url.port}, outside 1-65535")
+        raise ConfigurationError(f"{_named(source, value)} has port {url.port}, outside 1-65535")
     return value
+
+
+def _named(source: str, value: str) -> str:
+    # "base_url='ftp://x'" for an argument; "the AIML_API_BASE_URL environment variable ('ftp://x')".
+    return f"{source}{value!r}" if source.endswith("=") else f"{source} ({value!r})"
 
 
 def as_timeout(value: float | httpx.Timeout | None) -> httpx.Timeout:

@@ -317,5 +317,17 @@ def make_status_error(response: httpx.Response) -> APIStatusError:
             detail = f"unrecognised JSON body: {response.text}"
     status = f"HTTP {code} {response.reason_phrase}".rstrip()
     request_id = request_id_of(response, body, data)
-    message = with_request_id(f"{status}: {one_line(detail)}", request_id)
+    message = with_request_id(f"{status}: {one_line(detail)}", request_id) + _asked_wait(response.headers)
     return error_class(message, response=response, body=body, request_id=request_id)
+
+
+def _asked_wait(headers: httpx.Headers) -> str:
+    """'; the server asks to wait 2.5 s (Retry-After)' when it says how long (a 429, a 503), else ''."""
+    seconds = retry_after(headers)
+    if seconds is None:
+        return ""
+    millis = headers.get("retry-after-ms")
+    # retry-after-ms wins when it is usable (as in _retry.retry_after), so it is the one named.
+    usable = millis is not None and retry_after({"retry-after-ms": millis}) is not None
+    header = "retry-after-ms" if usable else "Retry-After"
+    return f"; the server asks to wait {round(seconds, 3):g} s ({header})"

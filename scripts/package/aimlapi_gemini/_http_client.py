@@ -32,6 +32,7 @@ from ._config import (
 )
 from ._deadline import Deadline
 from ._exceptions import ConfigurationError, RequestValidationError
+from ._logs import configure_from_env
 from ._retry import Backoff
 from ._secret import Secret, redact_headers
 
@@ -205,6 +206,9 @@ class Client:
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Self:
         return self._derive()
+
+    def __attrs_post_init__(self) -> None:
+        configure_from_env()  # AIML_API_LOG, read when the first client is made
 
     def _derive(self, **changes: Any) -> Self:
         # A copy with other defaults; it shares the connection pools, since headers and timeouts are
