@@ -26,18 +26,23 @@ from aimlapi_gemini import (
     RequestValidationError,
     StreamInterruptedError,
 )
+from aimlapi_gemini.params import ChatCompletionMessageParam
 from aimlapi_gemini.testing._server import BackgroundServer
 from aimlapi_gemini.types import Unset
 from tests.doubles.fakes import DONE_EVENT, FAKE_KEY, EventBody, FakeAPI, Reply, error_json
 
-HI = [{"role": "user", "content": "Tell me about lighthouses"}]
+HI: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Tell me about lighthouses"}]
 TOOLS = [
     {
         "type": "function",
         "function": {
             "name": "get_weather",
             "description": "The weather in a city.",
-            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+            "parameters": {
+                "type": "object",
+                "properties": {"city": {"type": "string"}},
+                "required": ["city"],
+            },
         },
     }
 ]
@@ -54,7 +59,9 @@ def _async_client(server: BackgroundServer) -> AsyncAIMLAPI:
 def _fake(api: FakeAPI) -> AIMLAPI:
     transport = httpx.MockTransport(api.handler)
     return AIMLAPI(
-        api_key=FAKE_KEY, base_url="https://api.example.test/v1", http_client=httpx.Client(transport=transport)
+        api_key=FAKE_KEY,
+        base_url="https://api.example.test/v1",
+        http_client=httpx.Client(transport=transport),
     )
 
 
@@ -67,13 +74,17 @@ def _async_fake(api: FakeAPI) -> AsyncAIMLAPI:
     )
 
 
-def _read_sync(server: BackgroundServer, **kwargs: Any) -> tuple[list[ChatCompletionStreamEvent], ChatCompletion]:
+def _read_sync(
+    server: BackgroundServer, **kwargs: Any
+) -> tuple[list[ChatCompletionStreamEvent], ChatCompletion]:
     with _client(server) as client, client.chat.completions.stream(model="gemini-pro", **kwargs) as stream:
         events = list(stream)
         return events, stream.get_final_completion()
 
 
-def _read_async(server: BackgroundServer, **kwargs: Any) -> tuple[list[ChatCompletionStreamEvent], ChatCompletion]:
+def _read_async(
+    server: BackgroundServer, **kwargs: Any
+) -> tuple[list[ChatCompletionStreamEvent], ChatCompletion]:
     async def run() -> tuple[list[ChatCompletionStreamEvent], ChatCompletion]:
         async with (
             _async_client(server) as client,
@@ -145,8 +156,9 @@ def test_a_tool_call_stream_gives_argument_deltas_then_their_done(
     deltas = [event for event in events if event.type == "tool_calls.function.arguments.delta"]
     done = [event for event in events if event.type == "tool_calls.function.arguments.done"]
     call = final.choices[0].message.tool_calls
-    assert not isinstance(call, Unset) and call
-    arguments = call[0].function.arguments
+    assert not isinstance(call, Unset)
+    assert call
+    arguments = call[0].to_dict()["function"]["arguments"]
     assert len(deltas) > 1
     assert {(event.name, event.index) for event in deltas} == {("get_weather", 0)}
     assert "".join(event.arguments_delta for event in deltas) == deltas[-1].arguments == arguments
@@ -172,7 +184,11 @@ def test_text_then_two_tool_calls_end_each_part_when_the_next_begins(mode: str) 
     )
     events, final = _fake_events(FakeAPI().script(Reply(events=body)), mode)
     ends = [
-        (event.type, getattr(event, "index", None), getattr(event, "arguments", getattr(event, "content", None)))
+        (
+            event.type,
+            getattr(event, "index", None),
+            getattr(event, "arguments", getattr(event, "content", None)),
+        )
         for event in events
         if event.type.endswith(".done")
     ]
@@ -190,7 +206,12 @@ def test_text_then_two_tool_calls_end_each_part_when_the_next_begins(mode: str) 
 @pytest.mark.parametrize("mode", ["sync", "async"])
 def test_a_refusal_gives_refusal_deltas_and_its_done(mode: str) -> None:
     body = EventBody(
-        [_chunk({"role": "assistant", "refusal": "I can"}), _chunk({"refusal": "not."}), _chunk({}, "stop"), DONE_EVENT]
+        [
+            _chunk({"role": "assistant", "refusal": "I can"}),
+            _chunk({"refusal": "not."}),
+            _chunk({}, "stop"),
+            DONE_EVENT,
+        ]
     )
     events, final = _fake_events(FakeAPI().script(Reply(events=body)), mode)
     refusals = [(event.delta, event.snapshot) for event in events if event.type == "refusal.delta"]
@@ -210,8 +231,18 @@ def test_the_final_completion_has_usage_only_when_the_stream_sent_it(
     assert final.choices[0].message.content
 
 
+def _collect_text(stream: ChatCompletionStream, seen: list[str]) -> None:
+    seen.extend(event.delta for event in stream if event.type == "content.delta")
+
+
+async def _acollect_text(stream: AsyncChatCompletionStream, seen: list[str]) -> None:
+    async for event in stream:  # one by one: what arrived before a failure stays in `seen`
+        if event.type == "content.delta":
+            seen.append(event.delta)
+
+
 def test_a_stream_cut_midway_raises_typed_and_keeps_the_snapshot(reference_server: BackgroundServer) -> None:
-    seen = ""
+    seen: list[str] = []
     with (
         _client(reference_server) as client,
         client.chat.completions.stream(
@@ -219,12 +250,11 @@ def test_a_stream_cut_midway_raises_typed_and_keeps_the_snapshot(reference_serve
         ) as stream,
     ):
         with pytest.raises(StreamInterruptedError) as raised:
-            for event in stream:
-                if event.type == "content.delta":
-                    seen += event.delta
+            _collect_text(stream, seen)
         snapshot = stream.current_completion_snapshot
     assert raised.value.chunks_received == 4  # the role chunk and three pieces
-    assert seen and snapshot.choices[0].message.content == seen
+    assert seen
+    assert snapshot.choices[0].message.content == "".join(seen)
     assert snapshot.choices[0].finish_reason is None
 
 
@@ -232,7 +262,7 @@ def test_an_async_stream_cut_midway_raises_typed_and_keeps_the_snapshot(
     reference_server: BackgroundServer,
 ) -> None:
     async def run() -> tuple[str, ChatCompletionSnapshot]:
-        seen = ""
+        seen: list[str] = []
         async with (
             _async_client(reference_server) as client,
             client.chat.completions.stream(
@@ -240,17 +270,19 @@ def test_an_async_stream_cut_midway_raises_typed_and_keeps_the_snapshot(
             ) as stream,
         ):
             with pytest.raises(StreamInterruptedError):
-                async for event in stream:
-                    if event.type == "content.delta":
-                        seen += event.delta
-            return seen, stream.current_completion_snapshot
+                await _acollect_text(stream, seen)
+            return "".join(seen), stream.current_completion_snapshot
 
     seen, snapshot = asyncio.run(run())
-    assert seen and snapshot.choices[0].message.content == seen
+    assert seen
+    assert snapshot.choices[0].message.content == seen
 
 
 def test_until_done_reads_to_the_end_and_returns_the_stream(reference_server: BackgroundServer) -> None:
-    with _client(reference_server) as client, client.chat.completions.stream(model="gemini-pro", messages=HI) as stream:
+    with (
+        _client(reference_server) as client,
+        client.chat.completions.stream(model="gemini-pro", messages=HI) as stream,
+    ):
         assert stream.until_done() is stream
         assert stream.current_completion_snapshot.choices[0].finish_reason == "stop"
         assert list(stream) == []  # nothing left
@@ -363,11 +395,12 @@ def test_the_stream_s_types_are_the_sdk_s(reference_server: BackgroundServer) ->
             assert content == ""  # the role chunk's
             assert_type(event.snapshot, ChatCompletionSnapshot)
             assert_type(stream.get_final_completion(), ChatCompletion)
-    async_manager = _async_client(reference_server).chat.completions.stream(model="gemini-pro", messages=HI)
-    assert_type(async_manager, AsyncChatCompletionStreamManager)
 
     async def run() -> None:
-        async with async_manager as stream:
-            assert_type(stream, AsyncChatCompletionStream)
+        async with _async_client(reference_server) as client:
+            async_manager = client.chat.completions.stream(model="gemini-pro", messages=HI)
+            assert_type(async_manager, AsyncChatCompletionStreamManager)
+            async with async_manager as stream:
+                assert_type(stream, AsyncChatCompletionStream)
 
     asyncio.run(run())

@@ -23,16 +23,19 @@ from aimlapi_gemini import (
     Stream,
     StreamedResponse,
 )
+from aimlapi_gemini.params import ChatCompletionMessageParam
 from aimlapi_gemini.testing._server import BackgroundServer
 from tests.doubles.fakes import FAKE_KEY, EventBody, FakeAPI, Reply, completion_json, error_json
 
-HI = [{"role": "user", "content": "hi"}]
+HI: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hi"}]
 
 
 def _fake(api: FakeAPI) -> AIMLAPI:
     transport = httpx.MockTransport(api.handler)
     return AIMLAPI(
-        api_key=FAKE_KEY, base_url="https://api.example.test/v1", http_client=httpx.Client(transport=transport)
+        api_key=FAKE_KEY,
+        base_url="https://api.example.test/v1",
+        http_client=httpx.Client(transport=transport),
     )
 
 
@@ -45,8 +48,12 @@ def _json_pieces(pieces: int = 50) -> EventBody:
 
 def test_the_headers_come_first_and_the_body_only_when_parsed() -> None:
     body = _json_pieces()
-    api = FakeAPI().script(Reply(events=body, headers={"content-type": "application/json", "x-request-id": "r1"}))
-    with _fake(api).chat.completions.with_streaming_response.create(model="gemini-pro", messages=HI) as response:
+    api = FakeAPI().script(
+        Reply(events=body, headers={"content-type": "application/json", "x-request-id": "r1"})
+    )
+    with _fake(api).chat.completions.with_streaming_response.create(
+        model="gemini-pro", messages=HI
+    ) as response:
         assert_type(response, StreamedResponse[ChatCompletion])
         assert (response.status_code, response.request_id) == (200, "r1")
         assert response.headers["content-type"] == "application/json"
@@ -61,24 +68,28 @@ def test_the_headers_come_first_and_the_body_only_when_parsed() -> None:
 
 
 def test_the_body_can_be_read_as_bytes_and_lines(reference_server: BackgroundServer) -> None:
-    client = AIMLAPI(api_key=reference_server.api_key, base_url=reference_server.base_url)
-    with client.chat.completions.with_streaming_response.create(model="gemini-pro", messages=HI) as response:
-        assert response.http_response.is_stream_consumed is False
-        raw = b"".join(response.iter_bytes())
-    assert json.loads(raw)["object"] == "chat.completion"
-    with client.chat.completions.with_streaming_response.create(
-        model="gemini-pro", messages=HI, stream=True
-    ) as events:
-        lines = [line for line in events.iter_lines() if line]
+    with AIMLAPI(api_key=reference_server.api_key, base_url=reference_server.base_url) as client:
+        with client.chat.completions.with_streaming_response.create(
+            model="gemini-pro", messages=HI
+        ) as response:
+            assert response.http_response.is_stream_consumed is False
+            raw = b"".join(response.iter_bytes())
+        assert json.loads(raw)["object"] == "chat.completion"
+        with client.chat.completions.with_streaming_response.create(
+            model="gemini-pro", messages=HI, stream=True
+        ) as events:
+            lines = [line for line in events.iter_lines() if line]
     assert lines[-1] == "data: [DONE]"
     assert all(line.startswith("data: {") for line in lines[:-1])
 
 
 def test_stream_true_parses_to_the_stream(reference_server: BackgroundServer) -> None:
-    client = AIMLAPI(api_key=reference_server.api_key, base_url=reference_server.base_url)
-    with client.chat.completions.with_streaming_response.create(
-        model="gemini-pro", messages=HI, stream=True
-    ) as response:
+    with (
+        AIMLAPI(api_key=reference_server.api_key, base_url=reference_server.base_url) as client,
+        client.chat.completions.with_streaming_response.create(
+            model="gemini-pro", messages=HI, stream=True
+        ) as response,
+    ):
         assert_type(response, StreamedResponse[Stream[ChatCompletionChunk]])
         assert response.headers["content-type"].startswith("text/event-stream")
         stream = response.parse()
@@ -109,7 +120,9 @@ def test_a_bad_keyword_is_refused_before_anything_is_sent() -> None:
 
 def test_the_async_twin_reads_only_when_asked(reference_server: BackgroundServer) -> None:
     async def run() -> tuple[ChatCompletion, list[str]]:
-        async with AsyncAIMLAPI(api_key=reference_server.api_key, base_url=reference_server.base_url) as client:
+        async with AsyncAIMLAPI(
+            api_key=reference_server.api_key, base_url=reference_server.base_url
+        ) as client:
             async with client.chat.completions.with_streaming_response.create(
                 model="gemini-pro", messages=HI
             ) as response:

@@ -600,7 +600,9 @@ def test_an_operation_that_does_not_stream_its_completion_gets_no_stream_helper(
 def test_two_stream_helpers_in_one_resource_cannot_be_arranged() -> None:
     decided = plan.operation_plan(_operation(), NO_REPLAYS)
     other = dataclasses.replace(decided, name="create_other")
-    with pytest.raises(GenerationError, match=r"create_other: create_chat already has ChatCompletions's stream\(\)$"):
+    with pytest.raises(
+        GenerationError, match=r"create_other: create_chat already has ChatCompletions's stream\(\)$"
+    ):
         plan.resource_plan([("ChatCompletions.create", decided), ("ChatCompletions.other", other)])
     # In two resources, each has its own.
     assert plan.resource_plan([("ChatCompletions.create", decided), ("Completions.create", other)])
@@ -609,6 +611,8 @@ def test_two_stream_helpers_in_one_resource_cannot_be_arranged() -> None:
 def test_an_operation_named_like_the_stream_helper_beside_it_cannot_be_arranged() -> None:
     decided = plan.operation_plan(_operation(), NO_REPLAYS)
     named = plan.operation_plan(_operation(name="stream_chat", chunk=None), NO_REPLAYS)
-    with pytest.raises(GenerationError, match=r"ChatCompletions\.stream is the stream helper of create_chat$"):
+    with pytest.raises(
+        GenerationError, match=r"ChatCompletions\.stream is the stream helper of create_chat$"
+    ):
         plan.resource_plan([("ChatCompletions.create", decided), ("ChatCompletions.stream", named)])
     assert plan.resource_plan([("ChatCompletions.create", decided), ("Other.stream", named)])

@@ -20,7 +20,6 @@ from contract_kit.target import Target
 from hypothesis import HealthCheck, given, settings
 
 from aimlapi_gemini import AuthenticatedClient, ValidationError
-from aimlapi_gemini.types import UNSET
 from aimlapi_gemini.api.chat_completions import create_chat_completion
 from aimlapi_gemini.models import (
     AssistantMessage,
@@ -30,6 +29,7 @@ from aimlapi_gemini.models import (
     ErrorResponse,
 )
 from aimlapi_gemini.testing._server.validation import schema_errors
+from aimlapi_gemini.types import UNSET
 
 ROUND_TRIP = settings(
     max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]

@@ -147,7 +147,9 @@ class _Choice:
             tool_calls=[calls[i].snapshot(i) for i in sorted(calls)] if calls else None,
         )
         logprobs = None if self.logprobs is None else ChoiceLogprobs.from_dict(self.logprobs)
-        return ChoiceSnapshot(index=index, message=message, finish_reason=self.finish_reason, logprobs=logprobs)
+        return ChoiceSnapshot(
+            index=index, message=message, finish_reason=self.finish_reason, logprobs=logprobs
+        )
 
 
 class CompletionAccumulator:
