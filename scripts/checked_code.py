@@ -39,6 +39,7 @@ EXAMPLE_NEEDS: dict[str, frozenset[str]] = {
     "06_errors.py": frozenset({"field:max_tokens"}),
     "07_multi_turn.py": frozenset(),
     "08_resumable_jsonl.py": frozenset(),
+    "09_stream_events.py": frozenset({"field:max_tokens"}),
 }
 # By the heading each block of the README's "Using the client" section is under.
 README_BLOCK_NEEDS: dict[str, frozenset[str]] = {
