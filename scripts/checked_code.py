@@ -46,6 +46,7 @@ README_BLOCK_NEEDS: dict[str, frozenset[str]] = {
     "Using the client": frozenset({"field:max_tokens"}),
     "Conversations and tools": _TOOL_ROUND_TRIP | {"schema:ChatCompletionMessageToolCall"},
     "Streams and helpers": frozenset(),
+    "Stream events": frozenset(),
     "Errors": frozenset({"field:temperature"}),
     "Per-call options, timeouts and retries": frozenset(),
     "Many concurrent calls: aiohttp": frozenset(),
