@@ -39,12 +39,14 @@ EXAMPLE_NEEDS: dict[str, frozenset[str]] = {
     "06_errors.py": frozenset({"field:max_tokens"}),
     "07_multi_turn.py": frozenset(),
     "08_resumable_jsonl.py": frozenset(),
+    "09_stream_events.py": frozenset({"field:max_tokens"}),
 }
 # By the heading each block of the README's "Using the client" section is under.
 README_BLOCK_NEEDS: dict[str, frozenset[str]] = {
     "Using the client": frozenset({"field:max_tokens"}),
     "Conversations and tools": _TOOL_ROUND_TRIP | {"schema:ChatCompletionMessageToolCall"},
     "Streams and helpers": frozenset(),
+    "Stream events": frozenset(),
     "Errors": frozenset({"field:temperature"}),
     "Per-call options, timeouts and retries": frozenset(),
     "Many concurrent calls: aiohttp": frozenset(),

@@ -4,8 +4,31 @@
 
 from typing import TYPE_CHECKING
 
+from ._chat_stream import (
+    AsyncChatCompletionStream,
+    AsyncChatCompletionStreamManager,
+    ChatCompletionStream,
+    ChatCompletionStreamManager,
+)
+from ._chat_stream_events import (
+    ChatCompletionSnapshot,
+    ChatCompletionStreamEvent,
+    ChunkEvent,
+    ContentDeltaEvent,
+    ContentDoneEvent,
+    FunctionToolCallArgumentsDeltaEvent,
+    FunctionToolCallArgumentsDoneEvent,
+    RefusalDeltaEvent,
+    RefusalDoneEvent,
+)
 from ._retry import Backoff
 from ._secret import Secret
+from ._streamed_response import (
+    AsyncStreamedResponse,
+    AsyncStreamedResponseManager,
+    StreamedResponse,
+    StreamedResponseManager,
+)
 from ._streaming import AsyncStream, Stream
 from ._surface import RawResponse
 from ._validation import ValidationError
@@ -72,7 +95,11 @@ __all__ = [
     "APITimeoutError",
     "AssistantMessage",
     "AsyncAIMLAPI",
+    "AsyncChatCompletionStream",
+    "AsyncChatCompletionStreamManager",
     "AsyncStream",
+    "AsyncStreamedResponse",
+    "AsyncStreamedResponseManager",
     "AuthenticatedClient",
     "AuthenticationError",
     "Backoff",
@@ -80,22 +107,35 @@ __all__ = [
     "ChatCompletion",
     "ChatCompletionChunk",
     "ChatCompletionRequest",
+    "ChatCompletionSnapshot",
+    "ChatCompletionStream",
+    "ChatCompletionStreamEvent",
+    "ChatCompletionStreamManager",
+    "ChunkEvent",
     "Client",
     "ConfigurationError",
+    "ContentDeltaEvent",
+    "ContentDoneEvent",
     "DeadlineExceededError",
     "ErrorResponse",
     "FunctionMessage",
+    "FunctionToolCallArgumentsDeltaEvent",
+    "FunctionToolCallArgumentsDoneEvent",
     "InternalServerError",
     "MissingAPIKeyError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
     "RawResponse",
+    "RefusalDeltaEvent",
+    "RefusalDoneEvent",
     "RequestValidationError",
     "Response",
     "ResponseTooLargeError",
     "Secret",
     "Stream",
+    "StreamedResponse",
+    "StreamedResponseManager",
     "StreamError",
     "StreamInterruptedError",
     "SystemMessage",

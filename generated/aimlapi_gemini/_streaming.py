@@ -79,6 +79,12 @@ class _EventDecoder(Generic[T]):
         self._accumulator: CompletionAccumulator | None = CompletionAccumulator()
 
     @property
+    def accumulator(self) -> CompletionAccumulator | None:
+        """The join of the chunks so far (None with ``accumulate`` off): what ``.stream()``'s
+        events read their snapshots from."""
+        return self._accumulator
+
+    @property
     def accumulate(self) -> bool:
         """Whether chunks are joined for ``get_final_completion()`` (on by default). Turn it off
         before reading an endless stream whose completion you will not ask for: memory then stays

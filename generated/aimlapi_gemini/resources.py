@@ -15,10 +15,19 @@ import httpx
 
 from . import params
 from ._base import asend, send
+from ._chat_stream import AsyncChatCompletionStreamManager, ChatCompletionStreamManager
 from ._model_dump import ReplyDump
 from ._request_body import as_model
 from ._response import raise_for_status
 from ._sdk_client import AsyncAPIClient, SyncAPIClient
+from ._streamed_response import (
+    AsyncStreamedResponseManager,
+    StreamedResponseManager,
+    aopen_body,
+    aopen_events,
+    open_body,
+    open_events,
+)
 from ._streaming import AsyncStream, Stream
 from ._surface import (
     RawResponse,
@@ -299,6 +308,238 @@ class ChatCompletionsWithRawResponse(SyncAPIResource):
         return RawResponse(response, _chat_completions_create_chat_completion._parsed_or_raise)
 
 
+class ChatCompletionsWithStreamingResponse(SyncAPIResource):
+    """``chat.completions``'s operations, answering a StreamedResponseManager:
+    ``with`` it for a response whose body is read only when asked."""
+
+    @overload
+    def create(
+        self,
+        *,
+        model: ChatCompletionRequestModel | str,
+        messages: Iterable[
+            AssistantMessage
+            | FunctionMessage
+            | SystemMessage
+            | ToolMessage
+            | UserMessage
+            | params.SystemMessageParam
+            | params.UserMessageParam
+            | params.ToolMessageParam
+            | params.FunctionMessageParam
+            | params.AssistantMessageParam
+            | ChatCompletionMessage
+            | ReplyDump[ChatCompletionMessage]
+        ],
+        frequency_penalty: float | None | Unset = UNSET,
+        logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
+        max_tokens: int | Unset = UNSET,
+        presence_penalty: float | None | Unset = UNSET,
+        top_p: float | Unset = UNSET,
+        temperature: float | Unset = UNSET,
+        stop: Sequence[str] | None | str | Unset = UNSET,
+        tools: Iterable[ChatCompletionTool | params.ChatCompletionToolParam] | Unset = UNSET,
+        tool_choice: NamedToolChoice | ToolChoiceMode | Unset | params.NamedToolChoiceParam = UNSET,
+        stream: Literal[False] = False,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | None | Unset = UNSET,
+        max_retries: int | Unset = UNSET,
+        deadline: float | None = None,
+    ) -> StreamedResponseManager[ChatCompletion]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        model: ChatCompletionRequestModel | str,
+        messages: Iterable[
+            AssistantMessage
+            | FunctionMessage
+            | SystemMessage
+            | ToolMessage
+            | UserMessage
+            | params.SystemMessageParam
+            | params.UserMessageParam
+            | params.ToolMessageParam
+            | params.FunctionMessageParam
+            | params.AssistantMessageParam
+            | ChatCompletionMessage
+            | ReplyDump[ChatCompletionMessage]
+        ],
+        frequency_penalty: float | None | Unset = UNSET,
+        logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
+        max_tokens: int | Unset = UNSET,
+        presence_penalty: float | None | Unset = UNSET,
+        top_p: float | Unset = UNSET,
+        temperature: float | Unset = UNSET,
+        stop: Sequence[str] | None | str | Unset = UNSET,
+        tools: Iterable[ChatCompletionTool | params.ChatCompletionToolParam] | Unset = UNSET,
+        tool_choice: NamedToolChoice | ToolChoiceMode | Unset | params.NamedToolChoiceParam = UNSET,
+        stream: Literal[True],
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | None | Unset = UNSET,
+        max_retries: int | Unset = UNSET,
+        deadline: float | None = None,
+    ) -> StreamedResponseManager[Stream[ChatCompletionChunk]]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        model: ChatCompletionRequestModel | str,
+        messages: Iterable[
+            AssistantMessage
+            | FunctionMessage
+            | SystemMessage
+            | ToolMessage
+            | UserMessage
+            | params.SystemMessageParam
+            | params.UserMessageParam
+            | params.ToolMessageParam
+            | params.FunctionMessageParam
+            | params.AssistantMessageParam
+            | ChatCompletionMessage
+            | ReplyDump[ChatCompletionMessage]
+        ],
+        frequency_penalty: float | None | Unset = UNSET,
+        logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
+        max_tokens: int | Unset = UNSET,
+        presence_penalty: float | None | Unset = UNSET,
+        top_p: float | Unset = UNSET,
+        temperature: float | Unset = UNSET,
+        stop: Sequence[str] | None | str | Unset = UNSET,
+        tools: Iterable[ChatCompletionTool | params.ChatCompletionToolParam] | Unset = UNSET,
+        tool_choice: NamedToolChoice | ToolChoiceMode | Unset | params.NamedToolChoiceParam = UNSET,
+        stream: bool,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | None | Unset = UNSET,
+        max_retries: int | Unset = UNSET,
+        deadline: float | None = None,
+    ) -> StreamedResponseManager[ChatCompletion] | StreamedResponseManager[Stream[ChatCompletionChunk]]: ...
+
+    def create(
+        self,
+        *,
+        model: ChatCompletionRequestModel | str,
+        messages: Iterable[
+            AssistantMessage
+            | FunctionMessage
+            | SystemMessage
+            | ToolMessage
+            | UserMessage
+            | params.SystemMessageParam
+            | params.UserMessageParam
+            | params.ToolMessageParam
+            | params.FunctionMessageParam
+            | params.AssistantMessageParam
+            | ChatCompletionMessage
+            | ReplyDump[ChatCompletionMessage]
+        ],
+        frequency_penalty: float | None | Unset = UNSET,
+        logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
+        max_tokens: int | Unset = UNSET,
+        presence_penalty: float | None | Unset = UNSET,
+        top_p: float | Unset = UNSET,
+        temperature: float | Unset = UNSET,
+        stop: Sequence[str] | None | str | Unset = UNSET,
+        tools: Iterable[ChatCompletionTool | params.ChatCompletionToolParam] | Unset = UNSET,
+        tool_choice: NamedToolChoice | ToolChoiceMode | Unset | params.NamedToolChoiceParam = UNSET,
+        stream: bool = False,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | None | Unset = UNSET,
+        max_retries: int | Unset = UNSET,
+        deadline: float | None = None,
+    ) -> StreamedResponseManager[ChatCompletion] | StreamedResponseManager[Stream[ChatCompletionChunk]]:
+        """Continue a conversation with the gemini-pro model.
+
+        The functional form is ``create_chat_completion.sync(client=..., body=ChatCompletionRequest(...))``.
+
+        Args:
+            model: Which model answers.
+            messages: The conversation so far, oldest first. Each entry is one of five message kinds,
+                told apart by its role.
+            frequency_penalty: Positive values make the model less likely to repeat tokens in proportion
+                to how often they already appeared.
+            logit_bias: Per-token adjustments to the likelihood of being chosen, keyed by token id.
+            max_tokens: Upper bound on the number of tokens generated for the reply. The server uses 512
+                when it is not set.
+            presence_penalty: Positive values nudge the model towards new topics by penalising tokens
+                that already appeared at all.
+            top_p: Nucleus sampling: only tokens within this cumulative probability mass are considered.
+            temperature: Sampling temperature; higher values give more varied replies, lower values more
+                focused ones.
+            stop: Text (or up to several texts) at which generation stops; the stop text is not included
+                in the reply.
+            tools: Functions the model may ask to call.
+            tool_choice: Whether and which tool the model must call: none, auto, required, or one named
+                function.
+            stream: Send the reply as server-sent events, piece by piece, instead of one JSON body. Off
+                when not set. True: a Stream of ChatCompletionChunk (iterate it; a ``with`` block closes it
+                early); False (default): one ChatCompletion.
+            extra_headers: Headers added to this call only.
+            extra_query: Query parameters added to this call.
+            extra_body: JSON fields merged into the body (they win over the keywords), for fields the
+                spec does not declare yet; sent without checks.
+            timeout: Seconds (or an httpx.Timeout) for this call instead of the client's.
+            max_retries: Retries for this call instead of the client's.
+            deadline: Seconds for the whole call, retries and stream included (DeadlineExceededError).
+
+        Raises:
+            RequestValidationError: a keyword's value does not fit the spec (nothing is sent); a
+                ValidationError and a BadRequestError.
+            APIStatusError: a non-2xx answer after the retries (a subclass per status).
+            APIConnectionError: no answer (APITimeoutError, DeadlineExceededError).
+            APIResponseValidationError: an answer that does not fit the spec.
+        """
+
+        stream = stream_flag(stream)
+        body = as_model(
+            as_json_fields(
+                {
+                    "model": model,
+                    "messages": messages,
+                    "frequency_penalty": frequency_penalty,
+                    "logit_bias": logit_bias,
+                    "max_tokens": max_tokens,
+                    "presence_penalty": presence_penalty,
+                    "top_p": top_p,
+                    "temperature": temperature,
+                    "stop": stop,
+                    "tools": tools,
+                    "tool_choice": tool_choice,
+                },
+                Unset,
+            ),
+            ChatCompletionRequest,
+        )
+        kwargs = with_extras(
+            _chat_completions_create_chat_completion._get_kwargs(body=body), extra_query, extra_body
+        )
+        kwargs["json"]["stream"] = stream
+
+        http = self._client.get_httpx_client()
+        options = self._client._request_options(http, timeout, max_retries, extra_headers, deadline)
+        if stream:
+            return StreamedResponseManager(
+                lambda: open_events(
+                    http, kwargs, options, ChatCompletionChunk.from_dict, "ChatCompletionChunk"
+                )
+            )
+        return StreamedResponseManager(
+            lambda: open_body(
+                http, kwargs, options, _chat_completions_create_chat_completion._parsed_or_raise
+            )
+        )
+
+
 class ChatCompletions(SyncAPIResource):
     """``client.chat.completions``."""
 
@@ -306,6 +547,12 @@ class ChatCompletions(SyncAPIResource):
     def with_raw_response(self) -> ChatCompletionsWithRawResponse:
         """The same methods, answering a RawResponse (status_code, headers, .parse())."""
         return ChatCompletionsWithRawResponse(self._client)
+
+    @cached_property
+    def with_streaming_response(self) -> ChatCompletionsWithStreamingResponse:
+        """The same methods, answering a context manager of a response whose body is read only
+        when asked (``iter_lines()``, ``iter_bytes()``, ``read()``, ``parse()``)."""
+        return ChatCompletionsWithStreamingResponse(self._client)
 
     @overload
     def create(
@@ -525,6 +772,117 @@ class ChatCompletions(SyncAPIResource):
         if stream:
             return connect_stream(http, kwargs, options, ChatCompletionChunk.from_dict, "ChatCompletionChunk")
         return _chat_completions_create_chat_completion._parsed_or_raise(send(http, kwargs, options))
+
+    def stream(
+        self,
+        *,
+        model: ChatCompletionRequestModel | str,
+        messages: Iterable[
+            AssistantMessage
+            | FunctionMessage
+            | SystemMessage
+            | ToolMessage
+            | UserMessage
+            | params.SystemMessageParam
+            | params.UserMessageParam
+            | params.ToolMessageParam
+            | params.FunctionMessageParam
+            | params.AssistantMessageParam
+            | ChatCompletionMessage
+            | ReplyDump[ChatCompletionMessage]
+        ],
+        frequency_penalty: float | None | Unset = UNSET,
+        logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
+        max_tokens: int | Unset = UNSET,
+        presence_penalty: float | None | Unset = UNSET,
+        top_p: float | Unset = UNSET,
+        temperature: float | Unset = UNSET,
+        stop: Sequence[str] | None | str | Unset = UNSET,
+        tools: Iterable[ChatCompletionTool | params.ChatCompletionToolParam] | Unset = UNSET,
+        tool_choice: NamedToolChoice | ToolChoiceMode | Unset | params.NamedToolChoiceParam = UNSET,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | None | Unset = UNSET,
+        max_retries: int | Unset = UNSET,
+        deadline: float | None = None,
+    ) -> ChatCompletionStreamManager:
+        """Continue a conversation with the gemini-pro model.
+
+        Streamed, as events: in a ``with`` block (``async with`` for AsyncAIMLAPI), a
+        ChatCompletionStream of ``chunk``, ``content.delta``, ``content.done``, ``refusal.*`` and
+        ``tool_calls.function.arguments.delta`` / ``.done`` events; ``get_final_completion()``,
+        ``until_done()``, ``current_completion_snapshot``, ``close()``. The keywords are checked now;
+        the request is sent on entering the block (a non-2xx answer raises there).
+
+        The functional form is ``create_chat_completion.sync(client=..., body=ChatCompletionRequest(...))``.
+
+        Args:
+            model: Which model answers.
+            messages: The conversation so far, oldest first. Each entry is one of five message kinds,
+                told apart by its role.
+            frequency_penalty: Positive values make the model less likely to repeat tokens in proportion
+                to how often they already appeared.
+            logit_bias: Per-token adjustments to the likelihood of being chosen, keyed by token id.
+            max_tokens: Upper bound on the number of tokens generated for the reply. The server uses 512
+                when it is not set.
+            presence_penalty: Positive values nudge the model towards new topics by penalising tokens
+                that already appeared at all.
+            top_p: Nucleus sampling: only tokens within this cumulative probability mass are considered.
+            temperature: Sampling temperature; higher values give more varied replies, lower values more
+                focused ones.
+            stop: Text (or up to several texts) at which generation stops; the stop text is not included
+                in the reply.
+            tools: Functions the model may ask to call.
+            tool_choice: Whether and which tool the model must call: none, auto, required, or one named
+                function.
+            extra_headers: Headers added to this call only.
+            extra_query: Query parameters added to this call.
+            extra_body: JSON fields merged into the body (they win over the keywords), for fields the
+                spec does not declare yet; sent without checks.
+            timeout: Seconds (or an httpx.Timeout) for this call instead of the client's.
+            max_retries: Retries for this call instead of the client's.
+            deadline: Seconds for the whole call, retries and stream included (DeadlineExceededError).
+
+        Raises:
+            RequestValidationError: a keyword's value does not fit the spec (nothing is sent); a
+                ValidationError and a BadRequestError.
+            APIStatusError: a non-2xx answer after the retries (a subclass per status).
+            APIConnectionError: no answer (APITimeoutError, DeadlineExceededError).
+            APIResponseValidationError: an answer that does not fit the spec.
+        """
+
+        body = as_model(
+            as_json_fields(
+                {
+                    "model": model,
+                    "messages": messages,
+                    "frequency_penalty": frequency_penalty,
+                    "logit_bias": logit_bias,
+                    "max_tokens": max_tokens,
+                    "presence_penalty": presence_penalty,
+                    "top_p": top_p,
+                    "temperature": temperature,
+                    "stop": stop,
+                    "tools": tools,
+                    "tool_choice": tool_choice,
+                },
+                Unset,
+            ),
+            ChatCompletionRequest,
+        )
+        kwargs = with_extras(
+            _chat_completions_create_chat_completion._get_kwargs(body=body), extra_query, extra_body
+        )
+        kwargs["json"]["stream"] = True
+
+        http = self._client.get_httpx_client()
+        options = self._client._request_options(http, timeout, max_retries, extra_headers, deadline)
+        return ChatCompletionStreamManager(
+            lambda: connect_stream(
+                http, kwargs, options, ChatCompletionChunk.from_dict, "ChatCompletionChunk"
+            )
+        )
 
 
 class AsyncChatCompletionsWithRawResponse(AsyncAPIResource):
@@ -762,6 +1120,244 @@ class AsyncChatCompletionsWithRawResponse(AsyncAPIResource):
         return RawResponse(response, _chat_completions_create_chat_completion._parsed_or_raise)
 
 
+class AsyncChatCompletionsWithStreamingResponse(AsyncAPIResource):
+    """``chat.completions``'s operations, answering a AsyncStreamedResponseManager:
+    ``async with`` it for a response whose body is read only when asked."""
+
+    @overload
+    def create(
+        self,
+        *,
+        model: ChatCompletionRequestModel | str,
+        messages: Iterable[
+            AssistantMessage
+            | FunctionMessage
+            | SystemMessage
+            | ToolMessage
+            | UserMessage
+            | params.SystemMessageParam
+            | params.UserMessageParam
+            | params.ToolMessageParam
+            | params.FunctionMessageParam
+            | params.AssistantMessageParam
+            | ChatCompletionMessage
+            | ReplyDump[ChatCompletionMessage]
+        ],
+        frequency_penalty: float | None | Unset = UNSET,
+        logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
+        max_tokens: int | Unset = UNSET,
+        presence_penalty: float | None | Unset = UNSET,
+        top_p: float | Unset = UNSET,
+        temperature: float | Unset = UNSET,
+        stop: Sequence[str] | None | str | Unset = UNSET,
+        tools: Iterable[ChatCompletionTool | params.ChatCompletionToolParam] | Unset = UNSET,
+        tool_choice: NamedToolChoice | ToolChoiceMode | Unset | params.NamedToolChoiceParam = UNSET,
+        stream: Literal[False] = False,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | None | Unset = UNSET,
+        max_retries: int | Unset = UNSET,
+        deadline: float | None = None,
+    ) -> AsyncStreamedResponseManager[ChatCompletion]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        model: ChatCompletionRequestModel | str,
+        messages: Iterable[
+            AssistantMessage
+            | FunctionMessage
+            | SystemMessage
+            | ToolMessage
+            | UserMessage
+            | params.SystemMessageParam
+            | params.UserMessageParam
+            | params.ToolMessageParam
+            | params.FunctionMessageParam
+            | params.AssistantMessageParam
+            | ChatCompletionMessage
+            | ReplyDump[ChatCompletionMessage]
+        ],
+        frequency_penalty: float | None | Unset = UNSET,
+        logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
+        max_tokens: int | Unset = UNSET,
+        presence_penalty: float | None | Unset = UNSET,
+        top_p: float | Unset = UNSET,
+        temperature: float | Unset = UNSET,
+        stop: Sequence[str] | None | str | Unset = UNSET,
+        tools: Iterable[ChatCompletionTool | params.ChatCompletionToolParam] | Unset = UNSET,
+        tool_choice: NamedToolChoice | ToolChoiceMode | Unset | params.NamedToolChoiceParam = UNSET,
+        stream: Literal[True],
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | None | Unset = UNSET,
+        max_retries: int | Unset = UNSET,
+        deadline: float | None = None,
+    ) -> AsyncStreamedResponseManager[AsyncStream[ChatCompletionChunk]]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        model: ChatCompletionRequestModel | str,
+        messages: Iterable[
+            AssistantMessage
+            | FunctionMessage
+            | SystemMessage
+            | ToolMessage
+            | UserMessage
+            | params.SystemMessageParam
+            | params.UserMessageParam
+            | params.ToolMessageParam
+            | params.FunctionMessageParam
+            | params.AssistantMessageParam
+            | ChatCompletionMessage
+            | ReplyDump[ChatCompletionMessage]
+        ],
+        frequency_penalty: float | None | Unset = UNSET,
+        logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
+        max_tokens: int | Unset = UNSET,
+        presence_penalty: float | None | Unset = UNSET,
+        top_p: float | Unset = UNSET,
+        temperature: float | Unset = UNSET,
+        stop: Sequence[str] | None | str | Unset = UNSET,
+        tools: Iterable[ChatCompletionTool | params.ChatCompletionToolParam] | Unset = UNSET,
+        tool_choice: NamedToolChoice | ToolChoiceMode | Unset | params.NamedToolChoiceParam = UNSET,
+        stream: bool,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | None | Unset = UNSET,
+        max_retries: int | Unset = UNSET,
+        deadline: float | None = None,
+    ) -> (
+        AsyncStreamedResponseManager[ChatCompletion]
+        | AsyncStreamedResponseManager[AsyncStream[ChatCompletionChunk]]
+    ): ...
+
+    def create(
+        self,
+        *,
+        model: ChatCompletionRequestModel | str,
+        messages: Iterable[
+            AssistantMessage
+            | FunctionMessage
+            | SystemMessage
+            | ToolMessage
+            | UserMessage
+            | params.SystemMessageParam
+            | params.UserMessageParam
+            | params.ToolMessageParam
+            | params.FunctionMessageParam
+            | params.AssistantMessageParam
+            | ChatCompletionMessage
+            | ReplyDump[ChatCompletionMessage]
+        ],
+        frequency_penalty: float | None | Unset = UNSET,
+        logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
+        max_tokens: int | Unset = UNSET,
+        presence_penalty: float | None | Unset = UNSET,
+        top_p: float | Unset = UNSET,
+        temperature: float | Unset = UNSET,
+        stop: Sequence[str] | None | str | Unset = UNSET,
+        tools: Iterable[ChatCompletionTool | params.ChatCompletionToolParam] | Unset = UNSET,
+        tool_choice: NamedToolChoice | ToolChoiceMode | Unset | params.NamedToolChoiceParam = UNSET,
+        stream: bool = False,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | None | Unset = UNSET,
+        max_retries: int | Unset = UNSET,
+        deadline: float | None = None,
+    ) -> (
+        AsyncStreamedResponseManager[ChatCompletion]
+        | AsyncStreamedResponseManager[AsyncStream[ChatCompletionChunk]]
+    ):
+        """Continue a conversation with the gemini-pro model.
+
+        The functional form is ``create_chat_completion.sync(client=..., body=ChatCompletionRequest(...))``.
+
+        Args:
+            model: Which model answers.
+            messages: The conversation so far, oldest first. Each entry is one of five message kinds,
+                told apart by its role.
+            frequency_penalty: Positive values make the model less likely to repeat tokens in proportion
+                to how often they already appeared.
+            logit_bias: Per-token adjustments to the likelihood of being chosen, keyed by token id.
+            max_tokens: Upper bound on the number of tokens generated for the reply. The server uses 512
+                when it is not set.
+            presence_penalty: Positive values nudge the model towards new topics by penalising tokens
+                that already appeared at all.
+            top_p: Nucleus sampling: only tokens within this cumulative probability mass are considered.
+            temperature: Sampling temperature; higher values give more varied replies, lower values more
+                focused ones.
+            stop: Text (or up to several texts) at which generation stops; the stop text is not included
+                in the reply.
+            tools: Functions the model may ask to call.
+            tool_choice: Whether and which tool the model must call: none, auto, required, or one named
+                function.
+            stream: Send the reply as server-sent events, piece by piece, instead of one JSON body. Off
+                when not set. True: a Stream of ChatCompletionChunk (iterate it; a ``with`` block closes it
+                early); False (default): one ChatCompletion.
+            extra_headers: Headers added to this call only.
+            extra_query: Query parameters added to this call.
+            extra_body: JSON fields merged into the body (they win over the keywords), for fields the
+                spec does not declare yet; sent without checks.
+            timeout: Seconds (or an httpx.Timeout) for this call instead of the client's.
+            max_retries: Retries for this call instead of the client's.
+            deadline: Seconds for the whole call, retries and stream included (DeadlineExceededError).
+
+        Raises:
+            RequestValidationError: a keyword's value does not fit the spec (nothing is sent); a
+                ValidationError and a BadRequestError.
+            APIStatusError: a non-2xx answer after the retries (a subclass per status).
+            APIConnectionError: no answer (APITimeoutError, DeadlineExceededError).
+            APIResponseValidationError: an answer that does not fit the spec.
+        """
+
+        stream = stream_flag(stream)
+        body = as_model(
+            as_json_fields(
+                {
+                    "model": model,
+                    "messages": messages,
+                    "frequency_penalty": frequency_penalty,
+                    "logit_bias": logit_bias,
+                    "max_tokens": max_tokens,
+                    "presence_penalty": presence_penalty,
+                    "top_p": top_p,
+                    "temperature": temperature,
+                    "stop": stop,
+                    "tools": tools,
+                    "tool_choice": tool_choice,
+                },
+                Unset,
+            ),
+            ChatCompletionRequest,
+        )
+        kwargs = with_extras(
+            _chat_completions_create_chat_completion._get_kwargs(body=body), extra_query, extra_body
+        )
+        kwargs["json"]["stream"] = stream
+
+        http = self._client.get_async_httpx_client()
+        options = self._client._request_options(http, timeout, max_retries, extra_headers, deadline)
+        if stream:
+            return AsyncStreamedResponseManager(
+                lambda: aopen_events(
+                    http, kwargs, options, ChatCompletionChunk.from_dict, "ChatCompletionChunk"
+                )
+            )
+        return AsyncStreamedResponseManager(
+            lambda: aopen_body(
+                http, kwargs, options, _chat_completions_create_chat_completion._parsed_or_raise
+            )
+        )
+
+
 class AsyncChatCompletions(AsyncAPIResource):
     """``client.chat.completions``."""
 
@@ -769,6 +1365,12 @@ class AsyncChatCompletions(AsyncAPIResource):
     def with_raw_response(self) -> AsyncChatCompletionsWithRawResponse:
         """The same methods, answering a RawResponse (status_code, headers, .parse())."""
         return AsyncChatCompletionsWithRawResponse(self._client)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncChatCompletionsWithStreamingResponse:
+        """The same methods, answering a context manager of a response whose body is read only
+        when asked (``iter_lines()``, ``iter_bytes()``, ``read()``, ``parse()``)."""
+        return AsyncChatCompletionsWithStreamingResponse(self._client)
 
     @overload
     async def create(
@@ -990,6 +1592,117 @@ class AsyncChatCompletions(AsyncAPIResource):
                 http, kwargs, options, ChatCompletionChunk.from_dict, "ChatCompletionChunk"
             )
         return _chat_completions_create_chat_completion._parsed_or_raise(await asend(http, kwargs, options))
+
+    def stream(
+        self,
+        *,
+        model: ChatCompletionRequestModel | str,
+        messages: Iterable[
+            AssistantMessage
+            | FunctionMessage
+            | SystemMessage
+            | ToolMessage
+            | UserMessage
+            | params.SystemMessageParam
+            | params.UserMessageParam
+            | params.ToolMessageParam
+            | params.FunctionMessageParam
+            | params.AssistantMessageParam
+            | ChatCompletionMessage
+            | ReplyDump[ChatCompletionMessage]
+        ],
+        frequency_penalty: float | None | Unset = UNSET,
+        logit_bias: LogitBias | None | Unset | Mapping[str, float] = UNSET,
+        max_tokens: int | Unset = UNSET,
+        presence_penalty: float | None | Unset = UNSET,
+        top_p: float | Unset = UNSET,
+        temperature: float | Unset = UNSET,
+        stop: Sequence[str] | None | str | Unset = UNSET,
+        tools: Iterable[ChatCompletionTool | params.ChatCompletionToolParam] | Unset = UNSET,
+        tool_choice: NamedToolChoice | ToolChoiceMode | Unset | params.NamedToolChoiceParam = UNSET,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | None | Unset = UNSET,
+        max_retries: int | Unset = UNSET,
+        deadline: float | None = None,
+    ) -> AsyncChatCompletionStreamManager:
+        """Continue a conversation with the gemini-pro model.
+
+        Streamed, as events: in a ``with`` block (``async with`` for AsyncAIMLAPI), a
+        ChatCompletionStream of ``chunk``, ``content.delta``, ``content.done``, ``refusal.*`` and
+        ``tool_calls.function.arguments.delta`` / ``.done`` events; ``get_final_completion()``,
+        ``until_done()``, ``current_completion_snapshot``, ``close()``. The keywords are checked now;
+        the request is sent on entering the block (a non-2xx answer raises there).
+
+        The functional form is ``create_chat_completion.sync(client=..., body=ChatCompletionRequest(...))``.
+
+        Args:
+            model: Which model answers.
+            messages: The conversation so far, oldest first. Each entry is one of five message kinds,
+                told apart by its role.
+            frequency_penalty: Positive values make the model less likely to repeat tokens in proportion
+                to how often they already appeared.
+            logit_bias: Per-token adjustments to the likelihood of being chosen, keyed by token id.
+            max_tokens: Upper bound on the number of tokens generated for the reply. The server uses 512
+                when it is not set.
+            presence_penalty: Positive values nudge the model towards new topics by penalising tokens
+                that already appeared at all.
+            top_p: Nucleus sampling: only tokens within this cumulative probability mass are considered.
+            temperature: Sampling temperature; higher values give more varied replies, lower values more
+                focused ones.
+            stop: Text (or up to several texts) at which generation stops; the stop text is not included
+                in the reply.
+            tools: Functions the model may ask to call.
+            tool_choice: Whether and which tool the model must call: none, auto, required, or one named
+                function.
+            extra_headers: Headers added to this call only.
+            extra_query: Query parameters added to this call.
+            extra_body: JSON fields merged into the body (they win over the keywords), for fields the
+                spec does not declare yet; sent without checks.
+            timeout: Seconds (or an httpx.Timeout) for this call instead of the client's.
+            max_retries: Retries for this call instead of the client's.
+            deadline: Seconds for the whole call, retries and stream included (DeadlineExceededError).
+
+        Raises:
+            RequestValidationError: a keyword's value does not fit the spec (nothing is sent); a
+                ValidationError and a BadRequestError.
+            APIStatusError: a non-2xx answer after the retries (a subclass per status).
+            APIConnectionError: no answer (APITimeoutError, DeadlineExceededError).
+            APIResponseValidationError: an answer that does not fit the spec.
+        """
+
+        body = as_model(
+            as_json_fields(
+                {
+                    "model": model,
+                    "messages": messages,
+                    "frequency_penalty": frequency_penalty,
+                    "logit_bias": logit_bias,
+                    "max_tokens": max_tokens,
+                    "presence_penalty": presence_penalty,
+                    "top_p": top_p,
+                    "temperature": temperature,
+                    "stop": stop,
+                    "tools": tools,
+                    "tool_choice": tool_choice,
+                },
+                Unset,
+            ),
+            ChatCompletionRequest,
+        )
+        kwargs = with_extras(
+            _chat_completions_create_chat_completion._get_kwargs(body=body), extra_query, extra_body
+        )
+        kwargs["json"]["stream"] = True
+
+        http = self._client.get_async_httpx_client()
+        options = self._client._request_options(http, timeout, max_retries, extra_headers, deadline)
+        return AsyncChatCompletionStreamManager(
+            lambda: aconnect_stream(
+                http, kwargs, options, ChatCompletionChunk.from_dict, "ChatCompletionChunk"
+            )
+        )
 
 
 class Chat(SyncAPIResource):

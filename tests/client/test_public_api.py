@@ -12,6 +12,23 @@ from aimlapi_gemini import errors
 from aimlapi_gemini.api.chat_completions import create_chat_completion
 
 PUBLIC = [
+    "AsyncChatCompletionStream",
+    "AsyncChatCompletionStreamManager",
+    "AsyncStreamedResponse",
+    "AsyncStreamedResponseManager",
+    "ChatCompletionSnapshot",
+    "ChatCompletionStream",
+    "ChatCompletionStreamEvent",
+    "ChatCompletionStreamManager",
+    "ChunkEvent",
+    "ContentDeltaEvent",
+    "ContentDoneEvent",
+    "FunctionToolCallArgumentsDeltaEvent",
+    "FunctionToolCallArgumentsDoneEvent",
+    "RefusalDeltaEvent",
+    "RefusalDoneEvent",
+    "StreamedResponse",
+    "StreamedResponseManager",
     "AIMLAPI",
     "APIConnectionError",
     "APIError",

@@ -24,6 +24,8 @@ PRINTS = {
     # The tool's result goes back and the model answers in words: not None, not the tool call.
     "Conversations and tools": r"(?!None\n).+\n",
     "Streams and helpers": r".*Tell me about the sea\..*\nstop \d+\n",
+    # The text as its pieces came, then the final completion's text is the snapshot's.
+    "Stream events": r".*Tell me about the sea\..*\nTrue\n",
     "Errors": r"invalid: temperature .*2.*\n401 \S+ .*\n",
     "Per-call options, timeouts and retries": r".+\n20[01] \S+ \d+\n",
     "Many concurrent calls: aiohttp": r"20 .*Question 0\?.*\n",

@@ -580,3 +580,39 @@ def test_a_nullable_free_form_field_takes_a_mapping_and_one_beside_a_string_does
     assert template_plan.free_form_model(_union(bias, _Member("string_property.py.jinja", "str"))) == ""
     assert template_plan.free_form_model(bias) == "LogitBias"
     assert template_plan.free_form_model(_Member("list_property.py.jinja")) == ""
+
+
+def test_an_operation_that_streams_its_completion_gets_the_stream_helper() -> None:
+    assert plan.operation_plan(_operation(), NO_REPLAYS).helper == "stream"
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"chunk": None}, {"success_types": ("Other",), "success_imports": ()}],
+    ids=["does-not-stream", "answers-another-model"],
+)
+def test_an_operation_that_does_not_stream_its_completion_gets_no_stream_helper(
+    changes: dict[str, Any],
+) -> None:
+    assert plan.operation_plan(_operation(**changes), NO_REPLAYS).helper == ""
+
+
+def test_two_stream_helpers_in_one_resource_cannot_be_arranged() -> None:
+    decided = plan.operation_plan(_operation(), NO_REPLAYS)
+    other = dataclasses.replace(decided, name="create_other")
+    with pytest.raises(
+        GenerationError, match=r"create_other: create_chat already has ChatCompletions's stream\(\)$"
+    ):
+        plan.resource_plan([("ChatCompletions.create", decided), ("ChatCompletions.other", other)])
+    # In two resources, each has its own.
+    assert plan.resource_plan([("ChatCompletions.create", decided), ("Completions.create", other)])
+
+
+def test_an_operation_named_like_the_stream_helper_beside_it_cannot_be_arranged() -> None:
+    decided = plan.operation_plan(_operation(), NO_REPLAYS)
+    named = plan.operation_plan(_operation(name="stream_chat", chunk=None), NO_REPLAYS)
+    with pytest.raises(
+        GenerationError, match=r"ChatCompletions\.stream is the stream helper of create_chat$"
+    ):
+        plan.resource_plan([("ChatCompletions.create", decided), ("ChatCompletions.stream", named)])
+    assert plan.resource_plan([("ChatCompletions.create", decided), ("Other.stream", named)])

@@ -19,7 +19,7 @@ from contract_kit.strategies import component_values, request_bodies
 from contract_kit.target import Target
 from hypothesis import HealthCheck, given, settings
 
-from aimlapi_gemini import AuthenticatedClient
+from aimlapi_gemini import AuthenticatedClient, ValidationError
 from aimlapi_gemini.api.chat_completions import create_chat_completion
 from aimlapi_gemini.models import (
     ChatCompletion,
@@ -28,6 +28,7 @@ from aimlapi_gemini.models import (
     ErrorResponse,
 )
 from aimlapi_gemini.testing._server.validation import schema_errors
+from aimlapi_gemini.types import UNSET
 
 ROUND_TRIP = settings(
     max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
@@ -191,10 +192,26 @@ def test_a_tool_call_reply_goes_back_into_the_conversation_unchanged(
     assert json.loads(wire.bodies[-1])["messages"][-1] == message.to_dict()
 
 
+def test_a_chunk_choice_with_an_empty_delta_is_valid_and_parses() -> None:
+    # What ends a choice in real streams: {} when nothing is new (the overlay's reason).
+    chunk = {
+        "id": "c",
+        "object": "chat.completion.chunk",
+        "created": 1,
+        "model": "google/gemini-pro",
+        "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+    }
+    assert_valid("ChatCompletionChunk", chunk)
+    parsed = ChatCompletionChunk.from_dict(chunk)
+    assert parsed.choices[0].delta.content is UNSET
+    assert parsed.choices[0].finish_reason == "stop"
+    assert parsed.to_dict() == chunk
+
+
 @pytest.mark.parametrize(
     "choice", [{"index": 0}, {"index": 0, "delta": None}], ids=["no-delta", "null-delta"]
 )
-def test_a_chunk_choice_without_a_delta_is_valid_and_parses(choice: dict[str, Any]) -> None:
+def test_a_chunk_choice_without_a_delta_is_invalid_and_refused(choice: dict[str, Any]) -> None:
     chunk = {
         "id": "c",
         "object": "chat.completion.chunk",
@@ -202,11 +219,9 @@ def test_a_chunk_choice_without_a_delta_is_valid_and_parses(choice: dict[str, An
         "model": "google/gemini-pro",
         "choices": [{**choice, "finish_reason": "stop"}],
     }
-    assert_valid("ChatCompletionChunk", chunk)
-    parsed = ChatCompletionChunk.from_dict(chunk)
-    assert not parsed.choices[0].delta
-    assert parsed.choices[0].finish_reason == "stop"
-    assert parsed.to_dict() == chunk
+    assert schema_errors("#/components/schemas/ChatCompletionChunk", chunk)
+    with pytest.raises(ValidationError, match=r"choices\[0\]"):
+        ChatCompletionChunk.from_dict(chunk)
 
 
 @pytest.mark.parametrize("delta", ["text", 5, []])

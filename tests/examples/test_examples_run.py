@@ -58,6 +58,20 @@ def test_stream_prints_the_text_as_it_comes_and_the_final_finish_reason(api: Exa
     assert request.to_dict()["stream_options"] == {"include_usage": True}
 
 
+def test_stream_events_print_the_text_its_length_and_the_finish_reason(api: ExampleAPI) -> None:
+    if left_out("09_stream_events"):
+        return
+    api.mock.reply(text="A tall white tower. Its lamp turns all night.", finish_reason="stop")
+
+    lines = api.run_ok("09_stream_events")
+
+    text = "A tall white tower. Its lamp turns all night."
+    assert lines == [text, f"({len(text)} characters)", "finish_reason: stop"]
+    [request] = api.requests
+    assert request.stream is True
+    assert request.to_dict()["max_tokens"] == 200
+
+
 def test_tool_call_round_trip_sends_the_tool_result_back_to_the_server(api: ExampleAPI) -> None:
     if left_out("03_tool_call"):
         return
@@ -217,4 +231,4 @@ def test_resumable_jsonl_run_sends_only_the_ids_a_killed_run_left(api: ExampleAP
 def test_every_example_is_run_here() -> None:
     tested = set(re.findall(r'"(\d\d_\w+)"', Path(__file__).read_text(encoding="utf-8")))
     assert tested == {path.stem for path in example_paths()}
-    assert len(tested) == 8
+    assert len(tested) == 9

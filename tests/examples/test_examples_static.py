@@ -19,9 +19,9 @@ from npm_tools import pyright_command
 from typecheck_targets import example_targets
 
 
-def test_there_are_eight_examples_each_with_an_sdk_twin() -> None:
+def test_there_are_nine_examples_each_with_an_sdk_twin() -> None:
     names = [path.name for path in example_paths()]
-    assert [name[:3] for name in names] == [f"{n:02}_" for n in range(1, 9)]
+    assert [name[:3] for name in names] == [f"{n:02}_" for n in range(1, 10)]
     assert sorted(path.name for path in SDK_DIR.glob("*.py")) == names
 
 

@@ -28,8 +28,7 @@ class ChatCompletionChunkChoice(DumpableModel):
 
     Attributes:
         index (int): Which choice this continues.
-        delta (ChoiceDelta | None | Unset): What the choice adds; the vendor's chunk schema lets it be null or absent
-            (e.g. in a chunk that only ends the choice).
+        delta (ChoiceDelta): The new part of the message; role only in the first chunk, and possibly empty in the last.
         finish_reason (FinishReason | None | Unset): Null until the choice's last chunk, which says why generation
             ended.
         logprobs (ChoiceLogprobs | None | Unset):
@@ -37,9 +36,8 @@ class ChatCompletionChunkChoice(DumpableModel):
 
     index: int
     """ Which choice this continues. """
-    delta: ChoiceDelta | None | Unset = UNSET
-    """ What the choice adds; the vendor's chunk schema lets it be null or absent (e.g. in a chunk that only ends
-    the choice). """
+    delta: ChoiceDelta
+    """ The new part of the message; role only in the first chunk, and possibly empty in the last. """
     finish_reason: FinishReason | None | Unset = UNSET
     """ Null until the choice's last chunk, which says why generation ended. """
     logprobs: ChoiceLogprobs | None | Unset = UNSET
@@ -68,13 +66,7 @@ class ChatCompletionChunkChoice(DumpableModel):
     def to_dict(self) -> dict[str, Any]:
         index = self.index
 
-        delta: dict[str, Any] | None | Unset
-        if isinstance(self.delta, Unset):
-            delta = UNSET
-        elif isinstance(self.delta, ChoiceDelta):
-            delta = self.delta.to_dict()
-        else:
-            delta = self.delta
+        delta = self.delta.to_dict()
 
         finish_reason: None | str | Unset
         if isinstance(self.finish_reason, Unset):
@@ -95,9 +87,8 @@ class ChatCompletionChunkChoice(DumpableModel):
         field_dict: dict[str, Any] = {
             **self.additional_properties,
             "index": index,
+            "delta": delta,
         }
-        if delta is not UNSET:
-            field_dict["delta"] = delta
         if finish_reason is not UNSET:
             field_dict["finish_reason"] = finish_reason
         if logprobs is not UNSET:
@@ -117,17 +108,14 @@ class ChatCompletionChunkChoice(DumpableModel):
         if type(index) is not int:
             index = _v.integer(index, "index")
 
-        delta = src_dict.get("delta", UNSET)
-        if delta is UNSET or delta is None:
-            pass
-        elif type(delta) is dict:
-            try:
-                delta = ChoiceDelta.from_dict(delta)
-            except ValidationError as _e:
-                raise _v.at(_e, "delta", delta) from None
-
-        else:
-            delta = _v.union(delta, "delta", ("null", "object"))
+        try:
+            delta = src_dict["delta"]
+        except KeyError:
+            delta = MISSING
+        try:
+            delta = ChoiceDelta.from_dict(delta)
+        except ValidationError as _e:
+            raise _v.at(_e, "delta", delta) from None
 
         finish_reason = src_dict.get("finish_reason", UNSET)
         if finish_reason is UNSET or finish_reason is None:
@@ -161,7 +149,7 @@ class ChatCompletionChunkChoice(DumpableModel):
             logprobs = _v.union(logprobs, "logprobs", ("null", "object"))
 
         chat_completion_chunk_choice = cls(index, delta, finish_reason, logprobs)
-        if len(src_dict) > 1 + (delta is not UNSET) + (finish_reason is not UNSET) + (logprobs is not UNSET):
+        if len(src_dict) > 2 + (finish_reason is not UNSET) + (logprobs is not UNSET):
             extra = {
                 key: value
                 for key, value in src_dict.items()

@@ -21,6 +21,8 @@ from .streams import NO_CHUNK, NO_EVENT, ModelName, stream_chunk
 from .surface import (
     REPLY_DUMP,
     REPLY_DUMP_IMPORT,
+    STREAM_HELPER,
+    STREAM_HELPER_COMPLETION,
     SURFACE_KEYWORDS,
     HeldModel,
     Keyword,
@@ -30,15 +32,21 @@ from .surface import (
     ParameterFacts,
     ResourcePlan,
     accepted_types,
+    check_helpers,
     check_operation_shape,
     keyword_annotation,
     module_imports,
     operation_plan,
     resource_plan,
+    stream_helper,
 )
 from .unions import Discriminator, ModelFacts, discriminator, required_literals
 
 __all__ = [
+    "STREAM_HELPER",
+    "STREAM_HELPER_COMPLETION",
+    "check_helpers",
+    "stream_helper",
     "FORMAT_CHECKS",
     "format_check",
     "BodyUse",

@@ -170,6 +170,21 @@ class OperationPlan:
     imports: tuple[str, ...]
     """The import lines it needs (its types, replies, body, chunk)."""
     module_import: str
+    helper: str = ""
+    """The stream helper's method name (``stream``: events, ``get_final_completion()``) when the
+    operation streams chunks the runtime joins into its completion model, else ``""``."""
+
+
+# The stream helper (the runtime's _chat_stream) joins chunks into this model (_accumulate), so
+# only an operation that answers it gets the helper, as a method of this name.
+STREAM_HELPER = "stream"
+STREAM_HELPER_COMPLETION = "ChatCompletion"
+
+
+def stream_helper(chunk: ModelName | None, success_types: Sequence[str]) -> str:
+    """The helper method's name for an operation, or ``""`` when it gets none: it must stream, and
+    answer the completion the helper joins its chunks into."""
+    return STREAM_HELPER if chunk and STREAM_HELPER_COMPLETION in success_types else ""
 
 
 def operation_plan(facts: OperationFacts, replays_of: Replays) -> OperationPlan:
@@ -214,6 +229,7 @@ def operation_plan(facts: OperationFacts, replays_of: Replays) -> OperationPlan:
         stream_doc=flags[0].description if flags else "",
         imports=tuple(imports),
         module_import=f"from .api.{facts.tag} import {facts.name} as {module}",
+        helper=stream_helper(facts.chunk, facts.success_types),
     )
 
 
@@ -234,8 +250,29 @@ class ResourcePlan:
     imports: tuple[str, ...]
 
 
+def check_helpers(operations: Sequence[tuple[str, OperationPlan]]) -> None:
+    """A resource's stream helper is a method beside its operations: one per resource, and no
+    operation of that resource may have the helper's name."""
+    helpers: dict[str, str] = {}
+    for place, operation in operations:
+        if operation.helper:
+            resource = place.rpartition(".")[0]
+            if resource in helpers:
+                raise _cannot_arrange(
+                    operation.name, f"{helpers[resource]} already has {resource}'s {operation.helper}()"
+                )
+            helpers[resource] = operation.name
+    for place, operation in operations:
+        resource, _, method = place.rpartition(".")
+        if resource in helpers and method == STREAM_HELPER:
+            raise _cannot_arrange(
+                operation.name, f"{resource}.{method} is the stream helper of {helpers[resource]}"
+            )
+
+
 def resource_plan(operations: Sequence[tuple[str, OperationPlan]]) -> ResourcePlan:
     """The plans of the surface's methods, keyed by their place, with the module's imports."""
+    check_helpers(operations)
     return ResourcePlan(
         operations=dict(operations),
         modules=tuple(sorted({operation.module_import for _, operation in operations})),

@@ -14,9 +14,16 @@ from typing import Any
 
 import httpx
 
-from aimlapi_gemini.models import ChatCompletion
+from aimlapi_gemini.models import ChatCompletion, ChoiceLogprobs, CompletionUsage
 from aimlapi_gemini.types import Unset
 
+from ._chat_stream_events import (
+    ChatCompletionSnapshot,
+    ChoiceSnapshot,
+    FunctionSnapshot,
+    MessageSnapshot,
+    ToolCallSnapshot,
+)
 from ._exceptions import PARSE_ERRORS
 from ._response import validation_error
 
@@ -60,6 +67,10 @@ class _ToolCall:
         if self.name is not None:
             call["function"]["name"] = self.name
         return call
+
+    def snapshot(self, index: int) -> ToolCallSnapshot:
+        function = FunctionSnapshot(name=self.name, arguments="".join(self.arguments))
+        return ToolCallSnapshot(index=index, id=self.id, type=self.type or "function", function=function)
 
 
 class _Choice:
@@ -127,6 +138,19 @@ class _Choice:
             choice["logprobs"] = self.logprobs
         return choice
 
+    def snapshot(self, index: int) -> ChoiceSnapshot:
+        calls = self.tool_calls
+        message = MessageSnapshot(
+            role=self.role if self.role is not None else "assistant",
+            content=None if self.content is None else "".join(self.content),
+            refusal=None if self.refusal is None else "".join(self.refusal),
+            tool_calls=[calls[i].snapshot(i) for i in sorted(calls)] if calls else None,
+        )
+        logprobs = None if self.logprobs is None else ChoiceLogprobs.from_dict(self.logprobs)
+        return ChoiceSnapshot(
+            index=index, message=message, finish_reason=self.finish_reason, logprobs=logprobs
+        )
+
 
 class CompletionAccumulator:
     """Feed it every chunk in order (``add``); ``snapshot()`` is the completion so far, as a dict."""
@@ -137,6 +161,7 @@ class CompletionAccumulator:
         self._envelope: dict[str, Any] | None = None
         self._choices: dict[int, _Choice] = {}
         self._usage: dict[str, Any] | None = None
+        self._usage_model: CompletionUsage | None = None
 
     def add(self, chunk: Any) -> None:
         self.chunks += 1
@@ -150,6 +175,7 @@ class CompletionAccumulator:
         if _given(chunk.system_fingerprint):
             self._envelope["system_fingerprint"] = chunk.system_fingerprint
         if _given(chunk.usage):
+            self._usage_model = chunk.usage
             self._usage = chunk.usage.to_dict()
         choices = self._choices
         for choice in chunk.choices:
@@ -170,6 +196,20 @@ class CompletionAccumulator:
         if self._usage is not None:
             completion["usage"] = self._usage
         return completion
+
+    def typed_snapshot(self) -> ChatCompletionSnapshot | None:
+        """``snapshot()`` as typed objects (the stream events'); None before the first chunk."""
+        envelope = self._envelope
+        if envelope is None:
+            return None
+        return ChatCompletionSnapshot(
+            id=envelope["id"],
+            created=envelope["created"],
+            model=envelope["model"],
+            choices=[self._choices[i].snapshot(i) for i in sorted(self._choices)],
+            usage=self._usage_model,
+            system_fingerprint=envelope.get("system_fingerprint"),
+        )
 
     def text(self, index: int = 0) -> str | None:
         """The content of one choice so far (None when it has none)."""
