@@ -39,7 +39,8 @@ def prism_mock() -> Iterator[str]:
                     break
                 except OSError:
                     log.seek(0)
-                    assert process.poll() is None and time.monotonic() < deadline, log.read().decode()
+                    assert process.poll() is None, log.read().decode()
+                    assert time.monotonic() < deadline, log.read().decode()
                     time.sleep(0.1)
             yield f"http://127.0.0.1:{port}"
         finally:
