@@ -1,5 +1,5 @@
 """Prism's mock (`prism mock generated/openapi.json`, its static mode, the default) serves this
-spec's streams: the stream media type's `example` is a whole stream, so the mock sends it rather
+spec's streams: the stream media type's `examples` hold a whole stream, so the mock sends it rather
 than generating from the schema's `anyOf` (it picked the event-object branch half the time, which
 it cannot send as text: its own 500, and otherwise a string that matched the pattern with no
 chunks). The generated client reads the chunks from it, and Prism finds nothing wrong with it."""
