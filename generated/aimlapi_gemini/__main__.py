@@ -18,25 +18,38 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from aimlapi_gemini import _batch_cli
-from aimlapi_gemini._cli_args import EXIT_USAGE, finite, whole_number
-from aimlapi_gemini._cli_args import Parser as _Parser
-from aimlapi_gemini._cli_args import base_url as _base_url
-from aimlapi_gemini._cli_args import seconds as _seconds
-from aimlapi_gemini._cli_args import text as _text
-from aimlapi_gemini._config import api_key_from_env
-from aimlapi_gemini._spec_facts import MODEL_IDS
-from aimlapi_gemini._validation import ValidationError
-from aimlapi_gemini._version import __version__
-from aimlapi_gemini.api.chat_completions import create_chat_completion
-from aimlapi_gemini.client import AuthenticatedClient
-from aimlapi_gemini.errors import AimlApiError
-from aimlapi_gemini.models.chat_completion import ChatCompletion
-from aimlapi_gemini.models.chat_completion_request import ChatCompletionRequest
-
 PROG = "aimlapi-gemini"
-EXIT_API_ERROR = 1
 EXIT_INTERRUPTED = 130
+
+
+def _interrupted() -> int:
+    print(f"{PROG}: interrupted", file=sys.stderr)
+    return EXIT_INTERRUPTED
+
+
+# A Ctrl-C while the program starts is one line too, not a traceback: from these imports on (the
+# `aimlapi-gemini` script imports this module before it calls main()). The package's own import
+# comes before any code of this module runs, so it cannot be covered here.
+try:
+    from aimlapi_gemini import _batch_cli
+    from aimlapi_gemini._cli_args import EXIT_USAGE, finite, whole_number
+    from aimlapi_gemini._cli_args import Parser as _Parser
+    from aimlapi_gemini._cli_args import base_url as _base_url
+    from aimlapi_gemini._cli_args import seconds as _seconds
+    from aimlapi_gemini._cli_args import text as _text
+    from aimlapi_gemini._config import api_key_from_env
+    from aimlapi_gemini._spec_facts import MODEL_IDS
+    from aimlapi_gemini._validation import ValidationError
+    from aimlapi_gemini._version import __version__
+    from aimlapi_gemini.api.chat_completions import create_chat_completion
+    from aimlapi_gemini.client import AuthenticatedClient
+    from aimlapi_gemini.errors import AimlApiError
+    from aimlapi_gemini.models.chat_completion import ChatCompletion
+    from aimlapi_gemini.models.chat_completion_request import ChatCompletionRequest
+except KeyboardInterrupt:
+    sys.exit(_interrupted())
+
+EXIT_API_ERROR = 1
 STDIN_PROMPT = "-"
 # A model id to send when none is given and the spec names none.
 FALLBACK_MODEL = "gemini-pro"
@@ -212,16 +225,15 @@ def _silence_stdout() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
     try:
+        args = _parser().parse_args(argv)
         return _batch_cli.run(args) if args.command == "batch" else _run(args)
     except BrokenPipeError:
         _silence_stdout()
         print(f"{PROG}: stopped: the reader of standard output went away (broken pipe)", file=sys.stderr)
         return EXIT_API_ERROR
     except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return _interrupted()
 
 
 if __name__ == "__main__":

@@ -23,7 +23,8 @@ Three limits, all shared by every request of one run (retries included):
   requests that were in flight together) counts as one signal, not as many halvings.
 
 Waiters queue on one FIFO lock, so the limits are granted in arrival order; with room to spare a
-start takes no lock at all.
+start takes no lock at all. A wait ends at once when the run stops (``acquire``'s ``stop``): a
+retry waiting a minute for ``rpm`` must not hold up a Ctrl-C.
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ from collections import deque
 from collections.abc import Callable
 
 from attrs import define, field
+
+
+class Stopped(Exception):
+    """``acquire``'s ``stop`` was set before the start was granted: nothing was taken."""
 
 
 @define(eq=False)
@@ -128,23 +133,40 @@ class RateLimiter:
             self._pending_tokens += tokens
         return Permit(started_at=now, tokens=tokens)
 
-    async def acquire(self, tokens: float = 0.0) -> Permit:
-        """Wait until a request estimated at ``tokens`` may start, and count it as started."""
+    async def acquire(self, tokens: float = 0.0, *, stop: asyncio.Event | None = None) -> Permit:
+        """Wait until a request estimated at ``tokens`` may start, and count it as started.
+        Raises ``Stopped`` as soon as ``stop`` is set while it waits."""
         if not self._gate.locked() and self.in_flight < self.slots:
             now = self.clock()
             if self._wait(now, tokens) == 0:
                 return self._take(now, tokens)
         async with self._gate:
             while True:
+                if stop is not None and stop.is_set():
+                    raise Stopped
                 now = self.clock()
                 wait = self._wait(now, tokens)
                 if self.in_flight >= self.slots or wait == float("inf"):
                     self._released.clear()
-                    await self._released.wait()
+                    await self._pause(None, stop)
                 elif wait > 0:
-                    await asyncio.sleep(wait)
+                    await self._pause(wait, stop)
                 else:
                     return self._take(now, tokens)
+
+    async def _pause(self, seconds: float | None, stop: asyncio.Event | None) -> None:
+        """``seconds``, or until a release when None; either way no longer than until ``stop``."""
+        if stop is None:
+            await (self._released.wait() if seconds is None else asyncio.sleep(seconds))
+            return
+        waits = [asyncio.ensure_future(stop.wait())]
+        if seconds is None:
+            waits.append(asyncio.ensure_future(self._released.wait()))
+        try:
+            await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiting in waits:
+                waiting.cancel()
 
     def release(self, permit: Permit, *, used_tokens: float | None = None) -> None:
         """The request is over (its reply or failure is here): from now its window runs.

@@ -128,6 +128,37 @@ def test_ctrl_c_finishes_the_lines_in_flight_and_leaves_a_consistent_file(
     assert Counter(ids_of(target)) == Counter(ids)
 
 
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_sigterm_and_sighup_stop_the_run_as_ctrl_c_does(
+    tmp_path: Path, make_server: ServerFactory, signum: signal.Signals, code: int
+) -> None:
+    server = make_server(delay=0.3)
+    ids = write_input(tmp_path / "in.jsonl", 60)
+    target = tmp_path / "out.jsonl"
+    process = subprocess.Popen(
+        batch_command(tmp_path / "in.jsonl", target, "--concurrency", "4"),
+        env=cli_env(server.base_url),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    wait_for_lines(target, 4, process)
+    process.send_signal(signum)
+    _out, err = process.communicate(timeout=30)
+    # Not killed outright (-signum): the grace period, the summary, 128 + the signal's number.
+    assert process.returncode == code, err
+    assert "batch interrupted" in err
+    assert "Traceback" not in err
+    written = ids_of(target)
+    # Every request the server got was answered and kept (none paid for and dropped).
+    assert len(written) == len(set(written)) == len(server.arrivals) < 60
+    resumed = run_cli(
+        server.base_url, "batch", str(tmp_path / "in.jsonl"), "-o", str(target), "--concurrency", "16"
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert Counter(ids_of(target)) == Counter(ids)
+
+
 def test_ctrl_c_past_the_grace_period_cancels_the_lines_in_flight(
     tmp_path: Path, make_server: ServerFactory
 ) -> None:

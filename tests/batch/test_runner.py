@@ -321,6 +321,60 @@ def test_a_stop_cancels_at_once_the_lines_still_waiting_for_the_limiter(
     assert took < 5
 
 
+def test_a_stop_ends_at_once_the_retries_waiting_for_the_limiter(
+    tmp_path: Path, make_server: ServerFactory
+) -> None:
+    server = make_server()
+    write_input(tmp_path / "in.jsonl", 2)
+    target = tmp_path / "out.jsonl"
+    # Both first attempts are answered 503; their retries then wait for the rpm window (30 s).
+    faults = {"X-Fault": "status=503", "X-Fault-Id": "first-two", "X-Fault-Times": "2"}
+
+    async def go() -> tuple[BatchSummary, float]:
+        stop = asyncio.Event()
+        run = asyncio.create_task(
+            arun_batch(
+                tmp_path / "in.jsonl",
+                target,
+                client=client_for(server, **faults),
+                backoff=FAST,
+                concurrency=2,
+                rpm=2,
+                window=30,
+                grace=20,
+                stop=stop,
+            )
+        )
+        while len(server.arrivals) < 2:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.3)  # past the backoff: both retries are queued at the limiter
+        stopped = time.monotonic()
+        stop.set()
+        summary = await run
+        return summary, time.monotonic() - stopped
+
+    summary, took = asyncio.run(go())
+    # In flight, so not cancelled at once, but nothing is sent for them any more: they end at
+    # the stop rather than after the grace period (20 s) or the window (30 s).
+    assert (summary.retries, summary.unfinished, summary.interrupted) == (2, 2, True)
+    assert len(server.arrivals) == 2
+    assert not target.read_bytes()
+    assert took < 5
+
+
+def test_without_a_stop_the_retries_waiting_for_the_limiter_are_sent(
+    tmp_path: Path, make_server: ServerFactory
+) -> None:
+    server = make_server()
+    write_input(tmp_path / "in.jsonl", 2)
+    faults = {"X-Fault": "status=503", "X-Fault-Id": "first-two", "X-Fault-Times": "2"}
+    options: dict[str, Any] = {"concurrency": 2, "rpm": 2, "window": 0.5, "headers": faults}
+    summary = run(server, tmp_path / "in.jsonl", tmp_path / "out.jsonl", **options)
+    assert (summary.retries, summary.succeeded, summary.unfinished) == (2, 2, 0)
+    assert len(server.arrivals) == 4
+    assert server.arrivals[2] - server.arrivals[0] >= 0.5  # they did wait for the window
+
+
 def test_invalid_lines_are_reported_with_line_numbers_and_never_sent(
     tmp_path: Path, make_server: ServerFactory
 ) -> None:

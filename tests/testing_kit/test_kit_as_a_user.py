@@ -332,3 +332,28 @@ def test_the_async_aimlapi_client_gets_scripted_replies(aimlapi_mock: MockAPI) -
             return completion.choices[0].message.content
 
     assert asyncio.run(ask()) == "Async hello."
+
+
+def test_a_lone_surrogate_sent_through_the_mock_is_a_400_naming_it() -> None:
+    # What json.dumps writes for such text: valid JSON; before, a raw UnicodeEncodeError here.
+    raw = b'{"model": "gemini-pro", "messages": [{"role": "user", "content": "a\\ud800b"}]}'
+    with MockAPI() as mock, httpx.Client(transport=mock.transport, base_url="http://mock") as http:
+        response = http.post(
+            PATH,
+            content=raw,
+            headers={"Authorization": "Bearer test-key", "content-type": "application/json"},
+        )
+    assert response.status_code == 400
+    assert "messages[0].content: holds a lone surrogate (U+D800" in response.json()["message"]
+
+
+def test_a_surrogate_pair_sent_through_the_mock_is_served() -> None:
+    raw = b'{"model": "gemini-pro", "messages": [{"role": "user", "content": "\\ud83d\\ude00"}]}'
+    with MockAPI() as mock, httpx.Client(transport=mock.transport, base_url="http://mock") as http:
+        response = http.post(
+            PATH,
+            content=raw,
+            headers={"Authorization": "Bearer test-key", "content-type": "application/json"},
+        )
+    assert response.status_code == 200
+    assert response.json()["choices"][0]["message"]["role"] == "assistant"

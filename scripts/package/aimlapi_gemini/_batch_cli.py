@@ -6,7 +6,8 @@ option, no input file, an output file that is not a batch output, an invalid lin
 ``--strict``, no usable key or base URL, another run holding the output, or a run stopped
 because every line would get the same answer: a 401/403, a Retry-After over 120 s, a server no
 attempt could connect to); 130 interrupted (Ctrl-C: the lines in flight were
-finished within ``--grace`` and the file is consistent; run again to go on).
+finished within ``--grace`` and the file is consistent; run again to go on); 143 and 129 the
+same after a SIGTERM or a SIGHUP (128 plus the signal's number, as a shell reports it).
 
 Invalid lines are reported on stderr as ``INPUT:LINE: reason``. The progress bar is drawn only when
 stdout and stderr are terminals; the summary line goes to stderr in every case.
@@ -98,7 +99,8 @@ def add_parser(commands: Any) -> None:
         metavar="SECONDS",
         type=seconds,
         default=30.0,
-        help="on Ctrl-C, seconds to let the lines in flight finish (default %(default)g)",
+        help="on Ctrl-C (or SIGTERM, SIGHUP), seconds to let the lines in flight finish "
+        "(default %(default)g)",
     )
     batch.add_argument("--fsync", action="store_true", help="fsync the output after every line")
     batch.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
@@ -106,6 +108,15 @@ def add_parser(commands: Any) -> None:
 
 def _say(message: str) -> None:
     print(f"{PROG}: {message}", file=sys.stderr, flush=True)
+
+
+def _interrupted_code(signal_name: str | None) -> int:
+    """128 plus the number of the signal that stopped the run (130 for Ctrl-C, or no signal)."""
+    import signal
+
+    if signal_name is None or signal_name == "SIGINT":
+        return EXIT_INTERRUPTED
+    return 128 + signal.Signals[signal_name].value
 
 
 def run(args: argparse.Namespace) -> int:
@@ -175,5 +186,5 @@ def run(args: argparse.Namespace) -> int:
         _say(f"error: stopped: {summary.stopped_by}; every other line would fail the same way")
         return EXIT_USAGE
     if summary.interrupted:
-        return EXIT_INTERRUPTED
+        return _interrupted_code(summary.interrupted_by)
     return 0 if summary.ok else EXIT_FAILED_LINES

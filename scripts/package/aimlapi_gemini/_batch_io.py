@@ -287,29 +287,46 @@ def count_lines(path: Path) -> int:
 
 
 class OutputLock:
-    """An exclusive ``flock`` on ``.OUTPUT.lock`` beside the output, held for the whole run, so that
-    two runs never append to one file (each would send the ids the other is sending). A lock file
-    rather than the output itself: compaction replaces the output's inode. The lock file stays
-    (removing it would let a third run lock a new one while the second holds the old); the kernel
-    drops the lock when the process ends, however it ends."""
+    """Exclusive ``flock``s held for the whole run, so that two runs never append to one file (each
+    would send the ids the other is sending), whatever name each reaches it by:
+
+    - on ``.OUTPUT.lock`` beside the output's real path (symlinks resolved): two runs on one name,
+      or through symlinks to it;
+    - on the output file itself (created if need be): two runs through hard links, which share
+      the file but no name. Compaction replaces the file; ``hold`` locks the new one before it
+      takes the output's place, and the old stays locked until the end too.
+
+    The lock file stays (removing it would let a third run lock a new one while the second holds
+    the old); the kernel drops the locks when the process ends, however it ends."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path.with_name(f".{path.name}.lock")
-        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        self.output = path
+        real = Path(os.path.realpath(path))
+        self.path = real.with_name(f".{real.name}.lock")
+        self._fds: list[int] = []
+        self._take(self.path, f"it holds {self.path}")
+        self._take(path, "through another name: a hard link or a symlink to it")
+
+    def _take(self, path: Path, how: str) -> None:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        self._fds.append(fd)
         if sys.platform == "win32":  # no flock: runs there are not kept from each other
             return
         try:
-            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             self.close()
             raise BatchFileError(
-                f"{path}: another batch run is writing to it (it holds {self.path}); wait for it or stop it"
+                f"{self.output}: another batch run is writing to it ({how}); wait for it or stop it"
             ) from None
 
+    def hold(self, path: Path) -> None:
+        """Lock ``path`` too: a file about to replace the output (a new file, so it is free)."""
+        self._take(path, "through another name: a hard link or a symlink to it")
+
     def close(self) -> None:
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
+        while self._fds:
+            os.close(self._fds.pop())
 
     def __enter__(self) -> OutputLock:
         return self
@@ -564,10 +581,12 @@ class OutputWriter:
         self.close()
 
 
-def compact_output(path: Path) -> int:
+def compact_output(path: Path, lock: OutputLock | None = None) -> int:
     """Keep only each custom_id's last line (last wins; an error line without one, the last with
-    its message), replacing the file atomically (a temporary
-    file beside it, fsynced, then ``os.replace``). Returns how many lines were dropped."""
+    its message), replacing the file atomically (a temporary file beside it, fsynced, then
+    ``os.replace``; beside the real file, so a symlink stays a symlink; ``lock`` holds the new file
+    before it replaces the old). Returns how many lines were dropped."""
+    path = Path(os.path.realpath(path))
     last: dict[str, int] = {}
     with path.open("rb") as lines:
         for index, raw in enumerate(lines):
@@ -585,6 +604,8 @@ def compact_output(path: Path) -> int:
                 dropped += 1
         kept.flush()
         os.fsync(kept.fileno())
+    if lock is not None:
+        lock.hold(temporary)
     os.replace(temporary, path)
     _fsync_directory(path.parent)
     return dropped

@@ -63,7 +63,7 @@ from ._exceptions import (
     json_or_none,
     make_status_error,
 )
-from ._rate_limit import Permit, RateLimiter
+from ._rate_limit import Permit, RateLimiter, Stopped
 from ._response import parse_or_none
 
 if TYPE_CHECKING:
@@ -140,6 +140,8 @@ class BatchSummary:
     """Superseded lines removed from the output (``errors_only_retry``: only the last line per id stays)."""
     invalid_lines: list[InvalidLine] = field(factory=list)
     """The first 100 invalid lines."""
+    interrupted_by: str | None = None
+    """The signal ``run_batch`` was stopped by: ``"SIGINT"`` (Ctrl-C), ``"SIGTERM"``, ``"SIGHUP"``."""
 
     @property
     def finished(self) -> int:
@@ -351,7 +353,14 @@ class _LineAttempts:
     """The limiter's grant for the attempt in flight."""
 
     async def before_attempt(self, attempt: int) -> None:
-        self.permit = await self.run.limiter.acquire(self.tokens)
+        # A stop ends a retry's wait at once: one waiting a minute for --rpm must not hold up a
+        # Ctrl-C for the grace period (the next run sends it). A first attempt's wait is cancelled
+        # by _drive instead (it is no line in flight yet).
+        stop = self.run.stop if attempt > 0 else None
+        try:
+            self.permit = await self.run.limiter.acquire(self.tokens, stop=stop)
+        except Stopped:
+            raise _Unfinished from None
         if attempt == 0:
             # From here the line is in flight: a stop lets it finish (within the grace period).
             task = asyncio.current_task()
@@ -534,11 +543,11 @@ async def arun_batch(
         raise TypeError("pass api_key and base_url to the client, or leave client out, not both")
     summary = BatchSummary()
     # A second run on the same output would send the same ids again: it is refused at once.
-    with lock_output(target):
+    with lock_output(target) as lock:
         state = scan_output(target)
         summary.repaired = state.repaired
         if state.superseded:  # left by an --errors-only-retry run that was killed before compacting
-            summary.compacted += compact_output(target)
+            summary.compacted += compact_output(target, lock)
         limiter = RateLimiter(concurrency=concurrency, rpm=rpm, tpm=tpm, window=window)
         stop = stop if stop is not None else asyncio.Event()
         abort = _abort if _abort is not None else asyncio.Event()
@@ -587,7 +596,7 @@ async def arun_batch(
         if errors_only_retry or summary.compacted:
             after = scan_output(target)
             if after.superseded:
-                summary.compacted += compact_output(target)
+                summary.compacted += compact_output(target, lock)
         summary.wall_time = time.monotonic() - started
         if run.strict_failure is not None:
             raise InvalidInputError(source, run.strict_failure)
@@ -672,9 +681,17 @@ class BatchOptions(TypedDict, total=False):
 def run_batch(
     input_path: str | os.PathLike[str], output_path: str | os.PathLike[str], **options: Unpack[BatchOptions]
 ) -> BatchSummary:
-    """``arun_batch`` on a new event loop. In the main thread the first Ctrl-C (SIGINT) stops
-    taking lines and waits ``grace`` seconds for the ones in flight; a second one cancels them."""
+    """``arun_batch`` on a new event loop. In the main thread the first Ctrl-C (SIGINT), SIGTERM
+    or SIGHUP stops taking lines and waits ``grace`` seconds for the ones in flight (so a ``kill``,
+    a closed terminal or a service manager's stop keep the answers paid for, as Ctrl-C does); a
+    second one cancels them. ``BatchSummary.interrupted_by`` names the signal."""
     return asyncio.run(_run_with_signals(input_path, output_path, options))
+
+
+# The signals that stop a run as Ctrl-C does (SIGHUP: not on Windows).
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 
 
 async def _run_with_signals(
@@ -684,24 +701,30 @@ async def _run_with_signals(
     options = {**options, "stop": stop}
     abort = asyncio.Event()
     halted = [False]
+    received: list[int] = []
     loop = asyncio.get_running_loop()
     handled = threading.current_thread() is threading.main_thread()
 
     def interrupted() -> None:
         (abort if stop.is_set() else stop).set()
 
-    def on_sigint(_signum: int, _frame: object) -> None:
+    def on_signal(signum: int, _frame: object) -> None:
         # A Python-level handler runs at once, even while the output is scanned (no event loop
         # turn then): the flag keeps every worker from taking a line; the events follow.
         first = not halted[0]
         halted[0] = True
+        received.append(signum)
         loop.call_soon_threadsafe(interrupted if first or stop.is_set() else abort.set)
 
-    previous: Any = None
+    previous: dict[int, Any] = {}
     if handled:
-        previous = signal.signal(signal.SIGINT, on_sigint)
+        for signum in STOP_SIGNALS:
+            previous[signum] = signal.signal(signum, on_signal)
     try:
-        return await arun_batch(input_path, output_path, _abort=abort, _halted=halted, **options)
+        summary = await arun_batch(input_path, output_path, _abort=abort, _halted=halted, **options)
     finally:
-        if handled:
-            signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if received and summary.interrupted:
+        summary.interrupted_by = signal.Signals(received[0]).name
+    return summary

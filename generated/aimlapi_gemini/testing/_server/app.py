@@ -22,7 +22,7 @@ from .routing import PathRoute
 from .script import ReplyScript
 from .spec import credential_headers, find_operation, request_fields
 from .streaming import USAGE_CHOICES, USAGE_HEADER, StreamCut, reports_usage, sse, stream_body
-from .validation import BodyError, check_request_body
+from .validation import BodyError, check_request_body, check_text
 
 _RECORDED_BODIES = 256
 _RECORDED_BYTES = 32 * 1024 * 1024
@@ -217,6 +217,7 @@ class ReferenceApp:
             raise BodyError("Body validation error: body: expected content-type application/json")
         body = parse_json_limited(limits, raw)
         check_structure(limits, body)
+        check_text(raw, body)
         check_request_body(self.operation.request_schema_ref, body)
         reply_tokens = _header_number(exchange, "X-Reply-Tokens", int)
         if reply_tokens is not None and reply_tokens > limits.max_reply_tokens:

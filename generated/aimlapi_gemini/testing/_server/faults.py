@@ -9,7 +9,10 @@ Headers:
 ``X-Fault-Id: <any string>`` and ``X-Fault-Times: N``
     With both, the fault applies only to the first N requests the server sees carrying
     that X-Fault-Id; later ones are served normally (retry tests: "fail twice, then work").
-    Without X-Fault-Times the fault applies to every request that carries it.
+    Without X-Fault-Times the fault applies to every request that carries it. The server
+    remembers the ``MAX_FAULT_IDS`` ids used last (an id seen again moves to the front; the
+    oldest is forgotten, and counts from 0 if it comes back), each by a digest of fixed size,
+    so the ledger stays under a few MiB whatever ids and how many clients send.
 
 Kinds (applied after routing and authentication):
 
@@ -50,8 +53,10 @@ answered 429 with ``retry-after-ms: <retry_after_ms>``; ``server_errors`` the sh
 
 from __future__ import annotations
 
+import hashlib
 import random
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from http import HTTPStatus
 
@@ -60,6 +65,9 @@ _VALUED = KINDS - {"reset", "truncate"}
 _PARAMS = frozenset({"retry-after", "retry-after-ms", "retry-after-date"})
 _LARGEST = 1e9
 _ERROR_STATUSES = frozenset(status.value for status in HTTPStatus if 400 <= status.value <= 599)
+# The X-Fault-Ids the ledger keeps (least recently used forgotten first): far more than a test
+# suite has going at once, about 1.5 MiB at most.
+MAX_FAULT_IDS = 10_000
 
 
 class FaultHeaderError(ValueError):
@@ -114,11 +122,16 @@ def parse_fault(header: str) -> Fault:
 
 
 class FaultLedger:
-    """Counts requests per X-Fault-Id, so 'fail the first N times' works across retries."""
+    """Counts requests per X-Fault-Id, so 'fail the first N times' works across retries; the
+    ``capacity`` ids used last, each kept as a 16-byte digest (see the module docstring)."""
 
-    def __init__(self) -> None:
-        self._seen: dict[str, int] = {}
+    def __init__(self, capacity: int = MAX_FAULT_IDS) -> None:
+        self.capacity = capacity
+        self._seen: OrderedDict[bytes, int] = OrderedDict()
         self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._seen)
 
     def applies(self, fault_id: str | None, times: str | None) -> bool:
         if times is None:
@@ -126,12 +139,16 @@ class FaultLedger:
         try:
             limit = int(times)
         except ValueError:
-            raise FaultHeaderError(f"X-Fault-Times must be an integer, got {times!r}") from None
+            raise FaultHeaderError(f"X-Fault-Times must be an integer, got {times[:40]!r}") from None
         if fault_id is None:
             raise FaultHeaderError("X-Fault-Times needs an X-Fault-Id to count requests by")
+        key = hashlib.blake2b(fault_id.encode("utf-8", "surrogatepass"), digest_size=16).digest()
         with self._lock:
-            self._seen[fault_id] = self._seen.get(fault_id, 0) + 1
-            return self._seen[fault_id] <= limit
+            seen = self._seen.pop(key, 0) + 1
+            self._seen[key] = seen
+            if len(self._seen) > self.capacity:
+                self._seen.popitem(last=False)
+            return seen <= limit
 
 
 _CHAOS_STATUSES = (500, 502, 503)

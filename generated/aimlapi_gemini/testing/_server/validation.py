@@ -7,18 +7,25 @@ openapi_schema_validator's OAS31Validator (jsonschema's Draft202012Validator plu
 annotation keywords) over a referencing registry holding the whole spec, so `$ref`s resolve
 in place and there is no second copy of any schema. `discriminator` is only an annotation in
 3.1; it is read here to name the failing field of a message, never to decide validity.
+
+The work per body is bounded by its size, not by how many ways it is wrong: an array's items are
+checked up to the first one that fails (jsonschema checks them all, and a union around them
+keeps every branch's errors: 10,000 wrong items cost seconds and 100+ MiB), and at most
+``MAX_ERRORS`` top-level errors are looked at. One field is named either way.
 """
 
 from __future__ import annotations
 
 import functools
 import heapq
+import itertools
 import json
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 # jsonschema ships no type stubs and the project pins none.
-from jsonschema import FormatChecker  # type: ignore[import-untyped]
+from jsonschema import FormatChecker, validators  # type: ignore[import-untyped]
 from jsonschema.exceptions import ValidationError, relevance  # type: ignore[import-untyped]
 from openapi_schema_validator import OAS31Validator, oas31_format_checker
 from referencing import Registry, Resource
@@ -29,6 +36,8 @@ from aimlapi_gemini._uri import is_uri
 from .spec import load_spec
 
 SPEC_URI = "urn:reference-server:openapi"
+# Top-level errors looked at for the one to report (each is bounded by _first_failing_item).
+MAX_ERRORS = 32
 
 
 class BodyError(ValueError):
@@ -47,14 +56,30 @@ def _registry() -> Registry[Any]:
     return registry
 
 
+def _first_failing_item(validator: Any, items: Any, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    """2020-12 ``items``, stopping at the first item that fails (its errors are all yielded)."""
+    if items is False or not validator.is_type(instance, "array"):
+        yield from _ITEMS(validator, items, instance, schema)
+        return
+    for index in range(len(schema.get("prefixItems", [])), len(instance)):
+        errors = list(validator.descend(instance=instance[index], schema=items, path=index))
+        if errors:
+            yield from errors
+            return
+
+
+_ITEMS = OAS31Validator.VALIDATORS["items"]
+_BoundedValidator = validators.extend(OAS31Validator, {"items": _first_failing_item})
+
+
 @functools.cache
 def validator_for(ref: str) -> Any:
     """A validator for a spec-local reference such as `#/components/schemas/ChatCompletion`."""
-    return OAS31Validator({"$ref": f"{SPEC_URI}{ref}"}, registry=_registry(), format_checker=_FORMATS)
+    return _BoundedValidator({"$ref": f"{SPEC_URI}{ref}"}, registry=_registry(), format_checker=_FORMATS)
 
 
 def schema_errors(ref: str, instance: Any) -> list[ValidationError]:
-    return list(validator_for(ref).iter_errors(instance))
+    return list(itertools.islice(validator_for(ref).iter_errors(instance), MAX_ERRORS))
 
 
 def field_path(parts: Iterable[str | int]) -> str:
@@ -137,10 +162,45 @@ def _describe(error: ValidationError) -> tuple[list[str | int], str]:
 
 def check_request_body(ref: str, body: Any) -> None:
     """Raise BodyError naming the most relevant failing field, if `body` breaks the schema."""
-    error = _best_error(validator_for(ref).iter_errors(body))
+    error = _best_error(schema_errors(ref, body))
     if error is not None:
         path, expected = _describe(error)
         raise BodyError(f"Body validation error: {field_path(path)}: {expected}")
+
+
+# The JSON escape of a UTF-16 surrogate (\\uD800-\\uDFFF): what a lone surrogate in a body looks
+# like (a valid pair matches too, and is then found to be whole).
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
+
+
+def check_text(raw: bytes, body: Any) -> None:
+    """Raise BodyError naming the first string (or key) of ``body`` that holds a lone surrogate:
+    valid JSON (``json.dumps`` writes one as ``"\\ud800"``) but no Unicode text, which no reply
+    could be built from. Walks the body only when ``raw`` has such an escape."""
+    if _SURROGATE_ESCAPE.search(raw) is None:
+        return
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(body, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            _raise_if_lone_surrogate(value, path, "")
+        elif isinstance(value, dict):
+            for key in value:
+                _raise_if_lone_surrogate(key, path, "a key ")
+            stack.extend((child, (*path, key)) for key, child in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend((child, (*path, index)) for index, child in reversed(list(enumerate(value))))
+
+
+def _raise_if_lone_surrogate(text: str, path: tuple[str | int, ...], what: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        character = ord(text[exc.start])
+        raise BodyError(
+            f"Body validation error: {field_path(path)}: {what}holds a lone surrogate "
+            f"(U+{character:04X}), which is not Unicode text"
+        ) from None
 
 
 def _reject_constant(name: str) -> Any:

@@ -1,6 +1,9 @@
-"""uvicorn's h11 protocol with four additions: the connection's transport in the ASGI scope, a
-deadline for receiving a request's headers, a vendor-shaped 503 past max_concurrency, and a
-vendor-shaped 400 (instead of uvicorn's text/plain) for unparsable HTTP or oversized headers.
+"""uvicorn's h11 protocol with five additions: the connection's transport in the ASGI scope, a
+deadline for receiving a request's headers, a vendor-shaped 503 past max_concurrency, a
+vendor-shaped 400 (instead of uvicorn's text/plain) for unparsable HTTP or oversized headers,
+and a 400 that closes the connection for a request framed both by Content-Length and by
+Transfer-Encoding (h11 reads it by Transfer-Encoding and keeps the connection; RFC 9112 §6.1
+says a server must close it, as such a request is how requests are smuggled past a proxy).
 
 ASGI has no way to drop a connection without a response (uvicorn turns an exception before
 `http.response.start` into a 500), so the reset faults need the socket itself.
@@ -43,6 +46,9 @@ class HardenedH11Protocol(H11Protocol):
             # h11 bounds only headers still incomplete; a block that arrived whole is measured here.
             if sum(len(name) + len(value) + 4 for name, value in scope["headers"]) > limits.max_header_bytes:
                 await _send_error(scope, send, 400, _header_bytes_limit_text(limits))
+                return
+            if _framed_twice(scope):
+                await _send_error(scope, send, 400, _FRAMED_TWICE)  # its Connection: close closes it
                 return
             scope.setdefault("extensions", {})[TRANSPORT_EXTENSION] = {"transport": transport}
             await app(scope, receive, send)
@@ -108,6 +114,14 @@ class HardenedH11Protocol(H11Protocol):
         if self._waiting_for_headers():
             # No request to answer yet: just close, as nginx does on client_header_timeout.
             self.transport.close()
+
+
+_FRAMED_TWICE = "Request has both Content-Length and Transfer-Encoding; send one (RFC 9112 section 6.1)"
+
+
+def _framed_twice(scope: Scope) -> bool:
+    names = {name.lower() for name, _value in scope["headers"]}
+    return b"content-length" in names and b"transfer-encoding" in names
 
 
 def _header_bytes_limit_text(limits: Limits) -> str:
