@@ -14,7 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from aimlapi_gemini._batch_io import BatchFileError, compact_output, lock_output
+from aimlapi_gemini._batch_io import (
+    BatchFileError,
+    compact_output,
+    error_record,
+    lock_output,
+    response_record,
+)
 
 from .conftest import ServerFactory, cli_env, ids_of, output_lines, write_input
 
@@ -115,8 +121,8 @@ def test_a_second_run_through_a_link_is_refused_while_the_first_runs(
 def test_compaction_through_a_symlink_keeps_the_symlink(tmp_path: Path) -> None:
     target = tmp_path / "out.jsonl"
     records = [
-        {"custom_id": "a", "error": {"status_code": 500, "request_id": None, "message": "x", "body": None}},
-        {"custom_id": "a", "response": {"status_code": 200, "request_id": None, "body": {}}},
+        error_record("a", "http_error", "x", {"status_code": 500, "request_id": None, "body": None}),
+        response_record("a", 200, None, {}),
     ]
     target.write_text("".join(json.dumps(record) + "\n" for record in records))
     alias = tmp_path / "alias.jsonl"
@@ -126,13 +132,14 @@ def test_compaction_through_a_symlink_keeps_the_symlink(tmp_path: Path) -> None:
         with pytest.raises(BatchFileError):  # the compacted file is held too
             lock_output(target)
     assert alias.is_symlink()
-    assert [("response" in record) for record in output_lines(target)] == [True]
+    assert [record["error"] for record in output_lines(target)] == [None]
 
 
 def test_a_compacted_output_is_held_under_its_new_inode(tmp_path: Path) -> None:
     target = tmp_path / "out.jsonl"
-    error = {"status_code": 500, "request_id": None, "message": "x", "body": None}
-    record = json.dumps({"custom_id": "a", "error": error})
+    record = json.dumps(
+        error_record("a", "http_error", "x", {"status_code": 500, "request_id": None, "body": None})
+    )
     target.write_text(record + "\n" + record + "\n")
     with lock_output(target) as lock:
         before = os.stat(target).st_ino
