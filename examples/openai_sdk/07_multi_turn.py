@@ -12,5 +12,5 @@ messages = [{"role": "system", "content": "You are a terse travel guide."}]
 for question in ["Where should I go in Portugal?", "And in winter?", "How do I get there from Lisbon?"]:
     messages.append({"role": "user", "content": question})
     reply = client.chat.completions.create(model="gemini-pro", messages=messages).choices[0].message
-    messages.append(reply)
+    messages.append(reply.model_dump(exclude_none=True))
     print(f"> {question}\n{reply.content}\n")

@@ -314,6 +314,44 @@ def test_the_aimlapi_client_gets_scripted_replies_plain_and_streamed(aimlapi_moc
     assert [request.stream for request in aimlapi_mock.requests] == [False, True]
 
 
+def test_a_scripted_stream_with_or_without_usage_gives_the_final_completion(aimlapi_mock: MockAPI) -> None:
+    """`reply(..., usage=False)` is a stream as OpenAI-compatible servers send it unasked: the final
+    completion is there, iterated directly or not read at all, its usage None; `usage=True` has it."""
+    messages = [spec.user_message_model("Weather?")]
+    aimlapi_mock.reply("No usage here.", usage=False).reply("Nor here.", usage=False)
+    aimlapi_mock.reply("Counted.", usage=True)
+    with aimlapi_mock.aimlapi() as client:
+        with client.chat.completions.create(model="gemini-pro", messages=messages, stream=True) as stream:
+            deltas = [chunk.choices[0].delta.content for chunk in stream if chunk.choices]
+            final = stream.get_final_completion()
+        assert "".join(text for text in deltas if isinstance(text, str)) == "No usage here."
+        assert (final.choices[0].message.content, final.usage) == ("No usage here.", None)
+        unread = client.chat.completions.create(model="gemini-pro", messages=messages, stream=True)
+        final = unread.get_final_completion()
+        assert (final.choices[0].message.content, final.usage) == ("Nor here.", None)
+        counted = client.chat.completions.create(model="gemini-pro", messages=messages, stream=True)
+        usage = counted.get_final_completion().usage
+        assert usage is not None
+        assert usage.completion_tokens == 1
+
+
+def test_a_scripted_stream_without_usage_in_the_async_client(aimlapi_mock: MockAPI) -> None:
+    aimlapi_mock.reply("Async, no usage.", usage=False)
+
+    async def ask() -> tuple[str | None, object]:
+        async with aimlapi_mock.async_aimlapi() as client:
+            stream = await client.chat.completions.create(
+                model="gemini-pro", messages=[spec.user_message_model("Hi")], stream=True
+            )
+            async with stream:
+                async for _ in stream:
+                    pass
+                final = await stream.get_final_completion()
+            return final.choices[0].message.content, final.usage
+
+    assert asyncio.run(ask()) == ("Async, no usage.", None)
+
+
 def test_the_aimlapi_client_sees_a_scripted_failure_as_its_typed_error(aimlapi_mock: MockAPI) -> None:
     aimlapi_mock.fail(status=400)
     with aimlapi_mock.aimlapi(max_retries=0) as client, pytest.raises(BadRequestError):

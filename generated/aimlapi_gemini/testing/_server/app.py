@@ -178,7 +178,9 @@ class ReferenceApp:
                     cut_after=cut,
                     error_after=error,
                     error_event=lambda: self._error_event(exchange),
-                    usage=reports_usage(body, asked, "stream_options" in request_fields()),
+                    usage=reports_usage(body, asked, "stream_options" in request_fields())
+                    if step is None or step.usage is None
+                    else step.usage,
                 ),
             )
         else:

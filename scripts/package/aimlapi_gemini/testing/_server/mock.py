@@ -46,9 +46,12 @@ class MockAPI:
 
     # --- scripting -------------------------------------------------------------------------
 
-    def reply(self, text: str, *, finish_reason: str | None = None) -> Self:
-        """The next request gets `text` as the reply (streamed: one chunk per word)."""
-        self.script.add(Step(text=text, finish_reason=finish_reason))
+    def reply(self, text: str, *, finish_reason: str | None = None, usage: bool | None = None) -> Self:
+        """The next request gets `text` as the reply (streamed: one chunk per word). `usage`, for a
+        stream: its last chunk reports usage (True) or not (False), as OpenAI-compatible servers do
+        unless asked; None: as the request asks (`stream_options.include_usage`, where the spec
+        has it; always, where it has not)."""
+        self.script.add(Step(text=text, finish_reason=finish_reason, usage=usage))
         return self
 
     def reply_tool_call(

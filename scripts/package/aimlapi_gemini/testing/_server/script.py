@@ -50,6 +50,8 @@ class Step:
     headers: Mapping[str, str] = dataclasses.field(default_factory=dict)
     cut_after: int | None = None
     delay: float | None = None
+    usage: bool | None = None
+    """A stream's last chunk with usage (True) or without (False); None: as the request asks."""
 
     def plan(self, plan: ReplyPlan) -> ReplyPlan:
         """`plan` (the deterministic reply) with this step's content."""
