@@ -251,6 +251,15 @@ def model_id() -> str:
     return listed[0] if listed else FALLBACK_MODEL_ID
 
 
+def chat_path(model: str = FALLBACK_MODEL_ID) -> str:
+    """The path a chat request goes to: the spec's (``_spec_facts.CHAT_PATH``), its parameters
+    filled as a body with ``model`` fills them (``/openai/deployments/{model}/chat/completions``)."""
+    from aimlapi_gemini._path import fill_path
+    from aimlapi_gemini._spec_facts import CHAT_PATH
+
+    return fill_path(CHAT_PATH, {"model": model})
+
+
 def create_keywords() -> frozenset[str]:
     """The keywords of `AIMLAPI().chat.completions.create`."""
     return frozenset(inspect.signature(aimlapi_gemini.resources.ChatCompletions.create).parameters)

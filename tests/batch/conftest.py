@@ -12,11 +12,14 @@ from typing import Any
 
 import pytest
 
+from aimlapi_gemini._spec_facts import CHAT_PATH
 from aimlapi_gemini.testing._server import BackgroundServer, ReferenceApp, ServerConfig
 from aimlapi_gemini.testing._server.exchange import Receive, Scope, Send
 from aimlapi_gemini.testing._server.faults import Chaos
+from aimlapi_gemini.testing._server.routing import PathRoute
 
-ENDPOINT = "/v1/chat/completions"
+# The paths the chat operation answers (a templated one: any model filled in).
+CHAT_ROUTE = PathRoute(CHAT_PATH)
 
 
 def request_body(text: str, max_tokens: int = 5) -> dict[str, Any]:
@@ -75,7 +78,7 @@ class Recorder:
         self.headers: list[dict[str, str]] = []
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] == ENDPOINT:
+        if scope["type"] == "http" and CHAT_ROUTE.matches(scope):
             self.arrivals.append(time.monotonic())
             self.headers.append(
                 {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}

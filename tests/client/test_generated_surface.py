@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import spec_features
 
+from codegen.normalize import chat_operations
 from codegen.pipeline import (
     DEFAULT_OVERLAY,
     DEFAULT_SPEC,
@@ -72,7 +73,8 @@ NEW_FIELD = "sampling_seed"
 def test_a_new_field_and_a_new_operation_reach_the_surface(tmp_path: Path) -> None:
     spec = json.loads(DEFAULT_SPEC.read_text())
     spec = spec_features.with_list_models(spec)
-    body = spec["paths"]["/v1/chat/completions"]["post"]["requestBody"]["content"]["application/json"]
+    chat = chat_operations(spec)[0]  # wherever the document puts it
+    body = spec["paths"][chat.path]["post"]["requestBody"]["content"]["application/json"]
     assert NEW_FIELD not in body["schema"]["properties"]
     body["schema"]["properties"][NEW_FIELD] = {"type": "integer", "description": "Makes sampling repeatable."}
     (tmp_path / "spec.json").write_text(json.dumps(spec))

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 import pytest
 import spec_features
+from spec_requests import chat_operation
 
 from aimlapi_gemini import AIMLAPI, AsyncAIMLAPI, AsyncStream, ChatCompletion, ChatCompletionChunk, Stream
 from aimlapi_gemini.resources import (
@@ -28,7 +29,7 @@ CALL_OPTIONS = ["extra_headers", "extra_query", "extra_body", "timeout", "max_re
 
 
 def _request_schema() -> dict[str, Any]:
-    operation = SPEC["paths"]["/v1/chat/completions"]["post"]
+    operation = chat_operation(SPEC)  # wherever the spec puts it
     schema = operation["requestBody"]["content"]["application/json"]["schema"]
     name = schema["$ref"].rsplit("/", 1)[-1]
     found: dict[str, Any] = SPEC["components"]["schemas"][name]

@@ -7,11 +7,12 @@ from typing import Any
 
 import httpx
 import pytest
+import spec_features as spec
 
 from aimlapi_gemini.testing._server import BackgroundServer, ServerConfig
 from aimlapi_gemini.testing._server.faults import Chaos, ChaosDraw
 
-PATH = "/v1/chat/completions"
+PATH = spec.chat_path()  # where the spec puts the chat operation, its parameters filled
 HELLO: dict[str, Any] = {"model": "gemini-pro", "messages": [{"role": "user", "content": "Hi there"}]}
 
 

@@ -10,11 +10,12 @@ from typing import Any
 
 import httpx
 import pytest
+import spec_features as spec
 
 from aimlapi_gemini.testing._server import BackgroundServer, spawn
 from aimlapi_gemini.testing._server.runner import free_port
 
-PATH = "/v1/chat/completions"
+PATH = spec.chat_path()  # where the spec puts the chat operation, its parameters filled
 HELLO: dict[str, Any] = {"model": "gemini-pro", "messages": [{"role": "user", "content": "Hi there"}]}
 STREAM: dict[str, Any] = {**HELLO, "stream": True}
 

@@ -11,13 +11,14 @@ from typing import Any
 
 import httpx
 import pytest
+import spec_features as spec
 
 from aimlapi_gemini.testing._server import BackgroundServer, ServerConfig
 from aimlapi_gemini.testing._server.limits import Limits
 from aimlapi_gemini.testing._server.spec import find_operation, load_spec
 from aimlapi_gemini.testing._server.validation import schema_errors
 
-PATH = "/v1/chat/completions"
+PATH = spec.chat_path()  # where the spec puts the chat operation, its parameters filled
 SMALL = Limits(
     max_body_bytes=4096,
     max_json_depth=8,

@@ -13,13 +13,14 @@ from typing import Any
 
 import httpx
 import pytest
+import spec_features as spec
 
 from aimlapi_gemini.testing._server import BackgroundServer
 from aimlapi_gemini.testing._server.faults import FaultLedger
 from aimlapi_gemini.testing._server.validation import BodyError, check_request_body
 
 REQUEST = "#/components/schemas/ChatCompletionRequest"
-PATH = "/v1/chat/completions"
+PATH = spec.chat_path()  # where the spec puts the chat operation, its parameters filled
 INTEGERS = list(range(10_000))  # about 59 KB of JSON
 
 

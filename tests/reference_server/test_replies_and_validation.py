@@ -12,7 +12,7 @@ import spec_features as spec
 from aimlapi_gemini.testing._server import BackgroundServer
 from aimlapi_gemini.testing._server.validation import schema_errors
 
-PATH = "/v1/chat/completions"
+PATH = spec.chat_path()  # where the spec puts the chat operation, its parameters filled
 HELLO: dict[str, Any] = {
     "model": "gemini-pro",
     "messages": [{"role": "user", "content": "What is the capital of France?"}],

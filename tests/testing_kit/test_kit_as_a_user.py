@@ -26,7 +26,7 @@ from aimlapi_gemini.api.chat_completions import create_chat_completion
 from aimlapi_gemini.models import ChatCompletionMessageToolCall
 from aimlapi_gemini.testing import MockAPI, ScriptError
 
-PATH = "/v1/chat/completions"
+PATH = spec.chat_path()  # where the spec puts the chat operation, its parameters filled
 
 
 def ask(text: str = "What is the weather?", **fields: object) -> ChatCompletionRequest:
