@@ -19,6 +19,7 @@ import pytest
 import spec_features as spec
 
 from aimlapi_gemini.__main__ import main
+from aimlapi_gemini._spec_facts import VERSION_PATH
 from aimlapi_gemini.testing import MockAPI
 from aimlapi_gemini.testing._server import BackgroundServer
 from tests.doubles.canned_server import CannedReply, canned_server
@@ -238,7 +239,7 @@ def test_bad_usage_exits_2_in_process(capsys: pytest.CaptureFixture[str]) -> Non
     assert "--max-tokens" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("suffix", ["", "/v1", "/v1/"])
+@pytest.mark.parametrize("suffix", ["", VERSION_PATH, VERSION_PATH + "/"])
 def test_base_url_option_wins_over_the_environment(reference_server: BackgroundServer, suffix: str) -> None:
     env = cli_env("http://127.0.0.1:9", reference_server.api_key)  # nothing listens on port 9
     # With the vendor's spelling (.../v1) too: the version is sent once.

@@ -24,6 +24,7 @@ from aimlapi_gemini import (
     Stream,
     ValidationError,
 )
+from aimlapi_gemini._spec_facts import DEFAULT_BASE_URL, VERSION_PATH
 from aimlapi_gemini.api.chat_completions import create_chat_completion
 from aimlapi_gemini.client import AuthenticatedClient
 from aimlapi_gemini.models import ChoiceDelta
@@ -38,6 +39,10 @@ from tests.doubles.fakes import (
 )
 
 HI = [spec.user_message_model("hi")]
+# The spec's version segment (a base URL may end with it: /v1) and the path a request goes to; a
+# revision whose paths have no version has none to take off.
+V = VERSION_PATH
+CHAT = spec.chat_path()
 
 
 def _text(chunk: ChatCompletionChunk) -> str | None:
@@ -47,14 +52,14 @@ def _text(chunk: ChatCompletionChunk) -> str | None:
 
 
 def _sync(api: FakeAPI, **options: Any) -> AIMLAPI:
-    options.setdefault("base_url", "https://api.example.test/v1")
+    options.setdefault("base_url", f"https://api.example.test{V}")
     return AIMLAPI(
         api_key=FAKE_KEY, http_client=httpx.Client(transport=httpx.MockTransport(api.handler)), **options
     )
 
 
 def _async(api: FakeAPI, **options: Any) -> AsyncAIMLAPI:
-    options.setdefault("base_url", "https://api.example.test/v1")
+    options.setdefault("base_url", f"https://api.example.test{V}")
     transport = httpx.MockTransport(api.handler)
     return AsyncAIMLAPI(api_key=FAKE_KEY, http_client=httpx.AsyncClient(transport=transport), **options)
 
@@ -64,14 +69,14 @@ def _async(api: FakeAPI, **options: Any) -> AsyncAIMLAPI:
     [
         "https://api.example.test",
         "https://api.example.test/",
-        "https://api.example.test/v1",
-        "https://api.example.test/v1/",
+        f"https://api.example.test{V}",
+        f"https://api.example.test{V}/",
     ],
 )
 def test_the_base_url_with_or_without_v1_reaches_the_same_url(base_url: str) -> None:
     api = FakeAPI().script(Reply(json=completion_json()))
     _sync(api, base_url=base_url).chat.completions.create(model="gemini-pro", messages=HI)
-    assert str(api.requests[0].url) == "https://api.example.test/v1/chat/completions"
+    assert str(api.requests[0].url) == f"https://api.example.test{CHAT}"
 
 
 @pytest.mark.parametrize(
@@ -79,24 +84,24 @@ def test_the_base_url_with_or_without_v1_reaches_the_same_url(base_url: str) -> 
     [
         "https://api.example.test",
         "https://api.example.test/",
-        "https://api.example.test/v1",
-        "https://api.example.test/v1/",
-        "https://api.example.test/v1//",
+        f"https://api.example.test{V}",
+        f"https://api.example.test{V}/",
+        f"https://api.example.test{V}//",
     ],
 )
 def test_the_base_url_reads_with_v1_as_in_the_openai_sdk(base_url: str) -> None:
     api = FakeAPI().script(Reply(json=completion_json()), Reply(json=completion_json()))
     sync_client = _sync(api, base_url=base_url)
     async_client = _async(api, base_url=base_url)
-    assert str(sync_client.base_url) == "https://api.example.test/v1/"
-    assert str(async_client.base_url) == "https://api.example.test/v1/"
-    assert sync_client.base_url.join("chat/completions") == "https://api.example.test/v1/chat/completions"
+    assert str(sync_client.base_url) == f"https://api.example.test{V}/"
+    assert str(async_client.base_url) == f"https://api.example.test{V}/"
+    assert sync_client.base_url.join(CHAT.removeprefix(V).lstrip("/")) == f"https://api.example.test{CHAT}"
     asyncio.run(async_client.chat.completions.create(model="gemini-pro", messages=HI))
-    assert [str(request.url) for request in api.requests] == ["https://api.example.test/v1/chat/completions"]
+    assert [str(request.url) for request in api.requests] == [f"https://api.example.test{CHAT}"]
 
 
 @pytest.mark.parametrize(
-    "base_url", ["https://api.example.test", "https://api.example.test/v1", "https://api.example.test/v1/"]
+    "base_url", ["https://api.example.test", f"https://api.example.test{V}", f"https://api.example.test{V}/"]
 )
 def test_the_functional_client_takes_both_spellings_too(
     base_url: str, monkeypatch: pytest.MonkeyPatch
@@ -113,38 +118,38 @@ def test_the_functional_client_takes_both_spellings_too(
             create_chat_completion.sync(
                 client=client, body={"model": "gemini-pro", "messages": [spec.user_message("hi")]}
             )
-    assert [str(r.url) for r in api.requests] == ["https://api.example.test/v1/chat/completions"] * 2
+    assert [str(r.url) for r in api.requests] == [f"https://api.example.test{CHAT}"] * 2
 
 
 def test_a_base_url_the_version_is_not_at_the_end_of_is_not_a_version() -> None:
     # Only a trailing /v1 is the version: a /v1 elsewhere in the path is the gateway's own.
     api = FakeAPI().script(Reply(json=completion_json()))
     client = _sync(api, base_url="https://gateway.test/v1/aiml")
-    assert str(client.base_url) == "https://gateway.test/v1/aiml/v1/"
+    assert str(client.base_url) == f"https://gateway.test/v1/aiml{V}/"
     client.chat.completions.create(model="gemini-pro", messages=HI)
-    assert str(api.requests[0].url) == "https://gateway.test/v1/aiml/v1/chat/completions"
+    assert str(api.requests[0].url) == f"https://gateway.test/v1/aiml{CHAT}"
 
 
-@pytest.mark.parametrize("base_url", ["https://gateway.test/aiml/v1", "https://gateway.test/aiml"])
+@pytest.mark.parametrize("base_url", [f"https://gateway.test/aiml{V}", "https://gateway.test/aiml"])
 def test_a_base_url_with_another_path_keeps_it(base_url: str) -> None:
     api = FakeAPI().script(Reply(json=completion_json()))
     client = _sync(api, base_url=base_url)
     client.chat.completions.create(model="gemini-pro", messages=HI)
-    assert str(api.requests[0].url) == "https://gateway.test/aiml/v1/chat/completions"
-    assert str(client.base_url) == "https://gateway.test/aiml/v1/"
+    assert str(api.requests[0].url) == f"https://gateway.test/aiml{CHAT}"
+    assert str(client.base_url) == f"https://gateway.test/aiml{V}/"
 
 
 def test_settings_default_to_the_environment_and_the_vendor_url(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AIML_API_KEY", FAKE_KEY)
     monkeypatch.delenv("AIML_API_BASE_URL", raising=False)
     client = AIMLAPI()
-    assert str(client.base_url) == "https://api.aimlapi.com/v1/"
+    assert str(client.base_url) == f"{DEFAULT_BASE_URL.rstrip('/')}{V}/"
     assert client.api_key.get_secret_value() == FAKE_KEY
     assert FAKE_KEY not in repr(client)
-    monkeypatch.setenv("AIML_API_BASE_URL", "http://127.0.0.1:9/v1")
-    assert str(AsyncAIMLAPI().base_url) == "http://127.0.0.1:9/v1/"
+    monkeypatch.setenv("AIML_API_BASE_URL", f"http://127.0.0.1:9{V}")
+    assert str(AsyncAIMLAPI().base_url) == f"http://127.0.0.1:9{V}/"
     monkeypatch.setenv("AIML_API_BASE_URL", "http://127.0.0.1:9")
-    assert str(AsyncAIMLAPI().base_url) == "http://127.0.0.1:9/v1/"
+    assert str(AsyncAIMLAPI().base_url) == f"http://127.0.0.1:9{V}/"
 
 
 def test_no_key_anywhere_is_a_missing_key_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -155,7 +160,7 @@ def test_no_key_anywhere_is_a_missing_key_error(monkeypatch: pytest.MonkeyPatch)
 
 def test_a_base_url_that_is_not_one_is_a_configuration_error() -> None:
     with pytest.raises(ConfigurationError, match="not an http"):
-        AIMLAPI(api_key=FAKE_KEY, base_url="api.aimlapi.com/v1")
+        AIMLAPI(api_key=FAKE_KEY, base_url=f"api.aimlapi.com{V}")
 
 
 def test_keywords_become_the_json_body_and_the_key_a_bearer_header() -> None:
@@ -276,13 +281,13 @@ def test_with_options_base_url_gets_its_own_pool_and_path() -> None:
     api = FakeAPI().script(Reply(json=completion_json()))
     client = _sync(api)
     moved = client.with_options(
-        base_url="https://eu.example.test/v1",
+        base_url=f"https://eu.example.test{V}",
         http_client=httpx.Client(transport=httpx.MockTransport(api.handler)),
     )
     moved.chat.completions.create(model="gemini-pro", messages=HI)
-    assert str(api.requests[0].url) == "https://eu.example.test/v1/chat/completions"
-    assert str(moved.base_url) == "https://eu.example.test/v1/"
-    assert str(client.base_url) == "https://api.example.test/v1/"
+    assert str(api.requests[0].url) == f"https://eu.example.test{CHAT}"
+    assert str(moved.base_url) == f"https://eu.example.test{V}/"
+    assert str(client.base_url) == f"https://api.example.test{V}/"
 
 
 def test_a_copy_made_before_any_call_shares_the_pool_too() -> None:
@@ -300,23 +305,23 @@ def test_a_copy_made_before_any_call_shares_the_pool_too() -> None:
     assert async_pool.is_closed
 
 
-@pytest.mark.parametrize("base_url", ["https://eu.example.test", "https://eu.example.test/v1/"])
+@pytest.mark.parametrize("base_url", ["https://eu.example.test", f"https://eu.example.test{V}/"])
 def test_with_options_keeps_the_base_url_as_shown_and_the_path_once(base_url: str) -> None:
     api = FakeAPI().script(*[Reply(json=completion_json()) for _ in range(3)])
     client = _sync(api)
     same = client.with_options(max_retries=0)  # the same pool: the base URL is passed on as shown
-    assert str(same.base_url) == "https://api.example.test/v1/"
+    assert str(same.base_url) == f"https://api.example.test{V}/"
     moved = client.with_options(
         base_url=base_url, http_client=httpx.Client(transport=httpx.MockTransport(api.handler))
     )
     again = moved.with_options(timeout=3)
-    assert str(moved.base_url) == str(again.base_url) == "https://eu.example.test/v1/"
+    assert str(moved.base_url) == str(again.base_url) == f"https://eu.example.test{V}/"
     for each in (same, moved, again):
         each.chat.completions.create(model="gemini-pro", messages=HI)
     assert [str(request.url) for request in api.requests] == [
-        "https://api.example.test/v1/chat/completions",
-        "https://eu.example.test/v1/chat/completions",
-        "https://eu.example.test/v1/chat/completions",
+        f"https://api.example.test{CHAT}",
+        f"https://eu.example.test{CHAT}",
+        f"https://eu.example.test{CHAT}",
     ]
 
 
@@ -357,7 +362,7 @@ def test_the_async_client_does_the_same() -> None:
             assert body.closed
             assert body.sent < 50
         assert client.authenticated_client.get_async_httpx_client().is_closed
-        assert str(api.requests[0].url) == "https://api.example.test/v1/chat/completions?q=2"
+        assert str(api.requests[0].url) == f"https://api.example.test{CHAT}?q=2"
         assert json.loads(api.requests[0].content)["x"] == 1
 
     asyncio.run(main())

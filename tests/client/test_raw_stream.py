@@ -23,6 +23,7 @@ from aimlapi_gemini import (
 )
 from aimlapi_gemini.testing._server import BackgroundServer
 from aimlapi_gemini.testing._server.replies import message_text
+from aimlapi_gemini.testing._server.spec import versioned_base_url
 from tests.doubles.fakes import (
     FAKE_KEY,
     EventBody,
@@ -126,7 +127,7 @@ def test_an_error_status_raises_as_create_does_with_the_request_id() -> None:
 
 
 def _options(server: BackgroundServer) -> dict[str, Any]:
-    return {"api_key": server.api_key, "base_url": server.base_url + "/v1"}
+    return {"api_key": server.api_key, "base_url": versioned_base_url(server.base_url)}
 
 
 def _check_against_the_server(raw: RawResponse[Any], final: ChatCompletion) -> None:

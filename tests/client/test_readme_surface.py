@@ -15,6 +15,7 @@ import pytest
 from checked_code import README, checked_readme_blocks, readme_blocks
 
 from aimlapi_gemini.testing._server import BackgroundServer
+from aimlapi_gemini.testing._server.spec import versioned_base_url
 
 # What each block prints, by the heading it is under: a regex the whole output must match. A
 # block under a heading not listed here fails, so that every new block gets its check.
@@ -52,7 +53,7 @@ def test_each_block_runs_against_the_reference_server(
     code: str,
 ) -> None:
     monkeypatch.setenv("AIML_API_KEY", reference_server.api_key)
-    monkeypatch.setenv("AIML_API_BASE_URL", reference_server.base_url + "/v1")
+    monkeypatch.setenv("AIML_API_BASE_URL", versioned_base_url(reference_server.base_url))
     exec(compile(code, f"README.md ({heading})", "exec"), {"__name__": "readme_block"})
     printed = capsys.readouterr().out
     assert re.fullmatch(PRINTS[heading], printed), printed

@@ -443,7 +443,7 @@ def test_the_reference_server_sends_usage_only_when_asked_where_the_spec_has_str
 
 def test_an_unknown_stream_usage_header_value_is_refused(reference_server: BackgroundServer) -> None:
     response = httpx.post(
-        reference_server.base_url + "/v1/chat/completions",
+        reference_server.base_url + spec.chat_path(),
         json={"model": "gemini-pro", "messages": [{"role": "user", "content": "hi"}], "stream": True},
         headers={"Authorization": f"Bearer {reference_server.api_key}", "X-Stream-Usage": "sometimes"},
     )

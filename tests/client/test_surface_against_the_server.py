@@ -9,11 +9,12 @@ import pytest
 import spec_features as spec
 
 from aimlapi_gemini import AIMLAPI, AsyncAIMLAPI, BadRequestError, ChatCompletion
+from aimlapi_gemini._spec_facts import VERSION_PATH
 
 HELLO = [spec.user_message_model("Hello")]
 
 
-def _client(server: Any, suffix: str = "/v1") -> AIMLAPI:
+def _client(server: Any, suffix: str = VERSION_PATH) -> AIMLAPI:
     return AIMLAPI(api_key=server.api_key, base_url=server.base_url + suffix, max_retries=0)
 
 
@@ -28,7 +29,7 @@ def _past_a_bound() -> dict[str, Any]:
     return {bounded[0]: spec.out_of_range_value(bounded[0])} if bounded else {"model": 9}
 
 
-@pytest.mark.parametrize("suffix", ["", "/v1", "/v1/"])
+@pytest.mark.parametrize("suffix", ["", VERSION_PATH, VERSION_PATH + "/"])
 def test_one_question_with_and_without_v1(reference_server: Any, suffix: str) -> None:
     with _client(reference_server, suffix) as client:
         completion = client.chat.completions.create(model="gemini-pro", messages=HELLO, **_some_optional())

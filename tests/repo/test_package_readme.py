@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from aimlapi_gemini.testing._server import BackgroundServer
+from aimlapi_gemini.testing._server.spec import versioned_base_url
 from codegen.pipeline import DEFAULT_OUT, GenerationError, render_package_readme, resolve_spec
 
 REPO = Path(__file__).resolve().parents[2]
@@ -66,7 +67,7 @@ def test_the_long_description_quick_start_runs_against_the_reference_server(
     blocks = re.findall(r"```python\n(.*?)```", description, flags=re.DOTALL)
     assert len(blocks) == 1
     monkeypatch.setenv("AIML_API_KEY", reference_server.api_key)
-    monkeypatch.setenv("AIML_API_BASE_URL", reference_server.base_url + "/v1")
+    monkeypatch.setenv("AIML_API_BASE_URL", versioned_base_url(reference_server.base_url))
     exec(compile(blocks[0], "package README", "exec"), {"__name__": "package_readme_example"})
     reply, streamed, tokens = capsys.readouterr().out.rstrip("\n").split("\n")
     # The reference server opens with the question; what follows (which filler sentences, how
