@@ -435,6 +435,20 @@ def without_feature(feature: str) -> dict[str, Any]:
     return document
 
 
+def free_form(name: str) -> bool:
+    """Whether schema `name` (which the spec has) is free-form: no declared properties, so its
+    content is the model's one argument and users write it as a plain mapping (LogitBias; the
+    FunctionParameters of most revisions, which one revision spells out as a typed object)."""
+    return not resolve(schemas()[name]).get("properties")
+
+
+def model_from(name: str, content: dict[str, Any]) -> Any:
+    """Model `name` holding `content`: a free-form model takes it as its argument, a model with
+    declared properties parses it (``from_dict``)."""
+    model = optional_model(name)
+    return model(content) if free_form(name) else model.from_dict(content)
+
+
 def optional_model(name: str) -> Any:
     """The generated model `name`, which only some revisions have (assert `schema_present` first)."""
     assert has_schema(name), f"the spec has no {name}; guard the test with schema_present"
@@ -538,7 +552,9 @@ def with_list_models(document: dict[str, Any]) -> dict[str, Any]:
     does (the fixture's own scheme name is not one every revision declares; with no requirement
     anywhere, the pipeline requires the key document-wide)."""
     operation = json.loads(LIST_MODELS_FIXTURE.read_text(encoding="utf-8"))
-    chat = document["paths"]["/v1/chat/completions"]["post"]
+    from codegen.normalize import chat_operations
+
+    chat = document["paths"][chat_operations(document)[0].path]["post"]
     requirement = chat.get("security", document.get("security"))
     if requirement is None:
         operation["get"].pop("security", None)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import spec_features as spec
 
 from aimlapi_gemini import AuthenticatedClient, Backoff
 from aimlapi_gemini.batch import BatchSummary, Shard, arun_batch, run_batch
@@ -393,7 +394,7 @@ def test_invalid_lines_are_reported_with_line_numbers_and_never_sent(
         json.dumps({"body": good}),  # 8: wrapped without an id
         json.dumps({"custom_id": "c", "url": "/v1/embeddings", "body": good}),  # 9
         json.dumps({"custom_id": "d", "body": {**good, "stream": True}}),  # 10
-        json.dumps({"custom_id": "e", "method": "POST", "url": "/v1/chat/completions", "body": good}),  # 11
+        json.dumps({"custom_id": "e", "method": "POST", "url": spec.chat_path(), "body": good}),  # 11
     ]
     (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n")
     reported: list[int] = []

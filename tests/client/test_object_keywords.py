@@ -56,11 +56,17 @@ def test_a_tool_takes_its_parameters_as_a_plain_dict() -> None:
     api = FakeAPI().script(Reply(json=completion_json()), Reply(json=completion_json()))
     client = _client(api)
     as_models: dict[str, Any] = {
-        "tools": [tool(function=function(name="f", description="d", parameters=SCHEMA))],
+        "tools": [
+            tool(
+                function=function(
+                    name="f", description="d", parameters=spec.model_from("FunctionParameters", SCHEMA)
+                )
+            )
+        ],
         "tool_choice": named(function=spec.optional_model("NamedToolChoiceFunction")(name="f")),
     }
     client.chat.completions.create(model="gemini-pro", messages=HI, **as_models)
-    parameters = spec.optional_model("FunctionParameters")(SCHEMA)
+    parameters = spec.model_from("FunctionParameters", SCHEMA)
     as_dicts: dict[str, Any] = {
         "tools": [
             {"type": "function", "function": {"name": "f", "description": "d", "parameters": SCHEMA}},

@@ -131,6 +131,14 @@ class MockAPI:
                 self._server = server.start()
             return self._server.base_url
 
+    def chat_url(self, model: str = "gemini-pro") -> str:
+        """The URL a chat request for `model` goes to over loopback: `base_url` and the spec's
+        path (its parameters filled as a body with that model fills them), for any HTTP client."""
+        from aimlapi_gemini._path import fill_path
+        from aimlapi_gemini._spec_facts import CHAT_PATH
+
+        return self.base_url + fill_path(CHAT_PATH, {"model": model})
+
     def close(self) -> None:
         with self._lock:
             server, self._server = self._server, None
