@@ -146,10 +146,14 @@ def test_the_default_async_client_completes_hundreds_of_concurrent_calls(
     from aimlapi_gemini import AsyncAIMLAPI
 
     async def run() -> tuple[str, list[ChatCompletion]]:
-        async with AsyncAIMLAPI(api_key=reference_server.api_key, base_url=reference_server.base_url) as client:
+        async with AsyncAIMLAPI(
+            api_key=reference_server.api_key, base_url=reference_server.base_url
+        ) as client:
             replies = await asyncio.gather(
                 *(
-                    client.chat.completions.create(model="gemini-pro", messages=[{"role": "user", "content": f"q {n}"}])
+                    client.chat.completions.create(
+                        model="gemini-pro", messages=[{"role": "user", "content": f"q {n}"}]
+                    )
                     for n in range(MANY_IN_FLIGHT)
                 )
             )
