@@ -11,6 +11,7 @@ import uuid
 
 import httpx
 import pytest
+from httpx_aiohttp import AiohttpTransport
 
 from aimlapi_gemini import (
     APIConnectionError,
@@ -36,7 +37,7 @@ def test_it_is_importable_from_the_package_and_has_the_default_limits_and_timeou
     pool = DefaultAioHttpClient()
     assert isinstance(pool, httpx.AsyncClient)
     transport = pool._transport
-    assert type(transport).__name__ == "AiohttpTransport"
+    assert isinstance(transport, AiohttpTransport)
     assert transport.limits == DEFAULT_CONNECTION_LIMITS  # type: ignore[attr-defined]
     assert pool.timeout == httpx.Timeout(600.0, connect=5.0)
     custom = DefaultAioHttpClient(limits=httpx.Limits(max_connections=7))
@@ -145,7 +146,7 @@ def test_the_default_async_client_completes_hundreds_of_concurrent_calls(
 ) -> None:
     from aimlapi_gemini import AsyncAIMLAPI
 
-    async def run() -> tuple[str, list[ChatCompletion]]:
+    async def run() -> tuple[httpx.AsyncBaseTransport, list[ChatCompletion]]:
         async with AsyncAIMLAPI(
             api_key=reference_server.api_key, base_url=reference_server.base_url
         ) as client:
@@ -157,11 +158,11 @@ def test_the_default_async_client_completes_hundreds_of_concurrent_calls(
                     for n in range(MANY_IN_FLIGHT)
                 )
             )
-            transport = type(client.authenticated_client.get_async_httpx_client()._transport).__name__
+            transport = client.authenticated_client.get_async_httpx_client()._transport
         return transport, replies
 
     transport, replies = asyncio.run(run())
-    assert transport == "AiohttpTransport"
+    assert isinstance(transport, AiohttpTransport)
     assert len(replies) == MANY_IN_FLIGHT
     assert all(isinstance(reply, ChatCompletion) and reply.choices for reply in replies)
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from httpx_aiohttp import AiohttpTransport
 
 from aimlapi_gemini import (
     APIConnectionError,
@@ -207,8 +208,8 @@ def test_debug_logs_of_every_library_hide_the_key(
 
     async def call_async() -> None:
         async with client:
-            transport = type(client.get_async_httpx_client()._transport).__name__
-            assert (transport == "AiohttpTransport") is (mode == "async default")
+            on_aiohttp = isinstance(client.get_async_httpx_client()._transport, AiohttpTransport)
+            assert on_aiohttp is (mode == "async default")
             await create_chat_completion.asyncio(client=client, body=hello_request(), extra_headers=extra)
 
     with pytest.raises(AuthenticationError):
