@@ -9,9 +9,11 @@ that says so.
 
 from __future__ import annotations
 
-from typing import Any
+import ssl
+from typing import Any, override
 
 import httpx
+from httpx._types import CertTypes
 
 from ._config import DEFAULT_TIMEOUT
 
@@ -62,8 +64,20 @@ class DefaultAioHttpClient(HttpxAiohttpClient):
         kwargs.setdefault("limits", DEFAULT_CONNECTION_LIMITS)
         super().__init__(**kwargs)
 
-    def _init_transport(self, **kwargs: Any) -> httpx.AsyncBaseTransport:
-        transport = kwargs.pop("transport", None)
+    @override  # httpx's signature, so its positional arguments
+    def _init_transport(
+        self,
+        verify: ssl.SSLContext | str | bool = True,
+        cert: CertTypes | None = None,
+        trust_env: bool = True,
+        http1: bool = True,
+        http2: bool = False,
+        limits: httpx.Limits = DEFAULT_CONNECTION_LIMITS,
+        transport: httpx.AsyncBaseTransport | None = None,
+        **ignored: Any,  # as httpx-aiohttp's own: arguments a later httpx may add
+    ) -> httpx.AsyncBaseTransport:
         if transport is not None:
-            return transport  # type: ignore[no-any-return]
-        return _Transport(**kwargs)
+            return transport
+        return _Transport(
+            verify=verify, cert=cert, trust_env=trust_env, http1=http1, http2=http2, limits=limits
+        )

@@ -38,7 +38,7 @@ def test_it_is_importable_from_the_package_and_has_the_default_limits_and_timeou
     assert isinstance(pool, httpx.AsyncClient)
     transport = pool._transport
     assert isinstance(transport, AiohttpTransport)
-    assert transport.limits == DEFAULT_CONNECTION_LIMITS  # type: ignore[attr-defined]
+    assert transport.limits == DEFAULT_CONNECTION_LIMITS
     assert pool.timeout == httpx.Timeout(600.0, connect=5.0)
     custom = DefaultAioHttpClient(limits=httpx.Limits(max_connections=7))
     assert custom._transport.limits.max_connections == 7  # type: ignore[attr-defined]
