@@ -8,7 +8,7 @@ that says so.
 from __future__ import annotations
 
 import ssl
-from typing import Any, override
+from typing import Any
 
 import httpx
 from httpx._types import CertTypes
@@ -62,8 +62,7 @@ class DefaultAioHttpClient(HttpxAiohttpClient):
         kwargs.setdefault("limits", DEFAULT_CONNECTION_LIMITS)
         super().__init__(**kwargs)
 
-    @override  # httpx's signature, so its positional arguments
-    def _init_transport(
+    def _init_transport(  # noqa: PLR0917 - httpx's own signature, positional arguments included
         self,
         verify: ssl.SSLContext | str | bool = True,
         cert: CertTypes | None = None,
