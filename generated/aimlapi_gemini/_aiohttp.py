@@ -9,14 +9,17 @@ that says so.
 
 from __future__ import annotations
 
+import ssl
 from typing import Any
 
 import httpx
+from httpx._types import CertTypes
 
 from ._config import DEFAULT_TIMEOUT
 
 try:
-    from httpx_aiohttp import HttpxAiohttpClient
+    import aiohttp
+    from httpx_aiohttp import AiohttpTransport, HttpxAiohttpClient
 except ImportError as exc:  # the optional extra is not installed
     raise ImportError(
         "DefaultAioHttpClient needs the aiohttp extra: pip install 'aimlapi-gemini[aiohttp]'"
@@ -27,6 +30,25 @@ __all__ = ["DEFAULT_CONNECTION_LIMITS", "DefaultAioHttpClient"]
 # The limits of the client's own httpx pools (httpx's defaults), so that switching transports
 # changes the transport only. aiohttp applies max_connections and keepalive_expiry.
 DEFAULT_CONNECTION_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+
+
+class _Transport(AiohttpTransport):
+    """httpx-aiohttp's transport, with a dropped connection told apart from a connect timeout.
+
+    httpx-aiohttp maps every ``aiohttp.ClientConnectionError`` to ``httpx.ConnectTimeout``, so a
+    connection the server reset or closed mid-request read as "never reached the server" (the
+    batch runner stops a run on that). Here only a timeout or a failure to connect stays one."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await super().handle_async_request(request)
+        except httpx.ConnectTimeout as exc:
+            cause = exc.__cause__
+            if isinstance(cause, aiohttp.ClientConnectionError) and not isinstance(
+                cause, aiohttp.ServerTimeoutError | aiohttp.ClientConnectorError
+            ):
+                raise httpx.ReadError(str(exc) or type(cause).__name__, request=request) from cause
+            raise
 
 
 class DefaultAioHttpClient(HttpxAiohttpClient):
@@ -41,3 +63,20 @@ class DefaultAioHttpClient(HttpxAiohttpClient):
         kwargs.setdefault("timeout", DEFAULT_TIMEOUT)
         kwargs.setdefault("limits", DEFAULT_CONNECTION_LIMITS)
         super().__init__(**kwargs)
+
+    def _init_transport(  # noqa: PLR0917 - httpx's own signature, positional arguments included
+        self,
+        verify: ssl.SSLContext | str | bool = True,
+        cert: CertTypes | None = None,
+        trust_env: bool = True,
+        http1: bool = True,
+        http2: bool = False,
+        limits: httpx.Limits = DEFAULT_CONNECTION_LIMITS,
+        transport: httpx.AsyncBaseTransport | None = None,
+        **ignored: Any,  # as httpx-aiohttp's own: arguments a later httpx may add
+    ) -> httpx.AsyncBaseTransport:
+        if transport is not None:
+            return transport
+        return _Transport(
+            verify=verify, cert=cert, trust_env=trust_env, http1=http1, http2=http2, limits=limits
+        )

@@ -17,6 +17,7 @@ from attrs import Attribute, define, evolve, field, fields, setters, validators
 from aimlapi_gemini._spec_facts import AUTH_HEADER, AUTH_PREFIX, VERSION_PATH
 from aimlapi_gemini.types import UNSET, Unset
 
+from ._aiohttp_default import default_async_pool
 from ._base import RequestOptions, aguard_redirect, guard_redirect
 from ._config import (
     DEFAULT_MAX_EVENT_BYTES,
@@ -407,7 +408,7 @@ class Client:
             if client is not None and self._async_client_forks is None and other_loop:
                 _given_pool_in_another_loop()
             if client is None or other_loop or self._async_client_forks not in (None, _forks[0]):
-                client = self._async_client = httpx.AsyncClient(**self._pool_args(asynchronous=True))
+                client = self._async_client = default_async_pool(self._pool_args(asynchronous=True))
                 self._async_client_forks = _forks[0]
                 self._unsent.clear()
             if loop is not None:

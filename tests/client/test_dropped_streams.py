@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from aimlapi_gemini import AIMLAPI, APITimeoutError, AsyncAIMLAPI, UserMessage, _open_streams
+from aimlapi_gemini._aiohttp import DefaultAioHttpClient
 
 HELLO = [UserMessage(role="user", content="Hello")]
 POOL = httpx.Limits(max_connections=2)
@@ -25,12 +26,16 @@ def _client(server: Any) -> AIMLAPI:
     )
 
 
-def _async_client(server: Any) -> AsyncAIMLAPI:
+# The async pools: httpx's own and aiohttp's (the default's transport), each with POOL's size.
+ASYNC_POOLS = {"httpx": httpx.AsyncClient, "aiohttp": DefaultAioHttpClient}
+
+
+def _async_client(server: Any, pool: str = "httpx") -> AsyncAIMLAPI:
     return AsyncAIMLAPI(
         api_key=server.api_key,
         base_url=server.base_url,
         max_retries=2,
-        http_client=httpx.AsyncClient(limits=POOL),
+        http_client=ASYNC_POOLS[pool](limits=POOL),
     )
 
 
@@ -48,9 +53,10 @@ def test_dropped_streams_give_their_connections_back(reference_server: Any) -> N
     assert completion.choices
 
 
-def test_dropped_async_streams_give_their_connections_back(reference_server: Any) -> None:
+@pytest.mark.parametrize("pool", list(ASYNC_POOLS))
+def test_dropped_async_streams_give_their_connections_back(reference_server: Any, pool: str) -> None:
     async def run() -> Any:
-        async with _async_client(reference_server) as client:
+        async with _async_client(reference_server, pool) as client:
             for _ in range(40):
                 await client.chat.completions.create(model="gemini-pro", messages=HELLO, stream=True)
             return await client.chat.completions.create(model="gemini-pro", messages=HELLO)
@@ -94,6 +100,26 @@ def test_open_async_streams_filling_the_pool_fail_fast_naming_them(
             assert (await client.chat.completions.create(model="gemini-pro", messages=HELLO)).choices
 
     asyncio.run(run())
+
+
+def test_on_aiohttp_unread_streams_the_server_finished_do_not_hold_the_pool(
+    reference_server: Any, short_wait: float
+) -> None:
+    # aiohttp gives a connection back once the whole response has arrived, read or not: the same
+    # two unread streams that fill httpx's pool above leave room for the next call.
+    async def run() -> Any:
+        async with _async_client(reference_server, "aiohttp") as client:
+            kept = [
+                await client.chat.completions.create(model="gemini-pro", messages=HELLO, stream=True)
+                for _ in range(2)
+            ]
+            await asyncio.sleep(0.1)  # the streams' last bytes arrive
+            completion = await client.chat.completions.create(model="gemini-pro", messages=HELLO)
+            for stream in kept:
+                await stream.aclose()
+            return completion
+
+    assert asyncio.run(run()).choices
 
 
 def test_streams_read_to_their_end_do_not_count_as_open(reference_server: Any, short_wait: float) -> None:

@@ -11,6 +11,7 @@ import uuid
 
 import httpx
 import pytest
+from httpx_aiohttp import AiohttpTransport
 
 from aimlapi_gemini import (
     APIConnectionError,
@@ -36,8 +37,8 @@ def test_it_is_importable_from_the_package_and_has_the_default_limits_and_timeou
     pool = DefaultAioHttpClient()
     assert isinstance(pool, httpx.AsyncClient)
     transport = pool._transport
-    assert type(transport).__name__ == "AiohttpTransport"
-    assert transport.limits == DEFAULT_CONNECTION_LIMITS  # type: ignore[attr-defined]
+    assert isinstance(transport, AiohttpTransport)
+    assert transport.limits == DEFAULT_CONNECTION_LIMITS
     assert pool.timeout == httpx.Timeout(600.0, connect=5.0)
     custom = DefaultAioHttpClient(limits=httpx.Limits(max_connections=7))
     assert custom._transport.limits.max_connections == 7  # type: ignore[attr-defined]
@@ -133,3 +134,65 @@ def test_a_refused_connection_through_aiohttp_is_a_connection_error() -> None:
 
     with pytest.raises(APIConnectionError):
         asyncio.run(run())
+
+
+# The default async pool (_aiohttp_default.default_async_pool): aiohttp, for both layers.
+
+MANY_IN_FLIGHT = 300  # above the pool's 100 connections, as in the collapse httpx's pool shows
+
+
+def test_the_default_async_client_completes_hundreds_of_concurrent_calls(
+    reference_server: BackgroundServer,
+) -> None:
+    from aimlapi_gemini import AsyncAIMLAPI
+
+    async def run() -> tuple[httpx.AsyncBaseTransport, list[ChatCompletion]]:
+        async with AsyncAIMLAPI(
+            api_key=reference_server.api_key, base_url=reference_server.base_url
+        ) as client:
+            replies = await asyncio.gather(
+                *(
+                    client.chat.completions.create(
+                        model="gemini-pro", messages=[{"role": "user", "content": f"q {n}"}]
+                    )
+                    for n in range(MANY_IN_FLIGHT)
+                )
+            )
+            transport = client.authenticated_client.get_async_httpx_client()._transport
+        return transport, replies
+
+    transport, replies = asyncio.run(run())
+    assert isinstance(transport, AiohttpTransport)
+    assert len(replies) == MANY_IN_FLIGHT
+    assert all(isinstance(reply, ChatCompletion) and reply.choices for reply in replies)
+
+
+def test_the_functional_client_builds_its_async_pool_on_aiohttp_with_its_settings() -> None:
+    client = AuthenticatedClient(base_url="http://127.0.0.1:9", token="k", timeout=7.0)
+    pool = client.get_async_httpx_client()
+    assert isinstance(pool, DefaultAioHttpClient)
+    assert pool.timeout == httpx.Timeout(7.0)
+    assert pool._transport.limits == DEFAULT_CONNECTION_LIMITS  # type: ignore[attr-defined]
+
+
+def test_a_transport_given_in_httpx_args_is_used_instead_of_aiohttp() -> None:
+    given = httpx.AsyncHTTPTransport()
+    client = AuthenticatedClient(base_url="http://127.0.0.1:9", token="k", httpx_args={"transport": given})
+    assert client.get_async_httpx_client()._transport is given
+
+
+def test_without_httpx_aiohttp_the_default_async_pool_is_httpx_own() -> None:
+    script = (
+        "import sys; sys.modules['httpx_aiohttp'] = None\n"
+        "from aimlapi_gemini import AuthenticatedClient\n"
+        "pool = AuthenticatedClient(base_url='http://127.0.0.1:9', token='k').get_async_httpx_client()\n"
+        "print(type(pool).__name__, type(pool._transport).__name__)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["AsyncClient", "AsyncHTTPTransport"]
+
+
+def test_importing_the_package_does_not_import_aiohttp() -> None:
+    script = "import sys, aimlapi_gemini\nprint('aiohttp' in sys.modules, 'httpx_aiohttp' in sys.modules)\n"
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["False", "False"]

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from httpx_aiohttp import AiohttpTransport
 
 from aimlapi_gemini import (
     APIConnectionError,
@@ -182,16 +183,22 @@ def loopback() -> Iterator[str]:
         server.server_close()
 
 
+# The transports: httpx's own (httpcore) in both modes, and aiohttp, the async default.
+_TRANSPORT_LOGGERS = {"sync": "httpcore", "async httpcore": "httpcore", "async default": "aiohttp"}
+
+
 @pytest.mark.parametrize("how", ["default", "custom header", "extra_headers"])
-@pytest.mark.parametrize("mode", ["sync", "async"])
+@pytest.mark.parametrize("mode", list(_TRANSPORT_LOGGERS))
 def test_debug_logs_of_every_library_hide_the_key(
     loopback: str, caplog: pytest.LogCaptureFixture, sleeps: list[float], how: str, mode: str
 ) -> None:
-    for name in ("", "aimlapi_gemini", "httpx", "httpcore", "h11"):
+    for name in ("", "aimlapi_gemini", "httpx", "httpcore", "h11", "aiohttp"):
         caplog.set_level(1, logger=name)  # everything, httpcore's traces included
     options: dict[str, Any] = (
         {"auth_header_name": "X-Goog-Key", "prefix": ""} if how == "custom header" else {}
     )
+    if mode == "async httpcore":
+        options["httpx_args"] = {"transport": httpx.AsyncHTTPTransport()}
     client = AuthenticatedClient(base_url=loopback, token=FAKE_KEY, **options)
     extra = {"X-Forwarded-Key": FAKE_KEY} if how == "extra_headers" else None
 
@@ -201,13 +208,17 @@ def test_debug_logs_of_every_library_hide_the_key(
 
     async def call_async() -> None:
         async with client:
+            on_aiohttp = isinstance(client.get_async_httpx_client()._transport, AiohttpTransport)
+            assert on_aiohttp is (mode == "async default")
             await create_chat_completion.asyncio(client=client, body=hello_request(), extra_headers=extra)
 
     with pytest.raises(AuthenticationError):
         call_sync() if mode == "sync" else asyncio.run(call_async())
     loggers = {record.name.split(".")[0] for record in caplog.records}
-    assert {"aimlapi_gemini", "httpx", "httpcore"} <= loggers  # all three did log...
-    assert "send_request_headers" in caplog.text  # ...httpcore down to the headers it sent
+    assert {"aimlapi_gemini", "httpx"} <= loggers  # both did log...
+    if _TRANSPORT_LOGGERS[mode] == "httpcore":
+        assert "httpcore" in loggers
+        assert "send_request_headers" in caplog.text  # ...httpcore down to the headers it sent
     assert "headers=" in caplog.text
     assert "<redacted>" in caplog.text
     assert FAKE_KEY not in caplog.text
