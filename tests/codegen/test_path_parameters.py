@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from aimlapi_gemini._spec_facts import CHAT_PATH
 from codegen.pipeline import DEFAULT_OVERLAY, DEFAULT_SPEC, render
 
 pytestmark = pytest.mark.slow
@@ -24,7 +25,7 @@ def _spec_at(tmp_path: Path, path: str, parameter: str, *, model_required: bool)
     """Today's spec with its chat operation at ``path``, taking the path parameter ``parameter``
     (alias paths of the operation, which some revisions list, are gone: it is at ``path`` only)."""
     spec = json.loads(DEFAULT_SPEC.read_text(encoding="utf-8"))
-    operation = spec["paths"].pop("/v1/chat/completions")["post"]
+    operation = spec["paths"].pop(CHAT_PATH)["post"]
     spec["paths"] = {
         other: item
         for other, item in spec["paths"].items()

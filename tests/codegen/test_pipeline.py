@@ -17,8 +17,10 @@ from typing import Any
 import pytest
 import yaml
 
+from aimlapi_gemini._spec_facts import CHAT_PATH
 from codegen import pipeline
 from codegen.errors import GenerationError
+from codegen.json_pointer import join
 from codegen.pipeline import (
     DEFAULT_OUT,
     DEFAULT_OVERLAY,
@@ -34,7 +36,7 @@ REPO = Path(__file__).resolve().parents[2]
 GENERATE = [sys.executable, str(REPO / "scripts" / "generate.py")]
 REQUEST_BODY = (
     "paths",
-    "/v1/chat/completions",
+    CHAT_PATH,
     "post",
     "requestBody",
     "content",
@@ -326,7 +328,7 @@ def _stream_schema_validator(resolved: dict[str, Any], status: str) -> Any:
 
     resource: Resource[Any] = Resource.from_contents(resolved, default_specification=DRAFT202012)
     registry: Registry[Any] = Registry().with_resource("urn:spec", resource)
-    pointer = f"/paths/~1v1~1chat~1completions/post/responses/{status}/content/text~1event-stream/schema"
+    pointer = join("paths", CHAT_PATH, "post", "responses", status, "content", "text/event-stream", "schema")
     return Draft202012Validator({"$ref": f"urn:spec#{pointer}"}, registry=registry)
 
 
@@ -376,7 +378,7 @@ def test_chunk_model_is_found_through_other_stream_schema_forms(
     out = tmp_path / "out"
     render(DEFAULT_SPEC, out, overlay)
     resolved = json.loads((out / "openapi.json").read_text())
-    stream_schema = resolved["paths"]["/v1/chat/completions"]["post"]["responses"]["200"]["content"]
+    stream_schema = resolved["paths"][CHAT_PATH]["post"]["responses"]["200"]["content"]
     assert "anyOf" not in stream_schema["text/event-stream"]["schema"]
     endpoint = (out / "aimlapi_gemini" / "api" / "chat_completions" / "create_chat_completion.py").read_text()
     assert "Stream[ChatCompletionChunk]" in endpoint

@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from aimlapi_gemini._spec_facts import CHAT_PATH
+from codegen.json_pointer import fragment
 from codegen.pipeline import DEFAULT_SPEC, resolve_spec
 from codegen.python_api_diff import diff_packages
 from codegen.spec_diff import Change, diff_specs, format_text
@@ -26,7 +28,7 @@ from codegen.spec_diff.rules import RULES, RULES_TABLE_BEGIN, RULES_TABLE_END, r
 REPO = Path(__file__).resolve().parents[2]
 SPEC_CHANGES = [sys.executable, str(REPO / "scripts" / "spec_changes.py")]
 PACKAGE = REPO / "generated" / "aimlapi_gemini"
-OPERATION = "#/paths/~1v1~1chat~1completions/post"
+OPERATION = fragment("paths", CHAT_PATH, "post")
 REQUEST = "#/components/schemas/ChatCompletionRequest"
 Document = dict[str, Any]
 
@@ -42,9 +44,9 @@ def resolved() -> Document:
 
 
 def _request_body(document: Document) -> Document:
-    schema: Document = document["paths"]["/v1/chat/completions"]["post"]["requestBody"]["content"][
-        "application/json"
-    ]["schema"]
+    schema: Document = document["paths"][CHAT_PATH]["post"]["requestBody"]["content"]["application/json"][
+        "schema"
+    ]
     return schema
 
 
@@ -75,7 +77,7 @@ def test_identical_specs_have_no_changes(resolved: Document) -> None:
 
 def test_path_renamed_is_a_removed_and_an_added_operation(resolved: Document) -> None:
     new = copy.deepcopy(resolved)
-    new["paths"] = {"/v2/chat/completions": new["paths"].pop("/v1/chat/completions")}
+    new["paths"] = {"/v2/chat/completions": new["paths"].pop(CHAT_PATH)}
     changes = diff_specs(resolved, new)
     removed = _only(changes, "operation-removed", OPERATION)
     added = _only(changes, "operation-added", "#/paths/~1v2~1chat~1completions/post")
@@ -236,7 +238,7 @@ def test_vendor_declaring_a_200_response_schema(vendor: Document, resolved: Docu
     the report is empty: no change, nothing breaking."""
 
     def edit(document: Document) -> None:
-        document["paths"]["/v1/chat/completions"]["post"]["responses"]["200"] = {
+        document["paths"][CHAT_PATH]["post"]["responses"]["200"] = {
             "description": "The reply.",
             "content": {
                 "application/json": {
@@ -305,7 +307,7 @@ def _schemas(document: Document) -> Document:
 
 
 def _responses(document: Document) -> Document:
-    responses: Document = document["paths"]["/v1/chat/completions"]["post"]["responses"]
+    responses: Document = document["paths"][CHAT_PATH]["post"]["responses"]
     return responses
 
 
@@ -338,13 +340,13 @@ def _model_pattern_added(d: Document) -> None:
 
 
 def _header_parameter_required(d: Document) -> None:
-    d["paths"]["/v1/chat/completions"]["post"]["parameters"] = [
+    d["paths"][CHAT_PATH]["post"]["parameters"] = [
         {"name": "X-Org", "in": "header", "required": True, "schema": {"type": "string"}}
     ]
 
 
 def _operation_renamed(d: Document) -> None:
-    d["paths"]["/v1/chat/completions"]["post"]["operationId"] = "chat"
+    d["paths"][CHAT_PATH]["post"]["operationId"] = "chat"
 
 
 @pytest.mark.parametrize(

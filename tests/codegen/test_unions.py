@@ -20,6 +20,8 @@ from typing import Any
 import pytest
 import yaml
 
+from aimlapi_gemini._spec_facts import CHAT_PATH
+from codegen.json_pointer import join
 from codegen.pipeline import DEFAULT_OVERLAY, DEFAULT_SPEC, render
 
 REQUEST = "$..[?@.properties.messages.items && @.properties.model]"
@@ -38,7 +40,7 @@ def _literal(value: str) -> dict[str, Any]:
 def _document(tmp: Path) -> tuple[Path, Path]:
     """The spec with the two unions, and the overlay with names for the alternatives it adds."""
     spec = json.loads(DEFAULT_SPEC.read_text())
-    body = spec["paths"]["/v1/chat/completions"]["post"]["requestBody"]
+    body = spec["paths"][CHAT_PATH]["post"]["requestBody"]
     request = body["content"]["application/json"]["schema"]
     # The function tool, the modes and the named choice as the 2025 document has them, so that
     # the overlay's names apply whatever the committed revision has.
@@ -146,7 +148,7 @@ def _request_validator(out: Path) -> Any:
     resolved = json.loads((out / "openapi.json").read_text())
     resource: Resource[Any] = Resource.from_contents(resolved, default_specification=DRAFT202012)
     registry: Registry[Any] = Registry().with_resource("urn:spec", resource)
-    pointer = "/paths/~1v1~1chat~1completions/post/requestBody/content/application~1json/schema"
+    pointer = join("paths", CHAT_PATH, "post", "requestBody", "content", "application/json", "schema")
     return Draft202012Validator({"$ref": f"urn:spec#{pointer}"}, registry=registry)
 
 

@@ -21,11 +21,12 @@ from typing import Any
 import pytest
 from vendor_sweep import sweep_one
 
+from aimlapi_gemini._spec_facts import CHAT_PATH
 from codegen.pipeline import DEFAULT_OVERLAY, DEFAULT_SPEC, resolve_spec_with_report
 
 REPO = Path(__file__).resolve().parents[2]
 UPDATE_SPEC = [sys.executable, str(REPO / "scripts" / "update_spec.py")]
-PATH = "/v1/chat/completions"
+PATH = CHAT_PATH  # where the committed spec puts the chat operation
 SPEC: dict[str, Any] = json.loads(DEFAULT_SPEC.read_text(encoding="utf-8"))
 
 pytestmark = pytest.mark.slow
