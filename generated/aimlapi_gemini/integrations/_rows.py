@@ -10,7 +10,9 @@ checked as the batch checks a line (``_batch_io.check_body``).
 
 Out: the same batch with three more columns, exactly one of them set per row's outcome:
 ``response`` (the reply's JSON text) or ``error_code`` + ``error_message`` (``ERROR_CODES``'
-codes: a row that could not be sent is ``invalid_request``).
+codes: a row that could not be sent is ``invalid_request``); an empty cell is None (pandas shows
+it as its NA). Arrow struct columns fill a key a row lacks with null, which the checks then see:
+JSON text is the dependable form of a request whose fields vary by row.
 """
 
 from __future__ import annotations
