@@ -137,8 +137,9 @@ def test_no_server_is_a_connection_error_column() -> None:
 
 @pytest.mark.parametrize(("option", "value"), [("concurrency", 0), ("max_retries", -1)])
 def test_bad_options_are_refused_when_the_actor_starts(option: str, value: int) -> None:
+    options: dict[str, Any] = {option: value}
     with pytest.raises(ValueError, match=option):
-        ChatCompletions(api_key="k", **{option: value})
+        ChatCompletions(api_key="k", **options)
 
 
 def test_the_module_is_not_imported_with_the_package_and_names_its_extra_without_ray() -> None:

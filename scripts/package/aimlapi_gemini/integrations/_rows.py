@@ -94,7 +94,9 @@ def items_of(batch: Any, source: RowSource) -> list[BatchItem | RowResult]:
         return [RowResult.error(INVALID_REQUEST, missing) for _ in range(count)]
     rows: list[BatchItem | RowResult] = []
     for index in range(count):
-        body = _request_body(requests[index]) if requests is not None else _prompt_body(prompts, index, source)
+        body = (
+            _request_body(requests[index]) if requests is not None else _prompt_body(prompts, index, source)
+        )
         if isinstance(body, str):
             rows.append(RowResult.error(INVALID_REQUEST, body))
             continue
