@@ -49,7 +49,10 @@ def answer(server: RecordedServer, items: list[dict[str, Any]], **options: Any) 
         **options,
     }
     dataset = ray.data.from_items(items).map_batches(
-        ChatCompletions, fn_constructor_kwargs={**kwargs, **options}, concurrency=2, batch_size=25
+        ChatCompletions,
+        fn_constructor_kwargs={**kwargs, **options},
+        compute=ray.data.ActorPoolStrategy(size=2),
+        batch_size=25,
     )
     return dataset.take_all()
 

@@ -11,7 +11,7 @@ limit = ClusterRateLimit.create(rpm=600, concurrency=32)
 answered = ray.data.read_parquet("prompts/").map_batches(
     ChatCompletions,
     fn_constructor_kwargs={"model": "gemini-pro", "limit": limit},  # the key: $AIML_API_KEY
-    concurrency=4,  # actors, each with its own async client
+    compute=ray.data.ActorPoolStrategy(size=4),  # actors (concurrency=4 before Ray 2.51)
     batch_size=64,
 )
 answered.write_parquet("answers/")
@@ -30,8 +30,9 @@ the number in flight across the cluster, a 429's pause and halving) and hands ou
 attempt asks for one and gives it back when its answer is in. Its window runs on the actor's
 clock from the moment a permit is given back, after the reply has arrived, so the guarantee is
 the batch's: no ``window`` at the server holds more than ``rpm`` arrivals, whatever the number
-of actors. Two messages to the actor per request cost about a millisecond, nothing beside an
-LLM call. One key, one ``ClusterRateLimit``; without one each actor has only its ``concurrency``.
+of actors. One message to the actor per request (``_ClusterLimiter`` sends permits back with
+the next request for one). One key, one ``ClusterRateLimit``; without one each actor has only
+its ``concurrency``.
 
 This module needs Ray Data (``pip install 'aimlapi-gemini[ray]'``); ``import aimlapi_gemini``
 never imports it.
@@ -86,19 +87,23 @@ class _LimiterActor:
         self._permits: dict[int, Permit] = {}
         self._numbers = itertools.count()
 
-    async def acquire(self, tokens: float) -> tuple[int, float]:
+    async def acquire(
+        self, tokens: float, ended: list[tuple[int, float | None]], successes: int
+    ) -> tuple[int, float]:
+        self.report(ended, successes)  # the worker's news first: they may make room for this one
         permit = await self._limiter.acquire(tokens)
         number = next(self._numbers)
         self._permits[number] = permit
         return number, permit.started_at
 
-    async def release(self, number: int, used_tokens: float | None) -> None:
-        permit = self._permits.pop(number, None)
-        if permit is not None:
-            self._limiter.release(permit, used_tokens=used_tokens)
-
-    async def succeeded(self) -> None:
-        self._limiter.succeeded()
+    def report(self, ended: list[tuple[int, float | None]], successes: int) -> None:
+        """Permits given back (with the tokens their replies used), and successes (AIMD's increase)."""
+        for number, used_tokens in ended:
+            permit = self._permits.pop(number, None)
+            if permit is not None:
+                self._limiter.release(permit, used_tokens=used_tokens)
+        for _ in range(successes):
+            self._limiter.succeeded()
 
     async def rate_limited_for(self, started_at: float, pause: float) -> None:
         # Only the start time matters (one cut per burst); the permit may be given back already.
@@ -145,13 +150,34 @@ class _RemotePermit(Permit):
 
 @define(eq=False)
 class _ClusterLimiter:
-    """``Limiter`` for a line's attempts, asking the limit's actor."""
+    """``Limiter`` for a line's attempts, asking the limit's actor. What a worker tells the actor
+    (permits given back, successes) waits for its next ``acquire`` or the end of the event loop's
+    turn, whichever comes first, and goes in one message: one message per request instead of
+    three (which held the throughput to 0.6x of the batch's on 2 cores). A permit given back late
+    only starts its window late, so the limit stays on the safe side."""
 
     actor: Any
-    _pending: set[asyncio.Task[Any]] = field(factory=set)
+    _ended: list[tuple[int, float | None]] = field(factory=list)
+    _successes: int = 0
+    _flush_scheduled: bool = False
+
+    def _news(self) -> tuple[list[tuple[int, float | None]], int]:
+        news = (self._ended, self._successes)
+        self._ended, self._successes = [], 0
+        return news
+
+    def _schedule_flush(self) -> None:
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        if self._ended or self._successes:
+            self.actor.report.remote(*self._news())
 
     async def acquire(self, tokens: float = 0.0, *, stop: asyncio.Event | None = None) -> Permit:
-        granted: asyncio.Future[Any] = asyncio.ensure_future(self.actor.acquire.remote(tokens))
+        granted: asyncio.Future[Any] = asyncio.ensure_future(self.actor.acquire.remote(tokens, *self._news()))
         if stop is not None:
             stopping: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
             await asyncio.wait([granted, stopping], return_when=asyncio.FIRST_COMPLETED)
@@ -165,16 +191,19 @@ class _ClusterLimiter:
 
     def _give_back(self, granted: asyncio.Future[Any]) -> None:
         if not granted.cancelled() and granted.exception() is None:
-            self.actor.release.remote(granted.result()[0], None)
+            self._ended.append((granted.result()[0], None))
+            self._schedule_flush()
 
     def release(self, permit: Permit, *, used_tokens: float | None = None) -> None:
         if permit.released or not isinstance(permit, _RemotePermit):
             return
         permit.released = True
-        self.actor.release.remote(permit.number, used_tokens)
+        self._ended.append((permit.number, used_tokens))
+        self._schedule_flush()
 
     def succeeded(self) -> None:
-        self.actor.succeeded.remote()
+        self._successes += 1
+        self._schedule_flush()
 
     def rate_limited_for(self, permit: Permit, pause: float) -> None:
         self.actor.rate_limited_for.remote(permit.started_at, pause)
