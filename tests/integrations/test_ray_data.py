@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 import ray
+from bench_kit.batch_jobs import _write_input
+from bench_kit.payloads import API_KEY
+from bench_kit.ray_jobs import _ray_job
 
 from aimlapi_gemini import Backoff
 from aimlapi_gemini.integrations.ray import ChatCompletions, ClusterRateLimit
+from aimlapi_gemini.testing._server import BackgroundServer, ServerConfig
 from aimlapi_gemini.testing._server.faults import Chaos
 from tests.doubles.recording import RecordedServer, sends_per_window
 
@@ -99,3 +105,14 @@ def test_a_cluster_limit_with_a_bad_value_is_refused_at_once() -> None:
 def test_a_cluster_limit_describes_its_limits() -> None:
     limit = ClusterRateLimit.create(rpm=5, tpm=100, concurrency=3)
     assert limit.describe() == "0/3 in flight, rpm 5, tpm 100"
+
+
+def test_the_bench_rows_ray_job_answers_every_line(tmp_path: Path) -> None:
+    # The bench row's machinery (scripts/bench_kit/ray_jobs.py), not its numbers.
+    _write_input(tmp_path / "in.jsonl", 40)
+    with BackgroundServer(ServerConfig(api_key=API_KEY)) as server:
+        answered = _ray_job(server.base_url, tmp_path / "in.jsonl", tmp_path / "out", 8)
+    assert answered == 40
+    rows = pq.read_table(tmp_path / "out").to_pylist()
+    assert sorted(row["custom_id"] for row in rows) == sorted(f"record-{n}" for n in range(40))
+    assert all(row["error_code"] is None for row in rows)
