@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import ray
@@ -16,7 +17,7 @@ from bench_kit.payloads import API_KEY
 from bench_kit.ray_jobs import _ray_job
 
 from aimlapi_gemini import Backoff
-from aimlapi_gemini.integrations.ray import ChatCompletions, ClusterRateLimit
+from aimlapi_gemini.integrations.ray import ChatCompletions, ClusterRateLimit, unanswered
 from aimlapi_gemini.testing._server import BackgroundServer, ServerConfig
 from aimlapi_gemini.testing._server.faults import Chaos
 from tests.doubles.recording import RecordedServer, sends_per_window
@@ -47,20 +48,19 @@ def rows(count: int) -> list[dict[str, Any]]:
     ]
 
 
-def answer(server: RecordedServer, items: list[dict[str, Any]], **options: Any) -> list[dict[str, Any]]:
-    kwargs = {
-        "api_key": server.api_key,
-        "base_url": server.base_url,
-        "backoff": Backoff(initial=0.01),
-        **options,
-    }
-    dataset = ray.data.from_items(items).map_batches(
+def answered(server: RecordedServer, dataset: Any, **options: Any) -> Any:
+    kwargs = {"api_key": server.api_key, "base_url": server.base_url, "backoff": Backoff(initial=0.01)}
+    return dataset.map_batches(
         ChatCompletions,
         fn_constructor_kwargs={**kwargs, **options},
         compute=ray.data.ActorPoolStrategy(size=2),
         batch_size=25,
     )
-    return dataset.take_all()
+
+
+def answer(server: RecordedServer, items: list[dict[str, Any]], **options: Any) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = answered(server, ray.data.from_items(items), **options).take_all()
+    return rows
 
 
 def test_every_row_is_answered_exactly_once_under_chaos(make_server: ServerFactory) -> None:
@@ -116,3 +116,29 @@ def test_the_bench_rows_ray_job_answers_every_line(tmp_path: Path) -> None:
     rows = pq.read_table(tmp_path / "out").to_pylist()
     assert sorted(row["custom_id"] for row in rows) == sorted(f"record-{n}" for n in range(40))
     assert all(row["error_code"] is None for row in rows)
+
+
+def test_a_killed_job_run_again_on_its_answers_answers_each_row_once(
+    make_server: ServerFactory, tmp_path: Path
+) -> None:
+    answers = tmp_path / "answers"
+    server = make_server()
+    # The killed run: the answers of rows 0-11 written whole, those of rows 12-19 torn mid-file.
+    answered(server, ray.data.from_items(rows(12))).write_parquet(str(answers))
+    torn = answers / "torn.parquet"
+    pq.write_table(pa.Table.from_pylist(answer(server, rows(20)[12:])), torn)
+    torn.write_bytes(torn.read_bytes()[: torn.stat().st_size // 2])
+    sent_before = len(server.arrivals)
+    again = unanswered(ray.data.from_items(rows(30)), answers, key="row")
+    answered(server, again).write_parquet(str(answers))
+    out = ray.data.read_parquet(str(answers)).take_all()  # *.parquet: the torn file set aside
+    assert sorted(row["row"] for row in out) == list(range(30))  # each row once, none lost
+    assert all(row["response"] is not None for row in out)
+    assert len(server.arrivals) - sent_before == 18  # rows 12-29: only what no whole file answered
+    assert (answers / "torn.parquet.torn").exists()
+    assert not torn.exists()
+
+
+def test_a_first_run_has_nothing_answered_and_sends_every_row(tmp_path: Path) -> None:
+    dataset = ray.data.from_items(rows(5))
+    assert unanswered(dataset, tmp_path / "none yet", key="row") is dataset

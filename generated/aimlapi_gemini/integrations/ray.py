@@ -21,9 +21,14 @@ Each row's request is its ``request`` column (a ``ChatCompletionRequest`` as JSO
 mapping) or its ``prompt`` column (text, one user message to ``model``), checked as the batch
 checks a line. Each row gets ``response`` (the reply's JSON text) or ``error_code`` +
 ``error_message`` (the batch's ``ERROR_CODES``): a row is never dropped and no error is raised
-for one row. Each request is one call of the client's retry engine with the batch's rules (the
-same hooks as ``aimlapi-gemini batch``: 429s pause and slow every actor, 401/403 and a
-Retry-After over the client's cap end the batch's other retries).
+for one row (one the batch would leave for its next run, as when a 401 ends a retry's wait, is
+``http_error``, or ``connection_error`` when no attempt reached the server). Each request is
+one call of the client's retry engine with the batch's rules (the same hooks as
+``aimlapi-gemini batch``: 429s pause and slow every actor, 401/403 and a Retry-After over the
+client's cap end the batch's other retries).
+
+Ray Data has no resume: ``unanswered(dataset, "answers/", key="id")`` drops the rows an earlier,
+killed run's Parquet files answer, so a re-run writing to the same directory answers each row once.
 
 The limit: one actor (``ClusterRateLimit``) holds the batch's ``RateLimiter`` (``rpm``, ``tpm``,
 the number in flight across the cluster, a 429's pause and halving) and hands out permits; each
@@ -41,7 +46,9 @@ never imports it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -71,9 +78,10 @@ from .._batch_runner import (
     _Sender,
 )
 from .._rate_limit import Limiter, Permit, RateLimiter, Stopped
+from ._answers import answered_keys
 from ._rows import RowResult, RowSource, items_of, response_text, with_results
 
-__all__ = ["ChatCompletions", "ClusterRateLimit"]
+__all__ = ["ChatCompletions", "ClusterRateLimit", "unanswered"]
 
 # Permit requests waiting at once in the limiter's actor (an async actor runs them as tasks).
 _ACTOR_MAX_CONCURRENCY = 10_000
@@ -279,12 +287,16 @@ class ChatCompletions:
         return list(await asyncio.gather(*(one(row) for row in rows)))
 
     def __del__(self) -> None:
+        # The actor is going away: its pool's connections and its loop go with it. Nothing here
+        # may raise (an interpreter shutting down may have torn down what closing needs).
         loop = getattr(self, "_loop", None)
-        if loop is not None and not loop.is_closed() and not loop.is_running():
+        if loop is None or loop.is_closed() or loop.is_running():
+            return
+        with contextlib.suppress(Exception):
             pool = self._client._async_client
             if pool is not None:
                 loop.run_until_complete(pool.aclose())
-            loop.close()
+        loop.close()
 
 
 async def _answer(sender: _Sender, item: BatchItem) -> RowResult:
@@ -302,3 +314,23 @@ async def _answer(sender: _Sender, item: BatchItem) -> RowResult:
         return RowResult.error(code, f"not sent again: {reason}")
     error = answer["error"]
     return RowResult.error(str(error["code"]), str(error["message"]))
+
+
+def unanswered(dataset: Any, answers: str | os.PathLike[str], *, key: str) -> Any:
+    """``dataset`` without the rows whose ``key`` the Parquet files under ``answers`` hold (an
+    earlier, killed run's output; all of it when there is none yet). Write the new answers to the
+    same directory (``write_parquet`` appends) and each row is answered once in it, however often
+    the job is killed and run again; a file a kill left torn is set aside as ``NAME.torn`` and its
+    rows sent again. The keys are read on the driver: an id column, not the prompts."""
+    done = answered_keys(answers, key).keys
+    if not done:
+        return dataset
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    answered = pa.array(list(done))
+
+    def drop_answered(batch: Any) -> Any:  # a pyarrow.Table: one vectorised test per batch
+        return batch.filter(pc.invert(pc.is_in(batch.column(key), value_set=answered)))
+
+    return dataset.map_batches(drop_answered, batch_format="pyarrow")
