@@ -26,7 +26,7 @@ ACTORS = 2
 
 def _ray_job(base_url: str, source: Path, target: Path, concurrency: int) -> int:
     """Every line of ``source`` answered into Parquet files under ``target``; the rows answered."""
-    import pyarrow.parquet as pq
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]  # pyarrow has no type information
     import ray
 
     from aimlapi_gemini.integrations.ray import ChatCompletions, ClusterRateLimit

@@ -8,8 +8,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
+import pyarrow as pa  # type: ignore[import-untyped]  # pyarrow has no type information
+import pyarrow.parquet as pq  # type: ignore[import-untyped]  # pyarrow has no type information
 import pytest
 import ray
 from bench_kit.batch_jobs import _write_input

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
+import pyarrow as pa  # type: ignore[import-untyped]  # pyarrow has no type information
 import pytest
 
 from aimlapi_gemini import Backoff

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
+import pyarrow as pa  # type: ignore[import-untyped]  # pyarrow has no type information
+import pyarrow.parquet as pq  # type: ignore[import-untyped]  # pyarrow has no type information
 import pytest
 import ray
 

@@ -25,7 +25,7 @@ class Answered:
 def answered_keys(directory: str | os.PathLike[str], key: str) -> Answered:
     """The ``key`` column of every Parquet file under ``directory`` (none when it does not exist);
     a file that cannot be read is renamed ``NAME.torn`` and listed in ``torn``."""
-    import pyarrow.parquet as pq
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]  # pyarrow has no type information
 
     found = Answered()
     root = Path(directory)

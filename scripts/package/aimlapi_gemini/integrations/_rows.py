@@ -154,7 +154,7 @@ def with_results(batch: Any, results: Sequence[RowResult]) -> Any:
         ERROR_MESSAGE_COLUMN: [result.error_message for result in results],
     }
     if hasattr(batch, "append_column"):  # a pyarrow.Table
-        import pyarrow as pa
+        import pyarrow as pa  # type: ignore[import-untyped]  # pyarrow has no type information
 
         for name, cells in values.items():
             batch = batch.append_column(name, pa.array(cells, type=pa.string()))

@@ -323,8 +323,8 @@ def unanswered(dataset: Any, answers: str | os.PathLike[str], *, key: str) -> An
     done = answered_keys(answers, key).keys
     if not done:
         return dataset
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    import pyarrow as pa  # type: ignore[import-untyped]  # pyarrow has no type information
+    import pyarrow.compute as pc  # type: ignore[import-untyped]  # pyarrow has no type information
 
     answered = pa.array(list(done))
 
