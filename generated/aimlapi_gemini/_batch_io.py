@@ -204,28 +204,33 @@ def _parse_line(line_number: int, raw: bytes) -> BatchItem | InvalidLine:
             return _invalid(line_number, "body must be a JSON object", custom_id)
     else:
         custom_id, body = str(line_number), data
+    checked = check_body(body)
+    if isinstance(checked, str):
+        return _invalid(line_number, checked, custom_id)
+    return BatchItem(line_number, custom_id, checked, estimate_tokens(body))
+
+
+def check_body(body: dict[str, Any]) -> ChatCompletionRequest | str:
+    """A request body as the batch sends it (the generated model's own checks, no stream, JSON
+    UTF-8 can carry), or the reason it is refused (the batch's lines and the Ray integration's rows)."""
     if body.get("stream") is True:
-        return _invalid(
-            line_number, "stream: true cannot be batched (the output holds whole replies)", custom_id
-        )
+        return "stream: true cannot be batched (the output holds whole replies)"
     try:
         request = ChatCompletionRequest.from_dict(body)
     except ValidationError as exc:
-        return _invalid(line_number, str(exc.about("body is not a valid ChatCompletionRequest")), custom_id)
+        return str(exc.about("body is not a valid ChatCompletionRequest"))
     except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError) as exc:
-        return _invalid(line_number, f"body is not a valid ChatCompletionRequest: {exc}", custom_id)
+        return f"body is not a valid ChatCompletionRequest: {exc}"
     try:
         # Encoded as the client will send it: a lone surrogate ("\\ud800" in the input's JSON) is a
         # valid Python string that UTF-8 cannot carry.
         dumps(request.to_dict()).encode()
     except UnicodeEncodeError as exc:
         where = _lone_surrogate(exc.object) if isinstance(exc.object, str) else None
-        return _invalid(
-            line_number, f"body cannot be sent as JSON: it holds {where or exc.reason}", custom_id
-        )
+        return f"body cannot be sent as JSON: it holds {where or exc.reason}"
     except (ValueError, TypeError, RecursionError) as exc:
-        return _invalid(line_number, f"body cannot be sent as JSON: {exc}", custom_id)
-    return BatchItem(line_number, custom_id, request, estimate_tokens(body))
+        return f"body cannot be sent as JSON: {exc}"
+    return request
 
 
 def _invalid(line_number: int, reason: str, custom_id: str) -> InvalidLine:

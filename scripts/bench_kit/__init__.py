@@ -12,7 +12,9 @@ One module per section, run in this order by runner.py (scripts/bench.py is its 
                      client as it was at a baseline commit (baseline.py, stream_worker.py), peak
                      memory over 10,000 vs 100,000 chunks;
   batch_jobs.py   7. a 2,000-line batch (aimlapi_gemini.batch) vs asyncio.gather + semaphore over
-                     raw httpx, both writing every output line as it comes.
+                     raw httpx, both writing every output line as it comes;
+  ray_jobs.py     7. the same job through Ray Data (aimlapi_gemini.integrations.ray, two actors,
+                     Parquet out) vs the single-process batch.
 Shared: measure.py (Row, interleaved rounds), payloads.py (the bodies every client sends),
 report.py (table, reports/bench.json and .png), profiling.py (`make profile`).
 """

@@ -24,6 +24,7 @@ from .model_cost import bench_models
 from .payloads import API_KEY
 from .per_call import bench_per_call
 from .profiling import PROFILES, profile
+from .ray_jobs import bench_ray
 from .report import REPORTS, print_table, write_reports
 from .streaming import bench_stream_cpu, bench_streaming
 
@@ -35,7 +36,7 @@ BENCH_EXTRA = {
     "pyinstrument": "pyinstrument",
 }
 
-SECTIONS = ("models", "generate", "import", "per-call", "async", "stream", "stream-cpu", "batch")
+SECTIONS = ("models", "generate", "import", "per-call", "async", "stream", "stream-cpu", "batch", "ray")
 
 
 @contextmanager
@@ -88,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "import" in chosen:
         with _section("6 import time"):
             rows += bench_import(5 if args.quick else 15)
-    if chosen & {"per-call", "async", "stream", "stream-cpu", "batch"}:
+    if chosen & {"per-call", "async", "stream", "stream-cpu", "batch", "ray"}:
         with spawned(API_KEY, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as base_url:
             if "per-call" in chosen:
                 with _section("1 per-call latency"):
@@ -113,6 +114,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             if "batch" in chosen:
                 with _section("7 batch job"):
                     rows += bench_batch(base_url, lines=2000, concurrency=16, rounds=3 if args.quick else 5)
+            if "ray" in chosen:
+                with _section("7 batch job through Ray Data"):
+                    rows += bench_ray(base_url, lines=2000, concurrency=16, rounds=3 if args.quick else 5)
     rows.sort(key=lambda r: r.section)
     machine += f", {os.getloadavg()[0]:.1f} at end"
     if withhold_wall_verdicts(rows, load, os.cpu_count() or 1):

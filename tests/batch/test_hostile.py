@@ -21,8 +21,9 @@ from aimlapi_gemini._batch_io import InvalidLine, OutputWriter
 from aimlapi_gemini._batch_runner import DEFAULT_MAX_RETRIES, MAX_CONCURRENCY
 from aimlapi_gemini.batch import BatchSummary, InvalidInputError, arun_batch
 from tests.doubles.fakes import completion_json
+from tests.doubles.recording import RecordedServer
 
-from .conftest import RecordedServer, ServerFactory, cli_env, ids_of, output_lines, request_body, write_input
+from .conftest import ServerFactory, cli_env, ids_of, output_lines, request_body, write_input
 
 FAST = Backoff(initial=0.005, maximum=0.02)
 

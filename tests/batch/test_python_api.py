@@ -13,8 +13,9 @@ import pytest
 
 from aimlapi_gemini import AIMLAPI, AsyncAIMLAPI, AuthenticatedClient, Backoff, MissingAPIKeyError
 from aimlapi_gemini.batch import BatchSummary, arun_batch, run_batch
+from tests.doubles.recording import RecordedServer
 
-from .conftest import RecordedServer, ServerFactory, output_lines, request_body, write_input
+from .conftest import ServerFactory, output_lines, request_body, write_input
 
 FAST = Backoff(initial=0.005, maximum=0.02)
 

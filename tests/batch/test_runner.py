@@ -17,8 +17,9 @@ import spec_features as spec
 from aimlapi_gemini import AuthenticatedClient, Backoff
 from aimlapi_gemini.batch import BatchSummary, Shard, arun_batch, run_batch
 from aimlapi_gemini.testing._server.faults import Chaos
+from tests.doubles.recording import RecordedServer, sends_per_window
 
-from .conftest import RecordedServer, ServerFactory, ids_of, output_lines, request_body, write_input
+from .conftest import ServerFactory, ids_of, output_lines, request_body, write_input
 
 FAST = Backoff(initial=0.005, maximum=0.02)
 
@@ -221,16 +222,6 @@ def test_a_file_left_with_superseded_lines_is_compacted_by_the_next_run(
     assert summary.compacted == 1
     assert summary.already_done == 2
     assert [(r["error"] is None) for r in output_lines(target)] == [True, True]
-
-
-def sends_per_window(arrivals: list[float], window: float) -> int:
-    """The most arrivals in any half-open window of ``window`` seconds."""
-    most, start = 0, 0
-    for end, arrived in enumerate(arrivals):
-        while arrived - arrivals[start] >= window:
-            start += 1
-        most = max(most, end - start + 1)
-    return most
 
 
 # No tolerance: a request counts in the limiter's window until ``window`` seconds after its reply

@@ -63,7 +63,7 @@ from ._exceptions import (
     json_or_none,
     make_status_error,
 )
-from ._rate_limit import Permit, RateLimiter, Stopped
+from ._rate_limit import Limiter, Permit, RateLimiter, Stopped
 from ._response import parse_or_none
 
 if TYPE_CHECKING:
@@ -201,31 +201,85 @@ _DEFERRED = _Deferred()
 
 
 @define
-class _Run:
+class _Sender:
+    """What sending one line takes (``answer``): the client, the limiter, the stop. The batch's
+    ``_Run`` is one; the Ray integration makes one per batch of rows (with a cluster-wide limiter)."""
+
     client: AuthenticatedClient
-    limiter: RateLimiter
-    writer: OutputWriter
+    limiter: Limiter
     summary: BatchSummary
-    on_invalid: Callable[[InvalidLine], None] | None
-    on_progress: ProgressCallback | None
-    strict: bool
     stop: asyncio.Event
-    concurrency: int = DEFAULT_CONCURRENCY
-    written_unkeyed: set[str] = field(factory=set)
-    """Messages of the error lines without a custom_id the output holds (each written once)."""
     halted: list[bool] = field(factory=lambda: [False])
     """Set by the SIGINT handler itself, so a Ctrl-C is seen before the event loop runs again."""
-    strict_failure: InvalidLine | None = None
     sending: set[asyncio.Task[Any]] = field(factory=set)
     """Workers whose line has been sent (a request or a retry wait in flight)."""
-    workers: list[asyncio.Task[Any]] = field(factory=list)
-    idle: asyncio.Event = field(factory=asyncio.Event)
-    _active: int = 0
     reached: bool = False
     """Some attempt got an HTTP response (the server is there)."""
 
     def stopping(self) -> bool:
         return self.stop.is_set() or self.halted[0]
+
+    async def answer(self, item: BatchItem) -> _Response | _Deferred | dict[str, Any]:
+        """The 2xx reply, or the error line after the retries (``_DEFERRED``: no line)."""
+        attempts = _LineAttempts(self, item.estimated_tokens)
+        http = self.client.get_async_httpx_client()
+        kwargs = create_chat_completion._with_stream(
+            create_chat_completion._get_kwargs(body=item.request), stream=False
+        )
+        try:
+            try:
+                response = await asend(http, kwargs, self.client._request_options(http), hooks=attempts)
+            except _Unfinished:
+                return _DEFERRED
+            except APIConnectionError as exc:  # no response after the retries
+                failure = "timeout" if isinstance(exc, APITimeoutError) else "connection_error"
+                return error_record(item.custom_id, failure, exc.message)
+            except AimlApiError as exc:  # a body over the size cap, a Content-Encoding lie: final
+                return error_record(item.custom_id, _error_code(exc), str(exc))
+            code = response.status_code
+            request_id = response.headers.get("x-request-id")
+            if 200 <= code < 300:
+                parsed = parse_or_none(response, create_chat_completion._parse_success)
+                if isinstance(parsed, ChatCompletion):
+                    usage = parsed.usage
+                    if usage is not None:  # a reply without usage keeps the estimate it was admitted with
+                        attempts.release(used_tokens=usage.total_tokens)
+                        self._count_tokens(usage.prompt_tokens, usage.completion_tokens, usage.total_tokens)
+                    self.limiter.succeeded()
+                    return _Response(code, request_id, response.content)
+            return _error_line(item.custom_id, response, request_id)
+        finally:
+            # Whatever happened (an exception too), the permit goes back; releasing twice
+            # does nothing, so the success path's release with the reply's tokens wins.
+            attempts.release()
+
+    def stop_run(self, reason: str) -> None:
+        if self.summary.stopped_by is None:
+            self.summary.stopped_by = reason
+        self.stop.set()
+
+    def _count_tokens(self, prompt: int, completion: int, total: int) -> None:
+        self.summary.prompt_tokens += prompt
+        self.summary.completion_tokens += completion
+        self.summary.total_tokens += total
+
+
+@define(kw_only=True)
+class _Run(_Sender):
+    """One batch run: the sender, the output file, the workers."""
+
+    limiter: RateLimiter
+    writer: OutputWriter
+    on_invalid: Callable[[InvalidLine], None] | None
+    on_progress: ProgressCallback | None
+    strict: bool
+    concurrency: int = DEFAULT_CONCURRENCY
+    written_unkeyed: set[str] = field(factory=set)
+    """Messages of the error lines without a custom_id the output holds (each written once)."""
+    strict_failure: InvalidLine | None = None
+    workers: list[asyncio.Task[Any]] = field(factory=list)
+    idle: asyncio.Event = field(factory=asyncio.Event)
+    _active: int = 0
 
     def spawn(self, items: Iterator[BatchItem | InvalidLine]) -> None:
         task = asyncio.create_task(self.worker(items))
@@ -294,50 +348,6 @@ class _Run:
         if self.on_invalid is not None:
             self.on_invalid(item)
 
-    async def answer(self, item: BatchItem) -> _Response | _Deferred | dict[str, Any]:
-        """The 2xx reply, or the error line after the retries (``_DEFERRED``: no line)."""
-        attempts = _LineAttempts(self, item.estimated_tokens)
-        http = self.client.get_async_httpx_client()
-        kwargs = create_chat_completion._with_stream(
-            create_chat_completion._get_kwargs(body=item.request), stream=False
-        )
-        try:
-            try:
-                response = await asend(http, kwargs, self.client._request_options(http), hooks=attempts)
-            except _Unfinished:
-                return _DEFERRED
-            except APIConnectionError as exc:  # no response after the retries
-                failure = "timeout" if isinstance(exc, APITimeoutError) else "connection_error"
-                return error_record(item.custom_id, failure, exc.message)
-            except AimlApiError as exc:  # a body over the size cap, a Content-Encoding lie: final
-                return error_record(item.custom_id, _error_code(exc), str(exc))
-            code = response.status_code
-            request_id = response.headers.get("x-request-id")
-            if 200 <= code < 300:
-                parsed = parse_or_none(response, create_chat_completion._parse_success)
-                if isinstance(parsed, ChatCompletion):
-                    usage = parsed.usage
-                    if usage is not None:  # a reply without usage keeps the estimate it was admitted with
-                        attempts.release(used_tokens=usage.total_tokens)
-                        self._count_tokens(usage.prompt_tokens, usage.completion_tokens, usage.total_tokens)
-                    self.limiter.succeeded()
-                    return _Response(code, request_id, response.content)
-            return _error_line(item.custom_id, response, request_id)
-        finally:
-            # Whatever happened (an exception too), the permit goes back; releasing twice
-            # does nothing, so the success path's release with the reply's tokens wins.
-            attempts.release()
-
-    def stop_run(self, reason: str) -> None:
-        if self.summary.stopped_by is None:
-            self.summary.stopped_by = reason
-        self.stop.set()
-
-    def _count_tokens(self, prompt: int, completion: int, total: int) -> None:
-        self.summary.prompt_tokens += prompt
-        self.summary.completion_tokens += completion
-        self.summary.total_tokens += total
-
 
 class _Unfinished(Exception):
     """Ends a line without an output line (the next run sends it); raised by its hooks."""
@@ -347,7 +357,7 @@ class _Unfinished(Exception):
 class _LineAttempts:
     """The run's hooks on the retry engine (``_base.AttemptHooks``) for the attempts of one line."""
 
-    run: _Run
+    run: _Sender
     tokens: float
     permit: Permit | None = None
     """The limiter's grant for the attempt in flight."""

@@ -31,6 +31,7 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Protocol
 
 from attrs import define, field
 
@@ -46,6 +47,19 @@ class Permit:
     started_at: float
     tokens: float = 0.0
     released: bool = False
+
+
+class Limiter(Protocol):
+    """What a line's attempts ask of a limiter: ``RateLimiter``, or the Ray integration's proxy
+    to one ``RateLimiter`` in an actor that every worker of a cluster shares."""
+
+    async def acquire(self, tokens: float = 0.0, *, stop: asyncio.Event | None = None) -> Permit: ...
+
+    def release(self, permit: Permit, *, used_tokens: float | None = None) -> None: ...
+
+    def succeeded(self) -> None: ...
+
+    def rate_limited_for(self, permit: Permit, pause: float) -> None: ...
 
 
 @define(eq=False)

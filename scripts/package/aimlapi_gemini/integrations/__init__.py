@@ -1,0 +1,3 @@
+"""Integrations with data engines (``aimlapi_gemini.integrations.ray``: Ray Data). Each is imported
+on its own, never by ``import aimlapi_gemini``, and needs its extra (``pip install
+'aimlapi-gemini[ray]'``)."""
