@@ -264,6 +264,7 @@ def install(env: Any, resolved_path: Path, openapi: Any) -> None:
     env.globals["resource_plan"] = ResourcePlans(chunks, replays_of)
     env.globals["endpoint_body"] = endpoint_body
     env.globals["free_form_model"] = free_form_model
+    env.globals["attribute_doc"] = plan.attribute_doc
     env.globals["property_bounds"] = property_bounds
     env.globals["additional_bounds"] = additional_bounds
     env.globals["property_format"] = property_format

@@ -616,3 +616,23 @@ def test_an_operation_named_like_the_stream_helper_beside_it_cannot_be_arranged(
     ):
         plan.resource_plan([("ChatCompletions.create", decided), ("ChatCompletions.stream", named)])
     assert plan.resource_plan([("ChatCompletions.create", decided), ("Other.stream", named)])
+
+
+LONG_UNION = " | ".join(f"ChatCompletionToolAlternative{n}" for n in range(8))
+
+
+def test_a_docstring_attribute_keeps_a_long_union_type_on_its_head_line() -> None:
+    entry = plan.attribute_doc("tools", f"Sequence[{LONG_UNION}] | Unset", "The tools. " * 30, width=112)
+    head, *rest = entry.splitlines()
+    assert head.startswith(f"tools (Sequence[{LONG_UNION}] | Unset): The")
+    assert rest, "the description wraps onto continuation lines"
+    assert all(len(line) <= 112 for line in rest)
+    assert " ".join(line.strip() for line in entry.splitlines()).endswith("The tools.")
+
+
+def test_a_docstring_attribute_wraps_a_short_head_with_its_description() -> None:
+    entry = plan.attribute_doc("n", "int | Unset", "How many choices. " * 12, width=60)
+    lines = entry.splitlines()
+    assert lines[0].startswith("n (int | Unset): How many")
+    assert all(len(line) <= 60 for line in lines)
+    assert plan.attribute_doc("n", "int", "") == "n (int):"

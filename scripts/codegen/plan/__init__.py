@@ -13,7 +13,7 @@ package names every rule, so callers write ``plan.operation_plan(...)``.
 from __future__ import annotations
 
 from .endpoints import BodyUse, body_use
-from .models import FORMAT_CHECKS, Bounds, Number, bounds, format_check, free_form_model
+from .models import FORMAT_CHECKS, Bounds, Number, attribute_doc, bounds, format_check, free_form_model
 from .params import check_typed_dict_key, list_alias, reach
 from .paths import PathParameters, path_parameters
 from .replays import Replays, model_import, replays
@@ -51,6 +51,7 @@ __all__ = [
     "format_check",
     "BodyUse",
     "Bounds",
+    "attribute_doc",
     "Discriminator",
     "HeldModel",
     "Keyword",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -53,3 +54,23 @@ client and server agree. Formats not here are annotations only, as JSON Schema 2
 def format_check(schema_format: str | None) -> str:
     """The ``_validation`` function checking a string's ``format``, or ``""`` when it is not checked."""
     return FORMAT_CHECKS.get(schema_format or "", "")
+
+
+def attribute_doc(name: str, type_text: str, description: str, width: int = 112) -> str:
+    """One entry of a class docstring's ``Attributes:`` section (Google style), wrapped at
+    ``width``: ``name (type): description``. The ``name (type):`` head is never broken, however
+    long the type (a union of many models), because a docstring parser (griffe, for the docs
+    site) reads a head split over lines as prose and fails a strict build. Continuation lines
+    are the caller's to indent."""
+    head = f"{name} ({type_text}):"
+    if not description:
+        return head
+    return "\n".join(
+        textwrap.wrap(
+            description,
+            width,
+            initial_indent=f"{head} ",
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+    )

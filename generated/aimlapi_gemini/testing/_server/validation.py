@@ -44,9 +44,10 @@ class BodyError(ValueError):
     """The request body is not acceptable; str(self) is the client-facing message."""
 
 
-_FORMATS = FormatChecker(formats=())
-_FORMATS.checkers = {**oas31_format_checker.checkers}
-_FORMATS.checks("uri")(is_uri)
+# The string formats the server checks: the OAS 3.1 checker's, and ``uri`` by the client's own rule.
+FORMATS = FormatChecker(formats=())
+FORMATS.checkers = {**oas31_format_checker.checkers}
+FORMATS.checks("uri")(is_uri)
 
 
 @functools.cache
@@ -75,7 +76,7 @@ _BoundedValidator = validators.extend(OAS31Validator, {"items": _first_failing_i
 @functools.cache
 def validator_for(ref: str) -> Any:
     """A validator for a spec-local reference such as `#/components/schemas/ChatCompletion`."""
-    return _BoundedValidator({"$ref": f"{SPEC_URI}{ref}"}, registry=_registry(), format_checker=_FORMATS)
+    return _BoundedValidator({"$ref": f"{SPEC_URI}{ref}"}, registry=_registry(), format_checker=FORMATS)
 
 
 def schema_errors(ref: str, instance: Any) -> list[ValidationError]:
