@@ -92,7 +92,7 @@ SCRIPT = Path(sys.executable).parent / "aimlapi-gemini"
 # (next come locating the package, a few milliseconds, and the command's code); "command", the
 # first import the command's own code asks for (once aimlapi_gemini.__main__ runs). Or it raises
 # KeyboardInterrupt at that first import, as a Ctrl-C at that instant would. What comes before the
-# end of the start-up is the interpreter's own: docs/pages/maintainers/cli.md.
+# end of the start-up is the interpreter's own: docs/pages/maintainers/development.md.
 _SITECUSTOMIZE = """
 import os, sys
 
