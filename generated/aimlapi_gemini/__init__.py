@@ -2,86 +2,160 @@
 # Do not edit: change the spec, overlay, config or templates, then `make generate`.
 """A client library for accessing AI/ML Gateway"""
 
-from typing import TYPE_CHECKING
-
-from ._chat_stream import (
-    AsyncChatCompletionStream,
-    AsyncChatCompletionStreamManager,
-    ChatCompletionStream,
-    ChatCompletionStreamManager,
-)
-from ._chat_stream_events import (
-    ChatCompletionSnapshot,
-    ChatCompletionStreamEvent,
-    ChunkEvent,
-    ContentDeltaEvent,
-    ContentDoneEvent,
-    FunctionToolCallArgumentsDeltaEvent,
-    FunctionToolCallArgumentsDoneEvent,
-    RefusalDeltaEvent,
-    RefusalDoneEvent,
-)
-from ._retry import Backoff
-from ._secret import Secret
-from ._streamed_response import (
-    AsyncStreamedResponse,
-    AsyncStreamedResponseManager,
-    StreamedResponse,
-    StreamedResponseManager,
-)
-from ._streaming import AsyncStream, Stream
-from ._surface import RawResponse
-from ._validation import ValidationError
-from ._version import __version__
-from .client import AuthenticatedClient, Client
-from .errors import (
-    AimlApiError,
-    APIConnectionError,
-    APIError,
-    APIResponseValidationError,
-    APIStatusError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    ConfigurationError,
-    DeadlineExceededError,
-    InternalServerError,
-    MissingAPIKeyError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-    RequestValidationError,
-    ResponseTooLargeError,
-    StreamError,
-    StreamInterruptedError,
-    UnprocessableEntityError,
-)
-from .models import (
-    AssistantMessage,
-    ChatCompletion,
-    ChatCompletionChunk,
-    ChatCompletionRequest,
-    ErrorResponse,
-    FunctionMessage,
-    SystemMessage,
-    ToolMessage,
-    UserMessage,
-)
-from .resources import AIMLAPI, AsyncAIMLAPI
-from .types import Response
-
-# Optional: DefaultAioHttpClient needs the aiohttp extra. Imported on first use, so that the
-# package imports without aiohttp (and as fast); without the extra the ImportError names it.
+# The package's names are imported on first use (PEP 562 `__getattr__` below), so that
+# `import aimlapi_gemini` (which the `aimlapi-gemini` command's start does first) runs no import of
+# its own: a Ctrl-C there lands in the command's code, which says it in one line (see __main__),
+# and a program that imports the package only pays for what it uses. Type checkers and
+# documentation tools read the same names from the block below. `TYPE_CHECKING = False` rather
+# than typing's: importing `typing` would be this module's one import (type checkers treat the name
+# as typing's constant).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ._aiohttp import DefaultAioHttpClient as DefaultAioHttpClient
+    from ._chat_stream import (
+        AsyncChatCompletionStream,
+        AsyncChatCompletionStreamManager,
+        ChatCompletionStream,
+        ChatCompletionStreamManager,
+    )
+    from ._chat_stream_events import (
+        ChatCompletionSnapshot,
+        ChatCompletionStreamEvent,
+        ChunkEvent,
+        ContentDeltaEvent,
+        ContentDoneEvent,
+        FunctionToolCallArgumentsDeltaEvent,
+        FunctionToolCallArgumentsDoneEvent,
+        RefusalDeltaEvent,
+        RefusalDoneEvent,
+    )
+    from ._retry import Backoff
+    from ._secret import Secret
+    from ._streamed_response import (
+        AsyncStreamedResponse,
+        AsyncStreamedResponseManager,
+        StreamedResponse,
+        StreamedResponseManager,
+    )
+    from ._streaming import AsyncStream, Stream
+    from ._surface import RawResponse
+    from ._validation import ValidationError
+    from ._version import __version__
+    from .client import AuthenticatedClient, Client
+    from .errors import (
+        AimlApiError,
+        APIConnectionError,
+        APIError,
+        APIResponseValidationError,
+        APIStatusError,
+        APITimeoutError,
+        AuthenticationError,
+        BadRequestError,
+        ConfigurationError,
+        DeadlineExceededError,
+        InternalServerError,
+        MissingAPIKeyError,
+        NotFoundError,
+        PermissionDeniedError,
+        RateLimitError,
+        RequestValidationError,
+        ResponseTooLargeError,
+        StreamError,
+        StreamInterruptedError,
+        UnprocessableEntityError,
+    )
+    from .models import (
+        AssistantMessage,
+        ChatCompletion,
+        ChatCompletionChunk,
+        ChatCompletionRequest,
+        ErrorResponse,
+        FunctionMessage,
+        SystemMessage,
+        ToolMessage,
+        UserMessage,
+    )
+    from .resources import AIMLAPI, AsyncAIMLAPI
+    from .types import Response
+
+# Name -> the module that defines it. DefaultAioHttpClient needs the aiohttp extra: without it the
+# ImportError names the extra.
+_LOCATIONS = {
+    "__version__": "._version",
+    "RawResponse": "._surface",
+    "Backoff": "._retry",
+    "Secret": "._secret",
+    "AsyncStream": "._streaming",
+    "Stream": "._streaming",
+    "AsyncChatCompletionStream": "._chat_stream",
+    "AsyncChatCompletionStreamManager": "._chat_stream",
+    "ChatCompletionStream": "._chat_stream",
+    "ChatCompletionStreamManager": "._chat_stream",
+    "ChatCompletionSnapshot": "._chat_stream_events",
+    "ChatCompletionStreamEvent": "._chat_stream_events",
+    "ChunkEvent": "._chat_stream_events",
+    "ContentDeltaEvent": "._chat_stream_events",
+    "ContentDoneEvent": "._chat_stream_events",
+    "FunctionToolCallArgumentsDeltaEvent": "._chat_stream_events",
+    "FunctionToolCallArgumentsDoneEvent": "._chat_stream_events",
+    "RefusalDeltaEvent": "._chat_stream_events",
+    "RefusalDoneEvent": "._chat_stream_events",
+    "AsyncStreamedResponse": "._streamed_response",
+    "AsyncStreamedResponseManager": "._streamed_response",
+    "StreamedResponse": "._streamed_response",
+    "StreamedResponseManager": "._streamed_response",
+    "AuthenticatedClient": ".client",
+    "Client": ".client",
+    "AimlApiError": ".errors",
+    "MissingAPIKeyError": ".errors",
+    "ConfigurationError": ".errors",
+    "APIError": ".errors",
+    "APIStatusError": ".errors",
+    "BadRequestError": ".errors",
+    "RequestValidationError": ".errors",
+    "AuthenticationError": ".errors",
+    "PermissionDeniedError": ".errors",
+    "NotFoundError": ".errors",
+    "UnprocessableEntityError": ".errors",
+    "RateLimitError": ".errors",
+    "InternalServerError": ".errors",
+    "APIConnectionError": ".errors",
+    "APITimeoutError": ".errors",
+    "DeadlineExceededError": ".errors",
+    "APIResponseValidationError": ".errors",
+    "StreamError": ".errors",
+    "StreamInterruptedError": ".errors",
+    "ResponseTooLargeError": ".errors",
+    "AssistantMessage": ".models",
+    "ChatCompletion": ".models",
+    "ChatCompletionChunk": ".models",
+    "ChatCompletionRequest": ".models",
+    "ErrorResponse": ".models",
+    "FunctionMessage": ".models",
+    "SystemMessage": ".models",
+    "ToolMessage": ".models",
+    "UserMessage": ".models",
+    "ValidationError": "._validation",
+    "AIMLAPI": ".resources",
+    "AsyncAIMLAPI": ".resources",
+    "Response": ".types",
+    "DefaultAioHttpClient": "._aiohttp",
+}
 
 
 def __getattr__(name: str) -> object:
-    if name == "DefaultAioHttpClient":
-        from ._aiohttp import DefaultAioHttpClient
+    module = _LOCATIONS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
 
-        return DefaultAioHttpClient
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value  # the next look-up finds it without coming here
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LOCATIONS})
 
 
 __all__ = [

@@ -9,14 +9,9 @@ usage (a bad option, text that is not UTF-8, no usable key or base URL); 130 int
 reader of stdout goes away (``... | head -1``) the program stops with 1 and says so in one line.
 """
 
-from __future__ import annotations
-
-import argparse
-import io
-import os
-import sys
-from collections.abc import Sequence
-from typing import Any, TextIO
+# No `from __future__ import annotations`: it imports a module, before the `try:` below could
+# catch a Ctrl-C there (the annotations here need no postponing on Python 3.11).
+import sys  # built in, loaded with the interpreter: this line cannot be interrupted
 
 PROG = "aimlapi-gemini"
 EXIT_INTERRUPTED = 130
@@ -27,10 +22,17 @@ def _interrupted() -> int:
     return EXIT_INTERRUPTED
 
 
-# A Ctrl-C while the program starts is one line too, not a traceback: from these imports on (the
-# `aimlapi-gemini` script imports this module before it calls main()). The package's own import
-# comes before any code of this module runs, so it cannot be covered here.
+# A Ctrl-C while the program starts is one line too, not a traceback: from this module's first
+# import on. The `aimlapi-gemini` script imports the package, then this module, then calls main();
+# the package's own import runs no code that can be interrupted (its names load on first use), so
+# what is left uncovered is the interpreter's start-up, before any of this package's code runs.
 try:
+    import argparse
+    import io
+    import os
+    from collections.abc import Sequence
+    from typing import Any, TextIO
+
     from aimlapi_gemini import _batch_cli
     from aimlapi_gemini._cli_args import EXIT_USAGE, finite, whole_number
     from aimlapi_gemini._cli_args import Parser as _Parser

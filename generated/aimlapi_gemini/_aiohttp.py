@@ -33,22 +33,35 @@ DEFAULT_CONNECTION_LIMITS = httpx.Limits(max_connections=100, max_keepalive_conn
 
 
 class _Transport(AiohttpTransport):
-    """httpx-aiohttp's transport, with a dropped connection told apart from a connect timeout.
+    """httpx-aiohttp's transport, with its errors told apart as httpx's own pool tells them.
 
     httpx-aiohttp maps every ``aiohttp.ClientConnectionError`` to ``httpx.ConnectTimeout``, so a
     connection the server reset or closed mid-request read as "never reached the server" (the
-    batch runner stops a run on that). Here only a timeout or a failure to connect stays one."""
+    batch runner stops a run on that). Here only a timeout or a failure to connect stays one. And
+    aiohttp's wait for a free connection (httpx's pool timeout, aiohttp's ``connect``) ends in the
+    same error as a slow connect: when the pool was full, it is httpx's ``PoolTimeout`` here, which
+    is not retried and whose message names the open streams holding the pool (``_open_streams``)."""
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         try:
             return await super().handle_async_request(request)
         except httpx.ConnectTimeout as exc:
             cause = exc.__cause__
+            if isinstance(cause, aiohttp.ConnectionTimeoutError) and self._pool_full():
+                raise httpx.PoolTimeout(str(exc), request=request) from cause
             if isinstance(cause, aiohttp.ClientConnectionError) and not isinstance(
                 cause, aiohttp.ServerTimeoutError | aiohttp.ClientConnectorError
             ):
                 raise httpx.ReadError(str(exc) or type(cause).__name__, request=request) from cause
             raise
+
+    def _pool_full(self) -> bool:
+        # aiohttp says how many connections it allows but not how many are in use: its set of
+        # acquired connections is read where it is; an aiohttp without it is never judged full.
+        connector = getattr(self.client, "connector", None)
+        acquired = getattr(connector, "_acquired", None)
+        limit = getattr(connector, "limit", 0)
+        return isinstance(acquired, set) and isinstance(limit, int) and 0 < limit <= len(acquired)
 
 
 class DefaultAioHttpClient(HttpxAiohttpClient):

@@ -3,8 +3,13 @@ is one line and exit 130, as later: never a traceback."""
 
 from __future__ import annotations
 
+import json
+import os
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -76,3 +81,137 @@ def test_options_read_without_a_ctrl_c_are_used(capsys: pytest.CaptureFixture[st
         cli.main(["--version"])
     assert done.value.code == 0
     assert capsys.readouterr().out.startswith("aimlapi-gemini ")
+
+
+# The console script as installed (`[project.scripts]`), run as from a terminal: SIGINT at its
+# default, where a background shell would have it ignored.
+SCRIPT = Path(sys.executable).parent / "aimlapi-gemini"
+
+# Imported by the interpreter's start-up (`site`) before the script runs. It reports on the pipe
+# named by the environment a moment of the start: "site", the end of the interpreter's start-up
+# (next come locating the package, a few milliseconds, and the command's code); "command", the
+# first import the command's own code asks for (once aimlapi_gemini.__main__ runs). Or it raises
+# KeyboardInterrupt at that first import, as a Ctrl-C at that instant would. What comes before the
+# end of the start-up is the interpreter's own: docs/pages/maintainers/development.md.
+_SITECUSTOMIZE = """
+import os, sys
+
+def report():
+    os.write(int(os.environ["START_PIPE"]), b"started")
+    os.close(int(os.environ["START_PIPE"]))
+
+class AtTheCommandsFirstImport:
+    def find_spec(self, name, path=None, target=None):
+        if "aimlapi_gemini.__main__" not in sys.modules:
+            return None
+        sys.meta_path.remove(self)
+        if os.environ["CTRL_C_AT"] == "raise":
+            raise KeyboardInterrupt
+        report()
+        return None
+
+if os.environ["CTRL_C_AT"] == "site":
+    report()
+else:
+    sys.meta_path.insert(0, AtTheCommandsFirstImport())
+"""
+
+
+def _start(site_dir: Path, write_end: int, ctrl_c: str) -> subprocess.Popen[str]:
+    (site_dir / "sitecustomize.py").write_text(_SITECUSTOMIZE, encoding="utf-8")
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(site_dir),
+        "START_PIPE": str(write_end),
+        "CTRL_C_AT": ctrl_c,
+        "AIML_API_KEY": "sk-test",
+        "AIML_API_BASE_URL": "http://127.0.0.1:9",
+    }
+    # `chat -` waits for the prompt on stdin (left open): the command is still running at every
+    # moment a Ctrl-C is sent, whatever the machine's speed.
+    return subprocess.Popen(
+        [str(SCRIPT), "chat", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        pass_fds=(write_end,),
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509
+    )
+
+
+def _run(
+    site_dir: Path, ctrl_c: str, delay: float | None, prompt: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Start the script; ``delay`` seconds after its code starts, send SIGINT (none if None)."""
+    read_end, write_end = os.pipe()
+    try:
+        command = _start(site_dir, write_end, ctrl_c)
+    finally:
+        os.close(write_end)
+    with os.fdopen(read_end, "rb") as started:
+        marker = started.read()  # b"" when the command raised instead, or ended before
+    if delay is not None:
+        assert marker == b"started", "the command never reached its first import"
+        time.sleep(delay)
+        command.send_signal(signal.SIGINT)
+    try:
+        out, err = command.communicate(prompt, timeout=60)
+    finally:
+        command.kill()
+    return subprocess.CompletedProcess(command.args, command.returncode, out, err)
+
+
+@pytest.mark.parametrize(
+    ("moment", "delay"),
+    [("command", 0.0), ("command", 0.02), ("site", 0.05), ("site", 0.1), ("site", 0.3)],
+)
+def test_a_ctrl_c_at_any_moment_of_the_scripts_start_is_one_line_and_exit_130(
+    tmp_path: Path, moment: str, delay: float
+) -> None:
+    result = _run(tmp_path, moment, delay)
+    assert (result.returncode, result.stderr) == (130, "aimlapi-gemini: interrupted\n")
+    assert result.stdout == ""
+
+
+def test_a_ctrl_c_at_the_commands_first_import_is_one_line_and_exit_130(tmp_path: Path) -> None:
+    result = _run(tmp_path, "raise", None)
+    assert (result.returncode, result.stderr) == (130, "aimlapi-gemini: interrupted\n")
+
+
+def test_the_script_started_the_same_way_without_a_ctrl_c_runs(tmp_path: Path) -> None:
+    result = _run(tmp_path, "command", None, prompt="Hi")
+    # It read the prompt and went on to the (unreachable) API: one line, exit 1, no "interrupted".
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.startswith("aimlapi-gemini: error: ")
+    assert result.stderr.count("\n") == 1
+    assert result.stdout == ""
+
+
+_IMPORTED_BY = (
+    "import json, sys; before = set(sys.modules); {statement}; "
+    "print(json.dumps(sorted(set(sys.modules) - before)))"
+)
+
+
+def _newly_imported(statement: str) -> list[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", _IMPORTED_BY.format(statement=statement)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    names: list[str] = json.loads(out)
+    return names
+
+
+def test_importing_the_package_imports_nothing_else() -> None:
+    """What the script does before the command's code runs: nothing there to interrupt."""
+    assert _newly_imported("import aimlapi_gemini") == ["aimlapi_gemini"]
+
+
+def test_a_name_of_the_package_imports_its_module_when_used() -> None:
+    imported = _newly_imported("from aimlapi_gemini import AIMLAPI; assert AIMLAPI.__name__ == 'AIMLAPI'")
+    assert "aimlapi_gemini.resources" in imported

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from aimlapi_gemini import AIMLAPI, APITimeoutError, AsyncAIMLAPI, UserMessage, _open_streams
-from aimlapi_gemini._aiohttp import DefaultAioHttpClient
+from aimlapi_gemini._aiohttp import DEFAULT_CONNECTION_LIMITS, DefaultAioHttpClient
 
 HELLO = [UserMessage(role="user", content="Hello")]
 POOL = httpx.Limits(max_connections=2)
@@ -130,3 +130,87 @@ def test_streams_read_to_their_end_do_not_count_as_open(reference_server: Any, s
             assert list(stream)
             read.append(stream)  # kept, but closed by reading to the end
         assert client.chat.completions.create(model="gemini-pro", messages=HELLO).choices
+
+
+# A stream the server is still sending: a reply of many tokens, one every half second.
+STILL_SENDING = {"X-Stream-Delay": "0.5", "X-Reply-Tokens": "500"}
+
+
+def test_on_aiohttp_open_streams_the_server_is_still_sending_fail_fast_naming_them(
+    reference_server: Any, short_wait: float
+) -> None:
+    # aiohttp holds the connection of a stream still arriving, read or not: with the pool full of
+    # them a call waited for aiohttp's connect timeout (the pool timeout, 600 s), retried.
+    async def run() -> float:
+        async with _async_client(reference_server, "aiohttp") as client:
+            kept = [
+                await client.chat.completions.create(
+                    model="gemini-pro", messages=HELLO, stream=True, extra_headers=STILL_SENDING
+                )
+                for _ in range(2)
+            ]
+            started = time.monotonic()
+            with pytest.raises(APITimeoutError, match="2 streams were opened and never closed"):
+                await asyncio.wait_for(client.chat.completions.create(model="gemini-pro", messages=HELLO), 30)
+            waited = time.monotonic() - started
+            for stream in kept:
+                await stream.aclose()
+            assert (await client.chat.completions.create(model="gemini-pro", messages=HELLO)).choices
+            return waited
+
+    assert asyncio.run(run()) < 3 * short_wait  # one capped wait, not retried
+
+
+def _default_async_client(server: Any) -> AsyncAIMLAPI:
+    client = AsyncAIMLAPI(api_key=server.api_key, base_url=server.base_url, max_retries=2)
+    assert isinstance(client.authenticated_client.get_async_httpx_client(), DefaultAioHttpClient)
+    return client
+
+
+def test_on_the_default_async_pool_streams_beyond_its_size_fail_fast_naming_them(
+    reference_server: Any, short_wait: float
+) -> None:
+    """The default async client (aiohttp, 100 connections) as a careless user meets it."""
+    size = DEFAULT_CONNECTION_LIMITS.max_connections
+    assert size is not None
+
+    async def run() -> float:
+        async with _default_async_client(reference_server) as client:
+            kept = [
+                await client.chat.completions.create(
+                    model="gemini-pro", messages=HELLO, stream=True, extra_headers=STILL_SENDING
+                )
+                for _ in range(size)
+            ]
+            started = time.monotonic()
+            with pytest.raises(APITimeoutError, match=f"{size} streams were opened and never closed"):
+                await asyncio.wait_for(
+                    client.chat.completions.create(
+                        model="gemini-pro", messages=HELLO, stream=True, extra_headers=STILL_SENDING
+                    ),
+                    30,
+                )
+            waited = time.monotonic() - started
+            for stream in kept:
+                await stream.aclose()
+            return waited
+
+    assert asyncio.run(run()) < 3 * short_wait
+
+
+def test_on_the_default_async_pool_dropped_streams_beyond_its_size_leave_room(
+    reference_server: Any, short_wait: float
+) -> None:
+    size = DEFAULT_CONNECTION_LIMITS.max_connections
+    assert size is not None
+
+    async def run() -> Any:
+        async with _default_async_client(reference_server) as client:
+            for _ in range(size + 10):  # opened, never read, dropped at once
+                await client.chat.completions.create(
+                    model="gemini-pro", messages=HELLO, stream=True, extra_headers=STILL_SENDING
+                )
+            call = client.chat.completions.create(model="gemini-pro", messages=HELLO)
+            return await asyncio.wait_for(call, 10)
+
+    assert asyncio.run(run()).choices

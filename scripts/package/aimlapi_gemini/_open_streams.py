@@ -14,6 +14,12 @@ by default). So:
 - when open streams still fill the pool, the request waits at most ``HELD_POOL_WAIT`` seconds for a
   connection (another thread or task may close one), and a pool timeout is not retried: the error
   says how many streams are open and how to close them (``exhausted``).
+
+On aiohttp (the async default) a stream's connection goes back to the pool once the server has sent
+it all, read or not; the streams that hold it are those the server is still sending. They are
+counted the same way (the open ones may then fill the count and not the pool: the capped wait is
+not a wait when a connection is free), and aiohttp's pool wait ends in ``httpx.PoolTimeout`` too
+(``_aiohttp._Transport``).
 """
 
 from __future__ import annotations
@@ -68,10 +74,14 @@ def track(http: Pool, owner: object, response: httpx.Response) -> None:
 
 
 def _limit(http: Pool) -> int | None:
-    # httpx's own transport keeps the pool's size on its httpcore pool; other transports (a mock,
-    # aiohttp) have no size we know of, and are never judged full.
-    pool = getattr(getattr(http, "_transport", None), "_pool", None)
-    limit = getattr(pool, "_max_connections", None)
+    # httpx's own transport keeps the pool's size on its httpcore pool, httpx-aiohttp's (the async
+    # default) the httpx.Limits it was given; other transports (a mock) have no size we know of,
+    # and are never judged full.
+    transport = getattr(http, "_transport", None)
+    limits = getattr(transport, "limits", None)
+    if isinstance(limits, httpx.Limits):
+        return limits.max_connections
+    limit = getattr(getattr(transport, "_pool", None), "_max_connections", None)
     return limit if isinstance(limit, int) else None
 
 
