@@ -318,3 +318,17 @@ def test_a_request_with_tools_of_other_kinds_is_answered_in_words_and_a_function
         "get_weather",
         {"type": "object"},
     )
+
+
+@pytest.mark.parametrize(
+    ("max_tokens", "words"), [(-3, 0), (0, 0), (2.5, 2), (3, 3), (float("inf"), None), (10**400, None)]
+)
+def test_any_number_a_spec_may_allow_as_max_tokens_caps_the_reply(max_tokens: Any, words: int | None) -> None:
+    # A revision may type max_tokens as an unbounded `number` (the server must answer any valid
+    # body, never a 500): fractions round down, below zero is no words, no finite value is no cap.
+    from aimlapi_gemini.testing._server.replies import plan_reply
+
+    body = {"model": spec.model_id(), "messages": [spec.user_message("say something long")]}
+    reply = plan_reply({**body, "max_tokens": max_tokens}, reply_tokens=8)
+    assert len("".join(reply.pieces).split()) == (8 if words is None else words)
+    assert reply.finish_reason == ("stop" if words is None else "length")

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from itertools import cycle, islice
@@ -178,6 +180,16 @@ def reported_model(requested: str) -> str:
     return next((model for model in MODEL_IDS if model.endswith("/" + requested)), requested)
 
 
+def _token_cap(value: Any) -> int:
+    """``max_tokens`` as a count of words: a spec may type it ``integer`` (and JSON Schema 2020-12
+    counts 1.0 as one) or ``number`` without bounds, so a valid body may send 2.5, -3 or 1e400
+    (which JSON parsers read as infinity): fractions round down, below zero is none, no finite
+    value is no cap."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return sys.maxsize
+    return max(0, min(int(value), sys.maxsize))
+
+
 def plan_reply(body: Mapping[str, Any], reply_tokens: int | None = None) -> ReplyPlan:
     """Plan the reply to a schema-valid request body."""
     # `stream` (and its options) only change the framing, so streamed and whole replies carry the same text.
@@ -199,8 +211,7 @@ def plan_reply(body: Mapping[str, Any], reply_tokens: int | None = None) -> Repl
 
     # X-Reply-Tokens is capped only by an explicit max_tokens, not by the 512 default, so that
     # long-stream tests need not know about the default.
-    # int(): JSON Schema 2020-12 counts 1.0 as an integer, so a valid body may send max_tokens as 1.0.
-    max_tokens = int(body.get("max_tokens", DEFAULT_MAX_TOKENS if reply_tokens is None else reply_tokens))
+    max_tokens = _token_cap(body.get("max_tokens", DEFAULT_MAX_TOKENS if reply_tokens is None else reply_tokens))
     wanted = reply_tokens if reply_tokens is not None else _natural_length(messages, digest)
     text = " ".join(islice(_words(messages, digest), min(wanted, max_tokens)))
     text, stopped = _cut_at_stop(text, body.get("stop"))
