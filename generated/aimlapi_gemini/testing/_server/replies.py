@@ -213,9 +213,8 @@ def plan_reply(body: Mapping[str, Any], reply_tokens: int | None = None) -> Repl
 
     # X-Reply-Tokens is capped only by an explicit max_tokens, not by the 512 default, so that
     # long-stream tests need not know about the default.
-    max_tokens = _token_cap(
-        body.get("max_tokens", DEFAULT_MAX_TOKENS if reply_tokens is None else reply_tokens)
-    )
+    default_cap = DEFAULT_MAX_TOKENS if reply_tokens is None else reply_tokens
+    max_tokens = _token_cap(body.get("max_tokens", default_cap))
     wanted = reply_tokens if reply_tokens is not None else _natural_length(messages, digest)
     text = " ".join(islice(_words(messages, digest), min(wanted, max_tokens)))
     text, stopped = _cut_at_stop(text, body.get("stop"))
