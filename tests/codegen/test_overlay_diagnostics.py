@@ -117,9 +117,26 @@ def _request_behind_ref(document: dict[str, Any]) -> None:
     content["schema"] = {"$ref": "#/components/schemas/ChatCompletionsDto"}
 
 
-def _messages_under_any_of(document: dict[str, Any]) -> None:
-    items = _request(document)["properties"]["messages"]["items"]
-    items["anyOf"] = items.pop("oneOf")
+def _first_union(node: Any) -> dict[str, Any] | None:
+    """The first schema holding a ``oneOf``/``anyOf`` of two or more members, depth first."""
+    if isinstance(node, dict):
+        if any(len(node.get(key) or ()) > 1 for key in ("oneOf", "anyOf")):
+            return node
+        children: list[Any] = list(node.values())
+    elif isinstance(node, list):
+        children = node
+    else:
+        return None
+    return next((found for child in children if (found := _first_union(child)) is not None), None)
+
+
+def _messages_under_the_other_union_keyword(document: dict[str, Any]) -> None:
+    """The messages' first union (the message kinds, or a shared model's content) written with the
+    other keyword: its members are disjoint, so oneOf and anyOf mean the same."""
+    union = _first_union(_request(document)["properties"]["messages"])
+    assert union is not None, "the spec's messages hold no union"
+    old, new = ("oneOf", "anyOf") if "oneOf" in union else ("anyOf", "oneOf")
+    union[new] = union.pop(old)
 
 
 def _200_beside_201(document: dict[str, Any]) -> None:
@@ -154,7 +171,7 @@ def _look_alike_schemas_nothing_references(document: dict[str, Any]) -> None:
 
 RESTRUCTURED = {
     "request schema moved into components behind a $ref": _request_behind_ref,
-    "messages under anyOf instead of oneOf": _messages_under_any_of,
+    "the messages' union under the other keyword (anyOf, oneOf)": _messages_under_the_other_union_keyword,
     "a 200 response added beside 201": _200_beside_201,
     "the vendor newly declaring a 200 response schema": _200_with_its_own_body,
     "unreferenced look-alike schemas": _look_alike_schemas_nothing_references,
@@ -205,11 +222,18 @@ def test_the_current_spec_skips_only_corrections_of_shapes_it_lacks() -> None:
     """Each naming action either names a schema of the resolved spec or was skipped, its shape gone
     (a revision that dropped it; the action stays for the revisions that have it)."""
     skipped = _skipped_on_the_current_spec()
-    schemas = resolve_spec(DEFAULT_SPEC)["components"]["schemas"]
+    resolved, report = resolve_spec_with_report(DEFAULT_SPEC)
+    schemas = resolved["components"]["schemas"]
+    # A skipped action's title may still name another shape, given by structure: a sibling of a
+    # titled part (`image` beside `TextContentPart` is `ImageContentPart`), which the report says.
+    named_by_structure = {
+        m.group(1) for note in report.notes for m in [re.search(r"is named '(\w+)'", note)] if m
+    }
     for number, action in enumerate(ACTIONS, start=1):
         title = _title(action)
         if title is not None:
-            assert (title in schemas) is (number not in skipped), (number, title)
+            present = title in schemas and (number not in skipped or title not in named_by_structure)
+            assert present is (number not in skipped), (number, title)
     assert all(item.gone for item in _applied(SPEC).skipped)
 
 
@@ -251,7 +275,7 @@ def test_each_naming_action_selects_only_what_it_means() -> None:
         if title is not None:
             counts[title] = len(jsonpath.find(action["target"], document))
         document = apply_overlay(document, {"overlay": "1.0.0", "actions": [action]})
-    assert len(kinds_with_text_parts) >= 2, kinds_with_text_parts
+    assert kinds_with_text_parts  # (one shared message model has one; per-role models one each)
     assert counts.pop("TextContentPart") == len(kinds_with_text_parts)
     assert len(counts) > 10
     lacking = {_title(ACTIONS[number - 1]) for number in _skipped_on_the_current_spec()}
@@ -365,7 +389,16 @@ def test_a_dropped_message_kind_is_skipped_and_the_discriminator_follows() -> No
         item["properties"]["role"]["enum"][0]
         for item in _branches(spec, _request(spec)["properties"]["messages"]["items"])
     ]
-    role = next(role for role in OPTIONAL_MESSAGE_KINDS if role in roles)
+    role = next((role for role in OPTIONAL_MESSAGE_KINDS if role in roles), None)
+    if role is None:
+        # A revision with none of them (one shared message model, or only the core roles): the
+        # actions naming them are already skipped, their shapes gone, and name nothing.
+        numbers = {n for title in OPTIONAL_MESSAGE_KINDS.values() for n in _action_numbers(_titled(title))}
+        assert numbers <= _skipped_on_the_current_spec()
+        assert not set(OPTIONAL_MESSAGE_KINDS.values()) & set(
+            resolve_spec(DEFAULT_SPEC)["components"]["schemas"]
+        )
+        return
 
     def dropped(document: dict[str, Any]) -> None:
         items = _request(document)["properties"]["messages"]["items"]
@@ -386,8 +419,8 @@ def test_a_correction_whose_shape_is_still_there_but_moved_is_an_error_with_a_hi
     """A tool's function is still there, but behind a $ref: the action naming its parameters
     cannot apply to a shape that still exists, so it is an error with a hint, not a skip."""
 
-    if "tools" not in _request(SPEC)["properties"]:
-        # A revision without tools: the action has nothing to find, moved or not.
+    if _function_tool(_request(SPEC)["properties"].get("tools")) is None:
+        # A revision without function tools: the action has nothing to find, moved or not.
         assert set(_action_numbers(_titled("FunctionParameters"))) <= _skipped_on_the_current_spec()
         return
 
@@ -472,7 +505,13 @@ def _string_enums(schema: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[s
     return found
 
 
-ENUMS = _string_enums(_request(SPEC))
+# The model ids are left out (the overlay adds the seed's ids to them), and so are the roles of a
+# message model shared by several roles (what the overlay tells message shapes apart by).
+ENUMS = [
+    (where, values)
+    for where, values in _string_enums(_request(SPEC))
+    if where[-1:] not in (("model",), ("role",))
+]
 
 
 def _enum_value_removed_and_added(document: dict[str, Any]) -> None:
