@@ -250,16 +250,30 @@ def _branches(document: dict[str, Any], schema: dict[str, Any]) -> list[dict[str
     return [schema] if members is None else [_local(document, member) for member in members]
 
 
+def _text_parts_in(document: dict[str, Any], content: dict[str, Any]) -> list[str]:
+    """The text parts a ``content`` may hold in its list form, and those of the parts' own
+    ``content`` (a tool result's), each as its owner's part type."""
+    found: list[str] = []
+    for branch in _branches(document, content):
+        for part in _branches(document, branch["items"]) if branch.get("type") == "array" else []:
+            properties = part.get("properties", {})
+            kind = properties.get("type", {}).get("enum", [None])[0]
+            if kind == "text":
+                found.append("text")
+            elif "content" in properties:
+                found += [f"{kind}/{inner}" for inner in _text_parts_in(document, properties["content"])]
+    return found
+
+
 def _message_kinds_with_text_parts(document: dict[str, Any]) -> list[str]:
-    """The roles whose content may be a list holding a text part (read without the overlay)."""
+    """Each text part shape a message's content may hold, as its role (and the part holding it),
+    read without the overlay."""
     found = []
     for kind in _branches(document, _request(document)["properties"]["messages"]["items"]):
-        for content in _branches(document, kind["properties"].get("content", {})):
-            parts = _branches(document, content["items"]) if content.get("type") == "array" else []
-            if any(
-                part.get("properties", {}).get("type", {}).get("enum", [None])[0] == "text" for part in parts
-            ):
-                found.append(str(kind["properties"]["role"]["enum"][0]))
+        role = str(kind["properties"]["role"]["enum"][0])
+        found += [
+            f"{role}: {part}" for part in _text_parts_in(document, kind["properties"].get("content", {}))
+        ]
     return found
 
 
@@ -275,7 +289,7 @@ def test_each_naming_action_selects_only_what_it_means() -> None:
         if title is not None:
             counts[title] = len(jsonpath.find(action["target"], document))
         document = apply_overlay(document, {"overlay": "1.0.0", "actions": [action]})
-    assert kinds_with_text_parts  # (one shared message model has one; per-role models one each)
+    assert kinds_with_text_parts
     assert counts.pop("TextContentPart") == len(kinds_with_text_parts)
     assert len(counts) > 10
     lacking = {_title(ACTIONS[number - 1]) for number in _skipped_on_the_current_spec()}
