@@ -137,7 +137,7 @@ async def _batch_chaos(base_url: str, source: Path, target: Path, concurrency: i
 
 
 def _ray_chaos(base_url: str, source: Path, target: Path, concurrency: int) -> list[str]:
-    import pyarrow.parquet as pq  # type: ignore[import-untyped]  # pyarrow has no type information
+    import pyarrow.parquet as pq  # (its missing type information is named once per file, above)
     import ray
 
     from aimlapi_gemini.integrations.ray import ChatCompletions, ClusterRateLimit
@@ -189,13 +189,17 @@ def bench_ray_chaos(lines: int, concurrency: int, rounds: int) -> list[Row]:
                 for name in order:
                     with recorded_server(API_KEY, CHAOS.format(seed=index)) as (base_url, arrivals):
                         started = time.perf_counter()
-                        ids = candidates[name](base_url, source, Path(scratch) / f"{name}-{index}", concurrency)
+                        ids = candidates[name](
+                            base_url, source, Path(scratch) / f"{name}-{index}", concurrency
+                        )
                         elapsed = time.perf_counter() - started
                     if sorted(ids) != expected:
                         raise RuntimeError(f"bench: {name} did not answer every line exactly once")
                     most = _most_in_window(sorted(arrivals), WINDOW)
                     if most > RPM:
-                        raise RuntimeError(f"bench: {name} let {most} requests arrive in {WINDOW} s (rpm {RPM})")
+                        raise RuntimeError(
+                            f"bench: {name} let {most} requests arrive in {WINDOW} s (rpm {RPM})"
+                        )
                     busiest = max(busiest, most)
                     sending[name].append(lines / (max(arrivals) - min(arrivals)))
                     whole[name].append(lines / elapsed)

@@ -37,7 +37,16 @@ BENCH_EXTRA = {
 }
 
 SECTIONS = (
-    "models", "generate", "import", "per-call", "async", "stream", "stream-cpu", "batch", "ray", "ray-chaos"
+    "models",
+    "generate",
+    "import",
+    "per-call",
+    "async",
+    "stream",
+    "stream-cpu",
+    "batch",
+    "ray",
+    "ray-chaos",
 )
 
 

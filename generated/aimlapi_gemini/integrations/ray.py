@@ -20,24 +20,25 @@ answered.write_parquet("answers/")
 Each row's request is its ``request`` column (a ``ChatCompletionRequest`` as JSON text or a
 mapping) or its ``prompt`` column (text, one user message to ``model``), checked as the batch
 checks a line. Each row gets ``response`` (the reply's JSON text) or ``error_code`` +
-``error_message`` (the batch's ``ERROR_CODES``): a row is never dropped and no error is raised
-for one row (one the batch would leave for its next run, as when a 401 ends a retry's wait, is
-``http_error``, or ``connection_error`` when no attempt reached the server). Each request is
-one call of the client's retry engine with the batch's rules (the same hooks as
-``aimlapi-gemini batch``: 429s pause and slow every actor, 401/403 and a Retry-After over the
-client's cap end the batch's other retries).
+``error_message`` (the batch's ``ERROR_CODES``, and ``not_sent``): a row is never dropped and
+no error is raised for one row. Each request is one call of the client's retry engine with the
+batch's rules (the same hooks as ``aimlapi-gemini batch``: 429s pause and slow every actor).
+The batch's stops (a 401/403, a Retry-After over the client's cap, no attempt reaching the
+server) stop the actor for good and, through a ``ClusterRateLimit``, every actor: rows in flight
+finish, the rest get ``not_sent`` with the reason (``ClusterRateLimit.stopped_by``).
 
 Ray Data has no resume: ``unanswered(dataset, "answers/", key="id")`` drops the rows an earlier,
-killed run's Parquet files answer, so a re-run writing to the same directory answers each row once.
+killed or stopped run's Parquet files answer (not its ``not_sent`` rows), so a re-run writing to
+the same directory answers each row once.
 
 The limit: one actor (``ClusterRateLimit``) holds the batch's ``RateLimiter`` (``rpm``, ``tpm``,
 the number in flight across the cluster, a 429's pause and halving) and hands out permits; each
 attempt asks for one and gives it back when its answer is in. Its window runs on the actor's
 clock from the moment a permit is given back, after the reply has arrived, so the guarantee is
 the batch's: no ``window`` at the server holds more than ``rpm`` arrivals, whatever the number
-of actors. One message to the actor per request (``_ClusterLimiter`` sends permits back with
-the next request for one). One key, one ``ClusterRateLimit``; without one each actor has only
-its ``concurrency``.
+of actors. Grants are grouped (``_ClusterLimiter``): one message asks for a start for each row
+an actor has waiting, and permits go back in one message every ``_FLUSH_AFTER``. One key, one
+``ClusterRateLimit``; without one each actor has only its ``concurrency``.
 
 This module needs Ray Data (``pip install 'aimlapi-gemini[ray]'``); ``import aimlapi_gemini``
 never imports it.

@@ -63,8 +63,9 @@ def answered_keys(directory: str | os.PathLike[str], key: str) -> Answered:
 
 def _keep_only(path: Path, kept: list[bool]) -> None:
     """``path`` rewritten with only the rows ``kept`` marks (removed when none is left)."""
-    import pyarrow as pa  # type: ignore[import-untyped]  # pyarrow has no type information
-    import pyarrow.parquet as pq  # type: ignore[import-untyped]  # pyarrow has no type information
+    # No ignore here: mypy names a package without type information once per file (above).
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
     if not any(kept):
         path.unlink()
