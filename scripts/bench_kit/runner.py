@@ -24,7 +24,7 @@ from .model_cost import bench_models
 from .payloads import API_KEY
 from .per_call import bench_per_call
 from .profiling import PROFILES, profile
-from .ray_jobs import bench_ray
+from .ray_jobs import bench_ray, bench_ray_chaos
 from .report import REPORTS, print_table, write_reports
 from .streaming import bench_stream_cpu, bench_streaming
 
@@ -36,7 +36,18 @@ BENCH_EXTRA = {
     "pyinstrument": "pyinstrument",
 }
 
-SECTIONS = ("models", "generate", "import", "per-call", "async", "stream", "stream-cpu", "batch", "ray")
+SECTIONS = (
+    "models",
+    "generate",
+    "import",
+    "per-call",
+    "async",
+    "stream",
+    "stream-cpu",
+    "batch",
+    "ray",
+    "ray-chaos",
+)
 
 
 @contextmanager
@@ -117,6 +128,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             if "ray" in chosen:
                 with _section("7 batch job through Ray Data"):
                     rows += bench_ray(base_url, lines=2000, concurrency=16, rounds=3 if args.quick else 5)
+    if "ray-chaos" in chosen:  # its own chaos servers, one per job
+        with _section("7 batch job through Ray Data under chaos"):
+            rows += bench_ray_chaos(lines=2000, concurrency=16, rounds=3 if args.quick else 5)
     rows.sort(key=lambda r: r.section)
     machine += f", {os.getloadavg()[0]:.1f} at end"
     if withhold_wall_verdicts(rows, load, os.cpu_count() or 1):

@@ -289,6 +289,31 @@ def test_the_limiter_halves_once_per_burst_of_429s_and_climbs_back() -> None:
     asyncio.run(asyncio.wait_for(scenario(), timeout=10))
 
 
+def test_try_acquire_grants_a_start_only_while_the_limits_allow_one_now() -> None:
+    now = [0.0]
+    limiter = RateLimiter(concurrency=3, rpm=2, window=10, clock=lambda: now[0])
+    first, second = limiter.try_acquire(), limiter.try_acquire()
+    assert first is not None
+    assert second is not None
+    assert limiter.try_acquire() is None  # rpm 2: both still count
+    limiter.release(first)
+    assert limiter.try_acquire() is None  # its window runs from its end
+    now[0] = 10.0
+    assert limiter.try_acquire() is not None
+
+
+def test_a_start_given_back_unsent_is_not_counted_but_a_sent_one_is() -> None:
+    now = [0.0]
+    limiter = RateLimiter(concurrency=2, rpm=1, tpm=100, window=10, clock=lambda: now[0])
+    unsent = limiter.try_acquire(60)
+    assert unsent is not None
+    limiter.release(unsent, sent=False)  # no request went out: no arrival, no tokens
+    sent = limiter.try_acquire(60)
+    assert sent is not None
+    limiter.release(sent)  # this one arrived: its window holds the next one back
+    assert limiter.try_acquire(1) is None
+
+
 def test_a_request_larger_than_tpm_still_goes_when_nothing_else_is_counted() -> None:
     limiter = RateLimiter(concurrency=2, tpm=10, window=60)
 

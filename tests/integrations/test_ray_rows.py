@@ -126,13 +126,15 @@ def test_a_final_http_error_is_a_typed_error_column(reference_server: Background
     assert "not-the-key" not in out["error_message"][0]  # the key never shows
 
 
-def test_no_server_is_a_connection_error_column() -> None:
+def test_no_server_leaves_the_rows_not_sent_for_the_next_run() -> None:
+    # As the batch leaves its lines when no attempt reached the server: the next run sends them.
     unreachable = ChatCompletions(
         api_key="k", base_url="http://127.0.0.1:9", max_retries=1, backoff=Backoff(0)
     )
-    out = unreachable({"request": object_column([json.dumps(body("a"))])})
-    assert out["error_code"][0] == "connection_error"
-    assert out["response"][0] is None
+    out = unreachable({"request": object_column([json.dumps(body("a")), json.dumps(body("b"))])})
+    assert list(out["error_code"]) == ["not_sent", "not_sent"]
+    assert all("no attempt reached the server" in message for message in out["error_message"])
+    assert list(out["response"]) == [None, None]
 
 
 @pytest.mark.parametrize(("option", "value"), [("concurrency", 0), ("max_retries", -1)])

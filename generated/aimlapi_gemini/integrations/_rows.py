@@ -10,7 +10,8 @@ checked as the batch checks a line (``_batch_io.check_body``).
 
 Out: the same batch with three more columns, exactly one of them set per row's outcome:
 ``response`` (the reply's JSON text) or ``error_code`` + ``error_message`` (``ERROR_CODES``'
-codes: a row that could not be sent is ``invalid_request``); an empty cell is None (pandas shows
+codes: a row that could not be sent is ``invalid_request``; and ``not_sent``, a row the job's stop
+left for its next run); an empty cell is None (pandas shows
 it as its NA). Arrow struct columns fill a key a row lacks with null, which the checks then see:
 JSON text is the dependable form of a request whose fields vary by row.
 """
@@ -30,6 +31,9 @@ RESPONSE_COLUMN = "response"
 ERROR_CODE_COLUMN = "error_code"
 ERROR_MESSAGE_COLUMN = "error_message"
 RESULT_COLUMNS = (RESPONSE_COLUMN, ERROR_CODE_COLUMN, ERROR_MESSAGE_COLUMN)
+NOT_SENT = "not_sent"
+"""A row the job stopped before it was sent or sent again (``error_message`` says why: a 401, a
+Retry-After past the client's cap, no server): its next run sends it (``unanswered``)."""
 
 
 @define(frozen=True, slots=True)

@@ -145,13 +145,21 @@ class RateLimiter:
             self._pending_tokens += tokens
         return Permit(started_at=now, tokens=tokens)
 
-    async def acquire(self, tokens: float = 0.0, *, stop: asyncio.Event | None = None) -> Permit:
-        """Wait until a request estimated at ``tokens`` may start, and count it as started.
-        Raises ``Stopped`` as soon as ``stop`` is set while it waits."""
+    def try_acquire(self, tokens: float = 0.0) -> Permit | None:
+        """A start now if the limits allow one and nobody waits before it, else None (a grouped
+        grant: the Ray integration's actor adds these to one it waited for)."""
         if not self._gate.locked() and self.in_flight < self.slots:
             now = self.clock()
             if self._wait(now, tokens) == 0:
                 return self._take(now, tokens)
+        return None
+
+    async def acquire(self, tokens: float = 0.0, *, stop: asyncio.Event | None = None) -> Permit:
+        """Wait until a request estimated at ``tokens`` may start, and count it as started.
+        Raises ``Stopped`` as soon as ``stop`` is set while it waits."""
+        granted = self.try_acquire(tokens)
+        if granted is not None:
+            return granted
         async with self._gate:
             while True:
                 if stop is not None and stop.is_set():
@@ -180,13 +188,19 @@ class RateLimiter:
             for waiting in waits:
                 waiting.cancel()
 
-    def release(self, permit: Permit, *, used_tokens: float | None = None) -> None:
+    def release(self, permit: Permit, *, used_tokens: float | None = None, sent: bool = True) -> None:
         """The request is over (its reply or failure is here): from now its window runs.
-        ``used_tokens`` (the reply's usage) replaces its estimate. A second call does nothing."""
+        ``used_tokens`` (the reply's usage) replaces its estimate. A second call does nothing.
+        ``sent=False``: the start was granted but never used (no request, so no arrival to count)."""
         if permit.released:
             return
         permit.released = True
         self.in_flight -= 1
+        if not sent:
+            if self.tpm is not None:
+                self._pending_tokens -= permit.tokens
+            self._released.set()
+            return
         now = self.clock()
         if self.rpm is not None:
             self._ends.append(now)

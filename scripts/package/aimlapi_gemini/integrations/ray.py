@@ -18,24 +18,25 @@ answered.write_parquet("answers/")
 Each row's request is its ``request`` column (a ``ChatCompletionRequest`` as JSON text or a
 mapping) or its ``prompt`` column (text, one user message to ``model``), checked as the batch
 checks a line. Each row gets ``response`` (the reply's JSON text) or ``error_code`` +
-``error_message`` (the batch's ``ERROR_CODES``): a row is never dropped and no error is raised
-for one row (one the batch would leave for its next run, as when a 401 ends a retry's wait, is
-``http_error``, or ``connection_error`` when no attempt reached the server). Each request is
-one call of the client's retry engine with the batch's rules (the same hooks as
-``aimlapi-gemini batch``: 429s pause and slow every actor, 401/403 and a Retry-After over the
-client's cap end the batch's other retries).
+``error_message`` (the batch's ``ERROR_CODES``, and ``not_sent``): a row is never dropped and
+no error is raised for one row. Each request is one call of the client's retry engine with the
+batch's rules (the same hooks as ``aimlapi-gemini batch``: 429s pause and slow every actor).
+The batch's stops (a 401/403, a Retry-After over the client's cap, no attempt reaching the
+server) stop the actor for good and, through a ``ClusterRateLimit``, every actor: rows in flight
+finish, the rest get ``not_sent`` with the reason (``ClusterRateLimit.stopped_by``).
 
 Ray Data has no resume: ``unanswered(dataset, "answers/", key="id")`` drops the rows an earlier,
-killed run's Parquet files answer, so a re-run writing to the same directory answers each row once.
+killed or stopped run's Parquet files answer (not its ``not_sent`` rows), so a re-run writing to
+the same directory answers each row once.
 
 The limit: one actor (``ClusterRateLimit``) holds the batch's ``RateLimiter`` (``rpm``, ``tpm``,
 the number in flight across the cluster, a 429's pause and halving) and hands out permits; each
 attempt asks for one and gives it back when its answer is in. Its window runs on the actor's
 clock from the moment a permit is given back, after the reply has arrived, so the guarantee is
 the batch's: no ``window`` at the server holds more than ``rpm`` arrivals, whatever the number
-of actors. One message to the actor per request (``_ClusterLimiter`` sends permits back with
-the next request for one). One key, one ``ClusterRateLimit``; without one each actor has only
-its ``concurrency``.
+of actors. Grants are grouped (``_ClusterLimiter``): one message asks for a start for each row
+an actor has waiting, and permits go back in one message every ``_FLUSH_AFTER``. One key, one
+``ClusterRateLimit``; without one each actor has only its ``concurrency``.
 
 This module needs Ray Data (``pip install 'aimlapi-gemini[ray]'``); ``import aimlapi_gemini``
 never imports it.
@@ -47,8 +48,9 @@ import asyncio
 import contextlib
 import itertools
 import os
-from collections.abc import Mapping
-from typing import Any
+from collections import deque
+from collections.abc import Callable, Mapping
+from typing import Any, TypeAlias
 
 try:
     import ray
@@ -77,43 +79,82 @@ from .._batch_runner import (
 )
 from .._rate_limit import Limiter, Permit, RateLimiter, Stopped
 from ._answers import answered_keys
-from ._rows import RowResult, RowSource, items_of, response_text, with_results
+from ._rows import NOT_SENT, RowResult, RowSource, items_of, response_text, with_results
 
 __all__ = ["ChatCompletions", "ClusterRateLimit", "unanswered"]
 
 # Permit requests waiting at once in the limiter's actor (an async actor runs them as tasks).
 _ACTOR_MAX_CONCURRENCY = 10_000
+# The most starts one request to the limiter's actor asks for (its rows waiting at the time).
+_MOST_GRANTS = 64
+
+# How long a worker's news (permits given back) wait for more before going in one message: a
+# message per 2 ms, not one per event loop turn (a third of the messages on 2 cores, the same
+# throughput); a slot freed late is counted late, on the safe side.
+_FLUSH_AFTER = 0.002
+
+_Ended: TypeAlias = tuple[int, float | None, bool]
+"""A permit given back: its number, the tokens its reply used, whether a request was sent with it."""
 
 
 class _LimiterActor:
-    """The actor behind ``ClusterRateLimit``: the batch's ``RateLimiter``, permits by number."""
+    """The actor behind ``ClusterRateLimit``: the batch's ``RateLimiter``, permits by number, and
+    the cluster's stop (the first reason any actor gave)."""
 
     def __init__(self, concurrency: int, rpm: int | None, tpm: int | None, window: float) -> None:
         self._limiter = RateLimiter(concurrency=concurrency, rpm=rpm, tpm=tpm, window=window)
         self._permits: dict[int, Permit] = {}
         self._numbers = itertools.count()
+        self._stop = asyncio.Event()
+        self._stopped_by: str | None = None
 
-    async def acquire(
-        self, tokens: float, ended: list[tuple[int, float | None]], successes: int
-    ) -> tuple[int, float]:
-        self.report(ended, successes)  # the worker's news first: they may make room for this one
-        permit = await self._limiter.acquire(tokens)
+    def _number(self, permit: Permit) -> tuple[int, float]:
         number = next(self._numbers)
         self._permits[number] = permit
         return number, permit.started_at
 
-    def report(self, ended: list[tuple[int, float | None]], successes: int) -> None:
+    async def acquire(
+        self, wants: list[float], ended: list[_Ended], successes: int
+    ) -> tuple[list[tuple[int, float]], str | None]:
+        """Starts for a worker's waiting rows (their token estimates, in order): it waits for the
+        first, then adds those the limits allow at once. Each start is one request, counted in
+        ``rpm``/``tpm`` from now until its window after its permit comes back, as in the batch.
+        With the stop (the reason, second), none."""
+        self.report(ended, successes)  # the worker's news first: they may make room for this one
+        if self._stopped_by is not None or not wants:
+            return [], self._stopped_by
+        try:
+            grants = [self._number(await self._limiter.acquire(wants[0], stop=self._stop))]
+        except Stopped:
+            return [], self._stopped_by
+        for tokens in wants[1:]:
+            permit = self._limiter.try_acquire(tokens)
+            if permit is None:
+                break
+            grants.append(self._number(permit))
+        return grants, self._stopped_by
+
+    def report(self, ended: list[_Ended], successes: int) -> None:
         """Permits given back (with the tokens their replies used), and successes (AIMD's increase)."""
-        for number, used_tokens in ended:
+        for number, used_tokens, sent in ended:
             permit = self._permits.pop(number, None)
             if permit is not None:
-                self._limiter.release(permit, used_tokens=used_tokens)
+                self._limiter.release(permit, used_tokens=used_tokens, sent=sent)
         for _ in range(successes):
             self._limiter.succeeded()
 
     async def rate_limited_for(self, started_at: float, pause: float) -> None:
         # Only the start time matters (one cut per burst); the permit may be given back already.
         self._limiter.rate_limited_for(Permit(started_at=started_at), pause)
+
+    async def stop(self, reason: str) -> None:
+        """No start for anyone from now (a 401, a Retry-After past the client's cap): the waits end."""
+        if self._stopped_by is None:
+            self._stopped_by = reason
+        self._stop.set()
+
+    async def stopped_by(self) -> str | None:
+        return self._stopped_by
 
     async def describe(self) -> str:
         return self._limiter.describe()
@@ -148,6 +189,26 @@ class ClusterRateLimit:
         """The current limits in a few words (``RateLimiter.describe``)."""
         return str(ray.get(self.actor.describe.remote()))
 
+    def stopped_by(self) -> str | None:
+        """Why the job's actors stopped sending (a 401, a Retry-After past the client's cap), or
+        None. The limit stays stopped: a re-run after the fix makes a new one."""
+        reason: str | None = ray.get(self.actor.stopped_by.remote())
+        return reason
+
+
+@define(eq=False)
+class _Stop:
+    """Why this actor sends nothing more (with a ``ClusterRateLimit``: no actor does); ``event`` is
+    its rows' senders' stop, so a retry's wait ends with it."""
+
+    event: asyncio.Event = field(factory=asyncio.Event)
+    reason: str | None = None
+
+    def set(self, reason: str) -> None:
+        if self.reason is None:
+            self.reason = reason
+        self.event.set()
+
 
 @define(eq=False)
 class _RemotePermit(Permit):
@@ -156,18 +217,23 @@ class _RemotePermit(Permit):
 
 @define(eq=False)
 class _ClusterLimiter:
-    """``Limiter`` for a line's attempts, asking the limit's actor. What a worker tells the actor
-    (permits given back, successes) waits for its next ``acquire`` or the end of the event loop's
-    turn, whichever comes first, and goes in one message: one message per request instead of
-    three (which held the throughput to 0.6x of the batch's on 2 cores). A permit given back late
-    only starts its window late, so the limit stays on the safe side."""
+    """``Limiter`` for a line's attempts, asking the limit's actor. Grouped grants: the rows
+    waiting for a start queue here, and one request to the actor at a time asks for a start for
+    each of them (it waits for the first and adds those free at once), so a message carries
+    several starts when the actor is busy; a start a row no longer wants (the job stopped) goes
+    back unused, not counted. What a worker tells the actor (permits given back, successes)
+    rides on its next request or goes in one message ``_FLUSH_AFTER`` later. A
+    permit given back late only starts its window late, so the limit stays on the safe side."""
 
     actor: Any
-    _ended: list[tuple[int, float | None]] = field(factory=list)
+    stop: _Stop
+    _waiting: deque[tuple[float, asyncio.Future[tuple[int, float]]]] = field(factory=deque)
+    _asking: bool = False
+    _ended: list[_Ended] = field(factory=list)
     _successes: int = 0
     _flush_scheduled: bool = False
 
-    def _news(self) -> tuple[list[tuple[int, float | None]], int]:
+    def _news(self) -> tuple[list[_Ended], int]:
         news = (self._ended, self._successes)
         self._ended, self._successes = [], 0
         return news
@@ -175,36 +241,81 @@ class _ClusterLimiter:
     def _schedule_flush(self) -> None:
         if not self._flush_scheduled:
             self._flush_scheduled = True
-            asyncio.get_running_loop().call_soon(self._flush)
+            asyncio.get_running_loop().call_later(_FLUSH_AFTER, self.flush)
 
-    def _flush(self) -> None:
+    def flush(self) -> None:
+        """Send the news now (a timer still pending finds none)."""
         self._flush_scheduled = False
         if self._ended or self._successes:
             self.actor.report.remote(*self._news())
 
     async def acquire(self, tokens: float = 0.0, *, stop: asyncio.Event | None = None) -> Permit:
-        granted: asyncio.Future[Any] = asyncio.ensure_future(self.actor.acquire.remote(tokens, *self._news()))
-        if stop is not None:
-            stopping: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
-            await asyncio.wait([granted, stopping], return_when=asyncio.FIRST_COMPLETED)
-            stopping.cancel()
-            if not granted.done():
-                # Given back as soon as it is granted: a permit nobody holds must not count forever.
-                granted.add_done_callback(self._give_back)
-                raise Stopped
-        number, started_at = await granted
+        # ``stop`` is the rows' sender's, ``self.stop.event`` (ChatCompletions makes them one):
+        # halt() fails every waiting row at once, with no extra task per wait.
+        if self.stop.reason is not None or (stop is not None and stop.is_set()):
+            raise Stopped
+        granted: asyncio.Future[tuple[int, float]] = asyncio.get_running_loop().create_future()
+        self._waiting.append((tokens, granted))
+        self._ask()
+        try:
+            number, started_at = await granted
+        except asyncio.CancelledError:
+            granted.cancel()  # its start, if one comes, goes back unused
+            raise
         return _RemotePermit(started_at=started_at, tokens=tokens, number=number)
 
-    def _give_back(self, granted: asyncio.Future[Any]) -> None:
-        if not granted.cancelled() and granted.exception() is None:
-            self._ended.append((granted.result()[0], None))
-            self._schedule_flush()
+    def _ask(self) -> None:
+        if self._asking:
+            return
+        while self._waiting and self._waiting[0][1].done():
+            self._waiting.popleft()
+        wants = [
+            tokens for tokens, granted in itertools.islice(self._waiting, _MOST_GRANTS) if not granted.done()
+        ]
+        if not wants:
+            return
+        self._asking = True
+        reply: asyncio.Future[Any] = asyncio.ensure_future(self.actor.acquire.remote(wants, *self._news()))
+        reply.add_done_callback(self._granted)
+
+    def _granted(self, reply: asyncio.Future[Any]) -> None:
+        self._asking = False
+        if reply.cancelled() or reply.exception() is not None:
+            failure = reply.exception() if not reply.cancelled() else None
+            for _, granted in self._waiting:  # the limit's actor is gone: each row says so
+                if not granted.done():
+                    granted.set_exception(failure or Stopped())
+            self._waiting.clear()
+            return
+        grants, stopped_by = reply.result()
+        if stopped_by is not None:
+            self.halt(stopped_by, tell_cluster=False)
+        for grant in grants:
+            while self._waiting and self._waiting[0][1].done():
+                self._waiting.popleft()
+            if self._waiting and self.stop.reason is None:
+                self._waiting.popleft()[1].set_result(grant)
+            else:
+                self._ended.append((grant[0], None, False))
+                self._schedule_flush()
+        self._ask()
+
+    def halt(self, reason: str, *, tell_cluster: bool) -> None:
+        """Nothing more is sent from here (and with ``tell_cluster``, from any actor): the rows
+        waiting for a start get ``Stopped``."""
+        self.stop.set(reason)
+        for _, granted in self._waiting:
+            if not granted.done():
+                granted.set_exception(Stopped())
+        self._waiting.clear()
+        if tell_cluster:
+            self.actor.stop.remote(reason)
 
     def release(self, permit: Permit, *, used_tokens: float | None = None) -> None:
         if permit.released or not isinstance(permit, _RemotePermit):
             return
         permit.released = True
-        self._ended.append((permit.number, used_tokens))
+        self._ended.append((permit.number, used_tokens, True))
         self._schedule_flush()
 
     def succeeded(self) -> None:
@@ -213,6 +324,18 @@ class _ClusterLimiter:
 
     def rate_limited_for(self, permit: Permit, pause: float) -> None:
         self.actor.rate_limited_for.remote(permit.started_at, pause)
+
+
+@define(kw_only=True)
+class _StoppingSender(_Sender):
+    """The batch's sender whose stop (a 401, a Retry-After past the cap) is the actor's for good,
+    and with a ``ClusterRateLimit`` every actor's: ``on_stop`` passes it on."""
+
+    on_stop: Callable[[str], None]
+
+    def stop_run(self, reason: str) -> None:
+        super().stop_run(reason)
+        self.on_stop(reason)
 
 
 class ChatCompletions:
@@ -258,9 +381,9 @@ class ChatCompletions:
             timeout=UNSET if timeout is None else timeout,
         )
         self._concurrency = concurrency
-        self._limiter: Limiter = (
-            _ClusterLimiter(limit.actor) if limit is not None else RateLimiter(concurrency=concurrency)
-        )
+        self._stop = _Stop()
+        self._cluster = _ClusterLimiter(limit.actor, self._stop) if limit is not None else None
+        self._limiter: Limiter = self._cluster or RateLimiter(concurrency=concurrency)
         self._source = RowSource(request_column, prompt_column, model, defaults)
         # The actor's own loop, kept across batches: the client's pool lives on it.
         self._loop = asyncio.new_event_loop()
@@ -268,11 +391,26 @@ class ChatCompletions:
     def __call__(self, batch: Any) -> Any:
         rows = items_of(batch, self._source)
         results = self._loop.run_until_complete(self._answer_all(rows))
+        if self._cluster is not None:
+            # The loop stops until the next batch: the permits given back go now, not then.
+            self._cluster.flush()
         return with_results(batch, results)
 
+    def _stop_all(self, reason: str) -> None:
+        """A row's answer stops the job (a 401, a Retry-After past the client's cap): this actor
+        sends nothing more, and with a ``ClusterRateLimit`` neither does any other."""
+        if self._cluster is not None:
+            self._cluster.halt(reason, tell_cluster=True)
+        else:
+            self._stop.set(reason)
+
     async def _answer_all(self, rows: list[BatchItem | RowResult]) -> list[RowResult]:
-        sender = _Sender(
-            client=self._client, limiter=self._limiter, summary=BatchSummary(), stop=asyncio.Event()
+        sender = _StoppingSender(
+            client=self._client,
+            limiter=self._limiter,
+            summary=BatchSummary(),
+            stop=self._stop.event,
+            on_stop=self._stop_all,
         )
         room = asyncio.Semaphore(self._concurrency)
 
@@ -280,7 +418,9 @@ class ChatCompletions:
             if isinstance(row, RowResult):
                 return row
             async with room:
-                return await _answer(sender, row)
+                if self._stop.reason is not None:
+                    return RowResult.error(NOT_SENT, f"not sent: {self._stop.reason}")
+                return await _answer(sender, row, self._stop)
 
         return list(await asyncio.gather(*(one(row) for row in rows)))
 
@@ -297,7 +437,7 @@ class ChatCompletions:
         loop.close()
 
 
-async def _answer(sender: _Sender, item: BatchItem) -> RowResult:
+async def _answer(sender: _Sender, item: BatchItem, stop: _Stop) -> RowResult:
     """One row's result: its reply, or its error (one row's surprise is its own error)."""
     try:
         answer = await sender.answer(item)
@@ -306,20 +446,22 @@ async def _answer(sender: _Sender, item: BatchItem) -> RowResult:
     if isinstance(answer, _Response):
         return RowResult(response=response_text(answer.content))
     if isinstance(answer, _Deferred):
-        # The batch leaves such a line for its next run; a row has no next run, so it says why.
-        reason = sender.summary.stopped_by or "the batch stopped"
-        code = "connection_error" if reason.startswith("no attempt reached") else "http_error"
-        return RowResult.error(code, f"not sent again: {reason}")
+        # The batch leaves such a line for its next run; a row says why, and unanswered() gives it
+        # to the next run.
+        reason = sender.summary.stopped_by or stop.reason or "the job stopped"
+        return RowResult.error(NOT_SENT, f"not sent (again): {reason}")
     error = answer["error"]
     return RowResult.error(str(error["code"]), str(error["message"]))
 
 
 def unanswered(dataset: Any, answers: str | os.PathLike[str], *, key: str) -> Any:
     """``dataset`` without the rows whose ``key`` the Parquet files under ``answers`` hold (an
-    earlier, killed run's output; all of it when there is none yet). Write the new answers to the
-    same directory (``write_parquet`` appends) and each row is answered once in it, however often
-    the job is killed and run again; a file a kill left torn is set aside as ``NAME.torn`` and its
-    rows sent again. The keys are read on the driver: an id column, not the prompts."""
+    earlier, killed or stopped run's output; all of it when there is none yet). Write the new
+    answers to the same directory (``write_parquet`` appends) and each row is answered once in it,
+    however often the job is killed and run again; a file a kill left torn is set aside as
+    ``NAME.torn`` and its rows sent again, and rows marked ``not_sent`` (a stopped job's) are taken
+    out of their files and sent again. The keys are read on the driver: an id column, not the
+    prompts."""
     done = answered_keys(answers, key).keys
     if not done:
         return dataset
