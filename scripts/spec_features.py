@@ -285,7 +285,10 @@ def schema_present(name: str) -> bool:
         assert hasattr(aimlapi_gemini.models, name), f"the spec has {name} but the package lacks it"
         return True
     assert not hasattr(aimlapi_gemini.models, name), f"the package still has {name}"
-    assert not hasattr(aimlapi_gemini.params, f"{name}Param"), f"params still has {name}Param"
+    # params may keep the name as the OpenAI SDK's alias of another shape (ChatCompletionToolParam:
+    # whatever a `tools` item is), never as the TypedDict of this schema.
+    param = getattr(aimlapi_gemini.params, f"{name}Param", None)
+    assert getattr(param, "__name__", None) != f"{name}Param", f"params still has {name}Param"
     return False
 
 

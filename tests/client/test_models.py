@@ -353,6 +353,8 @@ def test_a_request_dict_that_contradicts_the_schema_is_a_value_error_naming_the_
 @pytest.mark.parametrize("role", ["system", "user"])
 def test_an_unexpected_message_field_is_refused_where_the_spec_closes_the_message(role: str) -> None:
     """A message whose schema allows no other fields refuses one; an open one keeps it as sent."""
+    if not spec.role_present(role):  # checked refused by role_present
+        return
     message = {"role": role, "content": "hi", "colour": "red"}
     body = {"model": "gemini-pro", "messages": [message]}
     if spec.message_schema(role).get("additionalProperties") is False:
@@ -395,8 +397,13 @@ def test_an_optional_field_that_contradicts_the_schema_is_a_value_error_naming_t
     if spec.field_accepts(field, value):
         assert ChatCompletionRequest.from_dict(body).to_dict()[field] == value
         return
-    with pytest.raises(ValueError, match="^" + re.escape(message) + "$"):
+    with pytest.raises(ValueError) as caught:
         ChatCompletionRequest.from_dict(body)
+    if field in ("tools", "tool_choice") and not spec.function_tools_present():
+        # Tools of another shape than OpenAI's: refused as that shape says, naming the field.
+        assert str(caught.value).startswith(f"{field}"), str(caught.value)
+        return
+    assert str(caught.value) == message
 
 
 @pytest.mark.parametrize("side", ["below the minimum", "above the maximum"])
@@ -445,9 +452,11 @@ def test_a_request_dict_that_fits_the_schema_round_trips() -> None:
         "stream": False,
     }
     body |= {
-        field: value for field, value in _FITTING_OPTIONAL_FIELDS.items() if spec.has_request_field(field)
+        field: value
+        for field, value in _FITTING_OPTIONAL_FIELDS.items()
+        if spec.has_request_field(field) and spec.field_accepts(field, value)
     }
-    # Fields of a later revision get a value picked from their schema.
+    # Fields of a later revision (or of another shape or range there) get a value picked from their schema.
     body |= {field: spec.example_value(field) for field in spec.optional_fields() if field not in body}
     assert ChatCompletionRequest.from_dict(body).to_dict() == body
 
