@@ -397,7 +397,7 @@ def test_an_optional_field_that_contradicts_the_schema_is_a_value_error_naming_t
     if spec.field_accepts(field, value):
         assert ChatCompletionRequest.from_dict(body).to_dict()[field] == value
         return
-    with pytest.raises(ValueError) as caught:
+    with pytest.raises(ValueError, match="^" + re.escape(field)) as caught:
         ChatCompletionRequest.from_dict(body)
     if field in ("tools", "tool_choice") and not spec.function_tools_present():
         # Tools of another shape than OpenAI's: refused as that shape says, naming the field.

@@ -30,6 +30,7 @@ from aimlapi_gemini.params import ChatCompletionMessageParam, ChatCompletionRequ
 def sync_calls(client: AIMLAPI) -> ChatCompletionRequestParam:
     messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hi"}]
     completion = client.chat.completions.create(model="gemini-pro", messages=messages)
+    assert_type(completion, ChatCompletion)
     messages.append(completion.choices[0].message)  # needs: replay:ChatCompletionMessage
     client.chat.completions.create(model="gemini-pro", messages=messages, logit_bias={"42": -5})  # needs: logit_bias
     bias = LogitBias({"1": 2})  # needs: logit_bias
@@ -51,6 +52,7 @@ def batch() -> bool:
 async def async_calls(client: AsyncAIMLAPI) -> None:
     messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hi"}]
     completion = await client.chat.completions.create(model="gemini-pro", messages=messages)
+    assert_type(completion, ChatCompletion)
     messages.append(completion.choices[0].message)  # needs: replay:ChatCompletionMessage
     raw = await client.chat.completions.with_raw_response.create(model="m", messages=messages, stream=True)
     assert_type(raw.parse(), AsyncStream[ChatCompletionChunk])
