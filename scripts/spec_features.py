@@ -446,6 +446,13 @@ def without_feature(feature: str) -> dict[str, Any]:
         message(role)["properties"].pop(name, None)
     elif kind == "schema":
         found.pop(rest, None)
+        # A message model goes with its member of the messages union (as a dropped role's does).
+        items = local(found[REQUEST_SCHEMA]["properties"]["messages"])["items"]
+        for union_key in ("oneOf", "anyOf"):
+            if union_key in items:
+                items[union_key] = [
+                    member for member in items[union_key] if member.get("$ref", "").rsplit("/", 1)[-1] != rest
+                ]
     elif kind == "replay":
         found.get(rest, {}).pop("x-replay-as", None)
     else:
