@@ -12,8 +12,10 @@ Code written against the package (examples/, the README's checked blocks, the be
 names the features it needs as strings (`has_feature("field:tools")`, `feature_present(...)`), so
 what uses a dropped part can be left out of type checks and runs (scripts/checked_code.py).
 
-Only `model`, `messages` (system, user and assistant text) and the reply shapes are taken as always
-there. Importable by tests and mypy alike (scripts/ is on both paths).
+Only `model`, `messages` (user and assistant text) and the reply shapes are taken as always there
+(the system role, one model per role and OpenAI function tools are not: `role_present`,
+`roles_share_a_model`, `function_tools_present`). Importable by tests and mypy alike (scripts/ is
+on both paths).
 """
 
 from __future__ import annotations
@@ -283,7 +285,10 @@ def schema_present(name: str) -> bool:
         assert hasattr(aimlapi_gemini.models, name), f"the spec has {name} but the package lacks it"
         return True
     assert not hasattr(aimlapi_gemini.models, name), f"the package still has {name}"
-    assert not hasattr(aimlapi_gemini.params, f"{name}Param"), f"params still has {name}Param"
+    # params may keep the name as the OpenAI SDK's alias of another shape (ChatCompletionToolParam:
+    # whatever a `tools` item is), never as the TypedDict of this schema.
+    param = getattr(aimlapi_gemini.params, f"{name}Param", None)
+    assert getattr(param, "__name__", None) != f"{name}Param", f"params still has {name}Param"
     return False
 
 
@@ -321,8 +326,10 @@ def message_fields(role: str) -> tuple[str, ...]:
 
 # A feature, as code that uses the package names what it needs: `field:NAME` (a request field),
 # `role:ROLE` (a message role), `part:ROLE:TYPE` (a content part of that role's messages),
-# `message_field:ROLE:NAME` (a property of that role's messages), `schema:NAME` (a generated model).
-FEATURE_KINDS = ("field", "role", "part", "message_field", "schema")
+# `message_field:ROLE:NAME` (a property of that role's messages), `schema:NAME` (a generated model),
+# `replay:NAME` (reply model NAME goes back as a request message: its `x-replay-as`, REPLAYED_REPLY).
+FEATURE_KINDS = ("field", "role", "part", "message_field", "schema", "replay")
+REPLAYED_REPLY = "ChatCompletionMessage"
 
 
 def has_feature(feature: str) -> bool:
@@ -340,6 +347,8 @@ def has_feature(feature: str) -> bool:
         return role in message_roles() and name in message_fields(role)
     if kind == "schema":
         return has_schema(rest)
+    if kind == "replay":
+        return "x-replay-as" in schemas().get(rest, {})
     raise ValueError(f"unknown feature {feature!r}: the kinds are {', '.join(FEATURE_KINDS)}")
 
 
@@ -364,6 +373,8 @@ def feature_present(feature: str) -> bool:
         return False
     if kind == "schema":
         return schema_present(rest)
+    if kind == "replay" and rest == REPLAYED_REPLY:
+        return reply_replayed()
     raise ValueError(f"unknown feature {feature!r}: the kinds are {', '.join(FEATURE_KINDS)}")
 
 
@@ -385,7 +396,12 @@ def without_feature(feature: str) -> dict[str, Any]:
         return schema
 
     def message(role: str) -> dict[str, Any]:
-        return local({"$ref": f"#/components/schemas/{class_of_role(role)}"})
+        # By role among the messages' items: a model the roles share may be inline (no name).
+        items = local(found[REQUEST_SCHEMA]["properties"]["messages"])["items"]
+        members = items.get("oneOf") or items.get("anyOf") or [items]
+        return next(
+            local(member) for member in members if role in local(member)["properties"]["role"]["enum"]
+        )
 
     kind, _, rest = feature.partition(":")
     if kind == "field":
@@ -430,6 +446,15 @@ def without_feature(feature: str) -> dict[str, Any]:
         message(role)["properties"].pop(name, None)
     elif kind == "schema":
         found.pop(rest, None)
+        # A message model goes with its member of the messages union (as a dropped role's does).
+        items = local(found[REQUEST_SCHEMA]["properties"]["messages"])["items"]
+        for union_key in ("oneOf", "anyOf"):
+            if union_key in items:
+                items[union_key] = [
+                    member for member in items[union_key] if member.get("$ref", "").rsplit("/", 1)[-1] != rest
+                ]
+    elif kind == "replay":
+        found.get(rest, {}).pop("x-replay-as", None)
     else:
         raise ValueError(f"unknown feature {feature!r}: the kinds are {', '.join(FEATURE_KINDS)}")
     return document
@@ -567,8 +592,45 @@ def with_list_models(document: dict[str, Any]) -> dict[str, Any]:
 def reply_replayed() -> bool:
     """Whether the API takes a reply's message back as a request message (the resolved spec's
     `x-replay-as` on ChatCompletionMessage); when it does not, asserts the reply has no `to_param`."""
-    replayed = "x-replay-as" in schemas().get("ChatCompletionMessage", {})
+    replayed = "x-replay-as" in schemas().get(REPLAYED_REPLY, {})
     if not replayed:
         reply = aimlapi_gemini.models.ChatCompletionMessage
         assert not hasattr(reply, "to_param"), "ChatCompletionMessage still replays"
     return replayed
+
+
+# An OpenAI function tool, as the 2025 document defines it (what tests of tool calls send).
+FUNCTION_TOOL: dict[str, Any] = {
+    "type": "function",
+    "function": {
+        "name": "get_capital",
+        "description": "Look up a country's capital.",
+        "parameters": {
+            "type": "object",
+            "properties": {"country": {"type": "string"}, "limit": {"type": "integer", "minimum": 3}},
+            "required": ["country"],
+        },
+    },
+}
+
+
+def function_tools_present() -> bool:
+    """Whether the request's `tools` take OpenAI function tools (`FUNCTION_TOOL`); when they do
+    not (no `tools`, or tools of another shape), asserts the client refuses a body sending one."""
+    if field_present("tools") and field_accepts("tools", [FUNCTION_TOOL]):
+        return True
+    body = {"model": model_id(), "messages": [user_message()], "tools": [FUNCTION_TOOL]}
+    try:
+        aimlapi_gemini.models.ChatCompletionRequest.from_dict(body)
+    except ValueError:
+        return False
+    raise AssertionError("a function tool is still accepted in tools")
+
+
+def role_choices() -> str:
+    """The roles as the client's error for an unknown role lists them ("'user', 'assistant'"):
+    dispatch by role lists them in the spec's order; a role field of one shared message model is a
+    Literal, whose values an error lists sorted."""
+    roles = message_roles()
+    listed = sorted(roles) if roles_share_a_model() else roles
+    return ", ".join(repr(role) for role in listed)

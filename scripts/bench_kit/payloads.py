@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from spec_features import has_request_field, missing_features, optional_model
+from spec_features import has_request_field, message_model, missing_features, optional_model
 
 from aimlapi_gemini.testing._server.spec import credential_headers, find_operation, sample_model
 
@@ -26,9 +26,9 @@ SYSTEM_TEXT = "You are brief and exact."
 QUESTION = "What is the capital of France, and why is it famous?"
 # The conversation's message kinds, in order, each with the spec features it needs
 # (spec_features.has_feature): a kind the spec lacks is left out of the conversation, so the bench
-# runs whatever a vendor revision drops. The committed spec has all six.
+# runs whatever a vendor revision drops (even the system role). The committed spec has all six.
 KIND_NEEDS: dict[str, frozenset[str]] = {
-    "system": frozenset(),
+    "system": frozenset({"role:system"}),
     "user": frozenset(),
     "assistant": frozenset(
         {"message_field:assistant:tool_calls", "schema:ToolCall", "schema:ToolCallFunction"}
@@ -85,18 +85,20 @@ def request_body(messages: int = 1) -> dict[str, Any]:
 
 def _typed_makers() -> dict[str, Callable[[], Any]]:
     """Per kind this spec takes, a function building its message with the generated models'
-    constructors. The models only some revisions have are looked up by name (optional_model), once,
-    so that this module type-checks whatever the spec drops."""
+    constructors. The models only some revisions have are looked up by name (optional_model), and
+    the message models by role (message_model: one per role, or one the roles share), once, so that
+    this module type-checks whatever the spec drops."""
     from aimlapi_gemini import models as m
 
     kinds = message_kinds()
-    makers: dict[str, Callable[[], Any]] = {
-        "system": lambda: m.SystemMessage(role="system", content=SYSTEM_TEXT),
-        "user": lambda: m.UserMessage(role="user", content=QUESTION),
-    }
+    user_message = message_model("user")
+    makers: dict[str, Callable[[], Any]] = {"user": lambda: user_message(role="user", content=QUESTION)}
+    if "system" in kinds:
+        system_message = message_model("system")
+        makers["system"] = lambda: system_message(role="system", content=SYSTEM_TEXT)
     if "assistant" in kinds:
         tool_call, call_function = optional_model("ToolCall"), optional_model("ToolCallFunction")
-        assistant: Any = m.AssistantMessage  # takes tool_calls only where the spec has them
+        assistant = message_model("assistant")  # takes tool_calls only where the spec has them
 
         def assistant_message() -> Any:
             call = tool_call(
@@ -117,7 +119,7 @@ def _typed_makers() -> dict[str, Callable[[], Any]]:
         makers["function"] = lambda: function_message(role="function", content="Paris", name="lookup")
     if "user_image" in kinds:
         image_part, image_url = optional_model("ImageContentPart"), optional_model("ImageUrl")
-        makers["user_image"] = lambda: m.UserMessage(
+        makers["user_image"] = lambda: user_message(
             role="user",
             content=[
                 m.TextContentPart(type_="text", text="And what is in this picture?"),

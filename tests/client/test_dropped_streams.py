@@ -12,11 +12,12 @@ from typing import Any
 
 import httpx
 import pytest
+import spec_features as spec
 
-from aimlapi_gemini import AIMLAPI, APITimeoutError, AsyncAIMLAPI, UserMessage, _open_streams
+from aimlapi_gemini import AIMLAPI, APITimeoutError, AsyncAIMLAPI, _open_streams
 from aimlapi_gemini._aiohttp import DEFAULT_CONNECTION_LIMITS, DefaultAioHttpClient
 
-HELLO = [UserMessage(role="user", content="Hello")]
+HELLO = [spec.user_message_model()]
 POOL = httpx.Limits(max_connections=2)
 
 

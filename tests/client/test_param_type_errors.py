@@ -21,10 +21,20 @@ REPO = Path(__file__).resolve().parents[2]
 # without a tag must type-check. Lines about an optional part of the request come with the part
 # they need (spec_features), and are checked only when this revision of the spec has it.
 ALWAYS = None
+# The parts beyond request fields: OpenAI function tools, and replies that go back as messages.
+FUNCTION_TOOLS, REPLAY = "function tools", "replay"
+
+
+def _message_error(item: str) -> str:
+    """What mypy names for a message dict wrong in `item`: against a union of per-role TypedDicts
+    only the whole append fails; against one TypedDict the roles share, the item that is wrong."""
+    return f'TypedDict item "{item}"' if spec.roles_share_a_model() else "append"
+
+
 LINES: list[tuple[str | None, str]] = [
     (ALWAYS, "from aimlapi_gemini.params import ChatCompletionMessageParam as Message"),
     (ALWAYS, "from aimlapi_gemini.params import ChatCompletionRequestParam as Request"),
-    ("tools", "from aimlapi_gemini.params import ChatCompletionToolParam as Tool"),
+    (FUNCTION_TOOLS, "from aimlapi_gemini.params import ChatCompletionToolParam as Tool"),
     (ALWAYS, 'messages: list[Message] = [{"role": "user", "content": "hi"}]'),
     (
         "max_tokens",
@@ -32,11 +42,11 @@ LINES: list[tuple[str | None, str]] = [
     ),
     (ALWAYS, 'unknown: Request = {"model": "gemini-pro", "messages": messages, "colour": 5}  # E: "colour"'),
     (ALWAYS, 'no_messages: Request = {"model": "gemini-pro"}  # E: "messages"'),
-    (ALWAYS, 'messages.append({"role": "usr", "content": "hi"})  # E: append'),
-    (ALWAYS, 'messages.append({"role": "user", "content": 3})  # E: append'),
-    (ALWAYS, 'messages.append({"role": "tool", "content": "42"})  # E: append'),
+    (ALWAYS, f'messages.append({{"role": "usr", "content": "hi"}})  # E: {_message_error("role")}'),
+    (ALWAYS, f'messages.append({{"role": "user", "content": 3}})  # E: {_message_error("content")}'),
+    (ALWAYS, f'messages.append({{"role": "tool", "content": "42"}})  # E: {_message_error("role")}'),
     (
-        "tools",
+        FUNCTION_TOOLS,
         'tool: Tool = {"type": "function", "function": {"name": "f", "descripton": "d"}}  # E: "descripton"',
     ),
     (
@@ -58,9 +68,9 @@ LINES: list[tuple[str | None, str]] = [
         'client.chat.completions.create(model="x", messages=[{"role": "usr", "content": "x"}])  # E: [list-item]',
     ),
     (ALWAYS, 'completion = client.chat.completions.create(model="gemini-pro", messages=messages)'),
-    (ALWAYS, "messages.append(completion.choices[0].message)"),
-    (ALWAYS, "messages.append(completion.choices[0].message.model_dump(exclude_none=True))"),
-    (ALWAYS, "messages.append(completion.choices[0].message.model_dump())"),
+    (REPLAY, "messages.append(completion.choices[0].message)"),
+    (REPLAY, "messages.append(completion.choices[0].message.model_dump(exclude_none=True))"),
+    (REPLAY, "messages.append(completion.choices[0].message.model_dump())"),
     (ALWAYS, "messages.append(completion.model_dump())  # E: append"),
     (ALWAYS, "messages.append(completion.usage.model_dump(exclude_none=True))  # E: append"),
     (ALWAYS, "messages.append(dict(completion.choices[0].message.model_dump()))  # E: append"),
@@ -98,18 +108,27 @@ LINES: list[tuple[str | None, str]] = [
 def wrong_code() -> str:
     """The lines of LINES whose part of the request the spec has (absent parts: checked absent)."""
     needed = {feature for feature, _ in LINES if feature is not None}
-    present = {feature for feature in needed if spec.field_present(feature)}
+    present = {feature for feature in needed if _present(feature)}
     lines = [line for feature, line in LINES if feature is None or feature in present]
     return "\n" + "\n".join([*lines, *_content_part_lines()]) + "\n"
+
+
+def _present(feature: str) -> bool:
+    if feature == FUNCTION_TOOLS:
+        return spec.function_tools_present()
+    if feature == REPLAY:
+        return spec.reply_replayed()
+    return spec.field_present(feature)
 
 
 def _content_part_lines() -> list[str]:
     """A user message's content is text or a list of the parts this revision's spec names."""
     parts = " | ".join(f"{name}Param" for name in spec.content_part_schemas("user"))
+    user = f"{spec.class_of_role('user')}Param"
     return [
         "from collections.abc import Sequence",
-        f"from aimlapi_gemini.params import UserMessageParam, {parts.replace(' |', ',')}",
-        'user: UserMessageParam = {"role": "user", "content": "hi"}',
+        f"from aimlapi_gemini.params import {user}, {parts.replace(' |', ',')}",
+        f'user: {user} = {{"role": "user", "content": "hi"}}',
         f'assert_type(user["content"], str | Sequence[{parts}])',
     ]
 

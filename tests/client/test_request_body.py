@@ -89,8 +89,7 @@ def test_an_invalid_dict_names_the_path_and_the_problem_and_sends_nothing(
 ) -> None:
     if not in_spec():
         return
-    roles = ", ".join(repr(role) for role in spec.message_roles())
-    message = message.replace("{roles}", roles).replace("{models}", _model_choices())
+    message = message.replace("{roles}", spec.role_choices()).replace("{models}", _model_choices())
     with pytest.raises(ValueError, match=r"^body is not a valid ChatCompletionRequest: ") as excinfo:
         create_chat_completion.sync(client=fake_api.client(), body=body)
     assert str(excinfo.value) == message

@@ -149,7 +149,7 @@ def test_a_text_stream_gives_chunk_then_content_events_and_content_done_last(
 def test_a_tool_call_stream_gives_argument_deltas_then_their_done(
     reference_server: BackgroundServer, mode: str
 ) -> None:
-    if not spec.field_present("tools"):
+    if not spec.function_tools_present():
         return
     ask = [{"role": "user", "content": "The weather in Paris?"}]
     events, final = READERS[mode](reference_server, messages=ask, tools=TOOLS)

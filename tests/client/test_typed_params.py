@@ -52,7 +52,7 @@ def test_the_typed_dicts_are_the_json_the_models_parse() -> None:
 
 def test_a_tool_typed_dict_is_the_json_the_model_parses() -> None:
     # The static type of a tool literal is checked in test_type_errors.py (only where tools exist).
-    if not spec.field_present("tools"):
+    if not spec.function_tools_present():
         return
     tool = {
         "type": "function",

@@ -15,7 +15,8 @@ import spec_features as spec
 from npm_tools import pyright_command
 
 # Must pass strict: each line is something a user writes. A line tagged `# needs: FIELD ...` uses
-# optional request fields; it is checked only where this revision of the spec has them all.
+# optional request fields (or other features, as spec_features names them: `replay:...`, a reply
+# that goes back); it is checked only where this revision of the spec has them all.
 VALID = """
 from typing import assert_type
 
@@ -29,7 +30,8 @@ from aimlapi_gemini.params import ChatCompletionMessageParam, ChatCompletionRequ
 def sync_calls(client: AIMLAPI) -> ChatCompletionRequestParam:
     messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hi"}]
     completion = client.chat.completions.create(model="gemini-pro", messages=messages)
-    messages.append(completion.choices[0].message)
+    assert_type(completion, ChatCompletion)
+    messages.append(completion.choices[0].message)  # needs: replay:ChatCompletionMessage
     client.chat.completions.create(model="gemini-pro", messages=messages, logit_bias={"42": -5})  # needs: logit_bias
     bias = LogitBias({"1": 2})  # needs: logit_bias
     client.chat.completions.create(model="my/model", messages=messages, logit_bias=bias)  # needs: logit_bias
@@ -50,7 +52,8 @@ def batch() -> bool:
 async def async_calls(client: AsyncAIMLAPI) -> None:
     messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hi"}]
     completion = await client.chat.completions.create(model="gemini-pro", messages=messages)
-    messages.append(completion.choices[0].message)
+    assert_type(completion, ChatCompletion)
+    messages.append(completion.choices[0].message)  # needs: replay:ChatCompletionMessage
     raw = await client.chat.completions.with_raw_response.create(model="m", messages=messages, stream=True)
     assert_type(raw.parse(), AsyncStream[ChatCompletionChunk])
 """
@@ -80,8 +83,12 @@ def for_this_spec(source: str) -> str:
     lines = []
     for line in source.splitlines():
         fields = line.partition("# needs: ")[2].partition(" # E:")[0].split()
-        lines.append(line if all(spec.field_present(field) for field in fields) else "")
+        lines.append(line if all(_present(field) for field in fields) else "")
     return "\n".join(lines) + "\n"
+
+
+def _present(need: str) -> bool:
+    return spec.feature_present(need) if ":" in need else spec.field_present(need)
 
 
 def _pyright(tmp_path: Path, source: str) -> dict[int, str]:

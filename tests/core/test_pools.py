@@ -13,10 +13,11 @@ from typing import Any
 
 import httpx
 import pytest
+import spec_features as spec
 
-from aimlapi_gemini import AsyncAIMLAPI, AuthenticatedClient, ConfigurationError, UserMessage
+from aimlapi_gemini import AsyncAIMLAPI, AuthenticatedClient, ConfigurationError
 
-HELLO = [UserMessage(role="user", content="Hello")]
+HELLO = [spec.user_message_model()]
 
 
 class _SlowClient(httpx.Client):

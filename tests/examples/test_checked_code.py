@@ -15,22 +15,27 @@ from bench_kit.examples import twin_of
 from checked_code import (
     EXAMPLE_NEEDS,
     README_BLOCK_NEEDS,
+    ROOT,
+    TEST_NEEDS,
     checked_examples,
     checked_readme_blocks,
     example_paths,
     left_out_examples,
     left_out_readme_blocks,
+    left_out_tests,
     readme_blocks,
 )
-from typecheck_targets import MYPY_TREES, example_targets, mypy_targets
+from typecheck_targets import MYPY_TREES, example_targets, mypy_exclusions, mypy_targets
 
-ALWAYS_THERE_ROLES = ("system", "user", "assistant")
+# A revision may lack the system role (its system prompt a top-level field instead).
+ALWAYS_THERE_ROLES = ("user", "assistant")
 
 
 def uses(feature: str, code: str) -> bool:
     """Whether `code` shows it uses `feature`: a request field as a keyword (`max_tokens=`) or a
     dict key, a role in a message dict or by its model, a content part by its type, a message
-    property by name, a model by its name or its TypedDict's (`ChatCompletionToolParam`)."""
+    property by name, a model by its name or its TypedDict's (`ChatCompletionToolParam`), a reply
+    that goes back by appending something other than a dict literal (or by `to_param()`)."""
     kind, _, rest = feature.partition(":")
     name = re.escape(rest.rpartition(":")[2])
     if kind == "field":
@@ -42,6 +47,7 @@ def uses(feature: str, code: str) -> bool:
         "part": rf'"type":\s*"{name}"',
         "message_field": rf"\b{name}\b",
         "schema": rf"\b{name}(Param)?\b",
+        "replay": r"\.append\((?!\{)|\.to_param\(",
     }
     return re.search(patterns[kind], code) is not None
 
@@ -121,6 +127,8 @@ def test_uses_tells_code_that_uses_a_feature_from_code_that_does_not() -> None:
     assert not uses("part:user:image_url", '{"type": "text", "text": "image_url"}')
     assert uses("schema:ChatCompletionTool", "tools: list[ChatCompletionToolParam] = []")
     assert not uses("schema:ChatCompletionTool", "from x import ChatCompletionToolChoice")
+    assert uses("replay:ChatCompletionMessage", "messages.append(reply.model_dump(exclude_none=True))")
+    assert not uses("replay:ChatCompletionMessage", 'messages.append({"role": "user", "content": q})')
 
 
 def _absent(features: list[str]) -> set[str]:
@@ -152,8 +160,27 @@ def test_what_is_left_out_is_exactly_what_uses_a_feature_the_client_lacks() -> N
 def test_the_type_checks_take_the_checked_examples() -> None:
     checked = [f"examples/{path.name}" for path in checked_examples()]
     assert example_targets() == checked
-    assert mypy_targets() == [*MYPY_TREES, *checked]
+    assert mypy_targets() == [*MYPY_TREES, *checked, *mypy_exclusions()]
     assert all(Path(target).name in EXAMPLE_NEEDS for target in checked)
+
+
+def test_mypy_leaves_out_exactly_the_test_modules_pinning_a_shape_the_spec_lacks() -> None:
+    assert all((ROOT / path).is_file() for path in TEST_NEEDS)
+    absent = _absent(sorted(set().union(*TEST_NEEDS.values())))
+    left_out = [path for path, needs in TEST_NEEDS.items() if needs & absent]
+    assert list(left_out_tests()) == left_out
+    assert mypy_exclusions() == [arg for path in left_out for arg in ("--exclude", f"^{re.escape(path)}$")]
+
+
+def test_a_spec_without_a_shape_a_test_module_pins_leaves_it_out_of_mypy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    without = spec.without_feature("replay:ChatCompletionMessage")
+    monkeypatch.setattr(spec, "spec", lambda: without)
+    assert {"tests/client/test_model_dump.py", "tests/client/test_reply_goes_back.py"} <= set(
+        left_out_tests()
+    )
+    assert "^tests/client/test_model_dump\\.py$" in mypy_exclusions()
 
 
 @pytest.mark.parametrize("feature", LISTED)
@@ -164,7 +191,9 @@ def test_a_spec_without_a_feature_leaves_out_exactly_the_code_using_it(
     without = spec.without_feature(feature)
     monkeypatch.setattr(spec, "spec", lambda: without)
     assert not spec.has_feature(feature)
-    gone = already | {feature}
+    # With what goes with it (a dropped role takes its model: role:system, schema:SystemMessage).
+    gone = {listed for listed in LISTED if not spec.has_feature(listed)}
+    assert already | {feature} <= gone
     assert left_out_examples() == {
         name: tuple(sorted(needs & gone)) for name, needs in EXAMPLE_NEEDS.items() if needs & gone
     }

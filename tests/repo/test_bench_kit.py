@@ -159,6 +159,7 @@ def fresh_kinds() -> Iterator[None]:
 @pytest.mark.parametrize(
     "feature",
     [
+        "role:system",
         "role:function",
         "role:tool",
         "part:user:image_url",
