@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -54,6 +55,45 @@ def _optional_field(vendor: Document) -> str:
     """A request field this revision has and does not require (the tests follow the spec)."""
     body = _request_body(vendor)
     return next(str(name) for name in body["properties"] if name not in body.get("required", ()))
+
+
+def _bounded_number(resolved: Document) -> tuple[str, float]:
+    """A request number field with a maximum, and that maximum (temperature where it has one)."""
+    properties = resolved["components"]["schemas"]["ChatCompletionRequest"]["properties"]
+    bounded = [name for name, schema in properties.items() if isinstance(schema.get("maximum"), int | float)]
+    assert bounded, "the spec bounds no request number"
+    name = "temperature" if "temperature" in bounded else bounded[0]
+    return name, properties[name]["maximum"]
+
+
+def _discriminated(resolved: Document) -> tuple[str, Document]:
+    """The request's first union with a discriminator (the messages' where they are one), as its
+    pointer and schema: each revision has one, of its message kinds or their content parts."""
+    schemas = resolved["components"]["schemas"]
+    seen: set[str] = set()
+
+    def walk(node: Any, tokens: tuple[str | int, ...]) -> tuple[str, Document] | None:
+        if isinstance(node, dict):
+            if "discriminator" in node:
+                return fragment(*tokens), node
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/components/schemas/") and ref not in seen:
+                seen.add(ref)
+                name = ref.rsplit("/", 1)[1]
+                return walk(schemas[name], ("components", "schemas", name))
+            items: list[tuple[str | int, Any]] = list(node.items())
+        elif isinstance(node, list):
+            items = list(enumerate(node))
+        else:
+            return None
+        return next((found for key, value in items if (found := walk(value, (*tokens, key)))), None)
+
+    found = walk(
+        schemas["ChatCompletionRequest"]["properties"]["messages"],
+        ("components", "schemas", "ChatCompletionRequest", "properties", "messages"),
+    )
+    assert found is not None, "the request's messages hold no discriminated union"
+    return found
 
 
 def _revised(vendor: Document, tmp_path: Path, edit: Callable[[Document], None]) -> Document:
@@ -104,30 +144,33 @@ def test_an_optional_field_newly_required_breaks_requests(
 def test_temperature_range_narrowed_breaks_requests(
     vendor: Document, resolved: Document, tmp_path: Path
 ) -> None:
+    field, maximum = _bounded_number(resolved)
     new = _revised(
-        vendor, tmp_path, lambda d: _request_body(d)["properties"]["temperature"].update(maximum=1)
+        vendor, tmp_path, lambda d: _request_body(d)["properties"][field].update(maximum=maximum - 1)
     )
     changes = diff_specs(resolved, new)
-    change = _only(changes, "range-narrowed", f"{REQUEST}/properties/temperature/maximum")
+    change = _only(changes, "range-narrowed", f"{REQUEST}/properties/{field}/maximum")
     assert change.breaking
-    assert (change.before, change.after) == (2, 1)
+    assert (change.before, change.after) == (maximum, maximum - 1)
     assert len(changes) == 1, format_text(changes)
 
 
 def test_temperature_range_widened_is_not_breaking(
     vendor: Document, resolved: Document, tmp_path: Path
 ) -> None:
+    field, maximum = _bounded_number(resolved)
     new = _revised(
-        vendor, tmp_path, lambda d: _request_body(d)["properties"]["temperature"].update(maximum=3)
+        vendor, tmp_path, lambda d: _request_body(d)["properties"][field].update(maximum=maximum + 1)
     )
-    change = _only(diff_specs(resolved, new), "range-widened", f"{REQUEST}/properties/temperature/maximum")
+    change = _only(diff_specs(resolved, new), "range-widened", f"{REQUEST}/properties/{field}/maximum")
     assert not change.breaking
 
 
 def test_request_property_removed_breaks(vendor: Document, resolved: Document, tmp_path: Path) -> None:
-    new = _revised(vendor, tmp_path, lambda d: _request_body(d)["properties"].pop("presence_penalty"))
+    field = _optional_field(vendor)
+    new = _revised(vendor, tmp_path, lambda d: _request_body(d)["properties"].pop(field))
     changes = diff_specs(resolved, new)
-    change = _only(changes, "property-removed", f"{REQUEST}/properties/presence_penalty")
+    change = _only(changes, "property-removed", f"{REQUEST}/properties/{field}")
     assert change.breaking
     assert change.sides == ("request",)
     assert len(changes) == 1, format_text(changes)
@@ -222,13 +265,9 @@ def test_response_type_changed_breaks(resolved: Document) -> None:
 
 def test_changed_discriminator_breaks(resolved: Document) -> None:
     new = copy.deepcopy(resolved)
-    messages = new["components"]["schemas"]["ChatCompletionRequest"]["properties"]["messages"]["items"]
-    messages["discriminator"]["propertyName"] = "kind"
-    change = _only(
-        diff_specs(resolved, new),
-        "discriminator-changed",
-        f"{REQUEST}/properties/messages/items/discriminator",
-    )
+    pointer, _ = _discriminated(resolved)
+    _discriminated(new)[1]["discriminator"]["propertyName"] = "kind"
+    change = _only(diff_specs(resolved, new), "discriminator-changed", f"{pointer}/discriminator")
     assert change.breaking
 
 
@@ -446,19 +485,20 @@ def _write(tmp_path: Path, name: str, document: Document) -> Path:
 
 def test_command_fails_on_breaking_change_with_json_report(resolved: Document, tmp_path: Path) -> None:
     new = copy.deepcopy(resolved)
-    new["components"]["schemas"]["ChatCompletionRequest"]["properties"]["temperature"]["maximum"] = 1
+    field, maximum = _bounded_number(resolved)
+    new["components"]["schemas"]["ChatCompletionRequest"]["properties"][field]["maximum"] = maximum - 1
     old_path, new_path = _write(tmp_path, "old.json", resolved), _write(tmp_path, "new.json", new)
     result = _run(str(old_path), str(new_path), "--format", "json", "--fail-on", "breaking")
     assert result.returncode == 1, result.stderr
     report = json.loads(result.stdout)
     assert report == [
         {
-            "location": f"{REQUEST}/properties/temperature/maximum",
+            "location": f"{REQUEST}/properties/{field}/maximum",
             "change": "range-narrowed",
-            "before": 2,
-            "after": 1,
+            "before": maximum,
+            "after": maximum - 1,
             "breaking": True,
-            "why": "maximum 2 -> 1: requests valid before may now be rejected",
+            "why": f"maximum {maximum} -> {maximum - 1}: requests valid before may now be rejected",
             "side": "request",
         }
     ]
@@ -821,28 +861,47 @@ def test_model_gaining_a_field_reports_no_class_var_change(tmp_path: Path) -> No
     assert "json_names" not in format_text(changes)
 
 
-def _without_presence_penalty(tmp_path: Path) -> Path:
+def _removable_keyword() -> str:
+    """An optional request field that ``create()`` takes as a keyword (the first the spec has)."""
+    resources = (PACKAGE / "resources.py").read_text(encoding="utf-8")
+    request = json.loads((REPO / "generated" / "openapi.json").read_text(encoding="utf-8"))
+    schema = request["components"]["schemas"]["ChatCompletionRequest"]
+    return next(
+        name
+        for name in schema["properties"]
+        if name not in schema.get("required", ())
+        and re.search(rf"^        {name}: .*= UNSET,$", resources, re.M)
+    )
+
+
+FIELD = _removable_keyword()
+
+
+def _without_the_field(tmp_path: Path) -> Path:
+    """The package as if the spec had no ``FIELD``: its keyword and its TypedDict key taken out."""
     new = _package_copy(tmp_path, "new")
     resources = new / "resources.py"
-    keyword = "        presence_penalty: float | None | Unset = UNSET,\n"
-    assert keyword in resources.read_text(encoding="utf-8")
-    resources.write_text(resources.read_text(encoding="utf-8").replace(keyword, ""), encoding="utf-8")
+    text, keywords = re.subn(
+        rf"^        {FIELD}: .*= UNSET,\n", "", resources.read_text(encoding="utf-8"), flags=re.M
+    )
+    assert keywords >= 1
+    resources.write_text(text, encoding="utf-8")
     params = new / "params.py"
-    key = "    presence_penalty: float | None\n"
-    assert key in params.read_text(encoding="utf-8")
-    params.write_text(params.read_text(encoding="utf-8").replace(key, "", 1), encoding="utf-8")
+    text, keys = re.subn(rf"^    {FIELD}: .*\n", "", params.read_text(encoding="utf-8"), count=1, flags=re.M)
+    assert keys == 1
+    params.write_text(text, encoding="utf-8")
     return new
 
 
 def test_removed_request_field_is_reported_on_create_and_the_params_typeddict(tmp_path: Path) -> None:
-    changes = diff_packages(PACKAGE, _without_presence_penalty(tmp_path))
+    changes = diff_packages(PACKAGE, _without_the_field(tmp_path))
     keyword = _only(
-        changes, "python-keyword-removed", "aimlapi_gemini.resources.ChatCompletions.create(presence_penalty)"
+        changes, "python-keyword-removed", f"aimlapi_gemini.resources.ChatCompletions.create({FIELD})"
     )
     key = _only(
         changes,
         "python-typeddict-key-removed",
-        "aimlapi_gemini.params.ChatCompletionRequestParam.presence_penalty",
+        f"aimlapi_gemini.params.ChatCompletionRequestParam.{FIELD}",
     )
     assert keyword.breaking
     assert key.breaking
@@ -851,14 +910,14 @@ def test_removed_request_field_is_reported_on_create_and_the_params_typeddict(tm
 
 
 def test_added_request_field_is_reported_as_not_breaking(tmp_path: Path) -> None:
-    changes = diff_packages(_without_presence_penalty(tmp_path), PACKAGE)
+    changes = diff_packages(_without_the_field(tmp_path), PACKAGE)
     keyword = _only(
-        changes, "python-keyword-added", "aimlapi_gemini.resources.ChatCompletions.create(presence_penalty)"
+        changes, "python-keyword-added", f"aimlapi_gemini.resources.ChatCompletions.create({FIELD})"
     )
     key = _only(
         changes,
         "python-typeddict-key-added",
-        "aimlapi_gemini.params.ChatCompletionRequestParam.presence_penalty",
+        f"aimlapi_gemini.params.ChatCompletionRequestParam.{FIELD}",
     )
     assert not keyword.breaking
     assert not key.breaking
@@ -866,17 +925,9 @@ def test_added_request_field_is_reported_as_not_breaking(tmp_path: Path) -> None
 
 
 def _without_discriminator(resolved: Document, name: str) -> Document:
-    # The messages' discriminator: every revision has several roles (content parts may be one).
     old = copy.deepcopy(resolved)
-    del _message_items(old)[name]
+    del _discriminated(old)[1][name]
     return old
-
-
-def _message_items(document: Document) -> Document:
-    items: Document = document["components"]["schemas"]["ChatCompletionRequest"]["properties"]["messages"][
-        "items"
-    ]
-    return items
 
 
 def test_a_discriminator_stating_the_tags_the_alternatives_require_is_not_breaking(
@@ -891,7 +942,7 @@ def test_a_discriminator_stating_the_tags_the_alternatives_require_is_not_breaki
 def test_a_discriminator_mapping_a_tag_no_alternative_requires_is_breaking(resolved: Document) -> None:
     old = _without_discriminator(resolved, "discriminator")
     new = copy.deepcopy(resolved)
-    mapping = _message_items(new)["discriminator"]["mapping"]
+    mapping = _discriminated(new)[1]["discriminator"]["mapping"]
     mapping["robot"] = mapping.pop(next(iter(mapping)))
     (change,) = [c for c in diff_specs(old, new) if c.change.startswith("discriminator")]
     assert change.change == "discriminator-changed"
