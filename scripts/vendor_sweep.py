@@ -104,7 +104,8 @@ def smoke_inputs(resolved: Path) -> SmokeInputs:
         if name not in ("model", "messages", "stream") and name in properties:
             examples = builder.examples(properties[name])
             if examples:
-                required[name] = examples[0]
+                # An empty value (0 max_tokens, "") is valid but asks for nothing to smoke.
+                required[name] = next((e for e in examples if e not in (0, "", [], {})), examples[0])
     schema_valid = request_validator(spec)
 
     def valid(body: dict[str, Any]) -> bool:
