@@ -38,6 +38,7 @@ from ._json import loads
 from ._open_streams import track
 from ._response import raise_for_status, validation_error
 from ._sse import DEFAULT_MAX_EVENT_BYTES, EventTooLargeError, ServerSentEvent, SSEDecoder
+from ._wire import fast_parse
 
 if TYPE_CHECKING:
     from aimlapi_gemini.models import ChatCompletion
@@ -71,6 +72,9 @@ class _EventDecoder(Generic[T]):
         self.done: bool = False
         """Whether the server ended the stream properly with ``data: [DONE]``."""
         self._parse = parse
+        # A model's from_dict: its class, whose chunks msgspec may parse first (_wire).
+        owner = getattr(parse, "__self__", None)
+        self._model: type[Any] | None = owner if isinstance(owner, type) else None
         self._expected = expected
         self._events = SSEDecoder(max_event_bytes)
         # Every chunk is joined as it is decoded, however the stream is read (plain iteration,
@@ -113,6 +117,9 @@ class _EventDecoder(Generic[T]):
         if data == _DONE:
             self.done = True
             return None
+        fast = fast_parse(self._model, data) if self._model is not None else None
+        if fast is not None:
+            return self._add(fast)
         try:
             payload = loads(data)
         except (ValueError, RecursionError) as exc:
@@ -129,6 +136,9 @@ class _EventDecoder(Generic[T]):
             chunk = self._parse(payload)
         except _CHUNK_ERRORS as exc:
             raise self._invalid(data, exc) from exc
+        return self._add(chunk)
+
+    def _add(self, chunk: T) -> T:
         self.chunks_received += 1
         joined = self._accumulator
         if joined is not None:

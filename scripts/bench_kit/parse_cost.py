@@ -85,8 +85,8 @@ def _ratio_row(name: str, ours: list[float], theirs: list[float], baseline: str,
 
 def bench_parse_cost(rounds: int) -> list[Row]:
     from aimlapi_gemini import AuthenticatedClient
-    from aimlapi_gemini._json import loads
     from aimlapi_gemini._response import parse_body
+    from aimlapi_gemini._wire import model_of
     from aimlapi_gemini.api.chat_completions import create_chat_completion
     from aimlapi_gemini.models import ChatCompletionChunk, ChatCompletionRequest
 
@@ -107,8 +107,8 @@ def bench_parse_cost(rounds: int) -> list[Row]:
             "large struct": lambda: reply_struct.decode(large),
             "small ours": lambda: [parse(small_response) for _ in range(100)],
             "small twin": lambda: [reply_twin.decode(small) for _ in range(100)],
-            # A stream decodes each event's text (_streaming.Stream._decode).
-            "chunk ours": lambda: [ChatCompletionChunk.from_dict(loads(chunk_text)) for _ in range(100)],
+            # What a stream does with each event's text (_streaming.Stream._decode).
+            "chunk ours": lambda: [model_of(ChatCompletionChunk, chunk_text) for _ in range(100)],
             "chunk twin": lambda: [chunk_twin.decode(chunk) for _ in range(100)],
         },
         rounds=rounds * 3,
