@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -152,3 +154,18 @@ def test_mutants_at_every_depth_are_answered_as_from_dict_answers_them(data: st.
     how = data.draw(st.sampled_from(["replace", "delete", "extra"]))
     value = data.draw(st.sampled_from(REPLACEMENTS))
     _agree(model, json.dumps(_mutated(document, path, how, value)))
+
+
+def test_msgspec_is_imported_on_the_first_parse_not_with_the_package() -> None:
+    script = (
+        "import sys, aimlapi_gemini\n"
+        "from aimlapi_gemini.models import ChatCompletionChunk\n"
+        "from aimlapi_gemini.api.chat_completions import create_chat_completion\n"
+        "print('msgspec' in sys.modules)\n"
+        "from aimlapi_gemini._wire import model_of\n"
+        'model_of(ChatCompletionChunk, \'{"id":"c","object":"chat.completion.chunk","created":1,'
+        '"model":"m","choices":[]}\')\n'
+        "print('msgspec' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["False", "True"]

@@ -143,7 +143,7 @@ class _Shapes:
             others = ["number"]
         if len(others) != 1:
             raise _Shapeless("union")
-        return ("nullable", others[0]) if len(others) < len(shapes) else others[0]
+        return ("nullable", others[0]) if "null" in shapes else others[0]
 
 
 def wire_fields(
