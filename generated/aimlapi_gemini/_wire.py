@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Literal, Protocol, Self, TypeVar
 
 from ._json import loads
@@ -52,17 +52,9 @@ class _Shapeless(Exception):
     """A model this module cannot build a decoder for (then from_dict parses it)."""
 
 
-def _converted(value: str, convert: str, kind: Any, required: bool) -> str:
-    """The expression of a field's value given to the model: ``convert(value)``, except None or UNSET."""
-    if not convert:
-        return value
-    nullable = kind[0] == "nullable"
-    if required and not nullable:
-        return f"{convert}({value})"
-    tests = (["is None"] if nullable else []) + ([] if required else ["is UNSET"])
-    first, *others = tests
-    empty = " or ".join([f"(v := {value}) {first}", *(f"v {test}" for test in others)])
-    return f"(v if {empty} else {convert}(v))"
+_Argument = tuple[str, str, Any, bool] | str
+"""How a model's argument is read off its Struct: (attribute, converter, shape, required), or a
+constant's source (a tagged union's tag, which msgspec takes)."""
 
 
 class _Builder:
@@ -82,6 +74,8 @@ class _Builder:
         }
         self.building: set[tuple[type, str, str]] = set()
         self.leaves: set[str] = set()
+        self.arguments: dict[str, list[_Argument]] = {}
+        self.consumed: dict[str, str] = {}  # a converter of lists that consumes long ones -> of items
 
     def resolve(self, owner: type, name: str) -> type:
         found = getattr(sys.modules[owner.__module__], name, None)
@@ -104,18 +98,18 @@ class _Builder:
         }
         fields: list[tuple[Any, ...]] = []
         rename: dict[str, str] = {}
-        args: list[str] = []
+        arguments: list[_Argument] = []
         for attribute in [a.name for a in model.__attrs_attrs__ if a.init]:  # type: ignore[attr-defined]
             if attribute not in shape:
                 raise _Shapeless(f"{model.__name__}.{attribute}")
             json_name, kind, required = shape[attribute]
             if json_name == tag_field:
-                args.append(repr(tag))  # msgspec took it as the tag
+                arguments.append(repr(tag))  # msgspec took it as the tag
                 continue
             rename[attribute] = json_name
             annotation, convert = self.shape(model, kind)
             fields.append((attribute, annotation) if required else (attribute, annotation, UNSET))
-            args.append(_converted(f"s.{attribute}", convert, kind, required))
+            arguments.append((attribute, convert, kind, required))
         options: dict[str, Any] = {"tag_field": tag_field, "tag": tag} if tag_field else {}
         struct = self.msgspec.defstruct(
             f"{model.__name__}Wire",
@@ -127,14 +121,47 @@ class _Builder:
         )
         name = f"_c{len(self.structs)}"
         self.namespace[f"{name}_model"], self.namespace[f"{name}_struct"] = model, struct
+        self.arguments[name] = arguments
+        fresh = iter(range(1_000_000))
         self.sources.append(
-            f"def {name}(s):\n    return {name}_model({', '.join(args)})\n_convert[{name}_struct] = {name}\n"
+            f"def {name}(s):\n    return {self.made(name, 's', fresh)}\n_convert[{name}_struct] = {name}\n"
         )
         self.structs[key] = (struct, name)
-        if args == [f"s.{field[0]}" for field in fields]:
+        if all(type(a) is tuple and not a[1] for a in arguments):
             self.leaves.add(name)  # its Struct's fields are the model's arguments, in order
         self.building.discard(key)
         return struct, name
+
+    def made(self, name: str, struct: str, fresh: Iterator[int]) -> str:
+        """The source of converter ``name``'s model made from the Struct ``struct``; the models it
+        holds (not in lists) are made inline, a Python call less each."""
+        values = []
+        for argument in self.arguments[name]:
+            if isinstance(argument, str):
+                values.append(argument)
+                continue
+            attribute, convert, kind, required = argument
+            value = f"{struct}.{attribute}"
+            if not convert:
+                values.append(value)
+                continue
+            nullable = kind[0] == "nullable"
+            if required and not nullable:
+                if convert in self.arguments:
+                    values.append(self.made(convert, value, fresh))
+                elif convert in self.consumed:  # a short list mapped here, a long one consumed there
+                    v = f"v{next(fresh)}"
+                    item = self.consumed[convert]
+                    values.append(f"(list(map({item}, {v})) if len({v} := {value}) < 8 else {convert}({v}))")
+                else:
+                    values.append(f"{convert}({value})")
+                continue
+            v = f"v{next(fresh)}"  # one name per value: an inner model's own would rebind it
+            tests = ([f"{v} is None"] if nullable else []) + ([] if required else [f"{v} is UNSET"])
+            tests[0] = tests[0].replace(v, f"({v} := {value})", 1)
+            made = self.made(convert, v, fresh) if convert in self.arguments else f"{convert}({v})"
+            values.append(f"({v} if {' or '.join(tests)} else {made})")
+        return f"{name}_model({', '.join(values)})"
 
     def shape(self, owner: type, kind: Any) -> tuple[Any, str]:
         """A shape's msgspec annotation and the function its values go through ("" when none)."""
@@ -174,6 +201,7 @@ class _Builder:
                     f"    items.reverse()\n    take = items.pop\n"
                     f"    return [{convert}(take()) for _ in range(len(items))]\n"
                 )
+                self.consumed["_list" + convert] = convert
             return list[annotation], ("_list" + convert if convert else "")  # type: ignore[valid-type]
         raise _Shapeless(str(head))
 
@@ -225,5 +253,16 @@ def fast_parse(model: type[M], data: bytes | str) -> M | None:
 def model_of(model: type[M], data: bytes | str) -> M:
     """The model of the JSON document ``data``: msgspec's fast path, else ``from_dict(loads(data))``
     (its ValidationError names the path)."""
-    parsed = fast_parse(model, data)
-    return parsed if parsed is not None else model.from_dict(loads(data))
+    fast = _built.get(model, _UNBUILT)
+    if fast is _UNBUILT:
+        fast = _fast(model)
+    if fast is not None and type(data) is bytes:  # a reply's body (text goes through fast_parse)
+        decode, convert, errors = fast
+        try:
+            wire = decode(data)
+        except errors:
+            return model.from_dict(loads(data))
+        parsed: M = convert(wire)
+        return parsed
+    fast_parsed = fast_parse(model, data)
+    return fast_parsed if fast_parsed is not None else model.from_dict(loads(data))

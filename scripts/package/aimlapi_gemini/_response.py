@@ -33,16 +33,10 @@ def raise_for_status(response: httpx.Response) -> None:
         raise make_status_error(response)
 
 
-def _parsed(response: httpx.Response, parse: Callable[[httpx.Response], T]) -> T:
-    if len(response.content) >= LARGE_BODY_BYTES:
-        return paused(parse, response)
-    return parse(response)
-
-
 def parse_body(response: httpx.Response, parse: Callable[[httpx.Response], T], expected: str) -> T:
     """``parse(response)``, or APIResponseValidationError with the raw body when it does not fit."""
     try:
-        return _parsed(response, parse)
+        return paused(parse, response) if len(response.content) >= LARGE_BODY_BYTES else parse(response)
     except PARSE_ERRORS as exc:
         raise validation_error(response, response.text, expected, exc) from exc
 
@@ -50,7 +44,7 @@ def parse_body(response: httpx.Response, parse: Callable[[httpx.Response], T], e
 def parse_or_none(response: httpx.Response, parse: Callable[[httpx.Response], T]) -> T | None:
     """For raw access: a body that does not fit is reported as None (the bytes stay available)."""
     try:
-        return _parsed(response, parse)
+        return paused(parse, response) if len(response.content) >= LARGE_BODY_BYTES else parse(response)
     except PARSE_ERRORS:
         return None
 
