@@ -121,6 +121,13 @@ def test_a_reply_that_does_not_fit_is_from_dicts_error_with_the_path() -> None:
         '\ufeff{"id":"a","created":1,"model":"m","choices":[],"object":"chat.completion","usage":null}',
         '{"id":"a","created":123456789012345678901234567890,"model":"m","choices":[],"object":"chat.completion","usage":null}',
         '{"id":"a","created":1e2,"model":"m","choices":[],"object":"chat.completion","usage":null}',
+        # Past Python's 4,300 digits json.loads refuses an integer: msgspec must too.
+        '{"id":"a","created":'
+        + "7" * 5000
+        + ',"model":"m","choices":[],"object":"chat.completion","usage":null}',
+        '{"id":"a","created":1,"model":"m","choices":[],"object":"chat.completion","usage":null,"system_fingerprint":"'
+        + "x" * 100_000
+        + '"}',
         '{"id":"a","id":"b","created":1,"model":"m","choices":[],"object":"chat.completion","usage":null}',
         '{"id":"a","created":1,"model":"m","choices":[],"object":"chat.completion","usage":null} ',
         '{"id":"a","created":1,"model":"m","choices":[],"object":"chat.completion","usage":null',
