@@ -121,3 +121,15 @@ def test_the_source_is_the_literal_of_the_shapes() -> None:
         ("id", "id", "string", True),
         ("n", "n", ("nullable", "integer"), False),
     )
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        True,  # a boolean schema
+        {"oneOf": [{"type": "string"}], "discriminator": {"propertyName": "type"}},  # no $ref to follow
+        {"$ref": REF + "Missing"},
+    ],
+)
+def test_a_schema_of_a_form_the_plan_does_not_know_leaves_the_model_shapeless(field: Any) -> None:
+    assert _fields(_reply(id={"type": "string"}, field=field)) == ()

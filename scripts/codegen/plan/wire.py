@@ -59,6 +59,8 @@ class _Shapes:
             return
         self.checking.add(name)
         schema = self.schemas[name]
+        if not isinstance(schema, Mapping) or not isinstance(schema.get("properties", {}), Mapping):
+            raise _Shapeless(name)
         if set(schema) - _ANNOTATIONS - _MODEL_KEYWORDS:
             raise _Shapeless(name)
         if schema.get("type", "object") != "object" or not schema.get("properties"):
@@ -77,6 +79,8 @@ class _Shapes:
         return self.shape(schema)  # an enum or scalar schema: the models inline it
 
     def shape(self, schema: Schema) -> Shape:
+        if not isinstance(schema, Mapping):
+            raise _Shapeless("a boolean schema")
         if "$ref" in schema:
             if set(schema) - _ANNOTATIONS - {"$ref"}:
                 raise _Shapeless("$ref with siblings")

@@ -23,7 +23,7 @@ from typing import Any, Literal, Protocol, Self, TypeVar
 from ._json import loads
 from ._types import UNSET
 
-__all__ = ["fast_parse", "model_of"]
+__all__ = ["fast_decoder", "fast_parse", "model_of"]
 
 
 class _Model(Protocol):
@@ -211,6 +211,13 @@ class _Builder:
         decoder = self.msgspec.json.Decoder(struct)
         errors = (self.msgspec.DecodeError,)
         return decoder.decode, namespace[name], errors
+
+
+def fast_decoder(model: type) -> _Fast | None:
+    """``model``'s fast path, built on first use: (decode bytes to Structs, Structs to the model,
+    the errors of a body msgspec refuses), or None when the model has none."""
+    fast = _built.get(model, _UNBUILT)
+    return _fast(model) if fast is _UNBUILT else fast
 
 
 def _fast(model: type) -> _Fast | None:
