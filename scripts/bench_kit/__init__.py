@@ -3,6 +3,9 @@
 One module per section, run in this order by runner.py (scripts/bench.py is its entry point):
   model_cost.py   3. parse a large ChatCompletion / build + serialise a 1,000-message request,
                      without I/O, vs json.loads / json.dumps and vs the OpenAI SDK's own types;
+  parse_cost.py   3. (issue #21) the large reply, a small reply, a chunk, a stream per chunk and
+                     the large parse's peak memory, vs msgspec (msgspec_types.py: Structs and
+                     attrs twins of the spec's schemas);
   generate_time.py 5. `scripts/generate.py` wall time;
   import_time.py  6. import time (CPU, fresh interpreters) vs the OpenAI SDK's;
   per_call.py     1. per-call latency of sequential calls: generated `sync` vs raw httpx vs the SDK;

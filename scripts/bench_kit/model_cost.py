@@ -31,7 +31,8 @@ def bench_models(rounds: int) -> list[Row]:
     samples = interleaved_samples(
         {
             "json.loads": lambda: json.loads(reply_text),
-            # What the client does with a body: its decoder (orjson, see _json.py), then from_dict.
+            # The from_dict path: its decoder (orjson, see _json.py), then from_dict; what the client
+            # does with a body msgspec refuses (its fast path: parse_cost.py's rows).
             "generated parse": lambda: ChatCompletion.from_dict(loads(reply_bytes)),
             # The models' share alone: validation and construction from an already decoded dict.
             "generated from_dict": lambda: ChatCompletion.from_dict(decoded),

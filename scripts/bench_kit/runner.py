@@ -21,6 +21,7 @@ from .generate_time import bench_generate
 from .import_time import bench_import
 from .measure import Row, withhold_wall_verdicts
 from .model_cost import bench_models
+from .parse_cost import bench_parse_cost
 from .payloads import API_KEY
 from .per_call import bench_per_call
 from .profiling import PROFILES, profile
@@ -34,6 +35,7 @@ BENCH_EXTRA = {
     "httpx_sse": "httpx-sse",
     "matplotlib": "matplotlib",
     "pyinstrument": "pyinstrument",
+    "msgspec": "msgspec",
 }
 
 SECTIONS = (
@@ -94,6 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "models" in chosen:
         with _section("3 model cost without I/O"):
             rows += bench_models(rounds)
+            rows += bench_parse_cost(rounds)
     if "generate" in chosen:
         with _section("5 make generate wall time"):
             rows += bench_generate(3 if args.quick else 5)

@@ -249,10 +249,38 @@ class ResourcePlans:
         )
 
 
+class WireShapes:
+    """``plan.wire_fields`` of a model, over the resolved spec's schemas: the source of its
+    ``_wire_shape`` (``""`` for a model msgspec cannot check as from_dict does)."""
+
+    PREFIX = "/components/schemas/"
+
+    def __init__(self, spec: Mapping[str, Any], models: Any) -> None:
+        self._schemas = spec.get("components", {}).get("schemas", {})
+        self._classes = {name: str(model.class_info.name) for model in models for name in self._names(model)}
+
+    def _names(self, model: Any) -> list[str]:
+        roots = [_text(root) for root in model.roots if not isinstance(root, str)]
+        return [root[len(self.PREFIX) :] for root in roots if root.startswith(self.PREFIX)]
+
+    def __call__(self, model: Any) -> str:
+        attributes = {
+            _text(prop.name): str(prop.python_name)
+            for prop in [*model.required_properties, *model.optional_properties]
+        }
+        for name in self._names(model):
+            fields = plan.wire_fields(self._schemas, name, attributes, self._classes)
+            if fields:
+                return plan.wire_source(fields)
+        return ""
+
+
 def install(env: Any, resolved_path: Path, openapi: Any) -> None:
     """Register the plan's globals on the generator's Jinja environment ``env``."""
     models = openapi.models
-    chunks = StreamChunks(json.loads(resolved_path.read_text(encoding="utf-8")), models)
+    resolved = json.loads(resolved_path.read_text(encoding="utf-8"))
+    chunks = StreamChunks(resolved, models)
+    env.globals["wire_shape"] = WireShapes(resolved, models)
     replays_of = replays(models)
     env.globals["fail"] = fail
     env.globals["model_facts"] = model_facts

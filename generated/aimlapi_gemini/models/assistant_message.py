@@ -50,6 +50,14 @@ class AssistantMessage(DumpableModel):
         "refusal": "refusal",
         "name": "name",
     }
+    # How the reply decoder reads this model (plan/wire.py, _wire.py): JSON name, attribute, shape, required.
+    _wire_shape: ClassVar[tuple[Any, ...]] = (
+        ("role", "role", ("enum", "assistant"), True),
+        ("content", "content", ("nullable", "string"), False),
+        ("tool_calls", "tool_calls", ("array", ("model", "ToolCall")), False),
+        ("refusal", "refusal", "string", False),
+        ("name", "name", "string", False),
+    )
     # The JSON fields this model takes (a reply's other fields are dropped by to_param()).
     json_fields: ClassVar[frozenset[str]] = frozenset(json_names.values())
 

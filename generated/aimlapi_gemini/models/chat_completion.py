@@ -67,6 +67,17 @@ class ChatCompletion(DumpableModel):
         "system_fingerprint": "system_fingerprint",
         "meta": "meta",
     }
+    # How the reply decoder reads this model (plan/wire.py, _wire.py): JSON name, attribute, shape, required.
+    _wire_shape: ClassVar[tuple[Any, ...]] = (
+        ("id", "id", "string", True),
+        ("object", "object_", ("enum", "chat.completion"), True),
+        ("created", "created", "integer", True),
+        ("model", "model", "string", True),
+        ("choices", "choices", ("array", ("model", "ChatCompletionChoice")), True),
+        ("usage", "usage", ("nullable", ("model", "CompletionUsage")), True),
+        ("system_fingerprint", "system_fingerprint", ("nullable", "string"), False),
+        ("meta", "meta", ("nullable", ("model", "ChatCompletionMeta")), False),
+    )
 
     def __repr__(self) -> str:
         # Only the fields that were given: a repr full of UNSET says nothing.

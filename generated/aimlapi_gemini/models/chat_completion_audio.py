@@ -44,6 +44,13 @@ class ChatCompletionAudio(DumpableModel):
         "transcript": "transcript",
         "expires_at": "expires_at",
     }
+    # How the reply decoder reads this model (plan/wire.py, _wire.py): JSON name, attribute, shape, required.
+    _wire_shape: ClassVar[tuple[Any, ...]] = (
+        ("id", "id", "string", True),
+        ("data", "data", "string", True),
+        ("transcript", "transcript", "string", True),
+        ("expires_at", "expires_at", "integer", True),
+    )
 
     def __repr__(self) -> str:
         # Only the fields that were given: a repr full of UNSET says nothing.

@@ -51,6 +51,18 @@ class ChatCompletionChoice(DumpableModel):
         "finish_reason": "finish_reason",
         "logprobs": "logprobs",
     }
+    # How the reply decoder reads this model (plan/wire.py, _wire.py): JSON name, attribute, shape, required.
+    _wire_shape: ClassVar[tuple[Any, ...]] = (
+        ("index", "index", "integer", True),
+        ("message", "message", ("model", "ChatCompletionMessage"), True),
+        (
+            "finish_reason",
+            "finish_reason",
+            ("enum", "stop", "length", "content_filter", "tool_calls", "function_call"),
+            True,
+        ),
+        ("logprobs", "logprobs", ("nullable", ("model", "ChoiceLogprobs")), False),
+    )
 
     def __repr__(self) -> str:
         # Only the fields that were given: a repr full of UNSET says nothing.

@@ -66,6 +66,16 @@ class ChatCompletionChunk(DumpableModel):
         "usage": "usage",
         "system_fingerprint": "system_fingerprint",
     }
+    # How the reply decoder reads this model (plan/wire.py, _wire.py): JSON name, attribute, shape, required.
+    _wire_shape: ClassVar[tuple[Any, ...]] = (
+        ("id", "id", "string", True),
+        ("object", "object_", ("enum", "chat.completion.chunk"), True),
+        ("created", "created", "integer", True),
+        ("model", "model", "string", True),
+        ("choices", "choices", ("array", ("model", "ChatCompletionChunkChoice")), True),
+        ("usage", "usage", ("nullable", ("model", "CompletionUsage")), False),
+        ("system_fingerprint", "system_fingerprint", ("nullable", "string"), False),
+    )
 
     def __repr__(self) -> str:
         # Only the fields that were given: a repr full of UNSET says nothing.

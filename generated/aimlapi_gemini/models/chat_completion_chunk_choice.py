@@ -50,6 +50,18 @@ class ChatCompletionChunkChoice(DumpableModel):
         "finish_reason": "finish_reason",
         "logprobs": "logprobs",
     }
+    # How the reply decoder reads this model (plan/wire.py, _wire.py): JSON name, attribute, shape, required.
+    _wire_shape: ClassVar[tuple[Any, ...]] = (
+        ("index", "index", "integer", True),
+        ("delta", "delta", ("model", "ChoiceDelta"), True),
+        (
+            "finish_reason",
+            "finish_reason",
+            ("nullable", ("enum", "stop", "length", "content_filter", "tool_calls", "function_call")),
+            False,
+        ),
+        ("logprobs", "logprobs", ("nullable", ("model", "ChoiceLogprobs")), False),
+    )
 
     def __repr__(self) -> str:
         # Only the fields that were given: a repr full of UNSET says nothing.

@@ -64,6 +64,33 @@ class ChatCompletionMessage(ReplayableModel):
         "annotations": "annotations",
         "audio": "audio",
     }
+    # How the reply decoder reads this model (plan/wire.py, _wire.py): JSON name, attribute, shape, required.
+    _wire_shape: ClassVar[tuple[Any, ...]] = (
+        ("role", "role", "string", True),
+        ("content", "content", ("nullable", "string"), True),
+        ("refusal", "refusal", ("nullable", "string"), False),
+        (
+            "tool_calls",
+            "tool_calls",
+            (
+                "nullable",
+                (
+                    "array",
+                    (
+                        "tagged",
+                        "type",
+                        (
+                            ("function", "ChatCompletionMessageToolCall"),
+                            ("custom", "ChatCompletionMessageCustomToolCall"),
+                        ),
+                    ),
+                ),
+            ),
+            False,
+        ),
+        ("annotations", "annotations", ("nullable", ("array", ("model", "UrlCitationAnnotation"))), False),
+        ("audio", "audio", ("nullable", ("model", "ChatCompletionAudio")), False),
+    )
 
     def __repr__(self) -> str:
         # Only the fields that were given: a repr full of UNSET says nothing.

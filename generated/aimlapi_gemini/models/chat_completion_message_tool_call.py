@@ -42,6 +42,12 @@ class ChatCompletionMessageToolCall(DumpableModel):
     # Attribute -> JSON field: what a body built with a mapping where a model belongs is read by
     # (_request_body.as_json), so that it is checked like a mapping body instead of failing in to_dict.
     json_names: ClassVar[Mapping[str, str]] = {"id": "id", "type_": "type", "function": "function"}
+    # How the reply decoder reads this model (plan/wire.py, _wire.py): JSON name, attribute, shape, required.
+    _wire_shape: ClassVar[tuple[Any, ...]] = (
+        ("id", "id", "string", True),
+        ("type", "type_", ("enum", "function"), True),
+        ("function", "function", ("model", "FunctionCall"), True),
+    )
 
     def __repr__(self) -> str:
         # Only the fields that were given: a repr full of UNSET says nothing.

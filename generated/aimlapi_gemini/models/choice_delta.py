@@ -49,6 +49,13 @@ class ChoiceDelta(DumpableModel):
         "refusal": "refusal",
         "tool_calls": "tool_calls",
     }
+    # How the reply decoder reads this model (plan/wire.py, _wire.py): JSON name, attribute, shape, required.
+    _wire_shape: ClassVar[tuple[Any, ...]] = (
+        ("role", "role", ("enum", "assistant", "user", "system", "tool", "developer"), False),
+        ("content", "content", ("nullable", "string"), False),
+        ("refusal", "refusal", ("nullable", "string"), False),
+        ("tool_calls", "tool_calls", ("nullable", ("array", ("model", "ChoiceDeltaToolCall"))), False),
+    )
 
     def __repr__(self) -> str:
         # Only the fields that were given: a repr full of UNSET says nothing.

@@ -48,6 +48,13 @@ class ChoiceDeltaToolCall(DumpableModel):
         "type_": "type",
         "function": "function",
     }
+    # How the reply decoder reads this model (plan/wire.py, _wire.py): JSON name, attribute, shape, required.
+    _wire_shape: ClassVar[tuple[Any, ...]] = (
+        ("index", "index", "integer", True),
+        ("id", "id", "string", False),
+        ("type", "type_", ("enum", "function"), False),
+        ("function", "function", ("model", "ChoiceDeltaToolCallFunction"), False),
+    )
 
     def __repr__(self) -> str:
         # Only the fields that were given: a repr full of UNSET says nothing.

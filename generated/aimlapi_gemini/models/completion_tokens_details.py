@@ -43,6 +43,13 @@ class CompletionTokensDetails(DumpableModel):
         "reasoning_tokens": "reasoning_tokens",
         "rejected_prediction_tokens": "rejected_prediction_tokens",
     }
+    # How the reply decoder reads this model (plan/wire.py, _wire.py): JSON name, attribute, shape, required.
+    _wire_shape: ClassVar[tuple[Any, ...]] = (
+        ("accepted_prediction_tokens", "accepted_prediction_tokens", ("nullable", "integer"), False),
+        ("audio_tokens", "audio_tokens", ("nullable", "integer"), False),
+        ("reasoning_tokens", "reasoning_tokens", ("nullable", "integer"), False),
+        ("rejected_prediction_tokens", "rejected_prediction_tokens", ("nullable", "integer"), False),
+    )
 
     def __repr__(self) -> str:
         # Only the fields that were given: a repr full of UNSET says nothing.

@@ -51,6 +51,24 @@ class CompletionUsage(DumpableModel):
         "completion_tokens_details": "completion_tokens_details",
         "prompt_tokens_details": "prompt_tokens_details",
     }
+    # How the reply decoder reads this model (plan/wire.py, _wire.py): JSON name, attribute, shape, required.
+    _wire_shape: ClassVar[tuple[Any, ...]] = (
+        ("prompt_tokens", "prompt_tokens", "integer", True),
+        ("completion_tokens", "completion_tokens", "integer", True),
+        ("total_tokens", "total_tokens", "integer", True),
+        (
+            "completion_tokens_details",
+            "completion_tokens_details",
+            ("nullable", ("model", "CompletionTokensDetails")),
+            False,
+        ),
+        (
+            "prompt_tokens_details",
+            "prompt_tokens_details",
+            ("nullable", ("model", "PromptTokensDetails")),
+            False,
+        ),
+    )
 
     def __repr__(self) -> str:
         # Only the fields that were given: a repr full of UNSET says nothing.

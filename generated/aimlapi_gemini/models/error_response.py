@@ -48,6 +48,14 @@ class ErrorResponse(DumpableModel):
         "status_code": "statusCode",
         "timestamp": "timestamp",
     }
+    # How the reply decoder reads this model (plan/wire.py, _wire.py): JSON name, attribute, shape, required.
+    _wire_shape: ClassVar[tuple[Any, ...]] = (
+        ("message", "message", "string", True),
+        ("path", "path", "string", True),
+        ("requestId", "request_id", "string", True),
+        ("statusCode", "status_code", "integer", True),
+        ("timestamp", "timestamp", "string", True),
+    )
 
     def __repr__(self) -> str:
         # Only the fields that were given: a repr full of UNSET says nothing.

@@ -34,6 +34,12 @@ class FunctionMessage(DumpableModel):
     # Attribute -> JSON field: what a body built with a mapping where a model belongs is read by
     # (_request_body.as_json), so that it is checked like a mapping body instead of failing in to_dict.
     json_names: ClassVar[Mapping[str, str]] = {"role": "role", "content": "content", "name": "name"}
+    # How the reply decoder reads this model (plan/wire.py, _wire.py): JSON name, attribute, shape, required.
+    _wire_shape: ClassVar[tuple[Any, ...]] = (
+        ("role", "role", ("enum", "function"), True),
+        ("content", "content", "string", True),
+        ("name", "name", "string", True),
+    )
 
     def __repr__(self) -> str:
         # Only the fields that were given: a repr full of UNSET says nothing.

@@ -33,6 +33,11 @@ class MetaUsage(DumpableModel):
     # Attribute -> JSON field: what a body built with a mapping where a model belongs is read by
     # (_request_body.as_json), so that it is checked like a mapping body instead of failing in to_dict.
     json_names: ClassVar[Mapping[str, str]] = {"credits_used": "credits_used", "usd_spent": "usd_spent"}
+    # How the reply decoder reads this model (plan/wire.py, _wire.py): JSON name, attribute, shape, required.
+    _wire_shape: ClassVar[tuple[Any, ...]] = (
+        ("credits_used", "credits_used", "number", True),
+        ("usd_spent", "usd_spent", "number", True),
+    )
 
     def __repr__(self) -> str:
         # Only the fields that were given: a repr full of UNSET says nothing.

@@ -35,6 +35,11 @@ class PromptTokensDetails(DumpableModel):
         "audio_tokens": "audio_tokens",
         "cached_tokens": "cached_tokens",
     }
+    # How the reply decoder reads this model (plan/wire.py, _wire.py): JSON name, attribute, shape, required.
+    _wire_shape: ClassVar[tuple[Any, ...]] = (
+        ("audio_tokens", "audio_tokens", ("nullable", "integer"), False),
+        ("cached_tokens", "cached_tokens", ("nullable", "integer"), False),
+    )
 
     def __repr__(self) -> str:
         # Only the fields that were given: a repr full of UNSET says nothing.

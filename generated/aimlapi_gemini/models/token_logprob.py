@@ -48,6 +48,13 @@ class TokenLogprob(DumpableModel):
         "bytes_": "bytes",
         "top_logprobs": "top_logprobs",
     }
+    # How the reply decoder reads this model (plan/wire.py, _wire.py): JSON name, attribute, shape, required.
+    _wire_shape: ClassVar[tuple[Any, ...]] = (
+        ("token", "token", "string", True),
+        ("logprob", "logprob", "number", True),
+        ("bytes", "bytes_", ("nullable", ("array", "integer")), True),
+        ("top_logprobs", "top_logprobs", ("nullable", ("array", ("model", "TopLogprob"))), False),
+    )
 
     def __repr__(self) -> str:
         # Only the fields that were given: a repr full of UNSET says nothing.

@@ -38,6 +38,12 @@ class ToolMessage(DumpableModel):
         "content": "content",
         "tool_call_id": "tool_call_id",
     }
+    # How the reply decoder reads this model (plan/wire.py, _wire.py): JSON name, attribute, shape, required.
+    _wire_shape: ClassVar[tuple[Any, ...]] = (
+        ("role", "role", ("enum", "tool"), True),
+        ("content", "content", "string", True),
+        ("tool_call_id", "tool_call_id", "string", True),
+    )
 
     def __repr__(self) -> str:
         # Only the fields that were given: a repr full of UNSET says nothing.

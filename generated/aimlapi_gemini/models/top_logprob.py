@@ -36,6 +36,12 @@ class TopLogprob(DumpableModel):
     # Attribute -> JSON field: what a body built with a mapping where a model belongs is read by
     # (_request_body.as_json), so that it is checked like a mapping body instead of failing in to_dict.
     json_names: ClassVar[Mapping[str, str]] = {"token": "token", "logprob": "logprob", "bytes_": "bytes"}
+    # How the reply decoder reads this model (plan/wire.py, _wire.py): JSON name, attribute, shape, required.
+    _wire_shape: ClassVar[tuple[Any, ...]] = (
+        ("token", "token", "string", True),
+        ("logprob", "logprob", "number", True),
+        ("bytes", "bytes_", ("nullable", ("array", "integer")), False),
+    )
 
     def __repr__(self) -> str:
         # Only the fields that were given: a repr full of UNSET says nothing.

@@ -44,6 +44,13 @@ class UrlCitation(DumpableModel):
         "title": "title",
         "url": "url",
     }
+    # How the reply decoder reads this model (plan/wire.py, _wire.py): JSON name, attribute, shape, required.
+    _wire_shape: ClassVar[tuple[Any, ...]] = (
+        ("start_index", "start_index", "integer", True),
+        ("end_index", "end_index", "integer", True),
+        ("title", "title", "string", True),
+        ("url", "url", "string", True),
+    )
 
     def __repr__(self) -> str:
         # Only the fields that were given: a repr full of UNSET says nothing.

@@ -41,6 +41,7 @@ from .surface import (
     stream_helper,
 )
 from .unions import Discriminator, ModelFacts, discriminator, required_literals
+from .wire import WireField, wire_fields, wire_source
 
 __all__ = [
     "STREAM_HELPER",
@@ -88,4 +89,7 @@ __all__ = [
     "required_literals",
     "resource_plan",
     "stream_chunk",
+    "WireField",
+    "wire_fields",
+    "wire_source",
 ]

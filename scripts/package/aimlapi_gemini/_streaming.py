@@ -36,6 +36,7 @@ from ._json import loads
 from ._open_streams import track
 from ._response import raise_for_status, validation_error
 from ._sse import DEFAULT_MAX_EVENT_BYTES, EventTooLargeError, ServerSentEvent, SSEDecoder
+from ._wire import fast_decoder
 
 if TYPE_CHECKING:
     from aimlapi_gemini.models import ChatCompletion
@@ -69,6 +70,12 @@ class _EventDecoder(Generic[T]):
         self.done: bool = False
         """Whether the server ended the stream properly with ``data: [DONE]``."""
         self._parse = parse
+        # A model's from_dict: its class, whose chunks msgspec may parse first (_wire).
+        owner = getattr(parse, "__self__", None)
+        fast = fast_decoder(owner) if isinstance(owner, type) else None
+        self._fast_decode: Callable[[bytes], Any] | None = fast[0] if fast else None
+        self._fast_convert: Callable[[Any], T] = fast[1] if fast else parse
+        self._fast_refusals: tuple[type[BaseException], ...] = (*fast[2], UnicodeEncodeError) if fast else ()
         self._expected = expected
         self._events = SSEDecoder(max_event_bytes)
         # Every chunk is joined as it is decoded, however the stream is read (plain iteration,
@@ -111,6 +118,14 @@ class _EventDecoder(Generic[T]):
         if data == _DONE:
             self.done = True
             return None
+        decode = self._fast_decode
+        if decode is not None:
+            try:
+                wire = decode(data.encode())  # text with a lone surrogate: only json.loads takes it
+            except self._fast_refusals:
+                pass  # from_dict decides below
+            else:
+                return self._add(self._fast_convert(wire))
         try:
             payload = loads(data)
         except (ValueError, RecursionError) as exc:
@@ -127,6 +142,9 @@ class _EventDecoder(Generic[T]):
             chunk = self._parse(payload)
         except _CHUNK_ERRORS as exc:
             raise self._invalid(data, exc) from exc
+        return self._add(chunk)
+
+    def _add(self, chunk: T) -> T:
         self.chunks_received += 1
         joined = self._accumulator
         if joined is not None:

@@ -7,10 +7,10 @@ from typing import Any
 import httpx
 
 from ..._base import asend, send
-from ..._json import loads
 from ..._request_body import as_model, checked_json
 from ..._response import http_status, parse_body, parse_or_none, raise_for_status
 from ..._streaming import AsyncStream, Stream, aopen_stream, open_stream
+from ..._wire import model_of
 from ...client import AuthenticatedClient
 from ...models.chat_completion import ChatCompletion
 from ...models.chat_completion_chunk import ChatCompletionChunk
@@ -48,13 +48,11 @@ def _with_stream(kwargs: dict[str, Any], *, stream: bool) -> dict[str, Any]:
 
 def _parse_success(response: httpx.Response) -> ChatCompletion:
     if response.status_code == 200:
-        response_200 = ChatCompletion.from_dict(loads(response.content))
-
+        response_200 = model_of(ChatCompletion, response.content)
         return response_200
 
     if response.status_code == 201:
-        response_201 = ChatCompletion.from_dict(loads(response.content))
-
+        response_201 = model_of(ChatCompletion, response.content)
         return response_201
 
     raise ValueError(f"the spec documents no body for HTTP {response.status_code}")
@@ -64,58 +62,47 @@ def _parse_response(response: httpx.Response) -> ChatCompletion | ErrorResponse 
     if response.is_success:
         return _parse_success(response)
     if response.status_code == 400:
-        response_400 = ErrorResponse.from_dict(loads(response.content))
-
+        response_400 = model_of(ErrorResponse, response.content)
         return response_400
 
     if response.status_code == 401:
-        response_401 = ErrorResponse.from_dict(loads(response.content))
-
+        response_401 = model_of(ErrorResponse, response.content)
         return response_401
 
     if response.status_code == 403:
-        response_403 = ErrorResponse.from_dict(loads(response.content))
-
+        response_403 = model_of(ErrorResponse, response.content)
         return response_403
 
     if response.status_code == 404:
-        response_404 = ErrorResponse.from_dict(loads(response.content))
-
+        response_404 = model_of(ErrorResponse, response.content)
         return response_404
 
     if response.status_code == 408:
-        response_408 = ErrorResponse.from_dict(loads(response.content))
-
+        response_408 = model_of(ErrorResponse, response.content)
         return response_408
 
     if response.status_code == 413:
-        response_413 = ErrorResponse.from_dict(loads(response.content))
-
+        response_413 = model_of(ErrorResponse, response.content)
         return response_413
 
     if response.status_code == 429:
-        response_429 = ErrorResponse.from_dict(loads(response.content))
-
+        response_429 = model_of(ErrorResponse, response.content)
         return response_429
 
     if response.status_code == 500:
-        response_500 = ErrorResponse.from_dict(loads(response.content))
-
+        response_500 = model_of(ErrorResponse, response.content)
         return response_500
 
     if response.status_code == 502:
-        response_502 = ErrorResponse.from_dict(loads(response.content))
-
+        response_502 = model_of(ErrorResponse, response.content)
         return response_502
 
     if response.status_code == 503:
-        response_503 = ErrorResponse.from_dict(loads(response.content))
-
+        response_503 = model_of(ErrorResponse, response.content)
         return response_503
 
     if response.status_code == 504:
-        response_504 = ErrorResponse.from_dict(loads(response.content))
-
+        response_504 = model_of(ErrorResponse, response.content)
         return response_504
 
     return None
