@@ -102,8 +102,7 @@ def test_a_read_timeout_says_the_timeout_and_the_attempts(
     with pytest.raises(APITimeoutError) as caught:
         calls.complete(fake_api.client(timeout=42.5, max_retries=2))
     assert str(caught.value) == (
-        "request timed out: the read timeout of 42.5 s passed (ReadTimeout):"
-        f" POST {CHAT_URL} (3 attempts)"
+        f"request timed out: the read timeout of 42.5 s passed (ReadTimeout): POST {CHAT_URL} (3 attempts)"
     )
 
 

@@ -28,7 +28,16 @@ from aimlapi_gemini import (
 )
 from aimlapi_gemini.api.chat_completions import create_chat_completion
 from aimlapi_gemini.errors import UnexpectedStatus
-from tests.doubles.fakes import CHAT_URL, HELLO_PATH, Calls, FakeAPI, Reply, completion_json, error_json, hello_request
+from tests.doubles.fakes import (
+    CHAT_URL,
+    HELLO_PATH,
+    Calls,
+    FakeAPI,
+    Reply,
+    completion_json,
+    error_json,
+    hello_request,
+)
 
 OK = Reply(json=completion_json("Hi!"))
 
@@ -149,8 +158,7 @@ def test_read_timeout_is_an_api_timeout_error_after_the_retries(
     assert len(fake_api.requests) == 2
     assert len(sleeps) == 1
     assert str(caught.value) == (
-        "request timed out: the read timeout of 600 s passed (ReadTimeout):"
-        f" POST {CHAT_URL} (2 attempts)"
+        f"request timed out: the read timeout of 600 s passed (ReadTimeout): POST {CHAT_URL} (2 attempts)"
     )
 
 
