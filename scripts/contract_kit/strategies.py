@@ -74,5 +74,11 @@ def request_bodies() -> st.SearchStrategy[Any]:
     operation = find_operation()
     filling = path_filling_properties(operation)
     schema = _utf8(schemathesis.openapi.from_dict(load_spec()))
-    bodies = schema[operation.path][operation.method].as_strategy().map(lambda case: case.body)
-    return bodies.filter(lambda body: all(body.get(name) != "" for name in filling))
+    bodies: st.SearchStrategy[Any] = (
+        schema[operation.path][operation.method].as_strategy().map(lambda case: case.body)
+    )
+
+    def reaches_the_path(body: Any) -> bool:
+        return all(body.get(name) != "" for name in filling)
+
+    return bodies.filter(reaches_the_path)
