@@ -316,7 +316,8 @@ def test_chunk_model_is_found_through_an_anyof_data_schema_too(tmp_path: Path) -
     assert "Stream[ChatCompletionChunk]" in endpoint
 
 
-STREAM_SCHEMAS = "$.paths['/v1/chat/completions'].post.responses.*.content['text/event-stream'].schema"
+# The spec's chat path, as a JSONPath name (a double-quoted one is JSON's string syntax).
+STREAM_SCHEMAS = f"$.paths[{json.dumps(CHAT_PATH)}].post.responses.*.content['text/event-stream'].schema"
 EVENT_REF = {"$ref": "#/components/schemas/ChatCompletionStreamEvent"}
 CHUNK_TEXT = json.dumps(
     {"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "m", "choices": []}

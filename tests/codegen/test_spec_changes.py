@@ -122,7 +122,7 @@ def test_path_renamed_is_a_removed_and_an_added_operation(resolved: Document) ->
     removed = _only(changes, "operation-removed", OPERATION)
     added = _only(changes, "operation-added", "#/paths/~1v2~1chat~1completions/post")
     assert removed.breaking
-    assert removed.before == "POST /v1/chat/completions"
+    assert removed.before == f"POST {CHAT_PATH}"
     assert not added.breaking
     assert added.after == "POST /v2/chat/completions"
     assert len(changes) == 2, format_text(changes)
@@ -379,9 +379,10 @@ def _model_pattern_added(d: Document) -> None:
 
 
 def _header_parameter_required(d: Document) -> None:
-    d["paths"][CHAT_PATH]["post"]["parameters"] = [
+    # Beside the parameters the operation has (a path parameter the spec's path may take).
+    d["paths"][CHAT_PATH]["post"].setdefault("parameters", []).append(
         {"name": "X-Org", "in": "header", "required": True, "schema": {"type": "string"}}
-    ]
+    )
 
 
 def _operation_renamed(d: Document) -> None:

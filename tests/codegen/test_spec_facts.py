@@ -5,12 +5,15 @@ batch and its testing kit use, and the header its key goes in."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from aimlapi_gemini._path import fill_path
+from aimlapi_gemini._spec_facts import CHAT_PATH
 from codegen.pipeline import DEFAULT_OVERLAY, DEFAULT_SPEC, render
 from codegen.spec_facts import (
     BEARER_HEADER,
@@ -181,7 +184,10 @@ def test_without_any_scheme_a_bearer_token_is_sent_as_the_vendor_documents() -> 
 
 # --- a regenerated package follows them --------------------------------------------------------
 
-MOVED_PATH = "/v2/chat/completions"
+# Under another version, with the path parameters the spec's path has (a body property fills them).
+MOVED_PATH = "/v2/chat/completions" + "".join(f"/{name}" for name in re.findall(r"\{[^}]*\}", CHAT_PATH))
+MODEL = "gemini-pro"
+MOVED_URL_PATH = fill_path(MOVED_PATH, {"model": MODEL})  # where a request for MODEL goes
 MOVED_SERVER = "https://llm.example.test/api"
 
 # In a child interpreter whose sys.path starts with the regenerated package.
@@ -202,14 +208,14 @@ with MockAPI(api_key="kit-key") as mock:
     client = AIMLAPI(api_key="kit-key", base_url="http://kit.invalid", http_client=http)
     print("base", client.base_url)
     hello = [{"role": "user", "content": "hi"}]
-    completion = client.chat.completions.create(model="gemini-pro", messages=hello)
+    completion = client.chat.completions.create(model=MODEL, messages=hello)
     print("create", completion.choices[0].message.content)
-    with client.chat.completions.create(model="gemini-pro", messages=hello, stream=True) as stream:
+    with client.chat.completions.create(model=MODEL, messages=hello, stream=True) as stream:
         print("stream", "".join(stream.text_deltas()))
-    old = http.post("/v1/chat/completions", json={"model": "gemini-pro", "messages": hello})
+    old = http.post(OLD_URL_PATH, json={"model": MODEL, "messages": hello})
     unauthenticated = http.post(
-        "/v2/chat/completions",
-        json={"model": "gemini-pro", "messages": hello},
+        MOVED_URL_PATH,
+        json={"model": MODEL, "messages": hello},
         headers={"Authorization": "Bearer kit-key"},
     )
     print("old path", old.status_code, "bearer instead", unauthenticated.status_code)
@@ -221,7 +227,7 @@ for path, key, bearer in sent[:2]:
 def _moved_spec(tmp_path: Path) -> tuple[Path, Path]:
     """Today's spec with its path under /v2, another server, and a key header instead of bearer."""
     spec = json.loads(DEFAULT_SPEC.read_text(encoding="utf-8"))
-    spec["paths"] = {MOVED_PATH: spec["paths"].pop("/v1/chat/completions")}
+    spec["paths"] = {MOVED_PATH: spec["paths"].pop(CHAT_PATH)}
     spec["servers"] = [{"url": MOVED_SERVER}]
     spec["components"]["securitySchemes"]["api-key"] = {"type": "apiKey", "in": "header", "name": "X-API-Key"}
     # The first alternative is the one sent; the bearer one stays referenced, as the overlay needs it.
@@ -229,7 +235,7 @@ def _moved_spec(tmp_path: Path) -> tuple[Path, Path]:
     spec_path, overlay_path = tmp_path / "moved.json", tmp_path / "overlay.yaml"
     spec_path.write_text(json.dumps(spec), encoding="utf-8")
     # The overlay addresses the operation by its path: the same corrections, at the new one.
-    overlay = DEFAULT_OVERLAY.read_text(encoding="utf-8").replace("/v1/chat/completions", MOVED_PATH)
+    overlay = DEFAULT_OVERLAY.read_text(encoding="utf-8").replace(CHAT_PATH, MOVED_PATH)
     overlay_path.write_text(overlay, encoding="utf-8")
     return spec_path, overlay_path
 
@@ -242,13 +248,20 @@ def test_a_package_regenerated_from_a_moved_spec_goes_where_the_spec_says(
     out = tmp_path / "generated"
     render(spec_path, out, overlay_path)
 
-    assert run_in_package(out, _USE_THE_KIT) == [
+    # The script's names: the model sent, where it goes now and where it went before the move.
+    values = {
+        "MODEL": MODEL,
+        "MOVED_URL_PATH": MOVED_URL_PATH,
+        "OLD_URL_PATH": fill_path(CHAT_PATH, {"model": MODEL}),
+    }
+    script = "".join(f"{name} = {value!r}\n" for name, value in values.items()) + _USE_THE_KIT
+    assert run_in_package(out, script) == [
         f"default {MOVED_SERVER} {MOVED_SERVER}/v2/",
         f"batch POST {MOVED_PATH}",
         "base http://kit.invalid/v2/",
         "create moved along",
         "stream streamed along",
         "old path 404 bearer instead 401",
-        f"sent {MOVED_PATH} kit-key False",
-        f"sent {MOVED_PATH} kit-key False",
+        f"sent {MOVED_URL_PATH} kit-key False",
+        f"sent {MOVED_URL_PATH} kit-key False",
     ]

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from aimlapi_gemini import AuthenticatedClient, _logs
-from tests.doubles.fakes import FAKE_KEY, Calls, FakeAPI, Reply, completion_json, error_json
+from tests.doubles.fakes import CHAT_URL, FAKE_KEY, Calls, FakeAPI, Reply, completion_json, error_json
 
 OK = Reply(json=completion_json("Hi!"), headers={"x-request-id": "r-1"})
 
@@ -107,7 +107,7 @@ def test_info_logs_one_line_per_attempt_and_the_retry_with_its_wait(
     with caplog.at_level(logging.INFO, logger="aimlapi_gemini"):
         calls.complete(client)
     lines = _messages(caplog)
-    url = "POST https://api.example.test/v1/chat/completions"
+    url = f"POST {CHAT_URL}"
     attempts = [line for line in lines if line.startswith(url + ": HTTP")]
     assert len(attempts) == 2
     assert re.fullmatch(

@@ -15,7 +15,8 @@ from aimlapi_gemini import (
     MissingAPIKeyError,
     RateLimitError,
 )
-from tests.doubles.fakes import FAKE_KEY, Calls, FakeAPI, Reply, error_json
+from aimlapi_gemini._spec_facts import VERSION_PATH
+from tests.doubles.fakes import CHAT_URL, FAKE_KEY, Calls, FakeAPI, Reply, error_json
 
 # -- the key ----------------------------------------------------------------------------------------
 
@@ -77,7 +78,8 @@ def test_a_bad_base_url_variable_is_named_as_the_variable(monkeypatch: pytest.Mo
 
 
 def test_a_good_base_url_variable_is_taken(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AIML_API_BASE_URL", "https://proxy.example.test/v1")
+    # Written as the vendor writes it: with the version segment the spec's paths start with, if any.
+    monkeypatch.setenv("AIML_API_BASE_URL", f"https://proxy.example.test{VERSION_PATH}")
     assert AuthenticatedClient(token=FAKE_KEY)._base_url == "https://proxy.example.test"
 
 
@@ -100,8 +102,7 @@ def test_a_read_timeout_says_the_timeout_and_the_attempts(
     with pytest.raises(APITimeoutError) as caught:
         calls.complete(fake_api.client(timeout=42.5, max_retries=2))
     assert str(caught.value) == (
-        "request timed out: the read timeout of 42.5 s passed (ReadTimeout):"
-        " POST https://api.example.test/v1/chat/completions (3 attempts)"
+        f"request timed out: the read timeout of 42.5 s passed (ReadTimeout): POST {CHAT_URL} (3 attempts)"
     )
 
 

@@ -28,7 +28,16 @@ from aimlapi_gemini import (
 )
 from aimlapi_gemini.api.chat_completions import create_chat_completion
 from aimlapi_gemini.errors import UnexpectedStatus
-from tests.doubles.fakes import Calls, FakeAPI, Reply, completion_json, error_json, hello_request
+from tests.doubles.fakes import (
+    CHAT_URL,
+    HELLO_PATH,
+    Calls,
+    FakeAPI,
+    Reply,
+    completion_json,
+    error_json,
+    hello_request,
+)
 
 OK = Reply(json=completion_json("Hi!"))
 
@@ -39,7 +48,7 @@ def test_a_reply_is_a_typed_chat_completion(fake_api: FakeAPI, calls: Calls) -> 
     assert isinstance(completion, ChatCompletion)
     assert completion.choices[0].message.content == "Hi!"
     sent = fake_api.requests[0]
-    assert sent.url == "https://api.example.test/v1/chat/completions"
+    assert sent.url == CHAT_URL
     assert sent.headers["authorization"].startswith("Bearer ")
     assert fake_api.sent_json()["stream"] is False
 
@@ -149,8 +158,7 @@ def test_read_timeout_is_an_api_timeout_error_after_the_retries(
     assert len(fake_api.requests) == 2
     assert len(sleeps) == 1
     assert str(caught.value) == (
-        "request timed out: the read timeout of 600 s passed (ReadTimeout):"
-        " POST https://api.example.test/v1/chat/completions (2 attempts)"
+        f"request timed out: the read timeout of 600 s passed (ReadTimeout): POST {CHAT_URL} (2 attempts)"
     )
 
 
@@ -303,6 +311,6 @@ def test_a_pool_whose_base_url_changes_is_followed(fake_api: FakeAPI) -> None:
     client.get_httpx_client().base_url = httpx.URL("https://other.example.test/prefix")
     create_chat_completion.sync(client=client, body=hello_request())
     assert [str(r.url) for r in fake_api.requests] == [
-        "https://api.example.test/v1/chat/completions",
-        "https://other.example.test/prefix/v1/chat/completions",
+        CHAT_URL,
+        "https://other.example.test/prefix" + HELLO_PATH,
     ]

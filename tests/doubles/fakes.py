@@ -26,6 +26,10 @@ from aimlapi_gemini.api.chat_completions import create_chat_completion
 # Distinctive, so that a leak shows up in any text searched for it.
 FAKE_KEY = "sk-aiml-DO-NOT-LEAK-7f3a9c1e5b2d"
 BASE_URL = "https://api.example.test"
+HELLO_MODEL = "gemini-pro"
+# Where a hello_request goes: the spec's chat path, a path parameter filled from the body's model.
+HELLO_PATH = spec.chat_path(HELLO_MODEL)
+CHAT_URL = BASE_URL + HELLO_PATH
 
 
 def completion_json(content: str = "Hello there.") -> dict[str, Any]:
@@ -155,7 +159,7 @@ class FakeAPI:
 
 def hello_request(text: str = "Hello") -> ChatCompletionRequest:
     """A request with one user message, as the spec takes it (its model class is the spec's)."""
-    return ChatCompletionRequest.from_dict({"model": "gemini-pro", "messages": [spec.user_message(text)]})
+    return ChatCompletionRequest.from_dict({"model": HELLO_MODEL, "messages": [spec.user_message(text)]})
 
 
 @define

@@ -18,6 +18,7 @@ from aimlapi_gemini.models import ChatCompletionRequest
 from aimlapi_gemini.testing._server import BackgroundServer, ReferenceApp
 from aimlapi_gemini.testing._server.exchange import Message, Receive, Scope, Send
 from aimlapi_gemini.testing._server.mock import MockAPI
+from aimlapi_gemini.testing._server.routing import PathRoute
 from aimlapi_gemini.testing._server.spec import find_operation
 
 
@@ -54,8 +55,11 @@ class Watch:
         return True
 
     def wrap(self, app: ReferenceApp) -> Any:
+        # The operation's requests, as the server routes them (a templated path's filled ones too).
+        route = PathRoute(find_operation().path)
+
         async def watched(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] != "http" or scope["path"] != find_operation().path:
+            if scope["type"] != "http" or not route.matches(scope):
                 await app(scope, receive, send)
                 return
             if await self._held(send):

@@ -31,7 +31,7 @@ def test_one_question_prints_the_reply_and_the_usage_the_server_counted(api: Exa
     assert request.to_dict()["max_tokens"] == 100
     # The same body sent again gets the same deterministic reply: the numbers printed are its own.
     again = httpx.post(
-        f"{api.server.base_url}/v1/chat/completions",
+        api.server.base_url + spec.chat_path(request.to_dict()["model"]),
         json=request.to_dict(),
         headers={"Authorization": f"Bearer {api.server.api_key}"},
     ).json()
