@@ -616,8 +616,10 @@ FUNCTION_TOOL: dict[str, Any] = {
 
 def function_tools_present() -> bool:
     """Whether the request's `tools` take OpenAI function tools (`FUNCTION_TOOL`); when they do
-    not (no `tools`, or tools of another shape), asserts the client refuses a body sending one."""
-    if field_present("tools") and field_accepts("tools", [FUNCTION_TOOL]):
+    not (no `tools`, or tools of another shape: then it asserts the client refuses a body sending one)."""
+    if not field_present("tools"):
+        return False  # (a body's unknown keys are its extra fields: nothing to refuse)
+    if field_accepts("tools", [FUNCTION_TOOL]):
         return True
     body = {"model": model_id(), "messages": [user_message()], "tools": [FUNCTION_TOOL]}
     try:

@@ -194,12 +194,27 @@ def _path_parameter_names(
     return names
 
 
+def _require_a_segment(properties: dict[str, Any], name: str) -> None:
+    """A path segment cannot be empty (``/openai/deployments/`` is another path), so the property
+    filling it takes no empty text: ``minLength: 1`` beside what it says (it constrains strings
+    only, whatever other types or branches the property has). A ``$ref`` is wrapped, as 3.0
+    ignores keywords beside one."""
+    schema = properties[name]
+    if not isinstance(schema, dict):
+        return
+    if "$ref" in schema:
+        schema = properties[name] = {"allOf": [schema]}
+    if not isinstance(schema.get("minLength"), int) or schema["minLength"] < 1:
+        schema["minLength"] = 1
+
+
 def require_path_properties(document: dict[str, Any], notes: list[str] | None = None) -> dict[str, Any]:
     """A path parameter named like a property of its operation's JSON request body is that property
     (``POST /openai/deployments/{model}`` with a body that has ``model``, as Azure OpenAI's
     deployments are named by the model): one value, given once, in the body, and the client fills
     the path from it. So the body must carry it: the property becomes required (and the body with
-    it). ``notes`` says which. Other path parameters are left as they are: the caller gives them."""
+    it), and not as empty text (``_require_a_segment``). ``notes`` says which. Other path
+    parameters are left as they are: the caller gives them."""
     result = copy.deepcopy(document)
     for path, item in (result.get("paths") or {}).items():
         if not isinstance(item, dict):
@@ -218,6 +233,8 @@ def require_path_properties(document: dict[str, Any], notes: list[str] | None = 
             required = list(schema.get("required") or [])
             schema["required"] = required + [name for name in bound if name not in required]
             body["required"] = True
+            for name in bound:
+                _require_a_segment(properties, name)
             if notes is not None:
                 listed = ", ".join(repr(name) for name in bound)
                 notes.append(

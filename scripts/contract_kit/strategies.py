@@ -8,15 +8,13 @@ that component (components copied from generated/openapi.json, so every $ref res
 from __future__ import annotations
 
 import functools
-import re
 from typing import Any
 
 import schemathesis
 from hypothesis import strategies as st
 from schemathesis import BaseSchema
 
-from aimlapi_gemini.testing._server.spec import Operation, find_operation, load_spec
-from codegen.json_pointer import resolve
+from aimlapi_gemini.testing._server.spec import find_operation, load_spec
 
 
 @functools.cache
@@ -56,29 +54,13 @@ def component_values(name: str, *names: str) -> st.SearchStrategy[Any]:
     return schema[f"/{name}"]["POST"].as_strategy().map(lambda case: case.body)
 
 
-def path_filling_properties(operation: Operation) -> tuple[str, ...]:
-    """The body properties that fill the operation's path parameters (``model`` of
-    ``/openai/deployments/{model}``): its template's names that the request body has."""
-    document = load_spec()
-    schema = resolve(document, operation.request_schema_ref)
-    while "$ref" in schema:
-        schema = resolve(document, schema["$ref"])
-    properties = schema.get("properties") or {}
-    return tuple(name for name in re.findall(r"\{([^{}]+)\}", operation.path) if name in properties)
-
-
 def request_bodies() -> st.SearchStrategy[Any]:
-    """Valid bodies for the real operation, exactly as the server contract generates them, that
-    reach its path: a property that fills a path parameter is not an empty text (it would leave
-    the path without that segment, so the client refuses it before sending)."""
+    """Valid bodies for the real operation, exactly as the server contract generates them (a
+    property filling a path segment is never empty text: the spec says so, see
+    normalize.require_path_properties)."""
     operation = find_operation()
-    filling = path_filling_properties(operation)
     schema = _utf8(schemathesis.openapi.from_dict(load_spec()))
     bodies: st.SearchStrategy[Any] = (
         schema[operation.path][operation.method].as_strategy().map(lambda case: case.body)
     )
-
-    def reaches_the_path(body: Any) -> bool:
-        return all(body.get(name) != "" for name in filling)
-
-    return bodies.filter(reaches_the_path)
+    return bodies

@@ -868,7 +868,7 @@ def _removable_keyword() -> str:
     request = json.loads((REPO / "generated" / "openapi.json").read_text(encoding="utf-8"))
     schema = request["components"]["schemas"]["ChatCompletionRequest"]
     return next(
-        name
+        str(name)
         for name in schema["properties"]
         if name not in schema.get("required", ())
         and re.search(rf"^        {name}: .*= UNSET,$", resources, re.M)

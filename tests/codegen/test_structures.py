@@ -235,6 +235,7 @@ class TestPathParameters:
         operation = result["paths"]["/openai/deployments/{model}"]["post"]
         schema = operation["requestBody"]["content"]["application/json"]["schema"]
         assert schema["required"] == ["messages", "model"]
+        assert schema["properties"]["model"] == {"type": "string", "minLength": 1}  # a segment is never empty
         assert operation["requestBody"]["required"] is True
         assert notes == [
             "POST /openai/deployments/{model}: path parameter 'model' is the request body's property of"
@@ -242,6 +243,32 @@ class TestPathParameters:
         ]
         original = document["paths"]["/openai/deployments/{model}"]["post"]
         assert original["requestBody"]["content"]["application/json"]["schema"]["required"] == ["messages"]
+
+    @pytest.mark.parametrize(
+        ("model", "expected"),
+        [
+            ({"type": "string", "minLength": 3}, {"type": "string", "minLength": 3}),
+            ({"type": "string", "minLength": 0}, {"type": "string", "minLength": 1}),
+            (
+                {"anyOf": [{"enum": ["a"]}, {"type": "string"}]},
+                {"anyOf": [{"enum": ["a"]}, {"type": "string"}], "minLength": 1},
+            ),
+            (
+                {"$ref": "#/components/schemas/Id"},
+                {"allOf": [{"$ref": "#/components/schemas/Id"}], "minLength": 1},
+            ),
+        ],
+    )
+    def test_the_property_filling_a_path_segment_takes_no_empty_text(
+        self, model: dict[str, Any], expected: dict[str, Any]
+    ) -> None:
+        body = {**CHAT_BODY, "properties": {**CHAT_BODY["properties"], "model": model}}
+        result = require_path_properties(self._deployment(body, "model"), [])
+        operation = result["paths"]["/openai/deployments/{model}"]["post"]
+        assert (
+            operation["requestBody"]["content"]["application/json"]["schema"]["properties"]["model"]
+            == expected
+        )
 
     def test_a_path_parameter_no_body_property_names_is_left_to_the_caller(self) -> None:
         document = self._deployment(CHAT_BODY, "deployment", "/openai/deployments/{%s}/chat/completions")
