@@ -117,20 +117,34 @@ def message_kinds() -> tuple[tuple[str, tuple[str, ...], dict[str, Any]], ...]:
     the items are a single object whose `role` is an enum of several (`[user, assistant]`). A class
     is its schema's name, or for a kind the spec leaves inline (no overlay title) the name the
     generator gives it by place."""
-    items = resolve(schemas()[REQUEST_SCHEMA]["properties"]["messages"])["items"]
-    union = items.get("oneOf") or items.get("anyOf")
-    if union is None:
-        members = [(items, f"{REQUEST_SCHEMA}MessagesItem")]
-    else:
-        members = [(member, f"{REQUEST_SCHEMA}MessagesItemType{index}") for index, member in enumerate(union)]
-    return tuple(
+    messages = resolve(schemas()[REQUEST_SCHEMA]["properties"]["messages"])
+    if "items" in messages:
+        arrays = [(messages, f"{REQUEST_SCHEMA}Messages")]
+    else:  # messages as one of several lists (`anyOf` of arrays), each named by place
+        arrays = [
+            (resolve(branch), f"{REQUEST_SCHEMA}MessagesType{index}")
+            for index, branch in enumerate(_alternatives(messages))
+            if resolve(branch).get("type") == "array"
+        ]
+    members: list[tuple[dict[str, Any], str]] = []
+    for array, place in arrays:
+        items = array["items"]
+        union = items.get("oneOf") or items.get("anyOf")
+        if union is None:
+            members.append((items, f"{place}Item"))
+        else:
+            members += [(member, f"{place}ItemType{index}") for index, member in enumerate(union)]
+    kinds = [
         (
             str(member["$ref"]).rsplit("/", 1)[-1] if "$ref" in member else by_place,
             tuple(str(role) for role in resolve(member)["properties"]["role"]["enum"]),
             resolve(member),
         )
         for member, by_place in members
-    )
+    ]
+    # A role's own model before one it shares (where lists of both kinds are offered), so that
+    # the messages a test builds for several roles go in one list.
+    return tuple(sorted(kinds, key=lambda kind: len(kind[1]) > 1))
 
 
 def message_roles() -> tuple[str, ...]:

@@ -319,6 +319,9 @@ class ParamsPlan:
     replies: tuple[plan.ModelName, ...]
     aliases: Mapping[tuple[str, str], str]
     """(model name, JSON property name) -> the alias of one item of that list."""
+    alias_items: Mapping[tuple[str, str], tuple[Any, ...]]
+    """(model name, JSON property name) -> the generator's properties of what one item may be: the
+    list's item, or each list's item where the property is one of several lists."""
 
 
 def params_plan(openapi: Any, replays_of: plan.Replays) -> ParamsPlan:
@@ -342,21 +345,40 @@ def params_plan(openapi: Any, replays_of: plan.Replays) -> ParamsPlan:
     names = plan.reach(roots, refers_to)
     models = tuple(by_name[name] for name in names if name in by_name)
     aliases: dict[tuple[str, str], str] = {}
+    alias_items: dict[tuple[str, str], tuple[Any, ...]] = {}
     for model in models:
         name = str(model.class_info.name)
         for prop in model.required_properties + model.optional_properties:
             plan.check_typed_dict_key(name, _text(prop.name))
-            if not (name.endswith("Request") and prop.template == LIST_TEMPLATE):
+            items = _list_items(prop)
+            if not (name.endswith("Request") and items):
                 continue
             alias = plan.list_alias(name, _text(prop.name), names, pascal_case)
-            if prop.inner_property.template == UNION_TEMPLATE or (
-                # A list of one model gets the alias too where it is a new name (a revision whose
-                # messages are one model keeps ChatCompletionMessageParam; tools' one model has its own).
-                prop.inner_property.template == MODEL_TEMPLATE and not alias.endswith("UnionParam")
+            if (
+                len(items) > 1
+                or items[0].template == UNION_TEMPLATE
+                or (
+                    # A list of one model gets the alias too where it is a new name (a revision whose
+                    # messages are one model keeps ChatCompletionMessageParam; tools' one model has its own).
+                    items[0].template == MODEL_TEMPLATE and not alias.endswith("UnionParam")
+                )
             ):
                 aliases[(name, _text(prop.name))] = alias
+                alias_items[(name, _text(prop.name))] = items
     replies = {reply.name: reply for name in names for reply in replays_of.replies_to(name)}
-    return ParamsPlan(models, tuple(replies[name] for name in sorted(replies)), aliases)
+    return ParamsPlan(models, tuple(replies[name] for name in sorted(replies)), aliases, alias_items)
+
+
+def _list_items(prop: Any) -> tuple[Any, ...]:
+    """The item property of a list, or of each list where ``prop`` is a union of lists only (a
+    revision offering messages as one of two lists); ``()`` for anything else."""
+    if prop.template == LIST_TEMPLATE:
+        return (prop.inner_property,)
+    if prop.template == UNION_TEMPLATE and all(
+        inner.template == LIST_TEMPLATE for inner in prop.inner_properties
+    ):
+        return tuple(inner.inner_property for inner in prop.inner_properties)
+    return ()
 
 
 ANY_TEMPLATE = "any_property.py.jinja"
