@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import spec_features
 from vendor_sweep import sweep_one
 
 from aimlapi_gemini._spec_facts import CHAT_PATH, VERSION_PATH
@@ -57,29 +58,61 @@ def _local(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
-def _kinds_key(document: dict[str, Any]) -> str:
-    """Whether the message kinds are a oneOf or an anyOf of the document's messages items."""
-    return "oneOf" if "oneOf" in _request(document)["properties"]["messages"]["items"] else "anyOf"
+def _kind_lists(document: dict[str, Any]) -> list[tuple[dict[str, Any], str | None]]:
+    """Each list of message kinds the messages may be (one, or each array of an ``anyOf`` of
+    arrays): its items schema and the key of their union, None where the items are one model
+    (shared by several roles)."""
+    messages = _local(document, _request(document)["properties"]["messages"])
+    arrays = (
+        [messages]
+        if "items" in messages
+        else [
+            _local(document, branch)
+            for branch in messages.get("anyOf") or messages.get("oneOf") or []
+            if _local(document, branch).get("type") == "array"
+        ]
+    )
+    found: list[tuple[dict[str, Any], str | None]] = []
+    for array in arrays:
+        items = array["items"]
+        found.append((items, next((key for key in ("oneOf", "anyOf") if key in items), None)))
+    return found
 
 
-def _role(document: dict[str, Any], shape: dict[str, Any]) -> str:
-    return str(_local(document, shape)["properties"]["role"]["enum"][0])
+def _shapes(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return [shape for items, key in _kind_lists(document) for shape in (items[key] if key else [items])]
+
+
+def _role_enum(document: dict[str, Any], shape: dict[str, Any]) -> list[str]:
+    return [str(role) for role in _local(document, shape)["properties"]["role"]["enum"]]
 
 
 def _roles(document: dict[str, Any]) -> list[str]:
-    items = _request(document)["properties"]["messages"]["items"]
-    return [_role(document, shape) for shape in items[_kinds_key(document)]]
+    return list(dict.fromkeys(role for shape in _shapes(document) for role in _role_enum(document, shape)))
 
 
 def _drop_role(document: dict[str, Any], role: str) -> None:
-    items = _request(document)["properties"]["messages"]["items"]
-    key = _kinds_key(document)
-    items[key] = [shape for shape in items[key] if _role(document, shape) != role]
+    """The kinds of ``role`` alone gone; a model shared with other roles no longer takes it."""
+    for items, key in _kind_lists(document):
+        if key is not None:
+            items[key] = [shape for shape in items[key] if _role_enum(document, shape) != [role]]
+        for shape in items[key] if key else [items]:
+            roles = _local(document, shape)["properties"]["role"]["enum"]
+            if role in roles and len(roles) > 1:
+                roles.remove(role)
 
 
 def _message(document: dict[str, Any], role: str) -> dict[str, Any]:
-    shapes: list[dict[str, Any]] = _request(document)["properties"]["messages"]["items"][_kinds_key(document)]
-    return next(_local(document, shape) for shape in shapes if _role(document, shape) == role)
+    return next(_local(document, shape) for shape in _shapes(document) if role in _role_enum(document, shape))
+
+
+def _nodes(node: Any) -> list[dict[str, Any]]:
+    """Every schema object under ``node`` (itself included)."""
+    if isinstance(node, dict):
+        return [node, *(found for value in node.values() for found in _nodes(value))]
+    if isinstance(node, list):
+        return [found for value in node for found in _nodes(value)]
+    return []
 
 
 def _drop_image_parts(document: dict[str, Any], role: str) -> None:
@@ -190,17 +223,20 @@ def test_a_newer_revision_resolves_with_every_adaptation_reported(tmp_path: Path
     assert f"{ALIAS} served as an alias of {PATH}" in notes
     assert "'vendor/response-format' is named 'VendorResponseFormat'" in notes
     assert "requires no authentication" in notes
-    messages = schemas["ChatCompletionRequest"]["properties"]["messages"]["items"]
-    roles = _roles(copy.deepcopy(SPEC))
-    assert sorted(messages["discriminator"]["mapping"]) == sorted(
-        role for role in roles if role != "function"
-    )
+    roles = [role for role in _roles(copy.deepcopy(SPEC)) if role != "function"]
+    discriminated = [
+        sorted(node["discriminator"]["mapping"])
+        for node in _nodes(schemas["ChatCompletionRequest"]["properties"]["messages"])
+        if isinstance(node.get("discriminator"), dict) and node["discriminator"].get("propertyName") == "role"
+    ]
+    # Where the roles have their own kinds, a discriminator tells them apart (one shared model needs none).
+    assert discriminated == [sorted(roles)] or (discriminated == [] and len(_shapes(SPEC)) == 1)
 
 
 def test_a_newer_revision_works_through_its_testing_kit(tmp_path: Path) -> None:
     row = sweep_one(_write(tmp_path, _newer_revision), DEFAULT_OVERLAY, tmp_path)
     # The sweep tries a tool call where the document takes function tools, and says when it cannot.
-    tools = "tools" in _request(SPEC)["properties"]
+    tools = spec_features.function_tools_present()
     tried = "create + stream + tool call" if tools else "create + stream (no function tools in this document)"
     assert (row.outcome, row.detail) == ("works", tried)
 
