@@ -117,7 +117,7 @@ def test_a_bad_keyword_is_refused_before_anything_is_sent() -> None:
     wrong: dict[str, Any] = {bounded[0]: spec.out_of_range_value(bounded[0])} if bounded else {"model": 9}
     with pytest.raises(RequestValidationError, match=next(iter(wrong))):
         _fake(api).chat.completions.with_streaming_response.create(
-            model="gemini-pro", messages=HI, **wrong
+            **{"model": "gemini-pro", "messages": HI, **wrong}
         )
     assert api.requests == []
 
