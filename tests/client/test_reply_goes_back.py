@@ -42,7 +42,7 @@ def _over_loopback(mock: MockAPI) -> AIMLAPI:
 
 def _sent_message(mock: MockAPI, request: int, index: int) -> dict[str, object]:
     message = mock.requests[request].messages[index]
-    assert isinstance(message, spec.message_model("assistant"))
+    assert isinstance(message, spec.message_models("assistant"))
     sent: dict[str, object] = message.to_dict()
     return sent
 
