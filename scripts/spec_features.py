@@ -433,10 +433,25 @@ def without_feature(feature: str) -> dict[str, Any]:
             schema = found[str(schema["$ref"]).rsplit("/", 1)[-1]]
         return schema
 
+    def every_items() -> list[dict[str, Any]]:
+        # The items of each list `messages` may be (one, or each of an anyOf of arrays).
+        messages = local(found[REQUEST_SCHEMA]["properties"]["messages"])
+        arrays = (
+            [messages]
+            if "items" in messages
+            else [local(b) for b in messages.get("anyOf") or messages["oneOf"]]
+        )
+        return [array["items"] for array in arrays if "items" in array]
+
     def message(role: str) -> dict[str, Any]:
-        # By role among the messages' items: a model the roles share may be inline (no name).
-        items = local(found[REQUEST_SCHEMA]["properties"]["messages"])["items"]
-        members = items.get("oneOf") or items.get("anyOf") or [items]
+        # By role among the messages' items (a role's own model first, as message_kinds orders
+        # them): a model the roles share may be inline (no name).
+        members = [
+            member
+            for items in every_items()
+            for member in items.get("oneOf") or items.get("anyOf") or [items]
+        ]
+        members.sort(key=lambda member: len(local(member)["properties"]["role"]["enum"]) > 1)
         return next(
             local(member) for member in members if role in local(member)["properties"]["role"]["enum"]
         )
@@ -445,19 +460,19 @@ def without_feature(feature: str) -> dict[str, Any]:
     if kind == "field":
         found[REQUEST_SCHEMA]["properties"].pop(rest, None)
     elif kind == "role":
-        items = local(found[REQUEST_SCHEMA]["properties"]["messages"])["items"]
-        union_key = "oneOf" if "oneOf" in items else "anyOf" if "anyOf" in items else None
-        members = items[union_key] if union_key else [items]
-        kept = []
-        for member in members:
-            role = local(member)["properties"]["role"]
-            if role["enum"] == [rest]:
-                continue
-            # A model shared by several roles keeps the others.
-            role["enum"] = [value for value in role["enum"] if value != rest]
-            kept.append(member)
-        if union_key:
-            items[union_key] = kept
+        for items in every_items():
+            union_key = "oneOf" if "oneOf" in items else "anyOf" if "anyOf" in items else None
+            members = items[union_key] if union_key else [items]
+            kept = []
+            for member in members:
+                role = local(member)["properties"]["role"]
+                if role["enum"] == [rest]:
+                    continue
+                # A model shared by several roles keeps the others.
+                role["enum"] = [value for value in role["enum"] if value != rest]
+                kept.append(member)
+            if union_key:
+                items[union_key] = kept
         for name, roles, _ in message_kinds():
             if roles == (rest,):
                 found.pop(name, None)
@@ -485,12 +500,14 @@ def without_feature(feature: str) -> dict[str, Any]:
     elif kind == "schema":
         found.pop(rest, None)
         # A message model goes with its member of the messages union (as a dropped role's does).
-        items = local(found[REQUEST_SCHEMA]["properties"]["messages"])["items"]
-        for union_key in ("oneOf", "anyOf"):
-            if union_key in items:
-                items[union_key] = [
-                    member for member in items[union_key] if member.get("$ref", "").rsplit("/", 1)[-1] != rest
-                ]
+        for items in every_items():
+            for union_key in ("oneOf", "anyOf"):
+                if union_key in items:
+                    items[union_key] = [
+                        member
+                        for member in items[union_key]
+                        if member.get("$ref", "").rsplit("/", 1)[-1] != rest
+                    ]
     elif kind == "replay":
         found.get(rest, {}).pop("x-replay-as", None)
     else:
