@@ -37,7 +37,7 @@ EXAMPLE_NEEDS: dict[str, frozenset[str]] = {
     "01_one_question.py": frozenset({"field:max_tokens"}),
     "02_stream.py": frozenset({"field:max_tokens"}),
     "03_tool_call.py": _TOOL_ROUND_TRIP,
-    "04_text_and_image.py": frozenset({"part:user:image_url"}),
+    "04_text_and_image.py": frozenset({"part:user:text", "part:user:image_url"}),
     "05_concurrent.py": frozenset({"field:max_tokens"}),
     "06_errors.py": frozenset({"field:max_tokens"}),
     "07_multi_turn.py": frozenset({"role:system", _REPLAY}),

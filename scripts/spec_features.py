@@ -111,37 +111,50 @@ def optional_fields() -> tuple[str, ...]:
     return tuple(name for name in request_fields() if name not in (*CORE_REQUEST_FIELDS, "stream"))
 
 
-def message_kinds() -> tuple[tuple[str, tuple[str, ...], dict[str, Any]], ...]:
-    """Each kind of request message: its model class, the roles it takes and its schema. A kind is
-    a member of the messages union (one per role in most revisions), or the one message model when
-    the items are a single object whose `role` is an enum of several (`[user, assistant]`). A class
-    is its schema's name, or for a kind the spec leaves inline (no overlay title) the name the
-    generator gives it by place."""
+MessageKind = tuple[str, tuple[str, ...], dict[str, Any]]
+
+
+def message_lists() -> tuple[tuple[MessageKind, ...], ...]:
+    """The kinds of request message (see `message_kinds`) of each list `messages` may be: one list
+    in most revisions, several where `messages` is one of several lists (`anyOf` of arrays, each
+    named by place), in the spec's order."""
     messages = resolve(schemas()[REQUEST_SCHEMA]["properties"]["messages"])
     if "items" in messages:
         arrays = [(messages, f"{REQUEST_SCHEMA}Messages")]
-    else:  # messages as one of several lists (`anyOf` of arrays), each named by place
+    else:
         arrays = [
             (resolve(branch), f"{REQUEST_SCHEMA}MessagesType{index}")
             for index, branch in enumerate(_alternatives(messages))
             if resolve(branch).get("type") == "array"
         ]
-    members: list[tuple[dict[str, Any], str]] = []
+    lists: list[tuple[MessageKind, ...]] = []
     for array, place in arrays:
         items = array["items"]
         union = items.get("oneOf") or items.get("anyOf")
         if union is None:
-            members.append((items, f"{place}Item"))
+            members = [(items, f"{place}Item")]
         else:
-            members += [(member, f"{place}ItemType{index}") for index, member in enumerate(union)]
-    kinds = [
-        (
-            str(member["$ref"]).rsplit("/", 1)[-1] if "$ref" in member else by_place,
-            tuple(str(role) for role in resolve(member)["properties"]["role"]["enum"]),
-            resolve(member),
+            members = [(member, f"{place}ItemType{index}") for index, member in enumerate(union)]
+        lists.append(
+            tuple(
+                (
+                    str(member["$ref"]).rsplit("/", 1)[-1] if "$ref" in member else by_place,
+                    tuple(str(role) for role in resolve(member)["properties"]["role"]["enum"]),
+                    resolve(member),
+                )
+                for member, by_place in members
+            )
         )
-        for member, by_place in members
-    ]
+    return tuple(lists)
+
+
+def message_kinds() -> tuple[MessageKind, ...]:
+    """Each kind of request message: its model class, the roles it takes and its schema. A kind is
+    a member of the messages union (one per role in most revisions), or the one message model when
+    the items are a single object whose `role` is an enum of several (`[user, assistant]`). A class
+    is its schema's name, or for a kind the spec leaves inline (no overlay title) the name the
+    generator gives it by place."""
+    kinds = [kind for kinds in message_lists() for kind in kinds]
     # A role's own model before one it shares (where lists of both kinds are offered), so that
     # the messages a test builds for several roles go in one list.
     return tuple(sorted(kinds, key=lambda kind: len(kind[1]) > 1))
@@ -178,6 +191,17 @@ def message_model(role: str) -> Any:
     """The generated model class of a request message of `role` (the spec must have the role)."""
     assert role in message_roles(), f"the spec has no {role} message; guard with role_present"
     return getattr(aimlapi_gemini.models, class_of_role(role))
+
+
+def message_models(role: str) -> tuple[Any, ...]:
+    """Every generated model a request message of `role` may be parsed as: its own and one it
+    shares, where the spec offers lists of both (a received list is parsed as the first list kind
+    that takes it all, so a `[user, assistant]` conversation comes back in the shared model)."""
+    models = tuple(
+        getattr(aimlapi_gemini.models, name) for name, roles, _ in message_kinds() if role in roles
+    )
+    assert models, f"the spec has no {role} message; guard with role_present"
+    return models
 
 
 def message(role: str, **fields: Any) -> Any:
@@ -409,10 +433,25 @@ def without_feature(feature: str) -> dict[str, Any]:
             schema = found[str(schema["$ref"]).rsplit("/", 1)[-1]]
         return schema
 
+    def every_items() -> list[dict[str, Any]]:
+        # The items of each list `messages` may be (one, or each of an anyOf of arrays).
+        messages = local(found[REQUEST_SCHEMA]["properties"]["messages"])
+        arrays = (
+            [messages]
+            if "items" in messages
+            else [local(b) for b in messages.get("anyOf") or messages["oneOf"]]
+        )
+        return [array["items"] for array in arrays if "items" in array]
+
     def message(role: str) -> dict[str, Any]:
-        # By role among the messages' items: a model the roles share may be inline (no name).
-        items = local(found[REQUEST_SCHEMA]["properties"]["messages"])["items"]
-        members = items.get("oneOf") or items.get("anyOf") or [items]
+        # By role among the messages' items (a role's own model first, as message_kinds orders
+        # them): a model the roles share may be inline (no name).
+        members = [
+            member
+            for items in every_items()
+            for member in items.get("oneOf") or items.get("anyOf") or [items]
+        ]
+        members.sort(key=lambda member: len(local(member)["properties"]["role"]["enum"]) > 1)
         return next(
             local(member) for member in members if role in local(member)["properties"]["role"]["enum"]
         )
@@ -421,19 +460,19 @@ def without_feature(feature: str) -> dict[str, Any]:
     if kind == "field":
         found[REQUEST_SCHEMA]["properties"].pop(rest, None)
     elif kind == "role":
-        items = local(found[REQUEST_SCHEMA]["properties"]["messages"])["items"]
-        union_key = "oneOf" if "oneOf" in items else "anyOf" if "anyOf" in items else None
-        members = items[union_key] if union_key else [items]
-        kept = []
-        for member in members:
-            role = local(member)["properties"]["role"]
-            if role["enum"] == [rest]:
-                continue
-            # A model shared by several roles keeps the others.
-            role["enum"] = [value for value in role["enum"] if value != rest]
-            kept.append(member)
-        if union_key:
-            items[union_key] = kept
+        for items in every_items():
+            union_key = "oneOf" if "oneOf" in items else "anyOf" if "anyOf" in items else None
+            members = items[union_key] if union_key else [items]
+            kept = []
+            for member in members:
+                role = local(member)["properties"]["role"]
+                if role["enum"] == [rest]:
+                    continue
+                # A model shared by several roles keeps the others.
+                role["enum"] = [value for value in role["enum"] if value != rest]
+                kept.append(member)
+            if union_key:
+                items[union_key] = kept
         for name, roles, _ in message_kinds():
             if roles == (rest,):
                 found.pop(name, None)
@@ -461,12 +500,14 @@ def without_feature(feature: str) -> dict[str, Any]:
     elif kind == "schema":
         found.pop(rest, None)
         # A message model goes with its member of the messages union (as a dropped role's does).
-        items = local(found[REQUEST_SCHEMA]["properties"]["messages"])["items"]
-        for union_key in ("oneOf", "anyOf"):
-            if union_key in items:
-                items[union_key] = [
-                    member for member in items[union_key] if member.get("$ref", "").rsplit("/", 1)[-1] != rest
-                ]
+        for items in every_items():
+            for union_key in ("oneOf", "anyOf"):
+                if union_key in items:
+                    items[union_key] = [
+                        member
+                        for member in items[union_key]
+                        if member.get("$ref", "").rsplit("/", 1)[-1] != rest
+                    ]
     elif kind == "replay":
         found.get(rest, {}).pop("x-replay-as", None)
     else:
@@ -646,7 +687,11 @@ def function_tools_present() -> bool:
 def role_choices() -> str:
     """The roles as the client's error for an unknown role lists them ("'user', 'assistant'"):
     dispatch by role lists them in the spec's order; a role field of one shared message model is a
-    Literal, whose values an error lists sorted."""
-    roles = message_roles()
-    listed = sorted(roles) if roles_share_a_model() else roles
+    Literal, whose values an error lists sorted. Where `messages` is one of several lists, each
+    refuses the role at the same place and the error is the last list's (_validation.furthest)."""
+    kinds = message_lists()[-1]
+    if len(kinds) == 1:
+        listed = sorted(kinds[0][1])
+    else:
+        listed = list(dict.fromkeys(role for _, roles, _ in kinds for role in roles))
     return ", ".join(repr(role) for role in listed)

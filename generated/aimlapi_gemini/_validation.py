@@ -235,6 +235,17 @@ _SCALARS: Final[dict[str, Callable[[object, Segment], Any]]] = {
 }
 
 
+def furthest(errors: tuple[ValidationError, ...]) -> ValidationError:
+    """Of the refusals of alternatives of one JSON type tried in turn (two kinds of list), the one
+    of the alternative that parsed most: the greatest item indices on its path, then the deepest
+    path; on a tie the later alternative (a list of per-role messages names every role)."""
+    ranked = [
+        ([segment for segment in error.segments if isinstance(segment, int)], len(error.segments), order)
+        for order, error in enumerate(errors)
+    ]
+    return errors[max(ranked)[2]]
+
+
 def union(value: object, where: Segment, kinds: tuple[str, ...], allowed: tuple[str | int, ...] = ()) -> Any:
     """A value that matched none of a union's inline tests.
 

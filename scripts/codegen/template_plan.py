@@ -154,14 +154,24 @@ def held_models(prop: Any) -> tuple[plan.HeldModel, ...]:
 def keyword_facts(prop: Any) -> plan.KeywordFacts:
     """``plan.KeywordFacts`` of one property of a body."""
     kind = {LIST_TEMPLATE: "list", UNION_TEMPLATE: "union"}.get(prop.template, "other")
+    type_string, models = _code(prop.get_type_string()), held_models(prop)
+    items = _list_items(prop)
+    if prop.template == UNION_TEMPLATE and items and prop.required:
+        # One of several lists (messages): the keyword is one list taking an item of any of them,
+        # as ChatCompletionMessageParam does (from_dict finds the list its items all fit).
+        kind = "list"
+        type_string = (
+            "list[" + " | ".join(dict.fromkeys(_code(item.get_type_string()) for item in items)) + "]"
+        )
+        models = tuple(model for member in prop.inner_properties for model in held_models(member))
     return plan.KeywordFacts(
         name=_text(prop.name),
         python_name=str(prop.python_name),
-        type_string=_code(prop.get_type_string()),
+        type_string=type_string,
         kind=kind,
         required=bool(prop.required),
         description=_text(prop.description or ""),
-        models=held_models(prop),
+        models=models,
         imports=_imports(prop),
     )
 

@@ -26,9 +26,10 @@ FUNCTION_TOOLS, REPLAY = "function tools", "replay"
 
 
 def _message_error(item: str) -> str:
-    """What mypy names for a message dict wrong in `item`: against a union of per-role TypedDicts
-    only the whole append fails; against one TypedDict the roles share, the item that is wrong."""
-    return f'TypedDict item "{item}"' if spec.roles_share_a_model() else "append"
+    """What mypy names for a message dict wrong in `item`: against a union of several message
+    TypedDicts (per-role ones, and also a shared one) only the whole append fails; against the
+    one TypedDict all roles share, the item that is wrong."""
+    return f'TypedDict item "{item}"' if len(spec.message_kinds()) == 1 else "append"
 
 
 LINES: list[tuple[str | None, str]] = [

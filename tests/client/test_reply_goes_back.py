@@ -19,9 +19,10 @@ import spec_features as spec
 
 from aimlapi_gemini import AIMLAPI, AsyncAIMLAPI, ChatCompletionRequest, ValidationError
 from aimlapi_gemini.api.chat_completions import create_chat_completion
-from aimlapi_gemini.models import ChatCompletionMessage, TextContentPart
+from aimlapi_gemini.models import ChatCompletion, ChatCompletionMessage
 from aimlapi_gemini.params import ChatCompletionMessageParam
 from aimlapi_gemini.testing import MockAPI
+from tests.doubles.fakes import completion_json
 
 # Tools, tool results and replayed tool calls are optional parts of the spec: the tests that use
 # them run where this revision has them (and check the client lacks them where it has not).
@@ -41,7 +42,7 @@ def _over_loopback(mock: MockAPI) -> AIMLAPI:
 
 def _sent_message(mock: MockAPI, request: int, index: int) -> dict[str, object]:
     message = mock.requests[request].messages[index]
-    assert isinstance(message, spec.message_model("assistant"))
+    assert isinstance(message, spec.message_models("assistant"))
     sent: dict[str, object] = message.to_dict()
     return sent
 
@@ -180,7 +181,7 @@ def test_a_reply_the_api_cannot_take_back_is_refused_naming_the_path(aimlapi_moc
     ("message", "path"),
     [
         (_reply(role="tool", content="42"), "messages[0]"),  # a role that is no assistant's: a tool message
-        (TextContentPart(text="hi"), "messages[0]"),  # a model, but not a message at all
+        (ChatCompletion.from_dict(completion_json("hi")), "messages[0]"),  # a model, but no message
     ],
     ids=["reply-with-another-role", "not-a-message"],
 )

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import assert_type
+from typing import Any, assert_type
 
 import httpx
 import pytest
+import spec_features as spec
 
 from aimlapi_gemini import (
     AIMLAPI,
@@ -111,9 +112,12 @@ def test_a_non_2xx_answer_raises_on_entering_and_closes_the_body() -> None:
 
 def test_a_bad_keyword_is_refused_before_anything_is_sent() -> None:
     api = FakeAPI()
-    with pytest.raises(RequestValidationError, match="temperature"):
+    # A number past a bound of a field this revision has (without one: a model that is no string).
+    bounded = [field for field in spec.optional_fields() if spec.out_of_range_value(field) is not None]
+    wrong: dict[str, Any] = {bounded[0]: spec.out_of_range_value(bounded[0])} if bounded else {"model": 9}
+    with pytest.raises(RequestValidationError, match=next(iter(wrong))):
         _fake(api).chat.completions.with_streaming_response.create(
-            model="gemini-pro", messages=HI, temperature=99.0
+            **{"model": "gemini-pro", "messages": HI, **wrong}
         )
     assert api.requests == []
 
