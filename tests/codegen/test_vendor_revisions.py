@@ -146,8 +146,14 @@ def _tool_shapes_changed(request: dict[str, Any], assistant: dict[str, Any]) -> 
         assistant["properties"]["tool_calls"]["items"] = {"oneOf": [function_call, custom_call]}
     if "tool_choice" not in request["properties"]:
         return
-    # A second `function` shape in tool_choice, and a union of objects no tag tells apart.
-    request["properties"]["tool_choice"]["anyOf"] += [
+    # A second `function` shape in tool_choice, and a union of objects no tag tells apart (the
+    # union made where tool_choice is one shape).
+    choice = request["properties"]["tool_choice"]
+    key = next((key for key in ("anyOf", "oneOf") if key in choice), None)
+    if key is None:
+        choice = request["properties"]["tool_choice"] = {"anyOf": [choice]}
+        key = "anyOf"
+    choice[key] += [
         {
             "type": "object",
             "properties": {
