@@ -3,9 +3,10 @@
 A small document made here from the committed spec, its tools and tool_choice written here (so a
 revision without them changes nothing): `tool_choice` is an anyOf of a string enum and four
 objects, two of which share `type: function`; `tools` items are an anyOf of a oneOf of two objects
-and a third object. The generated package parses each alternative, refuses a value that is none
-with one error naming the path and every refusal, serialises what it parsed back to the same JSON,
-and a 2020-12 validator over the resolved spec agrees on every value.
+and a third object; `sequences` is one of two lists. The generated package parses each
+alternative, refuses a value that is none with one error naming the path and every refusal (of
+two lists: the one that got furthest), serialises what it parsed back to the same JSON, and a
+2020-12 validator over the resolved spec agrees on every value.
 """
 
 from __future__ import annotations
@@ -77,6 +78,10 @@ def _document(tmp: Path) -> tuple[Path, Path]:
             {"oneOf": [tool, _object({"type": _literal("web_search")})]},
             _object({"type": {"type": "string", "minLength": 1}}),
         ]
+    }
+    # One of two lists (as `messages` may be a list of a shared model or of per-role ones).
+    request["properties"]["sequences"] = {
+        "anyOf": [{"type": "array", "items": {"type": "integer"}}, {"type": "array", "items": STRING}]
     }
     spec_path = tmp / "spec.json"
     spec_path.write_text(json.dumps(spec))
@@ -253,3 +258,32 @@ def test_the_generated_union_package_type_checks(union_tree: Path) -> None:
     assert result.returncode == 0, result.stdout
     params = (union_tree / "aimlapi_gemini" / "params.py").read_text()
     assert "ChatCompletionToolUnionParam = (" in params
+
+
+@pytest.mark.parametrize("sequences", [[1, 2], ["a", "b"], []])
+def test_each_list_of_a_union_of_lists_parses_and_serialises_back(
+    union_tree: Path, sequences: list[Any]
+) -> None:
+    # Both are JSON arrays: the second list was unreachable behind the first one's test.
+    body = _body(sequences=sequences)
+    (result,) = _parse_in_package(union_tree, [body])
+    assert result.get("json") == body, result
+    assert _request_validator(union_tree).is_valid(body)
+
+
+@pytest.mark.parametrize(
+    ("sequences", "path", "message"),
+    [
+        # The integer list got furthest (its second item): its refusal is the one reported.
+        ([1, "a"], "sequences[1]", "expected integer, got string"),
+        # Both refuse the first item; on a tie the later list's refusal.
+        ([None], "sequences[0]", "expected string, got null"),
+    ],
+)
+def test_a_value_no_list_of_the_union_takes_is_refused_with_the_furthest_refusal(
+    union_tree: Path, sequences: list[Any], path: str, message: str
+) -> None:
+    body = _body(sequences=sequences)
+    (result,) = _parse_in_package(union_tree, [body])
+    assert result == {"path": path, "message": message}
+    assert not _request_validator(union_tree).is_valid(body)
