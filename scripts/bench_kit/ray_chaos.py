@@ -81,9 +81,10 @@ async def _batch(base_url: str, source: Path, target: Path, concurrency: int, li
 
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     client = AuthenticatedClient(base_url=base_url, token=API_KEY, httpx_args={"limits": limits})
-    await arun_batch(
-        source, target, client=client, concurrency=concurrency, rpm=limit.rpm, window=limit.window
-    )
+    async with client:  # a client passed in stays open after the batch: its pool closes here
+        await arun_batch(
+            source, target, client=client, concurrency=concurrency, rpm=limit.rpm, window=limit.window
+        )
     return [json.loads(line)["custom_id"] for line in target.read_text().splitlines()]
 
 
