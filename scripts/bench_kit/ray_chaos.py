@@ -164,7 +164,7 @@ def run_rounds(
     return measured
 
 
-def _ratio_row(measured: ChaosRounds, what: str, rates: dict[str, list[float]], label: str) -> Row:
+def _ratio_row(what: str, rates: dict[str, list[float]], label: str) -> Row:
     ratios = [a / b for a, b in zip(rates["ray data"], rates["batch"], strict=True)]
     ratio = statistics.median(ratios)
     return Row(
@@ -197,8 +197,8 @@ def chaos_rows(measured: ChaosRounds, unlimited_batch: float | None = None) -> l
     )
     starts = measured.start
     return [
-        _ratio_row(measured, "whole job", measured.whole, label),
-        _ratio_row(measured, "sending, first to last arrival", measured.sending, label),
+        _ratio_row("whole job", measured.whole, label),
+        _ratio_row("sending, first to last arrival", measured.sending, label),
         Row(
             "7 batch",
             f"job start to first arrival, Ray Data (batch {statistics.median(starts['batch']):.2f} s;"
