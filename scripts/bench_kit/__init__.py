@@ -17,7 +17,10 @@ One module per section, run in this order by runner.py (scripts/bench.py is its 
   batch_jobs.py   7. a 2,000-line batch (aimlapi_gemini.batch) vs asyncio.gather + semaphore over
                      raw httpx, both writing every output line as it comes;
   ray_jobs.py     7. the same job through Ray Data (aimlapi_gemini.integrations.ray, two actors,
-                     Parquet out) vs the single-process batch.
+                     Parquet out) vs the single-process batch;
+  ray_chaos.py    7. both jobs against chaos servers within one rpm: a limit that binds both
+                     (is one key's limit used as fully across actors?) and one that binds neither
+                     (dispatch overhead); recorded_server.py records the server's arrivals.
 Shared: measure.py (Row, interleaved rounds), payloads.py (the bodies every client sends),
 report.py (table, reports/bench.json and .png), profiling.py (`make profile`).
 """

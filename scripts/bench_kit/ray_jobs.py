@@ -12,7 +12,6 @@ measurable here.
 from __future__ import annotations
 
 import asyncio
-import json
 import statistics
 import tempfile
 import time
@@ -21,7 +20,6 @@ from pathlib import Path
 from .batch_jobs import _batch, _write_input
 from .measure import Row, require_gc, rotations
 from .payloads import API_KEY
-from .recorded_server import recorded_server
 
 ACTORS = 2
 
@@ -106,123 +104,3 @@ def bench_ray(base_url: str, lines: int, concurrency: int, rounds: int) -> list[
             spread=f"{min(ratios):.2f}-{max(ratios):.2f}",
         )
     ]
-
-
-# The chaos row: both jobs against a reference server in chaos mode, within one rpm.
-CHAOS = "429=0.05,5xx=0.05,retry-after-ms=5,seed={seed}"
-RPM = 1000  # per WINDOW: about what one process sends on 2 cores, so the limit has work to do
-WINDOW = 1.0
-
-
-def _most_in_window(arrivals: list[float], window: float) -> int:
-    """The most arrivals in any half-open window of ``window`` seconds."""
-    most, start = 0, 0
-    for end, arrived in enumerate(arrivals):
-        while arrived - arrivals[start] >= window:
-            start += 1
-        most = max(most, end - start + 1)
-    return most
-
-
-async def _batch_chaos(base_url: str, source: Path, target: Path, concurrency: int) -> list[str]:
-    import httpx
-
-    from aimlapi_gemini import AuthenticatedClient
-    from aimlapi_gemini.batch import arun_batch
-
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    client = AuthenticatedClient(base_url=base_url, token=API_KEY, httpx_args={"limits": limits})
-    await arun_batch(source, target, client=client, concurrency=concurrency, rpm=RPM, window=WINDOW)
-    return [json.loads(line)["custom_id"] for line in target.read_text().splitlines()]
-
-
-def _ray_chaos(base_url: str, source: Path, target: Path, concurrency: int) -> list[str]:
-    import pyarrow.parquet as pq  # (its missing type information is named once per file, above)
-    import ray
-
-    from aimlapi_gemini.integrations.ray import ChatCompletions, ClusterRateLimit
-
-    limit = ClusterRateLimit.create(rpm=RPM, window=WINDOW, concurrency=concurrency)
-    options = {
-        "api_key": API_KEY,
-        "base_url": base_url,
-        "limit": limit,
-        "request_column": "body",
-        "concurrency": concurrency,
-    }
-    ray.data.read_json(str(source), lines=True).map_batches(
-        ChatCompletions,
-        fn_constructor_kwargs=options,
-        compute=ray.data.ActorPoolStrategy(size=ACTORS),
-        num_cpus=0.5,
-        batch_size=100,
-    ).write_parquet(str(target))
-    ray.kill(limit.actor)
-    rows = pq.read_table(target).to_pylist()
-    for row in rows:  # one outcome each: an answer or a typed error
-        if (row["response"] is None) == (row["error_code"] is None):
-            raise RuntimeError(f"bench: a row with no outcome or two: {row}")
-    return [row["custom_id"] for row in rows]
-
-
-def bench_ray_chaos(lines: int, concurrency: int, rounds: int) -> list[Row]:
-    """2,000 lines through the batch and through Ray Data, each against its own chaos server:
-    every line answered once, the server's arrivals within RPM per WINDOW, and two rates: the
-    sending (the server's first arrival to its last) and the whole job (Ray's start included)."""
-    import ray
-
-    require_gc()
-    candidates = {
-        "batch": lambda *a: asyncio.run(_batch_chaos(*a)),
-        "ray data": _ray_chaos,
-    }
-    sending: dict[str, list[float]] = {name: [] for name in candidates}
-    whole: dict[str, list[float]] = {name: [] for name in candidates}
-    busiest = 0
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
-    try:
-        with tempfile.TemporaryDirectory(prefix="bench-ray-chaos-") as scratch:
-            source = Path(scratch) / "input.jsonl"
-            _write_input(source, lines)
-            expected = sorted(f"record-{n}" for n in range(lines))
-            for index, order in enumerate(rotations(list(candidates), rounds)):
-                for name in order:
-                    with recorded_server(API_KEY, CHAOS.format(seed=index)) as (base_url, arrivals):
-                        started = time.perf_counter()
-                        ids = candidates[name](
-                            base_url, source, Path(scratch) / f"{name}-{index}", concurrency
-                        )
-                        elapsed = time.perf_counter() - started
-                    if sorted(ids) != expected:
-                        raise RuntimeError(f"bench: {name} did not answer every line exactly once")
-                    most = _most_in_window(sorted(arrivals), WINDOW)
-                    if most > RPM:
-                        raise RuntimeError(
-                            f"bench: {name} let {most} requests arrive in {WINDOW} s (rpm {RPM})"
-                        )
-                    busiest = max(busiest, most)
-                    sending[name].append(lines / (max(arrivals) - min(arrivals)))
-                    whole[name].append(lines / elapsed)
-    finally:
-        ray.shutdown()
-    label = f"{lines} lines, chaos 5% 429 + 5% 5xx, rpm {RPM}/{WINDOW:g} s, {ACTORS} actors"
-    rows = []
-    for measure, rates in (("sending, first to last arrival", sending), ("whole job", whole)):
-        ratios = [a / b for a, b in zip(rates["ray data"], rates["batch"], strict=True)]
-        ratio = statistics.median(ratios)
-        rows.append(
-            Row(
-                "7 batch",
-                f"Ray Data / batch under chaos, {measure} ({label}; busiest window {busiest})",
-                statistics.median(rates["ray data"]),
-                "lines/s",
-                "batch",
-                ratio,
-                ">= 0.9",
-                ratio >= 0.9,
-                goal="#22",
-                wall_time=True,
-                spread=f"{min(ratios):.2f}-{max(ratios):.2f}",
-            )
-        )
-    return rows

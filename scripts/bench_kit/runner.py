@@ -25,7 +25,8 @@ from .parse_cost import bench_parse_cost
 from .payloads import API_KEY
 from .per_call import bench_per_call
 from .profiling import PROFILES, profile
-from .ray_jobs import bench_ray, bench_ray_chaos
+from .ray_chaos import bench_ray_chaos
+from .ray_jobs import bench_ray
 from .report import REPORTS, print_table, write_reports
 from .streaming import bench_stream_cpu, bench_streaming
 

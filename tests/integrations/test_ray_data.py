@@ -14,6 +14,7 @@ import pytest
 import ray
 from bench_kit.batch_jobs import _write_input
 from bench_kit.payloads import API_KEY
+from bench_kit.ray_chaos import Limit, chaos_rows, run_rounds
 from bench_kit.ray_jobs import _ray_job
 
 from aimlapi_gemini import Backoff
@@ -116,6 +117,19 @@ def test_the_bench_rows_ray_job_answers_every_line(tmp_path: Path) -> None:
     rows = pq.read_table(tmp_path / "out").to_pylist()
     assert sorted(row["custom_id"] for row in rows) == sorted(f"record-{n}" for n in range(40))
     assert all(row["error_code"] is None for row in rows)
+
+
+def test_the_bench_chaos_rounds_answer_every_line_once_within_a_binding_limit(tmp_path: Path) -> None:
+    # The chaos rows' machinery (scripts/bench_kit/ray_chaos.py) on 40 lines, both jobs, 2 actors.
+    limit = Limit(20, 1.0, "a tiny limit")
+    measured = run_rounds(tmp_path, 40, 4, 1, limit)
+    assert measured.answered == {"batch": 40, "ray data": 40}
+    assert 0 < measured.busiest <= limit.rpm
+    whole, sending, start = chaos_rows(measured, unlimited_batch=50.0)
+    assert "answered once 40/40 of 40" in whole.name
+    assert (whole.ratio or 0) > 0
+    assert (sending.ratio or 0) > 0
+    assert start.value > 0  # Ray Data's start before its first request
 
 
 def test_a_killed_job_run_again_on_its_answers_answers_each_row_once(

@@ -16,6 +16,7 @@ import spec_features as spec
 from bench_kit.baseline import CURRENT_TREE, StreamWorker
 from bench_kit.measure import Row, Samples, interleaved_samples, require_gc, rotations, withhold_wall_verdicts
 from bench_kit.payloads import KIND_NEEDS, message_kinds, request_body, typed_request
+from bench_kit.ray_chaos import ChaosRounds, Limit, batch_job, chaos_rows, check_round, run_rounds
 
 from aimlapi_gemini.models import ChatCompletionRequest
 from aimlapi_gemini.testing._server import BackgroundServer
@@ -181,3 +182,60 @@ def test_what_the_spec_lacks_is_left_out_of_both_payloads(
     assert feature not in _shown(body)
     assert len(body["messages"]) == 12
     assert typed_request(12).to_dict() == body
+
+
+# The Ray chaos rows' checks (scripts/bench_kit/ray_chaos.py): the runs themselves are in
+# tests/integrations/test_ray_data.py, which has a local Ray.
+TINY = Limit(20, 1.0, "a tiny limit")
+
+
+def test_a_round_with_every_line_once_and_windows_within_the_limit_passes() -> None:
+    ids = [f"record-{n}" for n in (2, 0, 1)]
+    assert check_round("job", ids, 3, [0.0, 0.5, 1.0], Limit(2, 1.0, "")) == 2
+
+
+@pytest.mark.parametrize(
+    ("ids", "arrivals", "message"),
+    [
+        (["record-0", "record-1", "record-1"], [0.0, 1.0, 2.0], "exactly once"),  # one twice
+        (["record-0", "record-1"], [0.0, 1.0], "exactly once"),  # one missing
+        (["record-0", "record-1", "record-2"], [0.0, 0.5, 0.9], r"let 3 requests arrive in 1 s \(rpm 2\)"),
+    ],
+    ids=["a line twice", "a line lost", "a window over the limit"],
+)
+def test_a_round_with_a_line_lost_or_repeated_or_a_window_over_the_limit_is_refused(
+    ids: list[str], arrivals: list[float], message: str
+) -> None:
+    with pytest.raises(RuntimeError, match=message):
+        check_round("job", ids, 3, arrivals, Limit(2, 1.0, ""))
+
+
+def test_the_chaos_rounds_pass_the_batch_within_a_binding_limit(tmp_path: Path) -> None:
+    measured = run_rounds(tmp_path, 40, 4, 1, TINY, jobs={"batch": batch_job})
+    assert measured.answered["batch"] == 40
+    assert 0 < measured.busiest <= TINY.rpm
+    # 40 lines and their retries need at least two windows of 20.
+    assert measured.sending["batch"][0] <= 40 / TINY.window
+
+
+def test_the_chaos_rounds_refuse_a_job_that_ignores_the_limit(tmp_path: Path) -> None:
+    def unlimited(base_url: str, source: Path, target: Path, concurrency: int, limit: Limit) -> list[str]:
+        return batch_job(base_url, source, target, concurrency, Limit(1000, 1.0, "binds nothing"))
+
+    with pytest.raises(RuntimeError, match=r"requests arrive in 1 s \(rpm 20\)"):
+        run_rounds(tmp_path, 40, 4, 1, TINY, jobs={"batch": unlimited})
+
+
+def test_the_chaos_rows_pair_the_rounds_and_say_what_was_checked() -> None:
+    measured = ChaosRounds(TINY, 40, busiest=19, answered={"batch": 40, "ray data": 40})
+    measured.whole = {"batch": [10.0, 20.0, 10.0], "ray data": [9.0, 10.0, 11.0]}
+    measured.sending = {"batch": [10.0, 10.0, 10.0], "ray data": [10.0, 10.0, 10.0]}
+    measured.start = {"batch": [0.0, 0.0, 0.0], "ray data": [2.0, 3.0, 2.5]}
+    whole, sending, start = chaos_rows(measured, unlimited_batch=50.0)
+    assert whole.ratio == pytest.approx(0.9)  # per-round ratios 0.9, 0.5, 1.1: their median
+    assert whole.spread == "0.50-1.10"
+    assert whole.passed is True
+    assert sending.ratio == 1.0
+    assert "rpm 20/1 s a tiny limit, 40% of the batch's 50 lines/s unlimited;" in whole.name
+    assert "answered once 40/40 of 40; busiest window 19/20" in whole.name
+    assert start.value == 2.5
