@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -16,6 +17,7 @@ import spec_features as spec
 
 from aimlapi_gemini import AIMLAPI, APITimeoutError, AsyncAIMLAPI, _open_streams
 from aimlapi_gemini._aiohttp import DEFAULT_CONNECTION_LIMITS, DefaultAioHttpClient
+from aimlapi_gemini.testing._server import BackgroundServer
 
 HELLO = [spec.user_message_model()]
 POOL = httpx.Limits(max_connections=2)
@@ -137,13 +139,21 @@ def test_streams_read_to_their_end_do_not_count_as_open(reference_server: Any, s
 STILL_SENDING = {"X-Stream-Delay": "0.5", "X-Reply-Tokens": "500"}
 
 
+@pytest.fixture
+def own_server() -> Iterator[BackgroundServer]:
+    """A reference server of the test's own, stopped with it: the streams it is still sending end
+    there, instead of going on in the shared server through later tests (whose memory they swell)."""
+    with BackgroundServer() as server:
+        yield server
+
+
 def test_on_aiohttp_open_streams_the_server_is_still_sending_fail_fast_naming_them(
-    reference_server: Any, short_wait: float
+    own_server: BackgroundServer, short_wait: float
 ) -> None:
     # aiohttp holds the connection of a stream still arriving, read or not: with the pool full of
     # them a call waited for aiohttp's connect timeout (the pool timeout, 600 s), retried.
     async def run() -> float:
-        async with _async_client(reference_server, "aiohttp") as client:
+        async with _async_client(own_server, "aiohttp") as client:
             kept = [
                 await client.chat.completions.create(
                     model="gemini-pro", messages=HELLO, stream=True, extra_headers=STILL_SENDING
@@ -169,14 +179,14 @@ def _default_async_client(server: Any) -> AsyncAIMLAPI:
 
 
 def test_on_the_default_async_pool_streams_beyond_its_size_fail_fast_naming_them(
-    reference_server: Any, short_wait: float
+    own_server: BackgroundServer, short_wait: float
 ) -> None:
     """The default async client (aiohttp, 100 connections) as a careless user meets it."""
     size = DEFAULT_CONNECTION_LIMITS.max_connections
     assert size is not None
 
     async def run() -> float:
-        async with _default_async_client(reference_server) as client:
+        async with _default_async_client(own_server) as client:
             kept = [
                 await client.chat.completions.create(
                     model="gemini-pro", messages=HELLO, stream=True, extra_headers=STILL_SENDING
@@ -200,13 +210,13 @@ def test_on_the_default_async_pool_streams_beyond_its_size_fail_fast_naming_them
 
 
 def test_on_the_default_async_pool_dropped_streams_beyond_its_size_leave_room(
-    reference_server: Any, short_wait: float
+    own_server: BackgroundServer, short_wait: float
 ) -> None:
     size = DEFAULT_CONNECTION_LIMITS.max_connections
     assert size is not None
 
     async def run() -> Any:
-        async with _default_async_client(reference_server) as client:
+        async with _default_async_client(own_server) as client:
             for _ in range(size + 10):  # opened, never read, dropped at once
                 await client.chat.completions.create(
                     model="gemini-pro", messages=HELLO, stream=True, extra_headers=STILL_SENDING

@@ -63,6 +63,10 @@ def wait_until_answering(base_url: str, timeout: float = 10.0) -> None:
             time.sleep(0.05)
 
 
+# How long a stopping BackgroundServer waits for replies in progress before it stops anyway.
+GRACE_SECONDS = 2.0
+
+
 class BackgroundServer:
     """The server on a free loopback port in a daemon thread; use as a context manager.
 
@@ -93,8 +97,13 @@ class BackgroundServer:
         return self
 
     def stop(self) -> None:
+        """Stop it: replies in progress get a moment to finish, then the server stops anyway
+        (uvicorn's force_exit), so a stream still sending does not outlive its test's server."""
         self._server.should_exit = True
-        self._thread.join(timeout=10)
+        self._thread.join(timeout=GRACE_SECONDS)
+        if self._thread.is_alive():
+            self._server.force_exit = True
+            self._thread.join(timeout=10)
 
     def __enter__(self) -> BackgroundServer:
         return self.start()
