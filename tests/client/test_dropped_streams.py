@@ -42,6 +42,12 @@ def _async_client(server: Any, pool: str = "httpx") -> AsyncAIMLAPI:
     )
 
 
+# Fail fast, not hang: the wait it replaces was the pool timeout (600 s), retried. The bound is
+# loose, as a loaded machine stretches a 0.3 s wait; that a pool timeout is not retried is the
+# retry policy's own test (tests/core).
+HANG_GUARD = 10.0
+
+
 @pytest.fixture
 def short_wait(monkeypatch: pytest.MonkeyPatch) -> float:
     monkeypatch.setattr(_open_streams, "HELD_POOL_WAIT", 0.3)
@@ -81,7 +87,7 @@ def test_open_streams_filling_the_pool_fail_fast_naming_them(
             client.chat.completions.create(model="gemini-pro", messages=HELLO)
         waited = time.monotonic() - started
         assert "connection pool exhausted" in str(caught.value)
-        assert waited < 3 * short_wait  # one capped wait, not retried
+        assert waited < HANG_GUARD
         for stream in kept:
             stream.close()
         assert client.chat.completions.create(model="gemini-pro", messages=HELLO).choices
@@ -169,7 +175,7 @@ def test_on_aiohttp_open_streams_the_server_is_still_sending_fail_fast_naming_th
             assert (await client.chat.completions.create(model="gemini-pro", messages=HELLO)).choices
             return waited
 
-    assert asyncio.run(run()) < 3 * short_wait  # one capped wait, not retried
+    assert asyncio.run(run()) < HANG_GUARD
 
 
 def _default_async_client(server: Any) -> AsyncAIMLAPI:
@@ -206,7 +212,7 @@ def test_on_the_default_async_pool_streams_beyond_its_size_fail_fast_naming_them
                 await stream.aclose()
             return waited
 
-    assert asyncio.run(run()) < 3 * short_wait
+    assert asyncio.run(run()) < HANG_GUARD
 
 
 def test_on_the_default_async_pool_dropped_streams_beyond_its_size_leave_room(

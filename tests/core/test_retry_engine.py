@@ -260,3 +260,11 @@ def test_a_refused_retry_after_reaches_the_hooks_with_the_wait_asked_for() -> No
     fake = FakeAPI().script(Reply(429, json=error_json(429, "quota"), headers={"retry-after": "600"}), OK)
     assert run_async(fake, Keep()).status_code == 429
     assert seen == [Decision(retry=False, wait=0.0, refused_wait=600.0)]
+
+
+def test_a_pool_timeout_is_not_retried_but_other_timeouts_are() -> None:
+    # No connection of the client's own pool came free: another try would wait as long again
+    # (the fail-fast of streams left open, tests/client/test_dropped_streams.py).
+    assert not is_transient(httpx.PoolTimeout("pool full", request=REQUEST))
+    assert is_transient(httpx.ConnectTimeout("slow connect", request=REQUEST))
+    assert is_transient(httpx.ReadTimeout("slow read", request=REQUEST))
