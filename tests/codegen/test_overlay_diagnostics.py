@@ -483,8 +483,9 @@ def _any(schema: dict[str, Any]) -> bool:
 # The fields each revision below changes, picked from the current spec by what they must have.
 OPTIONAL = [name for name in _request_fields(_any) if name not in _request(SPEC).get("required", ())]
 BOUNDED = _request_fields(lambda schema: "maximum" in schema)
-DESCRIBED = _request_fields(lambda schema: "description" in schema)
 UNNAMED = [name for name in _request_fields(_any) if not _action_numbers(_names_property(name))]
+# A description the overlay does not rewrite (it corrects some fields' whole schema).
+DESCRIBED = [name for name in _request_fields(lambda schema: "description" in schema) if name in UNNAMED]
 
 
 def _first_optional_required(document: dict[str, Any]) -> None:
