@@ -48,6 +48,15 @@ def union_discriminator(union: Any) -> plan.Discriminator | None:
     return plan.discriminator([model_facts(inner) for inner in union.inner_properties])
 
 
+def union_list_items(union: Any) -> tuple[Any, ...]:
+    """The item property of each list where a union property is one of several lists only
+    (`messages` offered as a list of a shared model or of per-role ones), else ``()``. Such a union
+    takes a tuple as the list it is (as a lone list does), and its TypedDict key is one sequence
+    of any list's items (as create()'s keyword is: from_dict finds the list they all fit)."""
+    items = _list_items(union)
+    return items if union.template == UNION_TEMPLATE and len(items) > 1 else ()
+
+
 def fail(reason: str) -> NoReturn:
     """Stop the generation from a template with ``reason`` (Jinja has no raise)."""
     raise GenerationError(reason)
@@ -295,6 +304,7 @@ def install(env: Any, resolved_path: Path, openapi: Any) -> None:
     env.globals["fail"] = fail
     env.globals["model_facts"] = model_facts
     env.globals["union_discriminator"] = union_discriminator
+    env.globals["union_list_items"] = union_list_items
     env.globals["endpoint_path"] = endpoint_path
     env.globals["stream_chunk"] = chunks
     env.globals["replays"] = replays_of
