@@ -165,12 +165,15 @@ def keyword_facts(prop: Any) -> plan.KeywordFacts:
     kind = {LIST_TEMPLATE: "list", UNION_TEMPLATE: "union"}.get(prop.template, "other")
     type_string, models = _code(prop.get_type_string()), held_models(prop)
     items = _list_items(prop)
-    if prop.template == UNION_TEMPLATE and items and prop.required:
-        # One of several lists (messages): the keyword is one list taking an item of any of them,
-        # as ChatCompletionMessageParam does (from_dict finds the list its items all fit).
+    if prop.template == UNION_TEMPLATE and items:
+        # One of several lists (messages, tools): the keyword is one list taking an item of any of
+        # them, as ChatCompletionMessageParam does (from_dict finds the list its items all fit).
         kind = "list"
         type_string = (
-            "list[" + " | ".join(dict.fromkeys(_code(item.get_type_string()) for item in items)) + "]"
+            "list["
+            + " | ".join(dict.fromkeys(_code(item.get_type_string()) for item in items))
+            + "]"
+            + ("" if prop.required else " | Unset")
         )
         models = tuple(model for member in prop.inner_properties for model in held_models(member))
     return plan.KeywordFacts(
