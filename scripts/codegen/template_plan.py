@@ -57,6 +57,22 @@ def union_list_items(union: Any) -> tuple[Any, ...]:
     return items if union.template == UNION_TEMPLATE and len(items) > 1 else ()
 
 
+def union_model_list_items(union: Any) -> tuple[Any, ...]:
+    """``union_list_items`` where every list holds models (a union of model lists: messages, tools),
+    else ``()``: such a field is declared one sequence of any list's items (a list literal of
+    several kinds then fits it; its serialisation is the same ``to_dict()`` per item)."""
+    items = union_list_items(union)
+    holds_models = all(
+        item.template == MODEL_TEMPLATE
+        or (
+            item.template == UNION_TEMPLATE
+            and all(inner.template == MODEL_TEMPLATE for inner in item.inner_properties)
+        )
+        for item in items
+    )
+    return items if holds_models else ()
+
+
 def fail(reason: str) -> NoReturn:
     """Stop the generation from a template with ``reason`` (Jinja has no raise)."""
     raise GenerationError(reason)
@@ -308,6 +324,7 @@ def install(env: Any, resolved_path: Path, openapi: Any) -> None:
     env.globals["model_facts"] = model_facts
     env.globals["union_discriminator"] = union_discriminator
     env.globals["union_list_items"] = union_list_items
+    env.globals["union_model_list_items"] = union_model_list_items
     env.globals["endpoint_path"] = endpoint_path
     env.globals["stream_chunk"] = chunks
     env.globals["replays"] = replays_of
