@@ -689,9 +689,23 @@ def role_choices() -> str:
     dispatch by role lists them in the spec's order; a role field of one shared message model is a
     Literal, whose values an error lists sorted. Where `messages` is one of several lists, each
     refuses the role at the same place and the error is the last list's (_validation.furthest)."""
-    kinds = message_lists()[-1]
+    return _listed_roles(message_lists()[-1])
+
+
+def _listed_roles(kinds: tuple[MessageKind, ...]) -> str:
     if len(kinds) == 1:
         listed = sorted(kinds[0][1])
     else:
         listed = list(dict.fromkeys(role for _, roles, _ in kinds for role in roles))
     return ", ".join(repr(role) for role in listed)
+
+
+def role_refusal(role: str) -> str | None:
+    """Where `messages` is one of several lists and one has no `role` (a shared user/assistant
+    model): the refusal a malformed message of `role` gets, "messages[0].role: expected one of
+    ..., got '<role>'" (refused at its role, that list got further than the role's own model that
+    misses a field: _validation.furthest). None where every list takes the role."""
+    lacking = [kinds for kinds in message_lists() if not any(role in roles for _, roles, _ in kinds)]
+    if not lacking:
+        return None
+    return f"messages[0].role: expected one of {_listed_roles(lacking[-1])}, got '{role}'"

@@ -48,6 +48,31 @@ def union_discriminator(union: Any) -> plan.Discriminator | None:
     return plan.discriminator([model_facts(inner) for inner in union.inner_properties])
 
 
+def union_list_items(union: Any) -> tuple[Any, ...]:
+    """The item property of each list where a union property is one of several lists only
+    (`messages` offered as a list of a shared model or of per-role ones), else ``()``. Such a union
+    takes a tuple as the list it is (as a lone list does), and its TypedDict key is one sequence
+    of any list's items (as create()'s keyword is: from_dict finds the list they all fit)."""
+    items = _list_items(union)
+    return items if union.template == UNION_TEMPLATE and len(items) > 1 else ()
+
+
+def union_model_list_items(union: Any) -> tuple[Any, ...]:
+    """``union_list_items`` where every list holds models (a union of model lists: messages, tools),
+    else ``()``: such a field is declared one sequence of any list's items (a list literal of
+    several kinds then fits it; its serialisation is the same ``to_dict()`` per item)."""
+    items = union_list_items(union)
+    holds_models = all(
+        item.template == MODEL_TEMPLATE
+        or (
+            item.template == UNION_TEMPLATE
+            and all(inner.template == MODEL_TEMPLATE for inner in item.inner_properties)
+        )
+        for item in items
+    )
+    return items if holds_models else ()
+
+
 def fail(reason: str) -> NoReturn:
     """Stop the generation from a template with ``reason`` (Jinja has no raise)."""
     raise GenerationError(reason)
@@ -156,12 +181,15 @@ def keyword_facts(prop: Any) -> plan.KeywordFacts:
     kind = {LIST_TEMPLATE: "list", UNION_TEMPLATE: "union"}.get(prop.template, "other")
     type_string, models = _code(prop.get_type_string()), held_models(prop)
     items = _list_items(prop)
-    if prop.template == UNION_TEMPLATE and items and prop.required:
-        # One of several lists (messages): the keyword is one list taking an item of any of them,
-        # as ChatCompletionMessageParam does (from_dict finds the list its items all fit).
+    if prop.template == UNION_TEMPLATE and items:
+        # One of several lists (messages, tools): the keyword is one list taking an item of any of
+        # them, as ChatCompletionMessageParam does (from_dict finds the list its items all fit).
         kind = "list"
         type_string = (
-            "list[" + " | ".join(dict.fromkeys(_code(item.get_type_string()) for item in items)) + "]"
+            "list["
+            + " | ".join(dict.fromkeys(_code(item.get_type_string()) for item in items))
+            + "]"
+            + ("" if prop.required else " | Unset")
         )
         models = tuple(model for member in prop.inner_properties for model in held_models(member))
     return plan.KeywordFacts(
@@ -295,6 +323,8 @@ def install(env: Any, resolved_path: Path, openapi: Any) -> None:
     env.globals["fail"] = fail
     env.globals["model_facts"] = model_facts
     env.globals["union_discriminator"] = union_discriminator
+    env.globals["union_list_items"] = union_list_items
+    env.globals["union_model_list_items"] = union_model_list_items
     env.globals["endpoint_path"] = endpoint_path
     env.globals["stream_chunk"] = chunks
     env.globals["replays"] = replays_of

@@ -70,6 +70,12 @@ class Exchange:
             status, error_body(status, self.scope["path"], self.request_id, message), headers
         )
 
+    @property
+    def gone(self) -> bool:
+        """Whether the client has closed the connection (uvicorn then drops what is sent silently)."""
+        transport = self.scope.get("extensions", {}).get(TRANSPORT_EXTENSION, {}).get("transport")
+        return transport is not None and bool(transport.is_closing())
+
     async def abort(self) -> None:
         """Close the connection at once, whatever has been sent so far."""
         transport = self.scope.get("extensions", {}).get(TRANSPORT_EXTENSION, {}).get("transport")
