@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
+import spec_features
 from contract_kit.strategies import component_values
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -167,7 +168,7 @@ def _mock_client(handler: Any) -> AuthenticatedClient:
 
 
 REQUEST = ChatCompletionRequest.from_dict(
-    {"model": "gemini-pro", "messages": [{"role": "user", "content": "hi"}]}
+    {"model": spec_features.model_id(), "messages": [spec_features.user_message("hi")]}
 )
 
 
