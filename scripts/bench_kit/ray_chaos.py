@@ -31,7 +31,7 @@ from pathlib import Path
 from .batch_jobs import _write_input
 from .measure import Row, require_gc, rotations
 from .payloads import API_KEY
-from .recorded_server import recorded_server
+from .recorded_server import most_in_window, recorded_server
 
 ACTORS = 2
 CHAOS = "429=0.05,5xx=0.05,retry-after-ms=5,seed={seed}"
@@ -48,16 +48,6 @@ BINDING = Limit(100, 1.0, "binds both jobs")
 DISPATCH = Limit(1000, 1.0, "dispatch overhead: binds neither job")
 
 Job = Callable[[str, Path, Path, int, Limit], list[str]]
-
-
-def most_in_window(arrivals: Sequence[float], window: float) -> int:
-    """The most arrivals in any half-open window of ``window`` seconds (``arrivals`` in order)."""
-    most, start = 0, 0
-    for end, arrived in enumerate(arrivals):
-        while arrived - arrivals[start] >= window:
-            start += 1
-        most = max(most, end - start + 1)
-    return most
 
 
 def check_round(name: str, ids: list[str], lines: int, arrivals: Sequence[float], limit: Limit) -> int:

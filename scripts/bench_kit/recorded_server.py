@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import multiprocessing
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from typing import Any
@@ -46,6 +46,17 @@ def _serve(api_key: str, chaos: str, connection: Connection) -> None:
     connection.recv()  # the job is over
     server.stop()
     connection.send(recorders[0].times)
+
+
+def most_in_window(arrivals: Sequence[float], window: float) -> int:
+    """The most arrivals in any half-open window of ``window`` seconds (``arrivals`` in order);
+    the tests' recorder (tests/doubles/recording.py) judges its arrivals by it too."""
+    most, start = 0, 0
+    for end, arrived in enumerate(arrivals):
+        while arrived - arrivals[start] >= window:
+            start += 1
+        most = max(most, end - start + 1)
+    return most
 
 
 @contextmanager

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import time
 
+from bench_kit.recorded_server import most_in_window
+
 from aimlapi_gemini._spec_facts import CHAT_PATH
 from aimlapi_gemini.testing._server import BackgroundServer, ReferenceApp
 from aimlapi_gemini.testing._server.exchange import Receive, Scope, Send
@@ -47,11 +49,5 @@ class RecordedServer:
         return self.recorder.arrivals
 
 
-def sends_per_window(arrivals: list[float], window: float) -> int:
-    """The most arrivals in any half-open window of ``window`` seconds."""
-    most, start = 0, 0
-    for end, arrived in enumerate(arrivals):
-        while arrived - arrivals[start] >= window:
-            start += 1
-        most = max(most, end - start + 1)
-    return most
+# The most arrivals in any half-open window of ``window`` seconds: the bench's own count.
+sends_per_window = most_in_window
