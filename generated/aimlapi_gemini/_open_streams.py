@@ -22,6 +22,10 @@ it all, read or not; the streams that hold it are those the server is still send
 counted the same way (the open ones may then fill the count and not the pool: the capped wait is
 not a wait when a connection is free), and aiohttp's pool wait ends in ``httpx.PoolTimeout`` too
 (``_aiohttp._Transport``).
+
+Closing the client closes its pool's streams still open or dropped (``close_all``): a pool closed
+under them leaves their connections unreleased, and aiohttp warns of each one whenever it is
+collected, in whatever code runs then.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ import httpx
 
 from ._exceptions import APITimeoutError
 
-__all__ = ["HELD_POOL_WAIT", "areclaim", "exhausted", "reclaim", "track"]
+__all__ = ["HELD_POOL_WAIT", "aclose_all", "areclaim", "close_all", "exhausted", "reclaim", "track"]
 
 HELD_POOL_WAIT = 5.0
 """The longest wait for a connection while open streams hold every connection of the pool."""
@@ -124,6 +128,26 @@ async def areclaim(http: httpx.AsyncClient, request: httpx.Request) -> None:
         await streams.dropped.popleft().aclose()
     if _held(http, streams):
         _cap_pool_wait(request)
+
+
+def _unclosed(http: Pool) -> list[httpx.Response]:
+    streams = _pools.pop(http, None)
+    if streams is None:
+        return []
+    responses = [*streams.dropped, *list(streams.open)]
+    return [response for response in responses if not response.is_closed]
+
+
+def close_all(http: httpx.Client) -> None:
+    """Before closing ``http``: close the streams of it still open, and those dropped unread."""
+    for response in _unclosed(http):
+        response.close()
+
+
+async def aclose_all(http: httpx.AsyncClient) -> None:
+    """Async twin of ``close_all``."""
+    for response in _unclosed(http):
+        await response.aclose()
 
 
 def exhausted(exc: httpx.PoolTimeout, http: Pool, request: httpx.Request) -> APITimeoutError:

@@ -7,7 +7,9 @@ the third call."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -231,3 +233,32 @@ def test_on_the_default_async_pool_dropped_streams_beyond_its_size_leave_room(
             return await asyncio.wait_for(call, 10)
 
     assert asyncio.run(run()).choices
+
+
+@pytest.mark.parametrize("keep", [True, False], ids=["kept", "dropped"])
+def test_closing_the_client_closes_the_streams_still_open_on_it(
+    own_server: BackgroundServer, keep: bool
+) -> None:
+    # A pool closed under a stream the server is still sending leaves aiohttp's connection
+    # unreleased, and aiohttp warns of it (a ResourceWarning, an error here) whenever it is
+    # collected, in whatever code runs then.
+    async def run() -> list[Any]:
+        async with _default_async_client(own_server) as client:
+            streams = [
+                await client.chat.completions.create(
+                    model="gemini-pro", messages=HELLO, stream=True, extra_headers=STILL_SENDING
+                )
+                for _ in range(3)
+            ]
+            if not keep:
+                del streams[:]
+                gc.collect()  # queued to close at the pool's next request, which never comes
+        return streams
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        streams = asyncio.run(run())
+        assert all(stream.response.is_closed for stream in streams)
+        del streams
+        gc.collect()
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []

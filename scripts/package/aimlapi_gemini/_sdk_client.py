@@ -25,6 +25,7 @@ from ._config import (
     without_version,
 )
 from ._http_client import AuthenticatedClient
+from ._open_streams import aclose_all, close_all
 from ._secret import Secret
 
 __all__ = ["AsyncAPIClient", "SyncAPIClient", "api_root", "shown_base_url"]
@@ -193,8 +194,11 @@ class SyncAPIClient(_APIClient):
         self.authenticated_client.get_httpx_client()
 
     def close(self) -> None:
-        """Close the connection pool (shared with the copies made by ``with_options``)."""
-        self.authenticated_client.get_httpx_client().close()
+        """Close the connection pool (shared with the copies made by ``with_options``) and the
+        streams still open on it."""
+        http = self.authenticated_client.get_httpx_client()
+        close_all(http)
+        http.close()
 
     def __enter__(self) -> Self:
         return self
@@ -232,8 +236,11 @@ class AsyncAPIClient(_APIClient):
         self.authenticated_client.get_async_httpx_client()
 
     async def aclose(self) -> None:
-        """Close the connection pool (shared with the copies made by ``with_options``)."""
-        await self.authenticated_client.get_async_httpx_client().aclose()
+        """Close the connection pool (shared with the copies made by ``with_options``) and the
+        streams still open on it."""
+        http = self.authenticated_client.get_async_httpx_client()
+        await aclose_all(http)
+        await http.aclose()
 
     async def close(self) -> None:
         """The same as ``aclose()``, as the OpenAI SDK names it."""
