@@ -15,7 +15,6 @@ keeps every branch's errors: 10,000 wrong items cost seconds and 100+ MiB), and 
 from __future__ import annotations
 
 import functools
-import heapq
 import itertools
 import json
 import re
@@ -107,7 +106,8 @@ def _discriminated_branch(error: ValidationError) -> list[ValidationError] | Non
 
 
 def _best_error(errors: Iterable[ValidationError]) -> ValidationError | None:
-    """jsonschema's best_match, except that a discriminated union descends into the named branch."""
+    """jsonschema's best_match, except in a union: a discriminated one descends into the named
+    branch, another into the alternative that got furthest (``_furthest``)."""
     best: ValidationError | None = max(errors, key=relevance, default=None)
     while best is not None:
         branch = _discriminated_branch(best)
@@ -118,11 +118,33 @@ def _best_error(errors: Iterable[ValidationError]) -> ValidationError | None:
             continue
         if not best.context:
             return best
-        smallest = heapq.nsmallest(2, best.context, key=relevance)
-        if len(smallest) == 2 and relevance(smallest[0]) == relevance(smallest[1]):
+        furthest = _furthest(best.context)
+        if furthest is None:
             return best
-        best = smallest[0]
+        best = furthest
     return best
+
+
+def _reach(error: ValidationError) -> tuple[list[int], int]:
+    path = error.absolute_path
+    return [part for part in path if isinstance(part, int)], len(path)
+
+
+def _alternative(error: ValidationError) -> int:
+    return int(error.relative_schema_path[0]) if error.relative_schema_path else 0
+
+
+def _furthest(context: list[ValidationError]) -> ValidationError | None:
+    """Of the errors of a union's alternatives, the one to name, ranked as the client ranks them
+    (``_validation.furthest``): the greatest item indices on its path, then the deepest path, then
+    the later alternative; of one alternative's errors at one place, the schema's first (``type``
+    before ``enum``). None when the alternatives differ only in the type they take at one place:
+    the union itself is named, with those types (``_describe``)."""
+    reach = max(_reach(error) for error in context)
+    tied = [error for error in context if _reach(error) == reach]
+    if len({_alternative(error) for error in tied}) > 1 and all(error.validator == "type" for error in tied):
+        return None
+    return max(tied, key=_alternative)
 
 
 def _types(value: Any) -> str:
@@ -141,6 +163,12 @@ def _describe(error: ValidationError) -> tuple[list[str | int], str]:
         present = name in error.instance
         options = ", ".join(json.dumps(key) for key in discriminator.get("mapping", {}))
         return [*path, name], f"expected one of {options}" if present else "is required"
+    if keyword in ("oneOf", "anyOf"):
+        # Never the union's own message: it quotes the whole value.
+        types = [_types(sub.validator_value) for sub in error.context or [] if sub.validator == "type"]
+        if types:
+            return path, f"expected {' or '.join(dict.fromkeys(types))}"
+        return path, f"matches none of the {len(error.validator_value)} alternatives"
     if keyword == "required" and isinstance(error.validator_value, list):
         instance = error.instance if isinstance(error.instance, dict) else {}
         missing = next((name for name in error.validator_value if name not in instance), None)
