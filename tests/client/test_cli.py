@@ -143,30 +143,42 @@ REQUEST = json.loads(SPEC.read_text())["components"]["schemas"]["ChatCompletionR
 _TEMPERATURE_TOP: float = REQUEST.get("temperature", {}).get("maximum", 2)
 
 
-def _beyond_the_specs_bounds() -> list[tuple[list[str], str]]:
-    """Values just outside the ranges the spec gives the fields the CLI's options fill, with what
-    the one-line error says (the range is the spec's: the CLI copies no bound)."""
-    cases: list[tuple[list[str], str]] = []
-    temperature = REQUEST.get("temperature", {})
-    if "maximum" in temperature:
-        cases.append((["--temperature", str(temperature["maximum"] + 0.5)], f"<= {temperature['maximum']:g}"))
-    if "minimum" in temperature:
-        cases.append((["--temperature", str(temperature["minimum"] - 0.1)], f">= {temperature['minimum']:g}"))
-    if "minimum" in REQUEST.get("max_tokens", {}) and REQUEST["max_tokens"]["minimum"] >= 1:
-        cases.append((["--max-tokens", str(REQUEST["max_tokens"]["minimum"] - 1)], ">= "))
-    return cases
+# The ends of the ranges the CLI's options may meet: (option, field, bound, a step beyond it).
+EDGES = [
+    ("--temperature", "temperature", "maximum", 0.5),
+    ("--temperature", "temperature", "minimum", -0.1),
+    ("--max-tokens", "max_tokens", "minimum", -1),
+]
+# Beyond the usual ranges, for a field whose spec gives no bound there.
+UNBOUNDED = {("temperature", "maximum"): 2.5, ("temperature", "minimum"): -0.1, ("max_tokens", "minimum"): 0}
 
 
 @pytest.mark.parametrize(
-    ("option", "says"), _beyond_the_specs_bounds(), ids=lambda v: " ".join(v) if isinstance(v, list) else ""
+    ("option", "field", "bound", "step"), EDGES, ids=[f"{edge[0]} {edge[2]}" for edge in EDGES]
 )
-def test_a_value_beyond_the_specs_range_is_a_usage_error_naming_the_range(
-    option: list[str], says: str
+def test_a_value_beyond_the_specs_range_is_a_usage_error_naming_the_range_and_no_other_is(
+    option: str, field: str, bound: str, step: float
 ) -> None:
-    with canned_server(CannedReply(500)) as server:  # would answer, if anything were sent
-        result = run_cli("chat", "Hi", *option, env=cli_env(server.base_url, "any-key"))
-    assert_one_line_error(result, 2, f"error: {option[0]}: ", says)
-    assert server.requests == 0
+    """The range is the spec's: the CLI copies no bound (an unbounded end lets any value through
+    to the server) and checks every one the spec gives, before anything is sent."""
+    schema = REQUEST.get(field)
+    limit = None if schema is None else schema.get(bound)
+    value = UNBOUNDED[field, bound] if limit is None else limit + step
+    text = f"{value:g}" if isinstance(value, float) else str(value)
+    with canned_server(CannedReply(500)) as server:  # answers what is sent, with an error
+        result = run_cli(
+            "chat", "Hi", option, text, "--max-retries", "0", env=cli_env(server.base_url, "any-key")
+        )
+    if schema is None:
+        assert_one_line_error(result, 2, f"{option}: this API's requests have no {field} field")
+        assert server.requests == 0
+    elif limit is None:
+        assert server.requests == 1, result.stderr
+    else:
+        assert_one_line_error(
+            result, 2, f"error: {option}: ", f"{'<=' if bound == 'maximum' else '>='} {limit:g}"
+        )
+        assert server.requests == 0
 
 
 @pytest.mark.parametrize(

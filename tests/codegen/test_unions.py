@@ -25,7 +25,7 @@ from aimlapi_gemini._spec_facts import CHAT_PATH
 from codegen.json_pointer import join
 from codegen.pipeline import DEFAULT_OVERLAY, DEFAULT_SPEC, render
 
-REQUEST = "$..[?@.properties.messages.items && @.properties.model]"
+REQUEST = "$..[?@.properties.messages && @.properties.model]"  # the request schema, wherever it is
 STRING = {"type": "string"}
 NAMES = ["lookup", "search"]
 
