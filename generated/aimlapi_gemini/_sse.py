@@ -6,8 +6,9 @@ https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-inte
 
 The decoder works on bytes. Line ends (LF, CR, CRLF) and the field syntax are ASCII, and no byte
 of a multi-byte UTF-8 character is ever one of them, so a whole network chunk is split in one call
-and only a finished event's data and type are decoded (invalid UTF-8 becomes U+FFFD, as the spec's
-decoding does). The end of a chunk that is not a line end is kept until the rest of its line comes.
+and only a finished event's type is decoded; its data stays bytes until read as text (invalid UTF-8
+then becomes U+FFFD, as the spec's decoding does). The end of a chunk that is not a line end is
+kept until the rest of its line comes.
 
 Memory is capped: the data lines of the event being built plus the line being read may not exceed
 ``max_event_bytes``, so a line that never ends costs at most that much.
@@ -15,6 +16,7 @@ Memory is capped: the data lines of the event being built plus the line being re
 
 from __future__ import annotations
 
+from itertools import repeat
 from typing import NamedTuple, NoReturn
 
 DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024
@@ -30,10 +32,16 @@ class ServerSentEvent(NamedTuple):
 
     event: str
     """The event type: ``message`` unless an ``event:`` field named another."""
-    data: str
-    """The ``data:`` lines joined with a line feed."""
+    raw: bytes
+    """The ``data:`` lines joined with a line feed, as sent (a JSON decoder takes them so, without
+    a round trip through ``str``)."""
     id: str
     """The last event ID when the event was dispatched (an ``id:`` field persists across events)."""
+
+    @property
+    def data(self) -> str:
+        """``raw`` as text (invalid UTF-8 becomes U+FFFD, as the spec's decoding does)."""
+        return self.raw.decode("utf-8", "replace")
 
 
 # NamedTuple's own __new__ is a Python function; the tuple constructor is what it calls.
@@ -141,20 +149,30 @@ class SSEDecoder:
     def _events(self, blocks: list[bytes], events: list[ServerSentEvent]) -> None:
         """Blocks that each end with a blank line; the one-line ``data:`` event is the fast path."""
         limit = self.max_event_bytes
-        append = events.append
-        remaining = iter(blocks)
         if self._data or self._event_type or self._id_buffer != self.last_event_id:
-            self._block(next(remaining), events)  # it completes an event begun before this chunk
+            self._block(blocks[0], events)  # it completes an event begun before this chunk
+            blocks = blocks[1:]
+            if not blocks:
+                return
         # After each dispatch no field is pending and last_event_id is the id buffer.
         last_id = self.last_event_id
-        for block in remaining:
+        if (
+            all(map(bytes.startswith, blocks, repeat(b"data: ")))
+            and not any(map(bytes.__contains__, blocks, repeat(_LF)))
+            and max(map(len, blocks)) <= limit
+        ):
+            # Every block is one "data:" line (a stream of chunks): checked and made in C loops.
+            events += [_new_event(ServerSentEvent, ("message", block[6:], last_id)) for block in blocks]
+            return
+        append = events.append
+        for block in blocks:
             if _LF in block or not block.startswith(b"data: "):
                 self._block(block, events)
                 last_id = self.last_event_id
                 continue
             if len(block) > limit:
                 self._overflow(events)
-            append(_new_event(ServerSentEvent, ("message", block[6:].decode("utf-8", "replace"), last_id)))
+            append(_new_event(ServerSentEvent, ("message", block[6:], last_id)))
 
     def _block(self, block: bytes, events: list[ServerSentEvent]) -> None:
         lines = block.split(b"\n")
@@ -170,8 +188,8 @@ class SSEDecoder:
             if not line:  # a blank line dispatches the event
                 self.last_event_id = self._id_buffer
                 if data:
-                    text = (data[0] if len(data) == 1 else b"\n".join(data)).decode("utf-8", "replace")
-                    event = (self._event_type or "message", text, self.last_event_id)
+                    raw = data[0] if len(data) == 1 else b"\n".join(data)
+                    event = (self._event_type or "message", raw, self.last_event_id)
                     events.append(_new_event(ServerSentEvent, event))
                     data = self._data = []
                     size = 0

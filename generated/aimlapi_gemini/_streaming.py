@@ -56,6 +56,7 @@ __all__ = [
 T = TypeVar("T")
 
 _DONE = "[DONE]"
+_DONE_BYTES = _DONE.encode()
 # Deeply nested JSON makes json.loads (or a model's from_dict) recurse past the interpreter's limit.
 _CHUNK_ERRORS = (*PARSE_ERRORS, RecursionError)
 
@@ -77,7 +78,7 @@ class _EventDecoder(Generic[T]):
         fast = fast_decoder(owner) if isinstance(owner, type) else None
         self._fast_decode: Callable[[bytes], Any] | None = fast[0] if fast else None
         self._fast_convert: Callable[[Any], T] = fast[1] if fast else parse
-        self._fast_refusals: tuple[type[BaseException], ...] = (*fast[2], UnicodeEncodeError) if fast else ()
+        self._fast_refusals: tuple[type[BaseException], ...] = fast[2] if fast else ()
         self._expected = expected
         self._events = SSEDecoder(max_event_bytes)
         # Every chunk is joined as it is decoded, however the stream is read (plain iteration,
@@ -114,20 +115,27 @@ class _EventDecoder(Generic[T]):
 
     def _decode(self, sse: ServerSentEvent) -> T | None:
         """The chunk an event carries, or None for ``[DONE]`` (then ``done`` is set) and keep-alives."""
-        data = sse.data
+        raw = sse.raw
         if sse.event == "error":
-            raise self._error_event(data, json_or_none(data))
-        if data == _DONE:
+            text = sse.data
+            raise self._error_event(text, json_or_none(text))
+        if raw == _DONE_BYTES:
             self.done = True
             return None
         decode = self._fast_decode
         if decode is not None:
             try:
-                wire = decode(data.encode())  # text with a lone surrogate: only json.loads takes it
+                wire = decode(raw)  # as sent: invalid UTF-8 is refused, and decided below
             except self._fast_refusals:
                 pass  # from_dict decides below
-            else:
-                return self._add(self._fast_convert(wire))
+            else:  # _add, inline: the path of nearly every chunk
+                chunk = self._fast_convert(wire)
+                self.chunks_received += 1
+                joined = self._accumulator
+                if joined is not None:
+                    joined.add(chunk)
+                return chunk
+        data = sse.data
         try:
             payload = loads(data)
         except (ValueError, RecursionError) as exc:

@@ -1,6 +1,7 @@
 """The msgspec baselines of the parse rows, built from the resolved spec (the package's copy):
-msgspec Structs matching each schema, and attrs "twins" (the JSON field names, ``msgspec.UNSET``
-for absent fields) that msgspec decodes into directly. Bench only: what the client does is
+msgspec Structs matching each schema, and attrs "twins" of the generated classes (the JSON field
+names, ``msgspec.UNSET`` for absent fields, and the generated classes' ``additional_properties``)
+that msgspec decodes into directly. Bench only: what the client does is
 measured against what msgspec does with the same schemas."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import attrs
 import msgspec
 
 Schema = dict[str, Any]
+ADDITIONAL = "additional_properties"
 
 
 def _spec_schemas() -> dict[str, Schema]:
@@ -88,13 +90,17 @@ def _struct(name: str, fields: list[tuple[str, Any, bool]], tag: str | None) -> 
     return msgspec.defstruct(name, spec, **options)
 
 
-def _twin(name: str, fields: list[tuple[str, Any, bool]], tag: str | None) -> Any:
+def _twin(name: str, fields: list[tuple[str, Any, bool]], tag: str | None, *, lean: bool = False) -> Any:
     ordered = sorted(fields, key=lambda f: not f[2])
     attributes = {
         f: attrs.field(type=t) if required else attrs.field(type=t, default=msgspec.UNSET)
         for f, t, required in ordered
     }
-    return attrs.make_class(f"{name}Twin", attributes, slots=True)
+    # As the generated classes have it: msgspec decoding straight into them fills it from its
+    # factory, one empty dict per object (never from the JSON: an unknown field is ignored).
+    if not lean:
+        attributes[ADDITIONAL] = attrs.field(type=dict[str, Any], factory=dict)
+    return attrs.make_class(f"{name}{'Lean' if lean else ''}Twin", attributes, slots=True)
 
 
 def struct_decoder(schema_name: str) -> msgspec.json.Decoder[Any]:
@@ -102,6 +108,8 @@ def struct_decoder(schema_name: str) -> msgspec.json.Decoder[Any]:
     return msgspec.json.Decoder(_Builder(_struct).named(schema_name))
 
 
-def twin_decoder(schema_name: str) -> msgspec.json.Decoder[Any]:
-    """A decoder of the schema's attrs twin."""
-    return msgspec.json.Decoder(_Builder(_twin).named(schema_name))
+def twin_decoder(schema_name: str, *, lean: bool = False) -> msgspec.json.Decoder[Any]:
+    """A decoder of the schema's attrs twin; ``lean``: without ``additional_properties`` (no dict
+    per object: the floor no class with that field reaches)."""
+    make = functools.partial(_twin, lean=True) if lean else _twin
+    return msgspec.json.Decoder(_Builder(make).named(schema_name))

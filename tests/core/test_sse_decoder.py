@@ -11,10 +11,17 @@ import pytest
 
 from aimlapi_gemini._sse import DEFAULT_MAX_EVENT_BYTES, EventTooLargeError, ServerSentEvent, SSEDecoder
 
+Event = tuple[str, str, str]
+"""An event as read: its type, its data as text, its id."""
 
-def decode(pieces: Iterable[bytes], max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> list[ServerSentEvent]:
+
+def read(events: Iterable[ServerSentEvent]) -> list[Event]:
+    return [(event.event, event.data, event.id) for event in events]
+
+
+def decode(pieces: Iterable[bytes], max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> list[Event]:
     decoder = SSEDecoder(max_event_bytes)
-    return [event for piece in pieces for event in decoder.feed(piece)]
+    return read(event for piece in pieces for event in decoder.feed(piece))
 
 
 def feed_all(decoder: SSEDecoder, pieces: Iterable[bytes], received: list[ServerSentEvent]) -> None:
@@ -23,8 +30,8 @@ def feed_all(decoder: SSEDecoder, pieces: Iterable[bytes], received: list[Server
         received.extend(decoder.feed(piece))
 
 
-def message(data: str, event: str = "message", id: str = "") -> ServerSentEvent:
-    return ServerSentEvent(event=event, data=data, id=id)
+def message(data: str, event: str = "message", id: str = "") -> Event:
+    return (event, data, id)
 
 
 def test_one_event_has_the_default_type_message() -> None:
@@ -42,7 +49,7 @@ def test_a_final_empty_data_line_leaves_one_trailing_line_feed() -> None:
 
 def test_only_one_space_after_the_colon_is_removed() -> None:
     stream = b"data:none\n\ndata: one\n\ndata:  two\n\ndata:\ttab\n\n"
-    assert [event.data for event in decode([stream])] == ["none", "one", " two", "\ttab"]
+    assert [data for _, data, _ in decode([stream])] == ["none", "one", " two", "\ttab"]
 
 
 def test_comments_are_ignored_anywhere() -> None:
@@ -68,9 +75,9 @@ def test_the_last_event_id_persists_until_changed() -> None:
     # The id of an event still open counts only once its blank line arrives.
     decoder.feed(b"id: 9\ndata: e\n")
     assert decoder.last_event_id == ""
-    assert decoder.feed(b"\n") == [message("e", id="9")]
+    assert read(decoder.feed(b"\n")) == [message("e", id="9")]
     assert decoder.last_event_id == "9"
-    assert decoder.feed(b"data: f\n\n") == [message("f", id="9")]
+    assert read(decoder.feed(b"data: f\n\n")) == [message("f", id="9")]
 
 
 def test_an_id_set_by_an_event_without_data_still_counts() -> None:
@@ -83,7 +90,7 @@ def test_an_id_set_by_an_event_without_data_still_counts() -> None:
 )
 def test_retry_takes_only_ascii_digits(value: bytes, expected: int | None) -> None:
     decoder = SSEDecoder()
-    assert decoder.feed(b"retry:" + value + b"\ndata: x\n\n") == [message("x")]
+    assert read(decoder.feed(b"retry:" + value + b"\ndata: x\n\n")) == [message("x")]
     assert decoder.retry == expected
 
 
@@ -199,6 +206,19 @@ def test_invalid_utf8_becomes_the_replacement_character() -> None:
     assert decode([b"data: a\xffb\xe2\x82\n\n"]) == [message("a\ufffdb\ufffd")]
 
 
+@pytest.mark.parametrize("size", [1, 2, 7])
+def test_the_data_is_kept_as_sent_for_a_decoder_that_takes_bytes(size: int) -> None:
+    # What the stream hands msgspec: the bytes of the data lines, joined, whatever the pieces.
+    stream = b'data: {"a": "\xc3\xa9"}\n\ndata: a\xffb\ndata: c\n\n'
+    decoder = SSEDecoder()
+    raws = [
+        event.raw
+        for start in range(0, len(stream), size)
+        for event in decoder.feed(stream[start : start + size])
+    ]
+    assert raws == [b'{"a": "\xc3\xa9"}', b"a\xffb\nc"]
+
+
 def test_an_event_the_body_ends_inside_is_not_dispatched() -> None:
     assert decode([b"data: complete\n\ndata: incomplete\n"]) == [message("complete")]
     assert decode([b"data: [DONE]"]) == []
@@ -209,13 +229,13 @@ def test_a_1_mib_event_in_64_kib_pieces() -> None:
     stream = b"data: " + payload + b"\ndata: " + payload + b"\n\ndata: next\n\n"
     pieces = [stream[i : i + 65_537] for i in range(0, len(stream), 65_537)]
     events = decode(pieces)
-    assert [len(event.data) for event in events] == [2 * 2**19 + 1, 4]
-    assert events[0].data == "é" * 2**19 + "\n" + "é" * 2**19
+    assert [len(data) for _, data, _ in events] == [2 * 2**19 + 1, 4]
+    assert events[0][1] == "é" * 2**19 + "\n" + "é" * 2**19
 
 
 def test_many_events_in_one_chunk_and_empty_chunks() -> None:
     stream = b"".join(b"data: %d\n\n" % number for number in range(1000))
-    assert [event.data for event in decode([b"", stream, b""])] == [str(number) for number in range(1000)]
+    assert [data for _, data, _ in decode([b"", stream, b""])] == [str(number) for number in range(1000)]
 
 
 # The cap: the event's data lines (field names included) plus the line being read, in bytes.
@@ -237,7 +257,7 @@ def test_an_event_over_the_cap_raises_after_the_events_before_it(pieces: int) ->
         feed_all(decoder, (stream[start : start + step] for start in range(0, len(stream), step)), received)
     assert caught.value.limit == 100
     assert "exceeds 100 bytes" in str(caught.value)
-    assert [*received, *caught.value.events] == [message("small")]
+    assert read([*received, *caught.value.events]) == [message("small")]
 
 
 def test_the_cap_counts_all_the_data_lines_of_one_event() -> None:
