@@ -92,23 +92,25 @@ class _Choice:
         self.tool_calls: dict[int, _ToolCall] = {}
 
     def add(self, choice: Any) -> None:
+        # Most fields of most chunks are UNSET or None: each is settled by identity tests first.
         delta = choice.delta
-        if delta is not None and delta is not UNSET and not isinstance(delta, Unset):
-            role = delta.role
-            if role is not None and role is not UNSET and not isinstance(role, Unset):
-                self.role = str(role)
+        if delta is not UNSET and delta is not None and not isinstance(delta, Unset):
             content = delta.content
-            if content is not None and content is not UNSET and not isinstance(content, Unset):
+            if content is not UNSET and content is not None and not isinstance(content, Unset):
                 if self.content is None:
-                    self.content = []
-                self.content.append(content)
+                    self.content = [content]
+                else:
+                    self.content.append(content)
+            role = delta.role
+            if role is not UNSET and role is not None and not isinstance(role, Unset):
+                self.role = str(role)
             refusal = delta.refusal
-            if refusal is not None and refusal is not UNSET and not isinstance(refusal, Unset):
+            if refusal is not UNSET and refusal is not None and not isinstance(refusal, Unset):
                 if self.refusal is None:
                     self.refusal = []
                 self.refusal.append(refusal)
             tool_calls = delta.tool_calls
-            if tool_calls is not None and tool_calls is not UNSET and not isinstance(tool_calls, Unset):
+            if tool_calls is not UNSET and tool_calls is not None and not isinstance(tool_calls, Unset):
                 for piece in tool_calls:
                     call = self.tool_calls.get(piece.index)
                     if call is None:
