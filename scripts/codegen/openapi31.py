@@ -186,27 +186,65 @@ def _leftovers(schema: dict[str, Any], path: tuple[str | int, ...]) -> Iterator[
             yield from _leftovers(child, (*path, *sub_path))
 
 
-def upgrade_to_openapi_31(document: dict[str, Any]) -> dict[str, Any]:
-    """Return a copy of an OpenAPI 3.0.x document as OpenAPI 3.1.0 (3.1 documents are checked)."""
+def _enum_for_const(schema: dict[str, Any]) -> None:
+    if "const" in schema and "enum" not in schema:
+        schema["enum"] = [schema.pop("const")]
+    for _, child in _subschemas(schema):
+        if isinstance(child, dict):
+            _enum_for_const(child)
+
+
+def consts_as_enums(document: dict[str, Any]) -> dict[str, Any]:
+    """A copy in which every ``const: v`` (JSON Schema 2020-12) is the ``enum: [v]`` it equals:
+    the one form the pipeline, the overlay's filters and the tests read a literal in (a message's
+    ``role``, a part's ``type``), whichever of the two a document writes."""
+    result = copy.deepcopy(document)
+    for _, schema in _schema_roots(result):
+        _enum_for_const(schema)
+    return result
+
+
+def _upgrade_schemas(document: dict[str, Any]) -> None:
+    for path, schema in list(_schema_roots(document)):
+        container: Any = document
+        for step in path[:-1]:
+            container = container[step]
+        container[path[-1]] = _upgrade_schema(schema)
+
+
+def check_31_keywords(document: dict[str, Any]) -> None:
+    """Raise OpenApiVersionError when an OpenAPI 3.1 document uses 3.0-only keywords (which 3.1
+    ignores: what its author meant is unknown); a 3.0 document is left to the upgrade."""
+    version = str(document.get("openapi", ""))
+    if not version.startswith("3.1."):
+        return
+    problems = [problem for path, schema in _schema_roots(document) for problem in _leftovers(schema, path)]
+    if problems:
+        raise OpenApiVersionError(
+            f"an OpenAPI {version} document uses OpenAPI 3.0-only keywords, which 3.1 ignores: "
+            + "; ".join(problems[:5])
+        )
+
+
+def upgrade_to_openapi_31(document: dict[str, Any], *, overlaid: bool = False) -> dict[str, Any]:
+    """Return a copy of an OpenAPI 3.0.x document as OpenAPI 3.1.0 (3.1 documents are checked).
+
+    ``overlaid``: the 3.0-only keywords of a 3.1 document are the overlay's, whose corrections
+    are written for the vendor's 3.0 documents (the vendor's own were checked before it applied,
+    ``check_31_keywords``), and are upgraded as in a 3.0 document."""
     version = str(document.get("openapi", ""))
     result = copy.deepcopy(document)
+    if version.startswith("3.1.") and overlaid:
+        _upgrade_schemas(result)
+        return result
     if version.startswith("3.1."):
-        problems = [problem for path, schema in _schema_roots(result) for problem in _leftovers(schema, path)]
-        if problems:
-            raise OpenApiVersionError(
-                f"an OpenAPI {version} document uses OpenAPI 3.0-only keywords, which 3.1 ignores: "
-                + "; ".join(problems[:5])
-            )
+        check_31_keywords(result)
         return result
     if not version.startswith("3.0."):
         raise OpenApiVersionError(
             f"cannot convert OpenAPI {version or '(no version)'} to 3.1; expected 3.0.x"
         )
-    for path, schema in list(_schema_roots(result)):
-        container: Any = result
-        for step in path[:-1]:
-            container = container[step]
-        container[path[-1]] = _upgrade_schema(schema)
+    _upgrade_schemas(result)
     # The dialect goes right after the version, where a reader of the document looks for it.
     rest = {key: value for key, value in result.items() if key not in ("openapi", "jsonSchemaDialect")}
     return {"openapi": OPENAPI_31, "jsonSchemaDialect": JSON_SCHEMA_2020_12, **rest}

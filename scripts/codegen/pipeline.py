@@ -29,7 +29,13 @@ import yaml
 from . import template_plan
 from .errors import GenerationError as GenerationError  # re-exported: callers catch it from here
 from .normalize import fold_alias_paths, require_declared_auth, require_path_properties
-from .openapi31 import OPENAPI_31, OpenApiVersionError, upgrade_to_openapi_31
+from .openapi31 import (
+    OPENAPI_31,
+    OpenApiVersionError,
+    check_31_keywords,
+    consts_as_enums,
+    upgrade_to_openapi_31,
+)
 from .overlay import SkippedAction, apply_overlay_with_report
 from .spec_diff import Change, diff_specs
 from .spec_facts import CHAT_OPERATION_ID, spec_facts
@@ -116,7 +122,12 @@ def resolve_spec_with_report(
 ) -> tuple[dict[str, Any], ResolveReport]:
     """The document the client is generated from (and the tests validate against), and the report."""
     report = ResolveReport()
-    document = require_declared_auth(load_document(spec_path), report.notes)
+    vendor = load_document(spec_path)
+    try:
+        check_31_keywords(vendor)  # before the overlay, whose corrections may add 3.0's keywords
+    except OpenApiVersionError as exc:
+        raise GenerationError(str(exc)) from exc
+    document = require_declared_auth(consts_as_enums(vendor), report.notes)
     document = fold_alias_paths(prune_components(document))
     for path, item in document["paths"].items():
         for operation in item.values():
@@ -134,7 +145,7 @@ def resolve_spec_with_report(
     document = drop_dangling_replays(document, report.notes)
     document = require_path_properties(document, report.notes)
     try:
-        document = upgrade_to_openapi_31(document)
+        document = upgrade_to_openapi_31(document, overlaid=True)
     except OpenApiVersionError as exc:
         raise GenerationError(str(exc)) from exc
     validate_spec(document)

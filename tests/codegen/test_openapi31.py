@@ -8,7 +8,7 @@ import pytest
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 
-from codegen.openapi31 import OpenApiVersionError, upgrade_to_openapi_31
+from codegen.openapi31 import OpenApiVersionError, consts_as_enums, upgrade_to_openapi_31
 
 
 def _document(schemas: dict[str, Any], version: str = "3.0.3", **operation: Any) -> dict[str, Any]:
@@ -205,3 +205,42 @@ def test_a_union_member_that_says_only_nullable_is_null_and_one_that_says_more_i
     assert Draft202012Validator(schemas["Content"]).is_valid(None)
     assert not Draft202012Validator(schemas["Content"]).is_valid(5)
     assert schemas["Other"]["anyOf"][1] == {"minLength": 1}  # more than nullable: kept (null admitted)
+
+
+def test_a_const_is_the_one_value_enum_it_equals_wherever_it_is() -> None:
+    role = {"type": "string", "const": "user"}
+    message = {"type": "object", "properties": {"role": role}, "examples": [{"const": "data, untouched"}]}
+    document: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "components": {"schemas": {"Message": message}},
+        "paths": {
+            "/chat": {
+                "post": {
+                    "requestBody": {
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "anyOf": [
+                                        {"items": {"$ref": "#/components/schemas/Message"}},
+                                        {"const": 5},
+                                    ]
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    }
+    result = consts_as_enums(document)
+    assert result["components"]["schemas"]["Message"]["properties"]["role"] == {
+        "type": "string",
+        "enum": ["user"],
+    }
+    assert result["components"]["schemas"]["Message"]["examples"] == [{"const": "data, untouched"}]
+    body = result["paths"]["/chat"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body["anyOf"][1] == {"enum": [5]}
+    assert document["components"]["schemas"]["Message"]["properties"]["role"]["const"] == "user"  # a copy
+    # Both, or neither: nothing to say differently.
+    both = {"openapi": "3.1.0", "components": {"schemas": {"X": {"const": 1, "enum": [1, 2]}}}}
+    assert consts_as_enums(both) == both

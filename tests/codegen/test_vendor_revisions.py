@@ -23,6 +23,7 @@ import spec_features
 from vendor_sweep import sweep_one
 
 from aimlapi_gemini._spec_facts import CHAT_PATH, VERSION_PATH
+from codegen.openapi31 import upgrade_to_openapi_31
 from codegen.pipeline import DEFAULT_OVERLAY, DEFAULT_SPEC, resolve_spec_with_report
 
 REPO = Path(__file__).resolve().parents[2]
@@ -245,6 +246,40 @@ def test_a_newer_revision_works_through_its_testing_kit(tmp_path: Path) -> None:
     tools = spec_features.function_tools_present()
     tried = "create + stream + tool call" if tools else "create + stream (no function tools in this document)"
     assert (row.outcome, row.detail) == ("works", tried)
+
+
+def _literals_as_consts(document: dict[str, Any]) -> None:
+    """The document as OpenAPI 3.1 with every one-value enum written as the ``const`` it equals
+    (a message's role, a part's type): JSON Schema 2020-12's own way to say a literal."""
+    upgraded = upgrade_to_openapi_31(document)
+    document.clear()
+    document.update(upgraded)
+    for node in _nodes(document):
+        enum = node.get("enum")
+        if isinstance(enum, list) and len(enum) == 1:
+            node["const"] = node.pop("enum")[0]
+
+
+def test_a_revision_that_writes_its_literals_as_const_works_through_its_testing_kit(tmp_path: Path) -> None:
+    revision = _write(tmp_path, _literals_as_consts)
+    assert '"const"' in revision.read_text()
+    row = sweep_one(revision, DEFAULT_OVERLAY, tmp_path)
+    assert row.outcome == "works", row.detail
+
+
+def _31_with_a_nullable(document: dict[str, Any]) -> None:
+    upgraded = upgrade_to_openapi_31(document)
+    document.clear()
+    document.update(upgraded)
+    _request(document)["properties"]["model"]["nullable"] = True
+
+
+def test_a_31_revision_that_still_says_nullable_is_refused_naming_where(tmp_path: Path) -> None:
+    # 3.1 ignores `nullable`: what its author meant is unknown. The overlay's own corrections,
+    # written for 3.0 documents, may say it (they are upgraded): the vendor's are checked first.
+    row = sweep_one(_write(tmp_path, _31_with_a_nullable), DEFAULT_OVERLAY, tmp_path)
+    assert row.outcome == "refused"
+    assert "3.0-only keywords" in row.detail and "/properties/model: nullable" in row.detail
 
 
 def _not_chat(document: dict[str, Any]) -> None:
