@@ -111,6 +111,19 @@ def _schema_roots(document: dict[str, Any]) -> Iterator[tuple[tuple[str | int, .
             yield from visit(items, ("components", kind))
 
 
+def every_schema(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every schema object of ``document``, nested ones included (not example values)."""
+
+    def within(schema: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        yield schema
+        for _, child in _subschemas(schema):
+            if isinstance(child, dict):
+                yield from within(child)
+
+    for _, root in list(_schema_roots(document)):
+        yield from within(root)
+
+
 def _exclusive_bound(schema: dict[str, Any], exclusive: str, inclusive: str) -> None:
     flag = schema.get(exclusive)
     if not isinstance(flag, bool):

@@ -49,6 +49,7 @@ from .transforms import (
     overlay_component_names,
     prune_components,
     rename_invalid_components,
+    string_formats_as_text,
 )
 
 if TYPE_CHECKING:
@@ -362,7 +363,9 @@ def project_version() -> str:
     return declared
 
 
-def _run_generator(resolved_path: Path, package_dir: Path) -> None:
+def _run_generator(resolved_path: Path, package_dir: Path, generator_view: Path | None = None) -> None:
+    """openapi-python-client on ``generator_view`` (the resolved spec as the generator reads it,
+    ``string_formats_as_text``; default: the resolved spec itself), the plan on the resolved spec."""
     from openapi_python_client import _get_project_for_url_or_path
     from openapi_python_client.config import Config, ConfigFile, MetaType
     from openapi_python_client.parser.errors import GeneratorError
@@ -370,7 +373,7 @@ def _run_generator(resolved_path: Path, package_dir: Path) -> None:
     config = Config.from_sources(
         ConfigFile.load_from_path(CONFIG),
         MetaType.NONE,
-        document_source=resolved_path,
+        document_source=generator_view or resolved_path,
         file_encoding="utf-8",
         overwrite=True,
         output_path=package_dir,
@@ -488,7 +491,10 @@ def render(spec_path: Path, out_dir: Path, overlay_path: Path = DEFAULT_OVERLAY)
     resolved_path = out_dir / RESOLVED_SPEC_NAME
     resolved_path.write_text(_dump_json(resolved), encoding="utf-8")
     package_dir = out_dir / PACKAGE
-    _run_generator(resolved_path, package_dir)
+    with tempfile.TemporaryDirectory(prefix="aimlapi-view-") as scratch:
+        view = Path(scratch) / RESOLVED_SPEC_NAME
+        view.write_text(_dump_json(string_formats_as_text(resolved, report.notes)), encoding="utf-8")
+        _run_generator(resolved_path, package_dir, view)
     for path in sorted(package_dir.rglob("*.py")):
         path.write_text(_GENERATED_HEADER + path.read_text(encoding="utf-8"), encoding="utf-8")
     check_syntax(package_dir)

@@ -24,7 +24,7 @@ from vendor_sweep import sweep_one
 
 from aimlapi_gemini._spec_facts import CHAT_PATH, VERSION_PATH
 from codegen.openapi31 import upgrade_to_openapi_31
-from codegen.pipeline import DEFAULT_OVERLAY, DEFAULT_SPEC, resolve_spec_with_report
+from codegen.pipeline import DEFAULT_OVERLAY, DEFAULT_SPEC, render, resolve_spec_with_report
 
 REPO = Path(__file__).resolve().parents[2]
 UPDATE_SPEC = [sys.executable, str(REPO / "scripts" / "update_spec.py")]
@@ -279,7 +279,88 @@ def test_a_31_revision_that_still_says_nullable_is_refused_naming_where(tmp_path
     # written for 3.0 documents, may say it (they are upgraded): the vendor's are checked first.
     row = sweep_one(_write(tmp_path, _31_with_a_nullable), DEFAULT_OVERLAY, tmp_path)
     assert row.outcome == "refused"
-    assert "3.0-only keywords" in row.detail and "/properties/model: nullable" in row.detail
+    assert "3.0-only keywords" in row.detail
+    assert "/properties/model: nullable" in row.detail
+
+
+def _typed_string_formats(document: dict[str, Any]) -> None:
+    """Request fields with the string formats openapi-python-client types as date, datetime, UUID
+    and File (one inside a union)."""
+    _request(document)["properties"].update(
+        {
+            "user_id": {"type": "string", "format": "uuid"},
+            "deadline": {"type": "string", "format": "date-time"},
+            "attachment": {"type": "string", "format": "binary"},
+            "seed_or_day": {"anyOf": [{"type": "integer"}, {"type": "string", "format": "date"}]},
+        }
+    )
+
+
+def test_a_revision_with_typed_string_formats_works_and_takes_them_as_strings(tmp_path: Path) -> None:
+    revision = _write(tmp_path, _typed_string_formats)
+    row = sweep_one(revision, DEFAULT_OVERLAY, tmp_path)
+    assert row.outcome == "works", row.detail
+    out = tmp_path / "rendered"
+    report = render(revision, out)
+    assert "string formats binary, date, date-time, uuid are read by the client as the strings" in "\n".join(
+        report.notes
+    )
+    model = (out / "aimlapi_gemini" / "models" / "chat_completion_request.py").read_text()
+    for field in (
+        "user_id: str | Unset",
+        "deadline: str | Unset",
+        "attachment: str | Unset",
+        "seed_or_day: int | str",
+    ):
+        assert field in model
+    # The spec the tests and the reference server validate against keeps each format.
+    resolved = json.loads((out / "openapi.json").read_text())
+    assert (
+        resolved["components"]["schemas"]["ChatCompletionRequest"]["properties"]["deadline"]["format"]
+        == "date-time"
+    )
+
+
+def _fields_named_like_call_options(document: dict[str, Any]) -> None:
+    _request(document)["properties"].update(
+        {
+            "deadline": {"type": "integer", "description": "When the reply is due."},
+            "timeout": {"type": "string"},
+        }
+    )
+
+
+CALL_WITH_BOTH = """
+from aimlapi_gemini.testing import MockAPI
+
+with MockAPI() as mock:
+    client = mock.aimlapi()
+    messages = [{"role": "user", "content": "hi"}]
+    create = client.chat.completions.create
+    create(model="gemini-pro", messages=messages, deadline_=7, timeout_="x", deadline=30.0)
+    sent = mock.requests[-1].to_dict()
+    print(sent["deadline"], sent["timeout"])
+"""
+
+
+def test_a_body_field_named_like_a_call_option_is_a_keyword_of_its_own(tmp_path: Path) -> None:
+    # `deadline=` and `timeout=` stay every call's options; the body's fields are `deadline_=` and
+    # `timeout_=` (the generated code once had two `deadline` arguments and did not parse).
+    out = tmp_path / "rendered"
+    render(_write(tmp_path, _fields_named_like_call_options), out)
+    resources = (out / "aimlapi_gemini" / "resources.py").read_text()
+    assert "deadline_: int | Unset = UNSET" in resources
+    assert "Sent as the body's ``deadline``." in resources
+    result = subprocess.run(
+        [sys.executable, "-c", CALL_WITH_BOTH],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(out)},
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["7", "x"]
 
 
 def _not_chat(document: dict[str, Any]) -> None:

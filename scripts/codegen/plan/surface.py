@@ -146,6 +146,21 @@ class Keyword:
 
     facts: KeywordFacts
     annotation: str
+    name: str = ""
+    """The keyword's name: the property's Python name, with ``_`` after it while that is the name
+    of one of every method's own keywords (``timeout``, ``deadline``, ...) or a path parameter."""
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            object.__setattr__(self, "name", self.facts.python_name)
+
+    @property
+    def doc(self) -> str:
+        """What the docstring says of it: the property's description, and under a name of its own
+        which body field it fills."""
+        if self.name == self.facts.python_name:
+            return self.facts.description
+        return f"{self.facts.description} Sent as the body's ``{self.facts.name}``.".lstrip()
 
 
 @dataclass(frozen=True)
@@ -187,10 +202,21 @@ def stream_helper(chunk: ModelName | None, success_types: Sequence[str]) -> str:
     return STREAM_HELPER if chunk and STREAM_HELPER_COMPLETION in success_types else ""
 
 
+def keyword_name(python_name: str, own: set[str]) -> str:
+    """A body property's keyword: its Python name, ``_`` added while a method's own keyword or a
+    path parameter has that name (a body's ``deadline`` is ``deadline_=``; ``deadline=`` stays
+    the per-call option)."""
+    name = python_name
+    while name in own:
+        name += "_"
+    return name
+
+
 def operation_plan(facts: OperationFacts, replays_of: Replays) -> OperationPlan:
     """Arrange one operation as a method, or raise ``GenerationError`` saying why it cannot be."""
     check_operation_shape(facts.name, facts.other_parameters, facts.bodies, facts.json_model_body is not None)
     taken = {keyword.python_name for keyword in facts.body_properties} | set(SURFACE_KEYWORDS)
+    own = set(SURFACE_KEYWORDS) | {parameter.python_name for parameter in facts.path_parameters}
     for parameter in facts.path_parameters:
         if parameter.python_name in taken:
             raise _cannot_arrange(
@@ -213,7 +239,11 @@ def operation_plan(facts: OperationFacts, replays_of: Replays) -> OperationPlan:
         if replies:
             imports.append(REPLY_DUMP_IMPORT)
         if not (facts.chunk and keyword.name == "stream"):
-            keywords.append(Keyword(keyword, keyword_annotation(keyword, accepted)))
+            keywords.append(
+                Keyword(
+                    keyword, keyword_annotation(keyword, accepted), keyword_name(keyword.python_name, own)
+                )
+            )
     if facts.json_model_body:
         imports.append(model_import(facts.json_model_body))
     module = f"_{facts.tag}_{facts.name}"
