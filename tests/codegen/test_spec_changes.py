@@ -57,13 +57,63 @@ def _optional_field(vendor: Document) -> str:
     return next(str(name) for name in body["properties"] if name not in body.get("required", ()))
 
 
-def _bounded_number(resolved: Document) -> tuple[str, float]:
-    """A request number field with a maximum, and that maximum (temperature where it has one)."""
-    properties = resolved["components"]["schemas"]["ChatCompletionRequest"]["properties"]
-    bounded = [name for name, schema in properties.items() if isinstance(schema.get("maximum"), int | float)]
-    assert bounded, "the spec bounds no request number"
-    name = "temperature" if "temperature" in bounded else bounded[0]
-    return name, properties[name]["maximum"]
+# A bounded number field of the tests' own, for a revision whose request has none (the rules
+# under test are about any such field).
+OWN_NUMBER: Document = {
+    "type": "number",
+    "minimum": 0,
+    "maximum": 2,
+    "description": "A number of the tests' own.",
+}
+
+
+def _bounded_in(properties: Document) -> str | None:
+    """A number field bounded above (temperature where it is one), or None."""
+    bounded = [
+        name
+        for name, schema in properties.items()
+        if isinstance(schema, dict)
+        and schema.get("type") == "number"
+        and isinstance(schema.get("maximum"), int | float)
+    ]
+    return "temperature" if "temperature" in bounded else next(iter(bounded), None)
+
+
+def _with_bounded_number(vendor: Document, tmp_path: Path) -> tuple[Document, Document, str, float]:
+    """The vendor document with a request number field bounded above (its own, else the tests'),
+    that document resolved, the field and its maximum."""
+    base = copy.deepcopy(vendor)
+    properties = _request_body(base)["properties"]
+    field = _bounded_in(properties)
+    if field is None:
+        field = "temperature"
+        properties[field] = copy.deepcopy(OWN_NUMBER)
+    resolved = _revised(base, tmp_path, lambda _: None)
+    return (
+        base,
+        resolved,
+        field,
+        resolved["components"]["schemas"]["ChatCompletionRequest"]["properties"][field]["maximum"],
+    )
+
+
+def _resolved_with_bounded_number(resolved: Document) -> tuple[Document, str, float]:
+    """A copy of the resolved spec whose request has a number field bounded above, the field and
+    its maximum."""
+    base = copy.deepcopy(resolved)
+    properties = base["components"]["schemas"]["ChatCompletionRequest"]["properties"]
+    field = _bounded_in(properties)
+    if field is None:
+        field = "temperature"
+        properties[field] = copy.deepcopy(OWN_NUMBER)
+    return base, field, properties[field]["maximum"]
+
+
+def _described_field(properties: Document) -> str:
+    """A request field with a description of its own (not behind a $ref)."""
+    return next(
+        name for name, schema in properties.items() if isinstance(schema, dict) and "description" in schema
+    )
 
 
 def _discriminated(resolved: Document) -> tuple[str, Document]:
@@ -141,12 +191,10 @@ def test_an_optional_field_newly_required_breaks_requests(
     assert len(changes) == 1, format_text(changes)
 
 
-def test_temperature_range_narrowed_breaks_requests(
-    vendor: Document, resolved: Document, tmp_path: Path
-) -> None:
-    field, maximum = _bounded_number(resolved)
+def test_temperature_range_narrowed_breaks_requests(vendor: Document, tmp_path: Path) -> None:
+    base, resolved, field, maximum = _with_bounded_number(vendor, tmp_path)
     new = _revised(
-        vendor, tmp_path, lambda d: _request_body(d)["properties"][field].update(maximum=maximum - 1)
+        base, tmp_path, lambda d: _request_body(d)["properties"][field].update(maximum=maximum - 1)
     )
     changes = diff_specs(resolved, new)
     change = _only(changes, "range-narrowed", f"{REQUEST}/properties/{field}/maximum")
@@ -155,12 +203,10 @@ def test_temperature_range_narrowed_breaks_requests(
     assert len(changes) == 1, format_text(changes)
 
 
-def test_temperature_range_widened_is_not_breaking(
-    vendor: Document, resolved: Document, tmp_path: Path
-) -> None:
-    field, maximum = _bounded_number(resolved)
+def test_temperature_range_widened_is_not_breaking(vendor: Document, tmp_path: Path) -> None:
+    base, resolved, field, maximum = _with_bounded_number(vendor, tmp_path)
     new = _revised(
-        vendor, tmp_path, lambda d: _request_body(d)["properties"][field].update(maximum=maximum + 1)
+        base, tmp_path, lambda d: _request_body(d)["properties"][field].update(maximum=maximum + 1)
     )
     change = _only(diff_specs(resolved, new), "range-widened", f"{REQUEST}/properties/{field}/maximum")
     assert not change.breaking
@@ -235,19 +281,18 @@ def test_response_field_newly_nullable_or_optional_breaks(resolved: Document) ->
 
 
 def test_request_field_newly_nullable_is_widening(resolved: Document) -> None:
-    new = copy.deepcopy(resolved)
-    new["components"]["schemas"]["ChatCompletionRequest"]["properties"]["temperature"]["type"] = [
-        "number",
-        "null",
-    ]
-    change = _only(diff_specs(resolved, new), "newly-nullable", f"{REQUEST}/properties/temperature")
+    base, field, _ = _resolved_with_bounded_number(resolved)
+    new = copy.deepcopy(base)
+    new["components"]["schemas"]["ChatCompletionRequest"]["properties"][field]["type"] = ["number", "null"]
+    change = _only(diff_specs(base, new), "newly-nullable", f"{REQUEST}/properties/{field}")
     assert not change.breaking
 
 
 def test_request_type_narrowed_breaks(resolved: Document) -> None:
-    new = copy.deepcopy(resolved)
-    new["components"]["schemas"]["ChatCompletionRequest"]["properties"]["temperature"]["type"] = "integer"
-    change = _only(diff_specs(resolved, new), "type-narrowed", f"{REQUEST}/properties/temperature/type")
+    base, field, _ = _resolved_with_bounded_number(resolved)
+    new = copy.deepcopy(base)
+    new["components"]["schemas"]["ChatCompletionRequest"]["properties"][field]["type"] = "integer"
+    change = _only(diff_specs(base, new), "type-narrowed", f"{REQUEST}/properties/{field}/type")
     assert change.breaking
     assert (change.before, change.after) == (["number"], ["integer"])
 
@@ -310,13 +355,14 @@ def test_vendor_declaring_a_200_schema_that_contradicts_ours_breaks(resolved: Do
 def test_description_only_change_is_reported_as_not_breaking(
     vendor: Document, resolved: Document, tmp_path: Path
 ) -> None:
+    field = _described_field(_request_body(vendor)["properties"])
     new = _revised(
         vendor,
         tmp_path,
-        lambda d: _request_body(d)["properties"]["top_p"].update(description="Nucleus sampling."),
+        lambda d: _request_body(d)["properties"][field].update(description="Nucleus sampling."),
     )
     changes = diff_specs(resolved, new)
-    change = _only(changes, "description-changed", f"{REQUEST}/properties/top_p/description")
+    change = _only(changes, "description-changed", f"{REQUEST}/properties/{field}/description")
     assert not change.breaking
     assert change.after == "Nucleus sampling."
     assert len(changes) == 1, format_text(changes)
@@ -485,10 +531,10 @@ def _write(tmp_path: Path, name: str, document: Document) -> Path:
 
 
 def test_command_fails_on_breaking_change_with_json_report(resolved: Document, tmp_path: Path) -> None:
-    new = copy.deepcopy(resolved)
-    field, maximum = _bounded_number(resolved)
+    base, field, maximum = _resolved_with_bounded_number(resolved)
+    new = copy.deepcopy(base)
     new["components"]["schemas"]["ChatCompletionRequest"]["properties"][field]["maximum"] = maximum - 1
-    old_path, new_path = _write(tmp_path, "old.json", resolved), _write(tmp_path, "new.json", new)
+    old_path, new_path = _write(tmp_path, "old.json", base), _write(tmp_path, "new.json", new)
     result = _run(str(old_path), str(new_path), "--format", "json", "--fail-on", "breaking")
     assert result.returncode == 1, result.stderr
     report = json.loads(result.stdout)
@@ -518,7 +564,8 @@ def test_command_passes_on_identical_specs(tmp_path: Path) -> None:
 
 def test_command_passes_on_non_breaking_change(resolved: Document, tmp_path: Path) -> None:
     new = copy.deepcopy(resolved)
-    new["components"]["schemas"]["ChatCompletionRequest"]["properties"]["top_p"]["description"] = "Changed."
+    properties = new["components"]["schemas"]["ChatCompletionRequest"]["properties"]
+    properties[_described_field(properties)]["description"] = "Changed."
     result = _run(
         str(_write(tmp_path, "old.json", resolved)),
         str(_write(tmp_path, "new.json", new)),
