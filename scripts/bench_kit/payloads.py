@@ -11,7 +11,14 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from spec_features import has_request_field, message_model, missing_features, optional_model
+from spec_features import (
+    content_part_schemas,
+    content_part_types,
+    has_request_field,
+    message_model,
+    missing_features,
+    optional_model,
+)
 
 from aimlapi_gemini.testing._server.spec import credential_headers, find_operation, sample_model
 
@@ -35,7 +42,7 @@ KIND_NEEDS: dict[str, frozenset[str]] = {
     ),
     "tool": frozenset({"role:tool"}),
     "function": frozenset({"role:function"}),
-    "user_image": frozenset({"part:user:image_url", "schema:ImageContentPart", "schema:ImageUrl"}),
+    "user_image": frozenset({"part:user:text", "part:user:image_url"}),
 }
 _BODIES: dict[str, dict[str, Any]] = {
     "system": {"role": "system", "content": SYSTEM_TEXT},
@@ -118,14 +125,16 @@ def _typed_makers() -> dict[str, Callable[[], Any]]:
         function_message = optional_model("FunctionMessage")
         makers["function"] = lambda: function_message(role="function", content="Paris", name="lookup")
     if "user_image" in kinds:
-        image_part, image_url = optional_model("ImageContentPart"), optional_model("ImageUrl")
+        # The part models found by their type, not their names: a revision may give "ImageContentPart"
+        # to a part of another shape (an image by source), leaving the image_url part its place name.
+        parts = dict(zip(content_part_types("user"), content_part_schemas("user"), strict=True))
+        text_part, image_part = getattr(m, parts["text"]), getattr(m, parts["image_url"])
+        image = _BODIES["user_image"]["content"][1]
         makers["user_image"] = lambda: user_message(
             role="user",
             content=[
-                m.TextContentPart(type_="text", text="And what is in this picture?"),
-                image_part(
-                    type_="image_url", image_url=image_url(url="https://example.com/eiffel.png", detail="low")
-                ),
+                text_part(type_="text", text="And what is in this picture?"),
+                image_part.from_dict(image),  # its image_url's model, whatever the revision names it
             ],
         )
     return makers

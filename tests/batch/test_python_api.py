@@ -173,7 +173,7 @@ def test_a_fixed_invalid_line_is_sent_by_errors_only_retry(
 ) -> None:
     server = make_server()
     source, target = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
-    bad = {"custom_id": "x", "body": {**request_body("hi"), "temperature": "hot"}}
+    bad = {"custom_id": "x", "body": {**request_body("hi"), "messages": "hi"}}  # every revision takes a list
     source.write_text(json.dumps(bad) + "\n")
     first = _run(source, target, api_key=server.api_key, base_url=server.base_url)
     assert (first.invalid, len(server.arrivals)) == (1, 0)

@@ -250,17 +250,49 @@ def _branches(document: dict[str, Any], schema: dict[str, Any]) -> list[dict[str
     return [schema] if members is None else [_local(document, member) for member in members]
 
 
+def _message_lists(document: dict[str, Any], messages: dict[str, Any]) -> list[dict[str, Any]]:
+    """The array schemas ``messages`` may be: itself, or each list alternative of its union (a
+    revision may take a list of one shared message model or a list of per-role ones)."""
+    schema = _local(document, messages)
+    if "items" in schema:
+        return [schema]
+    return [
+        _local(document, m)
+        for m in schema.get("anyOf") or schema.get("oneOf") or []
+        if "items" in _local(document, m)
+    ]
+
+
+def _message_kinds(document: dict[str, Any], messages: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each message schema any of the lists holds, once."""
+    kinds = {
+        id(kind): kind
+        for kind in (
+            k for lst in _message_lists(document, messages) for k in _branches(document, lst["items"])
+        )
+    }
+    return list(kinds.values())
+
+
+def _is_text_part(schema: dict[str, Any]) -> bool:
+    properties = schema.get("properties", {})
+    return properties.get("type", {}).get("enum", [None])[0] == "text" and "text" in properties
+
+
 def _text_parts_in(document: dict[str, Any], content: dict[str, Any]) -> list[str]:
-    """The text parts a ``content`` may hold in its list form, and those of the parts' own
-    ``content`` (a tool result's), each as its owner's part type."""
+    """The text parts a ``content`` may hold, as itself or in its list form, and those of the
+    parts' own ``content`` (a tool result's, a document's), each as its owner's part type."""
     found: list[str] = []
     for branch in _branches(document, content):
+        if _is_text_part(branch):
+            found.append("text")
+            continue
         for part in _branches(document, branch["items"]) if branch.get("type") == "array" else []:
             properties = part.get("properties", {})
-            kind = properties.get("type", {}).get("enum", [None])[0]
-            if kind == "text":
+            if _is_text_part(part):
                 found.append("text")
             elif "content" in properties:
+                kind = properties.get("type", {}).get("enum", [None])[0]
                 found += [f"{kind}/{inner}" for inner in _text_parts_in(document, properties["content"])]
     return found
 
@@ -269,7 +301,7 @@ def _message_kinds_with_text_parts(document: dict[str, Any]) -> list[str]:
     """Each text part shape a message's content may hold, as its role (and the part holding it),
     read without the overlay."""
     found = []
-    for kind in _branches(document, _request(document)["properties"]["messages"]["items"]):
+    for kind in _message_kinds(document, _request(document)["properties"]["messages"]):
         role = str(kind["properties"]["role"]["enum"][0])
         found += [
             f"{role}: {part}" for part in _text_parts_in(document, kind["properties"].get("content", {}))
@@ -400,8 +432,9 @@ OPTIONAL_MESSAGE_KINDS = {"function": "FunctionMessage", "tool": "ToolMessage"}
 def test_a_dropped_message_kind_is_skipped_and_the_discriminator_follows() -> None:
     spec = copy.deepcopy(SPEC)
     roles = [
-        item["properties"]["role"]["enum"][0]
-        for item in _branches(spec, _request(spec)["properties"]["messages"]["items"])
+        role
+        for item in _message_kinds(spec, _request(spec)["properties"]["messages"])
+        for role in item["properties"]["role"]["enum"]
     ]
     role = next((role for role in OPTIONAL_MESSAGE_KINDS if role in roles), None)
     if role is None:
@@ -415,17 +448,34 @@ def test_a_dropped_message_kind_is_skipped_and_the_discriminator_follows() -> No
         return
 
     def dropped(document: dict[str, Any]) -> None:
-        items = _request(document)["properties"]["messages"]["items"]
-        key = "oneOf" if "oneOf" in items else "anyOf"
-        items[key] = [s for s in items[key] if _local(document, s)["properties"]["role"]["enum"] != [role]]
+        for messages in _message_lists(document, _request(document)["properties"]["messages"]):
+            items = messages["items"]
+            key = "oneOf" if "oneOf" in items else "anyOf"
+            if key in items:
+                items[key] = [
+                    s for s in items[key] if _local(document, s)["properties"]["role"]["enum"] != [role]
+                ]
 
     (skipped,) = _new_skips(_applied(_revise(dropped)))
     assert [skipped.number] == _action_numbers(_titled(OPTIONAL_MESSAGE_KINDS[role]))
     spec_path = Path(tempfile.mkdtemp()) / "revision.json"
     spec_path.write_text(json.dumps(_revise(dropped)), encoding="utf-8")
     resolved = resolve_spec(spec_path)
-    messages = _component(resolved, "ChatCompletionRequest")["properties"]["messages"]["items"]
-    assert sorted(messages["discriminator"]["mapping"]) == sorted(r for r in roles if r != role)
+    before = _message_lists(spec, _request(spec)["properties"]["messages"])
+    after = _message_lists(resolved, _component(resolved, "ChatCompletionRequest")["properties"]["messages"])
+    told_apart = 0
+    for old, new in zip(before, after, strict=True):
+        if (
+            "discriminator" in new["items"]
+        ):  # a list of per-role messages: told apart by role, the dropped gone
+            old_roles = [
+                r for kind in _branches(spec, old["items"]) for r in kind["properties"]["role"]["enum"]
+            ]
+            assert sorted(new["items"]["discriminator"]["mapping"]) == sorted(
+                r for r in old_roles if r != role
+            )
+            told_apart += 1
+    assert told_apart
     assert OPTIONAL_MESSAGE_KINDS[role] not in resolved["components"]["schemas"]
 
 

@@ -229,9 +229,15 @@ def _moved_spec(tmp_path: Path) -> tuple[Path, Path]:
     spec = json.loads(DEFAULT_SPEC.read_text(encoding="utf-8"))
     spec["paths"] = {MOVED_PATH: spec["paths"].pop(CHAT_PATH)}
     spec["servers"] = [{"url": MOVED_SERVER}]
-    spec["components"]["securitySchemes"]["api-key"] = {"type": "apiKey", "in": "header", "name": "X-API-Key"}
+    schemes = spec.setdefault("components", {}).setdefault("securitySchemes", {})
+    bearer = next(
+        (name for name, scheme in schemes.items() if str(scheme.get("scheme", "")).lower() == "bearer"),
+        "bearer",
+    )
+    schemes.setdefault(bearer, {"type": "http", "scheme": "bearer"})  # a revision declaring none
+    schemes["api-key"] = {"type": "apiKey", "in": "header", "name": "X-API-Key"}
     # The first alternative is the one sent; the bearer one stays referenced, as the overlay needs it.
-    spec["paths"][MOVED_PATH]["post"]["security"] = [{"api-key": []}, {"access-token": []}]
+    spec["paths"][MOVED_PATH]["post"]["security"] = [{"api-key": []}, {bearer: []}]
     spec_path, overlay_path = tmp_path / "moved.json", tmp_path / "overlay.yaml"
     spec_path.write_text(json.dumps(spec), encoding="utf-8")
     # The overlay addresses the operation by its path: the same corrections, at the new one.
