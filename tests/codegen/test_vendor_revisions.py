@@ -142,9 +142,11 @@ def _tool_shapes_changed(request: dict[str, Any], assistant: dict[str, Any]) -> 
         },
         "required": ["id", "type", "custom"],
     }
-    if "tool_calls" in assistant["properties"]:
-        function_call = assistant["properties"]["tool_calls"]["items"]
-        assistant["properties"]["tool_calls"]["items"] = {"oneOf": [function_call, custom_call]}
+    calls = assistant["properties"].get("tool_calls")
+    # A revision whose calls take a custom one already keeps them: a second custom shape in a oneOf
+    # would make every custom call match two alternatives, which a oneOf refuses.
+    if calls is not None and '"enum": ["custom"]' not in json.dumps(calls):
+        calls["items"] = {"oneOf": [calls["items"], custom_call]}
     if "tool_choice" not in request["properties"]:
         return
     # A second `function` shape in tool_choice, and a union of objects no tag tells apart (the

@@ -85,3 +85,9 @@ def test_alternatives_taking_other_types_at_one_place_name_them_all() -> None:
         "properties": {"content": {"anyOf": [{"type": "string"}, {"type": "array"}]}},
     }
     assert named({"content": 5}, content) == "content: expected string or array"
+
+
+def test_a_value_two_alternatives_of_a_one_of_take_is_named_as_such() -> None:
+    overlapping = {"oneOf": [{"type": "object"}, {"type": "object", "required": ["id"]}]}
+    assert named({"id": 1}, overlapping) == "body: matches more than one of the 2 alternatives"
+    assert named(5, overlapping) == "body: expected object"

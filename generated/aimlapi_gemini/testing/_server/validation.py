@@ -170,6 +170,8 @@ def _describe(error: ValidationError) -> tuple[list[str | int], str]:
         types = [_types(sub.validator_value) for sub in error.context or [] if sub.validator == "type"]
         if types:
             return path, f"expected {' or '.join(dict.fromkeys(types))}"
+        if keyword == "oneOf" and not error.context:  # valid under two or more: a oneOf takes one
+            return path, f"matches more than one of the {len(error.validator_value)} alternatives"
         return path, f"matches none of the {len(error.validator_value)} alternatives"
     if keyword == "required" and isinstance(error.validator_value, list):
         instance = error.instance if isinstance(error.instance, dict) else {}
