@@ -362,6 +362,8 @@ class ParamsPlan:
     alias_items: Mapping[tuple[str, str], tuple[Any, ...]]
     """(model name, JSON property name) -> the generator's properties of what one item may be: the
     list's item, or each list's item where the property is one of several lists."""
+    functional: frozenset[str] = frozenset()
+    """The models whose TypedDict is written in the functional syntax (a key is no identifier)."""
 
 
 def params_plan(openapi: Any, replays_of: plan.Replays) -> ParamsPlan:
@@ -386,10 +388,16 @@ def params_plan(openapi: Any, replays_of: plan.Replays) -> ParamsPlan:
     models = tuple(by_name[name] for name in names if name in by_name)
     aliases: dict[tuple[str, str], str] = {}
     alias_items: dict[tuple[str, str], tuple[Any, ...]] = {}
+    functional = frozenset(
+        str(model.class_info.name)
+        for model in models
+        if not plan.class_syntax_fits(
+            [_text(p.name) for p in model.required_properties + model.optional_properties]
+        )
+    )
     for model in models:
         name = str(model.class_info.name)
         for prop in model.required_properties + model.optional_properties:
-            plan.check_typed_dict_key(name, _text(prop.name))
             items = _list_items(prop)
             if not (name.endswith("Request") and items):
                 continue
@@ -406,7 +414,9 @@ def params_plan(openapi: Any, replays_of: plan.Replays) -> ParamsPlan:
                 aliases[(name, _text(prop.name))] = alias
                 alias_items[(name, _text(prop.name))] = items
     replies = {reply.name: reply for name in names for reply in replays_of.replies_to(name)}
-    return ParamsPlan(models, tuple(replies[name] for name in sorted(replies)), aliases, alias_items)
+    return ParamsPlan(
+        models, tuple(replies[name] for name in sorted(replies)), aliases, alias_items, functional
+    )
 
 
 def _list_items(prop: Any) -> tuple[Any, ...]:

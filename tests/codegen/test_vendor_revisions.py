@@ -365,6 +365,42 @@ def test_a_body_field_named_like_a_call_option_is_a_keyword_of_its_own(tmp_path:
     assert result.stdout.split() == ["7", "x"]
 
 
+def _keys_that_are_no_identifiers(document: dict[str, Any]) -> None:
+    _request(document)["properties"].update(
+        {"from": {"type": "string"}, "x-trace-id": {"type": "string"}, "2nd_pass": {"type": "boolean"}}
+    )
+
+
+TYPED_DICT_KEYS = """
+import typing
+from aimlapi_gemini.params import ChatCompletionRequestParam
+
+hints = typing.get_type_hints(ChatCompletionRequestParam, include_extras=True)
+print(*sorted(key for key in hints if not key.isidentifier() or key == "from"))
+print(*sorted(ChatCompletionRequestParam.__required_keys__))
+"""
+
+
+def test_request_keys_that_are_no_identifiers_are_typed_dict_keys_all_the_same(tmp_path: Path) -> None:
+    revision = _write(tmp_path, _keys_that_are_no_identifiers)
+    row = sweep_one(revision, DEFAULT_OVERLAY, tmp_path)
+    assert row.outcome == "works", row.detail
+    out = tmp_path / "rendered"
+    render(revision, out)
+    result = subprocess.run(
+        [sys.executable, "-c", TYPED_DICT_KEYS],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(out)},
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    keys, required = result.stdout.splitlines()
+    assert keys.split() == ["2nd_pass", "from", "x-trace-id"]
+    assert set(required.split()) == set(_request(copy.deepcopy(SPEC)).get("required", []))
+
+
 def _not_chat(document: dict[str, Any]) -> None:
     """The chat operation (and any alias path of it) is a responses operation instead."""
     operation = document["paths"].pop(PATH)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from .endpoints import BodyUse, body_use
 from .models import FORMAT_CHECKS, Bounds, Number, attribute_doc, bounds, format_check, free_form_model
-from .params import check_typed_dict_key, list_alias, reach
+from .params import class_syntax_fits, list_alias, reach
 from .paths import PathParameters, path_parameters
 from .replays import Replays, model_import, replays
 from .streams import NO_CHUNK, NO_EVENT, ModelName, stream_chunk
@@ -75,7 +75,7 @@ __all__ = [
     "body_use",
     "bounds",
     "check_operation_shape",
-    "check_typed_dict_key",
+    "class_syntax_fits",
     "discriminator",
     "free_form_model",
     "keyword_annotation",

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping, Sequence
 from keyword import kwlist
 
-from ..errors import GenerationError
-
 _PYTHON_KEYWORDS = frozenset(kwlist)
 
 
@@ -23,13 +21,11 @@ def reach(roots: Sequence[str], refers_to: Mapping[str, Sequence[str]]) -> tuple
     return tuple(sorted(found))
 
 
-def check_typed_dict_key(model: str, key: str) -> None:
-    """A JSON property is a TypedDict field of the same name: one that is no identifier (or is a
-    keyword) cannot be written in the class syntax."""
-    if key in _PYTHON_KEYWORDS or not key.isidentifier():
-        raise GenerationError(
-            f"params.py.jinja: {model}.{key}: a key that is no Python identifier cannot be a TypedDict field"
-        )
+def class_syntax_fits(keys: Collection[str]) -> bool:
+    """Whether a TypedDict of these JSON keys can be written in the class syntax, each key a
+    field name; one that is no identifier, or is a keyword (``from``, ``x-trace``), needs the
+    functional syntax, ``TypedDict("Name", {"from": str})``."""
+    return all(key.isidentifier() and key not in _PYTHON_KEYWORDS for key in keys)
 
 
 def list_alias(model: str, json_name: str, models: Collection[str], pascal_case: Callable[[str], str]) -> str:
