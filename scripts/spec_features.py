@@ -97,6 +97,11 @@ def user_message(text: str = "Hello") -> Any:
     return message
 
 
+def user_takes_text() -> bool:
+    """Whether a user message takes text (a string or a text part): not where it takes audio only."""
+    return "Hello" in json.dumps(user_message("Hello"))
+
+
 def field_accepts(name: str, value: Any) -> bool:
     """Whether the spec's schema of request field `name` takes `value`, by an outside 2020-12
     validator (the oracle a test's "refused" case must agree with)."""

@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from spec_features import has_request_field, user_message
+
 from .measure import Row, require_gc, rotations
 from .payloads import API_KEY, CHAT_PATH, MODEL, RAW_HEADERS
 
@@ -25,11 +27,13 @@ from .payloads import API_KEY, CHAT_PATH, MODEL, RAW_HEADERS
 def _write_input(path: Path, lines: int) -> None:
     with path.open("w", encoding="utf-8") as file:
         for n in range(lines):
-            body = {
+            # The user message as the spec takes it (its schema's own where it takes no text).
+            body: dict[str, object] = {
                 "model": MODEL,
-                "messages": [{"role": "user", "content": f"Summarise record {n} in one sentence."}],
-                "max_tokens": 16,
+                "messages": [user_message(f"Summarise record {n} in one sentence.")],
             }
+            if has_request_field("max_tokens"):
+                body["max_tokens"] = 16
             file.write(json.dumps({"custom_id": f"record-{n}", "body": body}) + "\n")
 
 

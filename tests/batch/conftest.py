@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import spec_features as spec
 
 from aimlapi_gemini.testing._server import BackgroundServer, ReferenceApp, ServerConfig
 from aimlapi_gemini.testing._server.faults import Chaos
@@ -16,7 +17,23 @@ from tests.doubles.recording import RecordedServer, Recorder
 
 
 def request_body(text: str, max_tokens: int = 5) -> dict[str, Any]:
-    return {"model": "gemini-pro", "messages": [{"role": "user", "content": text}], "max_tokens": max_tokens}
+    """A request with one user message of ``text`` as the spec takes it, capped at ``max_tokens``
+    where the spec has the field. Where the user message takes no text (audio only), the text
+    rides in a string field the request takes (any such field, else one the schema leaves open):
+    the tests that need it in the body (its size, a lone surrogate) find it there."""
+    message = spec.user_message(text)
+    body: dict[str, Any] = {"model": "gemini-pro", "messages": [message]}
+    if spec.has_request_field("max_tokens"):
+        body["max_tokens"] = max_tokens
+    if text not in json.dumps(message, ensure_ascii=False):
+        body[_text_field()] = text
+    return body
+
+
+def _text_field() -> str:
+    """A request field that takes any string: the spec's own, else a name it does not declare."""
+    taken = [name for name in spec.optional_fields() if spec.field_accepts(name, "any text")]
+    return taken[0] if taken else "note"
 
 
 def write_input(path: Path, count: int, *, prefix: str = "id", max_tokens: int = 5) -> list[str]:

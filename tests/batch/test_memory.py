@@ -13,6 +13,8 @@ import httpx
 from aimlapi_gemini import AuthenticatedClient
 from aimlapi_gemini.batch import arun_batch
 
+from .conftest import request_body
+
 LARGE_TEXT = "w" * 4000  # about 4 KB a line in, and as much in every reply
 COMPLETION = {
     "id": "chatcmpl-1",
@@ -34,7 +36,7 @@ def _peak_of_a_run(tmp_path: Path, lines: int) -> tuple[int, int]:
     source, target = tmp_path / f"in-{lines}.jsonl", tmp_path / f"out-{lines}.jsonl"
     with source.open("w") as file:
         for n in range(lines):
-            body = {"model": "gemini-pro", "messages": [{"role": "user", "content": LARGE_TEXT}]}
+            body = request_body(LARGE_TEXT)
             file.write(json.dumps({"custom_id": f"c{n}", "body": body}) + "\n")
 
     async def run() -> None:
