@@ -48,6 +48,95 @@ def union_discriminator(union: Any) -> plan.Discriminator | None:
     return plan.discriminator([model_facts(inner) for inner in union.inner_properties])
 
 
+ANY_TEMPLATE = "any_property.py.jinja"
+LITERAL_ENUM_TEMPLATE = "literal_enum_property.py.jinja"
+CONST_TEMPLATE = "const_property.py.jinja"
+
+
+@dataclass(frozen=True)
+class UnionTest:
+    """One branch of a union's parse: the test on the JSON value, and the members it tries."""
+
+    check: str
+    """A Python expression on the value (its first member's ``fast_check``): is it of their JSON type."""
+    members: tuple[Any, ...]
+    """The members that take a value passing ``check`` and parse it (``parse_checked``), in the
+    union's order: one, or several of one JSON type (two kinds of list), tried in turn; none when
+    the check is all there is to it."""
+
+
+@dataclass(frozen=True)
+class UnionParse:
+    """How a union property without a discriminator parses a JSON value (union_property.py.jinja)."""
+
+    null_members: int
+    """How many members are ``None`` (each a ``value is None`` test)."""
+    tests: tuple[UnionTest, ...]
+    """One per JSON test of the members that are no models, in the union's order."""
+    models: tuple[Any, ...]
+    """The model members: an object goes to the first that takes it."""
+    kinds: tuple[str, ...]
+    """The JSON types the union takes, as its error names them (null first, object last)."""
+    allowed: tuple[Any, ...]
+    """The values of its enum and const members, as its error names them."""
+    takes_anything: bool
+    """A member takes any value (its check is ``True``): no value is refused."""
+
+
+def union_parse(env: Any, union: Any, var: str) -> UnionParse:
+    """The branches of ``union``'s parse of the value in ``var``: members grouped by the JSON test
+    each member template's ``fast_check`` macro writes (one source for the test), the error's
+    kinds from their ``json_kind`` macros."""
+
+    def macros(member: Any) -> Any:
+        return env.get_template("property_templates/" + member.template).module
+
+    def is_null(member: Any) -> bool:
+        return bool(member.template == ANY_TEMPLATE and member._type_string == "None")
+
+    members = list(union.inner_properties)
+    null_members = sum(1 for member in members if is_null(member))
+    kinds: list[str] = ["null"] * null_members
+    allowed: list[Any] = []
+    tests: list[UnionTest] = []
+    seen: set[str] = set()
+    for member in members:
+        if is_null(member) or member.template == MODEL_TEMPLATE:
+            continue
+        check = str(macros(member).fast_check(member, var)).strip()
+        if check in seen:
+            continue
+        seen.add(check)
+        same = [
+            other
+            for other in members
+            if other.template not in (MODEL_TEMPLATE, ANY_TEMPLATE)
+            and getattr(macros(other), "parse_checked", None)
+            and str(macros(other).fast_check(other, var)).strip() == check
+        ]
+        if member.template == LITERAL_ENUM_TEMPLATE:
+            allowed += sorted(member.values)  # as Python sorts them (Jinja's sort ignores case)
+        elif member.template == CONST_TEMPLATE:
+            allowed.append(member.value.raw_value)
+        else:
+            kinds.append(str(macros(member).json_kind(member)).strip())
+        parsed = (
+            same if len(same) > 1 else ([member] if getattr(macros(member), "parse_checked", None) else [])
+        )
+        tests.append(UnionTest(check, tuple(parsed)))
+    models = tuple(member for member in members if member.template == MODEL_TEMPLATE)
+    if models:
+        kinds.append("object")
+    return UnionParse(
+        null_members=null_members,
+        tests=tuple(tests),
+        models=models,
+        kinds=tuple(kinds),
+        allowed=tuple(allowed),
+        takes_anything="True" in seen,
+    )
+
+
 def union_list_items(union: Any) -> tuple[Any, ...]:
     """The item property of each list where a union property is one of several lists only
     (`messages` offered as a list of a shared model or of per-role ones), else ``()``. Such a union
@@ -324,6 +413,7 @@ def install(env: Any, resolved_path: Path, openapi: Any) -> None:
     env.globals["model_facts"] = model_facts
     env.globals["union_discriminator"] = union_discriminator
     env.globals["union_list_items"] = union_list_items
+    env.globals["union_parse"] = lambda union, var: union_parse(env, union, var)
     env.globals["union_model_list_items"] = union_model_list_items
     env.globals["endpoint_path"] = endpoint_path
     env.globals["stream_chunk"] = chunks
