@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import attrs
 from spec_features import (
     content_part_schemas,
     content_part_types,
@@ -129,12 +130,16 @@ def _typed_makers() -> dict[str, Callable[[], Any]]:
         # to a part of another shape (an image by source), leaving the image_url part its place name.
         parts = dict(zip(content_part_types("user"), content_part_schemas("user"), strict=True))
         text_part, image_part = getattr(m, parts["text"]), getattr(m, parts["image_url"])
-        image = _BODIES["user_image"]["content"][1]
+        # Its image_url's model, whatever the revision names it: the field's annotation says
+        # (a string, the models' annotations being postponed).
+        url_model = getattr(m, str(attrs.fields_dict(image_part)["image_url"].type).split("|")[0].strip())
         makers["user_image"] = lambda: user_message(
             role="user",
             content=[
                 text_part(type_="text", text="And what is in this picture?"),
-                image_part.from_dict(image),  # its image_url's model, whatever the revision names it
+                image_part(
+                    type_="image_url", image_url=url_model(url="https://example.com/eiffel.png", detail="low")
+                ),
             ],
         )
     return makers
