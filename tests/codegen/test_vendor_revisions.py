@@ -25,6 +25,7 @@ from vendor_sweep import sweep_one
 from aimlapi_gemini._spec_facts import CHAT_PATH, VERSION_PATH
 from codegen.openapi31 import upgrade_to_openapi_31
 from codegen.pipeline import DEFAULT_OVERLAY, DEFAULT_SPEC, render, resolve_spec_with_report
+from tests.conftest import RunInPackage
 
 REPO = Path(__file__).resolve().parents[2]
 UPDATE_SPEC = [sys.executable, str(REPO / "scripts" / "update_spec.py")]
@@ -345,7 +346,9 @@ with MockAPI() as mock:
 """
 
 
-def test_a_body_field_named_like_a_call_option_is_a_keyword_of_its_own(tmp_path: Path) -> None:
+def test_a_body_field_named_like_a_call_option_is_a_keyword_of_its_own(
+    tmp_path: Path, run_in_package: RunInPackage
+) -> None:
     # `deadline=` and `timeout=` stay every call's options; the body's fields are `deadline_=` and
     # `timeout_=` (the generated code once had two `deadline` arguments and did not parse).
     out = tmp_path / "rendered"
@@ -353,16 +356,7 @@ def test_a_body_field_named_like_a_call_option_is_a_keyword_of_its_own(tmp_path:
     resources = (out / "aimlapi_gemini" / "resources.py").read_text()
     assert "deadline_: int | Unset = UNSET" in resources
     assert "Sent as the body's ``deadline``." in resources
-    result = subprocess.run(
-        [sys.executable, "-c", CALL_WITH_BOTH],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(out)},
-        check=False,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.split() == ["7", "x"]
+    assert run_in_package(out, CALL_WITH_BOTH) == ["7 x"]
 
 
 def _keys_that_are_no_identifiers(document: dict[str, Any]) -> None:
@@ -381,22 +375,15 @@ print(*sorted(ChatCompletionRequestParam.__required_keys__))
 """
 
 
-def test_request_keys_that_are_no_identifiers_are_typed_dict_keys_all_the_same(tmp_path: Path) -> None:
+def test_request_keys_that_are_no_identifiers_are_typed_dict_keys_all_the_same(
+    tmp_path: Path, run_in_package: RunInPackage
+) -> None:
     revision = _write(tmp_path, _keys_that_are_no_identifiers)
     row = sweep_one(revision, DEFAULT_OVERLAY, tmp_path)
     assert row.outcome == "works", row.detail
     out = tmp_path / "rendered"
     render(revision, out)
-    result = subprocess.run(
-        [sys.executable, "-c", TYPED_DICT_KEYS],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(out)},
-        check=False,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    keys, required = result.stdout.splitlines()
+    keys, required = run_in_package(out, TYPED_DICT_KEYS)
     assert keys.split() == ["2nd_pass", "from", "x-trace-id"]
     assert set(required.split()) == set(_request(copy.deepcopy(SPEC)).get("required", []))
 
