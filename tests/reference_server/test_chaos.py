@@ -13,7 +13,7 @@ from aimlapi_gemini.testing._server import BackgroundServer, ServerConfig
 from aimlapi_gemini.testing._server.faults import Chaos, ChaosDraw
 
 PATH = spec.chat_path()  # where the spec puts the chat operation, its parameters filled
-HELLO: dict[str, Any] = {"model": "gemini-pro", "messages": [{"role": "user", "content": "Hi there"}]}
+HELLO: dict[str, Any] = {"model": "gemini-pro", "messages": [spec.user_message("Hi there")]}
 
 
 def statuses(draw: ChaosDraw, count: int) -> list[int]:

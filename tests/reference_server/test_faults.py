@@ -16,7 +16,7 @@ from aimlapi_gemini.testing._server import BackgroundServer, spawn
 from aimlapi_gemini.testing._server.runner import free_port
 
 PATH = spec.chat_path()  # where the spec puts the chat operation, its parameters filled
-HELLO: dict[str, Any] = {"model": "gemini-pro", "messages": [{"role": "user", "content": "Hi there"}]}
+HELLO: dict[str, Any] = {"model": "gemini-pro", "messages": [spec.user_message("Hi there")]}
 STREAM: dict[str, Any] = {**HELLO, "stream": True}
 
 

@@ -38,7 +38,7 @@ def server() -> Iterator[BackgroundServer]:
 
 
 def hello(**extra: Any) -> dict[str, Any]:
-    return {"model": "gemini-pro", "messages": [{"role": "user", "content": "Hi"}], **extra}
+    return {"model": "gemini-pro", "messages": [spec.user_message("Hi")], **extra}
 
 
 def post_raw(server: BackgroundServer, content: bytes, **headers: str) -> httpx.Response:

@@ -25,7 +25,7 @@ INTEGERS = list(range(10_000))  # about 59 KB of JSON
 
 
 def hello(**extra: Any) -> dict[str, Any]:
-    return {"model": "gemini-pro", "messages": [{"role": "user", "content": "Hi"}], **extra}
+    return {"model": "gemini-pro", "messages": [spec.user_message("Hi")], **extra}
 
 
 def judged(body: Any) -> tuple[str, float, float]:

@@ -15,7 +15,7 @@ from aimlapi_gemini.testing._server.validation import schema_errors
 PATH = spec.chat_path()  # where the spec puts the chat operation, its parameters filled
 HELLO: dict[str, Any] = {
     "model": "gemini-pro",
-    "messages": [{"role": "user", "content": "What is the capital of France?"}],
+    "messages": [spec.user_message("What is the capital of France?")],
 }
 TOOL: dict[str, Any] = spec.FUNCTION_TOOL
 
