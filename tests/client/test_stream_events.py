@@ -31,7 +31,7 @@ from aimlapi_gemini.testing._server import BackgroundServer
 from aimlapi_gemini.types import Unset
 from tests.doubles.fakes import DONE_EVENT, FAKE_KEY, EventBody, FakeAPI, Reply, error_json
 
-HI: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Tell me about lighthouses"}]
+HI: list[ChatCompletionMessageParam] = [spec.user_message("Tell me about lighthouses")]
 TOOLS = [
     {
         "type": "function",
@@ -151,7 +151,7 @@ def test_a_tool_call_stream_gives_argument_deltas_then_their_done(
 ) -> None:
     if not spec.function_tools_present():
         return
-    ask = [{"role": "user", "content": "The weather in Paris?"}]
+    ask = [spec.user_message("The weather in Paris?")]
     events, final = READERS[mode](reference_server, messages=ask, tools=TOOLS)
     deltas = [event for event in events if event.type == "tool_calls.function.arguments.delta"]
     done = [event for event in events if event.type == "tool_calls.function.arguments.done"]

@@ -350,7 +350,7 @@ def test_before_the_first_chunk_the_snapshot_is_none_and_after_it_not() -> None:
 
 TOOL_REQUEST = {
     "model": "gemini-pro",
-    "messages": [{"role": "user", "content": "What is the weather in Paris? Use get_weather."}],
+    "messages": [spec.user_message("What is the weather in Paris? Use get_weather.")],
     "tools": [
         {
             "type": "function",
@@ -406,7 +406,7 @@ def test_the_reference_servers_stream_with_or_without_usage_gives_the_final_comp
 ) -> None:
     """However it is read (not at all, through text_deltas, iterated wholly or partly), with usage
     or without: the final completion is the whole reply, usage None when the stream had none."""
-    body = {"model": "gemini-pro", "messages": [{"role": "user", "content": "Tell me about the sea."}]}
+    body = {"model": "gemini-pro", "messages": [spec.user_message("Tell me about the sea.")]}
     with server_client(reference_server) as client:
         whole = create_chat_completion.sync(client=client, body=body)
     assert isinstance(whole, ChatCompletion)
@@ -430,7 +430,7 @@ def test_the_reference_server_sends_usage_only_when_asked_where_the_spec_has_str
 ) -> None:
     """As OpenAI-compatible servers: stream_options.include_usage asks for it; a revision without
     stream_options offers no way to ask, so its streams always carry usage."""
-    body: dict[str, Any] = {"model": "gemini-pro", "messages": [{"role": "user", "content": "hi"}]}
+    body: dict[str, Any] = {"model": "gemini-pro", "messages": [spec.user_message("hi")]}
     asked = {**body, "stream_options": {"include_usage": True}}
     with server_client(reference_server) as client:
         with create_chat_completion.stream(client=client, body=body) as plain:
@@ -444,7 +444,7 @@ def test_the_reference_server_sends_usage_only_when_asked_where_the_spec_has_str
 def test_an_unknown_stream_usage_header_value_is_refused(reference_server: BackgroundServer) -> None:
     response = httpx.post(
         reference_server.base_url + spec.chat_path(),
-        json={"model": "gemini-pro", "messages": [{"role": "user", "content": "hi"}], "stream": True},
+        json={"model": "gemini-pro", "messages": [spec.user_message("hi")], "stream": True},
         headers={"Authorization": f"Bearer {reference_server.api_key}", "X-Stream-Usage": "sometimes"},
     )
     assert response.status_code == 400

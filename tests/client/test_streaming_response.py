@@ -28,7 +28,7 @@ from aimlapi_gemini.params import ChatCompletionMessageParam
 from aimlapi_gemini.testing._server import BackgroundServer
 from tests.doubles.fakes import FAKE_KEY, EventBody, FakeAPI, Reply, completion_json, error_json
 
-HI: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hi"}]
+HI: list[ChatCompletionMessageParam] = [spec.user_message("hi")]
 
 
 def _fake(api: FakeAPI) -> AIMLAPI:
