@@ -47,7 +47,9 @@ from .transforms import (
     name_tagged_alternatives,
     open_extensible_enums,
     overlay_component_names,
+    overlay_titles,
     prune_components,
+    release_titles,
     rename_invalid_components,
     string_formats_as_text,
 )
@@ -136,6 +138,7 @@ def resolve_spec_with_report(
                 report.notes.append(f"{', '.join(operation['x-aliases'])} served as an alias of {path}")
     overlay = load_document(overlay_path)
     document = make_room_for(document, overlay_component_names(overlay), report.notes)
+    document = release_titles(document, overlay_titles(overlay), report.notes)
     overlaid = apply_overlay_with_report(document, overlay)
     report.skipped = overlaid.skipped
     document = open_extensible_enums(overlaid.document)

@@ -163,6 +163,54 @@ def overlay_component_names(overlay: dict[str, Any]) -> set[str]:
     return names
 
 
+def overlay_titles(overlay: dict[str, Any]) -> set[str]:
+    """The component names the overlay's title updates give (``update: {title: X}``)."""
+    names: set[str] = set()
+    for action in overlay.get("actions") or []:
+        update = action.get("update") if isinstance(action, dict) else None
+        if isinstance(update, dict) and isinstance(update.get("title"), str):
+            names.add(component_name(update["title"]))
+    return names
+
+
+def release_titles(
+    document: dict[str, Any], names: set[str], notes: list[str] | None = None
+) -> dict[str, Any]:
+    """Drop the document's own titles of inline schemas that would take a name in ``names`` (the
+    names the overlay's titles give, which the hand-written runtime imports): the first schema
+    hoisted under a name keeps it, and a vendor title met first would leave the overlay's shape
+    inline and the package without the model it needs. Titles are annotations: nothing else
+    changes. Components keep their names (``make_room_for`` decides those)."""
+    result = copy.deepcopy(document)
+    released: list[str] = []
+
+    def visit(node: Any, is_component_root: bool = False) -> None:
+        if isinstance(node, list):
+            for item in node:
+                visit(item)
+            return
+        if not isinstance(node, dict):
+            return
+        for key, value in node.items():
+            if key not in ("example", "examples"):
+                visit(value)
+        title = node.get("title")
+        if not is_component_root and isinstance(title, str) and _SCHEMA_KEYS & node.keys():
+            if component_name(title) in names:
+                del node["title"]
+                released.append(title)
+
+    visit(result.get("paths", {}))
+    for schema in (result.get("components", {}).get("schemas") or {}).values():
+        visit(schema, is_component_root=True)
+    if notes is not None:
+        notes.extend(
+            f"the document's title {title!r} is dropped: the overlay gives that name"
+            for title in dict.fromkeys(released)
+        )
+    return result
+
+
 def make_room_for(
     document: dict[str, Any], names: set[str], notes: list[str] | None = None
 ) -> dict[str, Any]:

@@ -388,6 +388,29 @@ def test_request_keys_that_are_no_identifiers_are_typed_dict_keys_all_the_same(
     assert set(required.split()) == set(_request(copy.deepcopy(SPEC)).get("required", []))
 
 
+def _titled_like_the_overlay(document: dict[str, Any]) -> None:
+    """The vendor's own titles, the overlay's names, on shapes inside the ones the overlay names so
+    (hoisted first, inner shapes before outer): the request's `messages` titled "Chat Completion
+    Request", the user message's content "User Message"."""
+    request = _request(document)
+    request["properties"]["messages"]["title"] = "Chat Completion Request"
+    _message(document, "user")["properties"]["content"]["title"] = "User Message"
+
+
+def test_a_revision_titling_its_shapes_with_the_overlays_names_keeps_the_overlays(tmp_path: Path) -> None:
+    revision = _write(tmp_path, _titled_like_the_overlay)
+    assert '"title": "Chat Completion Request"' in revision.read_text()
+    row = sweep_one(revision, DEFAULT_OVERLAY, tmp_path)  # the package imports and works
+    assert row.outcome == "works", row.detail
+    resolved, report = resolve_spec_with_report(revision)
+    request = resolved["components"]["schemas"]["ChatCompletionRequest"]
+    assert "messages" in request["properties"]
+    assert (
+        "the document's title 'Chat Completion Request' is dropped: the overlay gives that name"
+        in report.notes
+    )
+
+
 def _not_chat(document: dict[str, Any]) -> None:
     """The chat operation (and any alias path of it) is a responses operation instead."""
     operation = document["paths"].pop(PATH)
