@@ -41,6 +41,7 @@ from .spec_diff import Change, diff_specs
 from .spec_facts import CHAT_OPERATION_ID, spec_facts
 from .transforms import (
     drop_dangling_replays,
+    drop_unfit_defaults,
     hoist_titled_schemas,
     infer_discriminators,
     make_room_for,
@@ -152,6 +153,7 @@ def resolve_spec_with_report(
         document = upgrade_to_openapi_31(document, overlaid=True)
     except OpenApiVersionError as exc:
         raise GenerationError(str(exc)) from exc
+    document = drop_unfit_defaults(document, report.notes)
     validate_spec(document)
     return document, report
 

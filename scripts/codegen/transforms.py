@@ -173,6 +173,12 @@ def overlay_titles(overlay: dict[str, Any]) -> set[str]:
     return names
 
 
+def _class_key(name: str) -> str:
+    """What a name becomes as a generated class, compared loosely: ``tool-call``, ``Tool Call``
+    and ``ToolCall`` are all the class ``ToolCall``."""
+    return re.sub(r"[^0-9a-z]", "", name.lower())
+
+
 def release_titles(
     document: dict[str, Any], names: set[str], notes: list[str] | None = None
 ) -> dict[str, Any]:
@@ -183,6 +189,7 @@ def release_titles(
     changes. Components keep their names (``make_room_for`` decides those)."""
     result = copy.deepcopy(document)
     released: list[str] = []
+    keys = {_class_key(name) for name in names}
 
     def visit(node: Any, is_component_root: bool = False) -> None:
         if isinstance(node, list):
@@ -196,7 +203,7 @@ def release_titles(
                 visit(value)
         title = node.get("title")
         if not is_component_root and isinstance(title, str) and _SCHEMA_KEYS & node.keys():
-            if component_name(title) in names:
+            if _class_key(title) in keys:
                 del node["title"]
                 released.append(title)
 
@@ -488,4 +495,50 @@ def string_formats_as_text(document: dict[str, Any], notes: list[str] | None = N
     if found and notes is not None:
         formats = ", ".join(sorted(found))
         notes.append(f"string formats {formats} are read by the client as the strings they are on the wire")
+    return result
+
+
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "array": (list,),
+    "object": (dict,),
+    "null": (type(None),),
+}
+
+
+def _fits(value: Any, kinds: list[str]) -> bool:
+    for kind in kinds:
+        types = _JSON_TYPES.get(kind)
+        if types is None:
+            return True  # a type this check does not know: left to the validator
+        if isinstance(value, bool) and kind in ("integer", "number"):
+            continue  # JSON's true is no number
+        if isinstance(value, types) and not (
+            kind == "integer" and isinstance(value, float) and not value.is_integer()
+        ):
+            return True
+    return False
+
+
+def drop_unfit_defaults(document: dict[str, Any], notes: list[str] | None = None) -> dict[str, Any]:
+    """A copy without the ``default`` of a schema whose own ``type`` or ``enum`` it does not fit
+    (``null`` for a string that is not nullable, ``1.5`` for a string, a value its enum lacks):
+    vendor documents have them, a default is an annotation, and a spec validator refuses the
+    whole document over one."""
+    result = copy.deepcopy(document)
+    dropped: list[str] = []
+    for schema in every_schema(result):
+        if "default" not in schema:
+            continue
+        kind, enum, default = schema.get("type"), schema.get("enum"), schema["default"]
+        kinds = [kind] if isinstance(kind, str) else [str(k) for k in kind] if isinstance(kind, list) else []
+        if (kinds and not _fits(default, kinds)) or (isinstance(enum, list) and default not in enum):
+            dropped.append(f"{schema.pop('default')!r} for {'/'.join(kinds) or 'its enum'}")
+    if notes is not None and dropped:
+        notes.append(
+            f"defaults that do not fit their schema's type are dropped: {', '.join(dict.fromkeys(dropped))}"
+        )
     return result

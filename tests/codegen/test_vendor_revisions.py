@@ -411,6 +411,37 @@ def test_a_revision_titling_its_shapes_with_the_overlays_names_keeps_the_overlay
     )
 
 
+def _unfit_defaults(document: dict[str, Any]) -> None:
+    """Defaults as vendor documents write them, in a message (the overlay drops the request's
+    own): null for a field that is not nullable, a value of another type, a value the field's enum
+    lacks; and a title like an overlay name, dashed."""
+    properties = _message(document, "user")["properties"]
+    properties["user_tag"] = {"type": "string", "default": None}
+    properties["effort"] = {"type": "string", "enum": ["low", "high"], "default": "medium"}
+    properties["budget"] = {"type": "integer", "default": 1.5}
+    properties["seed_kind"] = {"type": "string", "enum": ["fixed", "random"], "title": "tool-call"}
+
+
+def test_a_revision_with_defaults_that_do_not_fit_works_and_says_which_were_dropped(tmp_path: Path) -> None:
+    revision = _write(tmp_path, _unfit_defaults)
+    row = sweep_one(revision, DEFAULT_OVERLAY, tmp_path)
+    assert row.outcome == "works", row.detail
+    resolved, report = resolve_spec_with_report(revision)
+    notes = "\n".join(report.notes)
+    assert (
+        "defaults that do not fit their schema's type are dropped: None for string, 'medium' for string"
+        in notes
+    )
+    assert "1.5 for integer" in notes
+    [properties] = [
+        schema["properties"]
+        for schema in resolved["components"]["schemas"].values()
+        if "user_tag" in schema.get("properties", {})
+    ]
+    assert not {"default"} & (properties["user_tag"].keys() | properties["budget"].keys())
+    assert "the document's title 'tool-call' is dropped: the overlay gives that name" in notes
+
+
 def _not_chat(document: dict[str, Any]) -> None:
     """The chat operation (and any alias path of it) is a responses operation instead."""
     operation = document["paths"].pop(PATH)
