@@ -31,9 +31,9 @@ from pathlib import Path
 from .batch_jobs import _write_input
 from .measure import Row, require_gc, rotations
 from .payloads import API_KEY
+from .ray_jobs import ACTORS, ray_data_job
 from .recorded_server import most_in_window, recorded_server
 
-ACTORS = 2
 CHAOS = "429=0.05,5xx=0.05,retry-after-ms=5,seed={seed}"
 
 
@@ -85,28 +85,10 @@ def batch_job(base_url: str, source: Path, target: Path, concurrency: int, limit
 
 def ray_job(base_url: str, source: Path, target: Path, concurrency: int, limit: Limit) -> list[str]:
     """The same job through Ray Data (Parquet out); the ``custom_id`` of every output row."""
-    import pyarrow.parquet as pq  # type: ignore[import-untyped]  # pyarrow has no type information
-    import ray
-
-    from aimlapi_gemini.integrations.ray import ChatCompletions, ClusterRateLimit
+    from aimlapi_gemini.integrations.ray import ClusterRateLimit
 
     cluster = ClusterRateLimit.create(rpm=limit.rpm, window=limit.window, concurrency=concurrency)
-    options = {
-        "api_key": API_KEY,
-        "base_url": base_url,
-        "limit": cluster,
-        "request_column": "body",
-        "concurrency": concurrency,
-    }
-    ray.data.read_json(str(source), lines=True).map_batches(
-        ChatCompletions,
-        fn_constructor_kwargs=options,
-        compute=ray.data.ActorPoolStrategy(size=ACTORS),
-        num_cpus=0.5,
-        batch_size=100,
-    ).write_parquet(str(target))
-    ray.kill(cluster.actor)
-    rows = pq.read_table(target).to_pylist()
+    rows = ray_data_job(base_url, source, target, concurrency, cluster).to_pylist()
     for row in rows:  # one outcome each: an answer or a typed error
         if (row["response"] is None) == (row["error_code"] is None):
             raise RuntimeError(f"bench: a row with no outcome or two: {row}")

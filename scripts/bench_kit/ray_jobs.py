@@ -16,6 +16,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from .batch_jobs import _batch, _write_input
 from .measure import Row, require_gc, rotations
@@ -24,14 +25,15 @@ from .payloads import API_KEY
 ACTORS = 2
 
 
-def _ray_job(base_url: str, source: Path, target: Path, concurrency: int) -> int:
-    """Every line of ``source`` answered into Parquet files under ``target``; the rows answered."""
+def ray_data_job(base_url: str, source: Path, target: Path, concurrency: int, limit: Any) -> Any:
+    """Every line of ``source`` through Ray Data (``ACTORS`` actors sharing ``limit``, a
+    ``ClusterRateLimit``) into Parquet files under ``target``; the table read back. The limit's
+    actor is killed after."""
     import pyarrow.parquet as pq  # type: ignore[import-untyped]  # pyarrow has no type information
     import ray
 
-    from aimlapi_gemini.integrations.ray import ChatCompletions, ClusterRateLimit
+    from aimlapi_gemini.integrations.ray import ChatCompletions
 
-    limit = ClusterRateLimit.create(concurrency=concurrency)
     options = {
         "api_key": API_KEY,
         "base_url": base_url,
@@ -48,10 +50,19 @@ def _ray_job(base_url: str, source: Path, target: Path, concurrency: int) -> int
         num_cpus=0.5,
         batch_size=100,
     ).write_parquet(str(target))
-    table = pq.read_table(target)
+    ray.kill(limit.actor)
+    return pq.read_table(target)
+
+
+def _ray_job(base_url: str, source: Path, target: Path, concurrency: int) -> int:
+    """Every line of ``source`` answered into Parquet files under ``target``; the rows answered."""
+    from aimlapi_gemini.integrations.ray import ClusterRateLimit
+
+    table = ray_data_job(
+        base_url, source, target, concurrency, ClusterRateLimit.create(concurrency=concurrency)
+    )
     if table.column("response").null_count:
         raise RuntimeError(f"bench: Ray Data left {table.column('response').null_count} rows unanswered")
-    ray.kill(limit.actor)
     return int(table.num_rows)
 
 
