@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -30,6 +31,7 @@ def request_body(text: str, max_tokens: int = 5) -> dict[str, Any]:
     return body
 
 
+@functools.cache  # request_body runs per input line; the spec's fields do not change
 def _text_field() -> str:
     """A request field that takes any string: the spec's own, else a name it does not declare."""
     taken = [name for name in spec.optional_fields() if spec.field_accepts(name, "any text")]
