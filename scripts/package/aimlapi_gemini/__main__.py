@@ -1,4 +1,4 @@
-"""Command line: ``python -m aimlapi_gemini chat "Hello" [--stream] [--system TEXT] ...``, and
+"""Command line: ``python -m aimlapi_gemini chat "Hello" [--stream] [--system TEXT] [--audio FILE] ...``, and
 ``batch INPUT.jsonl -o OUTPUT.jsonl`` (``_batch_cli``: its options and exit codes).
 
 The key comes from AIML_API_KEY; ``-`` as the prompt reads it from standard input. Every failure is
@@ -37,6 +37,7 @@ try:
     from aimlapi_gemini._cli_args import base_url as _base_url
     from aimlapi_gemini._cli_args import seconds as _seconds
     from aimlapi_gemini._cli_args import text as _text
+    from aimlapi_gemini._cli_message import Audio, MessageError, user_content
     from aimlapi_gemini._config import api_key_from_env
     from aimlapi_gemini._spec_facts import MODEL_IDS
     from aimlapi_gemini._validation import ValidationError
@@ -68,7 +69,15 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     chat = commands.add_parser("chat", help="send one message and print the reply")
-    chat.add_argument("prompt", type=_text, help=f"the user's message; {STDIN_PROMPT} reads it from stdin")
+    chat.add_argument(
+        "prompt", nargs="?", type=_text, help=f"the user's message; {STDIN_PROMPT} reads it from stdin"
+    )
+    chat.add_argument(
+        "--audio",
+        type=_text,
+        metavar="FILE",
+        help="a sound file to send in the message (if the API takes audio)",
+    )
     chat.add_argument("--stream", action="store_true", help="print the reply as it is generated")
     chat.add_argument("--system", type=_text, help="instructions for the model")
     # Any id, as the spec's model field takes (the API answers an id it does not serve); the
@@ -115,7 +124,12 @@ def _request(args: argparse.Namespace) -> ChatCompletionRequest:
     """The request body, as a mapping checked against the spec: the message shapes, fields and
     ranges are the spec's, so a value the API would refuse is a usage error before any call."""
     prompt = _read_stdin() if args.prompt == STDIN_PROMPT else args.prompt
-    messages: list[dict[str, str]] = [{"role": "user", "content": prompt}]
+    try:
+        audio = None if args.audio is None else Audio.read(args.audio)
+        content = user_content(prompt, audio, lambda form: _fits(args.model, form))
+    except MessageError as exc:
+        raise UsageError(str(exc)) from None
+    messages: list[dict[str, Any]] = [{"role": "user", "content": content}]
     if args.system:
         messages.insert(0, {"role": "system", "content": args.system})
     body: dict[str, Any] = {"model": args.model, "messages": messages}
@@ -131,6 +145,16 @@ def _request(args: argparse.Namespace) -> ChatCompletionRequest:
     except ValidationError as exc:
         flag = next((o for f, o in _FIELD_OPTIONS.items() if exc.path.startswith(f)), None)
         raise UsageError(f"{flag}: {exc}" if flag else f"the request does not fit the API: {exc}") from None
+
+
+def _fits(model: str, content: Any) -> bool:
+    """Whether a request of one user message with this content is valid (the other fields are
+    judged on the whole request, so that their errors name them)."""
+    try:
+        ChatCompletionRequest.from_dict({"model": model, "messages": [{"role": "user", "content": content}]})
+    except ValidationError:
+        return False
+    return True
 
 
 def _client(args: argparse.Namespace) -> AuthenticatedClient:
