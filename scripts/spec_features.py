@@ -102,6 +102,14 @@ def user_takes_text() -> bool:
     return "Hello" in json.dumps(user_message("Hello"))
 
 
+def user_takes_content(content: Any) -> bool:
+    """Whether the spec takes a request of one user message with this content, by an outside
+    2020-12 validator (the oracle of the CLI's message tests)."""
+    from spec_requests import MODEL_ID, request_validator
+
+    return request_validator(spec())({"model": MODEL_ID, "messages": [{"role": "user", "content": content}]})
+
+
 def field_accepts(name: str, value: Any) -> bool:
     """Whether the spec's schema of request field `name` takes `value`, by an outside 2020-12
     validator (the oracle a test's "refused" case must agree with)."""

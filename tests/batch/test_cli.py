@@ -16,9 +16,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-import spec_features as spec
 
 from aimlapi_gemini.testing._server.faults import Chaos
+from tests.doubles.fakes import chat_args
 
 from .conftest import ServerFactory, cli_env, ids_of, output_lines, write_input
 
@@ -310,13 +310,9 @@ def test_the_progress_bar_is_drawn_on_a_terminal_only(tmp_path: Path, make_serve
 
 def test_the_chat_command_still_works_beside_batch(make_server: ServerFactory) -> None:
     server = make_server()
-    result = run_cli(server.base_url, "chat", "Hi there")
-    if spec.user_takes_text():
-        assert result.returncode == 0
-        assert result.stdout.strip()
-    else:  # a prompt has no place in this API's requests: said in one line
-        assert result.returncode == 2
-        assert "the request does not fit the API: messages[0]" in result.stderr
+    result = run_cli(server.base_url, "chat", *chat_args("Hi there"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip()
     helped = run_cli(server.base_url, "batch", "--help")
     assert helped.returncode == 0
     for option in (

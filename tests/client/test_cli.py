@@ -5,8 +5,10 @@ in a subprocess; the hostile replies that need the library's typed errors are in
 
 from __future__ import annotations
 
+import base64
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -23,7 +25,14 @@ from aimlapi_gemini._spec_facts import VERSION_PATH
 from aimlapi_gemini.testing import MockAPI
 from aimlapi_gemini.testing._server import BackgroundServer
 from tests.doubles.canned_server import CannedReply, canned_server
-from tests.doubles.fakes import FAKE_KEY, chunk_event, completion_json, error_json
+from tests.doubles.fakes import (
+    FAKE_KEY,
+    SOUND_FILE,
+    chat_args,
+    chunk_event,
+    completion_json,
+    error_json,
+)
 
 SPEC = Path(__file__).resolve().parents[2] / "generated" / "openapi.json"
 
@@ -95,7 +104,7 @@ def test_chat_prints_the_reply(capsys: pytest.CaptureFixture[str], stream: list[
     limit, words = _at_most(5)
     # The system prompt where the spec has system messages (absent: checked refused).
     system = ["--system", "Be brief."] if spec.role_present("system") else []
-    assert main(["chat", "Hello there", *system, *limit, *stream]) == 0
+    assert main(["chat", *chat_args("Hello there"), *system, *limit, *stream]) == 0
     out, err = capsys.readouterr()
     assert err == ""
     assert out.endswith("\n")
@@ -106,15 +115,15 @@ def test_chat_prints_the_reply(capsys: pytest.CaptureFixture[str], stream: list[
 def test_streamed_and_plain_replies_are_the_same_text(capsys: pytest.CaptureFixture[str]) -> None:
     # some option this revision's spec has (a fixed reply either way: the server is deterministic)
     option = ["--temperature", "0.2"] if spec.has_request_field("temperature") else []
-    main(["chat", "Same question", *option])
+    main(["chat", *chat_args("Same question"), *option])
     plain = capsys.readouterr().out
-    main(["chat", "Same question", *option, "--stream"])
+    main(["chat", *chat_args("Same question"), *option, "--stream"])
     assert capsys.readouterr().out == plain
 
 
 def test_the_module_runs_as_a_program(env: dict[str, str]) -> None:
     limit, words = _at_most(3)
-    result = run_cli("chat", "Hello", "--stream", *limit, env=env)
+    result = run_cli("chat", *chat_args("Hello"), "--stream", *limit, env=env)
     assert result.returncode == 0, result.stderr
     assert 1 <= len(result.stdout.split()) <= (words or len(result.stdout.split()))
     assert result.stderr == b""
@@ -124,9 +133,67 @@ def test_the_module_runs_as_a_program(env: dict[str, str]) -> None:
 def test_a_dash_reads_the_prompt_from_stdin(env: dict[str, str], stream: list[str]) -> None:
     from_stdin = run_cli("chat", "-", *stream, env=env, stdin="Tell me about the Loire ✓".encode())
     from_argv = run_cli("chat", "Tell me about the Loire ✓", *stream, env=env)
+    if not spec.user_takes_text():  # refused either way: test_text_and_audio_are_sent_where_...
+        assert from_stdin.returncode == from_argv.returncode == 2
+        assert from_stdin.stderr == from_argv.stderr
+        return
     assert from_stdin.returncode == 0, from_stdin.stderr
     assert "Loire ✓" in from_stdin.stdout.decode()  # the reference server echoes the topic
     assert from_stdin.stdout == from_argv.stdout
+
+
+# What a user message may hold, as the CLI is given it, and as the content a spec may take it in.
+_SOUND = base64.b64encode(SOUND_FILE.read_bytes()).decode()
+_AUDIO_PARTS = [
+    {"type": "input_audio", "input_audio": {"data": _SOUND}},
+    {"type": "input_audio", "input_audio": {"data": _SOUND, "format": "wav"}},
+]
+_TEXT_FORMS = ["Hello", [{"type": "text", "text": "Hello"}]]
+MESSAGES = {
+    "text": (["Hello"], _TEXT_FORMS),
+    "audio": (["--audio", str(SOUND_FILE)], [[part] for part in _AUDIO_PARTS]),
+    "text and audio": (
+        ["Hello", "--audio", str(SOUND_FILE)],
+        [[{"type": "text", "text": "Hello"}, part] for part in _AUDIO_PARTS],
+    ),
+}
+
+
+@pytest.mark.parametrize("message", list(MESSAGES))
+def test_text_and_audio_are_sent_where_the_spec_takes_them_and_refused_in_one_line_elsewhere(
+    aimlapi_mock: MockAPI, message: str
+) -> None:
+    """The oracle is an outside JSON Schema validator on the spec: whether any form of the content
+    is valid decides between a reply and a usage error that names what the API does not take."""
+    args, forms = MESSAGES[message]
+    aimlapi_mock.reply(text="Heard.")
+    result = run_cli("chat", *args, env=cli_env(aimlapi_mock.base_url, aimlapi_mock.api_key))
+    if any(spec.user_takes_content(form) for form in forms):
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == b"Heard.\n"
+        (sent,) = aimlapi_mock.requests
+        assert spec.user_takes_content(sent.to_dict()["messages"][-1]["content"])
+    else:
+        takes_text = any(spec.user_takes_content(form) for form in _TEXT_FORMS)
+        # the part the API does not take is named: with both, the audio where it takes text
+        says = "take no audio" if message == "audio" or (message != "text" and takes_text) else "take no text"
+        assert_one_line_error(result, 2, says)
+        assert aimlapi_mock.requests == []
+
+
+def test_a_sound_file_that_cannot_be_read_is_a_usage_error_naming_it(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.wav"
+    with canned_server(CannedReply(500)) as server:
+        result = run_cli("chat", "--audio", str(missing), env=cli_env(server.base_url, "any-key"))
+    assert_one_line_error(result, 2, "--audio: cannot read", "missing.wav", "No such file")
+    assert server.requests == 0
+
+
+def test_no_message_at_all_is_a_usage_error_naming_both_ways_to_give_one() -> None:
+    with canned_server(CannedReply(500)) as server:
+        result = run_cli("chat", env=cli_env(server.base_url, "any-key"))
+    assert_one_line_error(result, 2, "PROMPT", "--audio FILE")
+    assert server.requests == 0
 
 
 def test_version_is_the_installed_package_version() -> None:
@@ -167,7 +234,13 @@ def test_a_value_beyond_the_specs_range_is_a_usage_error_naming_the_range_and_no
     text = f"{value:g}" if isinstance(value, float) else str(value)
     with canned_server(CannedReply(500)) as server:  # answers what is sent, with an error
         result = run_cli(
-            "chat", "Hi", option, text, "--max-retries", "0", env=cli_env(server.base_url, "any-key")
+            "chat",
+            *chat_args("Hi"),
+            option,
+            text,
+            "--max-retries",
+            "0",
+            env=cli_env(server.base_url, "any-key"),
         )
     if schema is None:
         assert_one_line_error(result, 2, f"{option}: this API's requests have no {field} field")
@@ -187,7 +260,7 @@ def test_a_value_beyond_the_specs_range_is_a_usage_error_naming_the_range_and_no
 def test_an_option_for_a_field_the_spec_lacks_is_refused_and_one_it_has_is_sent(
     env: dict[str, str], option: str, field: str
 ) -> None:
-    result = run_cli("chat", "Hi", option, "1", env=env)
+    result = run_cli("chat", *chat_args("Hi"), option, "1", env=env)
     if field in REQUEST:
         assert result.returncode == 0, result.stderr
     else:
@@ -210,7 +283,7 @@ def test_an_option_for_a_field_the_spec_lacks_is_refused_and_one_it_has_is_sent(
 def test_options_in_range_are_sent(env: dict[str, str], option: list[str]) -> None:
     if option[0] in FIELD_OF_OPTION and not spec.has_request_field(FIELD_OF_OPTION[option[0]]):
         return  # refused instead: test_an_option_for_a_field_the_spec_lacks_is_refused_...
-    result = run_cli("chat", "Hi", *option, env=env)
+    result = run_cli("chat", *chat_args("Hi"), *option, env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip()
 
@@ -237,7 +310,7 @@ def test_options_in_range_are_sent(env: dict[str, str], option: list[str]) -> No
 )
 def test_options_out_of_range_are_usage_errors_before_any_call(option: list[str], says: str) -> None:
     with canned_server(CannedReply(500)) as server:  # would answer, if anything were sent
-        result = run_cli("chat", "Hi", *option, env=cli_env(server.base_url, "any-key"))
+        result = run_cli("chat", *chat_args("Hi"), *option, env=cli_env(server.base_url, "any-key"))
     assert_one_line_error(result, 2, f"argument {option[0].split('=')[0]}: ", says)
     assert server.requests == 0
 
@@ -248,7 +321,7 @@ def test_a_missing_command_is_one_line_too() -> None:
 
 def test_bad_usage_exits_2_in_process(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as caught:
-        main(["chat", "Hi", "--max-tokens", "many"])
+        main(["chat", *chat_args("Hi"), "--max-tokens", "many"])
     assert caught.value.code == 2
     assert "--max-tokens" in capsys.readouterr().err
 
@@ -257,7 +330,7 @@ def test_bad_usage_exits_2_in_process(capsys: pytest.CaptureFixture[str]) -> Non
 def test_base_url_option_wins_over_the_environment(reference_server: BackgroundServer, suffix: str) -> None:
     env = cli_env("http://127.0.0.1:9", reference_server.api_key)  # nothing listens on port 9
     # With the vendor's spelling (.../v1) too: the version is sent once.
-    result = run_cli("chat", "Hi", "--base-url", reference_server.base_url + suffix, env=env)
+    result = run_cli("chat", *chat_args("Hi"), "--base-url", reference_server.base_url + suffix, env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip()
 
@@ -271,7 +344,7 @@ def test_model_takes_any_id_as_the_spec_does(
     monkeypatch.setenv("AIML_API_KEY", aimlapi_mock.api_key)
     monkeypatch.setenv("AIML_API_BASE_URL", aimlapi_mock.base_url)
     aimlapi_mock.reply(text="Served.")
-    assert main(["chat", "Hi", "--model", model]) == 0
+    assert main(["chat", *chat_args("Hi"), "--model", model]) == 0
     assert capsys.readouterr().out == "Served.\n"
     assert [request.model for request in aimlapi_mock.requests] == [model]
 
@@ -294,8 +367,8 @@ def test_help_suggests_the_known_model_ids(capsys: pytest.CaptureFixture[str]) -
     "args",
     [
         ["chat", b"caf\xe9 au lait"],
-        ["chat", "Hi", "--system", b"\xff\xfe be brief"],
-        ["chat", "Hi", "--model", b"gemini-\xff"],
+        ["chat", *chat_args("Hi"), "--system", b"\xff\xfe be brief"],
+        ["chat", *chat_args("Hi"), "--model", b"gemini-\xff"],
     ],
     ids=["prompt", "system", "model"],
 )
@@ -315,6 +388,9 @@ def test_stdin_that_is_not_utf8_is_a_usage_error() -> None:
 
 def test_a_utf8_prompt_beyond_ascii_is_sent(env: dict[str, str]) -> None:
     result = run_cli("chat", "Crème brûlée, 東京 🚀", env=env)
+    if not spec.user_takes_text():  # refused: test_text_and_audio_are_sent_where_the_spec_takes_them
+        assert_one_line_error(result, 2, "take no text")
+        return
     assert result.returncode == 0, result.stderr
     assert "Crème brûlée, 東京 🚀" in result.stdout.decode()
 
@@ -323,11 +399,13 @@ def test_a_utf8_prompt_beyond_ascii_is_sent(env: dict[str, str]) -> None:
 
 
 def test_no_key_is_a_usage_error_naming_the_variable() -> None:
-    assert_one_line_error(run_cli("chat", "Hi", env=cli_env("http://127.0.0.1:9")), 2, "AIML_API_KEY")
+    assert_one_line_error(
+        run_cli("chat", *chat_args("Hi"), env=cli_env("http://127.0.0.1:9")), 2, "AIML_API_KEY"
+    )
 
 
 def test_a_wrong_key_is_one_line_on_stderr_without_the_key(reference_server: BackgroundServer) -> None:
-    result = run_cli("chat", "Hi", env=cli_env(reference_server.base_url, FAKE_KEY))
+    result = run_cli("chat", *chat_args("Hi"), env=cli_env(reference_server.base_url, FAKE_KEY))
     err = assert_one_line_error(result, 1, "(request id ")
     assert err.startswith("aimlapi-gemini: error: HTTP 401 Unauthorized: ")
     assert FAKE_KEY not in err
@@ -337,7 +415,7 @@ def test_a_wrong_key_is_one_line_on_stderr_without_the_key(reference_server: Bac
 def test_a_request_the_api_rejects_exits_1_with_the_vendors_message(stream: list[str]) -> None:
     body = json.dumps(error_json(400, "Body validation error: messages is too long", "req-cli-7")).encode()
     with canned_server(CannedReply(400, body)) as server:
-        result = run_cli("chat", "Hi", *stream, env=cli_env(server.base_url, "any-key"))
+        result = run_cli("chat", *chat_args("Hi"), *stream, env=cli_env(server.base_url, "any-key"))
     assert_one_line_error(result, 1, "HTTP 400", "messages is too long", "req-cli-7")
 
 
@@ -351,7 +429,7 @@ def test_a_reader_that_left_ends_the_program_with_one_line(env: dict[str, str], 
     read_end, write_end = os.pipe()
     os.close(read_end)  # like `| head` after it has read its fill: every write gets EPIPE
     try:
-        result = run_cli("chat", "Hello", *stream, env=env, stdout=write_end)
+        result = run_cli("chat", *chat_args("Hello"), *stream, env=env, stdout=write_end)
     finally:
         os.close(write_end)
     # One line, no traceback, no "Exception ignored ... BrokenPipeError" at interpreter shutdown.
@@ -362,7 +440,9 @@ def test_a_reader_that_left_ends_the_program_with_one_line(env: dict[str, str], 
 @pytest.mark.parametrize("stream", ["", "--stream"], ids=["reply", "streamed"])
 def test_piping_into_head_prints_the_start_and_at_most_one_line(env: dict[str, str], stream: str) -> None:
     limit = " ".join(_at_most(400)[0])  # a long reply, where the spec lets the CLI ask for one
-    command = f"{sys.executable} -m aimlapi_gemini chat Hello {limit} {stream} | head -c 5"
+    command = (
+        f"{sys.executable} -m aimlapi_gemini chat {shlex.join(chat_args())} {limit} {stream} | head -c 5"
+    )
     result = subprocess.run(["sh", "-c", command], capture_output=True, env=env, timeout=60, check=False)
     # Whether the program writes again after head has left depends on timing: then it says so once.
     assert result.stderr in (b"", BROKEN_PIPE_LINE)
@@ -372,7 +452,17 @@ def test_piping_into_head_prints_the_start_and_at_most_one_line(env: dict[str, s
 def test_a_closed_stdout_is_one_line_and_sends_nothing() -> None:
     with canned_server(CannedReply(500)) as server:
         result = subprocess.run(
-            ["sh", "-c", 'exec "$@" >&-', "sh", sys.executable, "-m", "aimlapi_gemini", "chat", "Hi"],
+            [
+                "sh",
+                "-c",
+                'exec "$@" >&-',
+                "sh",
+                sys.executable,
+                "-m",
+                "aimlapi_gemini",
+                "chat",
+                *chat_args("Hi"),
+            ],
             capture_output=True,
             env=cli_env(server.base_url, "any-key"),
             timeout=60,
@@ -389,7 +479,7 @@ def test_a_stream_that_breaks_keeps_the_partial_reply_then_one_line() -> None:
     body = chunk_event("Once ") + chunk_event("upon ") + f"event: error\ndata: {error}\n\n".encode()
     with canned_server(CannedReply(200, body, {"Content-Type": "text/event-stream"})) as server:
         result = subprocess.run(
-            [sys.executable, "-m", "aimlapi_gemini", "chat", "Hi", "--stream"],
+            [sys.executable, "-m", "aimlapi_gemini", "chat", *chat_args("Hi"), "--stream"],
             capture_output=True,
             env=cli_env(server.base_url, "any-key"),
             timeout=60,
@@ -415,7 +505,7 @@ def test_characters_stdout_cannot_encode_are_printed_escaped(
     reply = CannedReply(200, json.dumps(completion_json(content)).encode())
     with canned_server(reply) as server:
         env = {**cli_env(server.base_url, "any-key"), "PYTHONIOENCODING": encoding}
-        result = run_cli("chat", "Hi", env=env)
+        result = run_cli("chat", *chat_args("Hi"), env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout == printed
 
@@ -424,7 +514,8 @@ def test_characters_stdout_cannot_encode_are_printed_escaped(
 # non-interactive shell inherits SIGINT ignored, and Python then never raises KeyboardInterrupt.
 _CHAT_AS_AT_A_TERMINAL = (
     "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler);"
-    " sys.argv = ['aimlapi-gemini', 'chat', 'Hi']; runpy.run_module('aimlapi_gemini', run_name='__main__')"
+    f" sys.argv = {['aimlapi-gemini', 'chat', *chat_args('Hi')]!r};"
+    " runpy.run_module('aimlapi_gemini', run_name='__main__')"
 )
 
 
@@ -455,7 +546,7 @@ def test_ctrl_c_while_waiting_is_one_line_and_exit_130() -> None:
 
 def test_a_stdout_that_fails_to_write_is_one_line(env: dict[str, str]) -> None:
     with open("/dev/full", "wb") as full:  # Linux: every write fails with ENOSPC
-        result = run_cli("chat", "Hello", env=env, stdout=full)
+        result = run_cli("chat", *chat_args("Hello"), env=env, stdout=full)
     err = result.stderr.decode()
     assert result.returncode == 1
     assert err == "aimlapi-gemini: error: cannot print the reply: No space left on device\n"

@@ -15,7 +15,7 @@ import pytest
 from aimlapi_gemini.testing._server import BackgroundServer
 from tests.client.test_cli import assert_one_line_error, cli_env, run_cli
 from tests.doubles.canned_server import CannedReply, canned_server
-from tests.doubles.fakes import DONE_EVENT, FAKE_KEY, chunk_event, completion_json
+from tests.doubles.fakes import DONE_EVENT, FAKE_KEY, chat_args, chunk_event, completion_json
 
 DEPTH = 1_000  # deeper than CPython's default recursion limit lets json.loads go
 
@@ -28,7 +28,9 @@ def _sse(*events: bytes) -> CannedReply:
 
 def _run_against(reply: CannedReply, stream: str) -> subprocess.CompletedProcess[bytes]:
     with canned_server(reply) as server:
-        return run_cli("chat", "Hi", *([stream] if stream else []), env=cli_env(server.base_url, FAKE_KEY))
+        return run_cli(
+            "chat", *chat_args("Hi"), *([stream] if stream else []), env=cli_env(server.base_url, FAKE_KEY)
+        )
 
 
 # --- configuration the library rejects (exit 2: nothing was sent) ---------------------------------
@@ -37,7 +39,7 @@ def _run_against(reply: CannedReply, stream: str) -> subprocess.CompletedProcess
 @pytest.mark.parametrize("key", ["sk-clé-7f3a", "sk-\u2028line-separator"], ids=["accent", "u2028"])
 def test_a_key_that_cannot_go_into_a_header_is_a_usage_error_without_the_key(key: str) -> None:
     with canned_server(CannedReply(500)) as server:
-        result = run_cli("chat", "Hi", env=cli_env(server.base_url, key))
+        result = run_cli("chat", *chat_args("Hi"), env=cli_env(server.base_url, key))
     err = assert_one_line_error(result, 2, "AIML_API_KEY")
     assert key not in err
     assert server.requests == 0
@@ -45,13 +47,15 @@ def test_a_key_that_cannot_go_into_a_header_is_a_usage_error_without_the_key(key
 
 def test_a_key_with_surrounding_whitespace_works(reference_server: BackgroundServer) -> None:
     # The library strips it (issue #9 item 4); before that, the key was printed in the error.
-    result = run_cli("chat", "Hi", env=cli_env(reference_server.base_url, f" {reference_server.api_key}\n"))
+    result = run_cli(
+        "chat", *chat_args("Hi"), env=cli_env(reference_server.base_url, f" {reference_server.api_key}\n")
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip()
 
 
 def test_a_base_url_from_the_environment_that_is_not_one_is_a_usage_error() -> None:
-    result = run_cli("chat", "Hi", env=cli_env("http://[::1", FAKE_KEY))
+    result = run_cli("chat", *chat_args("Hi"), env=cli_env("http://[::1", FAKE_KEY))
     assert_one_line_error(result, 2, "http://[::1")
 
 

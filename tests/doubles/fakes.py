@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -160,6 +161,16 @@ class FakeAPI:
 def hello_request(text: str = "Hello") -> ChatCompletionRequest:
     """A request with one user message, as the spec takes it (its model class is the spec's)."""
     return ChatCompletionRequest.from_dict({"model": HELLO_MODEL, "messages": [spec.user_message(text)]})
+
+
+# A short sound file (a hundredth of a second of silence), for APIs whose user messages take audio.
+SOUND_FILE = Path(__file__).resolve().parents[1] / "fixtures" / "hello.wav"
+
+
+def chat_args(text: str = "Hello") -> list[str]:
+    """The chat command's message, as the spec takes a user message: the text, or where its user
+    messages take no text, a sound file (`--audio FILE`)."""
+    return [text] if spec.user_takes_text() else ["--audio", str(SOUND_FILE)]
 
 
 @define

@@ -40,11 +40,12 @@ class Audio:
         return cls(data, Path(path).suffix.lstrip(".").lower())
 
     def parts(self) -> Iterator[dict[str, Any]]:
-        """The audio as a content part: with its format, then without (for specs that have none)."""
+        """The audio as a content part: without a format (nothing the spec may not know of), then
+        with the file's suffix as its format (for specs that require one)."""
         encoded = base64.b64encode(self.data).decode("ascii")
+        yield {"type": AUDIO_PART, AUDIO_PART: {"data": encoded}}
         if self.format:
             yield {"type": AUDIO_PART, AUDIO_PART: {"data": encoded, "format": self.format}}
-        yield {"type": AUDIO_PART, AUDIO_PART: {"data": encoded}}
 
 
 def _text_part(text: str) -> dict[str, Any]:
@@ -64,19 +65,18 @@ def _forms(prompt: str | None, audio: Audio | None) -> Iterator[Any]:
 
 def user_content(prompt: str | None, audio: Audio | None, fits: ContentCheck) -> Any:
     """The first form of the content that ``fits``; a `MessageError` when the API takes text but
-    no audio, or audio but no text; when no form fits for another reason, the plainest form (so
-    that the validator's own message says what is wrong with it)."""
+    no audio, or audio but no text; when no form fits for another reason, the last form tried (the
+    fullest, so that the validator's own message says what is wrong with it)."""
     if prompt is None and audio is None:
         raise MessageError("chat: give the message: a PROMPT (- reads it from stdin) or --audio FILE")
-    first = None
+    form: Any = None
     for form in _forms(prompt, audio):
-        first = form if first is None else first
         if fits(form):
             return form
-    takes_text = any(fits(form) for form in _forms("Hello", None))
-    takes_audio = any(fits(form) for form in _forms(None, Audio(b"", "wav")))
+    takes_text = any(fits(each) for each in _forms("Hello", None))
+    takes_audio = any(fits(each) for each in _forms(None, Audio(b"", "wav")))
     if prompt is not None and not takes_text and takes_audio:
         raise MessageError("this API's user messages take no text: send a sound file with --audio FILE")
     if audio is not None and not takes_audio and takes_text:
         raise MessageError("--audio: this API's user messages take no audio")
-    return first
+    return form
