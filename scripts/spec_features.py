@@ -110,6 +110,20 @@ def user_takes_content(content: Any) -> bool:
     return request_validator(spec())({"model": MODEL_ID, "messages": [{"role": "user", "content": content}]})
 
 
+def distinct_user_message(text: str) -> Any:
+    """A user message that differs for each ``text``, in a form the spec takes: ``user_message(text)``
+    where user messages take text; where they take none (audio only, where ``user_message`` is the
+    same for every text), one ``input_audio`` part whose data is ``text`` base64-encoded, so that
+    tests of "another conversation" still send another one."""
+    if user_takes_text():
+        return user_message(text)
+    import base64
+
+    part = {"type": "input_audio", "input_audio": {"data": base64.b64encode(text.encode()).decode("ascii")}}
+    assert user_takes_content([part]), "the spec's user messages take neither text nor an audio part"
+    return {"role": "user", "content": [part]}
+
+
 def field_accepts(name: str, value: Any) -> bool:
     """Whether the spec's schema of request field `name` takes `value`, by an outside 2020-12
     validator (the oracle a test's "refused" case must agree with)."""

@@ -11,6 +11,7 @@ import uuid
 
 import httpx
 import pytest
+import spec_features as spec
 from httpx_aiohttp import AiohttpTransport
 
 from aimlapi_gemini import (
@@ -152,9 +153,7 @@ def test_the_default_async_client_completes_hundreds_of_concurrent_calls(
         ) as client:
             replies = await asyncio.gather(
                 *(
-                    client.chat.completions.create(
-                        model="gemini-pro", messages=[{"role": "user", "content": f"q {n}"}]
-                    )
+                    client.chat.completions.create(model="gemini-pro", messages=[spec.user_message(f"q {n}")])
                     for n in range(MANY_IN_FLIGHT)
                 )
             )

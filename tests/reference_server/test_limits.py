@@ -61,9 +61,10 @@ def assert_vendor_error(response: httpx.Response, status: int, limit: str) -> No
 
 
 def body_of_size(size: int) -> bytes:
-    frame = json.dumps(hello()).encode()
-    padding = size - len(frame)
-    return json.dumps(hello(messages=[{"role": "user", "content": "Hi" + "a" * padding}])).encode()
+    # Padded in an unknown top-level key, which the request schema admits (a revision's user
+    # messages may take no text to pad).
+    frame = json.dumps(hello(padding="")).encode()
+    return json.dumps(hello(padding="a" * (size - len(frame)))).encode()
 
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
@@ -121,9 +122,15 @@ def test_more_than_max_json_values_is_400(server: BackgroundServer) -> None:
     assert_vendor_error(response, 400, "max_json_values")
 
 
+def json_values(value: Any) -> int:
+    """How many JSON values `value` is, itself and every one inside it (as max_json_values counts)."""
+    inside = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    return 1 + sum(json_values(each) for each in inside)
+
+
 def test_exactly_max_json_values_are_served(server: BackgroundServer) -> None:
-    # hello() is 6 values (object, model, list, message object, role, content); `padding` 1 + n.
-    padding = ["a"] * (SMALL.max_json_values - 7)
+    # hello()'s values (as many as its user message has), and `padding`: the list and its items.
+    padding = ["a"] * (SMALL.max_json_values - json_values(hello()) - 1)
     assert post_raw(server, json.dumps(hello(padding=padding)).encode()).status_code == 200
 
 
@@ -143,12 +150,12 @@ def test_an_integer_of_max_integer_digits_is_served(server: BackgroundServer) ->
 
 
 def test_more_than_max_messages_is_400(server: BackgroundServer) -> None:
-    messages = [{"role": "user", "content": "Hi"}] * (SMALL.max_messages + 1)
+    messages = [spec.user_message("Hi")] * (SMALL.max_messages + 1)
     assert_vendor_error(post_raw(server, json.dumps(hello(messages=messages)).encode()), 400, "max_messages")
 
 
 def test_max_messages_messages_are_served(server: BackgroundServer) -> None:
-    messages = [{"role": "user", "content": "Hi"}] * SMALL.max_messages
+    messages = [spec.user_message("Hi")] * SMALL.max_messages
     assert post_raw(server, json.dumps(hello(messages=messages)).encode()).status_code == 200
 
 
