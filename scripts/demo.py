@@ -2,7 +2,8 @@
 
 Without --live it starts the local reference server (`python -m aimlapi_gemini.testing._server`)
 on a free port, points the CLI at it with a test key, and stops the server afterwards. With --live
-it talks to the real API with the key in AIML_API_KEY.
+it talks to the real API with the key in AIML_API_KEY. Where the API's user messages take no text
+(a captioner's), the message is a short sound file made for the demo (`--audio FILE`) instead.
 """
 
 from __future__ import annotations
@@ -12,10 +13,15 @@ import os
 import shlex
 import subprocess
 import sys
+import tempfile
+import wave
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import httpx
 
+from aimlapi_gemini import ChatCompletionRequest
+from aimlapi_gemini._spec_facts import MODEL_IDS
 from aimlapi_gemini.testing._server.runner import spawned
 
 PROMPT = "Say hello to the demo in one short sentence."
@@ -24,11 +30,40 @@ LOCAL_KEY = "test-key"
 LOCAL_STREAM_DELAY = "0.03"
 
 
+def takes_text() -> bool:
+    """Whether the API's user messages take the prompt, as a string or a text part (checked as the
+    CLI checks its message: against the request model, with the CLI's default model)."""
+    model = (*MODEL_IDS, "gemini-pro")[0]
+    for content in (PROMPT, [{"type": "text", "text": PROMPT}]):
+        message = {"role": "user", "content": content}
+        try:
+            ChatCompletionRequest.from_dict({"model": model, "messages": [message]})
+        except ValueError:
+            continue
+        return True
+    return False
+
+
+def message_args(folder: Path) -> list[str]:
+    """The chat command's message: the prompt, or a hundredth of a second of silence written to
+    `folder` as a WAV file, where the API takes no text."""
+    if takes_text():
+        return [PROMPT]
+    sound = folder / "demo.wav"
+    with wave.open(str(sound), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(bytes(2 * 80))
+    return ["--audio", str(sound)]
+
+
 def run_cli(extra: Sequence[str], env: Mapping[str, str]) -> int:
-    arguments = ["chat", PROMPT, "--max-tokens", "64", *extra]
-    print(f"\n$ aimlapi-gemini {shlex.join(arguments)}", flush=True)
-    command = [sys.executable, "-m", "aimlapi_gemini", *arguments]
-    return subprocess.run(command, env=env, check=False).returncode
+    with tempfile.TemporaryDirectory() as folder:
+        arguments = ["chat", *message_args(Path(folder)), "--max-tokens", "64", *extra]
+        print(f"\n$ aimlapi-gemini {shlex.join(arguments)}", flush=True)
+        command = [sys.executable, "-m", "aimlapi_gemini", *arguments]
+        return subprocess.run(command, env=env, check=False).returncode
 
 
 def run_both(env: Mapping[str, str]) -> int:

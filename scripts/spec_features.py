@@ -243,6 +243,52 @@ def user_message_model(text: str = "Hello") -> Any:
     return message_model("user").from_dict(user_message(text))
 
 
+def content_types(role: str) -> tuple[str, ...]:
+    """The JSON types a `role` message's content may be, in the spec's order (`("string", "array")`
+    where it takes text or parts, `("array",)` where it takes parts only)."""
+    found: list[str] = []
+    for branch in _alternatives(message_schema(role)["properties"]["content"]):
+        kind = branch.get("type")
+        found.extend(str(each) for each in (kind if isinstance(kind, list) else [kind]))
+    return tuple(dict.fromkeys(found))
+
+
+def content_part_example(role: str, part_type: str) -> dict[str, Any]:
+    """A complete content part of `part_type` (one of `content_part_types(role)`): its required
+    fields, each with a value picked from its schema."""
+    for branch in _alternatives(message_schema(role)["properties"]["content"]):
+        if branch.get("type") != "array":
+            continue
+        for part in _alternatives(branch["items"]):
+            if part["properties"]["type"]["enum"] == [part_type]:
+                example: dict[str, Any] = _example(part)
+                return example
+    raise KeyError(f"a {role} message takes no {part_type!r} part")
+
+
+def content_part_model_names(role: str) -> tuple[str, ...]:
+    """The model names of the content parts a `role` message may hold in its list form, as the
+    generator names them: a named schema's name; an inline part by its place, under content that
+    is a union `<Message>ContentType<branch>Item`, else `<Message>ContentItem`, followed by
+    `Type<member>` where the items are a union (`content_part_schemas` assumes both unions)."""
+    message = class_of_role(role)
+    content = resolve(message_schema(role)["properties"]["content"])
+    branches = content.get("anyOf") or content.get("oneOf")
+    found: list[str] = []
+    for branch_index, branch in enumerate(branches or [content]):
+        if resolve(branch).get("type") != "array":
+            continue
+        place = f"{message}ContentType{branch_index}Item" if branches else f"{message}ContentItem"
+        items = resolve(branch)["items"]
+        members = items.get("anyOf") or items.get("oneOf")
+        for member_index, member in enumerate(members or [items]):
+            if "$ref" in member:
+                found.append(str(member["$ref"]).rsplit("/", 1)[-1])
+            else:
+                found.append(f"{place}Type{member_index}" if members else place)
+    return tuple(found)
+
+
 def content_part_types(role: str) -> tuple[str, ...]:
     """The `type` of each content part a message of `role` may hold in its list form."""
     schema = message_schema(role)

@@ -3,13 +3,14 @@ their ``api_key=``, the command line the variable alone (it takes no key option)
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from aimlapi_gemini import AIMLAPI, AsyncAIMLAPI, ConfigurationError, MissingAPIKeyError
 from aimlapi_gemini.__main__ import main
-from tests.doubles.fakes import FAKE_KEY
+from tests.doubles.fakes import FAKE_KEY, chat_args, hello_request
 
 CLI_MESSAGE = "aimlapi-gemini: error: no API key: set the AIML_API_KEY environment variable\n"
 
@@ -51,7 +52,7 @@ def test_with_options_names_api_key_too(no_key: None) -> None:
 
 
 def test_the_chat_command_names_the_variable(no_key: None, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["chat", "Hi"]) == 2
+    assert main(["chat", *chat_args("Hi")]) == 2
     assert capsys.readouterr().err == CLI_MESSAGE
 
 
@@ -59,7 +60,7 @@ def test_the_batch_command_names_the_variable(
     no_key: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     source = tmp_path / "in.jsonl"
-    source.write_text('{"model": "gemini-pro", "messages": [{"role": "user", "content": "Hi"}]}\n')
+    source.write_text(json.dumps(hello_request("Hi").to_dict()) + "\n")
     assert main(["batch", str(source), "-o", str(tmp_path / "out.jsonl")]) == 2
     assert capsys.readouterr().err == CLI_MESSAGE
     assert not (tmp_path / "out.jsonl").exists()

@@ -100,12 +100,14 @@ def test_a_new_field_and_a_new_operation_reach_the_surface(tmp_path: Path) -> No
         create = client.chat.completions.create
         assert "sampling_seed" in inspect.signature(create).parameters
         assert "sampling_seed: Makes sampling repeatable." in create.__doc__
-        create(model="gemini-pro", messages=[{"role": "user", "content": "hi"}], sampling_seed=7)
+        create(model="gemini-pro", messages=[USER_MESSAGE], sampling_seed=7)
         assert json.loads(sent[0].content)["sampling_seed"] == 7
         print(client.models.list().data, sent[1].url)
     """
+    # The spec's user message (it may take no text), as a Python literal.
+    code = textwrap.dedent(code).replace("USER_MESSAGE", repr(spec_features.user_message("hi")))
     result = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
+        [sys.executable, "-c", code],
         capture_output=True,
         text=True,
         env={"PYTHONPATH": str(tmp_path / "generated"), "PATH": "/usr/bin:/bin"},

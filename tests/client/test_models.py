@@ -48,8 +48,17 @@ def test_docs_page_reply_parses_into_chat_completion_and_round_trips() -> None:
 
 
 def test_docs_page_request_round_trips() -> None:
+    """The docs page's request (a text message) round-trips where the spec takes it, and is refused
+    at its message where it does not (user messages of audio only); a request of the spec's own
+    user message round-trips in every revision."""
     body = _fixture("docs_example_request.json")
-    assert ChatCompletionRequest.from_dict(body).to_dict() == body
+    if spec.field_accepts("messages", body["messages"]):
+        assert ChatCompletionRequest.from_dict(body).to_dict() == body
+    else:
+        with pytest.raises(ValidationError, match=r"^messages\[0\]"):
+            ChatCompletionRequest.from_dict(body)
+    own = {**body, "messages": [spec.user_message("Hello")]}
+    assert ChatCompletionRequest.from_dict(own).to_dict() == own
 
 
 def _always() -> bool:
@@ -144,8 +153,8 @@ def test_a_message_of_one_role_is_not_parsed_as_another(role: str, own_field: st
 
 def test_a_built_request_sends_only_what_the_user_set() -> None:
     """Server-side defaults (stream, max_tokens) must not be pinned into every request body."""
-    request = ChatCompletionRequest(model="gemini-pro", messages=[spec.message("user", content="hi")])
-    assert request.to_dict() == {"model": "gemini-pro", "messages": [{"role": "user", "content": "hi"}]}
+    request = ChatCompletionRequest(model="gemini-pro", messages=[spec.user_message_model("hi")])
+    assert request.to_dict() == {"model": "gemini-pro", "messages": [spec.user_message("hi")]}
 
 
 # Validation: every kind of check, with its path, and its "accepts" twin.
@@ -315,11 +324,12 @@ def test_python_values_that_serialise_as_the_json_type_are_accepted_in_plain_for
     class Role(str, enum.Enum):  # noqa: UP042 (the tricky case: its str() is "Role.USER")
         USER = "user"
 
-    body = MappingProxyType({"model": "gemini-pro", "messages": ({"role": Role.USER, "content": "hi"},)})
+    message = {**spec.user_message("hi"), "role": Role.USER}
+    body = MappingProxyType({"model": "gemini-pro", "messages": (message,)})
     request = ChatCompletionRequest.from_dict(body)
     role: object = request.messages[0].role
     assert type(role) is str
-    assert request.to_dict() == {"model": "gemini-pro", "messages": [{"role": "user", "content": "hi"}]}
+    assert request.to_dict() == {"model": "gemini-pro", "messages": [spec.user_message("hi")]}
 
 
 def _model_type_error() -> str:
@@ -329,6 +339,38 @@ def _model_type_error() -> str:
     return "model: expected one of " + ", ".join(map(repr, listed)) + " or string, got integer"
 
 
+def _a_part_value_of_the_wrong_type() -> tuple[dict[str, Any], str]:
+    """A request whose user message holds a content part with a number where the part takes a
+    string (a text part's text where the spec has text parts), and the error naming its path; where
+    the content takes no parts, a list of them refused as content of the wrong type."""
+    kinds = spec.content_part_types("user")
+    if not kinds:
+        listed = {**spec.user_message("hi"), "content": [{"type": "text", "text": "hi"}]}
+        refusal = f"messages[0].content: expected {' or '.join(spec.content_types('user'))}, got array"
+        return {"model": "gemini-pro", "messages": [listed]}, refusal
+    part = spec.content_part_example("user", "text" if "text" in kinds else kinds[0])
+    path = ["content[0]"]
+    holder = part
+    # The first string value below the part's discriminator, however deep its schema puts it.
+    while True:
+        name, value = next((k, v) for k, v in holder.items() if k != "type" and isinstance(v, (str, dict)))
+        path.append(name)
+        if isinstance(value, str):
+            holder[name] = 1
+            break
+        holder = value
+    message = {**spec.user_message("hi"), "content": [part]}
+    refusal = f"messages[0].{'.'.join(path)}: expected string, got integer"
+    return {"model": "gemini-pro", "messages": [message]}, refusal
+
+
+def _content_of_the_wrong_type() -> tuple[dict[str, Any], str]:
+    """A user message whose content is a number, and the error listing the types the spec takes."""
+    message = {**spec.user_message("hi"), "content": 5}
+    refusal = f"messages[0].content: expected {' or '.join(spec.content_types('user'))}, got integer"
+    return {"model": "gemini-pro", "messages": [message]}, refusal
+
+
 _TOOL_WITH_NUMBER_NAME = [{"type": "function", "function": {"name": 1, "description": "d"}}]
 
 
@@ -336,14 +378,8 @@ _TOOL_WITH_NUMBER_NAME = [{"type": "function", "function": {"name": 1, "descript
     ("body", "message"),
     [
         ({"model": "gemini-pro"}, "missing required field 'messages'"),
-        (
-            {"model": "gemini-pro", "messages": [{"role": "user", "content": [{"type": "text", "text": 1}]}]},
-            "messages[0].content[0].text: expected string, got integer",
-        ),
-        (
-            {"model": "gemini-pro", "messages": [{"role": "user", "content": 5}]},
-            "messages[0].content: expected string or array, got integer",
-        ),
+        _a_part_value_of_the_wrong_type(),
+        _content_of_the_wrong_type(),
         ({"model": "gemini-pro", "messages": [], "stream": 1}, "stream: expected boolean, got integer"),
     ],
 )
@@ -359,7 +395,9 @@ def test_an_unexpected_message_field_is_refused_where_the_spec_closes_the_messag
     """A message whose schema allows no other fields refuses one; an open one keeps it as sent."""
     if not spec.role_present(role):  # checked refused by role_present
         return
-    message = {"role": role, "content": "hi", "colour": "red"}
+    # The role's message as the spec takes it (a user one may take no text), and one field more.
+    taken = spec.user_message("hi") if role == "user" else {"role": role, "content": "hi"}
+    message = {**taken, "colour": "red"}
     body = {"model": "gemini-pro", "messages": [message]}
     if spec.message_schema(role).get("additionalProperties") is False:
         with pytest.raises(ValueError, match="^" + re.escape("messages[0]: unexpected field 'colour'") + "$"):
@@ -449,12 +487,18 @@ _FITTING_OPTIONAL_FIELDS: dict[str, Any] = {
 }
 
 
+def _user_message_of_parts() -> dict[str, Any]:
+    """A user message whose content is a list of parts: a text part where the spec has them, else
+    the first kind of part it names (audio); the spec's user message where it takes no list."""
+    kinds = spec.content_part_types("user")
+    if not kinds:
+        return dict(spec.user_message("hi"))
+    part = {"type": "text", "text": "hi"} if "text" in kinds else spec.content_part_example("user", kinds[0])
+    return {**spec.user_message("hi"), "content": [part]}
+
+
 def test_a_request_dict_that_fits_the_schema_round_trips() -> None:
-    body = {
-        "model": spec.model_id(),
-        "messages": [{"role": "user", "content": [{"type": "text", "text": "hi"}]}],
-        "stream": False,
-    }
+    body = {"model": spec.model_id(), "messages": [_user_message_of_parts()], "stream": False}
     body |= {
         field: value
         for field, value in _FITTING_OPTIONAL_FIELDS.items()
@@ -521,7 +565,7 @@ def test_the_endpoint_reports_a_bad_reply_with_its_path_and_keeps_the_raw_body()
     client = AuthenticatedClient(
         base_url="https://api.example.test", token="k", httpx_args={"transport": transport}
     )
-    body = {"model": "gemini-pro", "messages": [{"role": "user", "content": "hi"}]}
+    body = {"model": "gemini-pro", "messages": [spec.user_message("hi")]}
     with client, pytest.raises(APIResponseValidationError) as excinfo:
         create_chat_completion.sync(client=client, body=body)
     assert "(choices[0].message.tool_calls[0]: missing required field 'id')" in str(excinfo.value)
@@ -543,18 +587,22 @@ def test_the_endpoint_reports_a_bad_reply_with_its_path_and_keeps_the_raw_body()
 def test_a_one_value_discriminator_defaults_so_messages_and_parts_need_only_their_data() -> None:
     # Each model a user or system message may be (the system role where the spec has it).
     roles_checked = ("user", "system") if spec.role_present("system") else ("user",)
+    # Each role's content as the spec takes it (a user's may take no text), in JSON and as models.
+    sent = {"user": spec.user_message("hi")["content"], "system": "hi"}
+    built = {"user": spec.user_message_model("hi").content, "system": "hi"}
     checked = 0
     for name, roles, _ in spec.message_kinds():
         for role in (role for role in roles_checked if role in roles):
             model = getattr(aimlapi_gemini.models, name)
             checked += 1
+            expected = {"role": role, "content": sent[role]}
             if len(roles) > 1:
                 # A role that is an enum of several has no default: the message must say which it is.
                 with pytest.raises(TypeError, match="role"):
-                    model(content="hi")
-                assert model(role=role, content="hi").to_dict() == {"role": role, "content": "hi"}
+                    model(content=built[role])
+                assert model(role=role, content=built[role]).to_dict() == expected
             else:
-                assert model(content="hi").to_dict() == {"role": role, "content": "hi"}
+                assert model(content=built[role]).to_dict() == expected
     assert checked >= len(roles_checked)
     if spec.schema_present("TextContentPart"):
         assert spec.optional_model("TextContentPart")(text="x").to_dict() == {"type": "text", "text": "x"}
@@ -583,27 +631,30 @@ def test_a_one_value_discriminator_defaults_and_the_other_required_fields_stay_p
 
 def test_a_wrong_or_missing_discriminator_is_still_rejected_by_from_dict() -> None:
     user_message = spec.message_model("user")
+    content = spec.user_message("hi")["content"]
     with pytest.raises(ValidationError, match="role"):
-        user_message.from_dict({"role": "robot", "content": "hi"})
+        user_message.from_dict({"role": "robot", "content": content})
     # The default is for constructing in Python; the JSON must say what it is.
     with pytest.raises(ValidationError, match="role"):
-        user_message.from_dict({"content": "hi"})
+        user_message.from_dict({"content": content})
+    # The twin: with its role, the same JSON parses.
+    assert user_message.from_dict({"role": "user", "content": content}).to_dict() == spec.user_message("hi")
     # A wrong one given explicitly (past the type checker) does not survive the request's check.
-    sneaky = user_message(content="hi", role="assistant")
+    sneaky = user_message(content=spec.user_message_model("hi").content, role="assistant")
     request = ChatCompletionRequest(model="gemini-pro", messages=[sneaky])
     with pytest.raises(ValidationError):
         ChatCompletionRequest.from_dict(
-            {**request.to_dict(), "messages": [{"role": "bogus", "content": "hi"}]}
+            {**request.to_dict(), "messages": [{"role": "bogus", "content": content}]}
         )
 
 
 def test_messages_takes_a_list_of_one_message_kind() -> None:
-    only_user = [spec.message("user", content="s")]
+    only_user = [spec.user_message_model("s")]
     request = ChatCompletionRequest(model="gemini-pro", messages=only_user)
-    assert request.to_dict()["messages"] == [{"role": "user", "content": "s"}]
+    assert request.to_dict()["messages"] == [spec.user_message("s")]
     # from_dict still builds a list, and a tuple of messages serialises the same.
     assert isinstance(ChatCompletionRequest.from_dict(request.to_dict()).messages, list)
-    as_tuple = ChatCompletionRequest(model="gemini-pro", messages=(spec.message("user", content="s"),))
+    as_tuple = ChatCompletionRequest(model="gemini-pro", messages=(spec.user_message_model("s"),))
     assert as_tuple.to_dict() == request.to_dict()
 
 
@@ -613,12 +664,18 @@ def test_messages_takes_a_list_of_one_message_kind() -> None:
 def test_unset_prints_as_its_name_and_reprs_leave_unset_fields_out() -> None:
     assert repr(UNSET) == "UNSET"
     user_class = spec.class_of_role("user")
-    message = spec.message("user", content="hi")
-    assert repr(message) == f"{user_class}(role='user', content='hi')"
+    message = spec.user_message_model("hi")
+    # The content as its own repr shows it: 'hi', or where user messages take no text, a list.
+    content = repr(message.content)
+    assert repr(message) == f"{user_class}(role='user', content={content})"
+    # Content parts are models shown the same way (unset fields left out), never as objects.
+    parts = repr(spec.message_model("user").from_dict(_user_message_of_parts()))
+    assert "object at 0x" not in parts
+    assert "UNSET" not in parts
     assert "object at 0x" not in repr(ChatCompletion.from_dict(_fixture("docs_example_response.json")))
     if "name" in spec.message_fields("user"):
-        named = spec.message("user", content="hi", name="ann")
-        assert repr(named) == f"{user_class}(role='user', content='hi', name='ann')"
+        named = spec.message_model("user").from_dict({**spec.user_message("hi"), "name": "ann"})
+        assert repr(named) == f"{user_class}(role='user', content={content}, name='ann')"
     # None is a value (JSON null), unlike UNSET: it is shown (where an assistant's content may be null).
     if spec.field_accepts("messages", [{"role": "assistant", "content": None}]):
         assert "content=None" in repr(spec.message("assistant", content=None))
@@ -729,5 +786,6 @@ def test_a_free_form_object_takes_its_content_as_its_argument(free_form: str) ->
 
 def test_models_with_declared_fields_keep_extra_fields_out_of_their_constructor() -> None:
     # Models with declared fields keep extra fields out of their constructor.
+    content = spec.user_message_model("hi").content
     with pytest.raises(TypeError):
-        spec.message_model("user")(role="user", content="hi", additional_properties={"x": 1})
+        spec.message_model("user")(role="user", content=content, additional_properties={"x": 1})

@@ -32,19 +32,25 @@ def _message_error(item: str) -> str:
     return f'TypedDict item "{item}"' if len(spec.message_kinds()) == 1 else "append"
 
 
+# The spec's user message as a Python literal (it may take no text), and the same with one value
+# wrong, so that each wrong line is wrong in that value alone.
+USER = repr(spec.user_message("hi"))
+WRONG_ROLE = repr({**spec.user_message("hi"), "role": "usr"})
+WRONG_CONTENT = repr({**spec.user_message("hi"), "content": 3})
+
 LINES: list[tuple[str | None, str]] = [
     (ALWAYS, "from aimlapi_gemini.params import ChatCompletionMessageParam as Message"),
     (ALWAYS, "from aimlapi_gemini.params import ChatCompletionRequestParam as Request"),
     (FUNCTION_TOOLS, "from aimlapi_gemini.params import ChatCompletionToolParam as Tool"),
-    (ALWAYS, 'messages: list[Message] = [{"role": "user", "content": "hi"}]'),
+    (ALWAYS, f"messages: list[Message] = [{USER}]"),
     (
         "max_tokens",
         'typo: Request = {"model": "gemini-pro", "messages": messages, "max_token": 5}  # E: "max_token"',
     ),
     (ALWAYS, 'unknown: Request = {"model": "gemini-pro", "messages": messages, "colour": 5}  # E: "colour"'),
     (ALWAYS, 'no_messages: Request = {"model": "gemini-pro"}  # E: "messages"'),
-    (ALWAYS, f'messages.append({{"role": "usr", "content": "hi"}})  # E: {_message_error("role")}'),
-    (ALWAYS, f'messages.append({{"role": "user", "content": 3}})  # E: {_message_error("content")}'),
+    (ALWAYS, f"messages.append({WRONG_ROLE})  # E: {_message_error('role')}"),
+    (ALWAYS, f"messages.append({WRONG_CONTENT})  # E: {_message_error('content')}"),
     (ALWAYS, f'messages.append({{"role": "tool", "content": "42"}})  # E: {_message_error("role")}'),
     (
         FUNCTION_TOOLS,
@@ -60,14 +66,8 @@ LINES: list[tuple[str | None, str]] = [
     ),
     (ALWAYS, "from aimlapi_gemini import AIMLAPI"),
     (ALWAYS, 'client = AIMLAPI(api_key="k")'),
-    (
-        ALWAYS,
-        'client.chat.completions.create(model="gemini-pro", messages=[{"role": "user", "content": "hi"}])',
-    ),
-    (
-        ALWAYS,
-        'client.chat.completions.create(model="x", messages=[{"role": "usr", "content": "x"}])  # E: [list-item]',
-    ),
+    (ALWAYS, f'client.chat.completions.create(model="gemini-pro", messages=[{USER}])'),
+    (ALWAYS, f'client.chat.completions.create(model="x", messages=[{WRONG_ROLE}])  # E: [list-item]'),
     (ALWAYS, 'completion = client.chat.completions.create(model="gemini-pro", messages=messages)'),
     (REPLAY, "messages.append(completion.choices[0].message)"),
     (REPLAY, "messages.append(completion.choices[0].message.model_dump(exclude_none=True))"),
@@ -123,14 +123,17 @@ def _present(feature: str) -> bool:
 
 
 def _content_part_lines() -> list[str]:
-    """A user message's content is text or a list of the parts this revision's spec names."""
-    parts = " | ".join(f"{name}Param" for name in spec.content_part_schemas("user"))
+    """A user message's content is what the spec says: text or a list of the parts this revision
+    names, or (where user messages take no text) the list alone."""
+    names = [f"{name}Param" for name in spec.content_part_model_names("user")]
+    forms = {"string": "str", "array": f"Sequence[{' | '.join(names)}]", "null": "None"}
+    content = " | ".join(forms[kind] for kind in spec.content_types("user"))
     user = f"{spec.class_of_role('user')}Param"
     return [
         "from collections.abc import Sequence",
-        f"from aimlapi_gemini.params import {user}, {parts.replace(' |', ',')}",
-        f'user: {user} = {{"role": "user", "content": "hi"}}',
-        f'assert_type(user["content"], str | Sequence[{parts}])',
+        f"from aimlapi_gemini.params import {', '.join([user, *names])}",
+        f"user: {user} = {USER}",
+        f'assert_type(user["content"], {content})',
     ]
 
 

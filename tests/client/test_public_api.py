@@ -71,7 +71,8 @@ PUBLIC = [
 # The message kinds only some revisions of the spec have (exported where the spec has them).
 OPTIONAL_MESSAGES = ["FunctionMessage", "ToolMessage"]
 # The message kinds of a revision with one model per role (ours); a revision whose roles share
-# one message model (`roles_share_a_model`) has none of them, and may lack the system role.
+# one message model (`roles_share_a_model`) has none of them, and may lack the system role (or,
+# as a captioner's, have the user role alone).
 CORE_MESSAGES = ["AssistantMessage", "SystemMessage", "UserMessage"]
 
 
@@ -79,7 +80,8 @@ def test_the_package_exports_exactly_the_public_names() -> None:
     """Besides the fixed names, the model of each message kind the spec has, and no other."""
     messages = spec.message_class_names()
     if not spec.roles_share_a_model():
-        assert set(CORE_MESSAGES) <= set(messages.values())
+        # One model per role, each named as the overlay names that role's message.
+        assert messages == {role: spec.MESSAGE_CLASS_OF_ROLE[role] for role in messages}
     assert "user" in messages
     for name in [*CORE_MESSAGES, *OPTIONAL_MESSAGES]:
         assert spec.schema_present(name) == (name in messages.values()), name

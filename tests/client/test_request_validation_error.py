@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+import spec_features as spec
 
 from aimlapi_gemini import (
     AIMLAPI,
@@ -24,8 +25,9 @@ from aimlapi_gemini import (
 from aimlapi_gemini.api.chat_completions import create_chat_completion
 from tests.doubles.fakes import FAKE_KEY, FakeAPI, Reply, completion_json, error_json
 
-BAD_ROLE: list[Any] = [{"role": "nobody", "content": "hi"}]
-GOOD: list[Any] = [{"role": "user", "content": "hi"}]
+# The spec's user message (it may take no text), and the same with a role no revision has.
+GOOD: list[Any] = [spec.user_message("hi")]
+BAD_ROLE: list[Any] = [{**spec.user_message("hi"), "role": "nobody"}]
 
 
 def _client(api: FakeAPI) -> AIMLAPI:

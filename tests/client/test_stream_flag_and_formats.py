@@ -12,7 +12,7 @@ import spec_features as spec
 from aimlapi_gemini import AIMLAPI, ChatCompletion, RequestValidationError, Stream
 from tests.doubles.fakes import BASE_URL, FAKE_KEY, EventBody, FakeAPI, Reply, completion_json, sse_body
 
-HELLO: Any = [{"role": "user", "content": "Hello"}]
+HELLO: Any = [spec.user_message("Hello")]
 VALID_URIS = ["https://example.com/a.png", "data:image/png;base64,iVBORw0KGgo=", "http://[::1]:8080/x?y=1#z"]
 INVALID_URIS = ["not a uri", "example.com/a.png", "/relative/a.png", "https://exa mple.com/", ""]
 

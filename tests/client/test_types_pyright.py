@@ -14,7 +14,8 @@ from pathlib import Path
 import spec_features as spec
 from npm_tools import pyright_command
 
-# Must pass strict: each line is something a user writes. A line tagged `# needs: FIELD ...` uses
+# Must pass strict: each line is something a user writes; USER_MESSAGE is the spec's user message
+# (spec_features.user_message: it may take no text). A line tagged `# needs: FIELD ...` uses
 # optional request fields (or other features, as spec_features names them: `replay:...`, a reply
 # that goes back); it is checked only where this revision of the spec has them all.
 VALID = """
@@ -28,7 +29,7 @@ from aimlapi_gemini.params import ChatCompletionMessageParam, ChatCompletionRequ
 
 
 def sync_calls(client: AIMLAPI) -> ChatCompletionRequestParam:
-    messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hi"}]
+    messages: list[ChatCompletionMessageParam] = [USER_MESSAGE]
     completion = client.chat.completions.create(model="gemini-pro", messages=messages)
     assert_type(completion, ChatCompletion)
     messages.append(completion.choices[0].message)  # needs: replay:ChatCompletionMessage
@@ -50,7 +51,7 @@ def batch() -> bool:
 
 
 async def async_calls(client: AsyncAIMLAPI) -> None:
-    messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hi"}]
+    messages: list[ChatCompletionMessageParam] = [USER_MESSAGE]
     completion = await client.chat.completions.create(model="gemini-pro", messages=messages)
     assert_type(completion, ChatCompletion)
     messages.append(completion.choices[0].message)  # needs: replay:ChatCompletionMessage
@@ -66,7 +67,7 @@ from aimlapi_gemini.params import ChatCompletionMessageParam, ChatCompletionRequ
 
 
 def wrong(client: AIMLAPI) -> ChatCompletionRequestParam:
-    messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hi"}]
+    messages: list[ChatCompletionMessageParam] = [USER_MESSAGE]
     completion = client.chat.completions.create(model="gemini-pro", messages=messages)
     messages.append(completion)  # E: "ChatCompletion" cannot be assigned
     messages.append(completion.choices[0])  # E: "ChatCompletionChoice" cannot be assigned
@@ -79,9 +80,10 @@ def wrong(client: AIMLAPI) -> ChatCompletionRequestParam:
 
 
 def for_this_spec(source: str) -> str:
-    """The source with each `# needs:` line whose fields the spec lacks blanked (they are checked absent)."""
+    """The source with each `# needs:` line whose fields the spec lacks blanked (they are checked
+    absent), and the spec's user message, as a Python literal, for USER_MESSAGE."""
     lines = []
-    for line in source.splitlines():
+    for line in source.replace("USER_MESSAGE", repr(spec.user_message("hi"))).splitlines():
         fields = line.partition("# needs: ")[2].partition(" # E:")[0].split()
         lines.append(line if all(_present(field) for field in fields) else "")
     return "\n".join(lines) + "\n"
