@@ -27,18 +27,22 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from spec_requests import user_message
+
 from aimlapi_gemini.testing._server.limits import Limits
 from aimlapi_gemini.testing._server.runner import free_port, raise_open_file_limit, spawn
-from aimlapi_gemini.testing._server.spec import credential_headers, find_operation, sample_model
+from aimlapi_gemini.testing._server.spec import credential_headers, find_operation, load_spec, sample_model
 
 HOST = "127.0.0.1"
 API_KEY = "load-key"
 # The route and the key's header are the spec's, as the server serves them.
 PATH = find_operation().path
 CREDENTIALS = [f"{name}: {value}" for name, value in credential_headers(API_KEY).items()]
-BODY = json.dumps(
-    {"model": sample_model(), "messages": [{"role": "user", "content": "Hello there"}]}
-).encode()
+# One user message as the spec takes it (text, or where it takes none, the message its schema builds).
+MESSAGE = user_message(load_spec(), "Hello there")
+if MESSAGE is None:
+    raise SystemExit("load: the spec takes no user message")
+BODY = json.dumps({"model": sample_model(), "messages": [MESSAGE]}).encode()
 REQUEST_TIMEOUT = 30.0
 RSS_TARGET_MIB = 200
 ATTACK_RATIO_TARGET = 3.0

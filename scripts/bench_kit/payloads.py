@@ -19,6 +19,7 @@ from spec_features import (
     message_model,
     missing_features,
     optional_model,
+    user_message,
 )
 
 from aimlapi_gemini.testing._server.spec import credential_headers, find_operation, sample_model
@@ -35,6 +36,8 @@ QUESTION = "What is the capital of France, and why is it famous?"
 # The conversation's message kinds, in order, each with the spec features it needs
 # (spec_features.has_feature): a kind the spec lacks is left out of the conversation, so the bench
 # runs whatever a vendor revision drops (even the system role). The committed spec has all six.
+# The user kind is the spec's user message holding QUESTION (`question`): a string, a text part,
+# or where user messages take no text (an audio captioner), the message the spec's schema builds.
 KIND_NEEDS: dict[str, frozenset[str]] = {
     "system": frozenset({"role:system"}),
     "user": frozenset(),
@@ -47,7 +50,6 @@ KIND_NEEDS: dict[str, frozenset[str]] = {
 }
 _BODIES: dict[str, dict[str, Any]] = {
     "system": {"role": "system", "content": SYSTEM_TEXT},
-    "user": {"role": "user", "content": QUESTION},
     "assistant": {
         "role": "assistant",
         "content": "Let me look that up.",
@@ -79,6 +81,23 @@ def message_kinds() -> tuple[str, ...]:
     return tuple(kind for kind, needs in KIND_NEEDS.items() if not missing_features(needs))
 
 
+@functools.cache  # as message_kinds: its validator is built once, not in the timed builds
+def question() -> dict[str, Any]:
+    """The user kind's message: QUESTION as the spec takes a user message (spec_features.user_message)."""
+    message: dict[str, Any] = user_message(QUESTION)
+    return message
+
+
+def forget_spec() -> None:
+    """Drop what this module read from the spec (for tests that swap the spec under it)."""
+    message_kinds.cache_clear()
+    question.cache_clear()
+
+
+def _message(kind: str) -> dict[str, Any]:
+    return copy.deepcopy(question() if kind == "user" else _BODIES[kind])
+
+
 def _options() -> dict[str, Any]:
     return {name: value for name, value in OPTIONS.items() if has_request_field(name)}
 
@@ -86,21 +105,29 @@ def _options() -> dict[str, Any]:
 def request_body(messages: int = 1) -> dict[str, Any]:
     """A request with one question, or a conversation of `messages` cycling through the kinds."""
     kinds = ("user",) if messages == 1 else message_kinds()
-    bodies = [copy.deepcopy(_BODIES[kind]) for kind in kinds]  # each call its own, as callers may edit
+    bodies = [_message(kind) for kind in kinds]  # each call its own, as callers may edit
     chosen = [bodies[i % len(bodies)] for i in range(messages)]
     return {"model": MODEL, "messages": chosen, **_options()}
 
 
 def _typed_makers() -> dict[str, Callable[[], Any]]:
     """Per kind this spec takes, a function building its message with the generated models'
-    constructors. The models only some revisions have are looked up by name (optional_model), and
-    the message models by role (message_model: one per role, or one the roles share), once, so that
-    this module type-checks whatever the spec drops."""
+    constructors (a user message of content parts is parsed by its model). The models only some
+    revisions have are looked up by name (optional_model), and the message models by role
+    (message_model: one per role, or one the roles share), once, so that this module type-checks
+    whatever the spec drops."""
     from aimlapi_gemini import models as m
 
     kinds = message_kinds()
-    user_message = message_model("user")
-    makers: dict[str, Callable[[], Any]] = {"user": lambda: user_message(role="user", content=QUESTION)}
+    user_model = message_model("user")
+    asked, content = question(), question()["content"]
+    makers: dict[str, Callable[[], Any]] = {}
+    if isinstance(content, str):
+        makers["user"] = lambda: user_model(role="user", content=content)
+    else:
+        # Content parts (a text part; audio where the spec takes no text): the model parses them,
+        # whatever part models the spec has.
+        makers["user"] = lambda: user_model.from_dict(asked)
     if "system" in kinds:
         system_message = message_model("system")
         makers["system"] = lambda: system_message(role="system", content=SYSTEM_TEXT)
@@ -133,7 +160,7 @@ def _typed_makers() -> dict[str, Callable[[], Any]]:
         # Its image_url's model, whatever the revision names it: the field's annotation says
         # (a string, the models' annotations being postponed).
         url_model = getattr(m, str(attrs.fields_dict(image_part)["image_url"].type).split("|")[0].strip())
-        makers["user_image"] = lambda: user_message(
+        makers["user_image"] = lambda: user_model(
             role="user",
             content=[
                 text_part(type_="text", text="And what is in this picture?"),

@@ -1,5 +1,6 @@
-"""A local Ray (two CPUs, no dashboard) for the module that needs one, and reference servers that
-record their requests' arrivals (and may script a fault for the n-th request)."""
+"""A local Ray (two CPUs, no dashboard) for the module that needs one, reference servers that
+record their requests' arrivals (and may script a fault for the n-th request), and the request
+bodies the rows carry, as the spec takes them."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 import pytest
 import ray
+import spec_features as spec
 
 from aimlapi_gemini.testing._server import BackgroundServer, ReferenceApp, ServerConfig
 from aimlapi_gemini.testing._server.exchange import Receive, Scope, Send
@@ -15,6 +17,17 @@ from aimlapi_gemini.testing._server.faults import Chaos
 from tests.doubles.recording import CHAT_ROUTE, RecordedServer, Recorder
 
 ServerFactory = Callable[..., RecordedServer]
+
+
+def chat_body(text: str, max_tokens: int) -> dict[str, Any]:
+    """A request of one user message holding ``text`` as the spec takes it (where it takes no text,
+    the message its schema builds), with ``max_tokens`` where the spec has the field."""
+    body: dict[str, Any] = {"model": spec.model_id(), "messages": [spec.user_message(text)]}
+    if spec.has_request_field("max_tokens"):
+        body["max_tokens"] = max_tokens
+    return body
+
+
 Script = Callable[[int], list[tuple[bytes, bytes]]]
 """Headers to add to the n-th chat request (0 first): an ``X-Fault``, a wrong key."""
 

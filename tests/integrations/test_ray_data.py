@@ -12,6 +12,7 @@ import pyarrow as pa  # type: ignore[import-untyped]  # pyarrow has no type info
 import pyarrow.parquet as pq  # type: ignore[import-untyped]  # pyarrow has no type information
 import pytest
 import ray
+import spec_features as spec
 from bench_kit.batch_jobs import _write_input
 from bench_kit.payloads import API_KEY
 from bench_kit.ray_chaos import Limit, chaos_rows, run_rounds
@@ -23,30 +24,17 @@ from aimlapi_gemini.testing._server import BackgroundServer, ServerConfig
 from aimlapi_gemini.testing._server.faults import Chaos
 from tests.doubles.recording import RecordedServer, sends_per_window
 
-from .conftest import ServerFactory
+from .conftest import ServerFactory, chat_body
 
 pytestmark = [
     pytest.mark.usefixtures("local_ray"),
     # Ray Data's DataContext warns about its own deprecated defaults when it is set up.
     pytest.mark.filterwarnings("ignore::DeprecationWarning:ray.data.context"),
 ]
-MODEL = "gemini-pro"
 
 
 def rows(count: int) -> list[dict[str, Any]]:
-    return [
-        {
-            "row": n,
-            "request": json.dumps(
-                {
-                    "model": "gemini-pro",
-                    "messages": [{"role": "user", "content": f"row {n}"}],
-                    "max_tokens": 3,
-                }
-            ),
-        }
-        for n in range(count)
-    ]
+    return [{"row": n, "request": json.dumps(chat_body(f"row {n}", max_tokens=3))} for n in range(count)]
 
 
 def answered(server: RecordedServer, dataset: Any, **options: Any) -> Any:
@@ -67,7 +55,7 @@ def answer(server: RecordedServer, items: list[dict[str, Any]], **options: Any) 
 def test_every_row_is_answered_exactly_once_under_chaos(make_server: ServerFactory) -> None:
     server = make_server(chaos=Chaos(rate_limited=0.15, server_errors=0.15, retry_after_ms=5, seed=3))
     items = rows(200)
-    items[7]["request"] = json.dumps({"model": "gemini-pro"})  # invalid: no messages
+    items[7]["request"] = json.dumps({"model": spec.model_id()})  # invalid: no messages
     limit = ClusterRateLimit.create(concurrency=8)
     out = answer(server, items, limit=limit)
     assert sorted(row["row"] for row in out) == list(range(200))  # each row once, none lost

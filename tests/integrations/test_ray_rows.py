@@ -12,17 +12,18 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa  # type: ignore[import-untyped]  # pyarrow has no type information
 import pytest
+import spec_features as spec
 
 from aimlapi_gemini import Backoff
 from aimlapi_gemini.integrations.ray import ChatCompletions
 from aimlapi_gemini.models.chat_completion import ChatCompletion
 from aimlapi_gemini.testing._server import BackgroundServer
 
-MODEL = "gemini-pro"
+from .conftest import chat_body
 
 
 def body(text: str) -> dict[str, Any]:
-    return {"model": MODEL, "messages": [{"role": "user", "content": text}], "max_tokens": 5}
+    return chat_body(text, max_tokens=5)
 
 
 def mapper(server: BackgroundServer, **options: Any) -> ChatCompletions:
@@ -52,7 +53,7 @@ def test_invalid_rows_get_their_error_columns_and_are_not_sent(
 ) -> None:
     rows = [
         "not json",
-        json.dumps({"model": MODEL}),  # no messages
+        json.dumps({"model": spec.model_id()}),  # no messages
         json.dumps({**body("c"), "stream": True}),
         json.dumps(body("valid")),
         None,
@@ -72,7 +73,7 @@ def test_a_struct_column_of_numpy_arrays_is_checked_as_plain_values(
     reference_server: BackgroundServer,
 ) -> None:
     # Ray Data's numpy format hands a struct column's lists over as numpy arrays.
-    cell = {"model": MODEL, "messages": object_column([{"role": "user", "content": "hi"}])}
+    cell = {"model": spec.model_id(), "messages": object_column([spec.user_message("hi")])}
     out = mapper(reference_server)({"request": object_column([cell])})
     assert out["error_code"][0] is None
     assert out["response"][0] is not None
@@ -95,11 +96,18 @@ def test_pandas_and_arrow_batches_come_back_in_their_format(
 
 
 def test_a_prompt_column_becomes_one_user_message_to_the_model(reference_server: BackgroundServer) -> None:
-    out = mapper(reference_server, model=MODEL, defaults={"max_tokens": 3})(
+    defaults = {"max_tokens": 3} if spec.has_request_field("max_tokens") else {}
+    out = mapper(reference_server, model=spec.model_id(), defaults=defaults)(
         {"prompt": object_column(["hello", 7])}
     )
-    assert out["error_code"][0] is None
-    assert out["response"][0] is not None
+    if spec.user_takes_text():
+        assert out["error_code"][0] is None
+        assert out["response"][0] is not None
+    else:
+        # A user message that takes no text (audio only) has no place for the prompt: not sent.
+        assert out["error_code"][0] == "invalid_request"
+        assert "messages[0].content" in out["error_message"][0]
+        assert out["response"][0] is None
     assert out["error_code"][1] == "invalid_request"
     assert "prompt must be text" in out["error_message"][1]
 

@@ -16,7 +16,7 @@ from aimlapi_gemini import Backoff
 from aimlapi_gemini.integrations.ray import ChatCompletions, ClusterRateLimit, unanswered
 from tests.doubles.recording import RecordedServer
 
-from .conftest import ServerFactory
+from .conftest import ServerFactory, chat_body
 
 pytestmark = [
     pytest.mark.usefixtures("local_ray"),
@@ -29,7 +29,7 @@ STARTS = 30  # the requests served before the fault
 
 
 def rows(count: int) -> list[dict[str, Any]]:
-    body = {"model": "gemini-pro", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 3}
+    body = chat_body("hi", max_tokens=3)
     return [{"row": n, "request": json.dumps(body)} for n in range(count)]
 
 
