@@ -20,8 +20,8 @@ from pathlib import Path
 
 import httpx
 
-from aimlapi_gemini import ChatCompletionRequest
 from aimlapi_gemini._spec_facts import MODEL_IDS
+from aimlapi_gemini._user_content import NotTaken, user_content
 from aimlapi_gemini.testing._server.runner import spawned
 
 PROMPT = "Say hello to the demo in one short sentence."
@@ -31,17 +31,12 @@ LOCAL_STREAM_DELAY = "0.03"
 
 
 def takes_text() -> bool:
-    """Whether the API's user messages take the prompt, as a string or a text part (checked as the
-    CLI checks its message: against the request model, with the CLI's default model)."""
-    model = (*MODEL_IDS, "gemini-pro")[0]
-    for content in (PROMPT, [{"type": "text", "text": PROMPT}]):
-        message = {"role": "user", "content": content}
-        try:
-            ChatCompletionRequest.from_dict({"model": model, "messages": [message]})
-        except ValueError:
-            continue
-        return True
-    return False
+    """Whether the API's user messages take the prompt (the CLI's own rule, with its default model)."""
+    try:
+        user_content((*MODEL_IDS, "gemini-pro")[0], PROMPT)
+    except NotTaken:
+        return False
+    return True
 
 
 def message_args(folder: Path) -> list[str]:

@@ -39,9 +39,9 @@ try:
     from aimlapi_gemini._cli_args import base_url as _base_url
     from aimlapi_gemini._cli_args import seconds as _seconds
     from aimlapi_gemini._cli_args import text as _text
-    from aimlapi_gemini._cli_message import Audio, MessageError, user_content
     from aimlapi_gemini._config import api_key_from_env
     from aimlapi_gemini._spec_facts import MODEL_IDS
+    from aimlapi_gemini._user_content import Audio, NotTaken, user_content
     from aimlapi_gemini._validation import ValidationError
     from aimlapi_gemini._version import __version__
     from aimlapi_gemini.api.chat_completions import create_chat_completion
@@ -126,11 +126,13 @@ def _request(args: argparse.Namespace) -> ChatCompletionRequest:
     """The request body, as a mapping checked against the spec: the message shapes, fields and
     ranges are the spec's, so a value the API would refuse is a usage error before any call."""
     prompt = _read_stdin() if args.prompt == STDIN_PROMPT else args.prompt
+    if prompt is None and args.audio is None:
+        raise UsageError(f"chat: give a PROMPT ({STDIN_PROMPT} reads it from stdin) or --audio FILE")
     try:
-        audio = None if args.audio is None else Audio.read(args.audio)
-        content = user_content(prompt, audio, lambda form: _fits(args.model, form))
-    except MessageError as exc:
-        raise UsageError(str(exc)) from None
+        content = user_content(args.model, prompt, None if args.audio is None else _read_audio(args.audio))
+    except NotTaken as exc:
+        fix = ": send a sound file with --audio FILE" if exc.what == "text" else ""
+        raise UsageError(f"{'--audio: ' if exc.what == 'audio' else ''}{exc}{fix}") from None
     messages: list[dict[str, Any]] = [{"role": "user", "content": content}]
     if args.system:
         messages.insert(0, {"role": "system", "content": args.system})
@@ -149,14 +151,13 @@ def _request(args: argparse.Namespace) -> ChatCompletionRequest:
         raise UsageError(f"{flag}: {exc}" if flag else f"the request does not fit the API: {exc}") from None
 
 
-def _fits(model: str, content: Any) -> bool:
-    """Whether a request of one user message with this content is valid (the other fields are
-    judged on the whole request, so that their errors name them)."""
+def _read_audio(path: str) -> Audio:
     try:
-        ChatCompletionRequest.from_dict({"model": model, "messages": [{"role": "user", "content": content}]})
-    except ValidationError:
-        return False
-    return True
+        with open(path, "rb") as sound:
+            data = sound.read()
+    except OSError as exc:
+        raise UsageError(f"--audio: cannot read {path!r}: {exc.strerror or exc}") from None
+    return Audio(data, os.path.splitext(path)[1].lstrip(".").lower())
 
 
 def _client(args: argparse.Namespace) -> AuthenticatedClient:

@@ -106,7 +106,7 @@ def test_a_prompt_column_becomes_one_user_message_to_the_model(reference_server:
     else:
         # A user message that takes no text (audio only) has no place for the prompt: not sent.
         assert out["error_code"][0] == "invalid_request"
-        assert "messages[0].content" in out["error_message"][0]
+        assert out["error_message"][0] == "prompt: this API's user messages take no text"
         assert out["response"][0] is None
     assert out["error_code"][1] == "invalid_request"
     assert "prompt must be text" in out["error_message"][1]

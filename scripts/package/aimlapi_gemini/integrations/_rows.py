@@ -24,6 +24,7 @@ from attrs import define
 
 from .._batch_io import INVALID_REQUEST, BatchItem, check_body, estimate_tokens
 from .._json import dumps, loads
+from .._user_content import NotTaken, user_content
 
 RESPONSE_COLUMN = "response"
 ERROR_CODE_COLUMN = "error_code"
@@ -135,10 +136,14 @@ def _prompt_body(prompts: Sequence[Any] | None, index: int, source: RowSource) -
         return f"prompt must be text, got {type(prompt).__name__}"
     if source.model is None:
         return "a prompt column needs model=... (the model its requests go to)"
+    try:
+        content = user_content(source.model, prompt)
+    except NotTaken as exc:
+        return f"prompt: {exc}"
     return {
         **(source.defaults or {}),
         "model": source.model,
-        "messages": [{"role": "user", "content": prompt}],
+        "messages": [{"role": "user", "content": content}],
     }
 
 
