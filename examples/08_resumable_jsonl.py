@@ -2,8 +2,8 @@
 600 a minute, each retried after a 429, a 5xx or a dropped connection. Run it again after a crash
 or Ctrl-C and only the ids not answered yet are sent.
 
-Input lines, the OpenAI Batch API's shape:
-  {"custom_id": "q1", "body": {"model": "gemini-pro", "messages": [{"role": "user", "content": "..."}]}}
+Input lines, the OpenAI Batch API's shape (`messages` as the API takes them):
+  {"custom_id": "q1", "body": {"model": "gemini-pro", "messages": [...]}}
 Output lines, in the order the answers came:
   {"custom_id": "q1", "response": {"status_code": 200, "request_id": "...", "body": {a ChatCompletion}}}
   {"custom_id": "q2", "error": {"status_code": 400, "request_id": "...", "message": "...", "body": {...}}}

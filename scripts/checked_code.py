@@ -1,16 +1,18 @@
-"""The code written against the package that the suite type-checks and runs (examples/, and the
-python blocks of README.md's "Using the client" section), with the spec features each one uses.
+"""The code written against the package that the suite type-checks and runs (examples/, the
+python blocks of README.md's "Using the client" section and its "Testing your code" example),
+with the spec features each one uses.
 
 A vendor revision may drop an optional part of the request (a field such as `max_tokens`, tools,
-the image part); code that uses it then no longer type-checks or runs, through no fault of its
-own. So each example file and each README block lists here what it needs (features as
-`spec_features.has_feature` names them), and only those whose needs the resolved spec meets are
-checked: by mypy and pyright (`make typecheck` and tests/repo/test_quality.py through
-scripts/typecheck_targets.py, tests/examples/test_examples_static.py), run (tests/examples,
-tests/client/test_readme_surface.py, tests/repo/test_readme.py, `make examples`). The others are left
-out, and tests/examples/test_checked_code.py asserts that this is exact: a file left out uses a
-feature the client lacks, every need listed shows in the code's text, and no code uses an optional
-feature it does not list.
+the image part, even text: a captioner's user messages take audio only); code that uses it then
+no longer type-checks or runs, through no fault of its own. So each example file and each README
+block lists here what it needs (features as `spec_features.has_feature` names them), and only
+those whose needs the resolved spec meets are checked: by mypy and pyright (`make typecheck` and
+tests/repo/test_quality.py through scripts/typecheck_targets.py,
+tests/examples/test_examples_static.py), run (tests/examples, tests/client/test_readme_surface.py,
+tests/repo/test_readme.py, tests/testing_kit/test_readme_example.py, `make examples`). The others
+are left out, and tests/examples/test_checked_code.py asserts that this is exact: a file left out
+uses a feature the client lacks, every need listed shows in the code's text, and no code uses an
+optional feature it does not list.
 """
 
 from __future__ import annotations
@@ -25,39 +27,52 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES_DIR = ROOT / "examples"
 README = ROOT / "README.md"
 README_SECTION = "## Using the client"
+TESTING_SECTION = "## Testing your code"
 
 # A reply appended to the conversation as it came (or as its dump) type-checks and is taken only
 # where the spec says it goes back as a request message.
 _REPLAY = "replay:ChatCompletionMessage"
+# A message written as text (`"content": "..."`) is taken only where that role's content may be a string.
+_USER_TEXT = "text:user"
+_SYSTEM_TEXT = frozenset({"role:system", "text:system"})
 _TOOL_ROUND_TRIP = frozenset(
-    {"field:tools", "schema:ChatCompletionTool", "role:tool", "message_field:assistant:tool_calls", _REPLAY}
+    {
+        "field:tools",
+        "schema:ChatCompletionTool",
+        "role:tool",
+        "text:tool",
+        "message_field:assistant:tool_calls",
+        _REPLAY,
+    }
 )
 # By file name under examples/ (their OpenAI SDK twins in examples/openai_sdk/ share them).
 EXAMPLE_NEEDS: dict[str, frozenset[str]] = {
-    "01_one_question.py": frozenset({"field:max_tokens"}),
-    "02_stream.py": frozenset({"field:max_tokens"}),
-    "03_tool_call.py": _TOOL_ROUND_TRIP,
+    "01_one_question.py": frozenset({"field:max_tokens", _USER_TEXT}),
+    "02_stream.py": frozenset({"field:max_tokens", _USER_TEXT}),
+    "03_tool_call.py": _TOOL_ROUND_TRIP | {_USER_TEXT},
     "04_text_and_image.py": frozenset({"part:user:text", "part:user:image_url"}),
-    "05_concurrent.py": frozenset({"field:max_tokens"}),
-    "06_errors.py": frozenset({"field:max_tokens"}),
-    "07_multi_turn.py": frozenset({"role:system", _REPLAY}),
+    "05_concurrent.py": frozenset({"field:max_tokens", _USER_TEXT}),
+    "06_errors.py": frozenset({"field:max_tokens", _USER_TEXT}),
+    "07_multi_turn.py": _SYSTEM_TEXT | {_USER_TEXT, _REPLAY},
+    # Its messages are the input file's: whatever the spec takes (the test writes them so).
     "08_resumable_jsonl.py": frozenset(),
-    "09_stream_events.py": frozenset({"field:max_tokens"}),
+    "09_stream_events.py": frozenset({"field:max_tokens", _USER_TEXT}),
 }
 # By the heading each block of the README's "Using the client" section is under.
 README_BLOCK_NEEDS: dict[str, frozenset[str]] = {
-    "Using the client": frozenset({"field:max_tokens", "role:system"}),
-    "Conversations and tools": _TOOL_ROUND_TRIP | {"schema:ChatCompletionMessageToolCall"},
-    "Streams and helpers": frozenset(),
-    "Stream events": frozenset(),
-    "Errors": frozenset({"field:temperature"}),
-    "Per-call options, timeouts and retries": frozenset(),
-    "Many concurrent calls: aiohttp": frozenset(),
+    "Using the client": _SYSTEM_TEXT | {"field:max_tokens", _USER_TEXT},
+    "Conversations and tools": _TOOL_ROUND_TRIP | {"schema:ChatCompletionMessageToolCall", _USER_TEXT},
+    "Streams and helpers": frozenset({_USER_TEXT}),
+    "Stream events": frozenset({_USER_TEXT}),
+    "Errors": frozenset({"field:temperature", _USER_TEXT}),
+    "Per-call options, timeouts and retries": frozenset({_USER_TEXT}),
+    "Many concurrent calls: aiohttp": frozenset({_USER_TEXT}),
     # SystemMessage and UserMessage: the models of a spec with one model per role.
-    "The functional API beneath": frozenset(
-        {"field:max_tokens", "role:system", "schema:SystemMessage", "schema:UserMessage"}
-    ),
+    "The functional API beneath": _SYSTEM_TEXT
+    | {"field:max_tokens", "schema:SystemMessage", "schema:UserMessage", _USER_TEXT},
 }
+# The README's "Testing your code" example (a user's test file run by pytest): it asks in text.
+KIT_EXAMPLE_NEEDS = frozenset({_USER_TEXT})
 
 # Test modules whose static types pin a shape only some revisions have (the per-role TypedDicts, a
 # reply appended as a message): mypy checks them only where the spec has it. They run whatever the
@@ -128,3 +143,22 @@ def left_out_readme_blocks() -> dict[str, tuple[str, ...]]:
     """Heading -> the features its block uses that the spec lacks, for the blocks left out."""
     missing = {heading: missing_for_block(heading) for heading, _ in readme_blocks()}
     return {heading: features for heading, features in missing.items() if features}
+
+
+def kit_example() -> str:
+    """The python block of the README's "Testing your code" section (the one using `aimlapi_mock`)."""
+    text = README.read_text(encoding="utf-8")
+    start = text.index(TESTING_SECTION + "\n")
+    section = text[start : text.index("\n## ", start + 1)]
+    blocks = [
+        block
+        for block in re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
+        if "aimlapi_mock" in block
+    ]
+    assert len(blocks) == 1, f"{TESTING_SECTION} should have one example using the aimlapi_mock fixture"
+    return str(blocks[0])
+
+
+def missing_for_kit_example() -> tuple[str, ...]:
+    """The features the README's testing example uses that the spec lacks (none: it is run)."""
+    return tuple(sorted(missing_features(KIT_EXAMPLE_NEEDS)))

@@ -24,7 +24,7 @@ import copy
 import functools
 import inspect
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -157,7 +157,8 @@ def message_lists() -> tuple[tuple[MessageKind, ...], ...]:
     lists: list[tuple[MessageKind, ...]] = []
     for array, place in arrays:
         items = array["items"]
-        union = items.get("oneOf") or items.get("anyOf")
+        # An empty union (a spec whose only message model was dropped: without_feature) has no kind.
+        union = items.get("oneOf", items.get("anyOf"))
         if union is None:
             members = [(items, f"{place}Item")]
         else:
@@ -438,8 +439,9 @@ def message_fields(role: str) -> tuple[str, ...]:
 # A feature, as code that uses the package names what it needs: `field:NAME` (a request field),
 # `role:ROLE` (a message role), `part:ROLE:TYPE` (a content part of that role's messages),
 # `message_field:ROLE:NAME` (a property of that role's messages), `schema:NAME` (a generated model),
-# `replay:NAME` (reply model NAME goes back as a request message: its `x-replay-as`, REPLAYED_REPLY).
-FEATURE_KINDS = ("field", "role", "part", "message_field", "schema", "replay")
+# `replay:NAME` (reply model NAME goes back as a request message: its `x-replay-as`, REPLAYED_REPLY),
+# `text:ROLE` (that role's content may be plain text, a string: `{"role": "user", "content": "Hi"}`).
+FEATURE_KINDS = ("field", "role", "part", "message_field", "schema", "replay", "text")
 REPLAYED_REPLY = "ChatCompletionMessage"
 
 
@@ -460,6 +462,8 @@ def has_feature(feature: str) -> bool:
         return has_schema(rest)
     if kind == "replay":
         return "x-replay-as" in schemas().get(rest, {})
+    if kind == "text":
+        return takes_text(rest)
     raise ValueError(f"unknown feature {feature!r}: the kinds are {', '.join(FEATURE_KINDS)}")
 
 
@@ -486,12 +490,62 @@ def feature_present(feature: str) -> bool:
         return schema_present(rest)
     if kind == "replay" and rest == REPLAYED_REPLY:
         return reply_replayed()
+    if kind == "text":
+        return text_present(rest)
     raise ValueError(f"unknown feature {feature!r}: the kinds are {', '.join(FEATURE_KINDS)}")
 
 
 def missing_features(needs: Iterable[str]) -> tuple[str, ...]:
     """The features of `needs` the spec lacks, in order (none: code needing them all can be checked)."""
     return tuple(feature for feature in needs if not has_feature(feature))
+
+
+def takes_text(role: str) -> bool:
+    """Whether a `role` message's content may be plain text, a string (feature `text:ROLE`): not
+    where it takes only parts (a captioner's user messages: audio parts, no text at all)."""
+    if role not in message_roles():
+        return False
+    return any(_is_text(branch) for branch in _alternatives(message_schema(role)["properties"]["content"]))
+
+
+def text_present(role: str) -> bool:
+    """`takes_text`; where the spec has the role but its content takes no string, asserts that the
+    client refuses a message of that role otherwise as the spec builds it, with text as content."""
+    if not role_present(role):
+        return False
+    if takes_text(role):
+        return True
+    message = {**_example(message_schema(role)), "role": role, "content": "x"}
+    try:
+        aimlapi_gemini.models.ChatCompletionRequest.from_dict({"model": model_id(), "messages": [message]})
+    except ValueError as refused:
+        # Refused for its content, not for something else of the message.
+        if "content" not in str(refused):
+            raise AssertionError(
+                f"a {role} message with text is refused, but not for it: {refused}"
+            ) from None
+        return False
+    raise AssertionError(f"a {role} message with text as its content is still accepted")
+
+
+def _is_text(schema: dict[str, Any]) -> bool:
+    """Whether a (resolved, union-free) schema takes a string."""
+    kind = schema.get("type")
+    if kind is None:  # no type: anything not otherwise restricted, text included
+        return not {"enum", "const", "properties", "items", "not", "anyOf", "oneOf"} & schema.keys()
+    return kind == "string" or (isinstance(kind, list) and "string" in kind)
+
+
+def _drop_text(content: dict[str, Any], local: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+    """Takes the string form out of a message's `content` schema, in place (for `without_feature`)."""
+    union_key = "anyOf" if "anyOf" in content else "oneOf" if "oneOf" in content else None
+    if union_key:
+        content[union_key] = [branch for branch in content[union_key] if not _is_text(local(branch))]
+    elif isinstance(content.get("type"), list):
+        content["type"] = [kind for kind in content["type"] if kind != "string"]
+    elif _is_text(local(content)):
+        content.clear()
+        content["not"] = {}  # text was its only form: no content is taken
 
 
 def without_feature(feature: str) -> dict[str, Any]:
@@ -583,6 +637,8 @@ def without_feature(feature: str) -> dict[str, Any]:
                     ]
     elif kind == "replay":
         found.get(rest, {}).pop("x-replay-as", None)
+    elif kind == "text":
+        _drop_text(message(rest)["properties"]["content"], local)
     else:
         raise ValueError(f"unknown feature {feature!r}: the kinds are {', '.join(FEATURE_KINDS)}")
     return document

@@ -11,6 +11,7 @@ chunks from either, and Prism finds nothing wrong with them
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import tempfile
@@ -19,13 +20,14 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+import spec_features as spec
 from npm_tools import prism_command
 
 from aimlapi_gemini import AuthenticatedClient
 from aimlapi_gemini.api.chat_completions import create_chat_completion
 from aimlapi_gemini.models import ChatCompletionRequest
 from aimlapi_gemini.testing._server.runner import free_port
-from aimlapi_gemini.testing._server.spec import SPEC_PATH, find_operation
+from aimlapi_gemini.testing._server.spec import SPEC_PATH, find_operation, load_spec
 
 pytestmark = pytest.mark.slow
 
@@ -34,6 +36,36 @@ pytestmark = pytest.mark.slow
 MODES = {"static": [], "dynamic": ["--dynamic"]}
 # What a stream request sends to a mock (Prism's per-request switch back to the static example).
 STREAM_HEADERS = {"static": {}, "dynamic": {"Prefer": "dynamic=false"}}
+
+
+def _example_stream() -> str:
+    """The whole stream the spec gives as its stream reply's (first) example: what Prism sends."""
+    operation = find_operation()
+    responses = load_spec()["paths"][operation.path][operation.method.lower()]["responses"]
+    media = next(
+        content["text/event-stream"]
+        for status, reply in responses.items()
+        if status.startswith("2")
+        for content in [reply.get("content", {})]
+        if "text/event-stream" in content
+    )
+    examples = media.get("examples")
+    text = next(iter(examples.values()))["value"] if examples else media["example"]
+    assert isinstance(text, str), text
+    return text
+
+
+# The example's chunks, and the text their deltas carry.
+EXAMPLE_CHUNKS = [
+    json.loads(event.removeprefix("data: "))
+    for event in _example_stream().split("\n\n")
+    if event.startswith("data: {")
+]
+EXAMPLE_TEXT = "".join(
+    choice["delta"].get("content") or "" for chunk in EXAMPLE_CHUNKS for choice in chunk["choices"]
+)
+# A request the spec takes, asking for the stream.
+STREAM_BODY = {"model": spec.model_id(), "messages": [spec.user_message("Hi")], "stream": True}
 
 
 @pytest.fixture(scope="module", params=list(MODES))
@@ -76,7 +108,7 @@ def prism_mock(mode: str) -> Iterator[str]:
 
 def hello(**fields: object) -> ChatCompletionRequest:
     return ChatCompletionRequest.from_dict(
-        {"model": "gemini-pro", "messages": [{"role": "user", "content": "Hi"}], **fields}
+        {"model": spec.model_id(), "messages": [spec.user_message("Hi")], **fields}
     )
 
 
@@ -88,7 +120,7 @@ def test_the_mock_serves_a_stream_the_client_reads(prism_mock: str, mode: str) -
         for _ in range(6):  # every time, not one time in two
             with create_chat_completion.stream(client=client, body=hello()) as chunks:
                 texts = [choice.delta.content for chunk in chunks for choice in chunk.choices if choice.delta]
-            assert "".join(text for text in texts if isinstance(text, str)) == "Hello"
+            assert "".join(text for text in texts if isinstance(text, str)) == EXAMPLE_TEXT
             assert "sl-violations" not in seen[-1].headers  # Prism: the stream fits the spec
 
 
@@ -97,7 +129,7 @@ def test_the_mock_refuses_an_invalid_stream_request(prism_mock: str, mode: str) 
     response = httpx.request(
         operation.method,
         prism_mock + operation.path,
-        json={"model": "gemini-pro", "messages": "not a list", "stream": True},
+        json={"model": spec.model_id(), "messages": "not a list", "stream": True},
         headers={"Authorization": "Bearer k", "Accept": "text/event-stream", **STREAM_HEADERS[mode]},
         timeout=30,
     )
@@ -111,7 +143,7 @@ def _stream_request(base_url: str, headers: dict[str, str]) -> httpx.Response:
     return httpx.request(
         operation.method,
         base_url + operation.path,
-        json={"model": "gemini-pro", "messages": [{"role": "user", "content": "Hi"}], "stream": True},
+        json=STREAM_BODY,
         headers={"Authorization": "Bearer k", "Accept": "text/event-stream", **headers},
         timeout=30,
     )
@@ -126,15 +158,16 @@ def test_without_the_switch_only_the_static_mock_sends_a_streams_chunks(prism_mo
     if mode == "dynamic":
         assert (chunks, statuses <= {200, 500}) == ({0}, True)
     else:
-        assert (chunks, statuses) == ({3}, {200})
+        assert (chunks, statuses) == ({len(EXAMPLE_CHUNKS)}, {200})
 
 
 def test_a_stream_the_dynamic_mock_is_asked_the_example_of_holds_the_chunks(
     prism_mock: str, mode: str
 ) -> None:
+    assert EXAMPLE_CHUNKS  # the spec's example is a whole stream, chunks and all
     replies = [_stream_request(prism_mock, STREAM_HEADERS[mode]) for _ in range(8)]
     assert [reply.status_code for reply in replies] == [200] * 8
-    assert all(reply.text.count("data: {") == 3 for reply in replies)
+    assert all(reply.text.count("data: {") == len(EXAMPLE_CHUNKS) for reply in replies)
 
 
 def test_the_dynamic_mock_still_generates_the_json_replies(prism_mock: str, mode: str) -> None:
@@ -144,7 +177,7 @@ def test_the_dynamic_mock_still_generates_the_json_replies(prism_mock: str, mode
         httpx.request(
             operation.method,
             prism_mock + operation.path,
-            json={"model": "gemini-pro", "messages": [{"role": "user", "content": "Hi"}]},
+            json={"model": spec.model_id(), "messages": [spec.user_message("Hi")]},
             headers={"Authorization": "Bearer k"},
             timeout=30,
         ).text

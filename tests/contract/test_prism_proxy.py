@@ -314,26 +314,21 @@ def test_prism_finds_nothing_in_valid_requests_and_their_replies(proxies: Proxie
     assert streamed >= VALID_BODIES
 
 
+def hello(text: str = "hi", **fields: Any) -> dict[str, Any]:
+    """A request body the spec takes (its user message as the spec takes one), with `fields`."""
+    return {"model": spec.model_id(), "messages": [spec.user_message(text)], **fields}
+
+
+# Each wrong in one place only, so that Prism's finding must name that place.
 INVALID_BODIES = {
-    "unknown-role": ({"model": "gemini-pro", "messages": [{"role": "robot", "content": "hi"}]}, "role"),
-    "no-messages": ({"model": "gemini-pro"}, "messages"),
-    "max-tokens-text": (
-        {"model": "gemini-pro", "messages": [{"role": "user", "content": "hi"}], "max_tokens": "9"},
-        "max_tokens",
+    "unknown-role": (
+        {"model": spec.model_id(), "messages": [{**spec.user_message("hi"), "role": "robot"}]},
+        "role",
     ),
-    "stop-number": (
-        {"model": "gemini-pro", "messages": [{"role": "user", "content": "hi"}], "stop": 5},
-        "stop",
-    ),
-    "streamed-bad-temperature": (
-        {
-            "model": "gemini-pro",
-            "messages": [{"role": "user", "content": "hi"}],
-            "stream": True,
-            "temperature": "hot",
-        },
-        "temperature",
-    ),
+    "no-messages": ({"model": spec.model_id()}, "messages"),
+    "max-tokens-text": (hello(max_tokens="9"), "max_tokens"),
+    "stop-number": (hello(stop=5), "stop"),
+    "streamed-bad-temperature": (hello(stream=True, temperature="hot"), "temperature"),
 }
 
 
@@ -389,7 +384,7 @@ def test_prism_rejects_every_generated_invalid_request(proxies: Proxies, http: h
 
 def test_prism_reports_a_reply_missing_a_required_field(proxies: Proxies) -> None:
     replies = Replies()
-    body = {"model": "gemini-pro", "messages": [{"role": "user", "content": "Name three rivers."}]}
+    body = hello("Name three rivers.")
     with client_through(proxies.broken, replies) as client, pytest.raises(InternalServerError) as raised:
         create_chat_completion.sync(client=client, body=body, extra_headers={BREAK_HEADER: "no-choices"})
     assert raised.value.status_code == 500
@@ -409,7 +404,7 @@ def test_prism_reports_a_reply_missing_a_required_field(proxies: Proxies) -> Non
 def test_prism_checks_the_status_and_content_type_of_a_stream(
     proxies: Proxies, http: httpx.Client, breakage: str, message: str
 ) -> None:
-    body = {"model": "gemini-pro", "messages": [{"role": "user", "content": "hi"}], "stream": True}
+    body = hello(stream=True)
     response = post(http, proxies.broken.url, body, **{BREAK_HEADER: breakage, **SHORT_REPLY})
     assert response.status_code == 500, response.text
     findings = prism_findings(response)
@@ -421,7 +416,7 @@ def test_prism_reports_a_stream_that_does_not_end_with_done(
     proxies: Proxies, http: httpx.Client, broken_server: str, breakage: str
 ) -> None:
     # The whole-body reading of the event-stream schema can say what no one event can.
-    body = {"model": "gemini-pro", "messages": [{"role": "user", "content": "hi"}], "stream": True}
+    body = hello(stream=True)
     direct = post(http, broken_server, body, **{BREAK_HEADER: breakage, **SHORT_REPLY})
     assert direct.status_code == 200
     events = direct.text.split("\n\n")
@@ -443,7 +438,7 @@ def test_prism_cannot_see_inside_an_event_stream(
 ) -> None:
     # Evidence for the module docstring: a stream whose second chunk lacks the required `id`
     # passes Prism like a valid one (the whole body is text to it); schemathesis catches it.
-    body = {"model": "gemini-pro", "messages": [{"role": "user", "content": "hi"}], "stream": True}
+    body = hello(stream=True)
     breaking = {BREAK_HEADER: "chunk-without-id", **SHORT_REPLY}
     direct = post(http, broken_server, body, **breaking)
     second_chunk = json.loads(direct.text.split("\n\n")[1].removeprefix("data: "))

@@ -1,8 +1,9 @@
 """scripts/checked_code.py leaves out of type checks and runs exactly the examples and README blocks
-that use a feature the spec lacks: every need it lists shows in the code's text, no code uses an
-optional feature it does not list, and what is left out is what needs a feature the generated
-client lacks (so, on the committed spec, nothing). Dropping each listed feature from the resolved
-spec leaves out exactly the code that uses it."""
+(those of "Using the client", the testing kit's example) that use a feature the spec lacks: every
+need it lists shows in the code's text, no code uses an optional feature it does not list, and
+what is left out is what needs a feature the generated client lacks (so, on the committed spec,
+nothing). Dropping each listed feature from the resolved spec leaves out exactly the code that
+uses it."""
 
 from __future__ import annotations
 
@@ -14,15 +15,18 @@ import spec_features as spec
 from bench_kit.examples import twin_of
 from checked_code import (
     EXAMPLE_NEEDS,
+    KIT_EXAMPLE_NEEDS,
     README_BLOCK_NEEDS,
     ROOT,
     TEST_NEEDS,
     checked_examples,
     checked_readme_blocks,
     example_paths,
+    kit_example,
     left_out_examples,
     left_out_readme_blocks,
     left_out_tests,
+    missing_for_kit_example,
     readme_blocks,
 )
 from typecheck_targets import MYPY_TREES, example_targets, mypy_exclusions, mypy_targets
@@ -31,23 +35,39 @@ from typecheck_targets import MYPY_TREES, example_targets, mypy_exclusions, mypy
 ALWAYS_THERE_ROLES = ("user", "assistant")
 
 
+def _text_of(role: str) -> str:
+    """A `role` message with text as its content: a dict literal whose `content` is no list (the
+    keys in either order, within one dict), or its model given text (`UserMessage(content="Hi")`,
+    `UserMessage(question)`)."""
+    within = r"[^{}\[\]]*"  # no bracket between the two keys: the same dict
+    tag = rf'"role":\s*"{re.escape(role)}"'
+    text = r'"content":(?!\s*\[)'
+    model = re.escape(spec.MESSAGE_CLASS_OF_ROLE.get(role, role))
+    literal = [r"\{" + within + tag + within + text, r"\{" + within + text + within + tag]
+    return "|".join([*literal, rf"\b{model}\((?:content=)?(?:f?[\"']|\w+\s*[,)])"])
+
+
 def uses(feature: str, code: str) -> bool:
     """Whether `code` shows it uses `feature`: a request field as a keyword (`max_tokens=`) or a
     dict key, a role in a message dict or by its model, a content part by its type, a message
-    property by name, a model by its name or its TypedDict's (`ChatCompletionToolParam`), a reply
-    that goes back by appending something other than a dict literal (or by `to_param()`)."""
+    property written (a key, a keyword) or read from a reply that goes back, a model by its name
+    or its TypedDict's (`ChatCompletionToolParam`), a reply that goes back by appending something
+    other than a dict literal (or by `to_param()`), a role's message with text as its content
+    (`_text_of`)."""
     kind, _, rest = feature.partition(":")
     name = re.escape(rest.rpartition(":")[2])
     if kind == "field":
         # A field sent through extra_body goes unchecked, whatever the spec says of it.
         code = re.sub(r"extra_body=\{[^\n]*\}", "", code)
+    replay = r"\.append\((?!\{)|\.to_param\("
     patterns = {
         "field": rf'\b{name}=|"{name}":',
         "role": rf'"role":\s*"{name}"|\b{spec.MESSAGE_CLASS_OF_ROLE.get(rest, rest)}\b',
         "part": rf'"type":\s*"{name}"',
-        "message_field": rf"\b{name}\b",
+        "message_field": rf'"{name}":|\b{name}=|(?s:\.{name}\b.*(?:{replay}))|(?s:(?:{replay}).*\.{name}\b)',
         "schema": rf"\b{name}(Param)?\b",
-        "replay": r"\.append\((?!\{)|\.to_param\(",
+        "replay": replay,
+        "text": _text_of(rest),
     }
     return re.search(patterns[kind], code) is not None
 
@@ -58,6 +78,7 @@ def _ours() -> list[tuple[str, str, frozenset[str]]]:
         (path.name, path.read_text(encoding="utf-8"), EXAMPLE_NEEDS[path.name]) for path in example_paths()
     ]
     found += [(f"README: {heading}", code, README_BLOCK_NEEDS[heading]) for heading, code in readme_blocks()]
+    found.append(("README: Testing your code", kit_example(), KIT_EXAMPLE_NEEDS))
     return found
 
 
@@ -67,16 +88,17 @@ TWINS = [
     (f"openai_sdk/{path.name}", twin_of(path).read_text(encoding="utf-8"), EXAMPLE_NEEDS[path.name])
     for path in example_paths()
 ]
-LISTED = sorted(set().union(*EXAMPLE_NEEDS.values(), *README_BLOCK_NEEDS.values()))
+LISTED = sorted(set().union(*EXAMPLE_NEEDS.values(), *README_BLOCK_NEEDS.values(), KIT_EXAMPLE_NEEDS))
 
 
 def _optional_features() -> set[str]:
     """The features code may use that a revision may drop: the listed ones, and those of this spec
     (its optional request fields, message kinds beyond the three always there, content parts
-    beyond text)."""
+    beyond text, text as any role's content)."""
     found = set(LISTED) | {f"field:{name}" for name in spec.optional_fields()}
     roles = [role for role in spec.message_roles() if role not in ALWAYS_THERE_ROLES]
     found |= {f"role:{role}" for role in roles}
+    found |= {f"text:{role}" for role in spec.message_roles()}
     for role in spec.message_roles():
         found |= {f"part:{role}:{kind}" for kind in spec.content_part_types(role) if kind != "text"}
     return found
@@ -129,6 +151,17 @@ def test_uses_tells_code_that_uses_a_feature_from_code_that_does_not() -> None:
     assert not uses("schema:ChatCompletionTool", "from x import ChatCompletionToolChoice")
     assert uses("replay:ChatCompletionMessage", "messages.append(reply.model_dump(exclude_none=True))")
     assert not uses("replay:ChatCompletionMessage", 'messages.append({"role": "user", "content": q})')
+    assert uses("message_field:assistant:tool_calls", "m.append(reply)\nfor call in reply.tool_calls: ...")
+    assert uses("message_field:assistant:tool_calls", '{"role": "assistant", "tool_calls": calls}')
+    assert not uses("message_field:assistant:tool_calls", "print(reply.tool_calls[0])")
+    assert uses("text:user", 'messages.append({"role": "user", "content": q})')
+    assert uses("text:user", '[{"content": "Hi", "role": "user"}]')
+    assert uses("text:user", 'UserMessage(content="Why?")')
+    assert uses("text:tool", '{"role": "tool", "tool_call_id": call.id, "content": result}')
+    assert not uses("text:user", '{"role": "user", "content": [{"type": "text", "text": "Hi"}]}')
+    assert not uses("text:user", '{"role": "user",\n "content":\n [{"type": "input_audio"}]}')
+    assert not uses("text:user", '{"role": "system", "content": "Be brief."}')
+    assert not uses("text:user", "UserMessage(content=[TextContentPart(text=q)])")
 
 
 def _absent(features: list[str]) -> set[str]:
@@ -149,6 +182,7 @@ def test_what_is_left_out_is_exactly_what_uses_a_feature_the_client_lacks() -> N
     # On the committed spec nothing is absent, so these say that nothing is left out.
     assert left_out_examples() == expected_examples
     assert left_out_readme_blocks() == expected_blocks
+    assert missing_for_kit_example() == tuple(sorted(KIT_EXAMPLE_NEEDS & absent))
     assert [path.name for path in checked_examples()] == [
         path.name for path in example_paths() if path.name not in expected_examples
     ]
@@ -188,6 +222,10 @@ def test_a_spec_without_a_feature_leaves_out_exactly_the_code_using_it(
     monkeypatch: pytest.MonkeyPatch, feature: str
 ) -> None:
     already = _absent(LISTED)
+    if feature in already:
+        # Nothing to drop: what this spec lacks is left out now, as
+        # test_what_is_left_out_is_exactly_what_uses_a_feature_the_client_lacks checks.
+        return
     without = spec.without_feature(feature)
     monkeypatch.setattr(spec, "spec", lambda: without)
     assert not spec.has_feature(feature)
@@ -200,6 +238,7 @@ def test_a_spec_without_a_feature_leaves_out_exactly_the_code_using_it(
     assert left_out_readme_blocks() == {
         heading: tuple(sorted(needs & gone)) for heading, needs in README_BLOCK_NEEDS.items() if needs & gone
     }
+    assert missing_for_kit_example() == tuple(sorted(KIT_EXAMPLE_NEEDS & gone))
     assert {path.name for path in checked_examples()}.isdisjoint(
         name for name, needs in EXAMPLE_NEEDS.items() if feature in needs
     )

@@ -14,7 +14,6 @@ from typing import Any
 
 import httpx
 import spec_features as spec
-from bench_kit.examples import batch_line
 from checked_code import example_paths
 
 from .served import ExampleAPI, left_out
@@ -166,7 +165,7 @@ def test_multi_turn_sends_the_whole_conversation_each_time(api: ExampleAPI) -> N
     assert lines == [line for q, r in zip(questions, replies, strict=True) for line in (f"> {q}", r, "")]
     last = api.requests[-1].messages
     assert isinstance(last[0], spec.message_models("system"))
-    turns = [(type(m).__name__, m.content) for m in last[1:]]
+    turns = [(type(m).__name__, m.to_dict()["content"]) for m in last[1:]]
     assert turns == [
         (spec.class_of_role("user"), questions[0]),
         (spec.class_of_role("assistant"), replies[0]),
@@ -174,6 +173,18 @@ def test_multi_turn_sends_the_whole_conversation_each_time(api: ExampleAPI) -> N
         (spec.class_of_role("assistant"), replies[1]),
         (spec.class_of_role("user"), questions[2]),
     ]
+
+
+def _batch_line(custom_id: str, question: str) -> dict[str, Any]:
+    """One input line of 08_resumable_jsonl.py (the OpenAI Batch API's shape): the question as the
+    spec takes a user message (text, or where user messages take none, the message its schema builds)."""
+    body = {"model": spec.model_id(), "messages": [spec.user_message(question)]}
+    return {"custom_id": custom_id, "body": body}
+
+
+def _sent_messages(bodies: list[dict[str, Any]]) -> list[str]:
+    """The messages of each body, as sorted JSON (to compare what was sent, in any order)."""
+    return sorted(json.dumps(body["messages"], sort_keys=True) for body in bodies)
 
 
 def _records(path: Path) -> list[dict[str, Any]]:
@@ -187,7 +198,8 @@ def test_resumable_jsonl_run_sends_only_the_ids_a_killed_run_left(api: ExampleAP
         return
     requests, answers = tmp_path / "requests.jsonl", tmp_path / "answers.jsonl"
     questions = {f"q{n}": f"Question number {n}?" for n in range(1, 7)}
-    text = "".join(json.dumps(batch_line(i, q)) + "\n" for i, q in questions.items())
+    lines = {i: _batch_line(i, q) for i, q in questions.items()}
+    text = "".join(json.dumps(line) + "\n" for line in lines.values())
     requests.write_text(text, encoding="utf-8")
     api.watch.answer_first = 2  # the other requests wait, unanswered, until the run is killed
 
@@ -206,22 +218,27 @@ def test_resumable_jsonl_run_sends_only_the_ids_a_killed_run_left(api: ExampleAP
     answered = {record["custom_id"] for record in first}
     api.mock.reset()
 
-    lines = api.run_ok("08_resumable_jsonl", str(requests), str(answers))
+    printed = api.run_ok("08_resumable_jsonl", str(requests), str(answers))
 
-    assert len(lines) == 1
-    assert lines[0].startswith("batch done: 4 ok, 0 errors, 0 invalid, 2 done before, 0 retries"), lines
-    left = {questions[i] for i in questions.keys() - answered}
-    assert {request.messages[0].content for request in api.requests} == left  # and nothing else
+    assert len(printed) == 1
+    assert printed[0].startswith("batch done: 4 ok, 0 errors, 0 invalid, 2 done before, 0 retries"), printed
+    left = [lines[i]["body"] for i in questions.keys() - answered]
+    sent = _sent_messages([request.to_dict() for request in api.requests])
+    assert sent == _sent_messages(left)  # and nothing else
     final = _records(answers)
     assert final[:2] == first
     assert sorted(record["custom_id"] for record in final) == sorted(questions)  # each id once
     for record in final:
-        reply = record["response"]["body"]["choices"][0]["message"]["content"]
-        assert reply.startswith(f'You wrote: "{questions[record["custom_id"]]}"')
+        # Each answer is the server's to its own line's messages (by the request id it answered with).
+        received = json.loads(api.server.app.received_body(record["response"]["request_id"]) or b"null")
+        assert received["messages"] == lines[record["custom_id"]]["body"]["messages"]
+        if spec.user_takes_text():  # the reference server opens its reply with the question
+            reply = record["response"]["body"]["choices"][0]["message"]["content"]
+            assert reply.startswith(f'You wrote: "{questions[record["custom_id"]]}"')
 
-    lines = api.run_ok("08_resumable_jsonl", str(requests), str(answers))
+    printed = api.run_ok("08_resumable_jsonl", str(requests), str(answers))
 
-    assert lines[0].startswith("batch done: 0 ok, 0 errors, 0 invalid, 6 done before"), lines
+    assert printed[0].startswith("batch done: 0 ok, 0 errors, 0 invalid, 6 done before"), printed
     assert len(api.requests) == 4  # all done: nothing was sent again
     assert _records(answers) == final
 

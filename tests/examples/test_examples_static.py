@@ -13,6 +13,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+import spec_features as spec
 from bench_kit.examples import SDK_DIR, code_lines, twin_of
 from checked_code import ROOT, checked_examples, example_paths
 from npm_tools import pyright_command
@@ -72,15 +73,21 @@ def test_pyright_strict_passes_on_the_examples() -> None:
     )
 
 
+# A user message as the spec takes it, and two wrong ones (a typo in a key, in the role), written as
+# dict literals for the TypedDicts to check.
+USER = spec.user_message("hi")
+UNKNOWN_KEY = {**USER, "max_token": 5}
+UNKNOWN_ROLE = {**USER, "role": "usr"}
+MODEL = spec.model_id()
 # Each line that must be an error in strict mode, tagged with a word of pyright's message.
-WRONG = """
+WRONG = f"""
 import json
 from aimlapi_gemini import AIMLAPI
 
 create = AIMLAPI().chat.completions.create
-create(model="gemini-pro", messages=[{"role": "user", "content": "hi", "max_token": 5}])  # E: messages
-create(model="gemini-pro", messages=[{"role": "usr", "content": "hi"}])  # E: messages
-reply = create(model="gemini-pro", messages=[{"role": "user", "content": "hi"}])
+create(model={MODEL!r}, messages=[{UNKNOWN_KEY!r}])  # E: messages
+create(model={MODEL!r}, messages=[{UNKNOWN_ROLE!r}])  # E: messages
+reply = create(model={MODEL!r}, messages=[{USER!r}])
 print(reply.choices[0].message.tool_calls[0])  # E: subscriptable
 done = set()  # E: partially unknown
 def ask(question): return json.dumps(question)  # E: annotation
