@@ -32,6 +32,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import spec_features
 from checked_code import EXAMPLES_DIR, ROOT, checked_examples, left_out_examples
 
 from aimlapi_gemini.testing import MockAPI
@@ -109,8 +110,9 @@ QUESTIONS = ["What is the capital of Norway?", "How far is the Moon?", "Who wrot
 
 
 def batch_line(custom_id: str, question: str) -> dict[str, object]:
-    """One input line of 08_resumable_jsonl.py (the OpenAI Batch API's shape)."""
-    body = {"model": sample_model(), "messages": [{"role": "user", "content": question}]}
+    """One input line of 08_resumable_jsonl.py (the OpenAI Batch API's shape): the question as the
+    spec takes a user message (text, or where user messages take none, the message its schema builds)."""
+    body = {"model": sample_model(), "messages": [spec_features.user_message(question)]}
     return {"custom_id": custom_id, "body": body}
 
 

@@ -37,6 +37,7 @@ from .openapi31 import (
     upgrade_to_openapi_31,
 )
 from .overlay import SkippedAction, apply_overlay_with_report
+from .quick_start import quick_start
 from .spec_diff import Change, diff_specs
 from .spec_facts import CHAT_OPERATION_ID, spec_facts
 from .transforms import (
@@ -432,12 +433,16 @@ def render_package_readme(resolved: dict[str, Any], out_dir: Path, pyproject: Pa
     )
     env.globals["fail"] = template_plan.fail
     project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
+    facts = spec_facts(resolved)
+    model = (facts.model_ids or ("<model id>",))[0]
     try:
         text = env.get_template(PACKAGE_README_TEMPLATE).render(
             spec=resolved,
             project=project,
             package=PACKAGE,
-            facts=spec_facts(resolved),
+            facts=facts,
+            model=model,
+            quick_start=quick_start(resolved, model),
             version_path=version_prefix(list(resolved["paths"])),
         )
     except jinja2.UndefinedError as exc:

@@ -148,8 +148,8 @@ _AUDIO_PARTS = [
     {"type": "input_audio", "input_audio": {"data": _SOUND}},
     {"type": "input_audio", "input_audio": {"data": _SOUND, "format": "wav"}},
 ]
-_TEXT_FORMS = ["Hello", [{"type": "text", "text": "Hello"}]]
-MESSAGES = {
+_TEXT_FORMS: list[Any] = ["Hello", [{"type": "text", "text": "Hello"}]]
+MESSAGES: dict[str, tuple[list[str], list[Any]]] = {
     "text": (["Hello"], _TEXT_FORMS),
     "audio": (["--audio", str(SOUND_FILE)], [[part] for part in _AUDIO_PARTS]),
     "text and audio": (

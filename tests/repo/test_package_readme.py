@@ -6,6 +6,7 @@ run against the reference server."""
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -14,10 +15,12 @@ from email.message import Message
 from pathlib import Path
 
 import pytest
+import spec_features as spec
 
 from aimlapi_gemini.testing._server import BackgroundServer
 from aimlapi_gemini.testing._server.spec import versioned_base_url
 from codegen.pipeline import DEFAULT_OUT, GenerationError, render_package_readme, resolve_spec
+from tests.doubles.fakes import SOUND_FILE
 
 REPO = Path(__file__).resolve().parents[2]
 PACKAGE_README = DEFAULT_OUT / "README.md"
@@ -61,6 +64,7 @@ def test_the_long_description_quick_start_runs_against_the_reference_server(
     reference_server: BackgroundServer,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
 ) -> None:
     description = wheel_metadata.get_payload()
     assert isinstance(description, str)
@@ -68,11 +72,18 @@ def test_the_long_description_quick_start_runs_against_the_reference_server(
     assert len(blocks) == 1
     monkeypatch.setenv("AIML_API_KEY", reference_server.api_key)
     monkeypatch.setenv("AIML_API_BASE_URL", versioned_base_url(reference_server.base_url))
+    # Where user messages take audio only, the quick start reads its question from a recording.
+    monkeypatch.chdir(tmp_path)
+    shutil.copyfile(SOUND_FILE, tmp_path / "question.wav")
     exec(compile(blocks[0], "package README", "exec"), {"__name__": "package_readme_example"})
     reply, streamed, tokens = capsys.readouterr().out.rstrip("\n").split("\n")
     # The reference server opens with the question; what follows (which filler sentences, how
     # many) comes from a hash of the whole body, which differs between the two calls.
-    opening = 'You wrote: "Why is the sky blue?".'
+    opening = (
+        'You wrote: "Why is the sky blue?".'
+        if spec.user_takes_text()
+        else "Hello! How can I help you today?"  # a message without words is greeted
+    )
     assert reply.startswith(opening), reply
     assert streamed.startswith(opening), streamed
     count, word = tokens.split()
