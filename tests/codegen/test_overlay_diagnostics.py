@@ -117,23 +117,26 @@ def _request_behind_ref(document: dict[str, Any]) -> None:
     content["schema"] = {"$ref": "#/components/schemas/ChatCompletionsDto"}
 
 
-def _first_union(node: Any) -> dict[str, Any] | None:
-    """The first schema holding a ``oneOf``/``anyOf`` of two or more members, depth first."""
+def _first_union(node: Any, members: int = 2) -> dict[str, Any] | None:
+    """The first schema holding a ``oneOf``/``anyOf`` of at least ``members`` members, depth first."""
     if isinstance(node, dict):
-        if any(len(node.get(key) or ()) > 1 for key in ("oneOf", "anyOf")):
+        if any(len(node.get(key) or ()) >= members for key in ("oneOf", "anyOf")):
             return node
         children: list[Any] = list(node.values())
     elif isinstance(node, list):
         children = node
     else:
         return None
-    return next((found for child in children if (found := _first_union(child)) is not None), None)
+    return next((found for child in children if (found := _first_union(child, members)) is not None), None)
 
 
 def _messages_under_the_other_union_keyword(document: dict[str, Any]) -> None:
     """The messages' first union (the message kinds, or a shared model's content) written with the
-    other keyword: its members are disjoint, so oneOf and anyOf mean the same."""
-    union = _first_union(_request(document)["properties"]["messages"])
+    other keyword: its members are disjoint, so oneOf and anyOf mean the same. Where no union of
+    the messages has two members (a spec with one message kind and one content part, as an audio
+    captioner's), its union of one kind is the one rewritten."""
+    messages = _request(document)["properties"]["messages"]
+    union = _first_union(messages) or _first_union(messages, members=1)
     assert union is not None, "the spec's messages hold no union"
     old, new = ("oneOf", "anyOf") if "oneOf" in union else ("anyOf", "oneOf")
     union[new] = union.pop(old)
@@ -321,10 +324,13 @@ def test_each_naming_action_selects_only_what_it_means() -> None:
         if title is not None:
             counts[title] = len(jsonpath.find(action["target"], document))
         document = apply_overlay(document, {"overlay": "1.0.0", "actions": [action]})
-    assert kinds_with_text_parts
-    assert counts.pop("TextContentPart") == len(kinds_with_text_parts)
-    assert len(counts) > 10
     lacking = {_title(ACTIONS[number - 1]) for number in _skipped_on_the_current_spec()}
+    text_part_matches = counts.pop("TextContentPart")
+    if kinds_with_text_parts:
+        assert text_part_matches == len(kinds_with_text_parts)
+    else:  # messages that take no text (an audio captioner's): the text part's title lands nowhere
+        assert (text_part_matches, "TextContentPart" in lacking) == (0, True)
+    assert len(counts) > 10
     assert {title: count for title, count in counts.items() if title not in lacking} == {
         title: 1 for title in counts if title not in lacking
     }

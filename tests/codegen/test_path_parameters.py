@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import spec_features as spec
 
 from aimlapi_gemini._spec_facts import CHAT_PATH
 from codegen.pipeline import DEFAULT_OVERLAY, DEFAULT_SPEC, render
@@ -48,7 +49,13 @@ def _takes_messages(item: dict[str, Any]) -> bool:
     return "messages" in schema.get("properties", {})
 
 
-# In a child interpreter whose sys.path starts with the regenerated package.
+def _script(code: str) -> str:
+    """``code`` after what it sends: ``HELLO``, one user message as the spec takes it, and ``MODEL``,
+    a model id the spec lists (the model names of _FILLED_FROM_MODEL are any text: they fill a path)."""
+    return f"HELLO = {[spec.user_message('hi')]!r}\nMODEL = {spec.model_id()!r}\n{code}"
+
+
+# In a child interpreter whose sys.path starts with the regenerated package (see _script).
 _FILLED_FROM_MODEL = """
 import json
 import httpx
@@ -61,7 +68,7 @@ sent = []
 def keep(request):
     sent.append(request.url.raw_path.decode())
 
-hello = [{"role": "user", "content": "hi"}]
+hello = HELLO
 with MockAPI(api_key="kit-key") as mock:
     mock.reply("created").reply("streamed").reply("functional").reply("over a socket")
     http = httpx.Client(transport=mock.transport, event_hooks={"request": [keep]})
@@ -115,7 +122,7 @@ def test_a_path_parameter_named_like_a_body_property_is_filled_from_the_body(
     report = render(spec_path, out, DEFAULT_OVERLAY)
     assert any("path parameter 'model' is the request body's property" in note for note in report.notes)
 
-    lines = run_in_package(out, _FILLED_FROM_MODEL)
+    lines = run_in_package(out, _script(_FILLED_FROM_MODEL))
 
     assert lines == [
         "create created",
@@ -149,34 +156,34 @@ sent = []
 def keep(request):
     sent.append(request.url.raw_path.decode())
 
-hello = [{"role": "user", "content": "hi"}]
+hello = HELLO
 with MockAPI(api_key="kit-key") as mock:
     mock.reply("deployed").reply("streamed").reply("functional")
     http = httpx.Client(transport=mock.transport, event_hooks={"request": [keep]})
     client = AIMLAPI(api_key="kit-key", base_url="http://kit.invalid", http_client=http)
     keyword = inspect.signature(client.chat.completions.create).parameters["deployment"]
     print("keyword", keyword.kind.name, keyword.default is inspect.Parameter.empty)
-    created = client.chat.completions.create(deployment="team a/1", model="gemini-pro", messages=hello)
+    created = client.chat.completions.create(deployment="team a/1", model=MODEL, messages=hello)
     print("create", created.choices[0].message.content)
     with client.chat.completions.create(
-        deployment="d", model="gemini-pro", messages=hello, stream=True
+        deployment="d", model=MODEL, messages=hello, stream=True
     ) as stream:
         print("stream", "".join(stream.text_deltas()))
-    body = {"model": "gemini-pro", "messages": hello}
+    body = {"model": MODEL, "messages": hello}
     functional = create_chat_completion.sync("fn", client=client.authenticated_client, body=body)
     print("functional", functional.choices[0].message.content)
     for path in sent:
         print("sent", path)
     try:
-        client.chat.completions.create(model="gemini-pro", messages=hello)
+        client.chat.completions.create(model=MODEL, messages=hello)
     except TypeError as exc:
         print("missing:", exc)
     try:
-        client.chat.completions.create(deployment="", model="gemini-pro", messages=hello)
+        client.chat.completions.create(deployment="", model=MODEL, messages=hello)
     except ValidationError as exc:
         print("empty:", exc)
     try:
-        client.chat.completions.create(deployment=None, model="gemini-pro", messages=hello)
+        client.chat.completions.create(deployment=None, model=MODEL, messages=hello)
     except ValidationError as exc:
         print("none:", exc)
     print("sent after the refusals", len(sent))
@@ -193,7 +200,7 @@ def test_a_path_parameter_no_body_property_names_is_a_required_keyword(
     report = render(spec_path, out, DEFAULT_OVERLAY)
     assert not any("path parameter" in note for note in report.notes)
 
-    lines = run_in_package(out, _OWN_KEYWORD)
+    lines = run_in_package(out, _script(_OWN_KEYWORD))
 
     assert lines == [
         "keyword KEYWORD_ONLY True",

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import spec_features
 import yaml
 
 from aimlapi_gemini._spec_facts import CHAT_PATH
@@ -174,10 +175,12 @@ def test_spec_change_reaches_the_generated_model(tmp_path: Path) -> None:
     changes = regenerate(spec_path, out)
 
     assert "aimlapi_gemini/models/chat_completion_request.py" in changes.changed
+    # A request as the spec takes it, with the new property.
+    body = {"model": spec_features.model_id(), "messages": [spec_features.user_message("hi")], "seed": 7}
     printed = _run_python(
-        """
+        f"""
         from aimlapi_gemini.models import ChatCompletionRequest
-        body = {"model": "gemini-pro", "messages": [{"role": "user", "content": "hi"}], "seed": 7}
+        body = {body!r}
         request = ChatCompletionRequest.from_dict(body)
         print(request.seed, request.to_dict() == body)
         """,

@@ -118,7 +118,15 @@ def _described_field(properties: Document) -> str:
 
 def _discriminated(resolved: Document) -> tuple[str, Document]:
     """The request's first union with a discriminator (the messages' where they are one), as its
-    pointer and schema: each revision has one, of its message kinds or their content parts."""
+    pointer and schema: of its message kinds or their content parts (see the `discriminated`
+    fixture for a spec that has none)."""
+    found = _first_discriminated(resolved)
+    assert found is not None, "the request's messages hold no discriminated union"
+    return found
+
+
+def _first_discriminated(resolved: Document) -> tuple[str, Document] | None:
+    """`_discriminated`'s union, or None where the messages hold none."""
     schemas = resolved["components"]["schemas"]
     seen: set[str] = set()
 
@@ -138,12 +146,62 @@ def _discriminated(resolved: Document) -> tuple[str, Document]:
             return None
         return next((found for key, value in items if (found := walk(value, (*tokens, key)))), None)
 
-    found = walk(
+    return walk(
         schemas["ChatCompletionRequest"]["properties"]["messages"],
         ("components", "schemas", "ChatCompletionRequest", "properties", "messages"),
     )
-    assert found is not None, "the request's messages hold no discriminated union"
-    return found
+
+
+# The roles the overlay names a message kind of (a kind must be a named schema for the pipeline to
+# infer a discriminator over it), in the order one is picked for a message kind of the tests' own.
+NAMED_ROLES = ("assistant", "system", "tool", "function", "user")
+
+
+def _with_second_message_kind(document: Document) -> None:
+    """The vendor document with a message kind of the tests' own beside its own (a text message of
+    a role it lacks), so its messages are a union the pipeline tells apart by role."""
+    messages = _local(document, _request_body(document)["properties"]["messages"])
+    array = (
+        messages
+        if "items" in messages
+        else next(
+            _local(document, branch)
+            for branch in messages.get("oneOf") or messages["anyOf"]
+            if "items" in _local(document, branch)
+        )
+    )
+    items = array["items"]
+    members = items.get("oneOf") or items.get("anyOf") or [items]
+    roles = {role for member in members for role in _local(document, member)["properties"]["role"]["enum"]}
+    role = next(role for role in NAMED_ROLES if role not in roles)
+    kind = {
+        "type": "object",
+        "properties": {"role": {"type": "string", "enum": [role]}, "content": {"type": "string"}},
+        "required": ["role", "content"],
+    }
+    if "oneOf" in items or "anyOf" in items:
+        members.append(kind)
+    else:
+        array["items"] = {"oneOf": [items, kind]}
+
+
+def _local(document: Document, schema: Document) -> Document:
+    """The schema a local `$ref` points to (followed until there is none), or the schema itself."""
+    while "$ref" in schema:
+        schema = document["components"]["schemas"][str(schema["$ref"]).rsplit("/", 1)[-1]]
+    return schema
+
+
+@pytest.fixture(scope="module")
+def discriminated(vendor: Document, resolved: Document, tmp_path_factory: pytest.TempPathFactory) -> Document:
+    """A resolved spec whose messages hold a discriminated union: the committed spec's own, or
+    where it has none (one message kind, as an audio captioner's, whose one content part is no
+    union either), the committed spec with a second message kind of the tests' own."""
+    if _first_discriminated(resolved) is not None:
+        return resolved
+    revision = _revised(vendor, tmp_path_factory.mktemp("discriminated"), _with_second_message_kind)
+    assert _first_discriminated(revision) is not None, "a second message kind gave no discriminator"
+    return revision
 
 
 def _revised(vendor: Document, tmp_path: Path, edit: Callable[[Document], None]) -> Document:
@@ -308,11 +366,11 @@ def test_response_type_changed_breaks(resolved: Document) -> None:
     assert change.breaking
 
 
-def test_changed_discriminator_breaks(resolved: Document) -> None:
-    new = copy.deepcopy(resolved)
-    pointer, _ = _discriminated(resolved)
+def test_changed_discriminator_breaks(discriminated: Document) -> None:
+    new = copy.deepcopy(discriminated)
+    pointer, _ = _discriminated(discriminated)
     _discriminated(new)[1]["discriminator"]["propertyName"] = "kind"
-    change = _only(diff_specs(resolved, new), "discriminator-changed", f"{pointer}/discriminator")
+    change = _only(diff_specs(discriminated, new), "discriminator-changed", f"{pointer}/discriminator")
     assert change.breaking
 
 
@@ -979,17 +1037,17 @@ def _without_discriminator(resolved: Document, name: str) -> Document:
 
 
 def test_a_discriminator_stating_the_tags_the_alternatives_require_is_not_breaking(
-    resolved: Document,
+    discriminated: Document,
 ) -> None:
-    old = _without_discriminator(resolved, "discriminator")
-    (change,) = [c for c in diff_specs(old, resolved) if c.change.startswith("discriminator")]
+    old = _without_discriminator(discriminated, "discriminator")
+    (change,) = [c for c in diff_specs(old, discriminated) if c.change.startswith("discriminator")]
     assert change.change == "discriminator-added"
     assert not change.breaking
 
 
-def test_a_discriminator_mapping_a_tag_no_alternative_requires_is_breaking(resolved: Document) -> None:
-    old = _without_discriminator(resolved, "discriminator")
-    new = copy.deepcopy(resolved)
+def test_a_discriminator_mapping_a_tag_no_alternative_requires_is_breaking(discriminated: Document) -> None:
+    old = _without_discriminator(discriminated, "discriminator")
+    new = copy.deepcopy(discriminated)
     mapping = _discriminated(new)[1]["discriminator"]["mapping"]
     mapping["robot"] = mapping.pop(next(iter(mapping)))
     (change,) = [c for c in diff_specs(old, new) if c.change.startswith("discriminator")]

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import spec_features as spec
 
 from aimlapi_gemini._path import fill_path
 from aimlapi_gemini._spec_facts import CHAT_PATH
@@ -186,7 +187,7 @@ def test_without_any_scheme_a_bearer_token_is_sent_as_the_vendor_documents() -> 
 
 # Under another version, with the path parameters the spec's path has (a body property fills them).
 MOVED_PATH = "/v2/chat/completions" + "".join(f"/{name}" for name in re.findall(r"\{[^}]*\}", CHAT_PATH))
-MODEL = "gemini-pro"
+MODEL = spec.model_id()
 MOVED_URL_PATH = fill_path(MOVED_PATH, {"model": MODEL})  # where a request for MODEL goes
 MOVED_SERVER = "https://llm.example.test/api"
 
@@ -207,7 +208,7 @@ with MockAPI(api_key="kit-key") as mock:
     http = httpx.Client(transport=mock.transport, event_hooks={"request": [keep]})
     client = AIMLAPI(api_key="kit-key", base_url="http://kit.invalid", http_client=http)
     print("base", client.base_url)
-    hello = [{"role": "user", "content": "hi"}]
+    hello = HELLO
     completion = client.chat.completions.create(model=MODEL, messages=hello)
     print("create", completion.choices[0].message.content)
     with client.chat.completions.create(model=MODEL, messages=hello, stream=True) as stream:
@@ -254,9 +255,10 @@ def test_a_package_regenerated_from_a_moved_spec_goes_where_the_spec_says(
     out = tmp_path / "generated"
     render(spec_path, out, overlay_path)
 
-    # The script's names: the model sent, where it goes now and where it went before the move.
+    # The script's names: the model and messages sent, where they go now and went before the move.
     values = {
         "MODEL": MODEL,
+        "HELLO": [spec.user_message("hi")],
         "MOVED_URL_PATH": MOVED_URL_PATH,
         "OLD_URL_PATH": fill_path(CHAT_PATH, {"model": MODEL}),
     }

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import spec_features as spec
 import yaml
 
 from aimlapi_gemini._spec_facts import CHAT_PATH
@@ -40,8 +41,8 @@ def _literal(value: str) -> dict[str, Any]:
 
 def _document(tmp: Path) -> tuple[Path, Path]:
     """The spec with the two unions, and the overlay with names for the alternatives it adds."""
-    spec = json.loads(DEFAULT_SPEC.read_text())
-    body = spec["paths"][CHAT_PATH]["post"]["requestBody"]
+    document = json.loads(DEFAULT_SPEC.read_text())
+    body = document["paths"][CHAT_PATH]["post"]["requestBody"]
     request = body["content"]["application/json"]["schema"]
     # The function tool, the modes and the named choice as the 2025 document has them, so that
     # the overlay's names apply whatever the committed revision has.
@@ -84,7 +85,7 @@ def _document(tmp: Path) -> tuple[Path, Path]:
         "anyOf": [{"type": "array", "items": {"type": "integer"}}, {"type": "array", "items": STRING}]
     }
     spec_path = tmp / "spec.json"
-    spec_path.write_text(json.dumps(spec))
+    spec_path.write_text(json.dumps(document))
     overlay = yaml.safe_load(DEFAULT_OVERLAY.read_text())
     # The overlay names every `type: function` alternative of tool_choice NamedToolChoice; the
     # second one gets its own names after that.
@@ -105,9 +106,9 @@ def _document(tmp: Path) -> tuple[Path, Path]:
 @pytest.fixture(scope="module")
 def union_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("unions")
-    spec, overlay = _document(tmp)
+    spec_path, overlay_path = _document(tmp)
     out = tmp / "out"
-    render(spec, out, overlay)
+    render(spec_path, out, overlay_path)
     return out
 
 
@@ -158,7 +159,8 @@ def _request_validator(out: Path) -> Any:
 
 
 def _body(**fields: Any) -> dict[str, Any]:
-    return {"model": "google/gemini-2.5-pro", "messages": [{"role": "user", "content": "hi"}], **fields}
+    # The messages as the committed spec takes them (the unions' document keeps its messages).
+    return {"model": spec.model_id(), "messages": [spec.user_message("hi")], **fields}
 
 
 FUNCTION_TOOL = {"type": "function", "function": {"name": "lookup", "description": "Look a word up."}}

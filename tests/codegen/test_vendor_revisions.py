@@ -105,7 +105,18 @@ def _drop_role(document: dict[str, Any], role: str) -> None:
 
 
 def _message(document: dict[str, Any], role: str) -> dict[str, Any]:
-    return next(_local(document, shape) for shape in _shapes(document) if role in _role_enum(document, shape))
+    found = _message_if_any(document, role)
+    assert found is not None, f"the document has no {role} message"
+    return found
+
+
+def _message_if_any(document: dict[str, Any], role: str) -> dict[str, Any] | None:
+    """The schema of a ``role`` message, None where the document has no such role (an audio
+    captioner's has only user messages)."""
+    return next(
+        (_local(document, shape) for shape in _shapes(document) if role in _role_enum(document, shape)),
+        None,
+    )
 
 
 def _nodes(node: Any) -> list[dict[str, Any]]:
@@ -129,8 +140,9 @@ def _drop_image_parts(document: dict[str, Any], role: str) -> None:
             branch["items"] = {"anyOf": kept}
 
 
-def _tool_shapes_changed(request: dict[str, Any], assistant: dict[str, Any]) -> None:
-    """Tool calls as a oneOf of a function call and a custom call; more tool_choice shapes."""
+def _tool_shapes_changed(request: dict[str, Any], assistant: dict[str, Any] | None) -> None:
+    """Tool calls as a oneOf of a function call and a custom call (where an assistant message
+    replays them); more tool_choice shapes (where the request has tool_choice)."""
     custom_call = {
         "type": "object",
         "properties": {
@@ -143,7 +155,7 @@ def _tool_shapes_changed(request: dict[str, Any], assistant: dict[str, Any]) -> 
         },
         "required": ["id", "type", "custom"],
     }
-    calls = assistant["properties"].get("tool_calls")
+    calls = None if assistant is None else assistant["properties"].get("tool_calls")
     # A revision whose calls take a custom one already keeps them: a second custom shape in a oneOf
     # would make every custom call match two alternatives, which a oneOf refuses.
     if calls is not None and '"enum": ["custom"]' not in json.dumps(calls):
@@ -186,7 +198,7 @@ def _newer_revision(document: dict[str, Any]) -> None:
     for name in ("logit_bias", "stop"):
         request["properties"].pop(name, None)
     _drop_image_parts(document, "user")
-    _tool_shapes_changed(request, _message(document, "assistant"))
+    _tool_shapes_changed(request, _message_if_any(document, "assistant"))
     # A component whose name is not a valid component name, and a list of any items in a union.
     _schemas(document)["vendor/response-format"] = {
         "type": "object",
@@ -333,14 +345,14 @@ def _fields_named_like_call_options(document: dict[str, Any]) -> None:
     )
 
 
+# After MODEL and MESSAGES, a request as the spec takes it (see the test).
 CALL_WITH_BOTH = """
 from aimlapi_gemini.testing import MockAPI
 
 with MockAPI() as mock:
     client = mock.aimlapi()
-    messages = [{"role": "user", "content": "hi"}]
     create = client.chat.completions.create
-    create(model="gemini-pro", messages=messages, deadline_=7, timeout_="x", deadline=30.0)
+    create(model=MODEL, messages=MESSAGES, deadline_=7, timeout_="x", deadline=30.0)
     sent = mock.requests[-1].to_dict()
     print(sent["deadline"], sent["timeout"])
 """
@@ -356,7 +368,8 @@ def test_a_body_field_named_like_a_call_option_is_a_keyword_of_its_own(
     resources = (out / "aimlapi_gemini" / "resources.py").read_text()
     assert "deadline_: int | Unset = UNSET" in resources
     assert "Sent as the body's ``deadline``." in resources
-    assert run_in_package(out, CALL_WITH_BOTH) == ["7 x"]
+    request = f"MODEL = {spec_features.model_id()!r}\nMESSAGES = {[spec_features.user_message('hi')]!r}\n"
+    assert run_in_package(out, request + CALL_WITH_BOTH) == ["7 x"]
 
 
 def _keys_that_are_no_identifiers(document: dict[str, Any]) -> None:
@@ -532,7 +545,9 @@ def _without_tools(document: dict[str, Any]) -> None:
     for name in ("tools", "tool_choice"):
         request["properties"].pop(name, None)
     _drop_role(document, "tool")
-    _message(document, "assistant")["properties"].pop("tool_calls", None)
+    assistant = _message_if_any(document, "assistant")
+    if assistant is not None:  # (a document without assistant messages replays no tool calls)
+        assistant["properties"].pop("tool_calls", None)
     request["properties"]["max_completion_tokens"] = {"type": "integer", "minimum": 1}
 
 
