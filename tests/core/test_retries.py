@@ -97,6 +97,8 @@ def test_a_wait_at_the_cap_is_honoured(fake_api: FakeAPI, calls: Calls, sleeps: 
 @pytest.mark.parametrize(
     "retry_after",
     ["0", "-3", format_datetime(datetime.now(UTC) - timedelta(minutes=5), usegmt=True)],
+    # Fixed ids: a date in the id would differ between the processes that collect the suite.
+    ids=["zero", "negative", "a date in the past"],
 )
 def test_retry_after_zero_or_in_the_past_still_waits_the_backoff(
     fake_api: FakeAPI, calls: Calls, sleeps: list[float], retry_after: str
