@@ -12,10 +12,12 @@ Code written against the package (examples/, the README's checked blocks, the be
 names the features it needs as strings (`has_feature("field:tools")`, `feature_present(...)`), so
 what uses a dropped part can be left out of type checks and runs (scripts/checked_code.py).
 
-Only `model`, `messages` (user and assistant text) and the reply shapes are taken as always there
-(the system role, one model per role and OpenAI function tools are not: `role_present`,
-`roles_share_a_model`, `function_tools_present`). Importable by tests and mypy alike (scripts/ is
-on both paths).
+Only `model`, `messages` with a user message, and the reply shapes are taken as always there: the
+user's text is not (an audio captioner's user messages take `input_audio` parts only: `user_message`
+builds one in the form the spec takes, `user_takes_text`, the `text:ROLE` feature), nor are the
+assistant and system roles, one model per role, or OpenAI function tools (`role_present`,
+`roles_share_a_model`, `function_tools_present`). Importable by tests and mypy alike (scripts/ is on
+both paths).
 """
 
 from __future__ import annotations
