@@ -3,6 +3,8 @@ request and prompt columns, the checks a row's body gets, and the result columns
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import json
 import subprocess
 import sys
@@ -167,3 +169,23 @@ def test_the_module_is_not_imported_with_the_package_and_names_its_extra_without
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert "pip install 'aimlapi-gemini[ray]'" in result.stdout
+
+
+def test_a_mapper_collected_on_a_thread_running_a_loop_closes_its_pool(
+    reference_server: BackgroundServer,
+) -> None:
+    """The collector may drop a mapper on any thread, also one running a loop of its own (Ray's,
+    the testing kit's): its pool still closes, with no coroutine left unawaited (warnings are
+    errors here, and an unraisable one fails the test)."""
+    held = [mapper(reference_server)]
+    held[0]({"request": object_column([json.dumps(body("a"))])})
+    pool = held[0]._client._async_client
+    assert pool is not None
+    assert not pool.is_closed
+
+    async def collect_here() -> None:
+        held.clear()
+        gc.collect()
+
+    asyncio.run(collect_here())
+    assert pool.is_closed

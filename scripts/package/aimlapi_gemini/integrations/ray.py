@@ -48,6 +48,7 @@ import asyncio
 import contextlib
 import itertools
 import os
+import threading
 from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any, TypeAlias
@@ -92,6 +93,8 @@ _MOST_GRANTS = 64
 # message per 2 ms, not one per event loop turn (a third of the messages on 2 cores, the same
 # throughput); a slot freed late is counted late, on the safe side.
 _FLUSH_AFTER = 0.002
+# How long a collected ChatCompletions waits for its pool to close on a thread of its own.
+_POOL_CLOSE_WAIT = 5.0
 
 _Ended: TypeAlias = tuple[int, float | None, bool]
 """A permit given back: its number, the tokens its reply used, whether a request was sent with it."""
@@ -432,9 +435,34 @@ class ChatCompletions:
             return
         with contextlib.suppress(Exception):
             pool = self._client._async_client
-            if pool is not None:
-                loop.run_until_complete(pool.aclose())
-        loop.close()
+            if pool is not None and not _close_pool(loop, pool):
+                return  # still closing in its thread: the loop closes with the interpreter
+            loop.close()
+
+
+def _close_pool(loop: asyncio.AbstractEventLoop, pool: httpx.AsyncClient) -> bool:
+    """Close ``pool`` on ``loop`` (idle: the pool's connections live on it); whether it is done.
+
+    The collector may call ``__del__`` on any thread, also on one running a loop of its own (a
+    Ray or test-kit thread), where ``loop`` cannot run: then ``loop`` runs on a short-lived thread.
+    """
+
+    def close() -> None:
+        closing = pool.aclose()
+        try:
+            loop.run_until_complete(closing)
+        except Exception:
+            closing.close()  # never left unawaited
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # no loop runs on this thread
+        close()
+        return True
+    worker = threading.Thread(target=close, name="aimlapi-ray-pool-close", daemon=True)
+    worker.start()
+    worker.join(timeout=_POOL_CLOSE_WAIT)
+    return not worker.is_alive()
 
 
 async def _answer(sender: _Sender, item: BatchItem, stop: _Stop) -> RowResult:
