@@ -14,7 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -427,6 +427,19 @@ def test_a_revision_titling_its_shapes_with_the_overlays_names_keeps_the_overlay
     )
 
 
+def _properties_with(node: Any, name: str) -> Iterator[dict[str, Any]]:
+    """Every schema's ``properties`` in ``node`` (walked whole) that has a property ``name``."""
+    if isinstance(node, dict):
+        properties = node.get("properties")
+        if isinstance(properties, dict) and name in properties:
+            yield properties
+        for value in node.values():
+            yield from _properties_with(value, name)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _properties_with(value, name)
+
+
 def _unfit_defaults(document: dict[str, Any]) -> None:
     """Defaults as vendor documents write them, in a message (the overlay drops the request's
     own): null for a field that is not nullable, a value of another type, a value the field's enum
@@ -449,12 +462,11 @@ def test_a_revision_with_defaults_that_do_not_fit_works_and_says_which_were_drop
         in notes
     )
     assert "1.5 for integer" in notes
-    [properties] = [
-        schema["properties"]
-        for schema in resolved["components"]["schemas"].values()
-        if "user_tag" in schema.get("properties", {})
-    ]
-    assert not {"default"} & (properties["user_tag"].keys() | properties["budget"].keys())
+    # Wherever the revision's user message lands (a component, or inline in a list of messages).
+    found = list(_properties_with(resolved, "user_tag"))
+    assert found
+    for properties in found:
+        assert not {"default"} & (properties["user_tag"].keys() | properties["budget"].keys())
     assert "the document's title 'tool-call' is dropped: the overlay gives that name" in notes
 
 
