@@ -555,6 +555,8 @@ def without_feature(feature: str) -> dict[str, Any]:
     message kind, content part, message property or model gone), for tests of code that follows
     the spec: `monkeypatch.setattr(spec_features, "spec", lambda: without_feature(...))`."""
     document = copy.deepcopy(spec())
+    if not has_feature(feature):  # the revision lacks it already: nothing to take away
+        return document
     found: dict[str, Any] = document["components"]["schemas"]
 
     def local(schema: dict[str, Any]) -> dict[str, Any]:
