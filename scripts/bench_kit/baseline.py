@@ -60,21 +60,23 @@ class StreamWorker:
             env={**os.environ, "PYTHONPATH": str(tree)},
         )
         try:
-            ready = self._read()
-            if not Path(ready["package"]).resolve().is_relative_to(tree.resolve()):
-                raise SystemExit(f"bench: the worker for {tree} imported {ready['package']} instead")
+            # Which package it imported, before it sends anything (another tree's paths may differ).
+            package = str(self._read(counted=False)["package"])
+            if not Path(package).resolve().is_relative_to(tree.resolve()):
+                raise SystemExit(f"bench: the worker for {tree} imported {package} instead")
+            self._read()  # the warm-up stream
         except BaseException:
             self._process.kill()
             self.close()
             raise
 
-    def _read(self) -> dict[str, Any]:
+    def _read(self, *, counted: bool = True) -> dict[str, Any]:
         assert self._process.stdout is not None
         line = self._process.stdout.readline()
         if not line:
             raise SystemExit(f"bench: the stream worker for {self.tree} died (exit {self._process.wait()})")
         fields: dict[str, Any] = json.loads(line)
-        if fields["chunks"] < self.chunks:
+        if counted and fields["chunks"] < self.chunks:
             raise SystemExit(f"bench: the worker for {self.tree} received {fields['chunks']} chunks")
         return fields
 

@@ -201,7 +201,9 @@ print("default", _config.DEFAULT_BASE_URL, AIMLAPI(api_key="k").base_url)
 print("batch", _batch_io.METHOD, _batch_io.ENDPOINT)
 sent = []
 def keep(request):
-    sent.append((request.url.path, request.headers.get("x-api-key"), "authorization" in request.headers))
+    # The path as sent (raw: a model id's "/" goes as %2F, which .path would decode).
+    path = request.url.raw_path.decode("ascii").partition("?")[0]
+    sent.append((path, request.headers.get("x-api-key"), "authorization" in request.headers))
 
 with MockAPI(api_key="kit-key") as mock:
     mock.reply("moved along").reply("streamed along")
