@@ -30,7 +30,9 @@ try:
     import argparse
     import io
     import os
+    import signal
     from collections.abc import Sequence
+    from types import FrameType, TracebackType
     from typing import Any, TextIO
 
     from aimlapi_gemini import _batch_cli
@@ -251,10 +253,48 @@ def _silence_stdout() -> None:
     os.close(devnull)
 
 
+class _CtrlC:
+    """Notes every Ctrl-C while the chat command runs, so that one landing in a finalizer (where
+    Python prints "Exception ignored" and goes on) still ends the program with 130 and its one line.
+    Only where SIGINT has Python's own handler (a shell's background job ignores it: left so)."""
+
+    def __init__(self) -> None:
+        self.seen = False
+        self._handler: Any = None
+        self._hook = sys.unraisablehook
+
+    def __enter__(self) -> "_CtrlC":
+        self._handler = signal.getsignal(signal.SIGINT)
+        if self._handler is signal.default_int_handler:
+            signal.signal(signal.SIGINT, self._on_sigint)
+            sys.unraisablehook = self._unraisable
+        return self
+
+    def _on_sigint(self, signum: int, frame: FrameType | None) -> None:
+        self.seen = True
+        raise KeyboardInterrupt
+
+    def _unraisable(self, info: Any) -> None:
+        if info.exc_type is not None and issubclass(info.exc_type, KeyboardInterrupt):
+            return  # noted in self.seen: the program ends as interrupted
+        self._hook(info)
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        if self._handler is signal.default_int_handler:
+            signal.signal(signal.SIGINT, self._handler)
+            sys.unraisablehook = self._hook
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
-        return _batch_cli.run(args) if args.command == "batch" else _run(args)
+        if args.command == "batch":
+            return _batch_cli.run(args)  # its own Ctrl-C handling: a grace period for lines in flight
+        with _CtrlC() as ctrl_c:
+            code = _run(args)
+        return _interrupted() if ctrl_c.seen else code
     except BrokenPipeError:
         _silence_stdout()
         print(f"{PROG}: stopped: the reader of standard output went away (broken pipe)", file=sys.stderr)

@@ -222,3 +222,27 @@ def test_importing_the_package_imports_nothing_else() -> None:
 def test_a_name_of_the_package_imports_its_module_when_used() -> None:
     imported = _newly_imported("from aimlapi_gemini import AIMLAPI; assert AIMLAPI.__name__ == 'AIMLAPI'")
     assert "aimlapi_gemini.resources" in imported
+
+
+def test_a_ctrl_c_that_lands_in_a_finalizer_still_ends_the_chat_with_130(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Python reports a KeyboardInterrupt raised in a finalizer ("Exception ignored") and goes on:
+    the Ctrl-C must not be lost (found under load, a SIGINT landing while a socket was finalized)."""
+
+    class Finalized:
+        def __del__(self) -> None:
+            signal.raise_signal(signal.SIGINT)
+
+    def chat_with_a_finalizer(args: object) -> int:
+        Finalized()  # collected at once: the SIGINT lands in its __del__
+        return 1  # and the chat goes on to an error of its own
+
+    monkeypatch.setattr(cli, "_run", chat_with_a_finalizer)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as at a terminal
+    try:
+        code = cli.main(["chat", "Hi"])
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert code == 130
+    assert capsys.readouterr().err == "aimlapi-gemini: interrupted\n"
