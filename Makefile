@@ -55,7 +55,10 @@ typecheck: $(STAMP) $(NPM_TOOLS_STAMP) ## mypy --strict on generated code, scrip
 	targets=$$($(PY) scripts/typecheck_targets.py pyright) && $(PY) scripts/npm_tools.py run pyright --pythonpath $(PY) $$targets
 
 test: $(STAMP) $(NPM_TOOLS_STAMP) ## Run the whole test suite (drift check, types, lint, unit, contract), one worker per core
-	$(PY) -m pytest -n auto --maxprocesses 4
+	$(PY) -m pytest -n auto --maxprocesses 4 --ignore=tests/integrations
+	@# The Ray tests alone, one after the other: each starts a local Ray that takes the machine's
+	@# CPUs for its own, and two at once (one per worker) starve each other under load.
+	$(PY) -m pytest tests/integrations
 
 docs: $(STAMP) ## Build the docs site strictly into .site/ (the guide, the maintainer pages, the API reference from the docstrings)
 	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict -f docs/mkdocs.yml
