@@ -20,6 +20,11 @@ class Unset:
     def __repr__(self) -> str:
         return "UNSET"
 
+    # Pickled and copied as the name too: a model that crossed a process (a Ray task, a
+    # multiprocessing pool) or was deep-copied still holds the one UNSET, so `is UNSET` holds.
+    def __reduce__(self) -> str:
+        return "UNSET"
+
 
 UNSET: Unset = Unset()
 

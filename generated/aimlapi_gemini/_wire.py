@@ -150,9 +150,14 @@ class _Builder:
                 if convert in self.arguments:
                     values.append(self.made(convert, value, fresh))
                 elif convert in self.consumed:  # a short list mapped here, a long one consumed there
-                    v = f"v{next(fresh)}"
+                    v, w = f"v{next(fresh)}", f"v{next(fresh)}"
                     item = self.consumed[convert]
-                    values.append(f"(list(map({item}, {v})) if len({v} := {value}) < 8 else {convert}({v}))")
+                    # One item (a stream chunk's one choice) made inline; `is not None` only binds it.
+                    one = self.made(item, w, fresh)
+                    values.append(
+                        f"([{one}] if len({v} := {value}) == 1 and ({w} := {v}[0]) is not None"
+                        f" else list(map({item}, {v})) if len({v}) < 8 else {convert}({v}))"
+                    )
                 else:
                     values.append(f"{convert}({value})")
                 continue

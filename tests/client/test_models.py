@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import enum
 import json
 import pickle
@@ -22,11 +23,13 @@ from aimlapi_gemini.api.chat_completions import create_chat_completion
 from aimlapi_gemini.errors import APIResponseValidationError
 from aimlapi_gemini.models import (
     ChatCompletion,
+    ChatCompletionChunk,
     ChatCompletionMessageCustomToolCall,
     ChatCompletionMessageToolCall,
     ChatCompletionRequest,
 )
 from aimlapi_gemini.types import UNSET
+from tests.doubles.fakes import chunk_event
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -548,6 +551,16 @@ def test_validation_errors_pickle_with_their_path() -> None:
     again = pickle.loads(pickle.dumps(error))
     assert (str(again), again.path, again.message) == (str(error), "usage.total_tokens", error.message)
     assert pickle.loads(pickle.dumps(MISSING)) is MISSING
+
+
+def test_unset_is_one_object_after_a_pickle_or_a_copy() -> None:
+    # Code that tests `x is UNSET` (the stream's join does) works on models from another process.
+    assert pickle.loads(pickle.dumps(UNSET)) is UNSET
+    assert copy.copy(UNSET) is UNSET
+    chunk = ChatCompletionChunk.from_dict(json.loads(chunk_event("hi")[len(b"data: ") :]))
+    for again in (pickle.loads(pickle.dumps(chunk)), copy.deepcopy(chunk)):
+        assert again == chunk
+        assert again.usage is UNSET
 
 
 def _mock_client(transport: httpx.MockTransport) -> AuthenticatedClient:

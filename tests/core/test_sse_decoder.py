@@ -4,10 +4,13 @@ cap on one event that keeps memory bounded."""
 
 from __future__ import annotations
 
+import itertools
 import tracemalloc
 from collections.abc import Iterable, Iterator
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from aimlapi_gemini._sse import DEFAULT_MAX_EVENT_BYTES, EventTooLargeError, ServerSentEvent, SSEDecoder
 
@@ -19,9 +22,20 @@ def read(events: Iterable[ServerSentEvent]) -> list[Event]:
     return [(event.event, event.data, event.id) for event in events]
 
 
-def decode(pieces: Iterable[bytes], max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> list[Event]:
+def decode(
+    pieces: Iterable[bytes], max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES, *, data_first: bool = False
+) -> list[Event]:
     decoder = SSEDecoder(max_event_bytes)
-    return read(event for piece in pieces for event in decoder.feed(piece))
+    feed = (lambda piece: feed_data_first(decoder, piece)) if data_first else decoder.feed
+    return read(event for piece in pieces for event in feed(piece))
+
+
+def feed_data_first(decoder: SSEDecoder, piece: bytes) -> list[ServerSentEvent]:
+    """What the streams do with a piece: ``feed_data``'s payloads as message events, else ``feed``."""
+    payloads = decoder.feed_data(piece)
+    if payloads is None:
+        return decoder.feed(piece)
+    return [ServerSentEvent("message", payload, decoder.last_event_id) for payload in payloads]
 
 
 def feed_all(decoder: SSEDecoder, pieces: Iterable[bytes], received: list[ServerSentEvent]) -> None:
@@ -163,21 +177,24 @@ def test_the_tricky_stream_in_one_piece() -> None:
     assert decode([TRICKY]) == TRICKY_EVENTS
 
 
+@pytest.mark.parametrize("data_first", [False, True], ids=["feed", "feed_data first"])
 @pytest.mark.parametrize("position", range(len(TRICKY) + 1))
-def test_an_event_split_at_any_byte_boundary(position: int) -> None:
-    assert decode([TRICKY[:position], TRICKY[position:]]) == TRICKY_EVENTS
+def test_an_event_split_at_any_byte_boundary(position: int, data_first: bool) -> None:
+    assert decode([TRICKY[:position], TRICKY[position:]], data_first=data_first) == TRICKY_EVENTS
 
 
-def test_a_stream_split_at_every_pair_of_boundaries() -> None:
+@pytest.mark.parametrize("data_first", [False, True], ids=["feed", "feed_data first"])
+def test_a_stream_split_at_every_pair_of_boundaries(data_first: bool) -> None:
     size = len(TRICKY)
     for first in range(size + 1):
         for second in range(first, size + 1, 3):
             pieces = [TRICKY[:first], TRICKY[first:second], TRICKY[second:]]
-            assert decode(pieces) == TRICKY_EVENTS, (first, second)
+            assert decode(pieces, data_first=data_first) == TRICKY_EVENTS, (first, second)
 
 
-def test_a_stream_fed_one_byte_at_a_time() -> None:
-    assert decode(TRICKY[i : i + 1] for i in range(len(TRICKY))) == TRICKY_EVENTS
+@pytest.mark.parametrize("data_first", [False, True], ids=["feed", "feed_data first"])
+def test_a_stream_fed_one_byte_at_a_time(data_first: bool) -> None:
+    assert decode((TRICKY[i : i + 1] for i in range(len(TRICKY))), data_first=data_first) == TRICKY_EVENTS
 
 
 def test_the_retry_field_of_the_tricky_stream() -> None:
@@ -198,8 +215,11 @@ def test_only_the_first_bom_is_ignored() -> None:
     assert decode([stream]) == [message("\ufeffyes")]
 
 
-def test_a_bom_that_is_not_at_the_start_of_the_stream_is_not_stripped() -> None:
-    assert decode([b"\n", b"\xef\xbb\xbfdata: no\n\n"]) == []
+@pytest.mark.parametrize("data_first", [False, True], ids=["feed", "feed_data first"])
+def test_a_bom_that_is_not_at_the_start_of_the_stream_is_not_stripped(data_first: bool) -> None:
+    assert decode([b"\n", b"\xef\xbb\xbfdata: no\n\n"], data_first=data_first) == []
+    after_an_event = [b"data: 1\n\n", b"\xef\xbb\xbfdata: no\n\n"]
+    assert decode(after_an_event, data_first=data_first) == [message("1")]
 
 
 def test_invalid_utf8_becomes_the_replacement_character() -> None:
@@ -320,3 +340,49 @@ def test_a_50_mb_line_without_a_line_end_costs_bounded_memory(cap: int) -> None:
     fed, peak = _peak_while_decoding(_endless_line(50 * 10**6), cap)
     assert cap < fed <= cap + 65_536 + 6  # refused at the first piece past the cap
     assert peak < cap + 4 * 2**20, peak  # what it held, not 50 MB (nor a copy of it)
+
+
+# feed_data: the streams' fast path for chunks of plain "data:" events. Whatever the bytes and
+# wherever they are cut, taking its payloads where it answers and feed's events elsewhere gives
+# the events (and the refusal past the cap, after the same events) that feed alone gives.
+
+_PIECES = [
+    *(b"data: ", b"data:", b"data", b'{"a": 1}', b"[DONE]", b"x", b"\xc3\xa9", b"y" * 40),
+    *(b"\n", b"\n\n", b"\r", b"\r\n", b"event: e", b"id: 7", b": c", b"retry: 5", b"\xef\xbb\xbf"),
+]
+
+_PLAIN_EVENTS = [b"data: {}\n\n", b'data: {"a": 1}\n\n', b"data: \n\n", b"data: [DONE]\n\n"]
+
+
+def _outcome(pieces: list[bytes], cap: int, data_first: bool) -> tuple[list[Event], int | None]:
+    decoder = SSEDecoder(cap)
+    received: list[ServerSentEvent] = []
+    try:
+        for piece in pieces:
+            received.extend(feed_data_first(decoder, piece) if data_first else decoder.feed(piece))
+    except EventTooLargeError as exc:
+        return read([*received, *exc.events]), exc.limit
+    return read(received), None
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    stream=st.lists(st.sampled_from(_PLAIN_EVENTS) | st.sampled_from(_PIECES), max_size=40).map(b"".join),
+    cuts=st.lists(st.integers(min_value=0, max_value=2_000), max_size=6),
+    cap=st.sampled_from([8, 20, 48, DEFAULT_MAX_EVENT_BYTES]),
+)
+def test_feed_data_where_it_answers_gives_what_feed_gives(stream: bytes, cuts: list[int], cap: int) -> None:
+    bounds = sorted({0, len(stream), *(cut % (len(stream) + 1) for cut in cuts)})
+    pieces = [stream[a:b] for a, b in itertools.pairwise(bounds)]
+    assert _outcome(pieces, cap, data_first=True) == _outcome(pieces, cap, data_first=False)
+
+
+def test_feed_data_answers_for_plain_data_events_cut_anywhere_and_declines_the_rest() -> None:
+    decoder = SSEDecoder()
+    assert decoder.feed_data(b'data: {"a": 1}\n\ndata: [DO') == [b'{"a": 1}']
+    assert decoder.feed_data(b"NE]\n\ndata: ") == [b"[DONE]"]
+    assert decoder.feed_data(b"x\n\n") == [b"x"]
+    # Each of these involves more than plain data events: nothing is taken, feed decides.
+    for declined in (b"event: e\ndata: 1\n\n", b"data: 1\r\n\r\n", b": c\n\n", b"data: 1\n", b"data: 1"):
+        assert decoder.feed_data(declined) is None
+    assert read(decoder.feed(b"data: 2\n\n")) == [message("2")]

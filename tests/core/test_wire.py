@@ -96,6 +96,10 @@ def _mutated(document: Any, path: tuple[Any, ...], how: str, value: Any) -> Any:
 def test_valid_replies_and_chunks_take_the_fast_path_and_equal_from_dicts_models() -> None:
     assert _agree(ChatCompletion, json.dumps(REPLY).encode()) == "fast"
     assert _agree(ChatCompletionChunk, json.dumps(CHUNK)) == "fast"
+    # One choice is made inline, a few mapped, many consumed (_wire's three ways to make a list).
+    for count in (0, 2, 9):
+        choices = [{**CHUNK["choices"][0], "index": i} for i in range(count)]
+        assert _agree(ChatCompletionChunk, json.dumps({**CHUNK, "choices": choices})) == "fast"
 
 
 def test_an_unknown_field_leaves_the_reply_to_from_dict_which_keeps_it() -> None:

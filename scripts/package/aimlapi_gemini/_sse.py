@@ -132,6 +132,52 @@ class SSEDecoder:
             self._hold(rest, events)
         return events
 
+    def feed_data(self, chunk: bytes) -> list[bytes] | None:
+        """The data of the events ``chunk`` completes, when each is one ``data:`` line with no other
+        field (the stream of chunks an API sends): ``[event.raw for event in feed(chunk)]``, without
+        an event object each. None, with nothing taken, whenever anything else is involved (other
+        fields, a line end that is not LF LF, an event begun with fields before, the cap, a chunk
+        that completes no event): then call ``feed`` with the same chunk."""
+        if (
+            self._skip_lf
+            or self._data
+            or self._event_type
+            or self._id_buffer != self.last_event_id
+            or _CR in chunk
+        ):
+            return None
+        if self._partial:
+            if self._at_start or b"\n\n" not in chunk:
+                # The BOM check needs the whole first line, and a chunk that ends no event is
+                # held piece by piece, not joined again with every chunk: feed's.
+                return None
+            chunk = b"".join(self._partial) + chunk
+        if not chunk.startswith(b"data: "):
+            return None  # a BOM, another field, a comment: feed's
+        # Split where one event ends and the next begins with "data: ": each piece is then one
+        # event's data, unless it holds a line end (another line, field or blank line: feed's).
+        payloads = chunk[6:].split(b"\n\ndata: ")
+        last = payloads.pop()
+        if b"\n\n" in last:  # the last event ended; what follows is held as it came
+            ended, rest = last.rsplit(b"\n\n", 1)
+            payloads.append(ended)
+        elif not payloads:
+            return None  # no event ended in this chunk
+        else:  # the last event goes on in the next chunk: held with its "data: "
+            rest = chunk[-len(last) - 6 :] if last else b"data: "
+        limit = self.max_event_bytes
+        if (
+            any(map(bytes.__contains__, payloads, repeat(_LF)))
+            or max(map(len, payloads)) > limit - 6
+            or _LF in rest
+            or len(rest) > limit
+        ):
+            return None
+        self._at_start = False
+        self._partial = [rest] if rest else []
+        self._partial_size = len(rest)
+        return payloads
+
     def _hold(self, piece: bytes, events: list[ServerSentEvent]) -> None:
         self._partial.append(piece)
         self._partial_size += len(piece)

@@ -111,6 +111,11 @@ class _EventDecoder(Generic[T]):
         except EventTooLargeError as exc:
             return exc.events, exc
 
+    def _decode_data(self, payload: bytes) -> T | None:
+        """``_decode`` of a plain message event's data (``SSEDecoder.feed_data``'s), which msgspec
+        refused: the iterators try msgspec's path inline first (nearly every event of a stream)."""
+        return self._decode(ServerSentEvent("message", payload, self._events.last_event_id))
+
     def _decode(self, sse: ServerSentEvent) -> T | None:
         """The chunk an event carries, or None for ``[DONE]`` (then ``done`` is set) and keep-alives."""
         raw = sse.raw
@@ -203,6 +208,11 @@ class _EventDecoder(Generic[T]):
         )
 
 
+def _no_data(raw: bytes) -> None:
+    """``SSEDecoder.feed_data`` for a chunk model without msgspec's path: every event via ``feed``."""
+    return None
+
+
 def _size(limit: int) -> str:
     for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
         if limit >= 1 << shift and limit % (1 << shift) == 0:
@@ -232,16 +242,31 @@ class Stream(_EventDecoder[T], Iterator[T]):
         return next(self._iterator)
 
     def _iterate(self) -> Generator[T, None, None]:
-        try:
-            yield from self._chunks()
-        finally:
-            # At the end, on an error or on close(): a stream used without `with` frees its connection.
-            self.response.close()
-
-    def _chunks(self) -> Generator[T, None, None]:
-        decode = self._decode
+        decode, decode_data = self._decode, self._decode_data
+        fast_decode, convert, refusals = self._fast_decode, self._fast_convert, self._fast_refusals
+        feed_data = self._events.feed_data if fast_decode is not None else _no_data
         try:
             for raw in iter_decoded(self.response):  # gzip/deflate inflated in bounded steps
+                payloads = feed_data(raw)
+                if payloads is not None:  # the common chunk: plain data events only
+                    for payload in payloads:
+                        # _decode_data, inline (a call less per chunk): msgspec's path, else _decode.
+                        try:
+                            wire = fast_decode(payload)  # type: ignore[misc]  # not None: feed_data answered
+                        except refusals:
+                            chunk = decode_data(payload)
+                            if chunk is not None:
+                                yield chunk
+                            elif self.done:
+                                return
+                            continue
+                        chunk = convert(wire)
+                        self.chunks_received += 1
+                        joined = self._accumulator  # read each time: ``accumulate`` may change
+                        if joined is not None:
+                            joined.add(chunk)
+                        yield chunk
+                    continue
                 events, too_large = self._feed(raw)
                 for sse in events:
                     chunk = decode(sse)
@@ -253,6 +278,9 @@ class Stream(_EventDecoder[T], Iterator[T]):
                     raise self._too_large(too_large) from None
         except (httpx.TransportError, httpx.DecodingError) as exc:
             raise self._interrupted(exc) from exc
+        finally:
+            # At the end, on an error or on close(): a stream used without `with` frees its connection.
+            self.response.close()
         raise self._interrupted(None)
 
     def close(self) -> None:
@@ -323,11 +351,33 @@ class AsyncStream(_EventDecoder[T], AsyncIterator[T]):
         return await anext(self._iterator)
 
     async def _iterate(self) -> AsyncGenerator[T, None]:
-        decode = self._decode
+        decode, decode_data = self._decode, self._decode_data
+        fast_decode, convert, refusals = self._fast_decode, self._fast_convert, self._fast_refusals
+        feed_data = self._events.feed_data if fast_decode is not None else _no_data
         # An async generator, which must be closed explicitly; gzip/deflate inflated in bounded steps.
         body = aiter_decoded(self.response)
         try:
             async for raw in body:
+                payloads = feed_data(raw)
+                if payloads is not None:  # the common chunk: plain data events only
+                    for payload in payloads:
+                        # _decode_data, inline (a call less per chunk): msgspec's path, else _decode.
+                        try:
+                            wire = fast_decode(payload)  # type: ignore[misc]  # not None: feed_data answered
+                        except refusals:
+                            chunk = decode_data(payload)
+                            if chunk is not None:
+                                yield chunk
+                            elif self.done:
+                                return
+                            continue
+                        chunk = convert(wire)
+                        self.chunks_received += 1
+                        joined = self._accumulator  # read each time: ``accumulate`` may change
+                        if joined is not None:
+                            joined.add(chunk)
+                        yield chunk
+                    continue
                 events, too_large = self._feed(raw)
                 for sse in events:
                     chunk = decode(sse)
