@@ -25,10 +25,17 @@ import signal, sys
 signal.signal(signal.SIGINT, signal.default_int_handler)
 import aimlapi_gemini
 
+class Finalized:
+    def __del__(self):
+        signal.raise_signal(signal.SIGINT)
+
 class InterruptAt:
     def find_spec(self, name, path=None, target=None):
         if name == {module!r}:
-            raise KeyboardInterrupt
+            if {in_finalizer!r}:
+                Finalized()  # collected at once: the Ctrl-C lands in its __del__, which Python drops
+            else:
+                raise KeyboardInterrupt
         return None
 
 sys.meta_path.insert(0, InterruptAt())
@@ -38,9 +45,9 @@ sys.exit(main())
 """
 
 
-def launch(interrupted_module: str) -> subprocess.CompletedProcess[str]:
+def launch(interrupted_module: str, *, in_finalizer: bool = False) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", _LAUNCH.format(module=interrupted_module)],
+        [sys.executable, "-c", _LAUNCH.format(module=interrupted_module, in_finalizer=in_finalizer)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -48,8 +55,9 @@ def launch(interrupted_module: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_a_ctrl_c_while_the_cli_imports_is_one_line_and_exit_130() -> None:
-    result = launch("aimlapi_gemini._batch_cli")
+@pytest.mark.parametrize("in_finalizer", [False, True], ids=["raised", "in a finalizer"])
+def test_a_ctrl_c_while_the_cli_imports_is_one_line_and_exit_130(in_finalizer: bool) -> None:
+    result = launch("aimlapi_gemini._batch_cli", in_finalizer=in_finalizer)
     assert result.returncode == 130, result.stderr
     assert result.stderr == "aimlapi-gemini: interrupted\n"
     assert result.stdout == ""
@@ -76,6 +84,32 @@ def test_a_ctrl_c_while_the_options_are_read_is_one_line_and_exit_130(
     assert code == 130
     captured = capsys.readouterr()
     assert (captured.out, captured.err) == ("", "aimlapi-gemini: interrupted\n")
+
+
+def test_a_ctrl_c_dropped_in_a_finalizer_while_the_options_are_read_is_one_line_and_exit_130(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found under load: a SIGINT that lands in a finalizer before the chat runs (Python prints
+    "Exception ignored" and goes on) ended in the chat's own error, exit 1."""
+    parser = cli._parser
+
+    class Finalized:
+        def __del__(self) -> None:
+            signal.raise_signal(signal.SIGINT)
+
+    def parser_with_a_finalizer() -> object:
+        Finalized()  # collected at once
+        return parser()
+
+    monkeypatch.setattr(cli, "_parser", parser_with_a_finalizer)
+    monkeypatch.setattr(cli, "_run", lambda args: pytest.fail("the chat ran after the Ctrl-C"))
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as at a terminal
+    try:
+        code = cli.main(["chat", "Hi"])
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert code == 130
+    assert capsys.readouterr().err == "aimlapi-gemini: interrupted\n"
 
 
 def test_options_read_without_a_ctrl_c_are_used(capsys: pytest.CaptureFixture[str]) -> None:

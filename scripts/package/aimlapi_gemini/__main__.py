@@ -25,30 +25,31 @@ def _interrupted() -> int:
 # the package's own import runs no code that can be interrupted (its names load on first use), so
 # what is left uncovered is the interpreter's start-up, before any of this package's code runs.
 try:
-    import argparse
-    import io
-    import os
-    import signal
-    from collections.abc import Sequence
-    from types import FrameType, TracebackType
-    from typing import Any, TextIO
+    from aimlapi_gemini._ctrl_c import NotedCtrlC
 
-    from aimlapi_gemini import _batch_cli
-    from aimlapi_gemini._cli_args import EXIT_USAGE, finite, whole_number
-    from aimlapi_gemini._cli_args import Parser as _Parser
-    from aimlapi_gemini._cli_args import base_url as _base_url
-    from aimlapi_gemini._cli_args import seconds as _seconds
-    from aimlapi_gemini._cli_args import text as _text
-    from aimlapi_gemini._config import api_key_from_env
-    from aimlapi_gemini._spec_facts import MODEL_IDS
-    from aimlapi_gemini._user_content import Audio, NotTaken, user_content
-    from aimlapi_gemini._validation import ValidationError
-    from aimlapi_gemini._version import __version__
-    from aimlapi_gemini.api.chat_completions import create_chat_completion
-    from aimlapi_gemini.client import AuthenticatedClient
-    from aimlapi_gemini.errors import AimlApiError
-    from aimlapi_gemini.models.chat_completion import ChatCompletion
-    from aimlapi_gemini.models.chat_completion_request import ChatCompletionRequest
+    with NotedCtrlC():  # one dropped in a finalizer during the imports counts too
+        import argparse
+        import io
+        import os
+        from collections.abc import Sequence
+        from typing import Any, TextIO
+
+        from aimlapi_gemini import _batch_cli
+        from aimlapi_gemini._cli_args import EXIT_USAGE, finite, whole_number
+        from aimlapi_gemini._cli_args import Parser as _Parser
+        from aimlapi_gemini._cli_args import base_url as _base_url
+        from aimlapi_gemini._cli_args import seconds as _seconds
+        from aimlapi_gemini._cli_args import text as _text
+        from aimlapi_gemini._config import api_key_from_env
+        from aimlapi_gemini._spec_facts import MODEL_IDS
+        from aimlapi_gemini._user_content import Audio, NotTaken, user_content
+        from aimlapi_gemini._validation import ValidationError
+        from aimlapi_gemini._version import __version__
+        from aimlapi_gemini.api.chat_completions import create_chat_completion
+        from aimlapi_gemini.client import AuthenticatedClient
+        from aimlapi_gemini.errors import AimlApiError
+        from aimlapi_gemini.models.chat_completion import ChatCompletion
+        from aimlapi_gemini.models.chat_completion_request import ChatCompletionRequest
 except KeyboardInterrupt:
     sys.exit(_interrupted())
 
@@ -251,48 +252,14 @@ def _silence_stdout() -> None:
     os.close(devnull)
 
 
-class _CtrlC:
-    """Notes every Ctrl-C while the chat command runs, so that one landing in a finalizer (where
-    Python prints "Exception ignored" and goes on) still ends the program with 130 and its one line.
-    Only where SIGINT has Python's own handler (a shell's background job ignores it: left so)."""
-
-    def __init__(self) -> None:
-        self.seen = False
-        self._handler: Any = None
-        self._hook = sys.unraisablehook
-
-    def __enter__(self) -> "_CtrlC":
-        self._handler = signal.getsignal(signal.SIGINT)
-        if self._handler is signal.default_int_handler:
-            signal.signal(signal.SIGINT, self._on_sigint)
-            sys.unraisablehook = self._unraisable
-        return self
-
-    def _on_sigint(self, signum: int, frame: FrameType | None) -> None:
-        self.seen = True
-        raise KeyboardInterrupt
-
-    def _unraisable(self, info: Any) -> None:
-        if info.exc_type is not None and issubclass(info.exc_type, KeyboardInterrupt):
-            return  # noted in self.seen: the program ends as interrupted
-        self._hook(info)
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        if self._handler is signal.default_int_handler:
-            signal.signal(signal.SIGINT, self._handler)
-            sys.unraisablehook = self._hook
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        args = _parser().parse_args(argv)
+        with NotedCtrlC():
+            args = _parser().parse_args(argv)
         if args.command == "batch":
             return _batch_cli.run(args)  # its own Ctrl-C handling: a grace period for lines in flight
-        with _CtrlC() as ctrl_c:
-            code = _run(args)
-        return _interrupted() if ctrl_c.seen else code
+        with NotedCtrlC():
+            return _run(args)
     except BrokenPipeError:
         _silence_stdout()
         print(f"{PROG}: stopped: the reader of standard output went away (broken pipe)", file=sys.stderr)
