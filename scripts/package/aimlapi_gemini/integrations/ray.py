@@ -46,12 +46,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import itertools
 import os
 import threading
 from collections import deque
 from collections.abc import Callable, Mapping
-from typing import Any, TypeAlias
+from typing import Any
 
 try:
     import ray
@@ -80,6 +81,7 @@ from .._batch_runner import (
 )
 from .._rate_limit import Limiter, Permit, RateLimiter, Stopped
 from ._answers import answered_keys
+from ._limiter_actor import Ended, LimiterActor
 from ._rows import NOT_SENT, RowResult, RowSource, items_of, response_text, with_results
 
 __all__ = ["ChatCompletions", "ClusterRateLimit", "unanswered"]
@@ -96,71 +98,13 @@ _FLUSH_AFTER = 0.002
 # How long a collected ChatCompletions waits for its pool to close on a thread of its own.
 _POOL_CLOSE_WAIT = 5.0
 
-_Ended: TypeAlias = tuple[int, float | None, bool]
-"""A permit given back: its number, the tokens its reply used, whether a request was sent with it."""
 
-
-class _LimiterActor:
-    """The actor behind ``ClusterRateLimit``: the batch's ``RateLimiter``, permits by number, and
-    the cluster's stop (the first reason any actor gave)."""
-
-    def __init__(self, concurrency: int, rpm: int | None, tpm: int | None, window: float) -> None:
-        self._limiter = RateLimiter(concurrency=concurrency, rpm=rpm, tpm=tpm, window=window)
-        self._permits: dict[int, Permit] = {}
-        self._numbers = itertools.count()
-        self._stop = asyncio.Event()
-        self._stopped_by: str | None = None
-
-    def _number(self, permit: Permit) -> tuple[int, float]:
-        number = next(self._numbers)
-        self._permits[number] = permit
-        return number, permit.started_at
-
-    async def acquire(
-        self, wants: list[float], ended: list[_Ended], successes: int
-    ) -> tuple[list[tuple[int, float]], str | None]:
-        """Starts for a worker's waiting rows (their token estimates, in order): it waits for the
-        first, then adds those the limits allow at once. Each start is one request, counted in
-        ``rpm``/``tpm`` from now until its window after its permit comes back, as in the batch.
-        With the stop (the reason, second), none."""
-        self.report(ended, successes)  # the worker's news first: they may make room for this one
-        if self._stopped_by is not None or not wants:
-            return [], self._stopped_by
-        try:
-            grants = [self._number(await self._limiter.acquire(wants[0], stop=self._stop))]
-        except Stopped:
-            return [], self._stopped_by
-        for tokens in wants[1:]:
-            permit = self._limiter.try_acquire(tokens)
-            if permit is None:
-                break
-            grants.append(self._number(permit))
-        return grants, self._stopped_by
-
-    def report(self, ended: list[_Ended], successes: int) -> None:
-        """Permits given back (with the tokens their replies used), and successes (AIMD's increase)."""
-        for number, used_tokens, sent in ended:
-            permit = self._permits.pop(number, None)
-            if permit is not None:
-                self._limiter.release(permit, used_tokens=used_tokens, sent=sent)
-        for _ in range(successes):
-            self._limiter.succeeded()
-
-    async def rate_limited_for(self, started_at: float, pause: float) -> None:
-        # Only the start time matters (one cut per burst); the permit may be given back already.
-        self._limiter.rate_limited_for(Permit(started_at=started_at), pause)
-
-    async def stop(self, reason: str) -> None:
-        """No start for anyone from now (a 401, a Retry-After past the client's cap): the waits end."""
-        if self._stopped_by is None:
-            self._stopped_by = reason
-        self._stop.set()
-
-    async def stopped_by(self) -> str | None:
-        return self._stopped_by
-
-    async def describe(self) -> str:
-        return self._limiter.describe()
+@functools.cache
+def _limiter_actor_class() -> Any:
+    """``LimiterActor`` as a Ray actor class, made once per process (each ``ray.remote`` of the
+    class is one more class to export to the cluster). Typed Any: ray's stubs type remote() of a
+    class as of a function, whose options lack max_concurrency."""
+    return ray.remote(LimiterActor)
 
 
 @define(frozen=True)
@@ -183,9 +127,7 @@ class ClusterRateLimit:
         estimated tokens in any ``window`` seconds, ``concurrency`` in flight across the cluster.
         Its checks run here, so a bad value is a ValueError at once."""
         RateLimiter(concurrency=concurrency, rpm=rpm, tpm=tpm, window=window)
-        # ray's stubs type remote() of a class as of a function, whose options lack max_concurrency.
-        actor_class: Any = ray.remote(_LimiterActor)
-        remote = actor_class.options(num_cpus=0, max_concurrency=_ACTOR_MAX_CONCURRENCY)
+        remote = _limiter_actor_class().options(num_cpus=0, max_concurrency=_ACTOR_MAX_CONCURRENCY)
         return cls(remote.remote(concurrency, rpm, tpm, window))
 
     def describe(self) -> str:
@@ -232,11 +174,11 @@ class _ClusterLimiter:
     stop: _Stop
     _waiting: deque[tuple[float, asyncio.Future[tuple[int, float]]]] = field(factory=deque)
     _asking: bool = False
-    _ended: list[_Ended] = field(factory=list)
+    _ended: list[Ended] = field(factory=list)
     _successes: int = 0
     _flush_scheduled: bool = False
 
-    def _news(self) -> tuple[list[_Ended], int]:
+    def _news(self) -> tuple[list[Ended], int]:
         news = (self._ended, self._successes)
         self._ended, self._successes = [], 0
         return news
