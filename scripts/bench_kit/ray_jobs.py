@@ -27,8 +27,7 @@ ACTORS = 2
 
 def ray_data_job(base_url: str, source: Path, target: Path, concurrency: int, limit: Any) -> Any:
     """Every line of ``source`` through Ray Data (``ACTORS`` actors sharing ``limit``, a
-    ``ClusterRateLimit``) into Parquet files under ``target``; the table read back. The limit's
-    actor is killed after."""
+    ``ClusterRateLimit``) into Parquet files under ``target``; the table read back."""
     import pyarrow.parquet as pq  # type: ignore[import-untyped]  # pyarrow has no type information
     import ray
 
@@ -50,17 +49,18 @@ def ray_data_job(base_url: str, source: Path, target: Path, concurrency: int, li
         num_cpus=0.5,
         batch_size=100,
     ).write_parquet(str(target))
-    ray.kill(limit.actor)
     return pq.read_table(target)
 
 
 def _ray_job(base_url: str, source: Path, target: Path, concurrency: int) -> int:
     """Every line of ``source`` answered into Parquet files under ``target``; the rows answered."""
+    import ray
+
     from aimlapi_gemini.integrations.ray import ClusterRateLimit
 
-    table = ray_data_job(
-        base_url, source, target, concurrency, ClusterRateLimit.create(concurrency=concurrency)
-    )
+    limit = ClusterRateLimit.create(concurrency=concurrency)
+    table = ray_data_job(base_url, source, target, concurrency, limit)
+    ray.kill(limit.actor)
     if table.column("response").null_count:
         raise RuntimeError(f"bench: Ray Data left {table.column('response').null_count} rows unanswered")
     return int(table.num_rows)

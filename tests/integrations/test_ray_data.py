@@ -96,6 +96,39 @@ def test_a_cluster_limit_describes_its_limits() -> None:
     assert limit.describe() == "0/3 in flight, rpm 5, tpm 100"
 
 
+def _in_flight(limit: ClusterRateLimit) -> str:
+    return limit.describe().split(",")[0]
+
+
+def test_a_named_cluster_limit_is_one_limit_for_every_job_that_names_it() -> None:
+    first = ClusterRateLimit.create(rpm=5, concurrency=3, name="key-a")
+    assert _in_flight(first) == "0/3 in flight"
+    ray.get(first.actor.acquire.remote([1.0], [], 0))  # a job's request takes a permit
+    again = ClusterRateLimit.create(rpm=5, concurrency=3, name="key-a")  # the next job
+    assert _in_flight(again) == "1/3 in flight"  # the same limit: what the first job took counts
+    # Without a name (or with another), each create is a limit of its own.
+    assert _in_flight(ClusterRateLimit.create(rpm=5, concurrency=3)) == "0/3 in flight"
+    assert _in_flight(ClusterRateLimit.create(rpm=5, concurrency=3, name="key-b")) == "0/3 in flight"
+
+
+def test_a_named_cluster_limit_asked_for_with_other_limits_is_refused() -> None:
+    ClusterRateLimit.create(rpm=5, concurrency=3, name="key-c").describe()
+    expected = r"'key-c' holds other limits \(concurrency=3, rpm=5, tpm=None, window=60\) than asked"
+    with pytest.raises(ValueError, match=expected):
+        ClusterRateLimit.create(rpm=6, concurrency=3, name="key-c")
+    with pytest.raises(ValueError, match="name must not be empty"):
+        ClusterRateLimit.create(rpm=5, name="")
+
+
+def test_a_stopped_named_cluster_limit_sends_again_for_the_next_job() -> None:
+    limit = ClusterRateLimit.create(concurrency=3, name="key-d")
+    ray.get(limit.actor.stop.remote("401: the key was refused"))
+    assert limit.stopped_by() == "401: the key was refused"
+    assert ClusterRateLimit.create(concurrency=3, name="key-d").stopped_by() is None
+    grants, stopped_by = ray.get(limit.actor.acquire.remote([1.0], [], 0))
+    assert (len(grants), stopped_by) == (1, None)
+
+
 def test_the_bench_rows_ray_job_answers_every_line(tmp_path: Path) -> None:
     # The bench row's machinery (scripts/bench_kit/ray_jobs.py), not its numbers.
     _write_input(tmp_path / "in.jsonl", 40)

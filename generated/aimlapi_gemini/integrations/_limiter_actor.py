@@ -23,6 +23,7 @@ class LimiterActor:
     the cluster's stop (the first reason any actor gave)."""
 
     def __init__(self, concurrency: int, rpm: int | None, tpm: int | None, window: float) -> None:
+        self._limits = (concurrency, rpm, tpm, window)
         self._limiter = RateLimiter(concurrency=concurrency, rpm=rpm, tpm=tpm, window=window)
         self._permits: dict[int, Permit] = {}
         self._numbers = itertools.count()
@@ -76,6 +77,21 @@ class LimiterActor:
 
     async def stopped_by(self) -> str | None:
         return self._stopped_by
+
+    async def join(self, limits: tuple[int, int | None, int | None, float]) -> tuple[bool, str | None]:
+        """A job asks for this (named) limit with ``limits``: whether they are the ones it holds,
+        and if it was stopped, why; a stop ends here, so the re-run after a fix sends again (its
+        windows are kept: the requests they counted still count)."""
+        if limits != self._limits:
+            return False, None
+        reason, self._stopped_by = self._stopped_by, None
+        if reason is not None:
+            self._stop = asyncio.Event()
+        return True, reason
+
+    async def limits(self) -> tuple[int, int | None, int | None, float]:
+        """As created: concurrency, rpm, tpm, window."""
+        return self._limits
 
     async def describe(self) -> str:
         return self._limiter.describe()

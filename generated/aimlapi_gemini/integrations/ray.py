@@ -38,7 +38,9 @@ clock from the moment a permit is given back, after the reply has arrived, so th
 the batch's: no ``window`` at the server holds more than ``rpm`` arrivals, whatever the number
 of actors. Grants are grouped (``_ClusterLimiter``): one message asks for a start for each row
 an actor has waiting, and permits go back in one message every ``_FLUSH_AFTER``. One key, one
-``ClusterRateLimit``; without one each actor has only its ``concurrency``.
+``ClusterRateLimit``; without one each actor has only its ``concurrency``. Named
+(``create(..., name=...)``), it is the cluster's one limit of that name, shared by every job that
+asks for it by name.
 
 This module needs Ray Data (``pip install 'aimlapi-gemini[ray]'``); ``import aimlapi_gemini``
 never imports it.
@@ -88,6 +90,11 @@ from ._rows import NOT_SENT, RowResult, RowSource, items_of, response_text, with
 
 __all__ = ["ChatCompletions", "ClusterRateLimit", "unanswered"]
 
+# Where a named ClusterRateLimit's actor is registered: a namespace of the package's own, so jobs
+# (drivers) in any namespace find it, under a prefix that says what it is.
+_LIMIT_NAMESPACE = "aimlapi_gemini"
+_LIMIT_NAME_PREFIX = "rate-limit:"
+_NAMED_LIMITS: dict[str, Any] = {}
 # Permit requests waiting at once in the limiter's actor (an async actor runs them as tasks).
 _ACTOR_MAX_CONCURRENCY = 10_000
 # The most starts one request to the limiter's actor asks for (its rows waiting at the time).
@@ -124,13 +131,43 @@ class ClusterRateLimit:
         tpm: int | None = None,
         concurrency: int = DEFAULT_CONCURRENCY,
         window: float = 60.0,
+        name: str | None = None,
     ) -> ClusterRateLimit:
         """Start the limiter's actor (``ray.init`` first): at most ``rpm`` requests and ``tpm``
         estimated tokens in any ``window`` seconds, ``concurrency`` in flight across the cluster.
-        Its checks run here, so a bad value is a ValueError at once."""
+        Its checks run here, so a bad value is a ValueError at once.
+
+        With ``name`` (say, one per API key; never the key itself), the cluster's one limit of that
+        name: the first ``create`` starts it, later ones, from this driver or another while its
+        creator runs, get the same actor, so jobs on one key stay within its limits together (its
+        windows carry over from job to job) and a job does not wait for the limit's worker process
+        to start. Asked for with other limits than it holds: ValueError. A stop (``stopped_by``)
+        ends at the next ``create``: the re-run after the fix sends again."""
         RateLimiter(concurrency=concurrency, rpm=rpm, tpm=tpm, window=window)
-        remote = _limiter_actor_class().options(num_cpus=0, max_concurrency=_ACTOR_MAX_CONCURRENCY)
-        return cls(remote.remote(concurrency, rpm, tpm, window))
+        options: dict[str, Any] = {"num_cpus": 0, "max_concurrency": _ACTOR_MAX_CONCURRENCY}
+        if name is None:
+            return cls(_limiter_actor_class().options(**options).remote(concurrency, rpm, tpm, window))
+        if not name:
+            raise ValueError("name must not be empty")
+        options.update(name=_LIMIT_NAME_PREFIX + name, namespace=_LIMIT_NAMESPACE, get_if_exists=True)
+        actor: Any  # ray's stubs type an actor's methods as plain functions
+        try:
+            actor = ray.get_actor(options["name"], namespace=_LIMIT_NAMESPACE)
+        except ValueError:  # none yet: this one starts it (or finds one started a moment ago)
+            actor = _limiter_actor_class().options(**options).remote(concurrency, rpm, tpm, window)
+            # Ray ends an actor (named too) once no handle to it is left: this process keeps one
+            # for the next job, until it exits.
+            _NAMED_LIMITS[name] = actor
+            return cls(actor)
+        limits = (concurrency, rpm, tpm, window)
+        joined = ray.get(actor.join.remote(limits))
+        if not joined[0]:
+            held = ray.get(actor.limits.remote())
+            raise ValueError(
+                f"the cluster's limit {name!r} holds other limits ({_limits_text(held)}) than asked"
+                f" ({_limits_text(limits)}): ask with the same, or use another name"
+            )
+        return cls(actor)
 
     def describe(self) -> str:
         """The current limits in a few words (``RateLimiter.describe``)."""
@@ -138,9 +175,15 @@ class ClusterRateLimit:
 
     def stopped_by(self) -> str | None:
         """Why the job's actors stopped sending (a 401, a Retry-After past the client's cap), or
-        None. The limit stays stopped: a re-run after the fix makes a new one."""
+        None. The limit stays stopped: a re-run after the fix makes a new one (or, for a named
+        one, ``create`` with its name ends the stop)."""
         reason: str | None = ray.get(self.actor.stopped_by.remote())
         return reason
+
+
+def _limits_text(limits: tuple[int, int | None, int | None, float]) -> str:
+    concurrency, rpm, tpm, window = limits
+    return f"concurrency={concurrency}, rpm={rpm}, tpm={tpm}, window={window:g}"
 
 
 @define(eq=False)
