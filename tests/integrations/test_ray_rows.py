@@ -34,6 +34,11 @@ def mapper(server: BackgroundServer, **options: Any) -> ChatCompletions:
     )
 
 
+def run(mapper: ChatCompletions, batch: Any) -> Any:
+    """What Ray Data does with a batch: await the mapper's ``__call__`` (a coroutine)."""
+    return asyncio.run(mapper(batch))
+
+
 def object_column(values: list[Any]) -> np.ndarray[Any, Any]:
     array = np.empty(len(values), dtype=object)
     array[:] = values
@@ -42,7 +47,7 @@ def object_column(values: list[Any]) -> np.ndarray[Any, Any]:
 
 def test_valid_rows_get_a_response_and_no_error(reference_server: BackgroundServer) -> None:
     batch = {"request": object_column([json.dumps(body("a")), body("b")]), "key": np.array([1, 2])}
-    out = mapper(reference_server)(batch)
+    out = run(mapper(reference_server), batch)
     assert list(out["key"]) == [1, 2]  # the input's columns stay
     for text in out["response"]:
         assert isinstance(ChatCompletion.from_dict(json.loads(text)), ChatCompletion)
@@ -60,7 +65,7 @@ def test_invalid_rows_get_their_error_columns_and_are_not_sent(
         json.dumps(body("valid")),
         None,
     ]
-    out = mapper(reference_server)({"request": object_column(rows)})
+    out = run(mapper(reference_server), {"request": object_column(rows)})
     codes = list(out["error_code"])
     assert codes == ["invalid_request", "invalid_request", "invalid_request", None, "invalid_request"]
     messages = list(out["error_message"])
@@ -76,7 +81,7 @@ def test_a_struct_column_of_numpy_arrays_is_checked_as_plain_values(
 ) -> None:
     # Ray Data's numpy format hands a struct column's lists over as numpy arrays.
     cell = {"model": spec.model_id(), "messages": object_column([spec.user_message("hi")])}
-    out = mapper(reference_server)({"request": object_column([cell])})
+    out = run(mapper(reference_server), {"request": object_column([cell])})
     assert out["error_code"][0] is None
     assert out["response"][0] is not None
 
@@ -87,7 +92,7 @@ def test_pandas_and_arrow_batches_come_back_in_their_format(
 ) -> None:
     requests = [json.dumps(body("a")), "{"]
     batch: Any = pd.DataFrame({"request": requests}) if kind == "pandas" else pa.table({"request": requests})
-    out = mapper(reference_server)(batch)
+    out = run(mapper(reference_server), batch)
     assert type(out) is type(batch)
     rows = out.to_dict("records") if kind == "pandas" else out.to_pylist()
     # pandas shows an empty cell as its NA (NaN in a string column), Arrow as None.
@@ -99,9 +104,8 @@ def test_pandas_and_arrow_batches_come_back_in_their_format(
 
 def test_a_prompt_column_becomes_one_user_message_to_the_model(reference_server: BackgroundServer) -> None:
     defaults = {"max_tokens": 3} if spec.has_request_field("max_tokens") else {}
-    out = mapper(reference_server, model=spec.model_id(), defaults=defaults)(
-        {"prompt": object_column(["hello", 7])}
-    )
+    prompts = {"prompt": object_column(["hello", 7])}
+    out = run(mapper(reference_server, model=spec.model_id(), defaults=defaults), prompts)
     if spec.user_takes_text():
         assert out["error_code"][0] is None
         assert out["response"][0] is not None
@@ -115,7 +119,7 @@ def test_a_prompt_column_becomes_one_user_message_to_the_model(reference_server:
 
 
 def test_a_prompt_column_without_a_model_is_an_error_on_every_row(reference_server: BackgroundServer) -> None:
-    out = mapper(reference_server)({"prompt": object_column(["hello", "there"])})
+    out = run(mapper(reference_server), {"prompt": object_column(["hello", "there"])})
     assert list(out["error_code"]) == ["invalid_request", "invalid_request"]
     assert all("model=" in message for message in out["error_message"])
 
@@ -123,14 +127,14 @@ def test_a_prompt_column_without_a_model_is_an_error_on_every_row(reference_serv
 def test_a_batch_without_a_request_or_prompt_column_is_an_error_on_every_row(
     reference_server: BackgroundServer,
 ) -> None:
-    out = mapper(reference_server)({"text": object_column(["a", "b"])})
+    out = run(mapper(reference_server), {"text": object_column(["a", "b"])})
     assert list(out["error_code"]) == ["invalid_request", "invalid_request"]
     assert list(out["response"]) == [None, None]
 
 
 def test_a_final_http_error_is_a_typed_error_column(reference_server: BackgroundServer) -> None:
     wrong_key = ChatCompletions(api_key="not-the-key", base_url=reference_server.base_url, max_retries=0)
-    out = wrong_key({"request": object_column([json.dumps(body("a"))])})
+    out = run(wrong_key, {"request": object_column([json.dumps(body("a"))])})
     assert out["error_code"][0] == "http_error"
     assert out["response"][0] is None
     assert "not-the-key" not in out["error_message"][0]  # the key never shows
@@ -141,7 +145,7 @@ def test_no_server_leaves_the_rows_not_sent_for_the_next_run() -> None:
     unreachable = ChatCompletions(
         api_key="k", base_url="http://127.0.0.1:9", max_retries=1, backoff=Backoff(0)
     )
-    out = unreachable({"request": object_column([json.dumps(body("a")), json.dumps(body("b"))])})
+    out = run(unreachable, {"request": object_column([json.dumps(body("a")), json.dumps(body("b"))])})
     assert list(out["error_code"]) == ["not_sent", "not_sent"]
     assert all("no attempt reached the server" in message for message in out["error_message"])
     assert list(out["response"]) == [None, None]
@@ -178,7 +182,7 @@ def test_a_mapper_collected_on_a_thread_running_a_loop_closes_its_pool(
     the testing kit's): its pool still closes, with no coroutine left unawaited (warnings are
     errors here, and an unraisable one fails the test)."""
     held = [mapper(reference_server)]
-    held[0]({"request": object_column([json.dumps(body("a"))])})
+    run(held[0], {"request": object_column([json.dumps(body("a"))])})
     pool = held[0]._client._async_client
     assert pool is not None
     assert not pool.is_closed

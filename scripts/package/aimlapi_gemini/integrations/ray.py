@@ -373,15 +373,18 @@ class ChatCompletions:
         self._cluster = _ClusterLimiter(limit.actor, self._stop) if limit is not None else None
         self._limiter: Limiter = self._cluster or RateLimiter(concurrency=concurrency)
         self._source = RowSource(request_column, prompt_column, model, defaults)
-        # The actor's own loop, kept across batches: the client's pool lives on it.
+        self._room: asyncio.Semaphore | None = None  # the actor's concurrency, made on its loop
+        # The actor's own loop, on a thread of its own, kept across batches: the client's pool
+        # lives on it. Ray Data awaits several batches of an actor at once (an async __call__),
+        # so a batch's last rows (a retry's backoff) no longer hold the actor's next batch back.
         self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="aimlapi-ray-mapper", daemon=True)
+        self._thread.start()
 
-    def __call__(self, batch: Any) -> Any:
+    async def __call__(self, batch: Any) -> Any:
         rows = items_of(batch, self._source)
-        results = self._loop.run_until_complete(self._answer_all(rows))
-        if self._cluster is not None:
-            # The loop stops until the next batch: the permits given back go now, not then.
-            self._cluster.flush()
+        answering = asyncio.run_coroutine_threadsafe(self._answer_all(rows), self._loop)
+        results = await asyncio.wrap_future(answering)
         return with_results(batch, results)
 
     def _stop_all(self, reason: str) -> None:
@@ -400,7 +403,9 @@ class ChatCompletions:
             stop=self._stop.event,
             on_stop=self._stop_all,
         )
-        room = asyncio.Semaphore(self._concurrency)
+        if self._room is None:
+            self._room = asyncio.Semaphore(self._concurrency)  # shared by the batches in flight
+        room = self._room
 
         async def one(row: BatchItem | RowResult) -> RowResult:
             if isinstance(row, RowResult):
@@ -413,41 +418,26 @@ class ChatCompletions:
         return list(await asyncio.gather(*(one(row) for row in rows)))
 
     def __del__(self) -> None:
-        # The actor is going away: its pool's connections and its loop go with it. Nothing here
-        # may raise (an interpreter shutting down may have torn down what closing needs).
+        # The actor is going away: its pool's connections, its loop and the loop's thread go with
+        # it. Nothing here may raise (an interpreter shutting down may have torn down what
+        # closing needs); the collector may call this on any thread, the loop's own included.
         loop = getattr(self, "_loop", None)
-        if loop is None or loop.is_closed() or loop.is_running():
+        if loop is None or loop.is_closed():
             return
         with contextlib.suppress(Exception):
             pool = self._client._async_client
-            if pool is not None and not _close_pool(loop, pool):
-                return  # still closing in its thread: the loop closes with the interpreter
-            loop.close()
-
-
-def _close_pool(loop: asyncio.AbstractEventLoop, pool: httpx.AsyncClient) -> bool:
-    """Close ``pool`` on ``loop`` (idle: the pool's connections live on it); whether it is done.
-
-    The collector may call ``__del__`` on any thread, also on one running a loop of its own (a
-    Ray or test-kit thread), where ``loop`` cannot run: then ``loop`` runs on a short-lived thread.
-    """
-
-    def close() -> None:
-        closing = pool.aclose()
-        try:
-            loop.run_until_complete(closing)
-        except Exception:
-            closing.close()  # never left unawaited
-
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:  # no loop runs on this thread
-        close()
-        return True
-    worker = threading.Thread(target=close, name="aimlapi-ray-pool-close", daemon=True)
-    worker.start()
-    worker.join(timeout=_POOL_CLOSE_WAIT)
-    return not worker.is_alive()
+            on_its_thread = threading.current_thread() is self._thread
+            if pool is not None:
+                closing = asyncio.run_coroutine_threadsafe(pool.aclose(), loop)
+                if on_its_thread:
+                    loop.call_soon(loop.stop)  # after the close it just queued
+                    return
+                closing.result(timeout=_POOL_CLOSE_WAIT)
+            loop.call_soon_threadsafe(loop.stop)
+            if not on_its_thread:
+                self._thread.join(timeout=_POOL_CLOSE_WAIT)
+                if not self._thread.is_alive():
+                    loop.close()
 
 
 async def _answer(sender: _Sender, item: BatchItem, stop: _Stop) -> RowResult:
