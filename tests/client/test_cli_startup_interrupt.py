@@ -45,6 +45,23 @@ sys.exit(main())
 """
 
 
+class CtrlCInItsFinalizer:
+    """Python reports a KeyboardInterrupt raised in a finalizer ("Exception ignored") and goes on:
+    made and dropped at once, this is a Ctrl-C landing while something is finalized."""
+
+    def __del__(self) -> None:
+        signal.raise_signal(signal.SIGINT)
+
+
+def main_at_a_terminal(argv: list[str]) -> int:
+    """``main(argv)`` with SIGINT at Python's own handler, as at a terminal."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return cli.main(argv)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def launch(interrupted_module: str, *, in_finalizer: bool = False) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", _LAUNCH.format(module=interrupted_module, in_finalizer=in_finalizer)],
@@ -93,22 +110,13 @@ def test_a_ctrl_c_dropped_in_a_finalizer_while_the_options_are_read_is_one_line_
     "Exception ignored" and goes on) ended in the chat's own error, exit 1."""
     parser = cli._parser
 
-    class Finalized:
-        def __del__(self) -> None:
-            signal.raise_signal(signal.SIGINT)
-
     def parser_with_a_finalizer() -> object:
-        Finalized()  # collected at once
+        CtrlCInItsFinalizer()  # collected at once
         return parser()
 
     monkeypatch.setattr(cli, "_parser", parser_with_a_finalizer)
     monkeypatch.setattr(cli, "_run", lambda args: pytest.fail("the chat ran after the Ctrl-C"))
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as at a terminal
-    try:
-        code = cli.main(["chat", "Hi"])
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    assert code == 130
+    assert main_at_a_terminal(["chat", "Hi"]) == 130
     assert capsys.readouterr().err == "aimlapi-gemini: interrupted\n"
 
 
@@ -264,19 +272,10 @@ def test_a_ctrl_c_that_lands_in_a_finalizer_still_ends_the_chat_with_130(
     """Python reports a KeyboardInterrupt raised in a finalizer ("Exception ignored") and goes on:
     the Ctrl-C must not be lost (found under load, a SIGINT landing while a socket was finalized)."""
 
-    class Finalized:
-        def __del__(self) -> None:
-            signal.raise_signal(signal.SIGINT)
-
     def chat_with_a_finalizer(args: object) -> int:
-        Finalized()  # collected at once: the SIGINT lands in its __del__
+        CtrlCInItsFinalizer()  # collected at once: the SIGINT lands in its __del__
         return 1  # and the chat goes on to an error of its own
 
     monkeypatch.setattr(cli, "_run", chat_with_a_finalizer)
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as at a terminal
-    try:
-        code = cli.main(["chat", "Hi"])
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    assert code == 130
+    assert main_at_a_terminal(["chat", "Hi"]) == 130
     assert capsys.readouterr().err == "aimlapi-gemini: interrupted\n"

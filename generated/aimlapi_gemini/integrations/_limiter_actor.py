@@ -78,19 +78,15 @@ class LimiterActor:
     async def stopped_by(self) -> str | None:
         return self._stopped_by
 
-    async def join(self, limits: tuple[int, int | None, int | None, float]) -> tuple[bool, str | None]:
-        """A job asks for this (named) limit with ``limits``: whether they are the ones it holds,
-        and if it was stopped, why; a stop ends here, so the re-run after a fix sends again (its
-        windows are kept: the requests they counted still count)."""
-        if limits != self._limits:
-            return False, None
-        reason, self._stopped_by = self._stopped_by, None
-        if reason is not None:
+    async def join(
+        self, limits: tuple[int, int | None, int | None, float]
+    ) -> tuple[int, int | None, int | None, float]:
+        """A job asks for this (named) limit with ``limits``; the ones it holds (concurrency, rpm,
+        tpm, window, as created). When they are the same a stop ends here, so the re-run after a
+        fix sends again (its windows are kept: the requests they counted still count)."""
+        if limits == self._limits and self._stopped_by is not None:
+            self._stopped_by = None
             self._stop = asyncio.Event()
-        return True, reason
-
-    async def limits(self) -> tuple[int, int | None, int | None, float]:
-        """As created: concurrency, rpm, tpm, window."""
         return self._limits
 
     async def describe(self) -> str:

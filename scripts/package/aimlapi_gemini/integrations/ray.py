@@ -158,9 +158,8 @@ class ClusterRateLimit:
             _NAMED_LIMITS[name] = actor
             return cls(actor)
         limits = (concurrency, rpm, tpm, window)
-        joined = ray.get(actor.join.remote(limits))
-        if not joined[0]:
-            held = ray.get(actor.limits.remote())
+        held = tuple(ray.get(actor.join.remote(limits)))
+        if held != limits:
             raise ValueError(
                 f"the cluster's limit {name!r} holds other limits ({_limits_text(held)}) than asked"
                 f" ({_limits_text(limits)}): ask with the same, or use another name"
